@@ -1,0 +1,1 @@
+"""Accounts: sign-up, email verification, passwords, roles, account status and notification addresses."""

@@ -1,0 +1,59 @@
+"""Password rules from NIST 800-63B-4: length by factor count, a blocklist and context words, no composition rules.
+
+The blocklist and estimator are zxcvbn's: it ships its frequency lists (30,000 most common passwords from
+breach corpora, plus dictionaries) so nothing is fetched at run time, and it catches variants (l33t,
+reversed, repeats, keyboard walks) that a plain list lookup misses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from zxcvbn import zxcvbn
+
+from recovery.accounts.passwords import normalise_password
+from recovery.errors import N_
+
+# zxcvbn's cost grows with length; the first 100 characters decide guessability well enough.
+_ESTIMATE_PREFIX = 100
+SERVICE_WORDS = ("recovery",)
+
+
+@dataclass(frozen=True)
+class PasswordProblem:
+    code: str
+    message: str
+    params: dict
+
+
+def password_problems(password: str, *, email: str, min_length: int, max_length: int) -> list[PasswordProblem]:
+    """Every reason this password is refused, with a message the user can act on; empty when acceptable."""
+    password = normalise_password(password)
+    if len(password) < min_length:
+        return [PasswordProblem("too_short", N_("Use at least %(min)d characters."), {"min": min_length})]
+    if len(password) > max_length:
+        return [PasswordProblem("too_long", N_("Use at most %(max)d characters."), {"max": max_length})]
+    return _guessability_problems(password, email)
+
+
+def _context_words(email: str) -> list[str]:
+    local = email.split("@", 1)[0]
+    words = [email, *SERVICE_WORDS]
+    if len(local) >= 3:
+        words.append(local)
+    return words
+
+
+def _guessability_problems(password: str, email: str) -> list[PasswordProblem]:
+    result = zxcvbn(password[:_ESTIMATE_PREFIX], user_inputs=_context_words(email.lower()))
+    dictionaries = {m.get("dictionary_name") for m in result["sequence"] if m["pattern"] == "dictionary"}
+    if "user_inputs" in dictionaries:
+        return [PasswordProblem("context", N_("Do not build your password from your email address or this "
+                                              "service's name."), {})]
+    if result["score"] >= 3:
+        return []
+    if "passwords" in dictionaries:
+        return [PasswordProblem("common", N_("This password is too common: it appears in lists of leaked "
+                                             "passwords. Choose another."), {})]
+    return [PasswordProblem("guessable", N_("This password is too easy to guess. Try a few unrelated words."),
+                            {})]

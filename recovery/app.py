@@ -1,0 +1,85 @@
+"""create_app: wiring only (settings, database, extensions, blueprints, error handlers, CLI)."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from recovery.clock import Clock
+from recovery.runtime import build_runtime
+from recovery.settings import PROJECT_ROOT, build_settings
+from recovery.tokens import Randomness
+from recovery.web.auth import init_auth
+from recovery.web.context import close_request_session, commit_request_session
+from recovery.web.csrf import init_csrf
+from recovery.web.errors import register_error_handlers
+from recovery.web.headers import init_headers
+from recovery.web.i18n import init_i18n
+from recovery.web.ratelimit import init_limiter
+
+# (module, blueprint attribute): one line per capability area; order does not matter.
+BLUEPRINTS = (
+    ("recovery.web.health", "bp"),
+    ("recovery.web.openapi", "bp"),
+    ("recovery.web.home", "bp"),
+    ("recovery.accounts.views", "bp"),
+    ("recovery.accounts.api", "bp"),
+    ("recovery.accounts.staff", "bp"),
+    ("recovery.sessions.views", "bp"),
+    ("recovery.sessions.api", "bp"),
+    ("recovery.events.views", "bp"),
+    ("recovery.outbox.views", "bp"),
+)
+
+
+class RecoveryFlask(Flask):
+    def dispatch_request(self):
+        # One request, one transaction: a view that returns commits; an error goes through the handlers,
+        # which roll back. Committing here (not in after_request) lets a failed commit map to 409/503.
+        response = super().dispatch_request()
+        commit_request_session()
+        return response
+
+
+def create_app(config: dict | None = None, *, clock: Clock | None = None,
+               randomness: Randomness | None = None) -> RecoveryFlask:
+    settings = build_settings(config)
+    app = RecoveryFlask("recovery", template_folder=str(PROJECT_ROOT / "templates"),
+                        static_folder=str(PROJECT_ROOT / "recovery" / "web" / "static"))
+    app.extensions["recovery"] = build_runtime(settings, clock=clock, randomness=randomness)
+    app.config.update(SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=settings.max_content_length,
+                      SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
+                      SESSION_COOKIE_SECURE=settings.uses_https, PREFERRED_URL_SCHEME="https"
+                      if settings.uses_https else "http", JSON_SORT_KEYS=False)
+    if settings.trusted_proxies:
+        hops = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0, x_port=0)  # type: ignore
+    _init_extensions(app)
+    _register_blueprints(app)
+    app.teardown_appcontext(close_request_session)
+    _register_cli(app)
+    logging.getLogger("recovery").setLevel(logging.INFO)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    init_i18n(app)
+    init_csrf(app)
+    init_auth(app)
+    init_limiter(app)
+    init_headers(app)
+    register_error_handlers(app)
+
+
+def _register_blueprints(app: Flask) -> None:
+    for module_name, attribute in BLUEPRINTS:
+        app.register_blueprint(getattr(importlib.import_module(module_name), attribute))
+
+
+def _register_cli(app: Flask) -> None:
+    from recovery.cli import recovery_cli
+
+    app.cli.add_command(recovery_cli)

@@ -1,0 +1,73 @@
+"""`flask --app wsgi recovery <command>`: init-db, worker, create-staff, set-status."""
+
+from __future__ import annotations
+
+import os
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from recovery import migrate
+from recovery.context import Actor
+from recovery.errors import RecoveryError
+from recovery.web.context import app_service_context, runtime
+
+recovery_cli = AppGroup("recovery", help="Operate the recovery service.")
+
+
+@recovery_cli.command("init-db")
+def init_db() -> None:
+    """Apply the Alembic migrations (idempotent)."""
+    migrate.upgrade(runtime().settings.database_url)
+    click.echo("database is at the latest migration")
+
+
+@recovery_cli.command("worker")
+@click.option("--once", is_flag=True, help="Deliver what is due, run due periodic jobs, then exit.")
+@click.option("--batch-size", default=50, show_default=True)
+@click.option("--poll-seconds", default=1.0, show_default=True)
+def worker(once: bool, batch_size: int, poll_seconds: float) -> None:
+    """Deliver the outbox (emails, webhooks) with retries, and run periodic jobs."""
+    from recovery.outbox.worker import run_worker
+
+    delivered = run_worker(current_app._get_current_object(), once=once, batch_size=batch_size,
+                           poll_seconds=poll_seconds)
+    if once:
+        click.echo(f"processed {delivered} message(s)")
+
+
+@recovery_cli.command("create-staff")
+@click.option("--email", required=True)
+@click.option("--role", required=True, type=click.Choice(["agent", "security", "admin"]))
+def create_staff_command(email: str, role: str) -> None:
+    """Create a staff account; the password comes from RECOVERY_STAFF_PASSWORD or a prompt."""
+    from recovery.accounts.service import create_staff
+
+    password = os.environ.get("RECOVERY_STAFF_PASSWORD") or click.prompt(
+        "Password", hide_input=True, confirmation_prompt=True)
+    _run(lambda ctx: create_staff(ctx, email=email, password=password, role=role))
+    click.echo(f"staff account {email} ({role}) is ready")
+
+
+@recovery_cli.command("set-status")
+@click.option("--email", required=True)
+@click.option("--status", required=True, type=click.Choice(["active", "locked", "suspended", "banned"]))
+@click.option("--reason", required=True)
+def set_status_command(email: str, status: str, reason: str) -> None:
+    """Set an account's status (e.g. banned) with a reason; sessions end and the user is told."""
+    from recovery.accounts.service import get_user_by_email, set_account_status
+
+    _run(lambda ctx: set_account_status(ctx, get_user_by_email(ctx, email), status=status, reason=reason))
+    click.echo(f"{email} is now {status}")
+
+
+def _run(operation) -> None:
+    """One command, one transaction; domain errors become a clean message and exit code 1."""
+    app = current_app._get_current_object()
+    try:
+        with runtime().db.transaction() as session:
+            operation(app_service_context(app, session, Actor("system", None, None, "cli")))
+    except RecoveryError as error:
+        fields = getattr(error, "fields", None)
+        raise click.ClickException(f"{error.message} {fields or ''}".strip()) from error

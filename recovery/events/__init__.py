@@ -1,0 +1,1 @@
+"""Events: the append-only security event log every capability writes to."""

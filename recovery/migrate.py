@@ -1,0 +1,37 @@
+"""Applying and checking the Alembic migrations from code (init-db, tests, the embedded start)."""
+
+from __future__ import annotations
+
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+
+from recovery.db import make_engine
+from recovery.settings import PROJECT_ROOT
+
+
+def alembic_config(database_url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
+    config.attributes["database_url"] = database_url
+    return config
+
+
+def upgrade(database_url: str, revision: str = "head") -> None:
+    """Idempotent: applies only what the database has not seen."""
+    command.upgrade(alembic_config(database_url), revision)
+
+
+def schema_differences(database_url: str) -> list:
+    """What autogenerate would still write: empty when the migrations produce exactly the models' schema."""
+    from recovery.models import metadata
+
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"compare_type": True,
+                                                                   "compare_server_default": True})
+            return compare_metadata(context, metadata)
+    finally:
+        engine.dispose()

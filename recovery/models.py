@@ -1,0 +1,9 @@
+"""Imports every capability's models so that Base.metadata is complete (for Alembic and the schema check)."""
+
+from recovery.accounts import models as _accounts  # noqa: F401
+from recovery.db import Base
+from recovery.events import models as _events  # noqa: F401
+from recovery.outbox import models as _outbox  # noqa: F401
+from recovery.sessions import models as _sessions  # noqa: F401
+
+metadata = Base.metadata

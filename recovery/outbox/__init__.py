@@ -1,0 +1,1 @@
+"""Outbox: emails and webhooks written in the caller's transaction and delivered later by workers."""

@@ -1,0 +1,5 @@
+"""Placeholder blueprint, filled in by the capability's owner."""
+
+from flask import Blueprint
+
+bp = Blueprint("outbox", __name__)

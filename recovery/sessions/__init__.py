@@ -1,0 +1,1 @@
+"""Sessions: server-side browser and API sessions, rotation, timeouts, listing and revocation."""

@@ -1,0 +1,5 @@
+"""Placeholder blueprint, filled in by the capability's owner."""
+
+from flask import Blueprint
+
+bp = Blueprint("sessions_api", __name__)

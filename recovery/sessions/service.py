@@ -1,0 +1,110 @@
+"""Server-side sessions: start (rotating), authenticate with idle and absolute timeouts, list, revoke.
+
+```mermaid
+stateDiagram-v2
+    [*] --> active: start_session (password [+ second factor])
+    active --> active: authenticate (touch last_seen_at, at most once a minute)
+    active --> expired: idle > session_idle_minutes or now > expires_at
+    active --> revoked: sign-out, revoke one, revoke all, password change, account status change
+```
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+from sqlalchemy import select, update
+
+from recovery.context import ServiceContext
+from recovery.errors import NotFound
+from recovery.events.service import record_event
+from recovery.sessions.models import UserSession
+
+_TOKEN_PURPOSE = "session"
+_TOUCH_EVERY = timedelta(minutes=1)
+
+
+def start_session(ctx: ServiceContext, user_id: int, *, kind: str, mfa_passed: bool = False,
+                  replaces: UserSession | None = None) -> tuple[UserSession, str]:
+    """A new session with a fresh secret; the one it replaces (same browser) is revoked, so ids rotate."""
+    if replaces is not None and replaces.revoked_at is None:
+        _revoke(ctx, replaces, "rotated")
+    now = ctx.clock.now()
+    token = ctx.tokens.opaque(32)
+    session = UserSession(
+        id=str(uuid.uuid4()), token_digest=ctx.tokens.digest(token, _TOKEN_PURPOSE), user_id=user_id, kind=kind,
+        created_at=now, last_seen_at=now, authenticated_at=now, mfa_passed=mfa_passed,
+        expires_at=now + timedelta(hours=ctx.settings.session_absolute_hours),
+        ip=ctx.actor.ip, user_agent=(ctx.actor.user_agent or "")[:512] or None)
+    ctx.session.add(session)
+    record_event(ctx, "session.started", user_id=user_id, actor=ctx.actor.as_user(user_id),
+                 session_id=session.id, kind=kind)
+    ctx.session.flush()
+    return session, token
+
+
+def authenticate(ctx: ServiceContext, token: str) -> UserSession | None:
+    """The live session behind a secret, or None when unknown, revoked, idle too long or past its end."""
+    digest = ctx.tokens.digest(token, _TOKEN_PURPOSE)
+    session = ctx.session.scalar(select(UserSession).where(UserSession.token_digest == digest))
+    if session is None or not is_live(ctx, session):
+        return None
+    now = ctx.clock.now()
+    if now - session.last_seen_at >= _TOUCH_EVERY:
+        session.last_seen_at = now
+    return session
+
+
+def is_live(ctx: ServiceContext, session: UserSession) -> bool:
+    now = ctx.clock.now()
+    idle_limit = timedelta(minutes=ctx.settings.session_idle_minutes)
+    return session.revoked_at is None and now < session.expires_at and now - session.last_seen_at < idle_limit
+
+
+def is_recently_authenticated(ctx: ServiceContext, session: UserSession) -> bool:
+    return ctx.clock.now() - session.authenticated_at < timedelta(minutes=ctx.settings.reauth_minutes)
+
+
+def mark_reauthenticated(ctx: ServiceContext, session: UserSession) -> None:
+    session.authenticated_at = ctx.clock.now()
+    record_event(ctx, "session.reauthenticated", user_id=session.user_id, session_id=session.id)
+
+
+def list_active_sessions(ctx: ServiceContext, user_id: int) -> list[UserSession]:
+    query = (select(UserSession).where(UserSession.user_id == user_id, UserSession.revoked_at.is_(None))
+             .order_by(UserSession.last_seen_at.desc()))
+    return [s for s in ctx.session.scalars(query) if is_live(ctx, s)]
+
+
+def end_session(ctx: ServiceContext, session: UserSession) -> None:
+    """Sign-out of the session in hand."""
+    _revoke(ctx, session, "signed_out")
+    record_event(ctx, "session.signed_out", user_id=session.user_id, session_id=session.id)
+
+
+def revoke_session(ctx: ServiceContext, user_id: int, session_id: str) -> None:
+    """Revoke one of `user_id`'s sessions; another user's session id is simply not found."""
+    session = ctx.session.scalar(select(UserSession).where(UserSession.id == session_id,
+                                                           UserSession.user_id == user_id,
+                                                           UserSession.revoked_at.is_(None)))
+    if session is None:
+        raise NotFound()
+    _revoke(ctx, session, "revoked")
+    record_event(ctx, "session.revoked", user_id=user_id, session_id=session_id)
+
+
+def revoke_all_sessions(ctx: ServiceContext, user_id: int, *, reason: str, keep: str | None = None) -> int:
+    """Revoke every live session of the user (but `keep`, for "sign out everywhere else"); one event."""
+    query = update(UserSession).where(UserSession.user_id == user_id, UserSession.revoked_at.is_(None))
+    if keep is not None:
+        query = query.where(UserSession.id != keep)
+    result = ctx.session.execute(query.values(revoked_at=ctx.clock.now(), revoked_reason=reason)
+                                 .execution_options(synchronize_session="fetch"))
+    record_event(ctx, "session.revoked_all", user_id=user_id, reason=reason, count=result.rowcount, kept=keep)
+    return result.rowcount
+
+
+def _revoke(ctx: ServiceContext, session: UserSession, reason: str) -> None:
+    session.revoked_at = ctx.clock.now()
+    session.revoked_reason = reason

@@ -1,0 +1,205 @@
+"""One frozen Settings object built from RECOVERY_* environment variables and validated at start-up."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from cryptography.fernet import Fernet
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class SettingsError(RuntimeError):
+    """The configuration cannot run safely; the message names the variable to fix."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    env: str = "development"
+    instance_dir: Path = PROJECT_ROOT / "instance"
+    database_url: str = ""
+    secret_key: str = ""
+    base_url: str = "http://127.0.0.1:5000"
+    ratelimit_storage_uri: str = "memory://"
+    ratelimit_key_prefix: str = "recovery"
+    ratelimits_enabled: bool = True
+    trusted_proxies: int = 0
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = True
+    smtp_timeout_seconds: float = 10.0
+    mail_from: str = "recovery <no-reply@localhost>"
+    mailbox_dir: Path = PROJECT_ROOT / "instance" / "mailbox"
+    encryption_keys: tuple[str, ...] = ()
+    port: int = 5000
+    max_content_length: int = 1024 * 1024
+    # argon2id, OWASP minimum by default (m=19 MiB, t=2, p=1).
+    argon2_time_cost: int = 2
+    argon2_memory_cost: int = 19456
+    argon2_parallelism: int = 1
+    argon2_max_concurrent: int = 4
+    password_min_length: int = 15
+    password_min_length_with_mfa: int = 8
+    password_max_length: int = 256
+    require_email_verification: bool = True
+    verification_code_minutes: int = 30
+    session_idle_minutes: int = 60
+    session_absolute_hours: int = 24
+    reauth_minutes: int = 10
+    signin_limits: str = "10 per 5 minutes"
+    signup_limits: str = "20 per hour"
+    global_signin_limit: str = "1000 per 5 minutes"
+    outbox_max_attempts: int = 12
+    outbox_backoff_base_seconds: float = 5.0
+    outbox_backoff_max_seconds: float = 3600.0
+    outbox_lease_seconds: int = 120
+    default_locale: str = "en"
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def uses_https(self) -> bool:
+        return urlsplit(self.base_url).scheme == "https"
+
+    @property
+    def uses_local_mailbox(self) -> bool:
+        return not self.smtp_host
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def _env_bool(value: str) -> bool:
+    if value.strip().lower() in {"1", "true", "yes", "on"}:
+        return True
+    if value.strip().lower() in {"0", "false", "no", "off", ""}:
+        return False
+    raise SettingsError(f"not a boolean: {value!r}")
+
+
+_ENV_FIELDS = {
+    "RECOVERY_ENV": ("env", str),
+    "RECOVERY_INSTANCE_DIR": ("instance_dir", Path),
+    "RECOVERY_DATABASE_URL": ("database_url", str),
+    "RECOVERY_SECRET_KEY": ("secret_key", str),
+    "RECOVERY_BASE_URL": ("base_url", str),
+    "RECOVERY_RATELIMIT_STORAGE_URI": ("ratelimit_storage_uri", str),
+    "RECOVERY_RATELIMIT_KEY_PREFIX": ("ratelimit_key_prefix", str),
+    "RECOVERY_TRUSTED_PROXIES": ("trusted_proxies", int),
+    "RECOVERY_SMTP_HOST": ("smtp_host", str),
+    "RECOVERY_SMTP_PORT": ("smtp_port", int),
+    "RECOVERY_SMTP_USERNAME": ("smtp_username", str),
+    "RECOVERY_SMTP_PASSWORD": ("smtp_password", str),
+    "RECOVERY_SMTP_STARTTLS": ("smtp_starttls", _env_bool),
+    "RECOVERY_MAIL_FROM": ("mail_from", str),
+    "RECOVERY_MAILBOX_DIR": ("mailbox_dir", Path),
+    "RECOVERY_ENCRYPTION_KEYS": ("encryption_keys", lambda v: tuple(k.strip() for k in v.split(",") if k.strip())),
+    "RECOVERY_PORT": ("port", int),
+    "RECOVERY_MAX_CONTENT_LENGTH": ("max_content_length", int),
+    "RECOVERY_ARGON2_TIME_COST": ("argon2_time_cost", int),
+    "RECOVERY_ARGON2_MEMORY_COST": ("argon2_memory_cost", int),
+    "RECOVERY_ARGON2_PARALLELISM": ("argon2_parallelism", int),
+    "RECOVERY_ARGON2_MAX_CONCURRENT": ("argon2_max_concurrent", int),
+    "RECOVERY_REQUIRE_EMAIL_VERIFICATION": ("require_email_verification", _env_bool),
+    "RECOVERY_SESSION_IDLE_MINUTES": ("session_idle_minutes", int),
+    "RECOVERY_SESSION_ABSOLUTE_HOURS": ("session_absolute_hours", int),
+    "RECOVERY_SIGNIN_LIMITS": ("signin_limits", str),
+    "RECOVERY_SIGNUP_LIMITS": ("signup_limits", str),
+}
+
+
+def settings_from_env(environ: dict[str, str] | None = None) -> dict:
+    """Read the RECOVERY_* variables into keyword arguments for Settings; malformed values fail loudly."""
+    environ = os.environ if environ is None else environ
+    values: dict = {}
+    for name, (attr, convert) in _ENV_FIELDS.items():
+        raw = environ.get(name)
+        if raw is None or raw == "":
+            continue
+        try:
+            values[attr] = convert(raw)
+        except (ValueError, SettingsError) as exc:
+            raise SettingsError(f"{name}: {exc}") from exc
+    return values
+
+
+def _instance_secret(instance_dir: Path, name: str, make) -> str:
+    """A development secret generated once and kept under instance/, readable only by its owner."""
+    path = instance_dir / name
+    if path.exists():
+        return path.read_text().strip()
+    instance_dir.mkdir(parents=True, exist_ok=True)
+    value = make()
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(value)
+    return value
+
+
+def build_settings(overrides: dict | None = None, environ: dict[str, str] | None = None) -> Settings:
+    """Environment first, then explicit overrides (tests, create_app(config=...)), then safe defaults."""
+    values = settings_from_env(environ)
+    values.update(overrides or {})
+    known = {f.name for f in dataclasses.fields(Settings)}
+    unknown = set(values) - known
+    if unknown:
+        raise SettingsError(f"unknown settings: {sorted(unknown)}")
+    settings = Settings(**values)
+    return _fill_defaults(settings)
+
+
+def _fill_defaults(settings: Settings) -> Settings:
+    changes: dict = {}
+    instance = Path(settings.instance_dir)
+    if "mailbox_dir" not in changes and settings.mailbox_dir == PROJECT_ROOT / "instance" / "mailbox":
+        changes["mailbox_dir"] = instance / "mailbox"
+    if not settings.database_url:
+        instance.mkdir(parents=True, exist_ok=True)
+        changes["database_url"] = f"sqlite:///{instance / 'recovery.db'}"
+    if settings.is_production:
+        _require_production_secrets(settings)
+    if not settings.secret_key:
+        changes["secret_key"] = _instance_secret(instance, "secret_key", lambda: secrets.token_urlsafe(48))
+    if not settings.encryption_keys:
+        key = _instance_secret(instance, "encryption_key", lambda: Fernet.generate_key().decode())
+        changes["encryption_keys"] = (key,)
+    settings = dataclasses.replace(settings, **changes)
+    _validate(settings)
+    return settings
+
+
+def _require_production_secrets(settings: Settings) -> None:
+    if not settings.secret_key:
+        raise SettingsError("RECOVERY_SECRET_KEY must be set when RECOVERY_ENV=production")
+    if not settings.encryption_keys:
+        raise SettingsError("RECOVERY_ENCRYPTION_KEYS must be set when RECOVERY_ENV=production")
+    if not settings.uses_https:
+        raise SettingsError("RECOVERY_BASE_URL must be https:// when RECOVERY_ENV=production")
+
+
+def _validate(settings: Settings) -> None:
+    if len(settings.secret_key) < 32:
+        raise SettingsError("RECOVERY_SECRET_KEY must be at least 32 characters")
+    parts = urlsplit(settings.base_url)
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        raise SettingsError("RECOVERY_BASE_URL must be an absolute http(s) URL")
+    if settings.trusted_proxies < 0:
+        raise SettingsError("RECOVERY_TRUSTED_PROXIES must be 0 or more")
+    for key in settings.encryption_keys:
+        try:
+            Fernet(key.encode())
+        except ValueError as exc:
+            raise SettingsError("RECOVERY_ENCRYPTION_KEYS holds a key that is not a Fernet key") from exc
+    if settings.password_min_length_with_mfa < 8 or settings.password_min_length < 8:
+        raise SettingsError("password minimum length below NIST's floor of 8")

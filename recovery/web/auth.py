@@ -1,0 +1,132 @@
+"""Who is asking: the session behind the browser cookie or the API Bearer token, and the guards views use.
+
+Browser pages authenticate only by cookie and API endpoints only by `Authorization: Bearer`, so a
+cross-site request can never carry API authority and the CSRF check covers every cookie-authenticated write.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import Flask, Response, g, redirect, request, url_for
+from itsdangerous import BadSignature, Signer
+
+from recovery.accounts.models import User
+from recovery.errors import AuthenticationRequired, PermissionDenied, ReauthRequired
+from recovery.sessions import service as sessions
+from recovery.sessions.models import UserSession
+from recovery.web.context import runtime, service_context
+
+
+def session_cookie_name() -> str:
+    return "__Host-recovery_session" if runtime().settings.uses_https else "recovery_session"
+
+
+def _signer() -> Signer:
+    return Signer(runtime().settings.secret_key, salt="recovery.session-cookie")
+
+
+def set_session_cookie(response: Response, token: str) -> None:
+    settings = runtime().settings
+    # No max_age: the server enforces idle and absolute timeouts; the cookie ends with the browser.
+    response.set_cookie(session_cookie_name(), _signer().sign(token).decode(), httponly=True, samesite="Lax",
+                        secure=settings.uses_https, path="/")
+
+
+def clear_session_cookie(response: Response) -> None:
+    response.delete_cookie(session_cookie_name(), path="/", secure=runtime().settings.uses_https,
+                           httponly=True, samesite="Lax")
+
+
+def _presented_token() -> tuple[str | None, str]:
+    if request.path.startswith("/api/"):
+        header = request.headers.get("Authorization", "")
+        scheme, _, token = header.partition(" ")
+        return (token.strip() or None, "api") if scheme.lower() == "bearer" else (None, "api")
+    cookie = request.cookies.get(session_cookie_name())
+    if not cookie:
+        return None, "browser"
+    try:
+        return _signer().unsign(cookie).decode(), "browser"
+    except BadSignature:
+        return None, "browser"
+
+
+def load_identity() -> None:
+    g.current_session = None
+    g.current_user = None
+    token, kind = _presented_token()
+    if not token or len(token) > 128:
+        return
+    ctx = service_context()
+    session = sessions.authenticate(ctx, token)
+    if session is None or session.kind != kind:
+        return
+    user = ctx.session.get(User, session.user_id)
+    if user is None or not user.is_active:
+        return
+    g.current_session, g.current_user = session, user
+
+
+def current_user() -> User | None:
+    return g.get("current_user")
+
+
+def current_session() -> UserSession | None:
+    return g.get("current_session")
+
+
+def _deny_anonymous():
+    if request.path.startswith("/api/"):
+        raise AuthenticationRequired()
+    return redirect(url_for("accounts.signin", next=request.full_path.rstrip("?")))
+
+
+def login_required(view):
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if current_user() is None:
+            return _deny_anonymous()
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def role_required(*roles: str):
+    """Only these roles (and admin, who holds every role) may pass; everyone else gets 403."""
+
+    def decorate(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            user = current_user()
+            if user is None:
+                return _deny_anonymous()
+            if user.role != "admin" and user.role not in roles:
+                raise PermissionDenied()
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
+def reauth_required(view):
+    """Sensitive changes need a password entered in the last few minutes (RECOVERY reauth_minutes)."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        session = current_session()
+        if session is None:
+            return _deny_anonymous()
+        if not sessions.is_recently_authenticated(service_context(), session):
+            if request.path.startswith("/api/"):
+                raise ReauthRequired()
+            return redirect(url_for("accounts.reauthenticate", next=request.full_path.rstrip("?")))
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def init_auth(app: Flask) -> None:
+    app.before_request(load_identity)
+    app.jinja_env.globals.update(current_user=current_user)

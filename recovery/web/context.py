@@ -1,0 +1,67 @@
+"""Per-request access to the runtime, the database session (one transaction per request) and the client."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, g, request
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+
+from recovery.context import Actor, ServiceContext
+from recovery.runtime import Runtime
+from recovery.web.emails import compose_email
+from recovery.web.links import build_link
+
+
+def runtime(app: Flask | None = None) -> Runtime:
+    return (app or current_app).extensions["recovery"]
+
+
+def db_session() -> Session:
+    if "db_session" not in g:
+        g.db_session = runtime().db.new_session()
+    return g.db_session
+
+
+def client_ip() -> str | None:
+    # ProxyFix (configured for exactly RECOVERY_TRUSTED_PROXIES hops) has already rewritten remote_addr.
+    return request.remote_addr
+
+
+def request_actor() -> Actor:
+    user = g.get("current_user")
+    actor_type = "user" if user is None or not user.is_staff else "staff"
+    return Actor(actor_type, user.id if user else None, client_ip(), request.headers.get("User-Agent"))
+
+
+def service_context(actor: Actor | None = None) -> ServiceContext:
+    from flask_babel import get_locale  # imported here: i18n needs an app context
+
+    rt = runtime()
+    return ServiceContext(session=db_session(), settings=rt.settings, clock=rt.clock, tokens=rt.tokens,
+                          compose_email=compose_email, link=build_link, passwords=rt.passwords,
+                          actor=actor or request_actor(), locale=str(get_locale() or "en"))
+
+
+def app_service_context(app: Flask, session: Session, actor: Actor | None = None) -> ServiceContext:
+    """The same context for CLI commands and workers, outside any request."""
+    rt = runtime(app)
+    return ServiceContext(session=session, settings=rt.settings, clock=rt.clock, tokens=rt.tokens,
+                          compose_email=compose_email, link=build_link, passwords=rt.passwords,
+                          actor=actor or Actor(), locale=rt.settings.default_locale)
+
+
+def commit_request_session() -> None:
+    session = g.get("db_session")
+    if session is not None:
+        session.commit()
+
+
+def close_request_session(_exc: BaseException | None = None) -> None:
+    session = g.pop("db_session", None)
+    if session is None:
+        return
+    try:
+        session.rollback()
+        session.close()
+    except DBAPIError:
+        session.invalidate()  # the connection is gone (database down); drop it rather than fail teardown

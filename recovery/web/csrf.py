@@ -1,0 +1,75 @@
+"""CSRF protection for every browser form: a signed double-submit token bound to a per-browser random seed.
+
+The seed lives in an HttpOnly cookie; the token in the form is HMAC(secret, seed). A cross-site page can
+neither read the cookie nor compute the HMAC. The seed is rotated at sign-in and sign-out. The JSON API is
+exempt because it authenticates only with a Bearer header, which a browser never adds on its own.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+
+from flask import Flask, Response, g, request
+
+from recovery.errors import N_, RecoveryError
+from recovery.web.context import runtime
+
+_UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+class CsrfFailed(RecoveryError):
+    code = "csrf_failed"
+    status = 400
+    message = N_("This form has expired. Please go back, reload the page and try again.")
+
+
+def cookie_name() -> str:
+    return "__Host-recovery_csrf" if runtime().settings.uses_https else "recovery_csrf"
+
+
+def _sign(seed: str) -> str:
+    key = runtime().settings.secret_key.encode()
+    return hmac.new(key, b"csrf|" + seed.encode(), hashlib.sha256).hexdigest()
+
+
+def _seed() -> str:
+    if "csrf_seed" not in g:
+        existing = request.cookies.get(cookie_name(), "")
+        g.csrf_seed = existing if len(existing) >= 32 else secrets.token_urlsafe(32)
+        g.csrf_seed_new = g.csrf_seed != existing
+    return g.csrf_seed
+
+
+def csrf_token() -> str:
+    """For templates: {{ csrf_token() }} in a hidden input named csrf_token."""
+    return _sign(_seed())
+
+
+def rotate_csrf() -> None:
+    g.csrf_seed = secrets.token_urlsafe(32)
+    g.csrf_seed_new = True
+
+
+def _check() -> None:
+    if request.method not in _UNSAFE or request.path.startswith("/api/"):
+        return
+    seed = request.cookies.get(cookie_name(), "")
+    sent = request.form.get("csrf_token") or request.headers.get("X-CSRF-Token", "")
+    if not seed or not sent or not hmac.compare_digest(_sign(seed), sent):
+        raise CsrfFailed()
+
+
+def _set_cookie(response: Response) -> Response:
+    if g.get("csrf_seed_new"):
+        settings = runtime().settings
+        response.set_cookie(cookie_name(), g.csrf_seed, httponly=True, samesite="Lax",
+                            secure=settings.uses_https, path="/")
+    return response
+
+
+def init_csrf(app: Flask) -> None:
+    app.before_request(_check)
+    app.after_request(_set_cookie)
+    app.jinja_env.globals["csrf_token"] = csrf_token

@@ -1,0 +1,141 @@
+"""The one place errors become responses: RecoveryError, HTTP errors, an unreachable database; HTML or JSON."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, g, jsonify, render_template, request
+from flask_babel import gettext
+from flask_limiter.errors import RateLimitExceeded
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from werkzeug.exceptions import HTTPException
+
+from recovery.errors import Conflict, RecoveryError, ServiceUnavailable, TooManyAttempts, ValidationFailed
+
+log = logging.getLogger(__name__)
+
+_HTTP_CODES = {400: "bad_request", 401: "authentication_required", 403: "forbidden", 404: "not_found",
+               405: "method_not_allowed", 413: "payload_too_large", 415: "unsupported_media_type",
+               429: "rate_limited", 503: "service_unavailable"}
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or request.path == "/healthz"
+
+
+def translate(message: str, params: dict | None = None) -> str:
+    text = gettext(message)
+    try:
+        return text % params if params else text
+    except (KeyError, TypeError, ValueError):
+        return text
+
+
+def translate_fields(fields: dict) -> dict:
+    """Translate marshmallow's (and our) field messages, keeping nested shapes."""
+    out: dict = {}
+    for name, messages in fields.items():
+        if isinstance(messages, dict):
+            out[name] = translate_fields(messages)
+        elif isinstance(messages, list):
+            out[name] = [translate(m) if isinstance(m, str) else m for m in messages]
+        else:
+            out[name] = [translate(str(messages))]
+    return out
+
+
+def error_response(status: int, code: str, message: str, fields: dict | None = None,
+                   retry_after: int | None = None, extra: dict | None = None) -> Response:
+    if wants_json():
+        body = {"error": {"code": code, "message": message, "fields": fields or {}, **(extra or {})}}
+        response = jsonify(body)
+    else:
+        response = Response(render_template("errors/error.html", status=status, code=code, message=message,
+                                            fields=fields or {}, extra=extra or {}), mimetype="text/html")
+    response.status_code = status
+    if retry_after is not None:
+        response.headers["Retry-After"] = str(retry_after)
+    return response
+
+
+def discard_and_persist(error: RecoveryError) -> None:
+    """Roll back the half-done change, then keep only what the error says must survive (e.g. failure events)."""
+    session = g.get("db_session")
+    if session is None:
+        return
+    session.rollback()
+    persist = error.persist
+    if persist:
+        session.add_all(persist)
+        session.commit()
+
+
+def handle_recovery_error(error: RecoveryError) -> Response:
+    try:
+        discard_and_persist(error)
+    except DBAPIError:
+        log.exception("could not persist the record of a failed request")
+        return handle_database_error(ServiceUnavailable())
+    fields = translate_fields(error.fields) if isinstance(error, ValidationFailed) else None
+    retry_after = error.retry_after if isinstance(error, TooManyAttempts) else None
+    return error_response(error.status, error.code, translate(error.message, error.params), fields, retry_after,
+                          error.extra)
+
+
+def handle_database_error(error: Exception) -> Response:
+    session = g.get("db_session")
+    if session is not None:
+        try:
+            session.rollback()
+        except DBAPIError:
+            log.warning("rollback failed on a broken connection")
+    if isinstance(error, IntegrityError):
+        conflict = Conflict()
+        return error_response(409, conflict.code, translate(conflict.message))
+    log.warning("database unavailable: %s", type(error).__name__)
+    unavailable = ServiceUnavailable()
+    return error_response(503, unavailable.code, translate(unavailable.message), retry_after=5)
+
+
+def handle_rate_limit(error: RateLimitExceeded) -> Response:
+    limiter_retry = getattr(error, "retry_after", None)
+    retry_after = int(limiter_retry) if limiter_retry else 60
+    limited = TooManyAttempts(retry_after)
+    return error_response(429, limited.code, translate(limited.message), retry_after=limited.retry_after)
+
+
+def handle_http_error(error: HTTPException) -> Response:
+    status = error.code or 500
+    code = _HTTP_CODES.get(status, "error")
+    return error_response(status, code, _http_message(status))
+
+
+def _http_message(status: int) -> str:
+    messages = {
+        400: gettext("The request could not be understood."),
+        401: gettext("Please sign in to continue."),
+        403: gettext("You do not have permission to do that."),
+        404: gettext("We could not find what you asked for."),
+        405: gettext("That action is not allowed here."),
+        413: gettext("What you sent is too large."),
+        415: gettext("Please send JSON."),
+    }
+    return messages.get(status, gettext("Something went wrong. Please try again."))
+
+
+def handle_unexpected(error: Exception) -> Response:
+    if isinstance(error, HTTPException):
+        return handle_http_error(error)
+    log.exception("unhandled error")
+    session = g.get("db_session")
+    if session is not None:
+        session.rollback()
+    return error_response(500, "internal_error", gettext("Something went wrong. Please try again."))
+
+
+def register_error_handlers(app: Flask) -> None:
+    app.register_error_handler(RecoveryError, handle_recovery_error)
+    app.register_error_handler(DBAPIError, handle_database_error)
+    app.register_error_handler(RateLimitExceeded, handle_rate_limit)
+    app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(Exception, handle_unexpected)

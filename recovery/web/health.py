@@ -1,0 +1,20 @@
+"""GET /healthz: 200 with the database's state, 503 when it cannot be reached (for load balancers)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+
+from recovery.web.context import db_session
+
+bp = Blueprint("health", __name__)
+
+
+@bp.get("/healthz")
+def healthz():
+    try:
+        db_session().execute(text("SELECT 1"))
+    except DBAPIError:
+        return jsonify({"status": "unavailable", "database": "unreachable"}), 503, {"Retry-After": "5"}
+    return jsonify({"status": "ok", "database": "ok"})

@@ -1,0 +1,87 @@
+"""The OpenAPI 3 document, generated from the marshmallow schemas each API view declares with @api_doc."""
+
+from __future__ import annotations
+
+import re
+
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+from flask import Blueprint, Flask, current_app, jsonify
+from marshmallow import Schema, fields
+
+bp = Blueprint("openapi", __name__)
+
+
+class ErrorDetail(Schema):
+    code = fields.String(required=True)
+    message = fields.String(required=True)
+    fields = fields.Dict(keys=fields.String(), values=fields.Raw())
+
+
+class ErrorBody(Schema):
+    error = fields.Nested(ErrorDetail, required=True)
+
+
+def api_doc(summary: str, *, body: type[Schema] | Schema | None = None,
+            responses: dict[int, type[Schema] | Schema | None] | None = None, auth: bool = True,
+            tags: tuple[str, ...] = (), query: type[Schema] | None = None):
+    """Describe an API view for the generated document; the schemas are the same ones the view loads with."""
+
+    def decorate(view):
+        view._openapi = {"summary": summary, "body": body, "responses": responses or {200: None},
+                         "auth": auth, "tags": list(tags), "query": query}
+        return view
+
+    return decorate
+
+
+def _schema_ref(schema) -> object:
+    return schema if isinstance(schema, Schema) else schema
+
+
+def _operation(doc: dict) -> dict:
+    operation: dict = {"summary": doc["summary"], "tags": doc["tags"], "responses": {}}
+    if doc["body"] is not None:
+        operation["requestBody"] = {"required": True,
+                                    "content": {"application/json": {"schema": _schema_ref(doc["body"])}}}
+    if doc["query"] is not None:
+        operation["parameters"] = [{"in": "query", "schema": doc["query"]}]
+    for status, schema in doc["responses"].items():
+        response: dict = {"description": str(status)}
+        if schema is not None:
+            response["content"] = {"application/json": {"schema": _schema_ref(schema)}}
+        operation["responses"][str(status)] = response
+    for status in (400, 429, 503) + ((401, 403) if doc["auth"] else ()):
+        operation["responses"].setdefault(str(status), {"description": str(status), "content": {
+            "application/json": {"schema": "ErrorBody"}}})
+    operation["security"] = [{"bearer": []}] if doc["auth"] else []
+    return operation
+
+
+def build_spec(app: Flask) -> dict:
+    spec = APISpec(title="recovery API", version="1", openapi_version="3.0.3", plugins=[MarshmallowPlugin()],
+                   info={"description": "Account security and recovery. Errors share one shape: "
+                                        '{"error": {"code", "message", "fields"}}.'})
+    spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    spec.components.schema("ErrorBody", schema=ErrorBody)
+    paths: dict[str, dict] = {}
+    for rule in app.url_map.iter_rules():
+        view = app.view_functions.get(rule.endpoint)
+        doc = getattr(view, "_openapi", None)
+        if doc is None:
+            continue
+        path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule)
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            paths.setdefault(path, {})[method.lower()] = _operation(doc)
+    for path, operations in sorted(paths.items()):
+        params = [{"name": n, "in": "path", "required": True, "schema": {"type": "string"}}
+                  for n in re.findall(r"{([^}]+)}", path)]
+        spec.path(path=path, operations=operations, parameters=params or None)
+    return spec.to_dict()
+
+
+@bp.get("/api/v1/openapi.json")
+def openapi_document():
+    if "openapi_doc" not in current_app.extensions:
+        current_app.extensions["openapi_doc"] = build_spec(current_app)
+    return jsonify(current_app.extensions["openapi_doc"])

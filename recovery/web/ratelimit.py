@@ -1,0 +1,54 @@
+"""flask-limiter wiring: per-IP, per-account (hashed email) and global keys; storage from settings (memory or Redis)."""
+
+from __future__ import annotations
+
+import time
+
+from flask import Flask, g, request
+from flask_limiter import Limiter
+
+from recovery.accounts.normalise import normalise_email
+from recovery.web.context import client_ip, runtime
+
+limiter = Limiter(key_func=lambda: client_ip() or "unknown", headers_enabled=True)
+
+
+def init_limiter(app: Flask) -> None:
+    settings = runtime(app).settings
+    app.config.update(
+        RATELIMIT_ENABLED=settings.ratelimits_enabled,
+        RATELIMIT_STORAGE_URI=settings.ratelimit_storage_uri,
+        RATELIMIT_KEY_PREFIX=settings.ratelimit_key_prefix,
+        RATELIMIT_STRATEGY="moving-window",
+        # Redis unreachable: keep limiting per process rather than failing open or answering 500.
+        RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,
+        RATELIMIT_SWALLOW_ERRORS=True,
+    )
+    limiter.init_app(app)
+
+
+def submitted_email() -> str:
+    """The email a form or JSON body names, normalised; rate limits key on its HMAC, never the address itself."""
+    data = request.get_json(silent=True) if request.is_json else request.form
+    raw = data.get("email", "") if isinstance(data, dict) or hasattr(data, "get") else ""
+    return normalise_email(raw if isinstance(raw, str) else "")
+
+
+def email_key() -> str:
+    return "email:" + runtime().tokens.key_for(submitted_email(), "ratelimit-email")
+
+
+def global_key() -> str:
+    return "global"
+
+
+def auth_failed(_response) -> bool:
+    """deduct_when for failure-only limits: the view sets g.auth_failed when credentials were wrong."""
+    return bool(g.get("auth_failed"))
+
+
+def retry_after_seconds() -> int:
+    current = limiter.current_limit
+    if current is None:
+        return 60
+    return max(1, int(current.reset_at - time.time()))

@@ -1,0 +1,159 @@
+"""Shared fixtures: a migrated test database (SQLite or RECOVERY_TEST_DATABASE_URL), an app per test whose
+database work is rolled back afterwards, a frozen clock, and helpers to act through the domain services.
+
+A service the tests are told to use (PostgreSQL, Redis) and cannot reach makes the run fail, never skip.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import select
+
+from recovery.app import create_app
+from recovery.clock import FrozenClock
+from recovery.context import Actor, ServiceContext
+from recovery.migrate import upgrade
+from recovery.outbox.models import OutboxMessage
+from recovery.web.context import app_service_context, runtime
+from recovery.web.ratelimit import limiter
+
+TEST_PASSWORD = "a sturdy passphrase for tests"
+TEST_DATABASE_ENV = "RECOVERY_TEST_DATABASE_URL"
+TEST_LIMITS_ENV = "RECOVERY_TEST_RATELIMIT_STORAGE_URI"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    url = os.environ.get(TEST_DATABASE_ENV) or f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+    upgrade(url)  # raises (and so fails the run) when the database cannot be reached
+    return url
+
+
+@pytest.fixture(scope="session")
+def ratelimit_storage_uri() -> str:
+    uri = os.environ.get(TEST_LIMITS_ENV, "memory://")
+    if uri.startswith("redis"):
+        import redis
+
+        redis.Redis.from_url(uri, socket_connect_timeout=2).ping()  # unreachable Redis fails the run
+    return uri
+
+
+@pytest.fixture(scope="session")
+def ratelimit_prefix() -> str:
+    return f"test-{uuid.uuid4().hex[:8]}"
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+def app_config(database_url, ratelimit_storage_uri, ratelimit_prefix, tmp_path) -> dict:
+    return {
+        "env": "testing",
+        "instance_dir": tmp_path / "instance",
+        "mailbox_dir": tmp_path / "mailbox",
+        "database_url": database_url,
+        "secret_key": "test-secret-key-that-is-long-enough-0123456789",
+        "base_url": "https://recovery.example.test",
+        "ratelimit_storage_uri": ratelimit_storage_uri,
+        "ratelimit_key_prefix": ratelimit_prefix,
+        # Cheap argon2 so the suite stays fast; production parameters are measured in bench/.
+        "argon2_time_cost": 1,
+        "argon2_memory_cost": 256,
+        "argon2_parallelism": 1,
+    }
+
+
+def _reset_limits(app) -> None:
+    with app.app_context():
+        limiter.reset()
+
+
+@pytest.fixture
+def make_app(app_config, clock):
+    """Build an app with extra settings; its database work is rolled back when the test ends."""
+    made = []
+
+    def factory(**overrides):
+        app = create_app({**app_config, **overrides}, clock=clock)
+        db = runtime(app).db
+        connection = db.engine.connect()
+        transaction = connection.begin()
+        db.bind_to(connection)
+        _reset_limits(app)
+        made.append((app, connection, transaction))
+        return app
+
+    yield factory
+    for app, connection, transaction in made:
+        transaction.rollback()
+        connection.close()
+        runtime(app).db.dispose()
+
+
+@pytest.fixture
+def app(make_app):
+    return make_app()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def services(app):
+    """`with services() as ctx:` runs domain operations in one committed unit of work, as a CLI command would."""
+
+    @contextmanager
+    def unit_of_work(actor: Actor | None = None) -> Iterator[ServiceContext]:
+        with app.app_context(), runtime(app).db.transaction() as session:
+            yield app_service_context(app, session, actor)
+
+    return unit_of_work
+
+
+@pytest.fixture
+def outbox(app):
+    """The emails queued so far, newest last, optionally only those to one address."""
+
+    def messages(to: str | None = None, template: str | None = None) -> list[OutboxMessage]:
+        with app.app_context():
+            session = runtime(app).db.new_session()
+            try:
+                query = select(OutboxMessage).order_by(OutboxMessage.id)
+                if to is not None:
+                    query = query.where(OutboxMessage.recipient == to)
+                if template is not None:
+                    query = query.where(OutboxMessage.template == template)
+                return list(session.scalars(query))
+            finally:
+                session.close()
+
+    return messages
+
+
+def csrf_from(html: str) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "page has no CSRF token"
+    return match.group(1)
+
+
+@pytest.fixture
+def csrf(client):
+    """Fetch a page and return the CSRF token of its form, as a browser would."""
+
+    def token(path: str = "/") -> str:
+        return csrf_from(client.get(path).get_data(as_text=True))
+
+    return token
