@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from alembic import context
+
 from recovery.db import make_engine
 from recovery.models import metadata
 

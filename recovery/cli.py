@@ -71,3 +71,14 @@ def _run(operation) -> None:
     except RecoveryError as error:
         fields = getattr(error, "fields", None)
         raise click.ClickException(f"{error.message} {fields or ''}".strip()) from error
+
+
+@recovery_cli.command("i18n-missing")
+@click.option("--locale", default="zh_Hans", show_default=True)
+def i18n_missing(locale: str) -> None:
+    """Print the strings that have no translation yet, as .po entries to fill in."""
+    from recovery.web.catalogs import missing_translations
+
+    for msgid, where in missing_translations(locale).items():
+        escaped = msgid.replace("\\", "\\\\").replace('"', '\\"')
+        click.echo(f"#: {where[0]}\nmsgid \"{escaped}\"\nmsgstr \"\"\n")

@@ -8,14 +8,14 @@ from flask import g, render_template, request
 from marshmallow import Schema
 from marshmallow import ValidationError as MarshmallowError
 
-from recovery.errors import RecoveryError, ValidationFailed
+from recovery.errors import N_, RecoveryError, ValidationFailed
 from recovery.web.errors import discard_and_persist, translate, translate_fields
 
 
 class JsonRequired(RecoveryError):
     code = "unsupported_media_type"
     status = 415
-    message = "Please send JSON."
+    message = N_("Please send JSON.")
 
 
 def parse(schema: Schema, data: object) -> dict:
@@ -31,7 +31,7 @@ def json_body() -> dict:
         raise JsonRequired()
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
-        raise ValidationFailed({"_schema": ["The body must be a JSON object."]})
+        raise ValidationFailed({"_schema": [N_("The body must be a JSON object.")]})
     return data
 
 

@@ -1,0 +1,103 @@
+"""`python3 -m recovery serve | test`: set up the environment and run the service or the test suite.
+
+Standard library only, so it runs on a fresh clone before anything is installed. Both commands are
+idempotent: the virtual environment is created once and reinstalled only when pyproject.toml changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV = ROOT / ".venv"
+BIN = VENV / "bin"
+STAMP = VENV / ".recovery-installed"
+CHROMIUM = "/usr/bin/chromium"
+
+
+def _python() -> str:
+    return str(BIN / "python")
+
+
+def ensure_environment(extras: str) -> None:
+    if not (BIN / "python").exists():
+        print("creating the virtual environment in .venv ...", flush=True)
+        subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
+    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + extras.encode()).hexdigest()
+    installed = STAMP.read_text().split() if STAMP.exists() else []
+    if wanted in installed:
+        return
+    print(f"installing recovery{extras} ...", flush=True)
+    subprocess.run([_python(), "-m", "pip", "install", "--quiet", "--upgrade", "pip"], check=True)
+    subprocess.run([_python(), "-m", "pip", "install", "--quiet", "-e", f".{extras}"], check=True, cwd=ROOT)
+    STAMP.write_text(" ".join([*installed, wanted]))
+
+
+def ensure_chromium() -> None:
+    """Browser tests drive Debian's chromium; install it when we may (root with apt), else say how."""
+    if Path(CHROMIUM).exists():
+        return
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        print("installing Debian's chromium for the browser tests ...", flush=True)
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
+        subprocess.run(["apt-get", "install", "-y", "-qq", "chromium"], check=True, env=env)
+        return
+    print(f"warning: {CHROMIUM} is missing; install Debian's chromium package or the browser tests fail",
+          file=sys.stderr)
+
+
+def serve() -> int:
+    ensure_environment("")
+    flask = [str(BIN / "flask"), "--app", "wsgi", "recovery"]
+    subprocess.run([*flask, "init-db"], check=True, cwd=ROOT)
+    port = os.environ.get("RECOVERY_PORT", "5000")
+    worker = subprocess.Popen([*flask, "worker"], cwd=ROOT)
+    print(f"\nrecovery is starting on http://127.0.0.1:{port} (outbox delivery runs beside it).\n"
+          "Create the first staff account with:\n"
+          "  .venv/bin/flask --app wsgi recovery create-staff --email you@example.com --role admin\n"
+          f"Mail goes to instance/mailbox/ (listed at http://127.0.0.1:{port}/dev/mailbox) until "
+          "RECOVERY_SMTP_HOST is set.\n", flush=True)
+    web = subprocess.Popen([str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "2",
+                            "--access-logfile", "-", "wsgi:app"], cwd=ROOT)
+    return _wait_for(web, worker)
+
+
+def _wait_for(web: subprocess.Popen, worker: subprocess.Popen) -> int:
+    def stop(_signum=None, _frame=None) -> None:
+        for process in (web, worker):
+            if process.poll() is None:
+                process.terminate()
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        code = web.wait()
+    except KeyboardInterrupt:
+        code = 0
+    stop()
+    worker.wait(timeout=30)
+    return code
+
+
+def test(pytest_args: list[str]) -> int:
+    ensure_environment("[dev]")
+    ensure_chromium()
+    return subprocess.run([_python(), "-m", "pytest", *pytest_args], cwd=ROOT).returncode
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] not in {"serve", "test"}:
+        print("usage: python3 -m recovery serve | test [pytest arguments]", file=sys.stderr)
+        return 2
+    os.chdir(ROOT)
+    return serve() if argv[0] == "serve" else test(argv[1:])
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

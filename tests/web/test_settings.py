@@ -1,0 +1,47 @@
+"""Settings come from RECOVERY_* variables, have safe defaults, and refuse unsafe production set-ups."""
+
+import pytest
+
+from recovery.settings import SettingsError, build_settings
+
+
+def test_development_defaults_generate_and_keep_secrets(tmp_path):
+    first = build_settings({"instance_dir": tmp_path}, environ={})
+    second = build_settings({"instance_dir": tmp_path}, environ={})
+    assert first.secret_key == second.secret_key and len(first.secret_key) >= 32
+    assert first.encryption_keys == second.encryption_keys
+    assert first.database_url == f"sqlite:///{tmp_path / 'recovery.db'}"
+    assert first.ratelimit_storage_uri == "memory://"
+    assert first.uses_local_mailbox
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_production_refuses_to_start_without_a_secret_key(tmp_path):
+    with pytest.raises(SettingsError, match="RECOVERY_SECRET_KEY"):
+        build_settings({"instance_dir": tmp_path}, environ={"RECOVERY_ENV": "production",
+                                                           "RECOVERY_BASE_URL": "https://a.example"})
+
+
+def test_production_refuses_plain_http_base_url(tmp_path):
+    environ = {"RECOVERY_ENV": "production", "RECOVERY_SECRET_KEY": "k" * 40,
+               "RECOVERY_ENCRYPTION_KEYS": "4OJiaRAVJOqJbyOj9V-Db1e-32b6aOvkZcrNrhv5f5w="}
+    with pytest.raises(SettingsError, match="https"):
+        build_settings({"instance_dir": tmp_path}, environ=environ)
+
+
+def test_environment_variables_are_read(tmp_path):
+    environ = {"RECOVERY_TRUSTED_PROXIES": "2", "RECOVERY_SMTP_HOST": "mail.internal", "RECOVERY_SMTP_PORT": "2525",
+               "RECOVERY_SMTP_STARTTLS": "false", "RECOVERY_RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0",
+               "RECOVERY_BASE_URL": "https://recovery.example.com", "RECOVERY_PORT": "8080"}
+    settings = build_settings({"instance_dir": tmp_path}, environ=environ)
+    assert (settings.trusted_proxies, settings.smtp_host, settings.smtp_port) == (2, "mail.internal", 2525)
+    assert settings.smtp_starttls is False and not settings.uses_local_mailbox
+    assert settings.uses_https and settings.port == 8080
+
+
+@pytest.mark.parametrize("name, value", [("RECOVERY_TRUSTED_PROXIES", "many"), ("RECOVERY_SMTP_STARTTLS", "perhaps"),
+                                         ("RECOVERY_BASE_URL", "recovery.example.com"),
+                                         ("RECOVERY_ENCRYPTION_KEYS", "not-a-fernet-key")])
+def test_malformed_values_fail_at_start_up(tmp_path, name, value):
+    with pytest.raises(SettingsError):
+        build_settings({"instance_dir": tmp_path}, environ={name: value})
