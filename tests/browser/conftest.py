@@ -1,0 +1,78 @@
+"""Headless Chromium (Debian's package) driven by Playwright against the app served on 127.0.0.1.
+
+The server runs in a thread on the test's app, so its database work is rolled back like any other test.
+A missing browser fails these tests; it never skips them.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from email import policy
+from email.parser import BytesParser
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import sync_playwright
+from werkzeug.serving import make_server
+
+from recovery.web.context import runtime
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: install Debian's chromium package"
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def live_server(make_app):
+    """Serve a fresh app on a free port; returns its base URL. Links in emails use the same URL."""
+    holder: dict = {}
+    server = make_server("127.0.0.1", 0, lambda environ, start: holder["app"](environ, start), threaded=False)
+    base_url = f"http://127.0.0.1:{server.server_port}"
+    holder["app"] = make_app(base_url=base_url)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield holder["app"], base_url
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(locale="en-US")
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def mailbox():
+    """Deliver what the outbox holds into the local mailbox, then read the newest message to an address."""
+
+    def latest(app, to: str) -> dict:
+        from recovery.outbox.delivery import deliver_due
+
+        deliver_due(app, batch_size=100, worker_id="browser-test")
+        directory = Path(runtime(app).settings.mailbox_dir)
+        messages = []
+        for path in sorted(directory.glob("*.eml"), key=lambda p: p.stat().st_mtime_ns):
+            with path.open("rb") as handle:
+                message = BytesParser(policy=policy.default).parse(handle)
+            if to in message["To"]:
+                messages.append(message)
+        assert messages, f"no mail to {to} in {directory}"
+        message = messages[-1]
+        text = message.get_body(preferencelist=("plain",)).get_content()
+        return {"subject": message["Subject"], "text": text, "links": re.findall(r"https?://\S+", text)}
+
+    return latest
