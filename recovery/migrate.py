@@ -18,8 +18,12 @@ def alembic_config(database_url: str) -> Config:
     return config
 
 
-def upgrade(database_url: str, revision: str = "head") -> None:
-    """Idempotent: applies only what the database has not seen."""
+def upgrade(database_url: str, revision: str = "heads") -> None:
+    """Idempotent: applies only what the database has not seen.
+
+    Each capability's revision branches from the foundation (0001), so independent capabilities never
+    conflict over one linear chain; "heads" applies every branch.
+    """
     command.upgrade(alembic_config(database_url), revision)
 
 
