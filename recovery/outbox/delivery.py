@@ -1,0 +1,191 @@
+"""Delivering due outbox messages: claim in one short transaction, send outside it, then record the outcome.
+
+```mermaid
+stateDiagram-v2
+    [*] --> queued: queue_email / queue_webhook, in the caller's transaction
+    queued --> sending: claimed by a worker (lease of outbox_lease_seconds, attempts + 1)
+    sending --> sent: the transport accepted it
+    sending --> queued: retryable error and attempts < outbox_max_attempts (backoff with jitter)
+    sending --> failed: permanent error, or the last attempt failed
+    sending --> sending: the lease ran out (worker crashed); another worker reclaims it
+    failed --> queued: staff retry (retry_message)
+```
+
+Sending happens outside any database transaction, so a slow SMTP server never holds a row lock. A crash
+between send and mark means the message is sent again after the lease: every message carries its
+idempotency key (Message-ID, X-Recovery-Idempotency-Key, X-Recovery-Delivery) so the receiver can drop it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from recovery.context import Actor, ServiceContext
+from recovery.events.service import record_event
+from recovery.outbox import queries
+from recovery.outbox.models import OutboxMessage
+from recovery.outbox.transports import DeliveryError, OutgoingMessage, Transport, build_transports
+from recovery.runtime import Runtime
+from recovery.settings import Settings
+
+log = logging.getLogger(__name__)
+WORKER_ACTOR = Actor("system", None, None, "outbox-worker")
+_ERROR_LIMIT = 500
+
+
+@dataclass(frozen=True)
+class Claim:
+    message: OutgoingMessage
+    attempts: int  # after this claim; with the worker id it identifies the claim
+    user_id: int | None
+    template: str | None
+
+
+def deliver_due(target, *, batch_size: int = 50, worker_id: str = "worker",
+                transports: Mapping[str, Transport] | None = None,
+                should_stop: Callable[[], bool] | None = None) -> int:
+    """Claim up to batch_size due messages for `worker_id`, send each, record each outcome; returns the count.
+
+    `target` is the Flask app or its Runtime; `transports` replaces the ones settings choose (tests, tools).
+    When `should_stop()` turns true mid-batch, the claims not yet sent are handed back at once.
+    """
+    rt: Runtime = target if isinstance(target, Runtime) else target.extensions["recovery"]
+    transports = transports if transports is not None else build_transports(rt)
+    worker_id = worker_id[:64]
+    claims = claim_due(rt, batch_size=batch_size, worker_id=worker_id)
+    for done, claim in enumerate(claims):
+        if should_stop is not None and should_stop():
+            _release(rt, claims[done:], worker_id)
+            return done
+        _deliver_one(rt, transports, claim, worker_id)
+    return len(claims)
+
+
+def claim_due(rt: Runtime, *, batch_size: int, worker_id: str) -> list[Claim]:
+    """One short transaction: mark due messages `sending` for this worker with a lease, and return them."""
+    now = rt.clock.now()
+    table = OutboxMessage.__table__
+    with rt.db.transaction() as session:
+        _fail_abandoned(rt, session, now)
+        ids = list(session.scalars(queries.due_ids(now, batch_size)))
+        if not ids:
+            return []
+        # Conditional: a row another worker claimed since the SELECT no longer matches and is not returned.
+        claimed = session.execute(
+            update(table).where(table.c.id.in_(ids), queries.due_condition(now))
+            .values(status="sending", locked_by=worker_id, attempts=table.c.attempts + 1,
+                    locked_until=now + timedelta(seconds=rt.settings.outbox_lease_seconds))
+            .returning(table.c.id, table.c.kind, table.c.recipient, table.c.idempotency_key, table.c.payload,
+                       table.c.attempts, table.c.user_id, table.c.template)).all()
+    claims = [Claim(OutgoingMessage(row.id, row.kind, row.recipient, row.idempotency_key, dict(row.payload)),
+                    row.attempts, row.user_id, row.template) for row in claimed]
+    return sorted(claims, key=lambda c: c.message.id)
+
+
+def _release(rt: Runtime, claims: list[Claim], worker_id: str) -> None:
+    """Give back claims that were never tried (the worker is stopping); they do not count as attempts."""
+    with rt.db.transaction() as session:
+        for claim in claims:
+            session.execute(
+                update(OutboxMessage).where(queries.owned_by(claim.message.id, worker_id, claim.attempts))
+                .values(status="queued", attempts=claim.attempts - 1, locked_by=None, locked_until=None)
+                .execution_options(synchronize_session=False))
+
+
+def _fail_abandoned(rt: Runtime, session: Session, now: datetime) -> None:
+    """A worker died during the last allowed attempt: fail the message rather than try beyond the limit."""
+    table = OutboxMessage.__table__
+    rows = session.execute(
+        update(table).where(queries.abandoned_condition(now, rt.settings.outbox_max_attempts))
+        .values(status="failed", locked_by=None, locked_until=None,
+                last_error="the worker stopped during the final attempt")
+        .returning(table.c.id, table.c.user_id, table.c.kind, table.c.template)).all()
+    for row in rows:
+        _record_failed_event(rt, session, row.id, row.user_id, row.kind, row.template)
+
+
+def _deliver_one(rt: Runtime, transports: Mapping[str, Transport], claim: Claim, worker_id: str) -> None:
+    transport = transports.get(claim.message.kind)
+    try:
+        if transport is None:
+            raise DeliveryError(f"no transport for kind {claim.message.kind!r}", retryable=False)
+        transport.send(claim.message)
+    except DeliveryError as error:
+        _record_failure(rt, claim, worker_id, str(error), retryable=error.retryable)
+    except Exception as error:  # a transport bug must neither stop the batch nor lose the message
+        log.exception("outbox message %s: unexpected error while sending", claim.message.id)
+        _record_failure(rt, claim, worker_id, f"unexpected error: {type(error).__name__}", retryable=True)
+    else:
+        _record_sent(rt, claim, worker_id)
+
+
+def _record_sent(rt: Runtime, claim: Claim, worker_id: str) -> None:
+    payload = claim.message.payload
+    if claim.message.kind == "email":
+        # The body may hold a live reset or verification link: once delivered, keep only the subject.
+        payload = {"subject": payload.get("subject", "")}
+    with rt.db.transaction() as session:
+        result = session.execute(
+            update(OutboxMessage).where(queries.owned_by(claim.message.id, worker_id, claim.attempts))
+            .values(status="sent", sent_at=rt.clock.now(), locked_by=None, locked_until=None, last_error=None,
+                    payload=payload).execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        log.warning("outbox message %s was sent after its lease passed to another worker", claim.message.id)
+
+
+def _record_failure(rt: Runtime, claim: Claim, worker_id: str, error: str, *, retryable: bool) -> None:
+    settings = rt.settings
+    final = not retryable or claim.attempts >= settings.outbox_max_attempts
+    now = rt.clock.now()
+    values: dict = {"last_error": error[:_ERROR_LIMIT], "locked_by": None, "locked_until": None}
+    if final:
+        values["status"] = "failed"
+    else:
+        delay = backoff_seconds(settings, claim.attempts, _random_fraction(rt))
+        values.update(status="queued", next_attempt_at=now + timedelta(seconds=delay))
+    with rt.db.transaction() as session:
+        result = session.execute(
+            update(OutboxMessage).where(queries.owned_by(claim.message.id, worker_id, claim.attempts))
+            .values(**values).execution_options(synchronize_session=False))
+        if result.rowcount == 1 and final:
+            _record_failed_event(rt, session, claim.message.id, claim.user_id, claim.message.kind, claim.template)
+    log.info("outbox message %s attempt %s failed (%s): %s", claim.message.id, claim.attempts,
+             "final" if final else "will retry", error[:_ERROR_LIMIT])
+
+
+def backoff_seconds(settings: Settings, attempts: int, fraction: float) -> float:
+    """Delay after the `attempts`-th failure: base doubling per attempt, capped, minus up to 25% jitter.
+
+    The jitter spreads retries of a burst (an SMTP outage) so they do not all hit the server together;
+    keeping it below half the step means each delay is still longer than the one before it.
+    """
+    step = settings.outbox_backoff_base_seconds * 2 ** min(max(attempts - 1, 0), 40)
+    ceiling = min(settings.outbox_backoff_max_seconds, step)
+    return ceiling * (1 - 0.25 * fraction)
+
+
+def _random_fraction(rt: Runtime) -> float:
+    return int(rt.tokens.numeric_code(6)) / 1_000_000
+
+
+def _record_failed_event(rt: Runtime, session: Session, message_id: int, user_id: int | None, kind: str,
+                         template: str | None) -> None:
+    record_event(system_context(rt, session), "outbox.message.failed", user_id=user_id, message_id=message_id,
+                 kind=kind, template=template)
+
+
+def system_context(rt: Runtime, session: Session) -> ServiceContext:
+    """A context for the worker's own bookkeeping, which neither renders emails nor builds links."""
+
+    def unavailable(*_args, **_kwargs):
+        raise RuntimeError("the delivery worker does not render emails or build links")
+
+    return ServiceContext(session=session, settings=rt.settings, clock=rt.clock, tokens=rt.tokens,
+                          compose_email=unavailable, link=unavailable, passwords=rt.passwords,
+                          actor=WORKER_ACTOR, locale=rt.settings.default_locale)

@@ -1,0 +1,280 @@
+"""How a claimed outbox message leaves the building: local mailbox files, SMTP, or a signed webhook POST.
+
+Every transport raises DeliveryError on failure; `retryable=False` means trying again cannot help (a
+recipient the mail server refuses for good, a webhook URL that is not http(s)), so the message fails at once.
+Each message carries its idempotency key to the receiver, so a duplicate after a crash can be dropped there.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import hashlib
+import hmac
+import http.client
+import json
+import os
+import re
+import smtplib
+import socket
+import ssl
+import tempfile
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+from pathlib import Path
+from typing import Protocol
+from urllib.parse import urlsplit
+
+from recovery.clock import Clock
+from recovery.settings import Settings
+
+WEBHOOK_TIMEOUT_SECONDS = 10.0
+_SAFE_KEY = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+_MAILBOX_NAME = re.compile(r"^[A-Za-z0-9._-]{1,80}\.eml$")
+
+SecretResolver = Callable[[str], "str | None"]
+
+
+class DeliveryError(Exception):
+    """A send that did not happen; the message text is stored as last_error, so it never holds a secret."""
+
+    def __init__(self, message: str, *, retryable: bool = True) -> None:
+        super().__init__(message)
+        self.retryable = retryable
+
+
+@dataclass(frozen=True)
+class OutgoingMessage:
+    """What the worker claimed: a detached copy, so sending needs no database session."""
+
+    id: int
+    kind: str
+    recipient: str
+    idempotency_key: str
+    payload: dict = field(default_factory=dict)
+
+
+class Transport(Protocol):
+    def send(self, message: OutgoingMessage) -> None: ...
+
+
+def safe_key(idempotency_key: str) -> str:
+    """The key as it appears in headers and file names: itself when plain, else a stable digest of it."""
+    if _SAFE_KEY.match(idempotency_key):
+        return idempotency_key
+    return hashlib.sha256(idempotency_key.encode()).hexdigest()[:40]
+
+
+# -- email ---------------------------------------------------------------------------------------------
+
+
+def build_email(message: OutgoingMessage, *, mail_from: str, now: datetime) -> EmailMessage:
+    """RFC 5322 message with a text and an HTML part; Message-ID carries the idempotency key."""
+    key = safe_key(message.idempotency_key)
+    mail = EmailMessage()
+    mail["From"] = mail_from
+    mail["To"] = message.recipient
+    mail["Subject"] = message.payload.get("subject", "")
+    mail["Date"] = email.utils.format_datetime(now)
+    mail["Message-ID"] = f"<{key}@recovery>"
+    mail["X-Recovery-Idempotency-Key"] = key
+    mail["Auto-Submitted"] = "auto-generated"
+    mail.set_content(message.payload.get("text", ""))
+    if message.payload.get("html"):
+        mail.add_alternative(message.payload["html"], subtype="html")
+    return mail
+
+
+class MailboxTransport:
+    """Development mail: one `.eml` file per message in settings.mailbox_dir, written atomically.
+
+    The file is named after the idempotency key, so delivering the same message twice leaves one file.
+    """
+
+    def __init__(self, directory: Path, *, mail_from: str, clock: Clock) -> None:
+        self.directory = Path(directory)
+        self.mail_from = mail_from
+        self.clock = clock
+
+    def send(self, message: OutgoingMessage) -> None:
+        mail = build_email(message, mail_from=self.mail_from, now=self.clock.now())
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.directory, suffix=".tmp")
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(mail.as_bytes(policy=policy.SMTP))
+            os.replace(tmp, self.directory / f"{safe_key(message.idempotency_key)}.eml")
+        except OSError as exc:
+            raise DeliveryError(f"mailbox not writable: {exc.strerror or type(exc).__name__}") from exc
+
+
+class SmtpTransport:
+    """SMTP with STARTTLS (verified certificate) and login when configured; a fresh connection per send."""
+
+    def __init__(self, settings: Settings, *, clock: Clock) -> None:
+        self.settings = settings
+        self.clock = clock
+
+    def send(self, message: OutgoingMessage) -> None:
+        s = self.settings
+        mail = build_email(message, mail_from=s.mail_from, now=self.clock.now())
+        try:
+            with smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=s.smtp_timeout_seconds) as smtp:
+                if s.smtp_starttls:
+                    smtp.starttls(context=ssl.create_default_context())
+                if s.smtp_username:
+                    smtp.login(s.smtp_username, s.smtp_password)
+                smtp.send_message(mail)
+        except smtplib.SMTPRecipientsRefused as exc:
+            codes = [code for code, _text in exc.recipients.values()]
+            raise DeliveryError(f"recipient refused (SMTP {codes})",
+                                retryable=not all(code >= 500 for code in codes)) from exc
+        except smtplib.SMTPResponseException as exc:
+            permanent = isinstance(exc, smtplib.SMTPDataError) and exc.smtp_code >= 500
+            raise DeliveryError(f"SMTP {exc.smtp_code} from {s.smtp_host}", retryable=not permanent) from exc
+        except (smtplib.SMTPException, OSError) as exc:  # refused, timeout, reset, TLS failure, DNS
+            raise DeliveryError(f"SMTP {s.smtp_host}:{s.smtp_port} unreachable: {_describe(exc)}") from exc
+
+
+def _describe(exc: BaseException | str) -> str:
+    if isinstance(exc, str):
+        return exc[:200]
+    if isinstance(exc, socket.timeout | TimeoutError):
+        return "timed out"
+    return getattr(exc, "strerror", None) or type(exc).__name__
+
+
+# -- webhooks ------------------------------------------------------------------------------------------
+
+
+def sign_webhook(secret: str, timestamp: int, body: bytes) -> str:
+    """The X-Recovery-Signature value: HMAC-SHA256 over f"{timestamp}.{body}" (Stripe's scheme)."""
+    mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+    return f"t={timestamp},v1={mac}"
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    # A redirect would re-send (or silently drop) the signed body somewhere the subscriber did not name.
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
+
+
+class WebhookTransport:
+    """JSON POST with the delivery key and, when the message names a secret_ref, a timestamped signature."""
+
+    def __init__(self, resolve_secret: SecretResolver, *, clock: Clock,
+                 timeout: float = WEBHOOK_TIMEOUT_SECONDS) -> None:
+        self.resolve_secret = resolve_secret
+        self.clock = clock
+        self.timeout = timeout
+        self._opener = urllib.request.build_opener(_NoRedirect)
+
+    def send(self, message: OutgoingMessage) -> None:
+        if urlsplit(message.recipient).scheme not in {"http", "https"}:
+            raise DeliveryError("webhook URL is not http(s)", retryable=False)
+        body = json.dumps(message.payload.get("body", {}), separators=(",", ":"), sort_keys=True).encode()
+        request = urllib.request.Request(message.recipient, data=body, method="POST",  # noqa: S310 (checked)
+                                         headers=self._headers(message, body))
+        try:
+            with self._opener.open(request, timeout=self.timeout) as response:
+                status = response.status
+        except urllib.error.HTTPError as exc:
+            status = exc.code
+            exc.close()
+        except urllib.error.URLError as exc:
+            raise DeliveryError(f"webhook unreachable: {_describe(exc.reason)}") from exc
+        except (OSError, http.client.HTTPException) as exc:  # reset, timeout while reading, garbled answer
+            raise DeliveryError(f"webhook unreachable: {_describe(exc)}") from exc
+        if not 200 <= status < 300:
+            raise DeliveryError(f"webhook answered HTTP {status}")
+
+    def _headers(self, message: OutgoingMessage, body: bytes) -> dict[str, str]:
+        headers = {"Content-Type": "application/json", "User-Agent": "recovery-webhooks/1",
+                   "X-Recovery-Delivery": safe_key(message.idempotency_key)}
+        secret_ref = message.payload.get("secret_ref")
+        if secret_ref:
+            secret = self.resolve_secret(secret_ref)
+            if not secret:
+                raise DeliveryError("webhook secret not found for its secret_ref", retryable=False)
+            headers["X-Recovery-Signature"] = sign_webhook(secret, int(self.clock.now().timestamp()), body)
+        return headers
+
+
+# Webhook secrets belong to the capability that owns subscriptions: it registers a resolver for its scheme
+# ("subscription:42" -> resolvers["subscription"](runtime, "42")), so the outbox never stores a secret.
+_SECRET_RESOLVERS: dict[str, Callable[[object, str], str | None]] = {}
+
+
+def register_secret_resolver(scheme: str, resolve: Callable[[object, str], str | None]) -> None:
+    """`resolve(runtime, rest_of_ref)` returns the signing secret for secret_ref f"{scheme}:{rest}", or None."""
+    _SECRET_RESOLVERS[scheme] = resolve
+
+
+def registered_secret_resolver(runtime: object) -> SecretResolver:
+    def resolve(secret_ref: str) -> str | None:
+        scheme, _, rest = secret_ref.partition(":")
+        resolver = _SECRET_RESOLVERS.get(scheme)
+        return resolver(runtime, rest) if resolver else None
+
+    return resolve
+
+
+# -- the one place the transport is chosen -------------------------------------------------------------
+
+
+def build_transports(runtime, *, resolve_secret: SecretResolver | None = None) -> Mapping[str, Transport]:
+    """Message kind -> transport, from settings: the local mailbox unless an SMTP host is configured."""
+    settings: Settings = runtime.settings
+    email_transport: Transport
+    if settings.uses_local_mailbox:
+        email_transport = MailboxTransport(settings.mailbox_dir, mail_from=settings.mail_from, clock=runtime.clock)
+    else:
+        email_transport = SmtpTransport(settings, clock=runtime.clock)
+    timeout = float(settings.extra.get("webhook_timeout_seconds", WEBHOOK_TIMEOUT_SECONDS))
+    webhook = WebhookTransport(resolve_secret or registered_secret_resolver(runtime), clock=runtime.clock,
+                               timeout=timeout)
+    return {"email": email_transport, "webhook": webhook}
+
+
+# -- reading the local mailbox (the dev-only pages) ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MailboxEntry:
+    name: str
+    date: datetime | None
+    to: str
+    subject: str
+
+
+def _parse(path: Path) -> EmailMessage:
+    with path.open("rb") as handle:
+        return BytesParser(policy=policy.default).parse(handle)  # type: ignore[return-value]
+
+
+def list_mailbox(directory: Path, limit: int = 200) -> list[MailboxEntry]:
+    """The newest messages first (by Date header, then file time)."""
+    if not Path(directory).is_dir():
+        return []
+    paths = sorted(Path(directory).glob("*.eml"), key=lambda p: p.stat().st_mtime_ns, reverse=True)[:limit]
+    entries = []
+    for path in paths:
+        mail = _parse(path)
+        date = mail["Date"].datetime if mail["Date"] else None
+        entries.append((date, path.stat().st_mtime_ns, MailboxEntry(path.name, date, str(mail["To"] or ""),
+                                                                      str(mail["Subject"] or ""))))
+    entries.sort(key=lambda e: (e[0].timestamp() if e[0] else 0, e[1]), reverse=True)
+    return [entry for _date, _mtime, entry in entries]
+
+
+def read_mailbox_message(directory: Path, name: str) -> EmailMessage | None:
+    """One message by file name; None for a name that is not a plain .eml file in the mailbox."""
+    if not _MAILBOX_NAME.match(name):
+        return None
+    path = Path(directory) / name
+    return _parse(path) if path.is_file() else None

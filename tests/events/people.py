@@ -1,0 +1,45 @@
+"""Test people: users of any role added as rows, signed in by API token or browser cookie.
+
+Until the accounts service's create_staff lands, users are plain rows; sessions come from the real
+sessions service, so the guards under test are the production ones.
+"""
+
+from __future__ import annotations
+
+from http.cookies import SimpleCookie
+
+from flask import Response
+
+from recovery.accounts.models import User
+from recovery.sessions.service import start_session
+from recovery.web.auth import set_session_cookie
+
+
+class People:
+    def __init__(self, services, client) -> None:
+        self.services = services
+        self.client = client
+
+    def add(self, email: str, role: str = "user") -> int:
+        with self.services() as ctx:
+            now = ctx.clock.now()
+            user = User(email=email, password_hash="!unusable", password_changed_at=now, role=role,
+                        status="active", locale="en", created_at=now, email_verified_at=now)
+            ctx.session.add(user)
+            ctx.session.flush()
+            return user.id
+
+    def api_headers(self, user_id: int) -> dict[str, str]:
+        with self.services() as ctx:
+            _session, token = start_session(ctx, user_id, kind="api")
+        return {"Authorization": f"Bearer {token}"}
+
+    def sign_in_browser(self, user_id: int) -> None:
+        with self.services() as ctx:
+            _session, token = start_session(ctx, user_id, kind="browser")
+        with self.client.application.test_request_context():
+            response = Response()
+            set_session_cookie(response, token)
+        cookie = SimpleCookie(response.headers["Set-Cookie"])
+        for name, morsel in cookie.items():
+            self.client.set_cookie(name, morsel.value)

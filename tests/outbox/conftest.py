@@ -1,0 +1,50 @@
+from dataclasses import replace
+
+import pytest
+from sqlalchemy import select
+
+from events.conftest import people  # noqa: F401  (the same fixture for the outbox's staff pages)
+from recovery.context import RenderedEmail
+from recovery.outbox.models import OutboxMessage
+from recovery.outbox.service import queue_email, queue_webhook
+from recovery.web.context import runtime
+
+
+def _render(template: str, locale: str, **context) -> RenderedEmail:
+    link = context.get("link", "https://recovery.example.test/reset/t0k3n")
+    return RenderedEmail(subject=context.get("subject", "Reset your password"),
+                         text=f"Open {link} within 30 minutes.\n", html=f'<p><a href="{link}">Reset</a></p>')
+
+
+@pytest.fixture
+def queue(services):
+    """Queue through the real queue_email / queue_webhook (emails rendered by a stand-in composer)."""
+
+    class Queue:
+        def email(self, to: str = "ada@example.test", **context) -> int:
+            with services() as ctx:
+                message = queue_email(replace(ctx, compose_email=_render), to=to, template="test", **context)
+                ctx.session.flush()
+                return message.id
+
+        def webhook(self, url: str, body: dict | None = None, secret_ref: str | None = None) -> int:
+            with services() as ctx:
+                message = queue_webhook(ctx, url=url, body=body or {"type": "test.ping"}, secret_ref=secret_ref)
+                ctx.session.flush()
+                return message.id
+
+    return Queue()
+
+
+@pytest.fixture
+def stored(app):
+    """The message row as the database holds it now."""
+
+    def load(message_id: int) -> OutboxMessage:
+        session = runtime(app).db.new_session()
+        try:
+            return session.scalar(select(OutboxMessage).where(OutboxMessage.id == message_id))
+        finally:
+            session.close()
+
+    return load

@@ -1,0 +1,98 @@
+"""Real receivers for delivery tests: an SMTP server (aiosmtpd) and an HTTP webhook endpoint, on 127.0.0.1."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import socket
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from aiosmtpd.controller import Controller
+
+
+def free_port() -> int:
+    """A port nothing listens on (yet): bind, read the number, close."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class SmtpReceiver:
+    """Collects every message an SMTP client hands over; start() and stop() simulate the server's outage."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.messages: list[dict] = []
+        self._controller: Controller | None = None
+
+    async def handle_DATA(self, server, session, envelope):  # aiosmtpd handler hook
+        self.messages.append({"from": envelope.mail_from, "to": list(envelope.rcpt_tos),
+                              "data": envelope.content})
+        return "250 Message accepted for delivery"
+
+    def start(self) -> SmtpReceiver:
+        self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self._controller.start()
+        return self
+
+    def stop(self) -> None:
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+
+
+def verify_signature(secret: str, header: str, body: bytes) -> bool:
+    """What a subscriber does with X-Recovery-Signature: t=<unix>,v1=<hex HMAC-SHA256 of "t.body">."""
+    parts = dict(item.split("=", 1) for item in header.split(","))
+    expected = hmac.new(secret.encode(), f"{parts['t']}.".encode() + body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected, parts["v1"])
+
+
+class WebhookReceiver:
+    """An HTTP endpoint answering `status` to every POST and keeping what it received."""
+
+    def __init__(self, port: int = 0, status: int = 204) -> None:
+        self.requests: list[dict] = []
+        self.status = status
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                receiver.requests.append({"path": self.path, "headers": dict(self.headers), "body": body})
+                self.send_response(receiver.status)
+                if 300 <= receiver.status < 400:
+                    self.send_header("Location", "http://127.0.0.1:1/elsewhere")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        self.port = self.server.server_address[1]
+        self.url = f"http://127.0.0.1:{self.port}/hooks/recovery"
+        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> WebhookReceiver:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self._thread.join(timeout=5)
+
+
+class ScriptedTransport:
+    """An in-memory twin of a transport: raises the scripted errors in turn, then accepts and records."""
+
+    def __init__(self, *errors: Exception) -> None:
+        self.errors = list(errors)
+        self.sent: list = []
+
+    def send(self, message) -> None:
+        if self.errors:
+            raise self.errors.pop(0)
+        self.sent.append(message)

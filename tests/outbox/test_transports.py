@@ -1,0 +1,122 @@
+"""Transports: mailbox files, SMTP errors, signed webhooks, and which transport settings choose."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from email import policy
+from email.parser import BytesParser
+from types import SimpleNamespace
+
+import pytest
+
+from outbox.receivers import WebhookReceiver, free_port, verify_signature
+from recovery.outbox.transports import (
+    DeliveryError,
+    MailboxTransport,
+    OutgoingMessage,
+    SmtpTransport,
+    WebhookTransport,
+    build_transports,
+    list_mailbox,
+    read_mailbox_message,
+    safe_key,
+)
+from recovery.web.context import runtime
+
+EMAIL = OutgoingMessage(1, "email", "ada@example.test", "key-123",
+                        {"subject": "Reset your password", "text": "Open https://recovery.example.test/r/abc\n",
+                         "html": "<p><a href='https://recovery.example.test/r/abc'>Reset</a></p>"})
+
+
+def _webhook(url: str, secret_ref: str | None = "test:hook-1") -> OutgoingMessage:
+    return OutgoingMessage(2, "webhook", url, "delivery-7",
+                           {"body": {"type": "account.locked", "user_id": 5}, "secret_ref": secret_ref})
+
+
+def test_mailbox_transport_writes_a_parseable_eml_with_text_and_html_parts(tmp_path, clock):
+    MailboxTransport(tmp_path, mail_from="recovery <no-reply@example.test>", clock=clock).send(EMAIL)
+    with (tmp_path / "key-123.eml").open("rb") as handle:
+        mail = BytesParser(policy=policy.default).parse(handle)
+    assert mail["To"] == "ada@example.test" and mail["Subject"] == "Reset your password"
+    assert mail["Message-ID"] == "<key-123@recovery>" and mail["X-Recovery-Idempotency-Key"] == "key-123"
+    assert mail.get_content_type() == "multipart/alternative"
+    assert "https://recovery.example.test/r/abc" in mail.get_body(("plain",)).get_content()
+    assert "<a href=" in mail.get_body(("html",)).get_content()
+    assert not list(tmp_path.glob("*.tmp"))
+
+
+def test_mailbox_transport_same_message_twice_leaves_one_file(tmp_path, clock):
+    transport = MailboxTransport(tmp_path, mail_from="r <r@example.test>", clock=clock)
+    transport.send(EMAIL)
+    transport.send(EMAIL)
+    assert [entry.name for entry in list_mailbox(tmp_path)] == ["key-123.eml"]
+
+
+def test_mailbox_lists_newest_first_and_refuses_names_outside_it(tmp_path, clock):
+    transport = MailboxTransport(tmp_path, mail_from="r <r@example.test>", clock=clock)
+    transport.send(EMAIL)
+    clock.advance(minutes=1)
+    transport.send(OutgoingMessage(3, "email", "bob@example.test", "key-456", {"subject": "Later", "text": "x"}))
+    assert [entry.subject for entry in list_mailbox(tmp_path)] == ["Later", "Reset your password"]
+    assert read_mailbox_message(tmp_path, "../key-123.eml") is None
+    assert read_mailbox_message(tmp_path, "key-123.eml")["To"] == "ada@example.test"
+
+
+def test_safe_key_keeps_plain_keys_and_digests_others():
+    assert safe_key("abc-DEF_1.2") == "abc-DEF_1.2"
+    odd = safe_key("reset:42 <x>")
+    assert odd != "reset:42 <x>" and odd.isalnum() and odd == safe_key("reset:42 <x>")
+
+
+def test_smtp_transport_with_nothing_listening_raises_a_retryable_error(app, clock):
+    settings = replace(runtime(app).settings, smtp_host="127.0.0.1", smtp_port=free_port(), smtp_starttls=False,
+                       smtp_timeout_seconds=2)
+    with pytest.raises(DeliveryError) as caught:
+        SmtpTransport(settings, clock=clock).send(EMAIL)
+    assert caught.value.retryable and "unreachable" in str(caught.value)
+
+
+def test_webhook_signature_verifies_at_the_receiver(clock):
+    with WebhookReceiver() as receiver:
+        WebhookTransport(lambda ref: "whsec-test" if ref == "test:hook-1" else None, clock=clock).send(
+            _webhook(receiver.url))
+    (request,) = receiver.requests
+    headers = request["headers"]
+    assert verify_signature("whsec-test", headers["X-Recovery-Signature"], request["body"])
+    assert not verify_signature("another-secret", headers["X-Recovery-Signature"], request["body"])
+    assert headers["X-Recovery-Signature"].startswith(f"t={int(clock.now().timestamp())},v1=")
+    assert headers["X-Recovery-Delivery"] == "delivery-7"
+    assert json.loads(request["body"]) == {"type": "account.locked", "user_id": 5}
+
+
+@pytest.mark.parametrize("status", [500, 404, 302])
+def test_webhook_answer_other_than_2xx_is_a_retryable_error(clock, status):
+    with WebhookReceiver(status=status) as receiver:
+        with pytest.raises(DeliveryError) as caught:
+            WebhookTransport(lambda ref: "s", clock=clock).send(_webhook(receiver.url))
+    assert caught.value.retryable and f"HTTP {status}" in str(caught.value)
+    assert len(receiver.requests) == 1  # a redirect is not followed
+
+
+def test_webhook_receiver_down_is_a_retryable_error(clock):
+    with pytest.raises(DeliveryError) as caught:
+        WebhookTransport(lambda ref: "s", clock=clock, timeout=2).send(
+            _webhook(f"http://127.0.0.1:{free_port()}/hook"))
+    assert caught.value.retryable
+
+
+@pytest.mark.parametrize("url,secret", [("file:///etc/passwd", "s"), ("http://127.0.0.1:1/h", None)])
+def test_webhook_bad_url_or_unknown_secret_fails_for_good(clock, url, secret):
+    with pytest.raises(DeliveryError) as caught:
+        WebhookTransport(lambda ref: secret, clock=clock).send(_webhook(url))
+    assert not caught.value.retryable
+
+
+def test_transports_are_chosen_from_settings(app):
+    rt = runtime(app)
+    local = build_transports(rt)
+    smtp = build_transports(SimpleNamespace(settings=replace(rt.settings, smtp_host="smtp.example.test"),
+                                            clock=rt.clock))
+    assert isinstance(local["email"], MailboxTransport) and isinstance(smtp["email"], SmtpTransport)
+    assert isinstance(local["webhook"], WebhookTransport)
