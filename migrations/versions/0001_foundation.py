@@ -93,6 +93,15 @@ def upgrade() -> None:
     with op.batch_alter_table('email_verifications', schema=None) as batch_op:
         batch_op.create_index('ix_email_verifications_user_email', ['user_id', 'email'], unique=False)
 
+    op.create_table('job_runs',
+    sa.Column('name', sa.String(length=64), nullable=False),
+    sa.Column('last_started_at', recovery.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('last_finished_at', recovery.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('locked_until', recovery.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('locked_by', sa.String(length=64), nullable=True),
+    sa.Column('last_error', sa.Text(), nullable=True),
+    sa.PrimaryKeyConstraint('name', name=op.f('pk_job_runs'))
+    )
     op.create_table('outbox_messages',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('kind', sa.String(length=16), nullable=False),
@@ -178,6 +187,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_outbox_messages_due')
 
     op.drop_table('outbox_messages')
+    op.drop_table('job_runs')
     with op.batch_alter_table('email_verifications', schema=None) as batch_op:
         batch_op.drop_index('ix_email_verifications_user_email')
 

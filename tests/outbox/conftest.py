@@ -1,9 +1,9 @@
 from dataclasses import replace
 
 import pytest
+from events.conftest import people  # noqa: F401  (the same fixture for the outbox's staff pages)
 from sqlalchemy import select
 
-from events.conftest import people  # noqa: F401  (the same fixture for the outbox's staff pages)
 from recovery.context import RenderedEmail
 from recovery.outbox.models import OutboxMessage
 from recovery.outbox.service import queue_email, queue_webhook

@@ -52,15 +52,17 @@ def verify_signature(secret: str, header: str, body: bytes) -> bool:
 class WebhookReceiver:
     """An HTTP endpoint answering `status` to every POST and keeping what it received."""
 
-    def __init__(self, port: int = 0, status: int = 204) -> None:
+    def __init__(self, port: int = 0, status: int = 204, on_request=None) -> None:
         self.requests: list[dict] = []
         self.status = status
+        self.on_request = on_request or (lambda: None)
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 receiver.requests.append({"path": self.path, "headers": dict(self.headers), "body": body})
+                receiver.on_request()
                 self.send_response(receiver.status)
                 if 300 <= receiver.status < 400:
                     self.send_header("Location", "http://127.0.0.1:1/elsewhere")
