@@ -31,6 +31,7 @@ BLUEPRINTS = (
     ("recovery.sessions.views", "bp"),
     ("recovery.sessions.api", "bp"),
     ("recovery.events.views", "bp"),
+    ("recovery.events.api", "bp"),
     ("recovery.outbox.views", "bp"),
 )
 

@@ -1,10 +1,21 @@
-"""Recording and reading security events; every capability calls record_event in its own transaction."""
+"""Recording and reading security events; every capability calls record_event in its own transaction.
+
+The log is append-only: the migration installs triggers that refuse UPDATE and DELETE on security_events.
+"""
 
 from __future__ import annotations
 
+import base64
+import binascii
+from dataclasses import dataclass
+from datetime import datetime
+
 from sqlalchemy import select
 
+from recovery.accounts.normalise import normalise_email
 from recovery.context import Actor, ServiceContext
+from recovery.errors import N_, ValidationFailed
+from recovery.events import queries
 from recovery.events.models import SecurityEvent
 
 # Keys that must never reach the log, whatever a caller passes in details.
@@ -30,3 +41,76 @@ def recent_events_for_user(ctx: ServiceContext, user_id: int, limit: int = 50) -
     query = (select(SecurityEvent).where(SecurityEvent.user_id == user_id)
              .order_by(SecurityEvent.created_at.desc(), SecurityEvent.id.desc()).limit(limit))
     return list(ctx.session.scalars(query))
+
+
+@dataclass(frozen=True)
+class EventRow:
+    event: SecurityEvent
+    user_email: str | None
+    actor_email: str | None
+
+
+@dataclass(frozen=True)
+class EventPage:
+    rows: list[EventRow]
+    next_cursor: str | None
+
+
+def search_events(ctx: ServiceContext, *, type_prefix: str | None = None, user: str | None = None,
+                  since: datetime | None = None, cursor: str | None = None, limit: int = 50) -> EventPage:
+    """Staff search, newest first: `type_prefix` ("session." or "account.password"), `user` an id or an email."""
+    user_id = None
+    if user:
+        user_id = _user_id(ctx, user)
+        if user_id is None:
+            return EventPage([], None)  # an unknown email simply has no events
+    return _page(ctx, type_prefix=type_prefix, user_id=user_id, since=since, cursor=cursor, limit=limit)
+
+
+def events_of_user(ctx: ServiceContext, user_id: int, *, type_prefix: str | None = None,
+                   since: datetime | None = None, cursor: str | None = None, limit: int = 50) -> EventPage:
+    """A user's own events only, whatever else is asked."""
+    return _page(ctx, type_prefix=type_prefix, user_id=user_id, since=since, cursor=cursor, limit=limit)
+
+
+def _page(ctx: ServiceContext, *, type_prefix, user_id, since, cursor, limit) -> EventPage:
+    query = queries.event_page(type_prefix=type_prefix, user_id=user_id, since=since,
+                               before=decode_cursor(cursor), limit=limit + 1)
+    rows = [EventRow(*row) for row in ctx.session.execute(query).all()]
+    page = rows[:limit]
+    next_cursor = encode_cursor(page[-1].event) if len(rows) > limit else None
+    return EventPage(page, next_cursor)
+
+
+def _user_id(ctx: ServiceContext, user: str) -> int | None:
+    user = user.strip()
+    if user.isdigit() and len(user) < 19:
+        return int(user)
+    return ctx.session.scalar(queries.user_id_by_email(normalise_email(user)))
+
+
+def encode_cursor(event: SecurityEvent) -> str:
+    raw = f"{event.created_at.isoformat()}|{event.id}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> tuple[datetime, int] | None:
+    """The position after which the next page starts; anything tampered is a 400, never a 500."""
+    if not cursor:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        at, _, event_id = raw.partition("|")
+        created_at = datetime.fromisoformat(at)
+        if created_at.tzinfo is None:
+            raise ValueError("naive cursor time")
+        return created_at, int(event_id)
+    except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
+        raise InvalidCursor() from exc
+
+
+class InvalidCursor(ValidationFailed):
+    """A page link (cursor) that was not made by us; shared by every keyset-paginated list."""
+
+    def __init__(self) -> None:
+        super().__init__({"cursor": [N_("This page link is not valid. Please start from the first page.")]})

@@ -1,5 +1,23 @@
-"""Placeholder blueprint, filled in by the capability's owner."""
+"""Browser page of the security event log for staff: filters and newest-first keyset pages."""
 
-from flask import Blueprint
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+
+from recovery.events import service
+from recovery.events.schemas import EventOut, EventQuery
+from recovery.web.auth import role_required
+from recovery.web.context import service_context
+from recovery.web.forms import parse
 
 bp = Blueprint("events", __name__)
+
+
+@bp.get("/staff/events")
+@role_required("agent", "security")
+def staff_events():
+    args = {k: v for k, v in request.args.items() if v.strip()}
+    query = parse(EventQuery(), args)
+    page = service.search_events(service_context(), **query)
+    return render_template("events/staff_list.html", events=EventOut(many=True).dump(page.rows),
+                           next_cursor=page.next_cursor, filters={k: v for k, v in args.items() if k != "cursor"})

@@ -20,11 +20,11 @@ class People:
         self.services = services
         self.client = client
 
-    def add(self, email: str, role: str = "user") -> int:
+    def add(self, email: str, role: str = "user", locale: str = "en") -> int:
         with self.services() as ctx:
             now = ctx.clock.now()
             user = User(email=email, password_hash="!unusable", password_changed_at=now, role=role,
-                        status="active", locale="en", created_at=now, email_verified_at=now)
+                        status="active", locale=locale, created_at=now, email_verified_at=now)
             ctx.session.add(user)
             ctx.session.flush()
             return user.id
@@ -43,3 +43,9 @@ class People:
         cookie = SimpleCookie(response.headers["Set-Cookie"])
         for name, morsel in cookie.items():
             self.client.set_cookie(name, morsel.value)
+
+    def get_as(self, role: str | None, path: str):
+        """GET `path` as a new signed-in user of `role`, or anonymously when role is None."""
+        if role:
+            self.sign_in_browser(self.add(f"{role}@example.test", role=role))
+        return self.client.get(path)

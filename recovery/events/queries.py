@@ -1,0 +1,35 @@
+"""The security event log's SQL: a filtered, newest-first page with keyset pagination on (created_at, id)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Select, and_, or_, select
+from sqlalchemy.orm import aliased
+
+from recovery.accounts.models import User
+from recovery.events.models import SecurityEvent
+
+
+def event_page(*, type_prefix: str | None, user_id: int | None, since: datetime | None,
+               before: tuple[datetime, int] | None, limit: int) -> Select:
+    """Events with the subject user's and the actor's email; `before` is the last (created_at, id) shown."""
+    subject, actor = aliased(User), aliased(User)
+    query = (select(SecurityEvent, subject.email.label("user_email"), actor.email.label("actor_email"))
+             .outerjoin(subject, subject.id == SecurityEvent.user_id)
+             .outerjoin(actor, and_(actor.id == SecurityEvent.actor_id, SecurityEvent.actor_type != "system")))
+    if type_prefix:
+        query = query.where(SecurityEvent.type.startswith(type_prefix, autoescape=True))
+    if user_id is not None:
+        query = query.where(SecurityEvent.user_id == user_id)
+    if since is not None:
+        query = query.where(SecurityEvent.created_at >= since)
+    if before is not None:
+        at, event_id = before
+        query = query.where(or_(SecurityEvent.created_at < at,
+                                and_(SecurityEvent.created_at == at, SecurityEvent.id < event_id)))
+    return query.order_by(SecurityEvent.created_at.desc(), SecurityEvent.id.desc()).limit(limit)
+
+
+def user_id_by_email(email: str) -> Select:
+    return select(User.id).where(User.email == email)

@@ -1,0 +1,41 @@
+"""marshmallow schemas of the event log's filters (staff page and API) and of an event as the API shows it."""
+
+from __future__ import annotations
+
+from datetime import UTC
+
+from marshmallow import EXCLUDE, Schema, fields, validate
+
+
+class EventQuery(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    type_prefix = fields.String(data_key="type", load_default=None, validate=validate.Length(max=64))
+    user = fields.String(load_default=None, validate=validate.Length(max=320))
+    since = fields.AwareDateTime(load_default=None, default_timezone=UTC)
+    cursor = fields.String(load_default=None, validate=validate.Length(max=200))
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+
+class EventOut(Schema):
+    id = fields.Integer(attribute="event.id")
+    type = fields.String(attribute="event.type")
+    user_id = fields.Integer(attribute="event.user_id", allow_none=True)
+    user_email = fields.String(allow_none=True)
+    actor_type = fields.String(attribute="event.actor_type")
+    actor_id = fields.Integer(attribute="event.actor_id", allow_none=True)
+    actor_email = fields.String(allow_none=True)
+    ip = fields.String(attribute="event.ip", allow_none=True)
+    user_agent = fields.String(attribute="event.user_agent", allow_none=True)
+    details = fields.Dict(attribute="event.details")
+    created_at = fields.DateTime(attribute="event.created_at")
+
+
+# What a user sees of their own log: which staff member acted is not theirs to know, only that staff did.
+OWN_EVENT_EXCLUDE = ("actor_id", "actor_email")
+
+
+class EventPageOut(Schema):
+    events = fields.List(fields.Nested(EventOut))
+    next_cursor = fields.String(allow_none=True)
