@@ -33,6 +33,7 @@ BLUEPRINTS = (
     ("recovery.events.views", "bp"),
     ("recovery.events.api", "bp"),
     ("recovery.outbox.views", "bp"),
+    ("recovery.outbox.api", "bp"),
 )
 
 

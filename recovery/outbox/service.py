@@ -1,10 +1,16 @@
-"""Queueing outbox messages in the caller's transaction; delivery lives in outbox.delivery."""
+"""Queueing emails and webhooks in the caller's transaction; staff retry of failed ones (delivery: outbox.delivery)."""
 
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import update
 
 from recovery.context import ServiceContext
+from recovery.errors import N_, Conflict, NotFound
+from recovery.events.service import InvalidCursor, record_event
+from recovery.outbox import queries
 from recovery.outbox.models import OutboxMessage
 
 
@@ -33,4 +39,63 @@ def queue_webhook(ctx: ServiceContext, *, url: str, body: dict, secret_ref: str 
         payload={"body": body, "secret_ref": secret_ref}, status="queued", attempts=0,
         next_attempt_at=ctx.clock.now(), created_at=ctx.clock.now())
     ctx.session.add(message)
+    return message
+
+
+# -- staff: seeing and retrying what did not go out ------------------------------------------------------
+
+
+class NotRetryable(Conflict):
+    code = "not_retryable"
+    message = N_("Only a failed message can be retried.")
+
+
+@dataclass(frozen=True)
+class MessagePage:
+    messages: list[OutboxMessage]
+    next_cursor: str | None
+
+
+def list_messages(ctx: ServiceContext, *, status: str | None = None, cursor: str | None = None,
+                  limit: int = 50) -> MessagePage:
+    """Messages for staff, failed ones first; `cursor` continues from the previous page's next_cursor."""
+    rows = ctx.session.execute(queries.staff_listing(status=status, after=_decode_cursor(cursor),
+                                                     limit=limit + 1)).all()
+    page = rows[:limit]
+    next_cursor = f"{page[-1].rank}.{page[-1].OutboxMessage.id}" if len(rows) > limit else None
+    return MessagePage([row.OutboxMessage for row in page], next_cursor)
+
+
+def _decode_cursor(cursor: str | None) -> tuple[int, int] | None:
+    if not cursor:
+        return None
+    rank, _, message_id = cursor.partition(".")
+    if not (rank.isdigit() and message_id.isdigit()) or len(cursor) > 40:
+        raise InvalidCursor()
+    return int(rank), int(message_id)
+
+
+def get_message(ctx: ServiceContext, message_id: int) -> OutboxMessage:
+    message = ctx.session.get(OutboxMessage, message_id)
+    if message is None:
+        raise NotFound()
+    return message
+
+
+def retry_message(ctx: ServiceContext, message_id: int) -> OutboxMessage:
+    """Staff put a failed message back in the queue with a fresh set of attempts."""
+    message = get_message(ctx, message_id)
+    previous_attempts, last_error = message.attempts, message.last_error
+    # Conditional, so two staff members clicking Retry at once queue the message once.
+    result = ctx.session.execute(
+        update(OutboxMessage).where(OutboxMessage.id == message_id, OutboxMessage.status == "failed")
+        .values(status="queued", attempts=0, next_attempt_at=ctx.clock.now(), locked_by=None,
+                locked_until=None).execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        raise NotRetryable()
+    ctx.session.refresh(message)
+    record_event(ctx, "outbox.message.retried", user_id=message.user_id, message_id=message.id,
+                 kind=message.kind, template=message.template, previous_attempts=previous_attempts,
+                 last_error=last_error)
+    ctx.session.flush()
     return message

@@ -1,5 +1,78 @@
-"""Placeholder blueprint, filled in by the capability's owner."""
+"""Browser pages of the outbox: the staff list with Retry, and the dev-only mailbox of locally written mail."""
 
-from flask import Blueprint
+from __future__ import annotations
+
+import re
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+
+from recovery.errors import NotFound
+from recovery.outbox import service
+from recovery.outbox.models import STATUSES
+from recovery.outbox.schemas import OutboxListQuery, OutboxMessageOut
+from recovery.outbox.transports import list_mailbox, read_mailbox_message
+from recovery.web.auth import role_required
+from recovery.web.context import runtime, service_context
+from recovery.web.forms import parse
+from recovery.web.headers import mark_token_page
 
 bp = Blueprint("outbox", __name__)
+_LINK = re.compile(r"https?://[^\s<>\"']+")
+
+
+@bp.get("/staff/outbox")
+@role_required("security")
+def staff_outbox():
+    query = parse(OutboxListQuery(), {k: v for k, v in request.args.items() if v})
+    page = service.list_messages(service_context(), **query)
+    return render_template("outbox/staff_list.html", messages=OutboxMessageOut(many=True).dump(page.messages),
+                           next_cursor=page.next_cursor, status=query["status"], statuses=STATUSES)
+
+
+@bp.post("/staff/outbox/<int:message_id>/retry")
+@role_required("security")
+def staff_retry(message_id: int):
+    try:
+        service.retry_message(service_context(), message_id)
+    except service.NotRetryable as error:
+        flash(gettext(error.message), "error")
+    else:
+        flash(gettext("The message is queued again and will be sent shortly."), "ok")
+    return redirect(url_for("outbox.staff_outbox", status="failed"))
+
+
+def _mailbox_dir():
+    """The dev mailbox exists only while mail is written locally, and never in production."""
+    settings = runtime().settings
+    if not settings.uses_local_mailbox or settings.is_production:
+        raise NotFound()
+    return settings.mailbox_dir
+
+
+@bp.get("/dev/mailbox")
+def mailbox():
+    return render_template("dev/mailbox.html", entries=list_mailbox(_mailbox_dir()))
+
+
+@bp.get("/dev/mailbox/<name>")
+def mailbox_message(name: str):
+    mail = read_mailbox_message(_mailbox_dir(), name)
+    if mail is None:
+        raise NotFound()
+    mark_token_page()  # the links carry live tokens: no referrer, no cache
+    body = mail.get_body(preferencelist=("plain",))
+    text = body.get_content() if body is not None else ""
+    return render_template("dev/message.html", name=name, mail=mail, segments=link_segments(text))
+
+
+def link_segments(text: str) -> list[tuple[str, bool]]:
+    """Split text into (piece, is_link) so the template escapes everything and links only http(s) URLs."""
+    segments: list[tuple[str, bool]] = []
+    position = 0
+    for match in _LINK.finditer(text):
+        segments.append((text[position:match.start()], False))
+        segments.append((match.group(0), True))
+        position = match.end()
+    segments.append((text[position:], False))
+    return [segment for segment in segments if segment[0]]
