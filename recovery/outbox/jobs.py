@@ -1,6 +1,6 @@
 """Periodic jobs run by the worker; a row per job in job_runs makes sure only one worker anywhere runs it.
 
-Capabilities register their jobs at import time of a module the worker loads:
+A capability registers its jobs in its own `recovery/<capability>/jobs.py`, which the worker imports:
 
     register_job("tickets.sla_check", timedelta(minutes=5), check_slas)   # check_slas(ctx) -> None
 
@@ -12,7 +12,9 @@ wins; a worker that dies mid-job leaves a lock that expires after the job's time
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import logging
+import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -29,8 +31,6 @@ log = logging.getLogger(__name__)
 JOB_ACTOR = Actor("system", None, None, "worker-job")
 _MIN_TIMEOUT = timedelta(minutes=5)
 
-# Modules whose import registers jobs; a later capability appends its own module name here.
-JOB_MODULES: list[str] = ["recovery.outbox.jobs"]
 
 
 @dataclass(frozen=True)
@@ -55,8 +55,12 @@ def register_job(name: str, every: timedelta, fn: Callable[[ServiceContext], obj
 
 
 def registered_jobs() -> list[Job]:
-    for module in JOB_MODULES:
-        importlib.import_module(module)
+    """Every job of every capability: each `recovery.<capability>.jobs` module is imported once."""
+    import recovery
+
+    for package in pkgutil.iter_modules(recovery.__path__):
+        if package.ispkg and importlib.util.find_spec(f"recovery.{package.name}.jobs") is not None:
+            importlib.import_module(f"recovery.{package.name}.jobs")
     return sorted(_JOBS.values(), key=lambda job: job.name)
 
 
