@@ -74,7 +74,18 @@ def safe_key(idempotency_key: str) -> str:
 
 
 def build_email(message: OutgoingMessage, *, mail_from: str, now: datetime) -> EmailMessage:
-    """RFC 5322 message with a text and an HTML part; Message-ID carries the idempotency key."""
+    """RFC 5322 message with a text and an HTML part; Message-ID carries the idempotency key.
+
+    A header that cannot be written (a line break in an address: header injection) fails for good.
+    """
+    try:
+        return _build_email(message, mail_from=mail_from, now=now)
+    except (ValueError, TypeError) as exc:
+        raise DeliveryError(f"the message cannot be written as email: {type(exc).__name__}",
+                            retryable=False) from exc
+
+
+def _build_email(message: OutgoingMessage, *, mail_from: str, now: datetime) -> EmailMessage:
     key = safe_key(message.idempotency_key)
     mail = EmailMessage()
     mail["From"] = mail_from

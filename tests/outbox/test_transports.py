@@ -63,6 +63,13 @@ def test_mailbox_lists_newest_first_and_refuses_names_outside_it(tmp_path, clock
     assert read_mailbox_message(tmp_path, "key-123.eml")["To"] == "ada@example.test"
 
 
+def test_mailbox_transport_refuses_a_recipient_with_a_line_break_for_good(tmp_path, clock):
+    injected = OutgoingMessage(4, "email", "ada@example.test\r\nBcc: eve@example.test", "key-9", {"text": "x"})
+    with pytest.raises(DeliveryError) as caught:
+        MailboxTransport(tmp_path, mail_from="r <r@example.test>", clock=clock).send(injected)
+    assert not caught.value.retryable and not list(tmp_path.glob("*.eml"))
+
+
 def test_safe_key_keeps_plain_keys_and_digests_others():
     assert safe_key("abc-DEF_1.2") == "abc-DEF_1.2"
     odd = safe_key("reset:42 <x>")
