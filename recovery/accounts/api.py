@@ -1,5 +1,86 @@
-"""Placeholder blueprint, filled in by the capability's owner."""
+"""JSON API of accounts: sign-up and verification, the caller's own account, and status changes by staff."""
+
+from __future__ import annotations
 
 from flask import Blueprint
+from flask_babel import gettext
 
-bp = Blueprint("accounts_api", __name__)
+from recovery.accounts import service as accounts
+from recovery.accounts.schemas import (
+    AcceptedBody,
+    AccountBody,
+    Credentials,
+    EmailBody,
+    MeBody,
+    StatusBody,
+    VerifiedBody,
+    VerifyEmailBody,
+)
+from recovery.accounts.web import account_errors, limit_signup
+from recovery.web.auth import current_user, login_required, role_required
+from recovery.web.context import service_context
+from recovery.web.forms import parse_json
+from recovery.web.openapi import api_doc
+
+bp = Blueprint("accounts_api", __name__, url_prefix="/api/v1")
+TAGS = ("accounts",)
+
+
+def _accepted(message: str) -> tuple[dict, int]:
+    return AcceptedBody().dump({"status": "accepted", "message": message}), 202
+
+
+@bp.post("/accounts")
+@api_doc("Create an account; the answer is the same whether or not the address already has one",
+         body=Credentials, responses={202: AcceptedBody}, auth=False, tags=TAGS)
+@limit_signup("signup")
+@account_errors
+def create_account():
+    data = parse_json(Credentials())
+    accounts.sign_up(service_context(), data["email"], data["password"])
+    return _accepted(gettext("Check your email: we have sent a code to verify the address."))
+
+
+@bp.post("/accounts/verify")
+@api_doc("Verify an email address with the emailed 8-digit code", body=VerifyEmailBody,
+         responses={200: VerifiedBody}, auth=False, tags=TAGS)
+@limit_signup("verify")
+@account_errors
+def verify():
+    data = parse_json(VerifyEmailBody())
+    user = accounts.verify_email(service_context(), data["email"], data["code"])
+    return VerifiedBody().dump({"status": "verified", "email": user.email})
+
+
+@bp.post("/accounts/verify/resend")
+@api_doc("Send a new verification code (the answer never says whether one was sent)", body=EmailBody,
+         responses={202: AcceptedBody}, auth=False, tags=TAGS)
+@limit_signup("resend")
+@account_errors
+def resend():
+    data = parse_json(EmailBody())
+    accounts.resend_verification(service_context(), data["email"])
+    return _accepted(gettext("If that address is waiting to be verified, we have sent it a new code."))
+
+
+@bp.get("/me")
+@api_doc("The signed-in account", responses={200: MeBody}, tags=TAGS)
+@login_required
+def me():
+    user = current_user()
+    body = MeBody().dump(user)
+    body["notification_addresses"] = accounts.notification_addresses(service_context(), user)
+    return body
+
+
+@bp.put("/accounts/<int:user_id>/status")
+@api_doc("Set an account's status with a reason (security and admin staff, or a moderation system with a "
+         "staff token); a non-active status ends every session and the holder is told",
+         body=StatusBody, responses={200: AccountBody}, tags=TAGS)
+@role_required("security")
+@account_errors
+def set_status(user_id: int):
+    data = parse_json(StatusBody())
+    ctx = service_context()
+    user = accounts.set_account_status(ctx, accounts.get_user(ctx, user_id), data["status"], data["reason"])
+    return AccountBody().dump(user)

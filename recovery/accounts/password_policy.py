@@ -7,6 +7,7 @@ reversed, repeats, keyboard walks) that a plain list lookup misses.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from zxcvbn import zxcvbn
@@ -17,6 +18,25 @@ from recovery.errors import N_
 # zxcvbn's cost grows with length; the first 100 characters decide guessability well enough.
 _ESTIMATE_PREFIX = 100
 SERVICE_WORDS = ("recovery",)
+# Pieces of the local part shorter than this are too common to refuse ("bob", "li").
+_MIN_PIECE = 4
+
+
+class PolicyMessage(str):
+    """A message already formatted in English that keeps its msgid and parameters.
+
+    The value reads well where nothing translates (CLI output, logs); views translate `msgid % params`
+    into the reader's language, which a lookup of the formatted text could not do.
+    """
+
+    msgid: str
+    params: dict
+
+    def __new__(cls, msgid: str, params: dict | None = None) -> PolicyMessage:
+        params = dict(params or {})
+        message = super().__new__(cls, msgid % params if params else msgid)
+        message.msgid, message.params = msgid, params
+        return message
 
 
 @dataclass(frozen=True)
@@ -24,6 +44,10 @@ class PasswordProblem:
     code: str
     message: str
     params: dict
+
+    @property
+    def text(self) -> PolicyMessage:
+        return PolicyMessage(self.message, self.params)
 
 
 def password_problems(password: str, *, email: str, min_length: int, max_length: int) -> list[PasswordProblem]:
@@ -38,9 +62,10 @@ def password_problems(password: str, *, email: str, min_length: int, max_length:
 
 def _context_words(email: str) -> list[str]:
     local = email.split("@", 1)[0]
-    words = [email, *SERVICE_WORDS]
+    pieces = [p for p in re.split(r"[\W_]+", local) if len(p) >= _MIN_PIECE]
+    words = [email, *SERVICE_WORDS, *pieces]
     if len(local) >= 3:
-        words.append(local)
+        words.extend({local, "".join(pieces)} - {""})
     return words
 
 

@@ -1,30 +1,198 @@
-"""Placeholder: browser pages of the accounts capability (being written)."""
+"""Browser pages of accounts: sign-up, email verification, sign-in and out, re-authentication, the security page."""
 
-from flask import Blueprint
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+
+from recovery.accounts import service as accounts
+from recovery.accounts.normalise import normalise_email
+from recovery.accounts.schemas import (
+    ChangePasswordForm,
+    ContactVerifyForm,
+    EmailForm,
+    ReauthForm,
+    SignInForm,
+    SignUpForm,
+    VerifyEmailForm,
+)
+from recovery.accounts.web import (
+    account_errors,
+    label,
+    limit_password_confirmation,
+    limit_per_user,
+    limit_signin,
+    limit_signup,
+    safe_next,
+)
+from recovery.sessions import service as sessions
+from recovery.web.auth import (
+    clear_session_cookie,
+    current_session,
+    current_user,
+    login_required,
+    reauth_required,
+    set_session_cookie,
+)
+from recovery.web.context import service_context
+from recovery.web.csrf import rotate_csrf
+from recovery.web.forms import form_page, parse_form
+from recovery.web.headers import mark_token_page
 
 bp = Blueprint("accounts", __name__)
 
 
-@bp.route("/signin", methods=["GET", "POST"])
-def signin():
-    return "signin"
+bp.add_app_template_filter(label, "label")
+
+
+def _password_rules() -> dict:
+    return {"rules": accounts.password_requirements(service_context(), current_user())}
 
 
 @bp.route("/signup", methods=["GET", "POST"])
+@limit_signup("signup")
+@form_page("accounts/signup.html", _password_rules)
+@account_errors
 def signup():
-    return "signup"
+    if request.method == "GET":
+        return render_template("accounts/signup.html", form={}, errors={}, **_password_rules())
+    data = parse_form(SignUpForm())
+    accounts.sign_up(service_context(), data["email"], data["password"])
+    # The same page whether or not the address already had an account.
+    return render_template("accounts/verify_email.html", form={"email": normalise_email(data["email"])},
+                           errors={}, sent=True)
+
+
+@bp.route("/verify-email", methods=["GET", "POST"])
+@limit_signup("verify")
+@form_page("accounts/verify_email.html")
+@account_errors
+def verify_email():
+    if request.method == "GET":
+        # Mail scanners open links: GET only shows a button, and the code in the URL must not leak onwards.
+        mark_token_page()
+        form = {"email": request.args.get("email", ""), "code": request.args.get("code", "")}
+        return render_template("accounts/verify_email.html", form=form, errors={}, confirm=bool(form["code"]))
+    data = parse_form(VerifyEmailForm())
+    user = accounts.verify_email(service_context(), data["email"], data["code"])
+    flash(gettext("Your email address is verified. You can sign in now."), "success")
+    return redirect(url_for("accounts.signin", email=user.email))
+
+
+@bp.post("/verify-email/resend")
+@limit_signup("resend")
+@form_page("accounts/verify_email.html")
+@account_errors
+def resend_verification():
+    data = parse_form(EmailForm())
+    accounts.resend_verification(service_context(), data["email"])
+    flash(gettext("If that address is waiting to be verified, we have sent it a new code."))
+    return redirect(url_for("accounts.verify_email", email=normalise_email(data["email"])))
+
+
+@bp.route("/signin", methods=["GET", "POST"])
+@limit_signin
+@form_page("accounts/signin.html")
+@account_errors
+def signin():
+    if request.method == "GET":
+        form = {"email": request.args.get("email", ""), "next": request.args.get("next", "")}
+        return render_template("accounts/signin.html", form=form, errors={})
+    data = parse_form(SignInForm())
+    ctx = service_context()
+    user = accounts.authenticate_password(ctx, data["email"], data["password"])
+    _session, token = sessions.start_session(ctx, user.id, kind="browser", replaces=current_session())
+    rotate_csrf()
+    response = redirect(safe_next(data["next"], url_for("accounts.security")))
+    set_session_cookie(response, token)
+    return response
 
 
 @bp.post("/signout")
 def signout():
-    return "signout"
-
-
-@bp.get("/security")
-def security():
-    return "security"
+    if current_session() is not None:
+        sessions.end_session(service_context(), current_session())
+    rotate_csrf()
+    flash(gettext("You have signed out."))
+    response = redirect(url_for("home.index"))
+    clear_session_cookie(response)
+    return response
 
 
 @bp.route("/reauthenticate", methods=["GET", "POST"])
+@limit_password_confirmation
+@login_required
+@form_page("accounts/reauthenticate.html")
+@account_errors
 def reauthenticate():
-    return "reauth"
+    if request.method == "GET":
+        return render_template("accounts/reauthenticate.html", form={"next": request.args.get("next", "")},
+                               errors={})
+    data = parse_form(ReauthForm())
+    accounts.reauthenticate(service_context(), current_user(), current_session(), data["password"])
+    return redirect(safe_next(data["next"], url_for("accounts.security")))
+
+
+def _security_page() -> dict:
+    return {"overview": accounts.security_overview(service_context(), current_user()),
+            "current_session_id": current_session().id}
+
+
+@bp.get("/security")
+@login_required
+def security():
+    return render_template("accounts/security.html", form={}, errors={}, **_security_page())
+
+
+@bp.post("/security/password")
+@limit_password_confirmation
+@login_required
+@form_page("accounts/security.html", _security_page)
+@account_errors
+def change_password():
+    data = parse_form(ChangePasswordForm())
+    accounts.change_password(service_context(), current_user(), data["current_password"], data["new_password"],
+                             keep_session_id=current_session().id)
+    flash(gettext("Your password is changed, and your other sessions are signed out."), "success")
+    return redirect(url_for("accounts.security"))
+
+
+@bp.route("/security/contacts/add", methods=["GET", "POST"])
+@limit_per_user("contact-add")
+@reauth_required
+@form_page("accounts/contact_add.html")
+@account_errors
+def add_contact():
+    if request.method == "GET":
+        return render_template("accounts/contact_add.html", form={}, errors={})
+    data = parse_form(EmailForm())
+    contact = accounts.add_contact_address(service_context(), current_user(), data["email"])
+    flash(gettext("We have sent a code to %(email)s. Enter it below to start sending notices there.",
+                  email=contact.email))
+    return redirect(url_for("accounts.security"))
+
+
+@bp.post("/security/contacts/verify")
+@limit_per_user("contact-verify")
+@login_required
+@form_page("accounts/security.html", _security_page)
+@account_errors
+def verify_contact():
+    data = parse_form(ContactVerifyForm())
+    contact = accounts.verify_contact_address(service_context(), current_user(), data["email"], data["code"])
+    flash(gettext("Security notices now also go to %(email)s.", email=contact.email), "success")
+    return redirect(url_for("accounts.security"))
+
+
+@bp.route("/security/contacts/remove", methods=["GET", "POST"])
+@reauth_required
+@form_page("accounts/contact_remove.html")
+@account_errors
+def remove_contact():
+    if request.method == "GET":
+        return render_template("accounts/contact_remove.html", form={"email": request.args.get("email", "")},
+                               errors={})
+    data = parse_form(EmailForm())
+    accounts.remove_contact_address(service_context(), current_user(), data["email"])
+    flash(gettext("The address is removed. Every address on file has been told."))
+    return redirect(url_for("accounts.security"))

@@ -1,5 +1,90 @@
-"""Placeholder blueprint, filled in by the capability's owner."""
+"""JSON API of sessions: sign in for a Bearer token, list and revoke one's own sessions; staff do it for others."""
+
+from __future__ import annotations
 
 from flask import Blueprint
 
-bp = Blueprint("sessions_api", __name__)
+from recovery.accounts import service as accounts
+from recovery.accounts.web import account_errors, limit_signin
+from recovery.sessions import service as sessions
+from recovery.sessions.schemas import RevokedBody, SessionBody, SessionCreatedBody, SessionListBody, SignInBody
+from recovery.web.auth import current_session, current_user, login_required, role_required
+from recovery.web.context import runtime, service_context
+from recovery.web.forms import parse_json
+from recovery.web.openapi import api_doc
+
+bp = Blueprint("sessions_api", __name__, url_prefix="/api/v1")
+TAGS = ("sessions",)
+
+
+def _session_schema(**kwargs) -> SessionBody:
+    current = current_session()
+    return SessionBody(current_id=current.id if current else None,
+                       idle_minutes=runtime().settings.session_idle_minutes, **kwargs)
+
+
+def _session_list(user_id: int) -> dict:
+    listed = sessions.list_active_sessions(service_context(), user_id)
+    return {"sessions": _session_schema(many=True).dump(listed)}
+
+
+@bp.post("/sessions")
+@api_doc("Sign in with email and password; answers a Bearer token for API calls", body=SignInBody,
+         responses={201: SessionCreatedBody}, auth=False, tags=TAGS)
+@limit_signin
+@account_errors
+def create_session():
+    data = parse_json(SignInBody())
+    ctx = service_context()
+    user = accounts.authenticate_password(ctx, data["email"], data["password"])
+    session, token = sessions.start_session(ctx, user.id, kind="api")
+    return {"session_token": token, "session": _session_schema().dump(session)}, 201
+
+
+@bp.get("/sessions")
+@api_doc("The caller's active sessions (browser and API)", responses={200: SessionListBody}, tags=TAGS)
+@login_required
+def list_sessions():
+    return _session_list(current_user().id)
+
+
+@bp.delete("/sessions/current")
+@api_doc("Sign out: end the session of this token", responses={204: None}, tags=TAGS)
+@login_required
+def end_current():
+    sessions.end_session(service_context(), current_session())
+    return "", 204
+
+
+@bp.delete("/sessions/<session_id>")
+@api_doc("End one of the caller's sessions (another account's session id is not found)",
+         responses={204: None, 404: None}, tags=TAGS)
+@login_required
+def revoke(session_id: str):
+    sessions.revoke_session(service_context(), current_user().id, session_id)
+    return "", 204
+
+
+@bp.delete("/sessions")
+@api_doc("Sign out everywhere else: end every session but this one", responses={200: RevokedBody}, tags=TAGS)
+@login_required
+def revoke_others():
+    revoked = sessions.revoke_all_sessions(service_context(), current_user().id, reason="signed_out_elsewhere",
+                                           keep=current_session().id)
+    return RevokedBody().dump({"revoked": revoked})
+
+
+@bp.get("/accounts/<int:user_id>/sessions")
+@api_doc("Staff: an account's active sessions", responses={200: SessionListBody}, tags=TAGS)
+@role_required("agent", "security")
+def staff_list(user_id: int):
+    return _session_list(accounts.get_user(service_context(), user_id).id)
+
+
+@bp.delete("/accounts/<int:user_id>/sessions")
+@api_doc("Staff: end every session of an account", responses={200: RevokedBody}, tags=TAGS)
+@role_required("agent", "security")
+def staff_revoke(user_id: int):
+    ctx = service_context()
+    user = accounts.get_user(ctx, user_id)
+    return RevokedBody().dump({"revoked": sessions.revoke_all_sessions(ctx, user.id, reason="staff_revoked")})

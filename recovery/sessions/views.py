@@ -1,5 +1,37 @@
-"""Placeholder blueprint, filled in by the capability's owner."""
+"""Browser actions on the user's own sessions: revoke one, or sign out everywhere else (listed on /security)."""
 
-from flask import Blueprint
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, url_for
+from flask_babel import gettext
+
+from recovery.sessions import service as sessions
+from recovery.web.auth import clear_session_cookie, current_session, current_user, login_required
+from recovery.web.context import service_context
+from recovery.web.csrf import rotate_csrf
 
 bp = Blueprint("sessions", __name__)
+
+
+@bp.post("/security/sessions/<session_id>/revoke")
+@login_required
+def revoke(session_id: str):
+    """End one of the user's sessions; another user's session id is simply not found (404)."""
+    sessions.revoke_session(service_context(), current_user().id, session_id)
+    if session_id != current_session().id:
+        flash(gettext("That session is signed out."))
+        return redirect(url_for("accounts.security"))
+    rotate_csrf()
+    flash(gettext("You have signed out."))
+    response = redirect(url_for("accounts.signin"))
+    clear_session_cookie(response)
+    return response
+
+
+@bp.post("/security/sessions/revoke-others")
+@login_required
+def revoke_others():
+    sessions.revoke_all_sessions(service_context(), current_user().id, reason="signed_out_elsewhere",
+                                 keep=current_session().id)
+    flash(gettext("You are signed out everywhere else."), "success")
+    return redirect(url_for("accounts.security"))

@@ -1,0 +1,32 @@
+"""Security notifications: one email to every address on file (the primary and each verified contact)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from recovery.accounts.models import ContactAddress, User
+from recovery.context import ServiceContext
+from recovery.outbox.models import OutboxMessage
+from recovery.outbox.service import queue_email
+
+
+def notification_addresses(ctx: ServiceContext, user: User) -> list[str]:
+    """The primary address first, then the verified contact addresses in the order they were added."""
+    query = (select(ContactAddress.email)
+             .where(ContactAddress.user_id == user.id, ContactAddress.verified_at.is_not(None))
+             .order_by(ContactAddress.id))
+    return [user.email, *ctx.session.scalars(query)]
+
+
+def notify_security(ctx: ServiceContext, user: User, template: str, **context: object) -> list[OutboxMessage]:
+    """Queue `template` to each notification address in the user's language, in the caller's transaction.
+
+    Every notice says when and from where it happened and links to the security page, so a person who did
+    not do it knows where to act.
+    """
+    context.setdefault("account_email", user.email)
+    context.setdefault("occurred_at", ctx.clock.now())
+    context.setdefault("ip", ctx.actor.ip)
+    context.setdefault("security_link", ctx.link("accounts.security"))
+    return [queue_email(ctx, to=address, template=template, locale=user.locale, user_id=user.id, **context)
+            for address in notification_addresses(ctx, user)]

@@ -1,0 +1,325 @@
+"""Accounts: sign-up, email verification, sign-in by password, password changes, staff and account status.
+
+This module is the capability's public surface (contacts and notices live beside it and are re-exported).
+Errors raised, all RecoveryError subclasses mapped once in web/errors.py:
+ValidationFailed(fields) and its WrongPassword, AuthenticationFailed, AccountNotActive, EmailNotVerified,
+TokenInvalid, NotFound, PermissionDenied.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from recovery.accounts.contacts import (
+    add_contact_address,
+    list_contacts,
+    remove_contact_address,
+    verify_contact_address,
+)
+from recovery.accounts.models import STAFF_ROLES, STATUSES, ContactAddress, User
+from recovery.accounts.normalise import email_problem, normalise_email
+from recovery.accounts.notify import notification_addresses, notify_security
+from recovery.accounts.password_policy import password_problems
+from recovery.accounts.verification import check_code, issue_code
+from recovery.context import ServiceContext
+from recovery.errors import (
+    N_,
+    AccountNotActive,
+    AuthenticationFailed,
+    EmailNotVerified,
+    NotFound,
+    PermissionDenied,
+    TokenInvalid,
+    ValidationFailed,
+)
+from recovery.events.models import SecurityEvent
+from recovery.events.service import recent_events_for_user, record_event
+from recovery.outbox.service import queue_email
+from recovery.sessions import service as sessions
+from recovery.sessions.models import UserSession
+
+__all__ = [
+    "add_contact_address", "authenticate_password", "change_password", "confirm_password", "create_staff",
+    "find_user_by_email", "get_user", "get_user_by_email", "has_second_factor", "list_contacts",
+    "notification_addresses", "notify_security", "password_requirements", "reauthenticate",
+    "remove_contact_address", "resend_verification", "security_overview", "set_account_status", "sign_up",
+    "verify_contact_address", "verify_email", "WrongPassword",
+]
+
+PRIMARY = "primary"
+_STATUS_MESSAGES = {
+    "locked": N_("This account is locked. Reason: %(reason)s"),
+    "suspended": N_("This account is suspended. Reason: %(reason)s"),
+    "banned": N_("This account is banned. Reason: %(reason)s"),
+}
+# What a person can do about a status; the appeal capability adds the link (`/appeal`) when it lands.
+NEXT_STEP = N_("If you think this is a mistake, you can appeal. We have sent the details to the email "
+               "addresses on this account.")
+
+
+class WrongPassword(ValidationFailed):
+    """The signed-in user's own password, asked for again (re-authentication, password change), was wrong."""
+
+    code = "wrong_password"
+
+
+# --- lookups ---------------------------------------------------------------------------------------------
+
+def find_user_by_email(ctx: ServiceContext, email: str) -> User | None:
+    email = normalise_email(email)
+    return ctx.session.scalar(select(User).where(User.email == email)) if email else None
+
+
+def get_user_by_email(ctx: ServiceContext, email: str) -> User:
+    user = find_user_by_email(ctx, email)
+    if user is None:
+        raise NotFound()
+    return user
+
+
+def get_user(ctx: ServiceContext, user_id: int) -> User:
+    user = ctx.session.get(User, user_id)
+    if user is None:
+        raise NotFound()
+    return user
+
+
+@dataclass(frozen=True)
+class SecurityOverview:
+    """What the security page (and the staff account page) shows about one account."""
+
+    user: User
+    contacts: list[ContactAddress]
+    sessions: list[UserSession]
+    events: list[SecurityEvent]
+    password_rules: dict
+
+
+def security_overview(ctx: ServiceContext, user: User, *, events: int = 20) -> SecurityOverview:
+    return SecurityOverview(user=user, contacts=list_contacts(ctx, user),
+                            sessions=sessions.list_active_sessions(ctx, user.id),
+                            events=recent_events_for_user(ctx, user.id, limit=events),
+                            password_rules=password_requirements(ctx, user))
+
+
+def has_second_factor(ctx: ServiceContext, user: User) -> bool:
+    """Whether a second factor is enrolled: the seam the MFA capability fills; False until it does."""
+    return False
+
+
+# --- password rules --------------------------------------------------------------------------------------
+
+def password_requirements(ctx: ServiceContext, user: User | None = None) -> dict:
+    """The length rule that applies to this account (8 with a second factor, else 15), for forms and errors."""
+    with_mfa = user is not None and has_second_factor(ctx, user)
+    settings = ctx.settings
+    return {"min_length": settings.password_min_length_with_mfa if with_mfa else settings.password_min_length,
+            "max_length": settings.password_max_length}
+
+
+def _new_password_problems(ctx: ServiceContext, email: str, password: str, user: User | None) -> list[str]:
+    rules = password_requirements(ctx, user)
+    return [problem.text for problem in password_problems(password, email=email, min_length=rules["min_length"],
+                                                          max_length=rules["max_length"])]
+
+
+def _checked_credentials(ctx: ServiceContext, email: str, password: str) -> str:
+    """The normalised email, or ValidationFailed naming every field that is wrong and why."""
+    email = normalise_email(email)
+    fields: dict[str, list[str]] = {}
+    problem = email_problem(email)
+    if problem:
+        fields["email"] = [problem]
+    problems = _new_password_problems(ctx, email, password, None)
+    if problems:
+        fields["password"] = problems
+    if fields:
+        raise ValidationFailed(fields)
+    return email
+
+
+# --- sign-up and verification ----------------------------------------------------------------------------
+
+def sign_up(ctx: ServiceContext, email: str, password: str) -> None:
+    """Create an unverified account and email a code; for a taken address, tell its owner instead.
+
+    Both paths answer the same and spend the same argon2 time, so sign-up does not reveal who has an account.
+    """
+    email = _checked_credentials(ctx, email, password)
+    existing = find_user_by_email(ctx, email)
+    if existing is not None:
+        ctx.passwords.hash(password)
+        queue_email(ctx, to=existing.email, template="signup_existing", locale=existing.locale,
+                    user_id=existing.id, signin_link=ctx.link("accounts.signin"),
+                    security_link=ctx.link("accounts.security"))
+        record_event(ctx, "account.signup.existing_email", user_id=existing.id)
+        return
+    now = ctx.clock.now()
+    user = User(email=email, password_hash=ctx.passwords.hash(password), password_changed_at=now, role="user",
+                status="active", locale=ctx.locale, created_at=now)
+    ctx.session.add(user)
+    ctx.session.flush()
+    record_event(ctx, "account.created", user_id=user.id, actor=ctx.actor.as_user(user.id))
+    _send_verification_code(ctx, user)
+
+
+def _send_verification_code(ctx: ServiceContext, user: User) -> list:
+    """Issue and email a code; returns the new rows (so a failing request can still keep them)."""
+    issued = issue_code(ctx, user, user.email, PRIMARY)
+    if issued is None:
+        return []
+    row, code = issued
+    message = queue_email(ctx, to=user.email, template="verify_email", locale=user.locale, user_id=user.id,
+                          code=code, minutes=ctx.settings.verification_code_minutes,
+                          link=ctx.link("accounts.verify_email", email=user.email, code=code))
+    return [row, message]
+
+
+def verify_email(ctx: ServiceContext, email: str, code: str) -> User:
+    """Mark the address verified; an unknown address, a wrong, expired or used code all raise TokenInvalid."""
+    user = find_user_by_email(ctx, email)
+    if user is None or user.is_verified:
+        raise TokenInvalid()
+    check_code(ctx, user, user.email, PRIMARY, code)
+    user.email_verified_at = ctx.clock.now()
+    record_event(ctx, "account.email.verified", user_id=user.id, actor=ctx.actor.as_user(user.id))
+    return user
+
+
+def resend_verification(ctx: ServiceContext, email: str) -> None:
+    """Send a new code when the address belongs to an unverified account; silent otherwise."""
+    user = find_user_by_email(ctx, email)
+    if user is not None and not user.is_verified:
+        _send_verification_code(ctx, user)
+
+
+# --- signing in and passwords ----------------------------------------------------------------------------
+
+def authenticate_password(ctx: ServiceContext, email: str, password: str) -> User:
+    """The user behind this email and password, ready to get a session.
+
+    Unknown email and wrong password raise the same AuthenticationFailed after the same argon2 work. Only a
+    correct password learns more: AccountNotActive (why, and what next) or EmailNotVerified (a code is resent).
+    """
+    user = find_user_by_email(ctx, email)
+    if len(password) > ctx.settings.password_max_length:  # refused before any hashing, known or not
+        raise _signin_failed(ctx, user, "too_long")
+    if user is None:
+        ctx.passwords.verify_dummy(password)
+        raise _signin_failed(ctx, None, "unknown_account")
+    if not ctx.passwords.verify(user.password_hash, password):
+        raise _signin_failed(ctx, user, "wrong_password")
+    _check_may_sign_in(ctx, user)
+    if ctx.passwords.needs_rehash(user.password_hash):
+        user.password_hash = ctx.passwords.hash(password)
+        record_event(ctx, "account.password.rehashed", user_id=user.id, actor=ctx.actor.as_user(user.id))
+    return user
+
+
+def _signin_failed(ctx: ServiceContext, user: User | None, reason: str) -> AuthenticationFailed:
+    event = record_event(ctx, "account.signin.failed", user_id=user.id if user else None, reason=reason)
+    return AuthenticationFailed(persist=[event])
+
+
+def _check_may_sign_in(ctx: ServiceContext, user: User) -> None:
+    if not user.is_active:
+        event = record_event(ctx, "account.signin.refused", user_id=user.id, reason=user.status)
+        raise account_not_active(user, persist=[event])
+    if ctx.settings.require_email_verification and not user.is_verified:
+        event = record_event(ctx, "account.signin.refused", user_id=user.id, reason="email_unverified")
+        raise EmailNotVerified(persist=[event, *_send_verification_code(ctx, user)])
+
+
+def account_not_active(user: User, **kwargs) -> AccountNotActive:
+    """The error a non-active account sees after a correct password: its status, the reason, the next step."""
+    error = AccountNotActive(user.status, user.status_reason, extra={
+        "account_status": user.status, "reason": user.status_reason or "",
+        "next": {"action": "appeal", "message": NEXT_STEP}}, **kwargs)
+    error.message = _STATUS_MESSAGES.get(user.status, error.message)
+    return error
+
+
+def confirm_password(ctx: ServiceContext, user: User, password: str, *, field: str = "password") -> None:
+    """The signed-in user typed their password again; a wrong one is recorded and raises WrongPassword."""
+    if len(password) > ctx.settings.password_max_length or not ctx.passwords.verify(user.password_hash,
+                                                                                    password):
+        event = record_event(ctx, "account.password.confirm_failed", user_id=user.id)
+        raise WrongPassword({field: [N_("That password is not correct.")]}, persist=[event])
+
+
+def reauthenticate(ctx: ServiceContext, user: User, session: UserSession, password: str) -> None:
+    """A fresh password entry for sensitive changes (re-authentication lasts settings.reauth_minutes)."""
+    confirm_password(ctx, user, password)
+    sessions.mark_reauthenticated(ctx, session)
+
+
+def change_password(ctx: ServiceContext, user: User, current_password: str, new_password: str,
+                    keep_session_id: str | None) -> int:
+    """Replace the password, end every other session and tell every address; returns how many sessions ended."""
+    confirm_password(ctx, user, current_password, field="current_password")
+    problems = _new_password_problems(ctx, user.email, new_password, user)
+    if problems:
+        raise ValidationFailed({"new_password": problems})
+    user.password_hash = ctx.passwords.hash(new_password)
+    user.password_changed_at = ctx.clock.now()
+    revoked = sessions.revoke_all_sessions(ctx, user.id, reason="password_changed", keep=keep_session_id)
+    record_event(ctx, "account.password.changed", user_id=user.id, sessions_revoked=revoked)
+    notify_security(ctx, user, "password_changed", sessions_revoked=revoked)
+    return revoked
+
+
+# --- staff and account status ----------------------------------------------------------------------------
+
+def create_staff(ctx: ServiceContext, email: str, password: str, role: str) -> User:
+    """A verified staff account (agent, security or admin); an address already in use is refused clearly."""
+    if role not in STAFF_ROLES:
+        raise ValidationFailed({"role": [N_("Choose a staff role: agent, security or admin.")]})
+    email = _checked_credentials(ctx, email, password)
+    if find_user_by_email(ctx, email) is not None:
+        raise ValidationFailed({"email": [N_("An account with this email address already exists.")]})
+    now = ctx.clock.now()
+    user = User(email=email, password_hash=ctx.passwords.hash(password), password_changed_at=now, role=role,
+                status="active", locale=ctx.settings.default_locale, email_verified_at=now, created_at=now)
+    ctx.session.add(user)
+    ctx.session.flush()
+    record_event(ctx, "account.staff.created", user_id=user.id, role=role)
+    return user
+
+
+def set_account_status(ctx: ServiceContext, user: User, status: str, reason: str) -> User:
+    """Set active|locked|suspended|banned with a reason; a non-active status ends every session; user is told."""
+    reason = (reason or "").strip()
+    _check_status_change(ctx, user, status, reason)
+    previous = user.status
+    user.status, user.status_reason, user.status_changed_at = status, reason, ctx.clock.now()
+    revoked = 0
+    if status != "active":
+        revoked = sessions.revoke_all_sessions(ctx, user.id, reason=f"account_{status}")
+    record_event(ctx, "account.status.changed", user_id=user.id, previous=previous, status=status,
+                 reason=reason, sessions_revoked=revoked)
+    notify_security(ctx, user, "account_status_changed", status=status, reason=reason, previous=previous)
+    ctx.session.flush()
+    return user
+
+
+def _check_status_change(ctx: ServiceContext, user: User, status: str, reason: str) -> None:
+    fields: dict[str, list[str]] = {}
+    if status not in STATUSES:
+        fields["status"] = [N_("Choose one of: active, locked, suspended, banned.")]
+    if not reason:
+        fields["reason"] = [N_("Give a reason; the account holder will be told.")]
+    elif len(reason) > 500:
+        fields["reason"] = [N_("Keep the reason under 500 characters.")]
+    if fields:
+        raise ValidationFailed(fields)
+    if ctx.actor.type == "system":  # the CLI and the service's own jobs
+        return
+    actor = ctx.session.get(User, ctx.actor.id) if ctx.actor.id is not None else None
+    if actor is None or actor.role not in ("security", "admin"):
+        raise PermissionDenied()
+    if actor.id == user.id:
+        raise PermissionDenied(N_("You cannot change the status of your own account."))
+    if user.is_staff and actor.role != "admin":
+        raise PermissionDenied(N_("Only an admin can change the status of a staff account."))

@@ -1,0 +1,151 @@
+"""What the accounts and sessions pages and API share: rate limits, failed-attempt marking, messages, redirects."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from urllib.parse import urlsplit
+
+from flask import g
+from flask_babel import gettext
+
+from recovery.accounts.password_policy import PolicyMessage
+from recovery.accounts.service import WrongPassword
+from recovery.errors import N_, AccountNotActive, AuthenticationFailed, ValidationFailed
+from recovery.web.auth import current_user
+from recovery.web.context import runtime
+from recovery.web.errors import translate
+from recovery.web.ratelimit import auth_failed, email_key, global_key, limiter
+
+STATUS_LABELS = {"active": N_("Active"), "locked": N_("Locked"), "suspended": N_("Suspended"),
+                 "banned": N_("Banned")}
+ROLE_LABELS = {"user": N_("User"), "agent": N_("Support agent"), "security": N_("Security team"),
+               "admin": N_("Administrator")}
+
+
+def label(value: str, kind: str) -> str:
+    """`{{ user.status|label("status") }}`: the translated name of a status, role or event type."""
+    labels = {"status": STATUS_LABELS, "role": ROLE_LABELS, "event": EVENT_LABELS}[kind]
+    return gettext(labels[value]) if value in labels else value
+
+
+def _apply(view: Callable, *decorators) -> Callable:
+    for decorate in decorators:
+        view = decorate(view)
+    return view
+
+
+def limit_signin(view: Callable) -> Callable:
+    """Sign-in failures, shared by the page and the API: per IP, per account (the email's HMAC) and globally."""
+    settings = lambda: runtime().settings  # noqa: E731 - read per request: tests build apps with other limits
+    return _apply(
+        view,
+        limiter.shared_limit(lambda: settings().signin_limits, "signin-ip", deduct_when=auth_failed,
+                             methods=["POST"]),
+        limiter.shared_limit(lambda: settings().signin_limits, "signin-account", key_func=email_key,
+                             deduct_when=auth_failed, methods=["POST"]),
+        limiter.shared_limit(lambda: settings().global_signin_limit, "signin-global", key_func=global_key,
+                             deduct_when=auth_failed, methods=["POST"]),
+    )
+
+
+def limit_signup(scope: str) -> Callable[[Callable], Callable]:
+    """Every attempt counts (sign-up, verification, resending codes): per IP and per address."""
+
+    def decorate(view: Callable) -> Callable:
+        limits = lambda: runtime().settings.signup_limits  # noqa: E731
+        return _apply(
+            view,
+            limiter.shared_limit(limits, f"{scope}-ip", methods=["POST"]),
+            limiter.shared_limit(limits, f"{scope}-account", key_func=email_key, methods=["POST"]),
+        )
+
+    return decorate
+
+
+def _user_key() -> str:
+    user = current_user()
+    return f"user:{user.id}" if user else "user:anonymous"
+
+
+def limit_password_confirmation(view: Callable) -> Callable:
+    """Wrong passwords typed by a signed-in user (re-authentication, password change), per account."""
+    return limiter.shared_limit(lambda: runtime().settings.signin_limits, "confirm-password", key_func=_user_key,
+                                deduct_when=auth_failed, methods=["POST"])(view)
+
+
+def account_errors(view: Callable) -> Callable:
+    """Mark wrong credentials for the failure-only limits and put policy messages into the reader's language.
+
+    Sits inside @form_page, so the page (or the JSON error) shows the translated, parameterised text.
+    """
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        try:
+            return view(*args, **kwargs)
+        except (AuthenticationFailed, WrongPassword) as error:
+            g.auth_failed = True
+            if isinstance(error, ValidationFailed):
+                error.fields = localise_fields(error.fields)
+            raise
+        except ValidationFailed as error:
+            error.fields = localise_fields(error.fields)
+            raise
+        except AccountNotActive as error:
+            step = error.extra.get("next")
+            text = step.get("message") if isinstance(step, dict) else None
+            if text:
+                step["message"] = gettext(text)
+            raise
+
+    return wrapper
+
+
+def localise_fields(fields: dict) -> dict:
+    return {name: [translate(m.msgid, m.params) if isinstance(m, PolicyMessage) else m for m in messages]
+            if isinstance(messages, list) else messages for name, messages in fields.items()}
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """Only a path on this site: never a scheme, host, protocol-relative `//` or backslash trick."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return default
+    if any(ord(ch) < 32 for ch in target):
+        return default
+    parts = urlsplit(target)
+    return default if parts.scheme or parts.netloc else target
+
+
+def limit_per_user(scope: str) -> Callable[[Callable], Callable]:
+    """Every POST counts, per signed-in account: actions that send mail or check a code (contact addresses)."""
+
+    def decorate(view: Callable) -> Callable:
+        return limiter.shared_limit(lambda: runtime().settings.signup_limits, scope, key_func=_user_key,
+                                    methods=["POST"])(view)
+
+    return decorate
+
+
+EVENT_LABELS = {
+    "account.created": N_("Account created"),
+    "account.email.verified": N_("Email address verified"),
+    "account.email.verification_failed": N_("Wrong email verification code"),
+    "account.signup.existing_email": N_("Someone tried to sign up with your address"),
+    "account.signin.failed": N_("Failed sign-in"),
+    "account.signin.refused": N_("Sign-in refused"),
+    "account.password.changed": N_("Password changed"),
+    "account.password.rehashed": N_("Password storage upgraded"),
+    "account.password.confirm_failed": N_("Wrong password entered"),
+    "account.contact.added": N_("Notification address added"),
+    "account.contact.verified": N_("Notification address verified"),
+    "account.contact.verification_failed": N_("Wrong code for a notification address"),
+    "account.contact.removed": N_("Notification address removed"),
+    "account.status.changed": N_("Account status changed"),
+    "account.staff.created": N_("Staff account created"),
+    "session.started": N_("Signed in"),
+    "session.signed_out": N_("Signed out"),
+    "session.revoked": N_("Session ended"),
+    "session.revoked_all": N_("Sessions ended"),
+    "session.reauthenticated": N_("Password confirmed"),
+}
