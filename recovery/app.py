@@ -33,6 +33,8 @@ BLUEPRINTS = (
     ("recovery.events.views", "bp"),
     ("recovery.events.api", "bp"),
     ("recovery.outbox.views", "bp"),
+    ("recovery.reset.views", "bp"),
+    ("recovery.reset.api", "bp"),
     ("recovery.outbox.api", "bp"),
 )
 

@@ -50,6 +50,7 @@ class Settings:
     password_max_length: int = 256
     require_email_verification: bool = True
     verification_code_minutes: int = 30
+    reset_token_minutes: int = 30
     session_idle_minutes: int = 60
     session_absolute_hours: int = 24
     reauth_minutes: int = 10
@@ -112,6 +113,7 @@ _ENV_FIELDS = {
     "RECOVERY_ARGON2_PARALLELISM": ("argon2_parallelism", int),
     "RECOVERY_ARGON2_MAX_CONCURRENT": ("argon2_max_concurrent", int),
     "RECOVERY_REQUIRE_EMAIL_VERIFICATION": ("require_email_verification", _env_bool),
+    "RECOVERY_RESET_TOKEN_MINUTES": ("reset_token_minutes", int),
     "RECOVERY_SESSION_IDLE_MINUTES": ("session_idle_minutes", int),
     "RECOVERY_SESSION_ABSOLUTE_HOURS": ("session_absolute_hours", int),
     "RECOVERY_SIGNIN_LIMITS": ("signin_limits", str),

@@ -58,7 +58,8 @@ def load_identity() -> None:
     token, kind = _presented_token()
     if not token or len(token) > 128:
         return
-    ctx = service_context()
+    # The locale is chosen later, once the user (and their language) is known.
+    ctx = service_context(locale="en")
     session = sessions.authenticate(ctx, token)
     if session is None or session.kind != kind:
         return

@@ -33,13 +33,14 @@ def request_actor() -> Actor:
     return Actor(actor_type, user.id if user else None, client_ip(), request.headers.get("User-Agent"))
 
 
-def service_context(actor: Actor | None = None) -> ServiceContext:
+def service_context(actor: Actor | None = None, locale: str | None = None) -> ServiceContext:
+    """`locale` defaults to the request's; pass one to avoid fixing the locale before the user is known."""
     from flask_babel import get_locale  # imported here: i18n needs an app context
 
     rt = runtime()
     return ServiceContext(session=db_session(), settings=rt.settings, clock=rt.clock, tokens=rt.tokens,
                           compose_email=compose_email, link=build_link, passwords=rt.passwords,
-                          actor=actor or request_actor(), locale=str(get_locale() or "en"))
+                          actor=actor or request_actor(), locale=locale or str(get_locale() or "en"))
 
 
 def app_service_context(app: Flask, session: Session, actor: Actor | None = None) -> ServiceContext:

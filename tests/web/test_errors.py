@@ -45,7 +45,7 @@ def test_api_answers_503_with_the_error_shape_when_the_database_is_unreachable(d
 def test_page_answers_503_page_when_the_database_is_unreachable(dead_db_app, app_config):
     signed = Signer(app_config["secret_key"], salt="recovery.session-cookie").sign("t" * 43).decode()
     client = dead_db_app.test_client()
-    client.set_cookie("recovery_session", signed)
+    client.set_cookie("__Host-recovery_session", signed)  # base URL is https in tests
     response = client.get("/")
     assert response.status_code == 503
     assert "text/html" in response.content_type

@@ -1,5 +1,7 @@
 """The OpenAPI document is generated from the marshmallow schemas, validates, and covers every API route."""
 
+import re
+
 from openapi_spec_validator import validate
 
 
@@ -17,9 +19,7 @@ def test_every_api_route_is_documented(app, client):
     for rule in app.url_map.iter_rules():
         if not rule.rule.startswith("/api/v1/") or rule.rule == "/api/v1/openapi.json":
             continue
-        path = rule.rule.replace("<", "{").replace(">", "}")
-        path = "/".join(part.split(":")[-1] if part.startswith("{") else part for part in path.split("/"))
-        path = "/".join("{" + part.lstrip("{") if part.startswith("{") else part for part in path.split("/"))
+        path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule)
         for method in rule.methods - {"HEAD", "OPTIONS"}:
             routes.add((path, method.lower()))
     assert routes, "no API routes registered"
