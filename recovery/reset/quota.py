@@ -1,0 +1,31 @@
+"""The per-address cap on reset requests: over it nothing is sent, and the answer does not change.
+
+A 429 keyed on the address would tell an enumerator that the address is being targeted by someone (or
+not), so the per-address limit is silent; only the per-IP limit answers 429 (flask-limiter on the views).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from limits import parse
+
+from recovery.reset.policy import reset_policy
+from recovery.web.context import runtime
+from recovery.web.ratelimit import email_key, limiter
+
+log = logging.getLogger(__name__)
+_SCOPE = "password-reset-email"
+
+
+def within_email_quota() -> bool:
+    """Count this request against the address it names (its HMAC is the key); False once over the cap."""
+    settings = runtime().settings
+    if not settings.ratelimits_enabled:
+        return True
+    item = parse(reset_policy(settings).per_email_limit)
+    try:
+        return limiter.limiter.hit(item, settings.ratelimit_key_prefix, email_key(), _SCOPE)
+    except Exception:  # storage unreachable: like flask-limiter (swallow_errors), do not fail the request
+        log.warning("reset quota storage unavailable; request let through")
+        return True

@@ -1,0 +1,268 @@
+"""Password reset: request a link, look at it, use it once; the whole flow in domain terms (no Flask).
+
+```mermaid
+stateDiagram-v2
+    [*] --> live: request_reset (known, active account; link emailed)
+    live --> used: confirm_reset (one atomic conditional UPDATE; the password changes)
+    live --> revoked: a 4th newer link (oldest retired), another link used, revoke_resets (status change)
+    live --> dead: expires_at passed, or the password hash changed (tag in the token no longer matches)
+    used --> [*]
+    revoked --> [*]
+```
+
+Errors: ResetLinkInvalid / ResetLinkExpired / ResetLinkUsed / ResetLinkRevoked (see reset/errors.py),
+SecondFactorRequired, SecondFactorInvalid, ValidationFailed (the new password breaks the policy).
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+
+from recovery.accounts.models import User
+from recovery.accounts.normalise import mask_email, normalise_email
+from recovery.accounts.password_policy import password_problems
+from recovery.accounts.service import (
+    find_user_by_email,
+    get_user,
+    has_second_factor,
+    notify_security,
+    password_requirements,
+)
+from recovery.context import ServiceContext
+from recovery.errors import ValidationFailed
+from recovery.events.service import record_event
+from recovery.outbox.service import queue_email
+from recovery.reset.errors import (
+    ResetLinkExpired,
+    ResetLinkInvalid,
+    ResetLinkRevoked,
+    ResetLinkUsed,
+    SecondFactorInvalid,
+    SecondFactorRequired,
+)
+from recovery.reset.models import PasswordReset
+from recovery.reset.policy import reset_policy
+from recovery.reset.tokens import ReadToken, issue_token, read_token, tag_matches
+from recovery.sessions.service import revoke_all_sessions
+
+LINK_TEMPLATE = "reset_link"
+BLOCKED_TEMPLATE = "reset_blocked_account"
+DONE_TEMPLATE = "password_reset_done"
+# What the unknown-address path binds its throw-away token to (no account has this as a password hash).
+_NOBODY_HASH = "no-account"
+
+
+@dataclass(frozen=True)
+class ResetForm:
+    """What the new-password form needs to know about the account behind a live link."""
+
+    masked_email: str
+    needs_code: bool
+    min_length: int
+    max_length: int
+
+
+@dataclass(frozen=True)
+class ResetOutcome:
+    user: User
+    sessions_revoked: int
+
+
+# --- requesting a link -----------------------------------------------------------------------------------
+
+def request_reset(ctx: ServiceContext, email: str) -> None:
+    """Email a link to an active account, a what-to-do notice to a blocked one, nothing to an unknown address.
+
+    The caller answers the same in every case. The three paths run the same queries, sign a token and render
+    the same email, so the time taken does not tell them apart (bench/reset_enumeration.py measures it).
+    """
+    email = normalise_email(email)
+    user = find_user_by_email(ctx, email)
+    outcome = _rehearse(ctx) if user is None else _send_to(ctx, user)
+    record_event(ctx, "account.password.reset_requested", user_id=user.id if user is not None else None,
+                 outcome=outcome, email_key=ctx.tokens.key_for(email, "reset-requested-email"))
+    ctx.session.flush()
+
+
+def send_reset_link(ctx: ServiceContext, user: User) -> None:
+    """Staff (a granted recovery ticket) send the same email the person could have asked for themselves.
+
+    Staff never see or set a password (ASVS 6.4.6): they can only start this flow for the account holder.
+    """
+    outcome = _send_to(ctx, user)
+    record_event(ctx, "account.password.reset_link_sent", user_id=user.id, outcome=outcome)
+    ctx.session.flush()
+
+
+def _send_to(ctx: ServiceContext, user: User) -> str:
+    _retire_old_links(ctx, user.id)
+    return _send_link(ctx, user) if user.is_active else _send_blocked_notice(ctx, user)
+
+
+def _retire_old_links(ctx: ServiceContext, user_id: int) -> None:
+    """Keep at most max_live_links - 1 older live links, so with the new one at most max_live_links live."""
+    keep = max(reset_policy(ctx.settings).max_live_links - 1, 0)
+    newest = (select(PasswordReset.id).where(*_unfinished(user_id))
+              .order_by(PasswordReset.id.desc()).limit(keep))
+    ctx.session.execute(update(PasswordReset).where(*_unfinished(user_id), PasswordReset.id.not_in(newest))
+                        .values(revoked_at=ctx.clock.now(), revoked_reason="replaced")
+                        .execution_options(synchronize_session=False))
+
+
+def _unfinished(user_id: int) -> tuple:
+    return (PasswordReset.user_id == user_id, PasswordReset.used_at.is_(None), PasswordReset.revoked_at.is_(None))
+
+
+def _send_link(ctx: ServiceContext, user: User) -> str:
+    now = ctx.clock.now()
+    issued = issue_token(ctx, user.password_hash)
+    ctx.session.add(PasswordReset(id_digest=issued.id_digest, user_id=user.id, created_at=now,
+                                  expires_at=now + reset_policy(ctx.settings).token_lifetime,
+                                  requester_ip=ctx.actor.ip))
+    # Always to the address on file, never to the string typed in (normalisation tricks cannot redirect it).
+    queue_email(ctx, to=user.email, template=LINK_TEMPLATE, locale=user.locale, user_id=user.id,
+                **_link_email_context(ctx, issued.token))
+    return "link_sent"
+
+
+def _rehearse(ctx: ServiceContext) -> str:
+    """The unknown-address path: the same query, signature and rendering as a real link, then nothing kept."""
+    _retire_old_links(ctx, 0)
+    issued = issue_token(ctx, _NOBODY_HASH)
+    ctx.compose_email(LINK_TEMPLATE, ctx.locale, **_link_email_context(ctx, issued.token))
+    return "unknown_account"
+
+
+def _link_email_context(ctx: ServiceContext, token: str) -> dict:
+    return {"link": ctx.link("reset.open_link", token=token), "new_request_link": ctx.link("reset.forgot"),
+            "minutes": ctx.settings.reset_token_minutes, "ip": ctx.actor.ip}
+
+
+def _send_blocked_notice(ctx: ServiceContext, user: User) -> str:
+    """Locked, suspended or banned: no link (a reset must not undo the block), but what to do instead."""
+    issue_token(ctx, _NOBODY_HASH)  # the same signing work as the other paths
+    queue_email(ctx, to=user.email, template=BLOCKED_TEMPLATE, locale=user.locale, user_id=user.id,
+                status=user.status, reason=user.status_reason or "", appeal_link=_site_path(ctx, "/appeal"),
+                ip=ctx.actor.ip)
+    return f"refused_{user.status}"
+
+
+def _site_path(ctx: ServiceContext, path: str) -> str:
+    """A plain path under RECOVERY_BASE_URL for pages a later capability provides (appeal, secure-account)."""
+    return ctx.settings.base_url.rstrip("/") + path
+
+
+# --- looking at and using a link -------------------------------------------------------------------------
+
+def inspect_link(ctx: ServiceContext, token: object) -> ResetForm:
+    """What the form shows for a live link; consumes nothing (mail scanners open links too)."""
+    _row, user = _live_link(ctx, read_token(ctx, token))
+    rules = password_requirements(ctx, user)
+    return ResetForm(masked_email=mask_email(user.email), needs_code=has_second_factor(ctx, user),
+                     min_length=rules["min_length"], max_length=rules["max_length"])
+
+
+def _live_link(ctx: ServiceContext, read: ReadToken) -> tuple[PasswordReset, User]:
+    row = ctx.session.scalar(select(PasswordReset).where(PasswordReset.id_digest == read.id_digest))
+    if row is None:
+        raise ResetLinkInvalid()
+    if row.used_at is not None:
+        raise ResetLinkUsed()
+    if row.revoked_at is not None:
+        raise ResetLinkRevoked()
+    if row.expires_at <= ctx.clock.now():
+        raise ResetLinkExpired()
+    user = get_user(ctx, row.user_id)
+    if not tag_matches(ctx, read, user.password_hash) or not user.is_active:
+        raise ResetLinkRevoked()
+    return row, user
+
+
+def confirm_reset(ctx: ServiceContext, token: object, password: str, code: str | None = None) -> ResetOutcome:
+    """Set the new password through a live link, once; end every session and link; tell every address."""
+    row, user = _live_link(ctx, read_token(ctx, token))
+    _check_new_password(ctx, user, password)
+    _check_second_factor(ctx, user, code)
+    new_hash = ctx.passwords.hash(password)
+    _consume(ctx, row)
+    now = ctx.clock.now()
+    user.password_hash, user.password_changed_at = new_hash, now
+    if user.email_verified_at is None:
+        user.email_verified_at = now  # the link reached this address: that proves control of it
+    links = revoke_resets(ctx, user.id, reason="password_reset")
+    sessions = revoke_all_sessions(ctx, user.id, reason="password_reset")
+    lift_temporary_lock(ctx, user)
+    record_event(ctx, "account.password.reset", user_id=user.id, actor=ctx.actor.as_user(user.id),
+                 sessions_revoked=sessions, links_revoked=links)
+    notify_security(ctx, user, DONE_TEMPLATE, not_me_link=_site_path(ctx, "/secure-account"),
+                    sessions_revoked=sessions)
+    ctx.session.flush()
+    return ResetOutcome(user=user, sessions_revoked=sessions)
+
+
+def _consume(ctx: ServiceContext, row: PasswordReset) -> None:
+    """The one atomic step: of two simultaneous submissions exactly one sees rowcount 1."""
+    now = ctx.clock.now()
+    result = ctx.session.execute(
+        update(PasswordReset)
+        .where(PasswordReset.id_digest == row.id_digest, PasswordReset.used_at.is_(None),
+               PasswordReset.revoked_at.is_(None), PasswordReset.expires_at > now)
+        .values(used_at=now).execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        raise ResetLinkUsed()
+
+
+def _check_new_password(ctx: ServiceContext, user: User, password: str) -> None:
+    rules = password_requirements(ctx, user)
+    problems = password_problems(password, email=user.email, min_length=rules["min_length"],
+                                 max_length=rules["max_length"])
+    if problems:
+        raise ValidationFailed({"password": [problem.text for problem in problems]})
+
+
+def _check_second_factor(ctx: ServiceContext, user: User, code: str | None) -> None:
+    if not has_second_factor(ctx, user):
+        return
+    if not code:
+        raise SecondFactorRequired()
+    if not verify_second_factor(ctx, user, code):
+        event = record_event(ctx, "account.password.reset_failed", user_id=user.id, reason="second_factor")
+        raise SecondFactorInvalid(persist=[event])
+
+
+def revoke_resets(ctx: ServiceContext, user_id: int, *, reason: str) -> int:
+    """End every outstanding link of the user (after a reset, a stolen-account report, a suspension)."""
+    result = ctx.session.execute(update(PasswordReset).where(*_unfinished(user_id))
+                                 .values(revoked_at=ctx.clock.now(), revoked_reason=reason[:32])
+                                 .execution_options(synchronize_session=False))
+    return result.rowcount
+
+
+# --- seams the MFA and detection capabilities fill -------------------------------------------------------
+
+def _seam(module: str, name: str):
+    """`module.name` when that capability is installed, else None."""
+    try:
+        if importlib.util.find_spec(module) is None:
+            return None
+    except ModuleNotFoundError:
+        return None
+    return getattr(importlib.import_module(module), name, None)
+
+
+def verify_second_factor(ctx: ServiceContext, user: User, code: str) -> bool:
+    """A TOTP or recovery code through the MFA capability; without it nothing verifies (never a bypass)."""
+    verify = _seam("recovery.mfa.service", "verify_second_factor")
+    return bool(verify(ctx, user, code)) if verify is not None else False
+
+
+def lift_temporary_lock(ctx: ServiceContext, user: User) -> None:
+    """Lift a brute-force lock (detection capability). Status locks by staff or a stolen report stay: a
+    reset never changes user.status, and a non-active account never gets a link in the first place."""
+    lift = _seam("recovery.detection.service", "lift_temporary_lock")
+    if lift is not None:
+        lift(ctx, user)
