@@ -78,6 +78,9 @@ class Accounts:
             finally:
                 session.close()
 
+    def row_by_email(self, email: str) -> list[User]:
+        return self.row(User, email=email)
+
     def get(self, user_id: int) -> User:
         return self.row(User, id=user_id)[0]
 

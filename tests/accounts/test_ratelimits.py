@@ -1,0 +1,83 @@
+"""Brute force: sign-in failures limited per IP, per account and globally, page and API alike; 429 + Retry-After."""
+
+from __future__ import annotations
+
+from conftest import csrf_from
+
+from accounts.helpers import PASSWORD
+
+
+def _signin(client, email, password="not the right passphrase", ip="10.0.0.1"):
+    return client.post("/api/v1/sessions", json={"email": email, "password": password},
+                       environ_base={"REMOTE_ADDR": ip})
+
+
+def _app_with_user(make_app, **settings):
+    app = make_app(**settings)
+    client = app.test_client()
+    client.post("/api/v1/accounts", json={"email": "ada@example.com", "password": PASSWORD})
+    return app, client
+
+
+def test_signin_failures_per_account_lock_out_from_every_ip(make_app):
+    _app, client = _app_with_user(make_app, signin_limits="3 per 5 minutes", require_email_verification=False)
+    for n in range(3):
+        assert _signin(client, "ada@example.com", ip=f"10.0.1.{n}").status_code == 401
+    response = _signin(client, "ADA@example.com", PASSWORD, ip="10.0.2.1")
+    assert response.status_code == 429
+    assert int(response.headers["Retry-After"]) > 0
+    assert response.get_json()["error"]["code"] == "rate_limited"
+
+
+def test_signin_failures_per_ip_lock_out_that_ip_for_every_account(make_app):
+    _app, client = _app_with_user(make_app, signin_limits="3 per 5 minutes", require_email_verification=False)
+    for n in range(3):
+        assert _signin(client, f"user{n}@example.com", ip="10.0.0.7").status_code == 401
+    assert _signin(client, "ada@example.com", PASSWORD, ip="10.0.0.7").status_code == 429
+    assert _signin(client, "ada@example.com", PASSWORD, ip="10.0.0.8").status_code == 201
+
+
+def test_signin_successes_do_not_count_towards_the_limit(make_app):
+    _app, client = _app_with_user(make_app, signin_limits="2 per 5 minutes", require_email_verification=False)
+    for _ in range(4):
+        assert _signin(client, "ada@example.com", PASSWORD).status_code == 201
+
+
+def test_signin_limit_answers_the_same_for_unknown_and_known_accounts(make_app):
+    _app, client = _app_with_user(make_app, signin_limits="1 per 5 minutes")
+    _signin(client, "ada@example.com", ip="10.0.0.1")
+    _signin(client, "nobody@example.com", ip="10.0.0.2")
+    known = _signin(client, "ada@example.com", ip="10.0.0.3")
+    unknown = _signin(client, "nobody@example.com", ip="10.0.0.4")
+    assert known.status_code == unknown.status_code == 429
+    assert known.get_data() == unknown.get_data()
+
+
+def test_signin_global_limit_stops_a_spread_out_attack(make_app):
+    _app, client = _app_with_user(make_app, global_signin_limit="4 per 5 minutes")
+    for n in range(4):
+        _signin(client, f"user{n}@example.com", ip=f"10.0.3.{n}")
+    assert _signin(client, "other@example.com", ip="10.0.4.1").status_code == 429
+
+
+def test_signin_page_and_api_share_the_account_limit(make_app):
+    _app, client = _app_with_user(make_app, signin_limits="2 per 5 minutes")
+    _signin(client, "ada@example.com", ip="10.0.0.1")
+    token = csrf_from(client.get("/signin").get_data(as_text=True))
+    page = client.post("/signin", data={"csrf_token": token, "email": "ada@example.com", "password": "nope"},
+                       environ_base={"REMOTE_ADDR": "10.0.0.2"})
+    assert page.status_code == 401
+    blocked = client.post("/signin", data={"csrf_token": token, "email": "ada@example.com", "password": "nope"},
+                          environ_base={"REMOTE_ADDR": "10.0.0.3"})
+    assert blocked.status_code == 429 and blocked.headers["Retry-After"]
+    assert "text/html" in blocked.content_type
+
+
+def test_reauthentication_failures_are_limited_per_account(make_app):
+    _app, client = _app_with_user(make_app, signin_limits="2 per 5 minutes", require_email_verification=False)
+    token = csrf_from(client.get("/signin").get_data(as_text=True))
+    client.post("/signin", data={"csrf_token": token, "email": "ada@example.com", "password": PASSWORD})
+    token = csrf_from(client.get("/reauthenticate").get_data(as_text=True))
+    for _ in range(2):
+        assert client.post("/reauthenticate", data={"csrf_token": token, "password": "nope"}).status_code == 400
+    assert client.post("/reauthenticate", data={"csrf_token": token, "password": PASSWORD}).status_code == 429
