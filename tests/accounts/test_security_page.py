@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from html import unescape
+from urllib.parse import unquote
 
 import pytest
+from conftest import csrf_from
 
 from accounts.helpers import NEW_PASSWORD, PASSWORD, code_in
 from recovery.accounts.models import ContactAddress
@@ -159,3 +161,16 @@ def test_security_events_belong_to_the_signed_in_user_only(client, people, ada):
     client.post("/api/v1/sessions", json={"email": "bob@example.com", "password": "wrong wrong wrong"})
     html = client.get("/security").get_data(as_text=True)
     assert "Failed sign-in" not in html
+
+
+def test_contact_address_remove_after_the_password_goes_stale_comes_back_to_the_same_address(
+        client, people, ada, outbox, clock):
+    _add_contact(people)
+    page = "/security/contacts/remove?email=ada.backup@example.org"
+    token = csrf_from(client.get(page).get_data(as_text=True))
+    clock.advance(minutes=11)
+    response = client.post(page, data={"csrf_token": token, "email": "ada.backup@example.org"})
+    assert "/reauthenticate?next=/security/contacts/remove?email" in unquote(response.headers["Location"])
+    target = people.post_form("/reauthenticate", {"password": PASSWORD, "next": page}, page="/reauthenticate")
+    assert target.headers["Location"] == page
+    assert "ada.backup@example.org" in client.get(page).get_data(as_text=True)
