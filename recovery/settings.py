@@ -62,6 +62,20 @@ class Settings:
     outbox_backoff_max_seconds: float = 3600.0
     outbox_lease_seconds: int = 120
     default_locale: str = "en"
+    # Tickets (appeals, recovery requests, support console); see recovery/tickets/.
+    ticket_sla_policy: str = "P1=1h/24h,P2=4h/72h,P3=24h/120h,P4=72h/240h"  # first response / resolution
+    ticket_sla_warn_minutes: int = 15
+    ticket_recovery_hold_hours: int = 72
+    ticket_four_eyes: bool = True
+    ticket_routing_file: str = ""
+    ticket_evidence_max_bytes: int = 5 * 1024 * 1024
+    ticket_evidence_max_files: int = 10
+    ticket_evidence_retention_days: int = 30
+    ticket_reopen_days: int = 7
+    ticket_appeal_again_days: int = 30
+    ticket_survey_delay_hours: int = 24
+    ticket_signal_days: int = 14
+    ticket_intake_limits: str = "5 per hour"
     extra: dict = field(default_factory=dict)
 
     @property
@@ -118,6 +132,12 @@ _ENV_FIELDS = {
     "RECOVERY_SESSION_ABSOLUTE_HOURS": ("session_absolute_hours", int),
     "RECOVERY_SIGNIN_LIMITS": ("signin_limits", str),
     "RECOVERY_SIGNUP_LIMITS": ("signup_limits", str),
+    "RECOVERY_TICKET_SLA_POLICY": ("ticket_sla_policy", str),
+    "RECOVERY_TICKET_RECOVERY_HOLD_HOURS": ("ticket_recovery_hold_hours", int),
+    "RECOVERY_TICKET_FOUR_EYES": ("ticket_four_eyes", _env_bool),
+    "RECOVERY_TICKET_ROUTING_FILE": ("ticket_routing_file", str),
+    "RECOVERY_TICKET_EVIDENCE_MAX_BYTES": ("ticket_evidence_max_bytes", int),
+    "RECOVERY_TICKET_EVIDENCE_RETENTION_DAYS": ("ticket_evidence_retention_days", int),
 }
 
 

@@ -1,0 +1,1 @@
+"""Tickets: appeals, account-recovery requests and the support console (queues, SLAs, routing, decisions)."""
