@@ -1,0 +1,208 @@
+"""Decisions: recorded apart from the ticket's status, acting on the account in the same transaction.
+
+An outcome (granted, denied, ineligible, withdrawn) with a reason and a public message, and for a granted
+request the account actions it carries out (unblock, revoke_sessions, reset_mfa, force_password_reset).
+Under four-eyes (settings.ticket_four_eyes), lifting a ban (an unblock of a banned account or of a stolen
+account) and resetting MFA need two staff members: the first call records a pending decision, and a
+second, different staff member's matching call carries it out. Every executed decision is a security event
+and notifies the account's addresses and the requester; a denial says why and when to appeal again.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import importlib.util
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from recovery.accounts.models import User
+from recovery.accounts.service import set_account_status
+from recovery.context import Actor, ServiceContext
+from recovery.errors import N_, ValidationFailed
+from recovery.events.service import record_event
+from recovery.sessions.service import revoke_all_sessions
+from recovery.tickets.access import require_staff_access
+from recovery.tickets.errors import ActionUnavailable, AlreadyDecided, HoldActive, SecondApproverRequired
+from recovery.tickets.lifecycle import audit, notify_requester, on_hold, sync_sla
+from recovery.tickets.models import OUTCOMES, Ticket, TicketDecision, TicketMessage
+
+ACTIONS = ("revoke_sessions", "reset_mfa", "unblock", "force_password_reset")  # the order they run in
+# What a granted decision does when the staff member names no actions.
+DEFAULT_ACTIONS = {
+    "unblock_appeal": ["unblock"],
+    "stolen_account": ["revoke_sessions", "unblock", "force_password_reset"],
+    "account_recovery": ["revoke_sessions", "unblock", "force_password_reset"],
+    "mfa_reset": ["reset_mfa"],
+    "other": [],
+}
+# Account actions provided by other capabilities: (module, function); absent until that capability lands.
+_CAPABILITIES = {"reset_mfa": ("recovery.mfa.service", "reset_mfa"),
+                 "force_password_reset": ("recovery.reset.service", "send_reset_link")}
+
+
+def _capability(action: str):
+    module, name = _CAPABILITIES[action]
+    try:
+        if importlib.util.find_spec(module) is None:
+            return None
+    except ModuleNotFoundError:
+        return None
+    return getattr(importlib.import_module(module), name, None)
+
+
+def _normalised_actions(ticket: Ticket, outcome: str, actions: list[str] | None) -> list[str]:
+    if outcome != "granted":
+        if actions:
+            raise ValidationFailed({"actions": [N_("Only a granted request acts on the account.")]})
+        return []
+    chosen = DEFAULT_ACTIONS[ticket.category] if actions is None else list(actions)
+    unknown = set(chosen) - set(ACTIONS)
+    if unknown:
+        raise ValidationFailed({"actions": [N_("Unknown account action.")]})
+    if chosen and ticket.user_id is None:
+        raise ValidationFailed({"actions": [N_("This ticket has no account to act on.")]})
+    for action in chosen:
+        if action in _CAPABILITIES and _capability(action) is None:
+            raise ActionUnavailable(action=action)
+    return [action for action in ACTIONS if action in chosen]
+
+
+def _check_decision(ctx: ServiceContext, ticket: Ticket, outcome: str, reason: str) -> None:
+    fields: dict[str, list[str]] = {}
+    if outcome not in OUTCOMES:
+        fields["outcome"] = [N_("Choose granted, denied, ineligible or withdrawn.")]
+    if not (reason or "").strip():
+        fields["reason"] = [N_("Give the reason for the decision; the requester will see it.")]
+    elif len(reason) > 1000:
+        fields["reason"] = [N_("Keep the reason under 1,000 characters.")]
+    if fields:
+        raise ValidationFailed(fields)
+    if not ticket.is_open:
+        raise AlreadyDecided()
+    if outcome == "granted" and on_hold(ctx, ticket):
+        raise HoldActive(until=ticket.hold_until.strftime("%Y-%m-%d %H:%M UTC"))  # type: ignore[union-attr]
+
+
+def needs_second_approval(ctx: ServiceContext, ticket: Ticket, actions: list[str]) -> bool:
+    if not ctx.settings.ticket_four_eyes:
+        return False
+    user = ctx.session.get(User, ticket.user_id) if ticket.user_id else None
+    lifts_ban = "unblock" in actions and user is not None and not user.is_active and (
+        user.status == "banned" or ticket.category == "stolen_account")
+    return lifts_ban or "reset_mfa" in actions
+
+
+def pending_decision(ctx: ServiceContext, ticket: Ticket) -> TicketDecision | None:
+    return ctx.session.scalar(select(TicketDecision).where(TicketDecision.ticket_id == ticket.id,
+                                                           TicketDecision.status == "pending"))
+
+
+def decide(ctx: ServiceContext, ticket: Ticket, staff: User, *, outcome: str, reason: str, message: str = "",
+           actions: list[str] | None = None, appeal_again_days: int | None = None) -> TicketDecision:
+    """Record and (unless it waits for a second staff member) carry out a decision; returns it.
+
+    The returned decision's status says which: "executed" or "pending".
+    """
+    require_staff_access(staff, ticket)
+    _check_decision(ctx, ticket, outcome, reason)
+    chosen = _normalised_actions(ticket, outcome, actions)
+    pending = pending_decision(ctx, ticket)
+    if needs_second_approval(ctx, ticket, chosen):
+        if pending is not None and pending.outcome == outcome and pending.actions == chosen:
+            if pending.requested_by == staff.id:
+                raise SecondApproverRequired()
+            return _execute(ctx, ticket, pending, approver=staff)
+        return _propose(ctx, ticket, staff, pending, outcome=outcome, reason=reason, message=message,
+                        actions=chosen, appeal_again_days=appeal_again_days)
+    decision = _record(ctx, ticket, staff, outcome=outcome, reason=reason, message=message, actions=chosen,
+                       appeal_again_days=appeal_again_days)
+    if pending is not None:
+        pending.status = "superseded"
+    return _execute(ctx, ticket, decision, approver=None)
+
+
+def _record(ctx: ServiceContext, ticket: Ticket, staff: User, *, outcome: str, reason: str, message: str,
+            actions: list[str], appeal_again_days: int | None) -> TicketDecision:
+    now = ctx.clock.now()
+    wait = appeal_again_days if appeal_again_days is not None else ctx.settings.ticket_appeal_again_days
+    decision = TicketDecision(ticket_id=ticket.id, outcome=outcome, actions=actions, reason=reason.strip(),
+                              message=(message or "").strip(), status="pending", requested_by=staff.id,
+                              appeal_again_after=now + timedelta(days=wait) if outcome == "denied" else None,
+                              created_at=now)
+    ctx.session.add(decision)
+    ctx.session.flush()
+    return decision
+
+
+def _propose(ctx: ServiceContext, ticket: Ticket, staff: User, previous: TicketDecision | None, **fields
+             ) -> TicketDecision:
+    if previous is not None:
+        previous.status = "superseded"
+    decision = _record(ctx, ticket, staff, **fields)
+    audit(ctx, ticket, "decision.proposed", decision_id=decision.id, outcome=decision.outcome,
+          actions=decision.actions)
+    record_event(ctx, "ticket.decision.proposed", user_id=ticket.user_id, ticket_id=ticket.id,
+                 outcome=decision.outcome, actions=decision.actions)
+    ctx.session.flush()
+    return decision
+
+
+def _execute(ctx: ServiceContext, ticket: Ticket, decision: TicketDecision, *, approver: User | None
+             ) -> TicketDecision:
+    now = ctx.clock.now()
+    user = ctx.session.get(User, ticket.user_id) if ticket.user_id else None
+    for action in decision.actions:
+        _ACTION_RUNNERS[action](ctx, ticket, decision, user)
+    decision.status, decision.executed_at = "executed", now
+    decision.approved_by = approver.id if approver is not None else None
+    ticket.outcome, ticket.decided_at, ticket.status, ticket.resolved_at = decision.outcome, now, "resolved", now
+    ticket.first_response_at = ticket.first_response_at or now
+    if decision.message:
+        ctx.session.add(TicketMessage(ticket_id=ticket.id, internal=False, author_type="staff",
+                                      author_id=ctx.actor.id, body=decision.message, created_at=now))
+    sync_sla(ctx, ticket)
+    audit(ctx, ticket, "decision", decision_id=decision.id, outcome=decision.outcome, actions=decision.actions,
+          requested_by=decision.requested_by, approved_by=decision.approved_by)
+    record_event(ctx, f"ticket.decision.{decision.outcome}", user_id=ticket.user_id, ticket_id=ticket.id,
+                 actions=decision.actions, reason=decision.reason, decided_by=decision.requested_by,
+                 approved_by=decision.approved_by)
+    notify_requester(ctx, ticket, "ticket_decision", also_on_file=True, outcome=decision.outcome,
+                     reason=decision.reason, message=decision.message,
+                     appeal_again_after=decision.appeal_again_after)
+    ctx.session.flush()
+    return decision
+
+
+def _on_behalf(ctx: ServiceContext, decision: TicketDecision) -> ServiceContext:
+    """The account change is the ticket system carrying out a decision it authorised (role, queue, four-eyes);
+    the deciding staff members are on the ticket.decision.* event and the decision row."""
+    return dataclasses.replace(ctx, actor=Actor("system", None, ctx.actor.ip, f"ticket-decision:{decision.id}"))
+
+
+def _unblock(ctx: ServiceContext, ticket: Ticket, decision: TicketDecision, user: User | None) -> None:
+    if user is not None and not user.is_active:
+        set_account_status(_on_behalf(ctx, decision), user, status="active",
+                           reason=f"Ticket {ticket.id}: {decision.reason}"[:500])
+
+
+def _revoke_sessions(ctx: ServiceContext, ticket: Ticket, decision: TicketDecision, user: User | None) -> None:
+    if user is not None:
+        revoke_all_sessions(ctx, user.id, reason="ticket_decision")
+
+
+def _with_capability(action: str):
+    def run(ctx: ServiceContext, ticket: Ticket, decision: TicketDecision, user: User | None) -> None:
+        function = _capability(action)
+        if function is None:
+            raise ActionUnavailable(action=action)
+        if user is not None:
+            function(_on_behalf(ctx, decision), user)
+
+    return run
+
+
+_ACTION_RUNNERS = {"unblock": _unblock, "revoke_sessions": _revoke_sessions,
+                   "reset_mfa": _with_capability("reset_mfa"),
+                   "force_password_reset": _with_capability("force_password_reset")}

@@ -1,0 +1,255 @@
+"""Requests from people who cannot sign in: appeals and account-recovery requests, proven by a code first.
+
+```mermaid
+stateDiagram-v2
+    [*] --> code_sent: request_appeal (code to every address on file) / request_recovery (code to the new contact)
+    code_sent --> ticket: confirm_* with the code (single use, 30 minutes, 5 attempts); repeats join the open ticket
+    code_sent --> dead: expired, 5 wrong codes, or a newer code was sent
+    ticket --> on_hold: recovery request (every address on file told, with a cancel link)
+    on_hold --> reviewable: ticket_recovery_hold_hours pass without cancellation
+    on_hold --> withdrawn: cancel link used
+```
+
+An appeal's code goes only to addresses already on file, never to an address the requester types in: an
+attacker may control a new one. A recovery request (every factor and maybe the mailbox lost) proves only a
+new contact, so it gets a security hold, automatic checks of its answers against the account's records, and
+a notice with a cancel link to every address on file.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import make_transient_to_detached
+
+from recovery.accounts.models import User
+from recovery.accounts.normalise import email_problem, mask_email, normalise_email
+from recovery.accounts.service import find_user_by_email, notify_security
+from recovery.context import ServiceContext
+from recovery.errors import N_, TokenInvalid, ValidationFailed
+from recovery.events.service import record_event
+from recovery.outbox.service import queue_email
+from recovery.tickets.access import cancel_link, ticket_for_status_token
+from recovery.tickets.errors import AppealTooSoon, TicketClosed
+from recovery.tickets.evidence import Upload
+from recovery.tickets.identity import check_identity
+from recovery.tickets.lifecycle import audit, notify_requester, sync_sla
+from recovery.tickets.models import IntakeChallenge, Ticket, TicketDecision, TicketEvidence, TicketMessage
+from recovery.tickets.service import open_ticket, requester_reply
+
+APPEAL_REASONS = {
+    "banned_by_mistake": ("unblock_appeal", N_("My account was banned by mistake")),
+    "account_locked": ("unblock_appeal", N_("My account is locked")),
+    "account_stolen": ("stolen_account", N_("Someone else took over my account")),
+    "lost_second_factor": ("mfa_reset", N_("I lost my second factor")),
+    "other": ("unblock_appeal", N_("Something else")),
+}
+MAX_ATTEMPTS = 5
+_DIGITS = 8
+
+
+def _purpose(kind: str, lookup_email: str) -> str:
+    return f"ticket-intake|{kind}|{lookup_email}"
+
+
+def _issue(ctx: ServiceContext, kind: str, lookup_email: str, user_id: int | None, payload: dict) -> str:
+    """A fresh code for this request; older live codes for the same address and kind stop working."""
+    now = ctx.clock.now()
+    ctx.session.execute(update(IntakeChallenge)
+                        .where(IntakeChallenge.kind == kind, IntakeChallenge.lookup_email == lookup_email,
+                               IntakeChallenge.used_at.is_(None))
+                        .values(used_at=now).execution_options(synchronize_session=False))
+    code = ctx.tokens.numeric_code(_DIGITS)
+    ctx.session.add(IntakeChallenge(kind=kind, lookup_email=lookup_email, user_id=user_id, payload=payload,
+                                    code_digest=ctx.tokens.digest(code, _purpose(kind, lookup_email)),
+                                    attempts=0, created_at=now,
+                                    expires_at=now + timedelta(minutes=ctx.settings.verification_code_minutes)))
+    return code
+
+
+def _consume(ctx: ServiceContext, kind: str, lookup_email: str, code: str) -> IntakeChallenge:
+    """The live challenge this code opens, used up atomically; every failure is the same TokenInvalid."""
+    row = ctx.session.scalar(select(IntakeChallenge)
+                             .where(IntakeChallenge.kind == kind, IntakeChallenge.lookup_email == lookup_email)
+                             .order_by(IntakeChallenge.id.desc()).limit(1))
+    now = ctx.clock.now()
+    if row is None or row.used_at is not None or now >= row.expires_at or row.attempts >= MAX_ATTEMPTS:
+        raise TokenInvalid()
+    code = "".join((code or "").split())
+    well_formed = len(code) == _DIGITS and code.isascii() and code.isdigit()
+    if not well_formed or not ctx.tokens.matches(code, _purpose(kind, lookup_email), row.code_digest):
+        raise TokenInvalid(persist=[_one_more_attempt(ctx, row)])
+    claimed = ctx.session.execute(update(IntakeChallenge)
+                                  .where(IntakeChallenge.id == row.id, IntakeChallenge.used_at.is_(None))
+                                  .values(used_at=now).execution_options(synchronize_session=False)).rowcount
+    if claimed != 1:
+        raise TokenInvalid()
+    return row
+
+
+def _one_more_attempt(ctx: ServiceContext, row: IntakeChallenge) -> IntakeChallenge:
+    """The error layer rolls back and then commits `persist`: this detached copy carries only the increment."""
+    ctx.session.expunge(row)
+    counted = IntakeChallenge(id=row.id)
+    make_transient_to_detached(counted)
+    counted.attempts = IntakeChallenge.attempts + 1
+    return counted
+
+
+def _check_message(message: str) -> str:
+    message = (message or "").strip()
+    if not message:
+        raise ValidationFailed({"message": [N_("Tell us what happened.")]})
+    if len(message) > 5000:
+        raise ValidationFailed({"message": [N_("Keep the message under 5,000 characters.")]})
+    return message
+
+
+# --- appeals ---------------------------------------------------------------------------------------------
+
+def request_appeal(ctx: ServiceContext, *, email: str, reason: str, message: str) -> None:
+    """Send a code to every address on file of the account; an unknown email gets the same answer and no mail."""
+    if reason not in APPEAL_REASONS:
+        raise ValidationFailed({"reason": [N_("Choose a reason.")]})
+    message = _check_message(message)
+    user = find_user_by_email(ctx, email)
+    if user is None:
+        return
+    code = _issue(ctx, "appeal", user.email, user.id, {"reason": reason, "message": message, "locale": ctx.locale})
+    notify_security(ctx, user, "appeal_code", code=code, minutes=ctx.settings.verification_code_minutes,
+                    confirm_link=ctx.link("tickets_intake.appeal_confirm"))
+    record_event(ctx, "ticket.appeal.code_sent", user_id=user.id, reason=reason)
+
+
+def _latest_denial(ctx: ServiceContext, user_id: int) -> TicketDecision | None:
+    query = (select(TicketDecision).join(Ticket, Ticket.id == TicketDecision.ticket_id)
+             .where(Ticket.user_id == user_id, TicketDecision.status == "executed",
+                    TicketDecision.outcome == "denied")
+             .order_by(TicketDecision.executed_at.desc()).limit(1))
+    return ctx.session.scalar(query)
+
+
+def confirm_appeal(ctx: ServiceContext, *, email: str, code: str, uploads: list[Upload] | tuple = ()) -> Ticket:
+    """With the code from an address on file, open the appeal (or add to the account's open one)."""
+    user = find_user_by_email(ctx, email)
+    if user is None:
+        raise TokenInvalid()
+    challenge = _consume(ctx, "appeal", user.email, code)
+    denial = _latest_denial(ctx, user.id)
+    if denial is not None and denial.appeal_again_after and ctx.clock.now() < denial.appeal_again_after:
+        raise AppealTooSoon(after=denial.appeal_again_after.strftime("%Y-%m-%d"))
+    reason = challenge.payload["reason"]
+    category, label = APPEAL_REASONS[reason]
+    ticket = open_ticket(ctx, category=category, user_id=user.id, subject=f"Appeal: {label}",
+                         message=challenge.payload["message"], source="appeal", attachments=list(uploads),
+                         tags=[f"reason:{reason}"])
+    record_event(ctx, "ticket.appeal.confirmed", user_id=user.id, ticket_id=ticket.id)
+    return ticket
+
+
+# --- account-recovery requests ---------------------------------------------------------------------------
+
+def request_recovery(ctx: ServiceContext, *, account_email: str, contact_email: str, message: str,
+                     answers: dict[str, str]) -> None:
+    """Send a code to the new contact the requester gives; the same for known and unknown account emails."""
+    contact = normalise_email(contact_email)
+    problem = email_problem(contact)
+    if problem:
+        raise ValidationFailed({"contact_email": [problem]})
+    message = _check_message(message)
+    user = find_user_by_email(ctx, account_email)
+    code = _issue(ctx, "recovery", contact, user.id if user else None,
+                  {"account_email": normalise_email(account_email), "message": message, "locale": ctx.locale,
+                   "answers": {k: (v or "").strip()[:200] for k, v in answers.items()}})
+    queue_email(ctx, to=contact, template="appeal_contact_code", locale=ctx.locale, code=code,
+                minutes=ctx.settings.verification_code_minutes,
+                confirm_link=ctx.link("tickets_intake.recovery_confirm"))
+    if user is not None:
+        record_event(ctx, "ticket.recovery.code_sent", user_id=user.id, contact=mask_email(contact))
+
+
+def confirm_recovery(ctx: ServiceContext, *, contact_email: str, code: str,
+                     uploads: list[Upload] | tuple = ()) -> Ticket:
+    """With the code from the new contact, open the request on hold and tell every address on file at once."""
+    contact = normalise_email(contact_email)
+    challenge = _consume(ctx, "recovery", contact, code)
+    user = ctx.session.get(User, challenge.user_id) if challenge.user_id else None
+    payload = challenge.payload
+    checks = check_identity(ctx, user, payload.get("answers", {}))
+    note = "" if user else "\n\n[No account matches the email given.]"
+    ticket = open_ticket(ctx, category="account_recovery", user_id=user.id if user else None,
+                         subject=f"Account recovery: {mask_email(payload['account_email'])}",
+                         message=payload["message"] + note, source="recovery_request", requester_email=contact,
+                         hold_hours=ctx.settings.ticket_recovery_hold_hours, identity_checks=checks,
+                         attachments=list(uploads))
+    if user is not None:
+        record_event(ctx, "ticket.recovery.requested", user_id=user.id, ticket_id=ticket.id,
+                     contact=mask_email(contact))
+        notify_security(ctx, user, "appeal_recovery_notice", ticket_id=ticket.id, contact=mask_email(contact),
+                        hold_until=ticket.hold_until, cancel_link=cancel_link(ctx, ticket))
+    return ticket
+
+
+def cancel_recovery(ctx: ServiceContext, ticket: Ticket) -> Ticket:
+    """The account's owner, from an address on file, stops a recovery request: it is withdrawn and closed."""
+    if ticket.category != "account_recovery" or not ticket.is_open:
+        raise TicketClosed()
+    now = ctx.clock.now()
+    ctx.session.add(TicketDecision(ticket_id=ticket.id, outcome="withdrawn", actions=[], status="executed",
+                                   reason="Cancelled from an address on file of the account.", message="",
+                                   created_at=now, executed_at=now))
+    ticket.status, ticket.outcome, ticket.decided_at, ticket.resolved_at = "closed", "withdrawn", now, now
+    ticket.closed_at = now
+    sync_sla(ctx, ticket)
+    audit(ctx, ticket, "cancelled", by="address_on_file")
+    record_event(ctx, "ticket.recovery.cancelled", user_id=ticket.user_id, ticket_id=ticket.id)
+    notify_requester(ctx, ticket, "ticket_decision", outcome="withdrawn", cancelled=True, reason="", message="",
+                     appeal_again_after=None)
+    ctx.session.flush()
+    return ticket
+
+
+# --- the requester's status page -------------------------------------------------------------------------
+
+def status_view(ctx: ServiceContext, ticket: Ticket) -> dict:
+    """What the requester sees: status, deadline or hold, public thread, decision and when to appeal again."""
+    now = ctx.clock.now()
+    decision = ctx.session.scalar(select(TicketDecision)
+                                  .where(TicketDecision.ticket_id == ticket.id, TicketDecision.status == "executed")
+                                  .order_by(TicketDecision.id.desc()).limit(1))
+    reopen_until = ticket.resolved_at + timedelta(days=ctx.settings.ticket_reopen_days) if ticket.resolved_at else None
+    return {
+        "ticket_id": ticket.id, "category": ticket.category, "status": ticket.status,
+        "created_at": ticket.created_at, "hold_until": ticket.hold_until if ticket.is_open else None,
+        "deadline": ticket.resolution_due_at if ticket.is_open else None,
+        "outcome": decision.outcome if decision else None, "reason": decision.reason if decision else None,
+        "appeal_again_after": decision.appeal_again_after if decision else None,
+        "can_reply": ticket.is_open or (ticket.status == "resolved" and reopen_until is not None
+                                        and now <= reopen_until),
+        "can_rate": ticket.status in ("resolved", "closed") and ticket.outcome != "withdrawn",
+        "satisfaction": ticket.satisfaction,
+        "messages": list(ctx.session.scalars(select(TicketMessage).where(TicketMessage.ticket_id == ticket.id,
+                                                                         TicketMessage.internal.is_(False))
+                                             .order_by(TicketMessage.id))),
+        "evidence": list(ctx.session.scalars(select(TicketEvidence).where(TicketEvidence.ticket_id == ticket.id,
+                                                                          TicketEvidence.deleted_at.is_(None))
+                                             .order_by(TicketEvidence.id))),
+    }
+
+
+def rate_ticket(ctx: ServiceContext, ticket: Ticket, score: int) -> Ticket:
+    """The one-question survey (1-5) once the ticket is resolved; a second answer replaces the first."""
+    if ticket.status not in ("resolved", "closed") or ticket.outcome == "withdrawn":
+        raise TicketClosed(N_("You can rate a request once it has been decided."))
+    if score not in (1, 2, 3, 4, 5):
+        raise ValidationFailed({"score": [N_("Choose a score from 1 to 5.")]})
+    ticket.satisfaction, ticket.satisfaction_at = score, ctx.clock.now()
+    audit(ctx, ticket, "survey.answered", score=score)
+    ctx.session.flush()
+    return ticket
+
+
+def requester_reply_by_token(ctx: ServiceContext, token: str, body: str, uploads: list[Upload]) -> Ticket:
+    """A reply (and files) from the status page's signed link."""
+    return requester_reply(ctx, ticket_for_status_token(ctx, token), body, uploads)

@@ -1,0 +1,128 @@
+"""Requester pages (no sign-in): appeal, account-recovery request, their code steps, the status page, cancel."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+
+from recovery.tickets import intake
+from recovery.tickets.access import status_token, ticket_for_cancel_token, ticket_for_status_token
+from recovery.tickets.labels import LABELS
+from recovery.tickets.schemas import (
+    AppealConfirm,
+    AppealRequest,
+    Rating,
+    RecoveryConfirm,
+    RecoveryRequest,
+    RequesterReply,
+)
+from recovery.tickets.web import allow_uploads, limit_intake, register_template_helpers, uploaded_files
+from recovery.web.context import runtime, service_context
+from recovery.web.forms import form_page, parse_form
+from recovery.web.headers import mark_token_page
+
+bp = Blueprint("tickets_intake", __name__)
+register_template_helpers(bp)
+allow_uploads(bp, {"tickets_intake.appeal_confirm", "tickets_intake.recovery_confirm",
+                   "tickets_intake.status_reply"})
+
+
+def _reasons() -> dict:
+    return {"reasons": LABELS["reason"]}
+
+
+@bp.route("/appeal", methods=["GET", "POST"])
+@limit_intake("appeal")
+@form_page("tickets/appeal.html", _reasons)
+def appeal():
+    if request.method == "GET":
+        return render_template("tickets/appeal.html", form={"email": request.args.get("email", "")}, errors={},
+                               **_reasons())
+    data = parse_form(AppealRequest())
+    intake.request_appeal(service_context(), **data)
+    # The same page for every address: whether an account exists is not revealed here.
+    return render_template("tickets/appeal_confirm.html", form={"email": data["email"]}, errors={}, sent=True)
+
+
+@bp.route("/appeal/confirm", methods=["GET", "POST"])
+@limit_intake("appeal-confirm")
+@form_page("tickets/appeal_confirm.html")
+def appeal_confirm():
+    if request.method == "GET":
+        return render_template("tickets/appeal_confirm.html", form={}, errors={})
+    data = parse_form(AppealConfirm())
+    ticket = intake.confirm_appeal(service_context(), **data, uploads=uploaded_files())
+    return redirect(url_for(".status", token=status_token(service_context(), ticket)), 303)
+
+
+def _hold() -> dict:
+    return {"config_hold_hours": runtime().settings.ticket_recovery_hold_hours}
+
+
+@bp.route("/recover", methods=["GET", "POST"])
+@limit_intake("recover", by_contact=True)
+@form_page("tickets/recover.html", _hold)
+def recovery_request():
+    if request.method == "GET":
+        return render_template("tickets/recover.html", form={}, errors={}, **_hold())
+    data = parse_form(RecoveryRequest())
+    answers = {key: data.pop(key) for key in ("last_signin_place", "last_signin_date", "devices",
+                                              "recent_activity")}
+    intake.request_recovery(service_context(), answers=answers, **data)
+    return render_template("tickets/recover_confirm.html", form={"contact_email": data["contact_email"]},
+                           errors={}, sent=True)
+
+
+@bp.route("/recover/confirm", methods=["GET", "POST"])
+@limit_intake("recover-confirm", by_contact=True)
+@form_page("tickets/recover_confirm.html")
+def recovery_confirm():
+    if request.method == "GET":
+        return render_template("tickets/recover_confirm.html", form={}, errors={})
+    data = parse_form(RecoveryConfirm())
+    ticket = intake.confirm_recovery(service_context(), **data, uploads=uploaded_files())
+    return redirect(url_for(".status", token=status_token(service_context(), ticket)), 303)
+
+
+def _status_context(token: str) -> dict:
+    ctx = service_context()
+    ticket = ticket_for_status_token(ctx, token)
+    return {"token": token, "view": intake.status_view(ctx, ticket)}
+
+
+@bp.get("/appeal/status/<token>")
+def status(token: str):
+    mark_token_page()  # the link is the requester's only key: no referrer, no cache
+    return render_template("tickets/status.html", form={}, errors={}, **_status_context(token))
+
+
+@bp.post("/appeal/status/<token>/reply")
+@form_page("tickets/status.html", _status_context)
+def status_reply(token: str):
+    mark_token_page()
+    ctx = service_context()
+    data = parse_form(RequesterReply())
+    intake.requester_reply_by_token(ctx, token, data["message"], uploaded_files())
+    flash(gettext("Thank you. We added this to your request."), "success")
+    return redirect(url_for(".status", token=token), 303)
+
+
+@bp.post("/appeal/status/<token>/rate")
+@form_page("tickets/status.html", _status_context)
+def rate(token: str):
+    mark_token_page()
+    ctx = service_context()
+    intake.rate_ticket(ctx, ticket_for_status_token(ctx, token), parse_form(Rating())["score"])
+    flash(gettext("Thank you for your answer."), "success")
+    return redirect(url_for(".status", token=token), 303)
+
+
+@bp.route("/recover/cancel/<token>", methods=["GET", "POST"])
+def cancel(token: str):
+    mark_token_page()
+    ctx = service_context()
+    ticket = ticket_for_cancel_token(ctx, token)
+    if request.method == "GET":  # mail scanners open links: only the button cancels
+        return render_template("tickets/cancel.html", ticket=ticket, token=token, done=not ticket.is_open)
+    intake.cancel_recovery(ctx, ticket)
+    return render_template("tickets/cancel.html", ticket=ticket, token=token, done=True)

@@ -1,0 +1,34 @@
+"""What people see for the tickets capability's codes (categories, statuses, reasons, outcomes, queues, ...).
+
+Marked with N_ so the catalogs carry them; views and emails translate them at render time.
+"""
+
+from recovery.errors import N_
+
+LABELS: dict[str, dict[str, str]] = {
+    "category": {"stolen_account": N_("Stolen account"), "unblock_appeal": N_("Unblock appeal"),
+                 "account_recovery": N_("Account recovery"), "mfa_reset": N_("Second-factor reset"),
+                 "other": N_("Other")},
+    "status": {"new": N_("New"), "open": N_("Open"), "waiting_on_user": N_("Waiting on requester"),
+               "resolved": N_("Resolved"), "closed": N_("Closed")},
+    "outcome": {"granted": N_("Granted"), "denied": N_("Denied"), "ineligible": N_("Ineligible"),
+                "withdrawn": N_("Withdrawn")},
+    "reason": {"banned_by_mistake": N_("My account was banned by mistake"),
+               "account_locked": N_("My account is locked"),
+               "account_stolen": N_("Someone else took over my account"),
+               "lost_second_factor": N_("I lost my second factor"), "other": N_("Something else")},
+    "queue": {"support-l1": N_("Support (level 1)"), "support-l2": N_("Support (level 2)"),
+              "security": N_("Security")},
+    "action": {"unblock": N_("Unblock the account"), "revoke_sessions": N_("Sign out every session"),
+               "force_password_reset": N_("Send a password reset link"), "reset_mfa": N_("Reset the second factor")},
+    "sla": {"ok": N_("On time"), "due_soon": N_("Due soon"), "breached": N_("Breached"), "paused": N_("Paused")},
+    "question": {"last_signin_place": N_("Last sign-in place"), "last_signin_date": N_("Last sign-in date"),
+                 "devices": N_("Devices used"), "recent_activity": N_("Recent activity")},
+    "decision_status": {"pending": N_("Waiting for a second approval"), "executed": N_("Carried out"),
+                        "superseded": N_("Replaced")},
+}
+
+
+def label_of(kind: str, value: object) -> str:
+    """The English label (a msgid), or the value itself when it has none."""
+    return LABELS.get(kind, {}).get(str(value), str(value))

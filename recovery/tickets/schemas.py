@@ -1,0 +1,255 @@
+"""marshmallow schemas of the tickets capability: requester intake, staff actions, and what the API returns."""
+
+from __future__ import annotations
+
+from marshmallow import EXCLUDE, Schema, fields, validate
+
+from recovery.tickets.decisions import ACTIONS
+from recovery.tickets.intake import APPEAL_REASONS
+from recovery.tickets.models import CATEGORIES, OUTCOMES, QUEUES, STATUSES
+
+_EMAIL = validate.Length(min=1, max=320)
+_TEXT = validate.Length(max=10_000)
+
+
+class AppealRequest(Schema):
+    email = fields.String(required=True, validate=_EMAIL)
+    reason = fields.String(required=True, validate=validate.OneOf(list(APPEAL_REASONS)))
+    message = fields.String(required=True, validate=validate.Length(min=1, max=5000))
+
+
+class AppealConfirm(Schema):
+    email = fields.String(required=True, validate=_EMAIL)
+    code = fields.String(required=True, validate=validate.Length(min=1, max=32))
+
+
+class RecoveryRequest(Schema):
+    account_email = fields.String(required=True, validate=_EMAIL)
+    contact_email = fields.String(required=True, validate=_EMAIL)
+    message = fields.String(required=True, validate=validate.Length(min=1, max=5000))
+    last_signin_place = fields.String(load_default="", validate=validate.Length(max=200))
+    last_signin_date = fields.String(load_default="", validate=validate.Length(max=20))
+    devices = fields.String(load_default="", validate=validate.Length(max=200))
+    recent_activity = fields.String(load_default="", validate=validate.Length(max=200))
+
+
+class RecoveryConfirm(Schema):
+    contact_email = fields.String(required=True, validate=_EMAIL)
+    code = fields.String(required=True, validate=validate.Length(min=1, max=32))
+
+
+class RequesterReply(Schema):
+    message = fields.String(load_default="", validate=validate.Length(max=5000))
+
+
+class Rating(Schema):
+    score = fields.Integer(required=True, validate=validate.Range(min=1, max=5))
+
+
+class Accepted(Schema):
+    status = fields.String()
+    message = fields.String()
+
+
+class Confirmed(Schema):
+    ticket_id = fields.Integer()
+    status_url = fields.String()
+
+
+class QueueQuery(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    queue = fields.String(load_default=None, validate=validate.OneOf(QUEUES))
+    category = fields.String(load_default=None, validate=validate.OneOf(CATEGORIES))
+    status = fields.String(load_default=None, validate=validate.OneOf(STATUSES))
+    owner = fields.String(load_default=None, validate=validate.Length(max=20))  # "me" or a staff id
+    cursor = fields.String(load_default=None, validate=validate.Length(max=200))
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+
+class Reply(Schema):
+    body = fields.String(required=True, validate=validate.Length(min=1, max=10_000))
+    request_info = fields.Boolean(load_default=False)
+
+
+class Note(Schema):
+    body = fields.String(required=True, validate=validate.Length(min=1, max=10_000))
+
+
+class Reroute(Schema):
+    queue = fields.String(required=True, validate=validate.OneOf(QUEUES))
+    priority = fields.Integer(load_default=None, validate=validate.Range(min=1, max=4))
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
+
+
+class Escalate(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
+
+
+class Decision(Schema):
+    outcome = fields.String(required=True, validate=validate.OneOf(OUTCOMES))
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=1000))
+    message = fields.String(load_default="", validate=_TEXT)
+    actions = fields.List(fields.String(validate=validate.OneOf(ACTIONS)), load_default=None)
+    appeal_again_days = fields.Integer(load_default=None, validate=validate.Range(min=0, max=365))
+
+
+class Membership(Schema):
+    queue = fields.String(required=True, validate=validate.OneOf(QUEUES))
+    email = fields.String(required=True, validate=_EMAIL)
+    is_lead = fields.Boolean(load_default=False)
+
+
+class Availability(Schema):
+    available = fields.Boolean(required=True)
+
+
+# --- what the API returns --------------------------------------------------------------------------------
+
+class SlaOut(Schema):
+    state = fields.String()
+    seconds_left = fields.Integer()
+    first_response_due_at = fields.DateTime()
+    resolution_due_at = fields.DateTime()
+
+
+class TicketSummaryOut(Schema):
+    id = fields.Integer()
+    category = fields.String()
+    priority = fields.Integer()
+    status = fields.String()
+    queue = fields.String()
+    owner_id = fields.Integer(allow_none=True)
+    user_id = fields.Integer(allow_none=True)
+    subject = fields.String()
+    source = fields.String()
+    tags = fields.List(fields.String())
+    created_at = fields.DateTime()
+    hold_until = fields.DateTime(allow_none=True)
+    outcome = fields.String(allow_none=True)
+    sla = fields.Nested(SlaOut)
+
+
+class QueuePageOut(Schema):
+    tickets = fields.List(fields.Nested(TicketSummaryOut))
+    next_cursor = fields.String(allow_none=True)
+
+
+class MessageOut(Schema):
+    id = fields.Integer()
+    internal = fields.Boolean()
+    author_type = fields.String()
+    author_id = fields.Integer(allow_none=True)
+    body = fields.String()
+    created_at = fields.DateTime()
+
+
+class AuditOut(Schema):
+    id = fields.Integer()
+    type = fields.String()
+    actor_type = fields.String()
+    actor_id = fields.Integer(allow_none=True)
+    details = fields.Dict()
+    created_at = fields.DateTime()
+
+
+class DecisionOut(Schema):
+    id = fields.Integer()
+    outcome = fields.String()
+    actions = fields.List(fields.String())
+    reason = fields.String()
+    message = fields.String()
+    status = fields.String()
+    requested_by = fields.Integer(allow_none=True)
+    approved_by = fields.Integer(allow_none=True)
+    appeal_again_after = fields.DateTime(allow_none=True)
+    created_at = fields.DateTime()
+    executed_at = fields.DateTime(allow_none=True)
+
+
+class EvidenceOut(Schema):
+    id = fields.Integer()
+    filename = fields.String()
+    content_type = fields.String()
+    size = fields.Integer()
+    sha256 = fields.String()
+    uploaded_by = fields.String()
+    created_at = fields.DateTime()
+    deleted_at = fields.DateTime(allow_none=True)
+
+
+class TimelineEventOut(Schema):
+    id = fields.Integer()
+    type = fields.String()
+    actor_type = fields.String()
+    ip = fields.String(allow_none=True)
+    user_agent = fields.String(allow_none=True)
+    details = fields.Dict()
+    created_at = fields.DateTime()
+
+
+class TimelineSessionOut(Schema):
+    id = fields.String()
+    kind = fields.String()
+    ip = fields.String(allow_none=True)
+    user_agent = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+    last_seen_at = fields.DateTime()
+    revoked_at = fields.DateTime(allow_none=True)
+
+
+class AccountOut(Schema):
+    id = fields.Integer()
+    email = fields.String()
+    status = fields.String()
+    status_reason = fields.String(allow_none=True)
+    role = fields.String()
+
+
+class TimelineOut(Schema):
+    account = fields.Nested(AccountOut, allow_none=True)
+    events = fields.List(fields.Nested(TimelineEventOut))
+    sessions = fields.List(fields.Nested(TimelineSessionOut))
+
+
+class TicketDetailOut(TicketSummaryOut):
+    requester_email = fields.String(allow_none=True)
+    signals = fields.List(fields.String())
+    attachments = fields.List(fields.Dict())
+    identity_checks = fields.List(fields.Dict())
+    messages = fields.List(fields.Nested(MessageOut))
+    audit = fields.List(fields.Nested(AuditOut))
+    decisions = fields.List(fields.Nested(DecisionOut))
+    evidence = fields.List(fields.Nested(EvidenceOut))
+    timeline = fields.Nested(TimelineOut)
+
+
+class PublicMessageOut(Schema):
+    id = fields.Integer()
+    author_type = fields.String()
+    body = fields.String()
+    created_at = fields.DateTime()
+
+
+class PublicEvidenceOut(Schema):
+    id = fields.Integer()
+    filename = fields.String()
+    size = fields.Integer()
+    created_at = fields.DateTime()
+
+
+class StatusOut(Schema):
+    ticket_id = fields.Integer()
+    category = fields.String()
+    status = fields.String()
+    created_at = fields.DateTime()
+    deadline = fields.DateTime(allow_none=True)
+    hold_until = fields.DateTime(allow_none=True)
+    outcome = fields.String(allow_none=True)
+    reason = fields.String(allow_none=True)
+    appeal_again_after = fields.DateTime(allow_none=True)
+    can_reply = fields.Boolean()
+    can_rate = fields.Boolean()
+    messages = fields.List(fields.Nested(PublicMessageOut))  # public replies only, never internal notes
+    evidence = fields.List(fields.Nested(PublicEvidenceOut))

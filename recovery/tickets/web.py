@@ -1,0 +1,103 @@
+"""What the tickets pages and API share: rate limits on intake, uploaded files, the staff member in hand,
+larger request bodies for evidence uploads, and the template helpers (labels, UTC times, countdowns)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from flask import Blueprint, request, send_file
+from flask_babel import gettext
+from markupsafe import Markup, escape
+
+from recovery.accounts.normalise import normalise_email
+from recovery.tickets.access import staff_ticket
+from recovery.tickets.evidence import Upload, evidence_file
+from recovery.tickets.labels import label_of
+from recovery.web.auth import current_user
+from recovery.web.context import runtime, service_context
+from recovery.web.ratelimit import email_key, limiter
+
+UPLOAD_SLACK = 256 * 1024  # form fields and multipart framing around the files
+FILES_PER_UPLOAD = 3
+
+
+def _limits() -> str:
+    return runtime().settings.ticket_intake_limits
+
+
+def _contact_key() -> str:
+    data = request.get_json(silent=True) if request.is_json else request.form
+    raw = data.get("contact_email", "") if hasattr(data, "get") else ""
+    return "contact:" + runtime().tokens.key_for(normalise_email(raw if isinstance(raw, str) else ""),
+                                                 "ratelimit-email")
+
+
+def limit_intake(scope: str, *, by_contact: bool = False) -> Callable:
+    """Per IP and per email address (its HMAC), shared by the page and the API of the same step."""
+
+    def decorate(view: Callable) -> Callable:
+        view = limiter.shared_limit(_limits, f"{scope}-ip", methods=["POST"])(view)
+        return limiter.shared_limit(_limits, f"{scope}-email", key_func=_contact_key if by_contact else email_key,
+                                    methods=["POST"])(view)
+
+    return decorate
+
+
+def uploaded_files(field: str = "evidence") -> list[Upload]:
+    """The files of a multipart request; an empty file input (no file chosen) is skipped."""
+    return [Upload(f.filename or "file", f.read()) for f in request.files.getlist(field) if f and f.filename]
+
+
+def allow_uploads(bp: Blueprint, endpoints: set[str]) -> None:
+    """Upload endpoints accept bodies up to FILES_PER_UPLOAD evidence files; everything else keeps the app's
+    MAX_CONTENT_LENGTH. A URL preprocessor runs before every before_request hook (CSRF reads the form)."""
+
+    @bp.url_value_preprocessor
+    def _raise_limit(endpoint, _values) -> None:
+        if endpoint in endpoints:
+            settings = runtime().settings
+            request.max_content_length = max(settings.max_content_length,
+                                             settings.ticket_evidence_max_bytes * FILES_PER_UPLOAD + UPLOAD_SLACK)
+
+
+def evidence_download(ticket_id: int, evidence_id: int):
+    """A staff member's download of an evidence file: always an attachment, never rendered in our origin
+    (an image or PDF from a requester is untrusted content)."""
+    ctx = service_context()
+    record, path = evidence_file(ctx, staff_ticket(ctx, staff(), ticket_id), evidence_id)
+    return send_file(path, mimetype=record.content_type, as_attachment=True, download_name=record.filename,
+                     max_age=0)
+
+
+def staff():
+    """The signed-in staff member (views are already behind role_required)."""
+    return current_user()
+
+
+def ticket_label(kind: str, value: object) -> str:
+    return gettext(label_of(kind, value))
+
+
+def utc(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%M UTC") if value else ""
+
+
+def countdown(seconds: int) -> str:
+    """`2h 05m`, `-0h 12m` when overdue; `3d 4h` beyond a day."""
+    sign, seconds = ("-" if seconds < 0 else ""), abs(int(seconds))
+    days, rest = divmod(seconds, 86400)
+    hours, minutes = rest // 3600, rest % 3600 // 60
+    return f"{sign}{days}d {hours}h" if days else f"{sign}{hours}h {minutes:02d}m"
+
+
+def nl2br(text: str) -> Markup:
+    """Line breaks a requester or agent typed, everything else escaped."""
+    return Markup("<br>").join(escape(line) for line in (text or "").split("\n"))
+
+
+def register_template_helpers(bp: Blueprint) -> None:
+    bp.add_app_template_filter(nl2br, "nl2br")
+    bp.add_app_template_global(ticket_label, "ticket_label")
+    bp.add_app_template_filter(utc, "utc")
+    bp.add_app_template_filter(countdown, "countdown")

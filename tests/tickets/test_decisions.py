@@ -1,0 +1,161 @@
+"""Decisions act on the account in the same transaction, notify, and need two staff members where risky."""
+
+import pytest
+from sqlalchemy import select
+
+from recovery.context import Actor
+from recovery.errors import PermissionDenied, ValidationFailed
+from recovery.events.models import SecurityEvent
+from recovery.reset.models import PasswordReset
+from recovery.sessions.models import UserSession
+from recovery.sessions.service import start_session
+from recovery.tickets import decisions, service
+from recovery.tickets.errors import ActionUnavailable, AlreadyDecided, SecondApproverRequired
+from recovery.tickets.models import Ticket, TicketDecision
+
+
+def _ticket(services, user_id, category="unblock_appeal", source="appeal") -> int:
+    with services() as ctx:
+        return service.open_ticket(ctx, category=category, user_id=user_id, subject="Appeal", message="please",
+                                   source=source).id
+
+
+def _decide(services, people, staff_id, ticket_id, **kwargs):
+    with services(Actor("staff", staff_id, "198.51.100.7")) as ctx:
+        return decisions.decide(ctx, ctx.session.get(Ticket, ticket_id), people.user(staff_id), **kwargs)
+
+
+def _events(services, type_):
+    with services() as ctx:
+        return list(ctx.session.scalars(select(SecurityEvent).where(SecurityEvent.type == type_)))
+
+
+def test_granting_an_unblock_appeal_reactivates_the_account_and_tells_the_user(services, people, outbox):
+    ada = people.add("ada@example.com", status="locked", reason="too many reports")
+    agent = people.staff("agent@example.com")
+    ticket_id = _ticket(services, ada)
+    made = _decide(services, people, agent, ticket_id, outcome="granted", reason="Reports were false",
+                   message="Welcome back.")
+    assert made.status == "executed" and made.actions == ["unblock"]
+    user = people.user(ada)
+    assert user.status == "active"
+    ticket = people.ticket(ticket_id)
+    assert (ticket.status, ticket.outcome) == ("resolved", "granted")
+    event = _events(services, "ticket.decision.granted")[0]
+    assert event.user_id == ada and event.details["decided_by"] == agent and event.actor_id == agent
+    assert _events(services, "account.status.changed")[0].details["status"] == "active"
+    decision_mail = outbox(to="ada@example.com", template="ticket_decision")[-1]
+    assert "Reports were false" in decision_mail.payload["text"] and "Welcome back." in decision_mail.payload["text"]
+
+
+def test_a_denial_keeps_the_account_blocked_and_says_why_and_when(services, people, outbox, clock):
+    ada = people.add("ada@example.com", status="suspended", reason="spam")
+    agent = people.staff("agent@example.com")
+    ticket_id = _ticket(services, ada)
+    made = _decide(services, people, agent, ticket_id, outcome="denied", reason="Spam confirmed",
+                   appeal_again_days=14)
+    assert people.user(ada).status == "suspended"
+    assert made.appeal_again_after.date().isoformat() == "2026-03-16"
+    text = outbox(to="ada@example.com", template="ticket_decision")[-1].payload["text"]
+    assert "Spam confirmed" in text and "2026-03-16" in text
+
+
+def test_a_denial_cannot_carry_account_actions(services, people):
+    ticket_id = _ticket(services, people.add("ada@example.com", status="banned"))
+    agent = people.staff("agent@example.com")
+    with pytest.raises(ValidationFailed):
+        _decide(services, people, agent, ticket_id, outcome="denied", reason="no", actions=["unblock"])
+
+
+def test_decision_is_atomic_when_an_action_fails_nothing_changes(services, people):
+    ada = people.add("ada@example.com", status="locked")
+    security = people.staff("sec@example.com", role="security")
+    ticket_id = _ticket(services, ada, category="mfa_reset")
+    with pytest.raises(ActionUnavailable):  # no MFA capability installed yet: refused before anything changes
+        _decide(services, people, security, ticket_id, outcome="granted", reason="ok",
+                actions=["unblock", "reset_mfa"])
+    assert people.user(ada).status == "locked" and people.ticket(ticket_id).status == "new"
+
+
+def test_lifting_a_ban_needs_a_second_staff_member(services, people, outbox):
+    ada = people.add("ada@example.com", status="banned", reason="fraud")
+    first = people.staff("agent1@example.com")
+    second = people.staff("agent2@example.com")
+    ticket_id = _ticket(services, ada)
+    pending = _decide(services, people, first, ticket_id, outcome="granted", reason="Mistaken identity")
+    assert pending.status == "pending" and people.user(ada).status == "banned"
+    assert not outbox(template="ticket_decision")
+    with pytest.raises(SecondApproverRequired):
+        _decide(services, people, first, ticket_id, outcome="granted", reason="Mistaken identity")
+    done = _decide(services, people, second, ticket_id, outcome="granted", reason="Looks right to me")
+    assert done.id == pending.id and done.status == "executed"
+    assert (done.requested_by, done.approved_by) == (first, second)
+    assert people.user(ada).status == "active"
+    event = _events(services, "ticket.decision.granted")[0]
+    assert (event.details["decided_by"], event.details["approved_by"]) == (first, second)
+
+
+def test_four_eyes_a_different_second_call_replaces_the_pending_one(services, people):
+    ada = people.add("ada@example.com", status="banned")
+    first = people.staff("agent1@example.com")
+    second = people.staff("agent2@example.com")
+    ticket_id = _ticket(services, ada)
+    _decide(services, people, first, ticket_id, outcome="granted", reason="ok")
+    denied = _decide(services, people, second, ticket_id, outcome="denied", reason="Fraud is real")
+    assert denied.status == "executed" and people.user(ada).status == "banned"
+    with services() as ctx:
+        statuses = [d.status for d in ctx.session.scalars(select(TicketDecision).order_by(TicketDecision.id))]
+    assert statuses == ["superseded", "executed"]
+
+
+class TestWithoutFourEyes:
+    @pytest.fixture
+    def app(self, make_app):
+        return make_app(ticket_four_eyes=False)
+
+    def test_lifting_a_ban_happens_at_once(self, services, people):
+        ada = people.add("ada@example.com", status="banned")
+        agent = people.staff("agent@example.com")
+        made = _decide(services, people, agent, _ticket(services, ada), outcome="granted", reason="ok")
+        assert made.status == "executed" and people.user(ada).status == "active"
+
+
+def test_unblocking_a_locked_account_needs_no_second_approval(services, people):
+    ada = people.add("ada@example.com", status="locked")
+    agent = people.staff("agent@example.com")
+    made = _decide(services, people, agent, _ticket(services, ada), outcome="granted", reason="ok")
+    assert made.status == "executed"
+
+
+def test_stolen_account_recovery_revokes_sessions_unblocks_and_sends_a_reset_link(services, people, outbox):
+    ada = people.add("ada@example.com", status="locked", reason="stolen")
+    with services() as ctx:
+        start_session(ctx, ada, kind="browser")
+    sec1 = people.staff("sec1@example.com", role="security")
+    sec2 = people.staff("sec2@example.com", role="security")
+    ticket_id = _ticket(services, ada, category="stolen_account", source="detection")
+    assert _decide(services, people, sec1, ticket_id, outcome="granted", reason="Owner verified").status == "pending"
+    made = _decide(services, people, sec2, ticket_id, outcome="granted", reason="Owner verified")
+    assert made.actions == ["revoke_sessions", "unblock", "force_password_reset"]
+    assert people.user(ada).status == "active"
+    with services() as ctx:
+        assert all(s.revoked_at for s in ctx.session.scalars(select(UserSession).where(UserSession.user_id == ada)))
+        assert ctx.session.scalar(select(PasswordReset).where(PasswordReset.user_id == ada)) is not None
+    assert outbox(to="ada@example.com", template="reset_link")
+
+
+def test_an_agent_cannot_decide_outside_their_queues(services, people):
+    ada = people.add("ada@example.com", status="locked")
+    agent = people.staff("agent@example.com", role="agent")
+    ticket_id = _ticket(services, ada, category="stolen_account", source="detection")
+    with pytest.raises(PermissionDenied):
+        _decide(services, people, agent, ticket_id, outcome="denied", reason="no")
+
+
+def test_a_decided_ticket_cannot_be_decided_again(services, people):
+    ada = people.add("ada@example.com", status="locked")
+    agent = people.staff("agent@example.com")
+    ticket_id = _ticket(services, ada)
+    _decide(services, people, agent, ticket_id, outcome="ineligible", reason="Not our service")
+    with pytest.raises(AlreadyDecided):
+        _decide(services, people, agent, ticket_id, outcome="granted", reason="changed my mind")
