@@ -10,6 +10,7 @@ from recovery.reset.schemas import NewPasswordForm, ResetRequestForm
 from recovery.reset.web import (
     clear_reset_cookie,
     cookie_token,
+    equal_time,
     limit_confirms,
     limit_requests,
     set_reset_cookie,
@@ -30,6 +31,7 @@ def forgot():
 
 @bp.post("/forgot")
 @limit_requests
+@equal_time
 @form_page("reset/forgot.html")
 def forgot_submit():
     data = parse_form(ResetRequestForm())
