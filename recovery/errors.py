@@ -23,6 +23,23 @@ def N_(message: str) -> str:
     return message
 
 
+class Message(str):
+    """A message formatted in English that keeps its msgid and parameters for translation.
+
+    It reads well where nothing translates (CLI output, logs); the error layer renders `gettext(msgid) % params`
+    in the reader's language, which a lookup of the formatted text could not do.
+    """
+
+    msgid: str
+    params: dict
+
+    def __new__(cls, msgid: str, params: dict | None = None) -> Message:
+        params = dict(params or {})
+        message = super().__new__(cls, msgid % params if params else msgid)
+        message.msgid, message.params = msgid, params
+        return message
+
+
 class RecoveryError(Exception):
     code = "error"
     status = 400
@@ -34,7 +51,8 @@ class RecoveryError(Exception):
         if message is not None:
             self.message = message
         self.params = params
-        # Rows (failure events, counters) that must be committed even though the change is rolled back.
+        # What must be committed even though the change is rolled back: rows to add (failure events), or
+        # callables taking the session (e.g. an attempt counter's UPDATE).
         self.persist = list(persist or [])
         # Machine-readable hints for the client (e.g. what to do next); added to the JSON error body.
         self.extra = dict(extra or {})

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from zxcvbn import zxcvbn
 
 from recovery.accounts.passwords import normalise_password
-from recovery.errors import N_
+from recovery.errors import N_, Message
 
 # zxcvbn's cost grows with length; the first 100 characters decide guessability well enough.
 _ESTIMATE_PREFIX = 100
@@ -22,21 +22,7 @@ SERVICE_WORDS = ("recovery",)
 _MIN_PIECE = 4
 
 
-class PolicyMessage(str):
-    """A message already formatted in English that keeps its msgid and parameters.
-
-    The value reads well where nothing translates (CLI output, logs); views translate `msgid % params`
-    into the reader's language, which a lookup of the formatted text could not do.
-    """
-
-    msgid: str
-    params: dict
-
-    def __new__(cls, msgid: str, params: dict | None = None) -> PolicyMessage:
-        params = dict(params or {})
-        message = super().__new__(cls, msgid % params if params else msgid)
-        message.msgid, message.params = msgid, params
-        return message
+PolicyMessage = Message  # the policy's messages keep their msgid and parameters for translation
 
 
 @dataclass(frozen=True)

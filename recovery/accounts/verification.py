@@ -13,7 +13,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import make_transient_to_detached
 
 from recovery.accounts.models import EmailVerification, User
 from recovery.context import ServiceContext
@@ -71,7 +70,7 @@ def check_code(ctx: ServiceContext, user: User, email: str, purpose: str, code: 
     code = "".join(code.split())
     if not _well_formed(code) or not ctx.tokens.matches(code, _digest_purpose(user.id, email, purpose),
                                                         row.code_digest):
-        raise TokenInvalid(persist=[_count_attempt(ctx, row), _failure_event(ctx, user.id, purpose, "wrong_code")])
+        raise TokenInvalid(persist=[_count_attempt(row.id), _failure_event(ctx, user.id, purpose, "wrong_code")])
     claimed = ctx.session.execute(
         update(EmailVerification).where(EmailVerification.id == row.id, EmailVerification.used_at.is_(None))
         .values(used_at=now).execution_options(synchronize_session=False)).rowcount
@@ -80,17 +79,14 @@ def check_code(ctx: ServiceContext, user: User, email: str, purpose: str, code: 
     row.used_at = now
 
 
-def _count_attempt(ctx: ServiceContext, row: EmailVerification) -> EmailVerification:
-    """A detached stand-in whose only change is `attempts = attempts + 1`.
+def _count_attempt(row_id: int):
+    """The wrong-code counter must survive the rollback of the failed request, so it runs after it."""
 
-    The error layer rolls the request back and then commits the error's `persist` rows; an update made to
-    `row` itself would be rolled back with everything else, so the increment rides on this stand-in.
-    """
-    ctx.session.expunge(row)
-    stand_in = EmailVerification(id=row.id)
-    make_transient_to_detached(stand_in)
-    stand_in.attempts = EmailVerification.attempts + 1
-    return stand_in
+    def increment(session) -> None:
+        session.execute(update(EmailVerification).where(EmailVerification.id == row_id)
+                        .values(attempts=EmailVerification.attempts + 1))
+
+    return increment
 
 
 def _failure_event(ctx: ServiceContext, user_id: int | None, purpose: str, reason: str):

@@ -9,12 +9,10 @@ from urllib.parse import urlsplit
 from flask import g
 from flask_babel import gettext
 
-from recovery.accounts.password_policy import PolicyMessage
 from recovery.accounts.service import WrongPassword
-from recovery.errors import N_, AccountNotActive, AuthenticationFailed, ValidationFailed
+from recovery.errors import N_, AccountNotActive, AuthenticationFailed
 from recovery.web.auth import current_user
 from recovery.web.context import runtime
-from recovery.web.errors import translate
 from recovery.web.ratelimit import auth_failed, email_key, global_key, limiter
 
 STATUS_LABELS = {"active": N_("Active"), "locked": N_("Locked"), "suspended": N_("Suspended"),
@@ -75,22 +73,14 @@ def limit_password_confirmation(view: Callable) -> Callable:
 
 
 def account_errors(view: Callable) -> Callable:
-    """Mark wrong credentials for the failure-only limits and put policy messages into the reader's language.
-
-    Sits inside @form_page, so the page (or the JSON error) shows the translated, parameterised text.
-    """
+    """Mark wrong credentials for the failure-only limits and translate the next-step hint of a blocked account."""
 
     @wraps(view)
     def wrapper(*args, **kwargs):
         try:
             return view(*args, **kwargs)
-        except (AuthenticationFailed, WrongPassword) as error:
+        except (AuthenticationFailed, WrongPassword):
             g.auth_failed = True
-            if isinstance(error, ValidationFailed):
-                error.fields = localise_fields(error.fields)
-            raise
-        except ValidationFailed as error:
-            error.fields = localise_fields(error.fields)
             raise
         except AccountNotActive as error:
             step = error.extra.get("next")
@@ -100,11 +90,6 @@ def account_errors(view: Callable) -> Callable:
             raise
 
     return wrapper
-
-
-def localise_fields(fields: dict) -> dict:
-    return {name: [translate(m.msgid, m.params) if isinstance(m, PolicyMessage) else m for m in messages]
-            if isinstance(messages, list) else messages for name, messages in fields.items()}
 
 
 def safe_next(target: str | None, default: str) -> str:

@@ -10,7 +10,7 @@ from flask_limiter.errors import RateLimitExceeded
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from werkzeug.exceptions import HTTPException
 
-from recovery.errors import Conflict, RecoveryError, ServiceUnavailable, TooManyAttempts, ValidationFailed
+from recovery.errors import Conflict, Message, RecoveryError, ServiceUnavailable, TooManyAttempts, ValidationFailed
 
 log = logging.getLogger(__name__)
 
@@ -38,10 +38,16 @@ def translate_fields(fields: dict) -> dict:
         if isinstance(messages, dict):
             out[name] = translate_fields(messages)
         elif isinstance(messages, list):
-            out[name] = [translate(m) if isinstance(m, str) else m for m in messages]
+            out[name] = [_translate_message(m) for m in messages]
         else:
             out[name] = [translate(str(messages))]
     return out
+
+
+def _translate_message(message: object) -> object:
+    if isinstance(message, Message):
+        return translate(message.msgid, message.params)
+    return translate(message) if isinstance(message, str) else message
 
 
 def error_response(status: int, code: str, message: str, fields: dict | None = None,
@@ -64,10 +70,14 @@ def discard_and_persist(error: RecoveryError) -> None:
     if session is None:
         return
     session.rollback()
-    persist = error.persist
-    if persist:
-        session.add_all(persist)
-        session.commit()
+    if not error.persist:
+        return
+    for item in error.persist:
+        if callable(item):
+            item(session)
+        else:
+            session.add(item)
+    session.commit()
 
 
 def handle_recovery_error(error: RecoveryError) -> Response:
