@@ -4,8 +4,9 @@
 stateDiagram-v2
     [*] --> live: request_reset (known, active account; link emailed)
     live --> used: confirm_reset (one atomic conditional UPDATE; the password changes)
-    live --> revoked: a 4th newer link (oldest retired), another link used, revoke_resets (status change)
-    live --> dead: expires_at passed, or the password hash changed (tag in the token no longer matches)
+    live --> revoked: a 4th newer link (oldest retired), another link used, revoke_resets
+    live --> dead: expires_at passed, the password hash changed (the tag in the token no longer matches),
+                   or the account status changed after the link was sent
     used --> [*]
     revoked --> [*]
 ```
@@ -177,9 +178,14 @@ def _live_link(ctx: ServiceContext, read: ReadToken) -> tuple[PasswordReset, Use
     if row.expires_at <= ctx.clock.now():
         raise ResetLinkExpired()
     user = get_user(ctx, row.user_id)
-    if not tag_matches(ctx, read, user.password_hash) or not user.is_active:
+    if not tag_matches(ctx, read, user.password_hash) or not user.is_active or _status_changed_since(user, row):
         raise ResetLinkRevoked()
     return row, user
+
+
+def _status_changed_since(user: User, row: PasswordReset) -> bool:
+    """A lock, suspension or ban kills the links sent before it, even once the account is active again."""
+    return user.status_changed_at is not None and row.created_at < user.status_changed_at
 
 
 def confirm_reset(ctx: ServiceContext, token: object, password: str, code: str | None = None) -> ResetOutcome:

@@ -249,3 +249,15 @@ def test_request_rolled_back_with_its_transaction_queues_nothing(account, servic
         raise RuntimeError("the request fails after queueing")
     assert outbox() == []
     assert db_rows.resets(account.id) == []
+
+
+def test_confirm_link_sent_before_a_lock_stays_dead_after_unlocking(client, clock, account, request_link, services):
+    token = request_link()
+    for status in ("suspended", "active"):  # a stolen-account report, then staff restore the account
+        clock.advance(minutes=1)
+        with services() as ctx:
+            user = ctx.session.get(service.User, account.id)
+            user.status, user.status_reason, user.status_changed_at = status, "review", ctx.clock.now()
+    response = _confirm(client, token)
+    assert response.status_code == 409 and _error_code(response) == "reset_link_revoked"
+    assert _confirm(client, request_link()).status_code == 200  # a link asked for afterwards works
