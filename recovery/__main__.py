@@ -19,6 +19,8 @@ VENV = ROOT / ".venv"
 BIN = VENV / "bin"
 STAMP = VENV / ".recovery-installed"
 CHROMIUM = "/usr/bin/chromium"
+# %(U)s is the path without the query string: emailed links carry their codes in the query, never in logs.
+ACCESS_LOG_FORMAT = '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms'
 
 
 def _python() -> str:
@@ -65,7 +67,8 @@ def serve() -> int:
           f"Mail goes to instance/mailbox/ (listed at http://127.0.0.1:{port}/dev/mailbox) until "
           "RECOVERY_SMTP_HOST is set.\n", flush=True)
     web = subprocess.Popen([str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "2",
-                            "--access-logfile", "-", "wsgi:app"], cwd=ROOT)
+                            "--access-logfile", "-", "--access-logformat", ACCESS_LOG_FORMAT, "wsgi:app"],
+                           cwd=ROOT)
     return _wait_for(web, worker)
 
 

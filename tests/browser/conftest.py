@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import sync_playwright
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 from recovery.web.context import runtime
 
@@ -32,11 +32,19 @@ def browser():
         chromium.close()
 
 
+class PathOnlyLogHandler(WSGIRequestHandler):
+    """Logs requests like production's access log does: the path without its query string (links carry codes)."""
+
+    def log_request(self, code="-", size="-") -> None:
+        self.log("info", '"%s %s" %s', self.command, self.path.split("?", 1)[0], code)
+
+
 @pytest.fixture
 def live_server(make_app):
     """Serve a fresh app on a free port; returns its base URL. Links in emails use the same URL."""
     holder: dict = {}
-    server = make_server("127.0.0.1", 0, lambda environ, start: holder["app"](environ, start), threaded=False)
+    server = make_server("127.0.0.1", 0, lambda environ, start: holder["app"](environ, start), threaded=False,
+                         request_handler=PathOnlyLogHandler)
     base_url = f"http://127.0.0.1:{server.server_port}"
     holder["app"] = make_app(base_url=base_url)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
