@@ -1,0 +1,86 @@
+"""A banned person appeals with a code from their mailbox; two agents approve it from the console (lifting a ban
+takes four eyes); the person signs in again."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from recovery.accounts.models import User
+from recovery.web.context import runtime
+from tests.conftest import TEST_PASSWORD
+
+pytestmark = pytest.mark.browser
+EMAIL = "mei@example.com"
+
+
+def _add(app, email: str, *, role: str = "user", status: str = "active", reason: str | None = None) -> None:
+    with app.app_context(), runtime(app).db.transaction() as session:
+        now = runtime(app).clock.now()
+        session.add(User(email=email, password_hash=runtime(app).passwords.hash(TEST_PASSWORD),
+                         password_changed_at=now, role=role, status=status, status_reason=reason, locale="en",
+                         created_at=now, email_verified_at=now))
+
+
+def _sign_in(page, base_url: str, email: str) -> None:
+    page.goto(f"{base_url}/signin")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password").fill(TEST_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def _approve(browser, base_url: str, agent: str, ticket_heading: str, expected_flash: str) -> None:
+    context = browser.new_context(locale="en-US")
+    page = context.new_page()
+    try:
+        _sign_in(page, base_url, agent)
+        page.goto(f"{base_url}/staff/tickets")
+        page.get_by_role("link", name=re.compile("Appeal: My account was banned by mistake")).click()
+        expect(page.get_by_role("heading", name=ticket_heading)).to_be_visible()
+        expect(page.get_by_role("heading", name="Account security timeline")).to_be_visible()
+        grant = page.locator("form", has=page.get_by_role("button", name="Grant", exact=True))
+        grant.get_by_label("Reason (the requester sees it)").fill("The reports were about another account")
+        grant.get_by_role("button", name="Grant", exact=True).click()
+        expect(page.get_by_text(expected_flash)).to_be_visible()
+    finally:
+        context.close()
+
+
+def test_banned_user_appeals_agents_approve_and_the_user_signs_in(live_server, page, mailbox, browser):
+    app, base_url = live_server
+    _add(app, EMAIL, status="banned", reason="reported for spam")
+    _add(app, "agent1@example.com", role="agent")
+    _add(app, "agent2@example.com", role="agent")
+
+    _sign_in(page, base_url, EMAIL)
+    expect(page.get_by_text("This account is banned")).to_be_visible()
+
+    page.goto(f"{base_url}/appeal")
+    page.get_by_label("Your account's email address").fill(EMAIL)
+    page.get_by_label("What happened?").select_option("banned_by_mistake")
+    page.get_by_label("Tell us more").fill("I never sent spam; someone reported the wrong account.")
+    page.get_by_role("button", name="Send me a code").click()
+    expect(page.get_by_role("heading", name="Confirm your appeal")).to_be_visible()
+
+    code = re.search(r"\b(\d{8})\b", mailbox(app, EMAIL)["text"]).group(1)
+    page.get_by_label("Code from the email").fill(code)
+    page.get_by_role("button", name="Send my appeal").click()
+    expect(page.get_by_role("heading", name=re.compile(r"Request #\d+"))).to_be_visible()
+    ticket_id = re.search(r"Request #(\d+)", page.get_by_role("heading", level=1).inner_text()).group(1)
+    status_url = page.url
+
+    heading = re.compile(rf"#{ticket_id} Appeal")
+    _approve(browser, base_url, "agent1@example.com", heading,
+             "Decision recorded. A second staff member must approve it.")
+    _approve(browser, base_url, "agent2@example.com", heading, "Decision carried out.")
+
+    decision = mailbox(app, EMAIL)
+    assert decision["subject"] == f"A decision on your request #{ticket_id}"
+    assert "The reports were about another account" in decision["text"]
+    page.goto(status_url)
+    expect(page.get_by_text("Granted")).to_be_visible()
+
+    _sign_in(page, base_url, EMAIL)
+    expect(page).to_have_url(re.compile(r"/security$"))
