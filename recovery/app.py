@@ -19,6 +19,7 @@ from recovery.web.errors import register_error_handlers
 from recovery.web.headers import init_headers
 from recovery.web.i18n import init_i18n
 from recovery.web.ratelimit import init_limiter
+from recovery.web.staff_nav import init_staff_nav
 
 # (module, blueprint attribute): one line per capability area; order does not matter.
 BLUEPRINTS = (
@@ -78,6 +79,7 @@ def _init_extensions(app: Flask) -> None:
     init_auth(app)
     init_limiter(app)
     init_headers(app)
+    init_staff_nav(app)
     register_error_handlers(app)
 
 
