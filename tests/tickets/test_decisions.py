@@ -159,3 +159,25 @@ def test_a_decided_ticket_cannot_be_decided_again(services, people):
     _decide(services, people, agent, ticket_id, outcome="ineligible", reason="Not our service")
     with pytest.raises(AlreadyDecided):
         _decide(services, people, agent, ticket_id, outcome="granted", reason="changed my mind")
+
+
+def test_a_failure_midway_rolls_back_the_whole_decision(client, services, people, monkeypatch):
+    """The account change, the decision row, the ticket and the emails are one transaction."""
+    import recovery.reset.service as reset_service
+
+    def broken(ctx, user):
+        raise RuntimeError("mail relay exploded")
+
+    monkeypatch.setattr(reset_service, "send_reset_link", broken)
+    ada = people.add("ada@example.com", status="locked", reason="stolen")
+    ticket_id = _ticket(services, ada, category="account_recovery", source="recovery_request")
+    response = client.post(f"/api/v1/tickets/{ticket_id}/decisions",
+                           json={"outcome": "granted", "reason": "ok",
+                                 "actions": ["revoke_sessions", "unblock", "force_password_reset"]},
+                           headers=people.headers(people.staff("agent@example.com")))
+    assert response.status_code == 500
+    assert people.user(ada).status == "locked"
+    assert people.ticket(ticket_id).status == "new"
+    with services() as ctx:
+        assert ctx.session.scalars(select(TicketDecision)).all() == []
+    assert _events(services, "ticket.decision.granted") == []
