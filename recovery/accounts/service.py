@@ -215,7 +215,7 @@ def _signin_failed(ctx: ServiceContext, user: User | None, reason: str) -> Authe
 def _check_may_sign_in(ctx: ServiceContext, user: User) -> None:
     if not user.is_active:
         event = record_event(ctx, "account.signin.refused", user_id=user.id, reason=user.status)
-        raise account_not_active(user, persist=[event])
+        raise account_not_active(ctx, user, persist=[event])
     if ctx.settings.require_email_verification and not user.is_verified:
         event = record_event(ctx, "account.signin.refused", user_id=user.id, reason="email_unverified")
         raise EmailNotVerified(persist=[event, *_send_verification_code(ctx, user)])

@@ -18,16 +18,17 @@ _STATUS_MESSAGES = {
     "suspended": N_("This account is suspended. Reason: %(reason)s"),
     "banned": N_("This account is banned. Reason: %(reason)s"),
 }
-# What a person can do about a status; the appeal capability adds the link (`/appeal`) when it lands.
+# What a person can do about a status: appeal (the link goes to the appeal intake of the tickets capability).
 NEXT_STEP = N_("If you think this is a mistake, you can appeal. We have sent the details to the email "
                "addresses on this account.")
 
 
-def account_not_active(user: User, **kwargs) -> AccountNotActive:
+def account_not_active(ctx: ServiceContext, user: User, **kwargs) -> AccountNotActive:
     """The error a non-active account sees after a correct password: its status, the reason, the next step."""
+    appeal_url = ctx.link("tickets_intake.appeal", email=user.email)
     error = AccountNotActive(user.status, user.status_reason, extra={
         "account_status": user.status, "reason": user.status_reason or "",
-        "next": {"action": "appeal", "message": NEXT_STEP}}, **kwargs)
+        "next": {"action": "appeal", "message": NEXT_STEP, "url": appeal_url}}, **kwargs)
     error.message = _STATUS_MESSAGES.get(user.status, error.message)
     return error
 

@@ -132,6 +132,7 @@ def test_signin_api_non_active_account_with_right_password_is_told_why_and_what_
     assert error["message"] == f"This account is {status}. Reason: Spam reports from several users"
     assert error["account_status"] == status and error["reason"] == "Spam reports from several users"
     assert error["next"]["action"] == "appeal" and "appeal" in error["next"]["message"]
+    assert error["next"]["url"] == "https://recovery.example.test/appeal?email=ada@example.com"
 
 
 def test_signin_api_non_active_account_with_wrong_password_learns_nothing(client, people):
