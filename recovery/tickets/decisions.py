@@ -192,17 +192,22 @@ def _revoke_sessions(ctx: ServiceContext, ticket: Ticket, decision: TicketDecisi
         revoke_all_sessions(ctx, user.id, reason="ticket_decision")
 
 
-def _with_capability(action: str):
-    def run(ctx: ServiceContext, ticket: Ticket, decision: TicketDecision, user: User | None) -> None:
-        function = _capability(action)
-        if function is None:
-            raise ActionUnavailable(action=action)
-        if user is not None:
-            function(_on_behalf(ctx, decision), user)
-
-    return run
+def _reset_mfa(ctx: ServiceContext, ticket: Ticket, decision: TicketDecision, user: User | None) -> None:
+    reset = _capability("reset_mfa")
+    if reset is None:
+        raise ActionUnavailable(action="reset_mfa")
+    if user is not None:
+        reset(ctx, user, actor_note=f"ticket {ticket.id}: {decision.reason}")
 
 
-_ACTION_RUNNERS = {"unblock": _unblock, "revoke_sessions": _revoke_sessions,
-                   "reset_mfa": _with_capability("reset_mfa"),
-                   "force_password_reset": _with_capability("force_password_reset")}
+def _force_password_reset(ctx: ServiceContext, ticket: Ticket, decision: TicketDecision, user: User | None
+                          ) -> None:
+    send = _capability("force_password_reset")
+    if send is None:
+        raise ActionUnavailable(action="force_password_reset")
+    if user is not None:
+        send(ctx, user)  # the same email the person could ask for; it goes to the address on file
+
+
+_ACTION_RUNNERS = {"unblock": _unblock, "revoke_sessions": _revoke_sessions, "reset_mfa": _reset_mfa,
+                   "force_password_reset": _force_password_reset}

@@ -67,11 +67,12 @@ def test_a_denial_cannot_carry_account_actions(services, people):
         _decide(services, people, agent, ticket_id, outcome="denied", reason="no", actions=["unblock"])
 
 
-def test_decision_is_atomic_when_an_action_fails_nothing_changes(services, people):
+def test_an_action_whose_capability_is_missing_is_refused_before_anything_changes(services, people, monkeypatch):
+    monkeypatch.setitem(decisions._CAPABILITIES, "reset_mfa", ("recovery.not_installed", "reset_mfa"))
     ada = people.add("ada@example.com", status="locked")
     security = people.staff("sec@example.com", role="security")
     ticket_id = _ticket(services, ada, category="mfa_reset")
-    with pytest.raises(ActionUnavailable):  # no MFA capability installed yet: refused before anything changes
+    with pytest.raises(ActionUnavailable):
         _decide(services, people, security, ticket_id, outcome="granted", reason="ok",
                 actions=["unblock", "reset_mfa"])
     assert people.user(ada).status == "locked" and people.ticket(ticket_id).status == "new"
