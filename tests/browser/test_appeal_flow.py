@@ -57,8 +57,8 @@ def test_banned_user_appeals_agents_approve_and_the_user_signs_in(live_server, p
     _sign_in(page, base_url, EMAIL)
     expect(page.get_by_text("This account is banned")).to_be_visible()
 
-    page.goto(f"{base_url}/appeal")
-    page.get_by_label("Your account's email address").fill(EMAIL)
+    page.get_by_role("link", name="Appeal or ask for help").click()
+    expect(page.get_by_label("Your account's email address")).to_have_value(EMAIL)
     page.get_by_label("What happened?").select_option("banned_by_mistake")
     page.get_by_label("Tell us more").fill("I never sent spam; someone reported the wrong account.")
     page.get_by_role("button", name="Send me a code").click()
