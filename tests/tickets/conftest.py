@@ -9,11 +9,17 @@ from http.cookies import SimpleCookie
 import pytest
 from flask import Response
 
-from recovery.accounts.models import User
+from recovery.accounts.models import STAFF_ROLES, User
+from recovery.accounts.service import has_second_factor
 from recovery.sessions.service import start_session
 from recovery.tickets.models import Ticket
 from recovery.web.auth import set_session_cookie
 from tests.conftest import TEST_PASSWORD
+
+try:  # staff pages ask for a second factor once the MFA capability is installed
+    from tests.mfa.helpers import Phone, enroll_totp
+except ImportError:  # pragma: no cover - before the MFA capability lands
+    Phone, enroll_totp = None, None
 
 CODE = re.compile(r"\b(\d{8})\b")
 STATUS_LINK = re.compile(r"https?://[^\s\"<>]+/appeal/status/([0-9]+\.[0-9a-f]+)")
@@ -26,6 +32,7 @@ class People:
     def __init__(self, services, client) -> None:
         self.services = services
         self.client = client
+        self.phones: dict[int, Phone] = {}  # staff id -> their authenticator
 
     def add(self, email: str, *, role: str = "user", status: str = "active", reason: str | None = None,
             locale: str = "en") -> int:
@@ -36,19 +43,24 @@ class People:
                         email_verified_at=now)
             ctx.session.add(user)
             ctx.session.flush()
+            if role in STAFF_ROLES and enroll_totp is not None:
+                self.phones[user.id] = enroll_totp(ctx, user)
             return user.id
+
+    def _token(self, user_id: int, kind: str) -> str:
+        """A session as a full sign-in leaves it: past the second factor when the account has one."""
+        with self.services() as ctx:
+            passed = has_second_factor(ctx, ctx.session.get(User, user_id))
+            return start_session(ctx, user_id, kind=kind, mfa_passed=passed)[1]
 
     def staff(self, email: str, role: str = "agent") -> int:
         return self.add(email, role=role)
 
     def headers(self, user_id: int) -> dict[str, str]:
-        with self.services() as ctx:
-            _session, token = start_session(ctx, user_id, kind="api")
-        return {"Authorization": f"Bearer {token}"}
+        return {"Authorization": f"Bearer {self._token(user_id, 'api')}"}
 
     def sign_in(self, user_id: int) -> None:
-        with self.services() as ctx:
-            _session, token = start_session(ctx, user_id, kind="browser")
+        token = self._token(user_id, "browser")
         with self.client.application.test_request_context():
             response = Response()
             set_session_cookie(response, token)
