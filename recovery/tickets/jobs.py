@@ -5,13 +5,14 @@
 - tickets.close_resolved (hourly): resolved tickets close once the reopen window has passed.
 - tickets.surveys (every 15 minutes): the one-question survey, 24 hours after a ticket resolves.
 - tickets.evidence_purge (hourly): evidence files go 30 days after the decision; each deletion is logged.
+- tickets.prune_codes (hourly): intake codes are dropped a day after they stopped working.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select, text
+from sqlalchemy import delete, select, text
 
 from recovery.accounts.models import User
 from recovery.context import ServiceContext
@@ -20,7 +21,7 @@ from recovery.outbox.service import queue_email
 from recovery.tickets import sla
 from recovery.tickets.evidence import purge_evidence
 from recovery.tickets.lifecycle import audit, clock_of, log, notify_requester, sync_sla, warn_before
-from recovery.tickets.models import OPEN_CONDITION, Ticket
+from recovery.tickets.models import OPEN_CONDITION, IntakeChallenge, Ticket
 from recovery.tickets.service import escalate
 
 BATCH = 500
@@ -109,7 +110,16 @@ def send_surveys(ctx: ServiceContext) -> int:
     return len(tickets)
 
 
+def prune_codes(ctx: ServiceContext) -> int:
+    """A code's row only matters while it can be used (and for counting attempts); keep a day for support."""
+    cutoff = ctx.clock.now() - timedelta(days=1)
+    result = ctx.session.execute(delete(IntakeChallenge).where(IntakeChallenge.expires_at < cutoff)
+                                 .execution_options(synchronize_session=False))
+    return result.rowcount
+
+
 register_job("tickets.sla_check", timedelta(minutes=1), check_slas)
 register_job("tickets.close_resolved", timedelta(hours=1), close_resolved)
 register_job("tickets.surveys", timedelta(minutes=15), send_surveys)
 register_job("tickets.evidence_purge", timedelta(hours=1), purge_evidence)
+register_job("tickets.prune_codes", timedelta(hours=1), prune_codes)

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from recovery.accounts.models import User
 from recovery.context import Actor
-from recovery.tickets import assignment, decisions, jobs, service
+from recovery.tickets import assignment, decisions, intake, jobs, service
 from recovery.tickets.evidence import Upload, evidence_dir
 from recovery.tickets.models import Ticket, TicketEvent, TicketEvidence
 from recovery.web.context import runtime
@@ -133,8 +133,19 @@ def test_evidence_is_deleted_thirty_days_after_the_decision_and_logged(app, serv
     assert "evidence.deleted" in _audit(services, ticket_id) and "deleted evidence" in caplog.text
 
 
+def test_intake_codes_are_pruned_a_day_after_they_expire(services, people, clock):
+    people.add("ada@example.com", status="banned")
+    with services() as ctx:
+        intake.request_appeal(ctx, email="ada@example.com", reason="other", message="m")
+    clock.advance(hours=24)
+    assert _run(services, jobs.prune_codes) == 0
+    clock.advance(minutes=31)
+    assert _run(services, jobs.prune_codes) == 1
+
+
 def test_ticket_jobs_are_registered_with_the_worker():
     from recovery.outbox.jobs import registered_jobs
 
     names = {job.name for job in registered_jobs()}
-    assert {"tickets.sla_check", "tickets.close_resolved", "tickets.surveys", "tickets.evidence_purge"} <= names
+    assert {"tickets.sla_check", "tickets.close_resolved", "tickets.surveys", "tickets.evidence_purge",
+            "tickets.prune_codes"} <= names
