@@ -1,0 +1,142 @@
+"""`python -m bench [--postgres] [--quick] [--json PATH]`: every figure of issue 7 in one table.
+
+Starts recovery, Flask-Security-Too, django-allauth and a bare Flask app under the same gunicorn (sync
+workers, as many as cores), an SMTP sink and a webhook receiver, all on 127.0.0.1; loads them with wrk;
+prints one table (figure, value, unit, peer, peer value, ratio, target, met). Every process it starts is
+stopped and every database it creates is dropped at the end, whatever happens.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench import auth_figures, enumeration, mixed, outbox_figure, pages, plugins, queue_figure
+from bench.context import Run, check_services
+from bench.loads import attempt
+from bench.machine import Machine
+from bench.peer_servers import Allauth, FlaskSecurityToo, check_argon2_parity, start_bare
+from bench.procs import Processes
+from bench.recovery_server import Recovery
+from bench.sinks import Sinks
+from bench.table import Row, Target, format_markdown, format_table, pending, write_json
+from bench.wrk import INSTALL_HINT, wrk_path
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--postgres", action="store_true",
+                        help="PostgreSQL (127.0.0.1:5432, fresh database) and Redis (127.0.0.1:6379) for limits")
+    parser.add_argument("--quick", action="store_true", help="about 5 s per load instead of 20 s (smoke run)")
+    parser.add_argument("--json", type=Path, metavar="PATH", help="also write the rows as JSON")
+    parser.add_argument("--markdown", type=Path, metavar="PATH", help="also write the table as Markdown")
+    parser.add_argument("--workers", type=int, default=None, help="gunicorn workers for every server (default: cores)")
+    parser.add_argument("--keep", action="store_true", help="keep the working directory (logs, wrk scripts)")
+    return parser.parse_args(argv)
+
+
+def figure_number(row: Row) -> int:
+    match = re.match(r"(\d+)", row.figure)
+    return int(match.group(1)) if match else 99
+
+
+def failed(figure: str, unit: str, errors: dict[str, str], label: str) -> Row:
+    return pending(figure, unit, f"{label} failed: {errors.get(label, 'unknown error')}"[:600], missing="failed")
+
+
+def auth_and_pages(run: Run, sinks: Sinks, errors: dict[str, str]) -> list[Row]:
+    """Figures 1-4 and 7: recovery and the peers up together, loads alternating between them."""
+    check_argon2_parity(auth_figures.Argon2Params.recovery_defaults())
+    recovery = Recovery(run, smtp_port=sinks.smtp_port)
+    print(f"seeding recovery ({run.database_kind}) and starting the servers ...", flush=True)
+    recovery.prepare()
+    recovery.start()
+    fst = attempt("fst_start", lambda: _started(FlaskSecurityToo(run)), errors)
+    allauth = attempt("allauth_start", lambda: _started(Allauth(run)), errors)
+    bare = attempt("bare_start", lambda: start_bare(run), errors)
+    try:
+        print("figures 1-3: argon2 floor, sign-in, peers", flush=True)
+        got = auth_figures.measure_all(run, recovery, fst, allauth, errors)
+        rows = auth_figures.rows(run, got, errors)
+        print("figure 7: cheap pages", flush=True)
+        rows += pages.rows(pages.measure_all(run, recovery, bare, errors), errors)
+        print("figure 4: enumeration by timing (sequential, interleaved)", flush=True)
+        timings = attempt("enumeration", lambda: enumeration.measure(run, recovery), errors)
+        rows += enumeration.rows(timings) if timings else [failed("4 enumeration by timing", "ms", errors,
+                                                                   "enumeration")]
+    finally:
+        for peer in (fst, allauth):
+            if peer is not None:
+                run.procs.stop(peer.proc)
+        if bare is not None:
+            run.procs.stop(bare)
+        recovery.close()
+    return rows
+
+
+def _started(peer):
+    peer.start()
+    return peer
+
+
+def collect(run: Run) -> list[Row]:
+    errors: dict[str, str] = {}
+    sinks = Sinks.start(run)
+    rows = auth_and_pages(run, sinks, errors)
+    risk = attempt("risk", lambda: plugins.risk_scoring(run), errors)
+    if risk is None:
+        why = f"risk failed: {errors['risk']}" if "risk" in errors else plugins.RISK_PENDING
+        rows.append(pending("5 risk scoring per attempt, 10^6 vs 10^3 prior events", "ms", why,
+                            peer="10^3 events", target=Target("<=", 1.2)))
+    print("figure 6: agent queue", flush=True)
+    rows += queue_figure.rows(run, errors)
+    print("figure 8: outbox delivery", flush=True)
+    rows += outbox_figure.rows(run, sinks, errors)
+    print("figure 9: mixed load", flush=True)
+    rows += mixed.rows(run, sinks, errors)
+    return sorted(rows, key=figure_number)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if wrk_path() is None:
+        print(f"bench: {INSTALL_HINT}", file=sys.stderr)
+        return 2
+    if args.postgres and (problems := check_services()):
+        print("bench: --postgres needs:\n  " + "\n  ".join(problems), file=sys.stderr)
+        return 2
+    machine = Machine.now()
+    workdir = Path(tempfile.mkdtemp(prefix="recovery-bench-"))
+    started = time.monotonic()
+    with Processes(workdir) as procs:
+        run = Run(workdir, procs, postgres=args.postgres, quick=args.quick, workers=args.workers or machine.cores)
+        print(f"bench: {run.workers} gunicorn workers per server, {run.seconds:.0f} s per load, {run.database_kind}; "
+              f"working directory {workdir}", flush=True)
+        try:
+            rows = collect(run)
+        finally:
+            procs.stop_all()
+            run.drop_databases()
+    machine.finish()
+    heading = (f"recovery bench, {run.database_kind}, {run.workers} workers, {run.seconds:.0f} s loads"
+               f"{' (--quick)' if args.quick else ''}, {time.monotonic() - started:.0f} s in all\n"
+               f"machine: {machine.describe()}")
+    print(f"\n{heading}\n\n{format_table(rows)}")
+    if args.json:
+        write_json(rows, args.json)
+    if args.markdown:
+        args.markdown.write_text(f"{heading}\n\n{format_markdown(rows)}\n")
+    if args.keep:
+        print(f"\nlogs and wrk scripts kept in {workdir}")
+    else:
+        shutil.rmtree(workdir, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,120 @@
+"""Figures 1 to 3: the argon2 floor, recovery's sign-in against it, and recovery against its peers.
+
+The loads alternate between recovery and the peers (all servers up, idle ones cost nothing), and the floor
+is measured in two halves around recovery's sign-in load, so a neighbour's burst on a shared machine weighs
+on both sides of a ratio rather than on one.
+"""
+
+from __future__ import annotations
+
+import json
+from statistics import mean
+
+from bench import plugins
+from bench.argon2_floor import Argon2Params, verifies_per_second
+from bench.context import Run
+from bench.loads import attempt, measure
+from bench.peer_servers import Allauth, FlaskSecurityToo
+from bench.recovery_server import PASSWORD, Recovery
+from bench.table import Row, Target, pending, ratio_of
+from bench.wrk import Request
+
+JSON = {"Content-Type": "application/json"}
+FST = "Flask-Security-Too"
+ALLAUTH = "django-allauth"
+
+
+def recovery_signin(recovery: Recovery) -> list[Request]:
+    body = json.dumps({"email": recovery.seeded.known, "password": PASSWORD})
+    return [Request("POST", "/api/v1/sessions", JSON, body)]
+
+
+def recovery_reset(recovery: Recovery) -> list[Request]:
+    seeded = recovery.seeded
+    return [Request("POST", "/api/v1/password-resets", JSON, json.dumps({"email": email}))
+            for email in (seeded.known, seeded.unknown)]
+
+
+def measure_all(run: Run, recovery: Recovery, fst: FlaskSecurityToo | None, allauth: Allauth | None,
+                errors: dict[str, str]) -> dict:
+    params = Argon2Params.recovery_defaults()
+    half = run.seconds / 2
+    got: dict = {"params": params}
+    got["floor_before"] = attempt("floor", lambda: verifies_per_second(params, run.workers, half), errors)
+    got["signin"] = attempt("signin", lambda: measure(run, recovery.proc, "recovery-signin",
+                                                      recovery_signin(recovery), {201}), errors)
+    got["floor_after"] = attempt("floor", lambda: verifies_per_second(params, run.workers, half), errors)
+    if fst:
+        got["fst_signin"] = attempt("fst_signin", lambda: measure(run, fst.proc, "fst-signin", fst.signin(), {200}),
+                                    errors)
+    if allauth:
+        got["allauth_signin"] = attempt("allauth_signin", lambda: measure(
+            run, allauth.proc, "allauth-signin", allauth.signin(), {200}), errors)
+    got["reset"] = attempt("reset", lambda: measure(run, recovery.proc, "recovery-reset", recovery_reset(recovery),
+                                                    {202}), errors)
+    if allauth:
+        got["allauth_reset"] = attempt("allauth_reset", lambda: measure(
+            run, allauth.proc, "allauth-reset", allauth.reset(recovery.seeded.unknown), {200}), errors)
+    if fst:
+        got["fst_reset"] = attempt("fst_reset", lambda: measure(
+            run, fst.proc, "fst-reset", fst.reset(recovery.seeded.unknown), {200}), errors)
+        got["fst_totp"] = attempt("fst_totp", lambda: measure(
+            run, fst.proc, "fst-totp", fst.totp_step(run.seconds), {200}), errors)
+    got["mfa"] = attempt("mfa", lambda: plugins.mfa_step(run, recovery), errors)
+    return got
+
+
+def _rate(result, status: int) -> float | None:
+    return result.rate_of({status}) if result is not None else None
+
+
+def _note(errors: dict[str, str], *labels: str) -> str | None:
+    found = [f"{label} failed: {errors[label]}" for label in labels if label in errors]
+    return "; ".join(found)[:600] or None
+
+
+def rows(run: Run, got: dict, errors: dict[str, str]) -> list[Row]:
+    params: Argon2Params = got["params"]
+    floors = [f for f in (got["floor_before"], got["floor_after"]) if f is not None]
+    floor = mean(floors) if floors else None
+    signin = got["signin"]
+    signin_rate = _rate(signin, 201)
+    out = [
+        Row(f"1 argon2 floor ({run.workers} processes, {params.describe()})", floor, "verifies/s",
+            note=_note(errors, "floor")),
+        Row("2 sign-in through gunicorn (POST /api/v1/sessions)", signin_rate, "req/s", peer="argon2 floor",
+            peer_value=floor, ratio=ratio_of(signin_rate, floor), target=Target(">=", 0.92),
+            note=_note(errors, "signin")),
+        Row("2 sign-in p50 latency", signin.p50_ms if signin else None, "ms"),
+        Row("2 sign-in p99 latency", signin.p99_ms if signin else None, "ms"),
+    ]
+    out += _peer_rows(got, errors, signin_rate)
+    return out
+
+
+def _peer_rows(got: dict, errors: dict[str, str], signin_rate: float | None) -> list[Row]:
+    reset_rate = _rate(got["reset"], 202)
+    fst_signin, allauth_signin = _rate(got.get("fst_signin"), 200), _rate(got.get("allauth_signin"), 200)
+    fst_reset, allauth_reset = _rate(got.get("fst_reset"), 200), _rate(got.get("allauth_reset"), 200)
+    fst_totp = _rate(got.get("fst_totp"), 200)
+    out = [
+        Row("3 sign-in vs Flask-Security-Too", signin_rate, "req/s", peer=FST, peer_value=fst_signin,
+            ratio=ratio_of(signin_rate, fst_signin), target=Target(">=", 1.15), note=_note(errors, "fst_signin")),
+        Row("3 sign-in vs django-allauth", signin_rate, "req/s", peer=ALLAUTH, peer_value=allauth_signin,
+            ratio=ratio_of(signin_rate, allauth_signin), note=_note(errors, "allauth_signin")),
+        Row("3 reset request vs django-allauth", reset_rate, "req/s", peer=ALLAUTH, peer_value=allauth_reset,
+            ratio=ratio_of(reset_rate, allauth_reset), target=Target(">=", 2.0),
+            note=_note(errors, "reset", "allauth_reset")),
+        Row("3 reset request vs Flask-Security-Too", reset_rate, "req/s", peer=FST, peer_value=fst_reset,
+            ratio=ratio_of(reset_rate, fst_reset), note=_note(errors, "fst_reset")),
+    ]
+    mfa = got.get("mfa")
+    totp_target = Target(">=", 4.0)
+    if mfa is None:
+        why = _note(errors, "mfa") or plugins.MFA_PENDING
+        out.append(pending("3 TOTP step vs Flask-Security-Too", "req/s", why, peer=FST, peer_value=fst_totp,
+                           target=totp_target))
+    else:
+        out.append(Row("3 TOTP step vs Flask-Security-Too", mfa, "req/s", peer=FST, peer_value=fst_totp,
+                       ratio=ratio_of(mfa, fst_totp), target=totp_target, note=_note(errors, "fst_totp")))
+    return out

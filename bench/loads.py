@@ -1,0 +1,44 @@
+"""One measured load: wrk against a server for the run's duration, with every answer checked.
+
+A load whose answers are not what the scenario expects (a 401 where a sign-in should succeed, a 403 for a
+missing CSRF token) fails loudly instead of being reported as fast.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from bench import wrk
+from bench.context import Run
+from bench.procs import Proc
+
+T = TypeVar("T")
+
+
+class LoadFailed(RuntimeError):
+    """The load ran but its answers were wrong; the message gives the statuses seen."""
+
+
+def measure(run: Run, proc: Proc, name: str, requests: list[wrk.Request], expected: set[int], *,
+            seconds: float | None = None, connections: int | None = None, min_share: float = 0.99) -> wrk.Result:
+    result = wrk.run(proc.url, requests, seconds=seconds or run.seconds, connections=connections or run.connections,
+                     workdir=run.workdir, name=name)
+    share = result.share(expected)
+    if share < min_share or result.requests == 0:
+        raise LoadFailed(f"{name}: {share:.1%} of {result.requests} answers had status {sorted(expected)} "
+                         f"(seen {result.statuses}, socket errors {result.socket_errors}); "
+                         f"server log: {run.workdir / (proc.name + '.log')}")
+    print(f"  {name:<34} {result.rate_of(expected):9.1f} req/s  p50 {result.p50_ms:7.1f} ms  "
+          f"p99 {result.p99_ms:7.1f} ms  {result.statuses}", flush=True)
+    return result
+
+
+def attempt(label: str, action: Callable[[], T], errors: dict[str, str]) -> T | None:
+    """Run one measurement; a failure is recorded under `label` (shown in the table) and the run goes on."""
+    try:
+        return action()
+    except Exception as exc:  # one broken figure must not take the others down
+        errors[label] = f"{type(exc).__name__}: {exc}"
+        print(f"  {label}: FAILED: {errors[label][:400]}", flush=True)
+        return None

@@ -1,0 +1,105 @@
+"""Figure 9, the mixed load on PostgreSQL + Redis: what a day's traffic looks like, for 60 s, then the books.
+
+The mix (per 100 requests): 20 sign-ins, 15 wrong passwords, 20 reset requests (known and unknown
+addresses), 20 ticket status pages, 15 agent queue reads through the API and 10 console queue pages, with
+rate limits on (Redis) at limits no load reaches and one delivery worker sending mail to the SMTP sink
+meanwhile. After the load, the outbox is drained and every message is accounted for: a message neither
+marked sent nor received by the sink is lost. MFA steps join the mix when bench/mfa_step.py lands.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+from sqlalchemy import func, select
+
+from bench import plugins, wrk
+from bench.context import Run
+from bench.loads import attempt
+from bench.outbox_figure import start_workers
+from bench.recovery_server import PASSWORD, Recovery
+from bench.sinks import Sinks
+from bench.table import Row, Target, pending
+from bench.wrk import Request
+
+SECONDS, QUICK_SECONDS = 60.0, 5.0
+DRAIN_SECONDS = 120.0
+JSON = {"Content-Type": "application/json"}
+ZERO = Target("<=", 0, on="value", text="0")
+
+
+def mix(recovery: Recovery) -> list[Request]:
+    s = recovery.seeded
+    users = s.signin_users
+    requests = [Request("POST", "/api/v1/sessions", JSON, json.dumps({"email": email, "password": PASSWORD}))
+                for email in users]  # 20
+    requests += [Request("POST", "/api/v1/sessions", JSON, json.dumps({"email": email, "password": "not it at all!"}),
+                         weight=1) for email in (*users[:10], s.unknown, s.unknown, s.unknown, s.unknown, s.unknown)]
+    requests += [Request("POST", "/api/v1/password-resets", JSON, json.dumps({"email": email}), weight=2)
+                 for email in (*users[:5], s.unknown, s.unknown, s.unknown, s.unknown, s.unknown)]
+    requests.append(Request("GET", f"/appeal/status/{s.status_token}", weight=20))
+    requests.append(Request("GET", "/api/v1/tickets", {"Authorization": f"Bearer {s.agent_token}"}, weight=15))
+    requests.append(Request("GET", "/staff/tickets", {"Cookie": s.agent_cookie}, weight=10))
+    return requests
+
+
+def _outbox(app) -> dict[str, int]:
+    from recovery.outbox.models import OutboxMessage
+    from recovery.web.context import runtime
+
+    with runtime(app).db.transaction() as session:
+        return dict(session.execute(select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)).all())
+
+
+def measure(run: Run, sinks: Sinks) -> dict:
+    recovery = Recovery(run, name="mixed", limits="high", smtp_port=sinks.smtp_port)
+    recovery.prepare()
+    recovery.start()
+    workers = start_workers(run, recovery, 1, "mixed-delivery")
+    try:
+        received_before = sinks.stats()["smtp_unique"]
+        sent_before = _outbox(recovery.app()).get("sent", 0)
+        seconds = QUICK_SECONDS if run.quick else SECONDS
+        result = wrk.run(recovery.proc.url, mix(recovery), seconds=seconds, connections=run.connections,
+                         workdir=run.workdir, name="mixed")
+        print(f"  mixed load: {result.rps:.1f} req/s, p99 {result.p99_ms:.1f} ms, {result.statuses}", flush=True)
+        deadline = time.monotonic() + DRAIN_SECONDS
+        while time.monotonic() < deadline:
+            counts = _outbox(recovery.app())
+            if not counts.get("queued") and not counts.get("sending"):
+                break
+            time.sleep(0.5)
+    finally:
+        for proc in workers:
+            run.procs.stop(proc)
+        recovery.close()
+    counts = _outbox(recovery.app())
+    received = sinks.stats()["smtp_unique"] - received_before
+    sent = counts.get("sent", 0) - sent_before
+    unsent = sum(n for status, n in counts.items() if status != "sent")
+    return {"result": result, "seconds": seconds, "counts": counts, "lost": unsent + abs(sent - received),
+            "received": received}
+
+
+def rows(run: Run, sinks: Sinks, errors: dict[str, str]) -> list[Row]:
+    labels = [("9 mixed load throughput", "req/s", None), ("9 mixed load p99 latency", "ms", None),
+              ("9 mixed load 5xx answers", "answers", ZERO), ("9 outbox messages lost (counted after the run)",
+                                                               "messages", ZERO)]
+    if not run.postgres:
+        return [pending(label, unit, "run with --postgres: the mixed load runs on PostgreSQL + Redis",
+                        target=target, missing="needs --postgres") for label, unit, target in labels]
+    got = attempt("mixed", lambda: measure(run, sinks), errors)
+    if got is None:
+        return [pending(label, unit, f"mixed load failed: {errors['mixed']}"[:600], target=target, missing="failed")
+                for label, unit, target in labels]
+    result: wrk.Result = got["result"]
+    mfa_note = None if plugins.bench_module("mfa_step") else "MFA steps join the mix when bench/mfa_step.py lands"
+    name = f"9 mixed load throughput (PostgreSQL + Redis, {got['seconds']:.0f} s)"
+    return [
+        Row(name, result.rps, "req/s", note=mfa_note),
+        Row("9 mixed load p99 latency", result.p99_ms, "ms"),
+        Row("9 mixed load 5xx answers", float(result.count(500, 599) + result.socket_errors), "answers", target=ZERO),
+        Row(f"9 outbox messages lost (of {got['received']} delivered, counted after the run)", float(got["lost"]),
+            "messages", target=ZERO),
+    ]

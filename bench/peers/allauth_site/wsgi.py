@@ -1,0 +1,10 @@
+"""`gunicorn bench.peers.allauth_site.wsgi:application`."""
+
+from __future__ import annotations
+
+import os
+
+from django.core.wsgi import get_wsgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.peers.allauth_site.settings")
+application = get_wsgi_application()

@@ -1,0 +1,161 @@
+"""recovery under test: its settings, a fresh migrated database with seeded accounts, and its gunicorn.
+
+The runner seeds through recovery's own models and services (in its interpreter, before any load), then
+serves `bench.wsgi_recovery:app` with the same settings through gunicorn in a process group of its own.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import secrets
+from dataclasses import dataclass, field
+
+from flask import Response
+
+from bench.context import Run
+from bench.procs import Proc, free_port, gunicorn_argv, wait_http
+
+PASSWORD = "bench passphrase that is long enough"  # noqa: S105 - the seeded benchmark accounts
+UNUSABLE = "!"  # no password verifies against it: accounts that only own tickets
+QUEUE_TICKETS = 60  # more than one console page (50 rows), so the queue page renders a full page
+
+
+@dataclass
+class Seeded:
+    known: str
+    locked: str
+    unknown: str
+    signin_users: list[str]
+    agent_token: str = ""
+    agent_cookie: str = ""  # "name=value" of the agent's browser session
+    status_token: str | None = None  # None until tickets have landed
+
+
+@dataclass
+class Recovery:
+    run: Run
+    name: str = "recovery"
+    limits: str = "off"  # BENCH_LIMITS of bench/wsgi_recovery.py
+    smtp_port: int | None = None
+    seed_data: bool = True  # False: an empty database (the outbox figure counts only its own messages)
+    settings: dict = field(default_factory=dict)
+    proc: Proc | None = None
+    seeded: Seeded | None = None
+    _app: object = None
+
+    def prepare(self) -> Seeded | None:
+        instance = self.run.workdir / f"{self.name}-instance"
+        instance.mkdir(exist_ok=True)
+        self.settings = {
+            "env": "development",
+            "instance_dir": str(instance),
+            "database_url": self.run.new_database(self.name),
+            "secret_key": secrets.token_urlsafe(48),
+            "encryption_keys": base64.urlsafe_b64encode(os.urandom(32)).decode(),
+            "base_url": "http://127.0.0.1:5000",
+            "ratelimit_storage_uri": self.run.limits_storage,
+            "ratelimit_key_prefix": f"bench-{self.run.run_id}-{self.name}",
+            "smtp_host": "127.0.0.1" if self.smtp_port else "",
+            "smtp_port": str(self.smtp_port or 587),
+            "smtp_starttls": "false",
+        }
+        from recovery.migrate import upgrade
+
+        upgrade(self.settings["database_url"])
+        self.seeded = seed(self.app()) if self.seed_data else None
+        return self.seeded
+
+    def env(self) -> dict[str, str]:
+        env = {f"RECOVERY_{key.upper()}": value for key, value in self.settings.items()}
+        env["BENCH_LIMITS"] = self.limits
+        return env
+
+    def app(self):
+        """recovery's app in the runner's interpreter, with the server's settings (seeding and counting)."""
+        if self._app is None:
+            from bench.wsgi_recovery import bench_config
+            from recovery.app import create_app
+            from recovery.settings import settings_from_env
+
+            self._app = create_app({**settings_from_env(self.env()), **bench_config(self.limits)})
+        return self._app
+
+    def start(self) -> Proc:
+        port = free_port()
+        self.proc = self.run.procs.start(self.name, gunicorn_argv("bench.wsgi_recovery:app", port, self.run.workers),
+                                         env=self.env(), port=port)
+        wait_http(self.proc, "/healthz")
+        return self.proc
+
+    def close(self) -> None:
+        if self.proc is not None:
+            self.run.procs.stop(self.proc)
+            self.proc = None
+        if self._app is not None:
+            from recovery.web.context import runtime
+
+            runtime(self._app).db.dispose()
+
+
+def _user(rt, session, email: str, password_hash: str, *, role: str = "user", status: str = "active"):
+    from recovery.accounts.models import User
+
+    now = rt.clock.now()
+    user = User(email=email, password_hash=password_hash, password_changed_at=now, role=role, status=status,
+                status_reason=None if status == "active" else "bench", locale="en", created_at=now,
+                email_verified_at=now)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def seed(app) -> Seeded:
+    from recovery.sessions.service import start_session
+    from recovery.web.context import app_service_context, runtime
+
+    rt = runtime(app)
+    hashed = rt.passwords.hash(PASSWORD)
+    seeded = Seeded(known="known@example.com", locked="locked@example.com", unknown="unknown@example.com",
+                    signin_users=[f"user{n}@example.com" for n in range(20)])
+    with app.app_context(), rt.db.transaction() as session:
+        _user(rt, session, seeded.known, hashed)
+        _user(rt, session, seeded.locked, hashed, status="locked")
+        for email in seeded.signin_users:
+            _user(rt, session, email, hashed)
+        agent = _user(rt, session, "agent@example.com", UNUSABLE, role="agent")
+        ctx = app_service_context(app, session)
+        seeded.agent_token = start_session(ctx, agent.id, kind="api")[1]
+        seeded.agent_cookie = _browser_cookie(app, start_session(ctx, agent.id, kind="browser")[1])
+        seeded.status_token = _tickets(app, rt, session)
+    return seeded
+
+
+def _browser_cookie(app, token: str) -> str:
+    """The cookie a browser holds after signing in, made by recovery's own set_session_cookie."""
+    from recovery.web.auth import set_session_cookie
+
+    with app.test_request_context():
+        response = Response()
+        set_session_cookie(response, token)
+        return response.headers["Set-Cookie"].split(";", 1)[0]
+
+
+def _tickets(app, rt, session) -> str | None:
+    """A full console page of open appeals; the status-page token of the first. None before tickets land."""
+    try:
+        from recovery.tickets.access import status_token
+        from recovery.tickets.service import open_ticket
+    except ImportError:
+        return None
+    from recovery.web.context import app_service_context
+
+    first = None
+    for n in range(QUEUE_TICKETS):
+        owner = _user(rt, session, f"appellant{n}@example.com", UNUSABLE, status="suspended")
+        ctx = app_service_context(app, session)
+        ticket = open_ticket(ctx, category="unblock_appeal", user_id=owner.id, subject=f"Please unblock me {n}",
+                             message="I think my account was suspended by mistake; I did nothing wrong.",
+                             source="appeal")
+        first = first or status_token(ctx, ticket)
+    return first
