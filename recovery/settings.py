@@ -76,6 +76,13 @@ class Settings:
     ticket_survey_delay_hours: int = 24
     ticket_signal_days: int = 14
     ticket_intake_limits: str = "5 per hour"
+    # MFA (TOTP, recovery codes, the second step of sign-in); see recovery/mfa/.
+    staff_require_mfa: bool = True
+    mfa_issuer: str = "recovery"
+    mfa_enrollment_minutes: int = 15
+    mfa_challenge_minutes: int = 5
+    mfa_failure_limits: str = "5 per 5 minutes;20 per hour;50 per day"  # wrong codes per account, any IP
+    mfa_ip_limits: str = "20 per 5 minutes;100 per day"  # wrong codes per IP, any account
     extra: dict = field(default_factory=dict)
 
     @property
@@ -138,6 +145,10 @@ _ENV_FIELDS = {
     "RECOVERY_TICKET_ROUTING_FILE": ("ticket_routing_file", str),
     "RECOVERY_TICKET_EVIDENCE_MAX_BYTES": ("ticket_evidence_max_bytes", int),
     "RECOVERY_TICKET_EVIDENCE_RETENTION_DAYS": ("ticket_evidence_retention_days", int),
+    "RECOVERY_STAFF_REQUIRE_MFA": ("staff_require_mfa", _env_bool),
+    "RECOVERY_MFA_ISSUER": ("mfa_issuer", str),
+    "RECOVERY_MFA_FAILURE_LIMITS": ("mfa_failure_limits", str),
+    "RECOVERY_MFA_IP_LIMITS": ("mfa_ip_limits", str),
 }
 
 

@@ -1,0 +1,1 @@
+"""MFA: TOTP enrollment with a QR code, recovery codes, and the second step of sign-in."""
