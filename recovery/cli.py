@@ -1,4 +1,4 @@
-"""`flask --app wsgi recovery <command>`: init-db, worker, create-staff, set-status."""
+"""`flask --app wsgi recovery <command>`: init-db, worker, create-staff, set-status, rotate-encryption-keys."""
 
 from __future__ import annotations
 
@@ -60,6 +60,19 @@ def set_status_command(email: str, status: str, reason: str) -> None:
 
     _run(lambda ctx: set_account_status(ctx, get_user_by_email(ctx, email), status=status, reason=reason))
     click.echo(f"{email} is now {status}")
+
+
+@recovery_cli.command("rotate-encryption-keys")
+def rotate_encryption_keys_command() -> None:
+    """Re-encrypt every secret at rest (TOTP secrets) under the newest RECOVERY_ENCRYPTION_KEYS key."""
+    from recovery.mfa.service import rotate_encryption_keys
+
+    outcome: dict = {}
+    _run(lambda ctx: outcome.update(zip(("done", "unreadable"), rotate_encryption_keys(ctx), strict=True)))
+    click.echo(f"re-encrypted {outcome['done']} secret(s) under the newest key")
+    if outcome["unreadable"]:
+        raise click.ClickException(f"{outcome['unreadable']} secret(s) match no configured key: put the key "
+                                   "that made them back into RECOVERY_ENCRYPTION_KEYS and run this again")
 
 
 def _run(operation) -> None:

@@ -94,8 +94,10 @@ def security_overview(ctx: ServiceContext, user: User, *, events: int = 20) -> S
 
 
 def has_second_factor(ctx: ServiceContext, user: User) -> bool:
-    """Whether a second factor is enrolled: the seam the MFA capability fills; False until it does."""
-    return False
+    """Whether a second factor (a confirmed TOTP authenticator) is switched on; the password rules then ask 8."""
+    from recovery.mfa.service import totp_enabled  # the MFA capability builds on accounts, not the other way
+
+    return totp_enabled(ctx, user)
 
 
 # --- password rules --------------------------------------------------------------------------------------

@@ -1,0 +1,43 @@
+"""The account's budget of wrong second-factor codes, whatever the IP and the path (sign-in, reset, changes).
+
+Counted from the security events every failure records (one log, shared by every host), so an attacker who
+spreads guesses over many addresses still gets at most RECOVERY_MFA_FAILURE_LIMITS tries per account.
+Refused attempts are recorded but not counted, so they never extend the wait.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import timedelta
+
+from limits import parse_many
+from sqlalchemy import select
+
+from recovery.accounts.models import User
+from recovery.context import ServiceContext
+from recovery.errors import TooManyAttempts
+from recovery.events.models import SecurityEvent
+from recovery.events.service import record_event
+
+FAILURE_EVENTS = ("mfa.challenge.failed", "mfa.code.failed")
+
+
+def check_budget(ctx: ServiceContext, user: User, *, purpose: str) -> None:
+    """Raise TooManyAttempts (with the wait) when any window of the account's limits is full."""
+    limits = [(item.amount, timedelta(seconds=item.get_expiry()))
+              for item in parse_many(ctx.settings.mfa_failure_limits)]
+    now = ctx.clock.now()
+    longest = max(window for _, window in limits)
+    newest_first = list(ctx.session.scalars(
+        select(SecurityEvent.created_at)
+        .where(SecurityEvent.user_id == user.id, SecurityEvent.type.in_(FAILURE_EVENTS),
+               SecurityEvent.created_at > now - longest)
+        .order_by(SecurityEvent.created_at.desc()).limit(max(amount for amount, _ in limits))))
+    wait = timedelta(0)
+    for amount, window in limits:
+        recent = [at for at in newest_first if at > now - window]
+        if len(recent) >= amount:
+            wait = max(wait, recent[amount - 1] + window - now)
+    if wait > timedelta(0):
+        event = record_event(ctx, "mfa.code.throttled", user_id=user.id, purpose=purpose)
+        raise TooManyAttempts(math.ceil(wait.total_seconds()), persist=[event])

@@ -1,0 +1,104 @@
+"""The sign-in step after a correct password: a short-lived challenge, not a session, until a second factor passes.
+
+```mermaid
+stateDiagram-v2
+    [*] --> waiting: start_challenge (password correct; token to the browser cookie or the API client)
+    waiting --> passed: complete_challenge with a TOTP or recovery code (deleted; the caller starts a session)
+    waiting --> waiting: a wrong code (failures + 1, an event each)
+    waiting --> dropped: the 5th wrong code, mfa_challenge_minutes passed, or MFA removed
+    passed --> [*]
+    dropped --> [*]: the password must be given again
+```
+
+Events kept for detection: mfa.challenge.started (a correct password), .failed (each wrong code), .dropped,
+.passed. A password followed only by failures is what a stolen password looks like.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select, update
+
+from recovery.accounts.models import User
+from recovery.context import ServiceContext
+from recovery.events.service import record_event
+from recovery.mfa.budget import check_budget
+from recovery.mfa.errors import ChallengeEnded, ChallengeInvalid, SecondFactorInvalid
+from recovery.mfa.factors import accept_code
+from recovery.mfa.models import MfaChallenge
+
+MAX_FAILURES = 5
+_PURPOSE = "mfa-challenge"
+
+
+@dataclass(frozen=True)
+class Challenge:
+    token: str  # given to the client once; only its HMAC is stored
+    expires_at: datetime
+
+
+def start_challenge(ctx: ServiceContext, user: User, *, kind: str) -> Challenge:
+    """After a correct password: the token that stands for "password given, second factor due"."""
+    now = ctx.clock.now()
+    ctx.session.execute(delete(MfaChallenge).where(MfaChallenge.user_id == user.id, MfaChallenge.expires_at <= now))
+    token = ctx.tokens.opaque(32)
+    expires_at = now + timedelta(minutes=ctx.settings.mfa_challenge_minutes)
+    ctx.session.add(MfaChallenge(token_digest=ctx.tokens.digest(token, _PURPOSE), user_id=user.id, kind=kind,
+                                 failures=0, created_at=now, expires_at=expires_at))
+    record_event(ctx, "mfa.challenge.started", user_id=user.id, actor=ctx.actor.as_user(user.id), kind=kind)
+    ctx.session.flush()
+    return Challenge(token, expires_at)
+
+
+def find_challenge(ctx: ServiceContext, token: str | None, *, kind: str) -> MfaChallenge | None:
+    if not token or len(token) > 128:
+        return None
+    row = ctx.session.scalar(select(MfaChallenge).where(MfaChallenge.token_digest == ctx.tokens.digest(token, _PURPOSE),
+                                                        MfaChallenge.kind == kind))
+    return row if row is not None and row.expires_at > ctx.clock.now() else None
+
+
+def complete_challenge(ctx: ServiceContext, token: str | None, code: str, *, kind: str) -> tuple[User, str]:
+    """The user and the kind of factor that passed; the challenge is used up. The caller starts the session."""
+    row = find_challenge(ctx, token, kind=kind)
+    user = ctx.session.get(User, row.user_id) if row is not None else None
+    if row is None or user is None or not user.is_active:
+        raise ChallengeInvalid()
+    check_budget(ctx, user, purpose="signin")
+    method = accept_code(ctx, user, code)
+    if method is None:
+        raise _failed(ctx, user, row)
+    used = ctx.session.execute(delete(MfaChallenge).where(MfaChallenge.id == row.id)
+                               .execution_options(synchronize_session=False))
+    if used.rowcount != 1:  # another request completed it first
+        raise ChallengeInvalid()
+    record_event(ctx, "mfa.challenge.passed", user_id=user.id, actor=ctx.actor.as_user(user.id), method=method,
+                 kind=kind)
+    return user, method
+
+
+def _failed(ctx: ServiceContext, user: User, row: MfaChallenge) -> SecondFactorInvalid | ChallengeEnded:
+    """Count the failure (kept although the request rolls back); the 5th one ends the challenge."""
+    failures = row.failures + 1
+    ended = failures >= MAX_FAILURES
+    actor = ctx.actor.as_user(user.id)
+    events = [record_event(ctx, "mfa.challenge.failed", user_id=user.id, actor=actor, failures=failures)]
+    if ended:
+        events.append(record_event(ctx, "mfa.challenge.dropped", user_id=user.id, actor=actor, failures=failures))
+    challenge_id = row.id
+
+    def count(session) -> None:
+        session.execute(update(MfaChallenge).where(MfaChallenge.id == challenge_id)
+                        .values(failures=MfaChallenge.failures + 1))
+        session.execute(delete(MfaChallenge).where(MfaChallenge.id == challenge_id,
+                                                   MfaChallenge.failures >= MAX_FAILURES))
+
+    error = ChallengeEnded if ended else SecondFactorInvalid
+    return error(persist=[*events, count])
+
+
+def drop_challenges(ctx: ServiceContext, user_id: int) -> None:
+    ctx.session.execute(delete(MfaChallenge).where(MfaChallenge.user_id == user_id)
+                        .execution_options(synchronize_session=False))

@@ -1,0 +1,76 @@
+"""Checking and spending a second factor: a TOTP code (once per time step, per account) or a recovery code (once).
+
+Both are spent by one conditional UPDATE, so of two simultaneous submissions of one code exactly one passes.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import select, update
+
+from recovery.accounts.models import User
+from recovery.accounts.notify import notify_security
+from recovery.context import ServiceContext
+from recovery.errors import ServiceUnavailable
+from recovery.events.models import SecurityEvent
+from recovery.events.service import record_event
+from recovery.mfa import crypto, recovery_codes, totp
+from recovery.mfa.models import ACTIVE, PENDING, TotpAuthenticator
+
+log = logging.getLogger(__name__)
+TOTP, RECOVERY_CODE = "totp", "recovery_code"
+
+
+def authenticator(ctx: ServiceContext, user_id: int, state: str = ACTIVE) -> TotpAuthenticator | None:
+    """The user's active (or pending) authenticator; a pending one past its expiry counts as none."""
+    row = ctx.session.scalar(select(TotpAuthenticator).where(TotpAuthenticator.user_id == user_id,
+                                                             TotpAuthenticator.state == state))
+    if row is not None and state == PENDING and row.expires_at is not None and row.expires_at <= ctx.clock.now():
+        return None
+    return row
+
+
+def secret_of(ctx: ServiceContext, row: TotpAuthenticator) -> str:
+    try:
+        return crypto.unseal(ctx.settings, row.secret_ciphertext)
+    except crypto.InvalidToken:
+        # A key was removed before `rotate-encryption-keys` ran: an operator's mistake, never the user's.
+        log.error("TOTP secret %s cannot be decrypted with RECOVERY_ENCRYPTION_KEYS", row.id)
+        raise ServiceUnavailable() from None
+
+
+def spend_totp(ctx: ServiceContext, row: TotpAuthenticator, code: str) -> int | None:
+    """The time step `code` was accepted for, recorded atomically; None when wrong, replayed or too old."""
+    step = totp.matching_step(secret_of(ctx, row), code, ctx.clock.now(), after=row.last_used_step)
+    if step is None:
+        return None
+    result = ctx.session.execute(
+        update(TotpAuthenticator)
+        .where(TotpAuthenticator.id == row.id, TotpAuthenticator.last_used_step < step)
+        .values(last_used_step=step).execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        return None
+    ctx.session.expire(row, ["last_used_step"])
+    return step
+
+
+def accept_code(ctx: ServiceContext, user: User, code: str) -> str | None:
+    """Spend a TOTP or recovery code of the account; returns which kind passed, or None."""
+    code = (code or "").strip()
+    row = authenticator(ctx, user.id)
+    if row is None:
+        return None
+    if totp.looks_like_totp(code):
+        return TOTP if spend_totp(ctx, row, code) is not None else None
+    if not recovery_codes.use_code(ctx, user, code):
+        return None
+    left = recovery_codes.remaining(ctx, user.id)
+    record_event(ctx, "mfa.recovery_code.used", user_id=user.id, actor=ctx.actor.as_user(user.id), remaining=left)
+    notify_security(ctx, user, "mfa_recovery_code_used", remaining=left)
+    return RECOVERY_CODE
+
+
+def failure(ctx: ServiceContext, user: User, purpose: str) -> SecurityEvent:
+    """The event of a wrong code outside sign-in (reset, enrollment, changes); counted by the budget."""
+    return record_event(ctx, "mfa.code.failed", user_id=user.id, actor=ctx.actor.as_user(user.id), purpose=purpose)
