@@ -40,6 +40,8 @@ BLUEPRINTS = (
     ("recovery.reset.views", "bp"),
     ("recovery.reset.api", "bp"),
     ("recovery.outbox.api", "bp"),
+    ("recovery.mfa.views", "bp"),
+    ("recovery.mfa.api", "bp"),
 )
 
 

@@ -25,6 +25,8 @@ from recovery.accounts.web import (
     limit_signup,
     safe_next,
 )
+from recovery.mfa import service as mfa
+from recovery.mfa.web import begin_second_step
 from recovery.sessions import service as sessions
 from recovery.web.auth import (
     clear_session_cookie,
@@ -101,6 +103,8 @@ def signin():
     data = parse_form(SignInForm())
     ctx = service_context()
     user = accounts.authenticate_password(ctx, data["email"], data["password"])
+    if accounts.has_second_factor(ctx, user):
+        return begin_second_step(user, data["next"])
     _session, token = sessions.start_session(ctx, user.id, kind="browser", replaces=current_session())
     rotate_csrf()
     response = redirect(safe_next(data["next"], url_for("accounts.security")))
@@ -134,8 +138,9 @@ def reauthenticate():
 
 
 def _security_page() -> dict:
-    return {"overview": accounts.security_overview(service_context(), current_user()),
-            "current_session_id": current_session().id}
+    ctx = service_context()
+    return {"overview": accounts.security_overview(ctx, current_user()),
+            "mfa": mfa.mfa_status(ctx, current_user()), "current_session_id": current_session().id}
 
 
 @bp.get("/security")

@@ -11,6 +11,7 @@ from flask_babel import gettext
 
 from recovery.accounts.service import WrongPassword
 from recovery.errors import N_, AccountNotActive, AuthenticationFailed
+from recovery.mfa.labels import EVENT_LABELS as MFA_EVENT_LABELS
 from recovery.web.auth import current_user
 from recovery.web.context import runtime
 from recovery.web.ratelimit import auth_failed, email_key, global_key, limiter
@@ -133,4 +134,5 @@ EVENT_LABELS = {
     "session.revoked": N_("Session ended"),
     "session.revoked_all": N_("Sessions ended"),
     "session.reauthenticated": N_("Password confirmed"),
+    **MFA_EVENT_LABELS,
 }

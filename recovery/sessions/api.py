@@ -6,8 +6,18 @@ from flask import Blueprint
 
 from recovery.accounts import service as accounts
 from recovery.accounts.web import account_errors, limit_signin
+from recovery.mfa import service as mfa
+from recovery.mfa.web import code_errors, limit_codes
 from recovery.sessions import service as sessions
-from recovery.sessions.schemas import RevokedBody, SessionBody, SessionCreatedBody, SessionListBody, SignInBody
+from recovery.sessions.schemas import (
+    MfaRequiredBody,
+    MfaSignInBody,
+    RevokedBody,
+    SessionBody,
+    SessionCreatedBody,
+    SessionListBody,
+    SignInBody,
+)
 from recovery.web.auth import current_session, current_user, login_required, role_required
 from recovery.web.context import runtime, service_context
 from recovery.web.forms import parse_json
@@ -28,17 +38,37 @@ def _session_list(user_id: int) -> dict:
     return {"sessions": _session_schema(many=True).dump(listed)}
 
 
+def _created(session, token: str) -> tuple[dict, int]:
+    return {"session_token": token, "session": _session_schema().dump(session)}, 201
+
+
 @bp.post("/sessions")
-@api_doc("Sign in with email and password; answers a Bearer token for API calls", body=SignInBody,
-         responses={201: SessionCreatedBody}, auth=False, tags=TAGS)
+@api_doc("Sign in with email and password; answers a Bearer token for API calls, or (200) that a second "
+         "factor is required", body=SignInBody, responses={201: SessionCreatedBody, 200: MfaRequiredBody},
+         auth=False, tags=TAGS)
 @limit_signin
 @account_errors
 def create_session():
     data = parse_json(SignInBody())
     ctx = service_context()
     user = accounts.authenticate_password(ctx, data["email"], data["password"])
-    session, token = sessions.start_session(ctx, user.id, kind="api")
-    return {"session_token": token, "session": _session_schema().dump(session)}, 201
+    if accounts.has_second_factor(ctx, user):
+        challenge = mfa.start_challenge(ctx, user, kind="api")
+        return MfaRequiredBody().dump({"mfa_required": True, "mfa_token": challenge.token,
+                                       "expires_at": challenge.expires_at})
+    return _created(*sessions.start_session(ctx, user.id, kind="api"))
+
+
+@bp.post("/sessions/mfa")
+@api_doc("Complete a sign-in with the mfa_token and a TOTP or recovery code; answers a Bearer token",
+         body=MfaSignInBody, responses={201: SessionCreatedBody}, auth=False, tags=TAGS)
+@limit_codes
+@code_errors
+def complete_mfa():
+    data = parse_json(MfaSignInBody())
+    ctx = service_context()
+    user, _method = mfa.complete_challenge(ctx, data["mfa_token"], data["code"], kind="api")
+    return _created(*sessions.start_session(ctx, user.id, kind="api", mfa_passed=True))
 
 
 @bp.get("/sessions")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from conftest import csrf_from
+from mfa.helpers import Phone, enroll_totp
 from sqlalchemy import select
 
 from recovery.accounts import service as accounts
@@ -30,6 +31,7 @@ class Accounts:
 
     def __init__(self, app, services, client) -> None:
         self.app, self.services, self.client = app, services, client
+        self.phones: dict[str, Phone] = {}  # email -> the authenticator of an account with MFA
 
     def user(self, email: str = "ada@example.com", *, password: str = PASSWORD, verified: bool = True,
              locale: str = "en") -> int:
@@ -41,16 +43,31 @@ class Accounts:
                 user.email_verified_at = ctx.clock.now()
             return user.id
 
-    def staff(self, email: str, role: str, password: str = PASSWORD) -> int:
+    def staff(self, email: str, role: str, password: str = PASSWORD, *, mfa: bool = True) -> int:
+        """A staff account, with MFA enrolled (staff pages require it) unless mfa=False."""
         with self.services() as ctx:
-            return accounts.create_staff(ctx, email, password, role).id
+            user = accounts.create_staff(ctx, email, password, role)
+            if mfa:
+                self.phones[user.email] = enroll_totp(ctx, user)
+            return user.id
+
+    def enroll(self, email: str) -> Phone:
+        """Switch TOTP on for the account through the MFA service; its phone signs it in from then on."""
+        with self.services() as ctx:
+            self.phones[email] = enroll_totp(ctx, accounts.get_user_by_email(ctx, email))
+        return self.phones[email]
 
     def set_status(self, user_id: int, status: str, reason: str = "testing") -> None:
         with self.services() as ctx:
             accounts.set_account_status(ctx, accounts.get_user(ctx, user_id), status, reason)
 
     def token(self, email: str, password: str = PASSWORD, client=None) -> str:
-        response = (client or self.client).post("/api/v1/sessions", json={"email": email, "password": password})
+        client = client or self.client
+        response = client.post("/api/v1/sessions", json={"email": email, "password": password})
+        body = response.get_json()
+        if body.get("mfa_required") and email in self.phones:
+            response = client.post("/api/v1/sessions/mfa",
+                                   json={"mfa_token": body["mfa_token"], "code": self.phones[email].code()})
         assert response.status_code == 201, response.get_json()
         return response.get_json()["session_token"]
 
@@ -61,7 +78,19 @@ class Accounts:
         """Sign in through the page, with the CSRF token of its form, as a browser would."""
         client = client or self.client
         token = csrf_from(client.get("/signin").get_data(as_text=True))
-        return client.post("/signin", data={"csrf_token": token, "email": email, "password": password, **form})
+        response = client.post("/signin", data={"csrf_token": token, "email": email, "password": password, **form})
+        second_step = response.status_code == 302 and response.headers["Location"].startswith("/signin/second-factor")
+        if second_step and email in self.phones:
+            return self.second_factor(self.phones[email].code(), client=client, page=response.headers["Location"])
+        return response
+
+    def second_factor(self, code: str, *, client=None, page: str = "/signin/second-factor"):
+        """Answer the second-factor page of a sign-in in progress."""
+        client = client or self.client
+        html = client.get(page).get_data(as_text=True)
+        nxt = re.search(r'name="next" value="([^"]*)"', html)
+        return client.post("/signin/second-factor", data={"csrf_token": csrf_from(html), "code": code,
+                                                           "next": nxt.group(1) if nxt else ""})
 
     def post_form(self, path: str, data: dict | None = None, *, page: str = "/security", client=None):
         """POST a form with the CSRF token taken from `page`."""

@@ -1,0 +1,184 @@
+"""Signing in with MFA: a challenge after the password, then a TOTP (drift, replay) or recovery code, in the API."""
+
+from __future__ import annotations
+
+import pytest
+
+from mfa.conftest import ADA
+from recovery.mfa.models import MfaChallenge
+from recovery.sessions.models import UserSession
+
+
+@pytest.fixture
+def challenge(phone, api_signin):
+    """A fresh mfa_token for Ada (her password was right)."""
+
+    def start() -> str:
+        status, body = api_signin()
+        assert status == 200 and body["mfa_required"] is True, body
+        return body["mfa_token"]
+
+    return start
+
+
+def _error(response) -> str:
+    return response.get_json()["error"]["code"]
+
+
+def test_signin_api_with_mfa_answers_a_challenge_and_no_session(phone, api_signin, people, ada, event_types):
+    status, body = api_signin()
+    assert status == 200
+    assert set(body) == {"mfa_required", "mfa_token", "expires_at"} and body["mfa_required"] is True
+    assert body["expires_at"] == "2026-03-02T09:05:00+00:00"
+    assert people.sessions_of(ada) == []
+    [row] = people.row(MfaChallenge, user_id=ada)
+    assert body["mfa_token"] not in row.token_digest and len(row.token_digest) == 64
+    assert event_types(ada)[-1] == "mfa.challenge.started"
+
+
+def test_signin_api_completes_with_a_totp_code_like_a_normal_signin(challenge, second_step, phone, client, people,
+                                                                     ada, event_types):
+    response = second_step(challenge(), phone.code())
+    assert response.status_code == 201
+    body = response.get_json()
+    assert body["session"]["mfa_passed"] is True
+    me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {body['session_token']}"})
+    assert me.status_code == 200 and me.get_json()["email"] == ADA
+    assert people.row(MfaChallenge, user_id=ada) == []
+    assert event_types(ada)[-2:] == ["mfa.challenge.started", "mfa.challenge.passed"]
+
+
+def test_signin_api_wrong_password_never_reaches_the_second_step(phone, api_signin):
+    status, body = api_signin(password="not the right passphrase at all")
+    assert status == 401 and "mfa_token" not in body
+
+
+@pytest.mark.parametrize("offset", [-1, 1])
+def test_totp_one_step_of_drift_either_way_is_accepted(challenge, second_step, phone, clock, offset):
+    clock.advance(minutes=2)
+    assert second_step(challenge(), phone.code_at(offset)).status_code == 201
+
+
+@pytest.mark.parametrize("offset", [-2, 2])
+def test_totp_two_steps_of_drift_are_rejected(challenge, second_step, phone, clock, offset):
+    clock.advance(minutes=2)
+    response = second_step(challenge(), phone.code_at(offset))
+    assert response.status_code == 400 and _error(response) == "second_factor_invalid"
+
+
+def test_totp_code_replayed_is_rejected(challenge, second_step, phone, clock):
+    clock.advance(seconds=30)
+    code = phone.code_at(0)
+    assert second_step(challenge(), code).status_code == 201
+    response = second_step(challenge(), code)
+    assert response.status_code == 400 and _error(response) == "second_factor_invalid"
+
+
+def test_totp_code_of_an_earlier_step_after_a_later_one_is_rejected(challenge, second_step, phone, clock):
+    clock.advance(minutes=1)
+    assert second_step(challenge(), phone.code_at(1)).status_code == 201
+    assert second_step(challenge(), phone.code_at(0)).status_code == 400
+    assert second_step(challenge(), phone.code_at(-1)).status_code == 400
+    clock.advance(seconds=60)
+    assert second_step(challenge(), phone.code_at(0)).status_code == 201
+
+
+def test_totp_code_in_non_ascii_digits_is_rejected(challenge, second_step, phone, clock):
+    clock.advance(seconds=30)
+    code = phone.code_at(0)
+    arabic = code.translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
+    assert second_step(challenge(), arabic).status_code == 400
+    assert second_step(challenge(), code).status_code == 201
+
+
+def test_recovery_code_signs_in_once_and_notifies(challenge, second_step, phone, outbox, people, ada, event_types):
+    code = phone.recovery_codes[0]
+    response = second_step(challenge(), code.lower().replace("-", " "))
+    assert response.status_code == 201 and response.get_json()["session"]["mfa_passed"] is True
+    again = second_step(challenge(), code)
+    assert again.status_code == 400 and _error(again) == "second_factor_invalid"
+    [notice] = outbox(to=ADA, template="mfa_recovery_code_used")
+    assert "9" in notice.payload["text"] and code not in notice.payload["text"]
+    assert "mfa.recovery_code.used" in event_types(ada)
+    [used] = [e for e in people.events("mfa.recovery_code.used", ada)]
+    assert used.details == {"remaining": 9}
+
+
+def test_recovery_code_read_with_lookalike_characters_is_accepted(challenge, second_step, phone):
+    code = phone.recovery_codes[1].replace("-", "")
+    typed = code.replace("O", "0").replace("I", "1").replace("B", "8")
+    assert second_step(challenge(), typed).status_code == 201
+
+
+def test_regenerated_recovery_codes_void_the_old_set(challenge, second_step, phone, client, people):
+    headers = people.bearer(ADA)
+    response = client.post("/api/v1/mfa/recovery-codes", headers=headers)
+    assert response.status_code == 201
+    fresh = response.get_json()["recovery_codes"]
+    assert len(fresh) == 10 and not set(fresh) & set(phone.recovery_codes)
+    assert second_step(challenge(), phone.recovery_codes[2]).status_code == 400
+    assert second_step(challenge(), fresh[0]).status_code == 201
+
+
+def test_regenerating_recovery_codes_needs_a_recent_password(phone, client, people, clock):
+    headers = people.bearer(ADA)
+    clock.advance(minutes=11)
+    response = client.post("/api/v1/mfa/recovery-codes", headers=headers)
+    assert response.status_code == 401 and _error(response) == "reauthentication_required"
+
+
+def test_challenge_expires_after_five_minutes(challenge, second_step, phone, clock):
+    token = challenge()
+    clock.advance(minutes=5)
+    response = second_step(token, phone.code())
+    assert response.status_code == 401 and _error(response) == "mfa_challenge_invalid"
+
+
+def test_challenge_dies_after_five_wrong_codes_and_the_password_is_needed_again(challenge, second_step, phone,
+                                                                                 people, ada, event_types):
+    token = challenge()
+    answers = [second_step(token, "000000") for _ in range(5)]
+    assert [r.status_code for r in answers] == [400, 400, 400, 400, 401]
+    assert _error(answers[-1]) == "mfa_challenge_ended"
+    assert people.row(MfaChallenge, user_id=ada) == []
+    response = second_step(token, phone.code())
+    assert response.status_code == 401 and _error(response) == "mfa_challenge_invalid"
+    assert event_types(ada).count("mfa.challenge.failed") == 5
+    assert event_types(ada)[-2:] == ["mfa.challenge.failed", "mfa.challenge.dropped"]
+    assert "000000" not in str([e.details for e in people.events("mfa.challenge.failed", ada)])
+
+
+def test_each_wrong_code_counts_on_the_challenge_although_the_request_fails(challenge, second_step, people, ada):
+    token = challenge()
+    second_step(token, "000000")
+    second_step(token, "111111")
+    [row] = people.row(MfaChallenge, user_id=ada)
+    assert row.failures == 2
+
+
+def test_api_challenge_token_does_not_work_in_the_browser(challenge, phone, client, people, ada):
+    from conftest import csrf_from
+
+    token = challenge()
+    client.set_cookie("recovery_mfa", token)  # unsigned and of another kind: ignored
+    html = client.get("/signin").get_data(as_text=True)
+    response = client.post("/signin/second-factor", data={"csrf_token": csrf_from(html), "code": phone.code()})
+    assert response.status_code == 401
+    assert [s for s in people.sessions_of(ada)] == []
+
+
+def test_unknown_mfa_token_answers_401(second_step, phone):
+    response = second_step("not-a-token", phone.code())
+    assert response.status_code == 401 and _error(response) == "mfa_challenge_invalid"
+
+
+def test_account_locked_during_the_challenge_cannot_complete_it(challenge, second_step, phone, people, ada):
+    token = challenge()
+    people.set_status(ada, "locked", "testing")
+    assert second_step(token, phone.code()).status_code == 401
+
+
+def test_session_after_mfa_is_listed_with_mfa_passed(challenge, second_step, phone, people, ada):
+    second_step(challenge(), phone.code())
+    [session] = people.row(UserSession, user_id=ada)
+    assert session.mfa_passed is True and session.kind == "api"
