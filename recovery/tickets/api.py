@@ -31,7 +31,7 @@ from recovery.tickets.schemas import (
     TicketSummaryOut,
 )
 from recovery.tickets.views import STAFF, queue_filter
-from recovery.tickets.web import allow_uploads, evidence_download, limit_intake, staff, uploaded_files
+from recovery.tickets.web import allow_uploads, equal_time, evidence_download, limit_intake, staff, uploaded_files
 from recovery.web.auth import role_required
 from recovery.web.context import service_context
 from recovery.web.forms import parse, parse_json
@@ -49,6 +49,7 @@ _ACCEPTED = {"status": "accepted", "message": "If an account uses this address, 
 @api_doc("Ask to appeal: a code goes to every address on file of the account; the same answer for any email",
          body=AppealRequest, responses={202: Accepted}, auth=False, tags=("appeals",))
 @limit_intake("appeal")
+@equal_time("appeal")
 def request_appeal():
     intake.request_appeal(service_context(), **parse_json(AppealRequest()))
     return _ACCEPTED, 202
@@ -71,6 +72,7 @@ def confirm_appeal():
 @api_doc("Ask to recover an account whose factors are all lost: a code goes to the new contact given",
          body=RecoveryRequest, responses={202: Accepted}, auth=False, tags=("appeals",))
 @limit_intake("recover", by_contact=True)
+@equal_time("recover")
 def request_recovery():
     data = parse_json(RecoveryRequest())
     answers = {key: data.pop(key) for key in ("last_signin_place", "last_signin_date", "devices",

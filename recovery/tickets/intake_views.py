@@ -16,7 +16,7 @@ from recovery.tickets.schemas import (
     RecoveryRequest,
     RequesterReply,
 )
-from recovery.tickets.web import allow_uploads, limit_intake, register_template_helpers, uploaded_files
+from recovery.tickets.web import allow_uploads, equal_time, limit_intake, register_template_helpers, uploaded_files
 from recovery.web.context import runtime, service_context
 from recovery.web.forms import form_page, parse_form
 from recovery.web.headers import mark_token_page
@@ -33,6 +33,7 @@ def _reasons() -> dict:
 
 @bp.route("/appeal", methods=["GET", "POST"])
 @limit_intake("appeal")
+@equal_time("appeal")
 @form_page("tickets/appeal.html", _reasons)
 def appeal():
     if request.method == "GET":
@@ -61,6 +62,7 @@ def _hold() -> dict:
 
 @bp.route("/recover", methods=["GET", "POST"])
 @limit_intake("recover", by_contact=True)
+@equal_time("recover")
 @form_page("tickets/recover.html", _hold)
 def recovery_request():
     if request.method == "GET":
