@@ -222,7 +222,7 @@ def status_view(ctx: ServiceContext, ticket: Ticket) -> dict:
     return {
         "ticket_id": ticket.id, "category": ticket.category, "status": ticket.status,
         "created_at": ticket.created_at, "hold_until": ticket.hold_until if ticket.is_open else None,
-        "deadline": ticket.resolution_due_at if ticket.is_open else None,
+        "deadline": _expected_decision(ctx, ticket),
         "outcome": decision.outcome if decision else None, "reason": decision.reason if decision else None,
         "appeal_again_after": decision.appeal_again_after if decision else None,
         "can_reply": ticket.is_open or (ticket.status == "resolved" and reopen_until is not None
@@ -236,6 +236,16 @@ def status_view(ctx: ServiceContext, ticket: Ticket) -> dict:
                                                                           TicketEvidence.deleted_at.is_(None))
                                              .order_by(TicketEvidence.id))),
     }
+
+
+def _expected_decision(ctx: ServiceContext, ticket: Ticket):
+    """When the requester can expect a decision: the resolution deadline, moved past a running security hold;
+    None while we wait on them (it depends on their answer) or once decided."""
+    if not ticket.is_open or ticket.status == "waiting_on_user":
+        return None
+    if ticket.sla_paused_at is not None and ticket.hold_until is not None and ticket.hold_until > ctx.clock.now():
+        return ticket.resolution_due_at + (ticket.hold_until - ticket.sla_paused_at)
+    return ticket.resolution_due_at
 
 
 def rate_ticket(ctx: ServiceContext, ticket: Ticket, score: int) -> Ticket:
