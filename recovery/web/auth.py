@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import Flask, Response, g, redirect, request, url_for
+from flask import Flask, Response, flash, g, redirect, request, url_for
+from flask_babel import gettext
 from itsdangerous import BadSignature, Signer
 
 from recovery.accounts.models import User
+from recovery.accounts.service import has_second_factor
 from recovery.errors import AuthenticationRequired, PermissionDenied, ReauthRequired
+from recovery.mfa.errors import MfaEnrollmentRequired, MfaSessionRequired
 from recovery.sessions import service as sessions
 from recovery.sessions.models import UserSession
 from recovery.web.context import runtime, service_context
@@ -104,11 +107,32 @@ def role_required(*roles: str):
                 return _deny_anonymous()
             if user.role != "admin" and user.role not in roles:
                 raise PermissionDenied()
-            return view(*args, **kwargs)
+            return _staff_without_mfa(user) or view(*args, **kwargs)
 
         return wrapper
 
     return decorate
+
+
+def _staff_without_mfa(user: User):
+    """Staff pages need an enrolled second factor and a session that passed it (setting staff_require_mfa).
+
+    Not enrolled: to enrollment (API: 403 mfa_enrollment_required). Enrolled, but this session began without
+    the second factor (say, before enrolling): sign in again (API: 403 mfa_session_required).
+    """
+    if not (user.is_staff and runtime().settings.staff_require_mfa):
+        return None
+    if not has_second_factor(service_context(), user):
+        if request.path.startswith("/api/"):
+            raise MfaEnrollmentRequired()
+        flash(gettext(MfaEnrollmentRequired.message), "error")
+        return redirect(url_for("mfa.setup"))
+    if not current_session().mfa_passed:
+        if request.path.startswith("/api/"):
+            raise MfaSessionRequired()
+        flash(gettext(MfaSessionRequired.message), "error")
+        return redirect(url_for("accounts.signin", next=request.full_path.rstrip("?")))
+    return None
 
 
 def reauth_required(view):
