@@ -27,7 +27,7 @@ from recovery.events.service import record_event
 from recovery.mfa.budget import check_budget
 from recovery.mfa.errors import ChallengeEnded, ChallengeInvalid, SecondFactorInvalid
 from recovery.mfa.factors import accept_code
-from recovery.mfa.models import MfaChallenge
+from recovery.mfa.models import PENDING, MfaChallenge, TotpAuthenticator
 
 MAX_FAILURES = 5
 _PURPOSE = "mfa-challenge"
@@ -102,3 +102,14 @@ def _failed(ctx: ServiceContext, user: User, row: MfaChallenge) -> SecondFactorI
 def drop_challenges(ctx: ServiceContext, user_id: int) -> None:
     ctx.session.execute(delete(MfaChallenge).where(MfaChallenge.user_id == user_id)
                         .execution_options(synchronize_session=False))
+
+
+def prune_expired(ctx: ServiceContext) -> int:
+    """Delete challenges and pending enrollments past their expiry (a periodic job); returns how many."""
+    now = ctx.clock.now()
+    challenges = ctx.session.execute(delete(MfaChallenge).where(MfaChallenge.expires_at <= now)
+                                     .execution_options(synchronize_session=False))
+    pending = ctx.session.execute(delete(TotpAuthenticator).where(TotpAuthenticator.state == PENDING,
+                                                                  TotpAuthenticator.expires_at <= now)
+                                  .execution_options(synchronize_session=False))
+    return challenges.rowcount + pending.rowcount

@@ -1,0 +1,10 @@
+"""Periodic jobs of the MFA capability (run by the worker): forget expired sign-in challenges and enrollments."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from recovery.mfa.challenge import prune_expired
+from recovery.outbox.jobs import register_job
+
+register_job("mfa.prune_expired", timedelta(hours=1), prune_expired)
