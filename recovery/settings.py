@@ -83,6 +83,26 @@ class Settings:
     mfa_challenge_minutes: int = 5
     mfa_failure_limits: str = "5 per 5 minutes;20 per hour;50 per day"  # wrong codes per account, any IP
     mfa_ip_limits: str = "20 per 5 minutes;100 per day"  # wrong codes per IP, any account
+    # Suspicious sign-ins, containment and alerts; see recovery/detection/ and recovery/alerts/.
+    geoip_city_db: str = ""  # a MaxMind city .mmdb for coordinates; country and ASN come from geoip2fast's data
+    geoip_fast_data: str = "geoip2fast-asn-ipv6.dat.gz"  # which file of the geoip2fast package (IPv4+6, ASN)
+    detection_lock_after_failures: int = 5  # consecutive wrong passwords before each temporary lock
+    detection_lock_base_seconds: int = 60  # the first lock; each next one doubles ...
+    detection_lock_max_seconds: int = 900  # ... up to this
+    detection_lock_forget_hours: int = 12  # quiet hours after which the failures and locks are forgotten
+    detection_disable_after_failures: int = 100  # consecutive failures that disable the password until a reset
+    detection_stuffing_ip_failures: int = 100  # failures from one IP across accounts in 24 hours
+    detection_stuffing_accounts: int = 20  # distinct accounts tried from one IP (or 2.5x from a network) in 1 hour
+    detection_notify_score: int = 30
+    detection_step_up_score: int = 60
+    detection_block_score: int = 100
+    detection_impossible_travel_kmh: int = 1000
+    detection_notice_minutes: int = 15  # at most one "new sign-in" email per device in this time
+    detection_link_days: int = 7  # the "it was me" / "secure my account" buttons
+    detection_deny_list: str = ""  # comma-separated CIDRs, "country:XX" and "asn:NAME" entries
+    detection_retention_days: int = 180
+    alert_dedup_minutes: int = 60  # one alert grows per (rule, account, source) within this window
+    alert_console_refresh_seconds: int = 30
     extra: dict = field(default_factory=dict)
 
     @property
@@ -149,6 +169,14 @@ _ENV_FIELDS = {
     "RECOVERY_MFA_ISSUER": ("mfa_issuer", str),
     "RECOVERY_MFA_FAILURE_LIMITS": ("mfa_failure_limits", str),
     "RECOVERY_MFA_IP_LIMITS": ("mfa_ip_limits", str),
+    "RECOVERY_GEOIP_CITY_DB": ("geoip_city_db", str),
+    "RECOVERY_DETECTION_DENY_LIST": ("detection_deny_list", str),
+    "RECOVERY_DETECTION_STUFFING_IP_FAILURES": ("detection_stuffing_ip_failures", int),
+    "RECOVERY_DETECTION_STUFFING_ACCOUNTS": ("detection_stuffing_accounts", int),
+    "RECOVERY_DETECTION_NOTIFY_SCORE": ("detection_notify_score", int),
+    "RECOVERY_DETECTION_STEP_UP_SCORE": ("detection_step_up_score", int),
+    "RECOVERY_DETECTION_BLOCK_SCORE": ("detection_block_score", int),
+    "RECOVERY_ALERT_DEDUP_MINUTES": ("alert_dedup_minutes", int),
 }
 
 

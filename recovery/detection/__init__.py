@@ -1,0 +1,1 @@
+"""Suspicious sign-in detection: signals per attempt, rules and scoring, temporary locks, user notices, containment."""

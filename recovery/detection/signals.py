@@ -1,0 +1,74 @@
+"""What one sign-in attempt tells about itself: the device (cookie, browser and OS from the user agent), the
+network (IP, prefix, ASN) and the place (country, city, coordinates).
+
+The request side (recovery/detection/web.py) fills `ClientSignals`; `observe` turns them into an
+`Observation` with nothing secret in it: the device cookie is kept only as an HMAC.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from recovery.context import ServiceContext
+from recovery.detection.geo import Place, geo_lookup, network_of
+
+_DEVICE_PURPOSE = "detection-device"
+_MAX_UA = 512
+
+
+@dataclass(frozen=True)
+class ClientSignals:
+    """Straight from the request: the client IP (after ProxyFix's trusted hops), user agent, device cookie id."""
+
+    ip: str | None = None
+    user_agent: str | None = None
+    device_id: str | None = None
+    kind: str = "browser"
+
+
+@dataclass(frozen=True)
+class Observation:
+    ip: str | None
+    network: str | None
+    place: Place
+    device_key: str | None
+    browser: str | None
+    os: str | None
+    kind: str
+
+
+@lru_cache(maxsize=4096)
+def parse_user_agent(user_agent: str) -> tuple[str | None, str | None]:
+    """("Chrome 124", "Windows 10") from a user agent, with ua-parser's maintained regexes."""
+    from ua_parser import parse
+
+    result = parse(user_agent[:_MAX_UA])
+    browser = _versioned(result.user_agent.family, result.user_agent.major) if result.user_agent else None
+    os = _versioned(result.os.family, result.os.major) if result.os else None
+    return browser, os
+
+
+def _versioned(family: str | None, major: str | None) -> str | None:
+    if not family or family == "Other":
+        return None
+    return f"{family} {major}"[:64] if major else family[:64]
+
+
+def device_key(ctx: ServiceContext, signals: ClientSignals, browser: str | None, os: str | None,
+               network: str | None) -> str | None:
+    """The cookie's id when the client keeps cookies; otherwise (API clients) browser, OS and network together."""
+    if signals.device_id:
+        return ctx.tokens.digest(signals.device_id, _DEVICE_PURPOSE)
+    if not (browser or os or network):
+        return None
+    return ctx.tokens.digest(f"{browser}|{os}|{network}", _DEVICE_PURPOSE + "-derived")
+
+
+def observe(ctx: ServiceContext, signals: ClientSignals) -> Observation:
+    place = geo_lookup(ctx.settings).lookup(signals.ip) if signals.ip else Place()
+    network = network_of(signals.ip)  # a fixed prefix, so counting by network does not depend on the database
+    browser, os = parse_user_agent(signals.user_agent or "") if signals.user_agent else (None, None)
+    return Observation(ip=signals.ip, network=network, place=place,
+                       device_key=device_key(ctx, signals, browser, os, network), browser=browser, os=os,
+                       kind=signals.kind)
