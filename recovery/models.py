@@ -1,7 +1,9 @@
 """Imports every capability's models so that Base.metadata is complete (for Alembic and the schema check)."""
 
 from recovery.accounts import models as _accounts  # noqa: F401
+from recovery.alerts import models as _alerts  # noqa: F401
 from recovery.db import Base
+from recovery.detection import models as _detection  # noqa: F401
 from recovery.events import models as _events  # noqa: F401
 from recovery.mfa import models as _mfa  # noqa: F401
 from recovery.outbox import models as _outbox  # noqa: F401
