@@ -1,0 +1,51 @@
+"""What the security team does about an alert's account from the console: lock it, end its sessions, open a
+ticket. Each goes through the owning capability (status, sessions, tickets), which records its own event."""
+
+from __future__ import annotations
+
+from recovery.accounts.models import User
+from recovery.accounts.service import get_user, set_account_status
+from recovery.alerts.service import get_alert
+from recovery.context import ServiceContext
+from recovery.errors import N_, ValidationFailed
+from recovery.events.service import record_event
+from recovery.sessions.service import revoke_all_sessions
+from recovery.tickets.models import Ticket
+from recovery.tickets.service import open_ticket
+
+# Alerts that mean someone else may hold the account: their ticket is a stolen-account case (P1, security).
+TAKEOVER_RULES = {"account_reported_stolen", "signin_blocked", "impossible_travel"}
+
+
+def _account(ctx: ServiceContext, alert_id: int) -> tuple:
+    alert = get_alert(ctx, alert_id)
+    if alert.user_id is None:
+        raise ValidationFailed({"alert": [N_("This alert is about a source, not an account.")]})
+    return alert, get_user(ctx, alert.user_id)
+
+
+def lock_account(ctx: ServiceContext, alert_id: int, staff: User) -> User:
+    """Status `locked` with the alert as the reason (set_account_status checks the staff member's role)."""
+    alert, user = _account(ctx, alert_id)
+    set_account_status(ctx, user, "locked", f"Security alert {alert.id}: {alert.rule}")
+    record_event(ctx, "alert.action.locked", user_id=user.id, alert_id=alert.id)
+    return user
+
+
+def revoke_sessions(ctx: ServiceContext, alert_id: int, staff: User) -> int:
+    alert, user = _account(ctx, alert_id)
+    revoked = revoke_all_sessions(ctx, user.id, reason="security_alert")
+    record_event(ctx, "alert.action.sessions_revoked", user_id=user.id, alert_id=alert.id, count=revoked)
+    return revoked
+
+
+def open_alert_ticket(ctx: ServiceContext, alert_id: int, staff: User) -> Ticket:
+    alert, user = _account(ctx, alert_id)
+    category = "stolen_account" if alert.rule in TAKEOVER_RULES else "other"
+    ticket = open_ticket(ctx, category=category, user_id=user.id, subject=f"Security alert: {alert.rule}",
+                         message=f"Opened from alert {alert.id} ({alert.severity}, seen {alert.count} times).",
+                         source="alert", queue="security",
+                         attachments=[{"type": "alert", "alert_id": alert.id, "rule": alert.rule,
+                                       "severity": alert.severity, "count": alert.count}])
+    record_event(ctx, "alert.action.ticket_opened", user_id=user.id, alert_id=alert.id, ticket_id=ticket.id)
+    return ticket

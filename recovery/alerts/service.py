@@ -1,0 +1,209 @@
+"""Alerts: raised by detection rules, deduplicated per (rule, account, source) within a window so an attack is
+one alert that grows; worked by the security team through new -> acknowledged -> resolved.
+
+```mermaid
+stateDiagram-v2
+    [*] --> new: raise_alert (no open alert with the same key seen within alert_dedup_minutes)
+    new --> new: raise_alert again (count + 1, last_seen_at, evidence sample)
+    new --> acknowledged: acknowledge (assignee, note)
+    acknowledged --> acknowledged: raise_alert again (still grows)
+    new --> resolved: resolve (note)
+    acknowledged --> resolved: resolve (note)
+    resolved --> [*]: the next occurrence opens a new alert
+```
+
+Webhook subscribers hear of a new alert, of a severity that rises, and of counts reaching 10, 100, 1000...
+(see webhooks.py), never of every single occurrence.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from recovery.accounts.models import User
+from recovery.accounts.normalise import normalise_email
+from recovery.alerts import webhooks
+from recovery.alerts.models import SEVERITIES, Alert, severity_rank
+from recovery.context import ServiceContext
+from recovery.errors import N_, Conflict, NotFound, ValidationFailed
+from recovery.events.service import InvalidCursor, record_event
+
+__all__ = ["raise_alert", "list_alerts", "get_alert", "acknowledge", "resolve", "AlertPage"]
+_SAMPLES = 10
+_NOTE_LIMIT = 2000
+
+
+class AlertResolved(Conflict):
+    code = "alert_resolved"
+    message = N_("This alert is already resolved.")
+
+
+def dedup_key(rule: str, user_id: int | None, source: str | None) -> str:
+    return hashlib.sha256(f"{rule}|{user_id or ''}|{source or ''}".encode()).hexdigest()
+
+
+def raise_alert(ctx: ServiceContext, *, rule: str, severity: str, user_id: int | None = None,
+                source: str | None = None, evidence: dict | None = None) -> Alert:
+    """Open an alert, or grow the open one with the same rule, account and source seen within the window."""
+    if severity not in SEVERITIES:
+        raise ValueError(f"unknown severity {severity!r}")
+    now = ctx.clock.now()
+    key = dedup_key(rule, user_id, source)
+    window = now - timedelta(minutes=ctx.settings.alert_dedup_minutes)
+    alert = ctx.session.scalar(select(Alert).where(Alert.dedup_key == key, Alert.last_seen_at >= window,
+                                                   Alert.status != "resolved")
+                               .order_by(Alert.id.desc()).limit(1))
+    sample = {"at": now.isoformat(), **(evidence or {})}
+    if alert is None:
+        alert = Alert(dedup_key=key, rule=rule, severity=severity, severity_rank=severity_rank(severity),
+                      user_id=user_id, source=(source or None) and source[:64], evidence={"samples": [sample]},
+                      count=1, first_seen_at=now, last_seen_at=now, status="new")
+        ctx.session.add(alert)
+        ctx.session.flush()
+        record_event(ctx, "alert.raised", user_id=user_id, alert_id=alert.id, rule=rule, severity=severity,
+                     source=source)
+        webhooks.fan_out(ctx, alert, "alert.raised")
+        return alert
+    _grow(ctx, alert, severity, sample)
+    return alert
+
+
+def _grow(ctx: ServiceContext, alert: Alert, severity: str, sample: dict) -> None:
+    alert.count += 1
+    alert.last_seen_at = ctx.clock.now()
+    samples = [*alert.evidence.get("samples", []), sample][-_SAMPLES:]
+    alert.evidence = {**alert.evidence, "samples": samples}
+    escalated = severity_rank(severity) > alert.severity_rank
+    if escalated:
+        alert.severity, alert.severity_rank = severity, severity_rank(severity)
+    ctx.session.flush()
+    if escalated:
+        webhooks.fan_out(ctx, alert, "alert.escalated")
+    elif _milestone(alert.count):
+        webhooks.fan_out(ctx, alert, "alert.updated")
+
+
+def _milestone(count: int) -> bool:
+    return count >= 10 and str(count).strip("0") == "1"  # 10, 100, 1000 ...
+
+
+# --- the security team's view ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class AlertFilters:
+    status: str | None = None
+    min_severity: str | None = None
+    rule: str | None = None
+    user: str | None = None  # an id or an email
+    source: str | None = None
+
+
+@dataclass(frozen=True)
+class AlertPage:
+    alerts: list[Alert]
+    next_cursor: str | None
+
+
+def list_alerts(ctx: ServiceContext, filters: AlertFilters, *, cursor: str | None = None, limit: int = 50
+                ) -> AlertPage:
+    """Newest first (by id, so pages stay stable while alerts grow); `cursor` continues a previous page."""
+    query = select(Alert)
+    if filters.status:
+        query = query.where(Alert.status == filters.status)
+    if filters.min_severity:
+        query = query.where(Alert.severity_rank >= severity_rank(filters.min_severity))
+    if filters.rule:
+        query = query.where(Alert.rule == filters.rule)
+    if filters.source:
+        query = query.where(Alert.source == filters.source.strip())
+    if filters.user:
+        user_id = _user_id(ctx, filters.user)
+        if user_id is None:
+            return AlertPage([], None)
+        query = query.where(Alert.user_id == user_id)
+    after = _decode_cursor(cursor)
+    if after is not None:
+        query = query.where(Alert.id < after)
+    rows = list(ctx.session.scalars(query.order_by(Alert.id.desc()).limit(limit + 1)))
+    page = rows[:limit]
+    return AlertPage(page, _encode_cursor(page[-1].id) if len(rows) > limit else None)
+
+
+def _user_id(ctx: ServiceContext, user: str) -> int | None:
+    user = user.strip()
+    if user.isdigit() and len(user) < 19:
+        return int(user)
+    return ctx.session.scalar(select(User.id).where(User.email == normalise_email(user)))
+
+
+def _encode_cursor(alert_id: int) -> str:
+    return base64.urlsafe_b64encode(f"a{alert_id}".encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str | None) -> int | None:
+    if not cursor:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
+        raise InvalidCursor() from exc
+    if not raw.startswith("a") or not raw[1:].isdigit() or len(raw) > 20:
+        raise InvalidCursor()
+    return int(raw[1:])
+
+
+def get_alert(ctx: ServiceContext, alert_id: int) -> Alert:
+    alert = ctx.session.get(Alert, alert_id)
+    if alert is None:
+        raise NotFound()
+    return alert
+
+
+def _check_note(note: str | None) -> str | None:
+    note = (note or "").strip()
+    if len(note) > _NOTE_LIMIT:
+        raise ValidationFailed({"note": [N_("Keep the note under 2,000 characters.")]})
+    return note or None
+
+
+def _assignee(ctx: ServiceContext, staff: User, assignee_id: int | None) -> int:
+    if assignee_id is None or assignee_id == staff.id:
+        return staff.id
+    assignee = ctx.session.get(User, assignee_id)
+    if assignee is None or assignee.role not in ("security", "admin") or not assignee.is_active:
+        raise ValidationFailed({"assignee_id": [N_("Choose a member of the security team.")]})
+    return assignee.id
+
+
+def acknowledge(ctx: ServiceContext, alert_id: int, staff: User, *, note: str | None = None,
+                assignee_id: int | None = None) -> Alert:
+    """Someone is on it: new -> acknowledged, with an assignee (the acknowledging staff member by default)."""
+    alert = get_alert(ctx, alert_id)
+    if alert.status == "resolved":
+        raise AlertResolved()
+    alert.assignee_id = _assignee(ctx, staff, assignee_id)
+    alert.note = _check_note(note) or alert.note
+    if alert.status == "new":
+        alert.status, alert.acknowledged_at = "acknowledged", ctx.clock.now()
+    record_event(ctx, "alert.acknowledged", user_id=alert.user_id, alert_id=alert.id, assignee_id=alert.assignee_id)
+    ctx.session.flush()
+    return alert
+
+
+def resolve(ctx: ServiceContext, alert_id: int, staff: User, *, note: str | None = None) -> Alert:
+    alert = get_alert(ctx, alert_id)
+    if alert.status == "resolved":
+        raise AlertResolved()
+    alert.note = _check_note(note) or alert.note
+    alert.assignee_id = alert.assignee_id or staff.id
+    alert.status, alert.resolved_at = "resolved", ctx.clock.now()
+    alert.acknowledged_at = alert.acknowledged_at or alert.resolved_at
+    record_event(ctx, "alert.resolved", user_id=alert.user_id, alert_id=alert.id)
+    ctx.session.flush()
+    return alert

@@ -1,0 +1,88 @@
+"""The alert console: security staff only, filters, self-refresh without script, actions on the account."""
+
+from __future__ import annotations
+
+import pytest
+
+from recovery.alerts import service
+from recovery.sessions.models import UserSession
+from recovery.tickets.models import Ticket
+from tests.conftest import csrf_from
+
+
+@pytest.fixture
+def account(people) -> int:
+    return people.add("ada@example.com")
+
+
+@pytest.fixture
+def alert(services, account) -> int:
+    with services() as ctx:
+        return service.raise_alert(ctx, rule="signin_blocked", severity="high", user_id=account,
+                                   source="203.0.113.9", evidence={"score": 130}).id
+
+
+@pytest.fixture
+def security(people, client) -> int:
+    staff = people.add("sec@example.com", role="security")
+    people.sign_in(staff)
+    return staff
+
+
+@pytest.mark.parametrize("role", ["user", "agent"])
+def test_console_is_for_the_security_team(client, people, role):
+    people.sign_in(people.add(f"{role}@example.com", role=role))
+    assert client.get("/staff/alerts").status_code == 403
+
+
+def test_console_anonymous_is_sent_to_sign_in(client):
+    assert client.get("/staff/alerts").status_code == 302
+
+
+def test_console_lists_filters_and_refreshes_itself(client, security, alert, services):
+    with services() as ctx:
+        service.raise_alert(ctx, rule="credential_stuffing", severity="low", source="198.51.100.1")
+    page = client.get("/staff/alerts")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and '<meta http-equiv="refresh" content="30">' in html
+    assert "<script" not in html
+    assert "Risky sign-in blocked" in html and "Credential stuffing from one source" in html
+    assert "/staff/accounts/" in html  # the account's timeline
+    filtered = client.get("/staff/alerts?min_severity=high").get_data(as_text=True)
+    assert "Risky sign-in blocked" in filtered and "Credential stuffing" not in filtered
+    assert "Alerts" in client.get("/staff/alerts").get_data(as_text=True)
+
+
+def test_console_acknowledge_keeps_the_filters(client, security, alert, people):
+    html = client.get("/staff/alerts?status=new").get_data(as_text=True)
+    response = client.post(f"/staff/alerts/{alert}/acknowledge",
+                           data={"csrf_token": csrf_from(html), "note": "mine", "back": "/staff/alerts?status=new"})
+    assert response.status_code == 303 and response.headers["Location"] == "/staff/alerts?status=new"
+    evil = client.post(f"/staff/alerts/{alert}/resolve", data={"csrf_token": csrf_from(html),
+                                                              "back": "//evil.example/staff/alerts"})
+    assert evil.headers["Location"] == "/staff/alerts"
+
+
+def test_console_locks_revokes_and_opens_a_ticket(client, security, alert, account, people):
+    people.token(account)
+    html = client.get("/staff/alerts").get_data(as_text=True)
+    token = csrf_from(html)
+    assert client.post(f"/staff/alerts/{alert}/revoke-sessions", data={"csrf_token": token}).status_code == 303
+    assert all(s.revoked_at for s in people.rows(UserSession, UserSession.user_id == account))
+    assert client.post(f"/staff/alerts/{alert}/lock", data={"csrf_token": token}).status_code == 303
+    assert people.user(account).status == "locked"
+    response = client.post(f"/staff/alerts/{alert}/ticket", data={"csrf_token": token})
+    [ticket] = people.rows(Ticket, Ticket.user_id == account)
+    assert response.headers["Location"].endswith(f"/staff/tickets/{ticket.id}") or str(ticket.id) in \
+        response.headers["Location"]
+    assert (ticket.category, ticket.priority, ticket.queue) == ("stolen_account", 1, "security")
+
+
+def test_webhooks_page_shows_the_secret_once_and_the_history(client, security):
+    html = client.get("/staff/alerts/webhooks").get_data(as_text=True)
+    created = client.post("/staff/alerts/webhooks", data={"csrf_token": csrf_from(html),
+                                                          "url": "https://hooks.example.com/r",
+                                                          "min_severity": "high"})
+    assert created.status_code == 200 and 'class="secret"' in created.get_data(as_text=True)
+    again = client.get("/staff/alerts/webhooks").get_data(as_text=True)
+    assert "hooks.example.com" in again and 'class="secret"' not in again

@@ -1,0 +1,1 @@
+from tests.detection.fixtures import app, geo, overrides, people  # noqa: F401
