@@ -42,6 +42,8 @@ BLUEPRINTS = (
     ("recovery.outbox.api", "bp"),
     ("recovery.mfa.views", "bp"),
     ("recovery.mfa.api", "bp"),
+    ("recovery.detection.views", "bp"),
+    ("recovery.detection.api", "bp"),
     ("recovery.alerts.views", "bp"),
     ("recovery.alerts.api", "bp"),
 )

@@ -1,0 +1,208 @@
+"""Every sign-in attempt, at every stage, recorded with its signals; the source throttle, the failure count and
+the risk assessment of a correct password.
+
+How the sign-in paths call this (accounts, sessions and MFA):
+
+    observation = check_source(ctx, signals, email)          # 429 for a throttled source, before any hashing
+    locked = is_locked(ctx, user)                             # still verify the password: same time, same answer
+    wrong password / locked / unknown account ->
+        raise AuthenticationFailed(persist=record_failure(ctx, user, email, observation, reason=...))
+    correct -> decision = assess_signin(ctx, user, observation)  # raises AuthenticationFailed when blocked
+        decision.action == "step_up": second factor, or an emailed code (stepup.py) without MFA
+    session about to start -> complete_signin(ctx, user, observation, stage=...)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from recovery.accounts.models import User
+from recovery.accounts.normalise import normalise_email
+from recovery.alerts.service import raise_alert
+from recovery.context import ServiceContext
+from recovery.detection import locks, notices, queries, rules, scoring
+from recovery.detection.errors import SourceThrottled
+from recovery.detection.models import KnownDevice, SigninAttempt
+from recovery.detection.policy import detection_policy
+from recovery.detection.signals import ClientSignals, Observation, observe
+from recovery.errors import AuthenticationFailed
+from recovery.events.service import record_event
+
+_ACCOUNT_PURPOSE = "detection-account"
+_THROTTLE_RETRY = 3600
+
+
+def account_key(ctx: ServiceContext, email: str | None) -> str:
+    return ctx.tokens.key_for(normalise_email(email or ""), _ACCOUNT_PURPOSE)
+
+
+def record_attempt(ctx: ServiceContext, observation: Observation, *, user: User | None, email: str | None,
+                   stage: str, outcome: str, reason: str | None = None,
+                   assessment: scoring.Assessment | None = None) -> SigninAttempt:
+    place = observation.place
+    attempt = SigninAttempt(
+        user_id=user.id if user else None, account_key=account_key(ctx, email or (user.email if user else "")),
+        stage=stage, outcome=outcome, reason=reason, kind=observation.kind, ip=observation.ip,
+        network=observation.network, country=place.country, asn=(place.asn or "")[:128] or None,
+        city=(place.city or "")[:128] or None, latitude=place.latitude, longitude=place.longitude,
+        device_key=observation.device_key, browser=observation.browser, os=observation.os,
+        score=assessment.score if assessment else None, action=assessment.action if assessment else None,
+        reasons=assessment.reasons if assessment else [], notified=False, created_at=ctx.clock.now())
+    ctx.session.add(attempt)
+    return attempt
+
+
+def _seen(observation: Observation, at) -> rules.Seen:
+    place = observation.place
+    return rules.Seen(at=at, ip=observation.ip, network=observation.network, country=place.country,
+                      asn=place.asn, latitude=place.latitude, longitude=place.longitude,
+                      device_key=observation.device_key)
+
+
+# --- before the password: is the source throttled? ----------------------------------------------------------
+
+def check_source(ctx: ServiceContext, signals: ClientSignals, email: str | None) -> Observation:
+    """The attempt's observation; SourceThrottled (429, per source, the same for every account) when the IP or
+    its network failed across too many accounts (credential stuffing)."""
+    observation = observe(ctx, signals)
+    policy = detection_policy(ctx.settings)
+    counts = queries.source_counts(ctx, observation.ip, observation.network, ctx.clock.now(), policy)
+    finding = rules.credential_stuffing(counts, policy)
+    if finding is None:
+        return observation
+    attempt = record_attempt(ctx, observation, user=None, email=email, stage="password", outcome="throttled",
+                             reason="credential_stuffing")
+
+    def keep(session) -> None:
+        session.add(attempt)
+        _stuffing_alert(ctx, observation, finding)
+
+    raise SourceThrottled(_THROTTLE_RETRY, persist=[keep])
+
+
+def _stuffing_alert(ctx: ServiceContext, observation: Observation, finding: rules.Finding) -> None:
+    source = observation.ip if "network_accounts" not in finding.detail else observation.network
+    severity = "critical" if finding.detail.get("ip_failures", 0) >= 10 * detection_policy(
+        ctx.settings).stuffing_ip_failures else "high"
+    raise_alert(ctx, rule="credential_stuffing", severity=severity, source=source,
+                evidence={**finding.detail, "ip": observation.ip, "network": observation.network,
+                          "country": observation.place.country, "asn": observation.place.asn})
+
+
+# --- failures ------------------------------------------------------------------------------------------------
+
+def record_failure(ctx: ServiceContext, user: User | None, email: str | None, observation: Observation, *,
+                   reason: str, stage: str = "password", locked: bool = False) -> list:
+    """What a failed attempt must leave although the request rolls back: pass it as the error's `persist`.
+
+    A wrong password counts toward the account's temporary lock (not while `locked`, which the caller
+    answers exactly like a wrong password); a wrong second factor after a correct password emails the owner;
+    a source failing across many accounts raises the credential-stuffing alert.
+    """
+    outcome = "locked" if locked else "failure"
+    attempt = record_attempt(ctx, observation, user=user, email=email, stage=stage, outcome=outcome,
+                             reason=reason)
+
+    def keep(session) -> None:
+        session.add(attempt)
+        session.flush()
+        if user is not None and not locked and stage == "password":
+            locks.count_failure(ctx, user)
+        if user is not None and stage == "second_factor":
+            notices.send_notice(ctx, user, attempt, "second_factor_failed")
+        if not locked:
+            policy = detection_policy(ctx.settings)
+            counts = queries.source_counts(ctx, observation.ip, observation.network, ctx.clock.now(), policy)
+            finding = rules.credential_stuffing(counts, policy)
+            if finding is not None:
+                _stuffing_alert(ctx, observation, finding)
+
+    return [keep]
+
+
+def is_locked(ctx: ServiceContext, user: User) -> bool:
+    return locks.is_locked(ctx, user)
+
+
+# --- a correct password ----------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Decision:
+    assessment: scoring.Assessment
+    attempt: SigninAttempt
+
+    @property
+    def action(self) -> str:
+        return self.assessment.action
+
+    @property
+    def needs_step_up(self) -> bool:
+        return self.assessment.action == scoring.STEP_UP
+
+
+def assess_signin(ctx: ServiceContext, user: User, observation: Observation, *, stage: str = "password"
+                  ) -> Decision:
+    """Score a correct password; a "block" raises AuthenticationFailed (the same answer as a wrong password),
+    emails the owner and raises an alert. Every decision is a security event with its reasons."""
+    now = ctx.clock.now()
+    policy = detection_policy(ctx.settings)
+    history = queries.account_history(ctx, user, observation.device_key, now, policy)
+    assessment = scoring.assess(_seen(observation, now), history, policy)
+    locks.reset_failures(ctx, user)
+    blocked = assessment.action == scoring.BLOCK
+    attempt = record_attempt(ctx, observation, user=user, email=user.email, stage=stage,
+                             outcome="blocked" if blocked else "partial", assessment=assessment)
+    event = record_event(ctx, f"detection.signin.{assessment.action}", user_id=user.id,
+                         actor=ctx.actor.as_user(user.id), score=assessment.score, reasons=assessment.reasons,
+                         evidence=assessment.evidence, country=observation.place.country,
+                         city=observation.place.city, device=attempt.device_label)
+    if blocked:
+        raise AuthenticationFailed(persist=[lambda session: _keep_block(ctx, user, attempt, event, assessment)])
+    return Decision(assessment=assessment, attempt=attempt)
+
+
+def _keep_block(ctx: ServiceContext, user: User, attempt: SigninAttempt, event, assessment) -> None:
+    ctx.session.add_all([attempt, event])
+    ctx.session.flush()
+    locks.reset_failures(ctx, user)
+    notices.send_notice(ctx, user, attempt, "blocked")
+    raise_alert(ctx, rule="signin_blocked", severity="high", user_id=user.id, source=attempt.ip,
+                evidence={"score": assessment.score, "reasons": assessment.reasons, "country": attempt.country,
+                          "device": attempt.device_label})
+
+
+def complete_signin(ctx: ServiceContext, user: User, observation: Observation, *, stage: str,
+                    decision: Decision | None = None) -> SigninAttempt:
+    """The session is about to start: record the success, remember the device, and tell the owner when the
+    sign-in was unusual (at most one email per device per 15 minutes)."""
+    now = ctx.clock.now()
+    if decision is None:  # a later request (second factor, emailed code): judge the device and place again
+        policy = detection_policy(ctx.settings)
+        history = queries.account_history(ctx, user, observation.device_key, now, policy)
+        assessment = scoring.assess(_seen(observation, now), history, policy)
+    else:
+        assessment = decision.assessment
+    attempt = record_attempt(ctx, observation, user=user, email=user.email, stage=stage, outcome="success",
+                             assessment=assessment)
+    ctx.session.flush()
+    remember_device(ctx, user, attempt)
+    if assessment.action != scoring.ALLOW:
+        notices.send_notice(ctx, user, attempt, "signin")
+    return attempt
+
+
+def remember_device(ctx: ServiceContext, user: User, attempt: SigninAttempt, *, confirmed: bool = False) -> None:
+    if attempt.device_key is None:
+        return
+    row = ctx.session.scalar(select(KnownDevice).where(KnownDevice.user_id == user.id,
+                                                       KnownDevice.device_key == attempt.device_key))
+    now = ctx.clock.now()
+    if row is None:
+        row = KnownDevice(user_id=user.id, device_key=attempt.device_key, first_seen_at=now)
+        ctx.session.add(row)
+    row.browser, row.os, row.last_ip = attempt.browser, attempt.os, attempt.ip
+    row.last_country, row.last_city, row.last_seen_at = attempt.country, attempt.city, now
+    if confirmed and row.confirmed_at is None:
+        row.confirmed_at = now

@@ -1,0 +1,221 @@
+"""Containing a stolen account: "No, secure my account", the /secure-account page and the security page.
+
+secure_account, in one transaction: the account is locked (status `locked`, reason stolen), every session and
+reset link ends, pending sign-in steps and the email buttons die, the event is recorded, a P1 `stolen_account`
+ticket opens in the `security` queue with the suspicious sign-ins attached, the security team gets an alert,
+and the account's address gets a reset link. The person lands on the ticket's status page.
+
+That reset link is a deliberate exception (docs/security.md): a locked account never gets a reset link from
+recovery/reset, but the owner who just reported the theft should take the password back at once. The link
+works only while the account is locked *as stolen*, only for a link issued at or after that lock, and it only
+sets the password (second factor still required): it does not unlock. Unlocking stays a decision of the
+security team on the ticket (four-eyes).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import delete, select, update
+
+from recovery.accounts.models import User
+from recovery.accounts.normalise import mask_email
+from recovery.accounts.notify import notify_security
+from recovery.accounts.password_policy import password_problems
+from recovery.accounts.service import find_user_by_email, has_second_factor, password_requirements, set_account_status
+from recovery.alerts.service import raise_alert
+from recovery.context import Actor, ServiceContext
+from recovery.detection import notices, queries
+from recovery.detection.models import KnownDevice, NoticeLink, SigninAttempt
+from recovery.detection.resetlinks import issue_reset_link
+from recovery.detection.stepup import drop_step_ups
+from recovery.errors import ValidationFailed
+from recovery.events.service import record_event
+from recovery.outbox.service import queue_email
+from recovery.reset.errors import (
+    ResetLinkExpired,
+    ResetLinkInvalid,
+    ResetLinkRevoked,
+    ResetLinkUsed,
+    SecondFactorInvalid,
+    SecondFactorRequired,
+)
+from recovery.reset.models import PasswordReset
+from recovery.reset.service import revoke_resets, verify_second_factor
+from recovery.reset.tokens import read_token, tag_matches
+from recovery.sessions.service import revoke_all_sessions
+from recovery.tickets.access import status_link
+from recovery.tickets.models import Ticket
+from recovery.tickets.service import open_ticket
+
+STOLEN_REASON = "Reported stolen by its owner"
+SECURED_TEMPLATE = "account_secured"
+LINK_TEMPLATE = "secure_account_link"
+PASSWORD_ENDPOINT = "detection.secure_password"  # noqa: S105 - an endpoint name
+_SUSPICIOUS = 20
+
+
+def is_stolen_lock(user: User) -> bool:
+    return user.status == "locked" and user.status_reason == STOLEN_REASON
+
+
+def secure_account(ctx: ServiceContext, user: User, *, source: str, attempt_id: int | None = None) -> Ticket:
+    """Lock, revoke, record, open the P1 ticket, alert, and send the reset link; returns the ticket."""
+    acting = dataclasses.replace(ctx, actor=Actor("system", None, ctx.actor.ip, f"secure-account:{source}"))
+    if user.is_active or (user.status == "locked" and not is_stolen_lock(user)):
+        set_account_status(acting, user, "locked", STOLEN_REASON)  # ends sessions, tells every address
+    sessions = revoke_all_sessions(ctx, user.id, reason="account_secured")
+    links = revoke_resets(ctx, user.id, reason="stolen_report")
+    _end_pending_steps(ctx, user, attempt_id)
+    ticket = open_ticket(ctx, category="stolen_account", user_id=user.id, subject="Account reported stolen",
+                         message=f"The account holder reported the account stolen ({source}).",
+                         source="secure_account", attachments=suspicious_signins(ctx, user.id),
+                         tags=["stolen", source])
+    reset_link = issue_reset_link(ctx, user, PASSWORD_ENDPOINT)
+    queue_email(ctx, to=user.email, template=SECURED_TEMPLATE, locale=user.locale, user_id=user.id,
+                reset_link=reset_link, reset_minutes=ctx.settings.reset_token_minutes,
+                status_link=status_link(ctx, ticket), ticket_id=ticket.id)
+    raise_alert(ctx, rule="account_reported_stolen", severity="high", user_id=user.id,
+                evidence={"source": source, "ticket_id": ticket.id, "ip": ctx.actor.ip})
+    record_event(ctx, "account.secured", user_id=user.id, source=source, ticket_id=ticket.id,
+                 sessions_revoked=sessions, links_revoked=links)
+    ctx.session.flush()
+    return ticket
+
+
+def _end_pending_steps(ctx: ServiceContext, user: User, attempt_id: int | None) -> None:
+    """No second-factor or emailed-code step may finish, no "it was me" may trust a device, and the device of
+    the reported attempt is forgotten."""
+    drop_step_ups(ctx, user.id)
+    try:
+        from recovery.mfa.challenge import drop_challenges
+    except ImportError:
+        drop_challenges = None
+    if drop_challenges is not None:
+        drop_challenges(ctx, user.id)
+    ctx.session.execute(update(NoticeLink).where(NoticeLink.user_id == user.id, NoticeLink.used_at.is_(None))
+                        .values(used_at=ctx.clock.now()).execution_options(synchronize_session=False))
+    if attempt_id is not None:
+        attempt = ctx.session.get(SigninAttempt, attempt_id)
+        if attempt is not None and attempt.device_key and attempt.user_id == user.id:
+            ctx.session.execute(delete(KnownDevice).where(KnownDevice.user_id == user.id,
+                                                          KnownDevice.device_key == attempt.device_key))
+
+
+def suspicious_signins(ctx: ServiceContext, user_id: int) -> list[dict]:
+    """The recent attempts worth an agent's look: anything not a plain, known-device success."""
+    rows = queries.recent_signins(ctx, user_id, limit=_SUSPICIOUS * 3)
+    picked = [row for row in rows if row.outcome != "success" or (row.reasons or [])][:_SUSPICIOUS]
+    return [{"type": "signin_attempt", "at": row.created_at.strftime("%Y-%m-%d %H:%M:%S UTC"),
+             "stage": row.stage, "outcome": row.outcome, "ip": row.ip or "", "place": row.place,
+             "asn": row.asn or "", "device": row.device_label, "score": row.score,
+             "reasons": ", ".join(row.reasons or [])} for row in picked]
+
+
+# --- the buttons of the "new sign-in" email -------------------------------------------------------------------
+
+def confirm_it_was_me(ctx: ServiceContext, token: object) -> User:
+    """"Yes, it was me": the device becomes known (and confirmed); nothing else changes."""
+    from recovery.detection.attempts import remember_device
+
+    row = notices.read_link(ctx, token, notices.CONFIRM)
+    notices.consume(ctx, row)
+    user = ctx.session.get(User, row.user_id)
+    attempt = ctx.session.get(SigninAttempt, row.attempt_id) if row.attempt_id else None
+    if attempt is not None:
+        remember_device(ctx, user, attempt, confirmed=True)
+    record_event(ctx, "detection.device.confirmed", user_id=row.user_id, attempt_id=row.attempt_id)
+    ctx.session.flush()
+    return user  # type: ignore[return-value]
+
+
+def report_not_me(ctx: ServiceContext, token: object) -> Ticket:
+    """"No, secure my account": single use, and it can only lock - whatever state the account is in."""
+    row = notices.read_link(ctx, token, notices.SECURE)
+    notices.consume(ctx, row, with_sibling=True)
+    user = ctx.session.get(User, row.user_id)
+    record_event(ctx, "detection.signin.reported", user_id=row.user_id, attempt_id=row.attempt_id)
+    return secure_account(ctx, user, source="email_button", attempt_id=row.attempt_id)  # type: ignore[arg-type]
+
+
+def request_secure_link(ctx: ServiceContext, email: str) -> None:
+    """The /secure-account form, signed out: email a "secure my account" button to the addresses on file.
+
+    The same answer for every address; an unknown one gets nothing. The button only locks, so whoever asks
+    can at worst send the owner a button the owner may ignore.
+    """
+    user = find_user_by_email(ctx, email)
+    if user is None:
+        return
+    link = ctx.link("detection.notice_link", purpose=notices.SECURE, token=notices.issue_link(
+        ctx, user, notices.SECURE, notice_id=uuid.uuid4().hex, attempt=None, device_key=None))
+    notify_security(ctx, user, LINK_TEMPLATE, secure_link=link, link_days=ctx.settings.detection_link_days)
+    record_event(ctx, "detection.secure_link.sent", user_id=user.id)
+
+
+# --- the reset link of the containment email -------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SecureResetForm:
+    masked_email: str
+    needs_code: bool
+    min_length: int
+    max_length: int
+
+
+def _live(ctx: ServiceContext, token: object) -> tuple[PasswordReset, User]:
+    read = read_token(ctx, token)
+    row = ctx.session.scalar(select(PasswordReset).where(PasswordReset.id_digest == read.id_digest))
+    if row is None:
+        raise ResetLinkInvalid()
+    if row.used_at is not None:
+        raise ResetLinkUsed()
+    if row.revoked_at is not None:
+        raise ResetLinkRevoked()
+    if row.expires_at <= ctx.clock.now():
+        raise ResetLinkExpired()
+    user = ctx.session.get(User, row.user_id)
+    if user is None or not tag_matches(ctx, read, user.password_hash) or not is_stolen_lock(user) or (
+            user.status_changed_at is not None and row.created_at < user.status_changed_at):
+        raise ResetLinkRevoked()
+    return row, user
+
+
+def inspect_secure_reset(ctx: ServiceContext, token: object) -> SecureResetForm:
+    _row, user = _live(ctx, token)
+    rules = password_requirements(ctx, user)
+    return SecureResetForm(mask_email(user.email), has_second_factor(ctx, user), rules["min_length"],
+                           rules["max_length"])
+
+
+def confirm_secure_reset(ctx: ServiceContext, token: object, password: str, code: str | None) -> Ticket | None:
+    """Set the new password of a stolen-locked account; it stays locked. Returns the open stolen ticket."""
+    row, user = _live(ctx, token)
+    rules = password_requirements(ctx, user)
+    problems = password_problems(password, email=user.email, min_length=rules["min_length"],
+                                 max_length=rules["max_length"])
+    if problems:
+        raise ValidationFailed({"password": [problem.text for problem in problems]})
+    if has_second_factor(ctx, user):
+        if not code:
+            raise SecondFactorRequired()
+        if not verify_second_factor(ctx, user, code):
+            raise SecondFactorInvalid()
+    now = ctx.clock.now()
+    used = ctx.session.execute(update(PasswordReset).where(PasswordReset.id == row.id, PasswordReset.used_at.is_(None),
+                                                           PasswordReset.revoked_at.is_(None))
+                               .values(used_at=now).execution_options(synchronize_session=False))
+    if used.rowcount != 1:
+        raise ResetLinkUsed()
+    user.password_hash, user.password_changed_at = ctx.passwords.hash(password), now
+    revoke_resets(ctx, user.id, reason="password_reset")
+    sessions = revoke_all_sessions(ctx, user.id, reason="password_reset")
+    record_event(ctx, "account.password.reset", user_id=user.id, actor=ctx.actor.as_user(user.id),
+                 via="secure_account", still_locked=True)
+    notify_security(ctx, user, "password_reset_done", sessions_revoked=sessions,
+                    not_me_link=ctx.link("detection.secure_account"))
+    ctx.session.flush()
+    return ctx.session.scalar(select(Ticket).where(Ticket.user_id == user.id, Ticket.category == "stolen_account")
+                              .order_by(Ticket.id.desc()).limit(1))

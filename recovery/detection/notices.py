@@ -1,0 +1,115 @@
+"""The "new sign-in to your account" email and its two buttons.
+
+"Yes, it was me" marks the device known; "No, secure my account" contains the account (containment.py).
+Both are signed (itsdangerous, their own salt, timestamp from the injected clock), single use (one atomic
+conditional UPDATE), valid 7 days, and kept only as an HMAC of their random id. The secure button can only
+lock: nothing reachable from it unlocks anything. At most one email per device per 15 minutes.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from itsdangerous import BadData, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
+from sqlalchemy import select, update
+
+from recovery.accounts.models import User
+from recovery.accounts.notify import notify_security
+from recovery.context import ServiceContext
+from recovery.detection.errors import NoticeLinkExpired, NoticeLinkInvalid, NoticeLinkUsed
+from recovery.detection.models import NoticeLink, SigninAttempt
+from recovery.detection.policy import detection_policy
+
+TEMPLATE = "new_signin"
+CONFIRM, SECURE = "confirm", "secure"
+_SALT = "recovery.signin-notice.v1"
+_ID_PURPOSE = "signin-notice-link"
+_MAX_TOKEN = 512
+
+
+def _serializer(ctx: ServiceContext) -> URLSafeTimedSerializer:
+    clock = ctx.clock
+
+    class ClockSigner(TimestampSigner):
+        def get_timestamp(self) -> int:
+            return int(clock.now().timestamp())
+
+    return URLSafeTimedSerializer(ctx.settings.secret_key, salt=_SALT, signer=ClockSigner)
+
+
+def issue_link(ctx: ServiceContext, user: User, purpose: str, *, notice_id: str, attempt: SigninAttempt | None,
+               device_key: str | None) -> str:
+    """A signed token for one button; the database keeps the HMAC of its id, its purpose and its lifetime."""
+    link_id = ctx.tokens.opaque(16)
+    now = ctx.clock.now()
+    ctx.session.add(NoticeLink(id_digest=ctx.tokens.digest(link_id, _ID_PURPOSE), notice_id=notice_id,
+                               purpose=purpose, user_id=user.id, attempt_id=attempt.id if attempt else None,
+                               device_key=device_key, created_at=now,
+                               expires_at=now + detection_policy(ctx.settings).link_lifetime))
+    return str(_serializer(ctx).dumps({"l": link_id, "p": purpose}))
+
+
+def read_link(ctx: ServiceContext, token: object, purpose: str) -> NoticeLink:
+    """The live link behind a token, or NoticeLinkInvalid / NoticeLinkExpired / NoticeLinkUsed."""
+    if not isinstance(token, str) or not token or len(token) > _MAX_TOKEN:
+        raise NoticeLinkInvalid()
+    max_age = int(detection_policy(ctx.settings).link_lifetime.total_seconds())
+    try:
+        payload = _serializer(ctx).loads(token, max_age=max_age)
+    except SignatureExpired as exc:
+        raise NoticeLinkExpired() from exc
+    except BadData as exc:
+        raise NoticeLinkInvalid() from exc
+    if not isinstance(payload, dict) or payload.get("p") != purpose or not isinstance(payload.get("l"), str):
+        raise NoticeLinkInvalid()
+    row = ctx.session.scalar(select(NoticeLink).where(
+        NoticeLink.id_digest == ctx.tokens.digest(payload["l"], _ID_PURPOSE)))
+    if row is None or row.purpose != purpose:
+        raise NoticeLinkInvalid()
+    if row.used_at is not None:
+        raise NoticeLinkUsed()
+    if row.expires_at <= ctx.clock.now():
+        raise NoticeLinkExpired()
+    return row
+
+
+def consume(ctx: ServiceContext, row: NoticeLink, *, with_sibling: bool = False) -> None:
+    """Use the link once (of two simultaneous clicks exactly one wins); optionally its email's other button."""
+    now = ctx.clock.now()
+    result = ctx.session.execute(update(NoticeLink).where(NoticeLink.id == row.id, NoticeLink.used_at.is_(None))
+                                 .values(used_at=now).execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        raise NoticeLinkUsed()
+    if with_sibling:
+        ctx.session.execute(update(NoticeLink).where(NoticeLink.notice_id == row.notice_id,
+                                                     NoticeLink.used_at.is_(None))
+                            .values(used_at=now).execution_options(synchronize_session=False))
+    ctx.session.refresh(row)
+
+
+def recently_notified(ctx: ServiceContext, user_id: int, device_key: str | None, now: datetime) -> bool:
+    since = now - detection_policy(ctx.settings).notice_every
+    query = select(SigninAttempt.id).where(SigninAttempt.user_id == user_id, SigninAttempt.created_at >= since,
+                                           SigninAttempt.notified.is_(True))
+    if device_key is not None:
+        query = query.where(SigninAttempt.device_key == device_key)
+    return ctx.session.scalar(query.limit(1)) is not None
+
+
+def send_notice(ctx: ServiceContext, user: User, attempt: SigninAttempt, variant: str) -> bool:
+    """Email every address about this attempt, unless this device was the subject of one in the last 15 minutes."""
+    now = ctx.clock.now()
+    if recently_notified(ctx, user.id, attempt.device_key, now):
+        return False
+    notice_id = uuid.uuid4().hex
+    links = {purpose: ctx.link("detection.notice_link", purpose=purpose,
+                               token=issue_link(ctx, user, purpose, notice_id=notice_id, attempt=attempt,
+                                                device_key=attempt.device_key))
+             for purpose in (CONFIRM, SECURE)}
+    notify_security(ctx, user, TEMPLATE, variant=variant, device=attempt.device_label, place=attempt.place,
+                    ip=attempt.ip, occurred_at=attempt.created_at, reasons=list(attempt.reasons or []),
+                    confirm_link=links[CONFIRM], secure_link=links[SECURE],
+                    link_days=ctx.settings.detection_link_days)
+    attempt.notified = True
+    return True

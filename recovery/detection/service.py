@@ -1,0 +1,78 @@
+"""Detection: the capability's public surface. Every sign-in attempt is recorded and scored; users hear about
+unusual sign-ins; a stolen account is contained in one click.
+
+For the sign-in paths (accounts, sessions, MFA): check_source, is_locked, record_failure, assess_signin,
+complete_signin, start_step_up / complete_step_up (attempts.py, stepup.py).
+For the reset capability: lift_temporary_lock(ctx, user).
+For people: report_not_me, confirm_it_was_me, secure_account, request_secure_link, forget_device,
+security_view (containment.py and below).
+
+Errors: SourceThrottled (429), NoticeLinkInvalid / NoticeLinkExpired / NoticeLinkUsed, StepUpInvalid, StepUpEnded
+(see errors.py), plus AuthenticationFailed for a blocked sign-in, which answers like a wrong password.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import delete
+
+from recovery.accounts.models import User
+from recovery.context import ServiceContext
+from recovery.detection import queries
+from recovery.detection.attempts import (
+    Decision,
+    assess_signin,
+    check_source,
+    complete_signin,
+    is_locked,
+    record_attempt,
+    record_failure,
+)
+from recovery.detection.containment import (
+    STOLEN_REASON,
+    confirm_it_was_me,
+    confirm_secure_reset,
+    inspect_secure_reset,
+    is_stolen_lock,
+    report_not_me,
+    request_secure_link,
+    secure_account,
+)
+from recovery.detection.locks import lift_temporary_lock
+from recovery.detection.models import KnownDevice, SigninAttempt
+from recovery.detection.signals import ClientSignals, Observation, observe
+from recovery.detection.stepup import complete_step_up, find_step_up, start_step_up
+from recovery.errors import NotFound
+from recovery.events.service import record_event
+
+__all__ = [
+    "ClientSignals", "Decision", "Observation", "STOLEN_REASON", "assess_signin", "check_source",
+    "complete_signin", "complete_step_up", "confirm_it_was_me", "confirm_secure_reset", "find_step_up",
+    "forget_device", "inspect_secure_reset", "is_locked", "is_stolen_lock", "lift_temporary_lock", "observe",
+    "record_attempt", "record_failure", "report_not_me", "request_secure_link", "secure_account",
+    "security_view", "start_step_up",
+]
+
+
+@dataclass(frozen=True)
+class SecurityView:
+    """What the security page shows from detection: recent sign-ins and the devices the account knows."""
+
+    signins: list[SigninAttempt]
+    devices: list[KnownDevice]
+
+
+def security_view(ctx: ServiceContext, user: User) -> SecurityView:
+    return SecurityView(signins=queries.recent_signins(ctx, user.id, limit=15),
+                        devices=queries.known_devices(ctx, user.id))
+
+
+def forget_device(ctx: ServiceContext, user: User, device_id: int) -> None:
+    """The owner removes a known device: its next sign-in counts as new again (and is reported)."""
+    result = ctx.session.execute(delete(KnownDevice).where(KnownDevice.id == device_id,
+                                                           KnownDevice.user_id == user.id)
+                                 .execution_options(synchronize_session="fetch"))
+    if result.rowcount != 1:
+        raise NotFound()
+    record_event(ctx, "detection.device.forgotten", user_id=user.id, device_id=device_id)

@@ -1,0 +1,97 @@
+"""Step-up for an account without a second factor: a correct password whose risk asks for more gets an emailed
+one-time code instead of a session.
+
+```mermaid
+stateDiagram-v2
+    [*] --> waiting: start_step_up (code emailed to the account's address; token to the browser or API client)
+    waiting --> passed: complete_step_up with the code (row deleted; the caller starts the session)
+    waiting --> waiting: a wrong code (failures + 1)
+    waiting --> [*]: the 5th wrong code or 10 minutes: sign in again
+```
+The code is 8 digits, kept only as an HMAC bound to its challenge, and never logged.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import delete, select, update
+
+from recovery.accounts.models import User
+from recovery.context import ServiceContext
+from recovery.detection.errors import StepUpEnded, StepUpInvalid
+from recovery.detection.models import SigninAttempt, StepUpChallenge
+from recovery.detection.policy import detection_policy
+from recovery.events.service import record_event
+from recovery.outbox.service import queue_email
+
+TEMPLATE = "signin_code"
+_TOKEN_PURPOSE = "signin-step-up"  # noqa: S105 - a digest label
+_CODE_PURPOSE = "signin-step-up-code"
+
+
+def start_step_up(ctx: ServiceContext, user: User, *, kind: str, attempt: SigninAttempt | None = None) -> str:
+    """Email a code and return the token that stands for "password given, emailed code due"."""
+    policy = detection_policy(ctx.settings)
+    now = ctx.clock.now()
+    ctx.session.execute(delete(StepUpChallenge).where(StepUpChallenge.user_id == user.id)
+                        .execution_options(synchronize_session=False))
+    token, code = ctx.tokens.opaque(32), ctx.tokens.numeric_code(8)
+    token_digest = ctx.tokens.digest(token, _TOKEN_PURPOSE)
+    ctx.session.add(StepUpChallenge(token_digest=token_digest, code_digest=ctx.tokens.digest(
+        f"{token_digest}|{code}", _CODE_PURPOSE), user_id=user.id, attempt_id=attempt.id if attempt else None,
+        kind=kind, failures=0, created_at=now, expires_at=now + timedelta(minutes=policy.step_up_minutes)))
+    queue_email(ctx, to=user.email, template=TEMPLATE, locale=user.locale, user_id=user.id, code=code,
+                minutes=policy.step_up_minutes, ip=ctx.actor.ip)
+    record_event(ctx, "detection.step_up.started", user_id=user.id, actor=ctx.actor.as_user(user.id),
+                 method="email_code")
+    ctx.session.flush()
+    return token
+
+
+def find_step_up(ctx: ServiceContext, token: str | None, *, kind: str) -> StepUpChallenge | None:
+    if not token or len(token) > 128:
+        return None
+    row = ctx.session.scalar(select(StepUpChallenge).where(
+        StepUpChallenge.token_digest == ctx.tokens.digest(token, _TOKEN_PURPOSE), StepUpChallenge.kind == kind))
+    return row if row is not None and row.expires_at > ctx.clock.now() else None
+
+
+def complete_step_up(ctx: ServiceContext, token: str | None, code: str, *, kind: str) -> User:
+    """The user whose emailed code this is; the challenge is used up. The caller starts the session."""
+    row = find_step_up(ctx, token, kind=kind)
+    user = ctx.session.get(User, row.user_id) if row is not None else None
+    if row is None or user is None or not user.is_active:
+        raise StepUpEnded()
+    code = (code or "").strip()
+    if not (code.isascii() and code.isdigit() and ctx.tokens.matches(f"{row.token_digest}|{code}", _CODE_PURPOSE,
+                                                                      row.code_digest)):
+        raise _failed(ctx, user, row)
+    used = ctx.session.execute(delete(StepUpChallenge).where(StepUpChallenge.id == row.id)
+                               .execution_options(synchronize_session=False))
+    if used.rowcount != 1:
+        raise StepUpEnded()
+    record_event(ctx, "detection.step_up.passed", user_id=user.id, actor=ctx.actor.as_user(user.id))
+    return user
+
+
+def _failed(ctx: ServiceContext, user: User, row: StepUpChallenge) -> StepUpInvalid | StepUpEnded:
+    limit = detection_policy(ctx.settings).step_up_max_failures
+    failures = row.failures + 1
+    event = record_event(ctx, "detection.step_up.failed", user_id=user.id, actor=ctx.actor.as_user(user.id),
+                         failures=failures)
+    challenge_id = row.id
+
+    def count(session) -> None:
+        session.execute(update(StepUpChallenge).where(StepUpChallenge.id == challenge_id)
+                        .values(failures=StepUpChallenge.failures + 1))
+        session.execute(delete(StepUpChallenge).where(StepUpChallenge.id == challenge_id,
+                                                      StepUpChallenge.failures >= limit))
+
+    error = StepUpEnded if failures >= limit else StepUpInvalid
+    return error(persist=[event, count])
+
+
+def drop_step_ups(ctx: ServiceContext, user_id: int) -> None:
+    ctx.session.execute(delete(StepUpChallenge).where(StepUpChallenge.user_id == user_id)
+                        .execution_options(synchronize_session=False))

@@ -1,0 +1,120 @@
+"""Browser pages of detection: /secure-account, the buttons of the "new sign-in" email, the containment reset,
+forgetting a known device, and the emailed-code step of a risky sign-in."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+
+from recovery.accounts.web import safe_next
+from recovery.detection import service as detection
+from recovery.detection.schemas import EmailForm, SecurePasswordForm, StepUpForm
+from recovery.detection.web import client_signals, install_device_cookie, install_template_helpers
+from recovery.sessions import service as sessions
+from recovery.tickets.access import status_token
+from recovery.web.auth import current_session, current_user, login_required, set_session_cookie
+from recovery.web.context import runtime, service_context
+from recovery.web.csrf import rotate_csrf
+from recovery.web.forms import form_page, parse_form
+from recovery.web.headers import mark_token_page
+from recovery.web.ratelimit import limiter
+
+bp = Blueprint("detection", __name__)
+install_device_cookie(bp)
+install_template_helpers(bp)
+STEP_UP_COOKIE = "recovery_step_up"
+_LINK_LIMIT = "30 per hour"
+
+
+def _to_ticket(ticket):
+    """Land on the ticket's status page (the same signed link its email carries)."""
+    return redirect(url_for("tickets_intake.status", token=status_token(service_context(), ticket)), 303)
+
+
+@bp.route("/secure-account", methods=["GET", "POST"])
+@limiter.limit(_LINK_LIMIT, methods=["POST"])
+@form_page("detection/secure_account.html")
+def secure_account():
+    user = current_user()
+    if request.method == "GET":
+        return render_template("detection/secure_account.html", form={}, errors={})
+    if user is not None:
+        ticket = detection.secure_account(service_context(), user, source="security_page")
+        return _to_ticket(ticket)
+    data = parse_form(EmailForm())
+    detection.request_secure_link(service_context(), data["email"])
+    return render_template("detection/secure_account.html", form={}, errors={}, sent=True)
+
+
+@bp.route("/signin-notice/<any(confirm, secure):purpose>/<token>", methods=["GET", "POST"])
+@limiter.limit(_LINK_LIMIT, methods=["POST"])
+@form_page("detection/notice_link.html", lambda purpose, token: {"purpose": purpose, "token": token})
+def notice_link(purpose: str, token: str):
+    mark_token_page()
+    if request.method == "GET":  # mail scanners open links: GET only shows the button
+        return render_template("detection/notice_link.html", form={}, errors={}, purpose=purpose, token=token)
+    ctx = service_context()
+    if purpose == "secure":
+        return _to_ticket(detection.report_not_me(ctx, token))
+    detection.confirm_it_was_me(ctx, token)
+    return render_template("detection/notice_link.html", form={}, errors={}, purpose=purpose, done=True)
+
+
+def _secure_password_page(token: str) -> dict:
+    return {"token": token, "reset": detection.inspect_secure_reset(service_context(), token)}
+
+
+@bp.route("/secure-account/password/<token>", methods=["GET", "POST"])
+@limiter.limit(_LINK_LIMIT, methods=["POST"])
+@form_page("detection/secure_password.html", lambda token: {"token": token, "reset": None})
+def secure_password(token: str):
+    mark_token_page()
+    if request.method == "GET":
+        return render_template("detection/secure_password.html", form={}, errors={}, **_secure_password_page(token))
+    data = parse_form(SecurePasswordForm())
+    ticket = detection.confirm_secure_reset(service_context(), token, data["password"], data["code"])
+    flash(gettext("Your new password is set. Your account stays locked until our security team has checked "
+                  "it; this page shows how that goes."), "success")
+    return _to_ticket(ticket) if ticket is not None else redirect(url_for("accounts.signin"), 303)
+
+
+@bp.post("/security/devices/<int:device_id>/forget")
+@login_required
+def forget_device(device_id: int):
+    detection.forget_device(service_context(), current_user(), device_id)
+    flash(gettext("The device is forgotten. If it signs in again, we will tell you."), "success")
+    return redirect(url_for("accounts.security"))
+
+
+@bp.route("/signin/verify", methods=["GET", "POST"])
+@limiter.limit(_LINK_LIMIT, methods=["POST"])
+@form_page("detection/step_up.html")
+def step_up():
+    token = request.cookies.get(STEP_UP_COOKIE)
+    if request.method == "GET":
+        if detection.find_step_up(service_context(), token, kind="browser") is None:
+            return redirect(url_for("accounts.signin"))
+        return render_template("detection/step_up.html", form={"next": request.args.get("next", "")}, errors={})
+    data = parse_form(StepUpForm())
+    ctx = service_context()
+    user = detection.complete_step_up(ctx, token, data["code"], kind="browser")
+    detection.complete_signin(ctx, user, detection.observe(ctx, client_signals()), stage="step_up")
+    _session, session_token = sessions.start_session(ctx, user.id, kind="browser", replaces=current_session())
+    rotate_csrf()
+    response = redirect(_safe_next(request.form.get("next")))
+    set_session_cookie(response, session_token)
+    response.delete_cookie(STEP_UP_COOKIE, path="/signin/verify", secure=runtime().settings.uses_https,
+                           httponly=True, samesite="Lax")
+    return response
+
+
+def _safe_next(target: str | None) -> str:
+    return safe_next(target, url_for("accounts.security"))
+
+
+def step_up_redirect(token: str, next_url: str | None = None):
+    """What the sign-in page answers when the risk asks for an emailed code: the code page, token in a cookie."""
+    response = redirect(url_for("detection.step_up", next=next_url or None))
+    response.set_cookie(STEP_UP_COOKIE, token, max_age=15 * 60, httponly=True, samesite="Lax",
+                        secure=runtime().settings.uses_https, path="/signin/verify")
+    return response
