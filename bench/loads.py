@@ -11,7 +11,7 @@ from typing import TypeVar
 
 from bench import wrk
 from bench.context import Run
-from bench.procs import Proc
+from bench.procs import Proc, group_cpu_seconds
 
 T = TypeVar("T")
 
@@ -22,15 +22,18 @@ class LoadFailed(RuntimeError):
 
 def measure(run: Run, proc: Proc, name: str, requests: list[wrk.Request], expected: set[int], *,
             seconds: float | None = None, connections: int | None = None, min_share: float = 0.99) -> wrk.Result:
+    cpu_before = group_cpu_seconds(proc)
     result = wrk.run(proc.url, requests, seconds=seconds or run.seconds, connections=connections or run.connections,
                      workdir=run.workdir, name=name)
+    result.server_cpu_seconds = group_cpu_seconds(proc) - cpu_before
     share = result.share(expected)
     if share < min_share or result.requests == 0:
         raise LoadFailed(f"{name}: {share:.1%} of {result.requests} answers had status {sorted(expected)} "
                          f"(seen {result.statuses}, socket errors {result.socket_errors}); "
                          f"server log: {run.workdir / (proc.name + '.log')}")
     print(f"  {name:<34} {result.rate_of(expected):9.1f} req/s  p50 {result.p50_ms:7.1f} ms  "
-          f"p99 {result.p99_ms:7.1f} ms  {result.statuses}", flush=True)
+          f"p99 {result.p99_ms:7.1f} ms  cpu {result.cpu_ms_per(expected) or 0:6.1f} ms/req  {result.statuses}",
+          flush=True)
     return result
 
 

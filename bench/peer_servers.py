@@ -6,10 +6,7 @@ from __future__ import annotations
 
 import http.client
 import json
-import time
 from dataclasses import dataclass, field
-
-import pyotp
 
 from bench.argon2_floor import Argon2Params
 from bench.context import Run
@@ -49,13 +46,12 @@ class FlaskSecurityToo:
     proc: Proc | None = None
     email: str = "known@example.com"
     totp_email: str = "totp@example.com"
-    totp_key: str = ""
     csrf: dict = field(default_factory=dict)  # {"cookie": ..., "token": ...} of an anonymous client
 
     def start(self) -> Proc:
         env = {"BENCH_PEER_DATABASE_URL": self.run.new_database("fst")}
-        self.totp_key = run_checked([str(BIN / "python"), "-m", "bench.peers.fst_app", "seed", self.email,
-                                     PASSWORD, self.totp_email], env=env).strip().splitlines()[-1]
+        run_checked([str(BIN / "python"), "-m", "bench.peers.fst_app", "seed", self.email,
+                                     PASSWORD, self.totp_email], env=env)
         port = free_port()
         self.proc = self.run.procs.start("fst", gunicorn_argv("bench.peers.fst_app:create_app()", port,
                                                               self.run.workers), env=env, port=port)
@@ -79,19 +75,6 @@ class FlaskSecurityToo:
 
     def reset(self, unknown: str) -> list[Request]:
         return [self._post("/reset", {"email": email}, self.csrf["cookie"]) for email in (self.email, unknown)]
-
-    def totp_step(self, seconds: float) -> list[Request]:
-        """The second step with a code for the current 30-second step, from the cookie the password step set."""
-        status, cookie, body = _http(self.proc.port, "POST", "/login",
-                                     {"email": self.totp_email, "password": PASSWORD,
-                                      "csrf_token": self.csrf["token"]}, {"Cookie": self.csrf["cookie"]})
-        if status != 200 or not json.loads(body)["response"].get("tf_required"):
-            raise RuntimeError(f"Flask-Security-Too password step answered {status}: {body[:200]!r}")
-        totp = pyotp.TOTP(self.totp_key)
-        now = int(time.time()) // 30
-        codes = {step: totp.at(step * 30) for step in range(now - 1, now + int(seconds // 30) + 4)}
-        request = self._post("/tf-validate", {"code": "%CODE%"}, cookie.split(";", 1)[0])
-        return [Request(request.method, request.path, request.headers, request.body, totp=codes)]
 
 
 @dataclass

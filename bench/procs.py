@@ -105,6 +105,22 @@ def _signal_group(popen: subprocess.Popen, sig: int) -> None:
         pass
 
 
+def group_cpu_seconds(proc: Proc) -> float:
+    """User + system CPU seconds of every live process in the group (gunicorn's master and workers)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == proc.popen.pid:  # field 5 of /proc/PID/stat: the process group
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
+
+
 def wait_http(proc: Proc, path: str = "/", *, timeout: float = 60.0) -> None:
     """Until the server answers any HTTP status on `path` (it may answer 404 or 405: it is up)."""
     deadline = time.monotonic() + timeout

@@ -42,6 +42,12 @@ class Result:
     p99_ms: float
     socket_errors: int
     output: str
+    server_cpu_seconds: float | None = None  # CPU the server's processes used during the load
+
+    def cpu_ms_per(self, expected: set[int]) -> float | None:
+        """Server CPU milliseconds per expected answer: immune to how busy the rest of the machine is."""
+        done = sum(n for s, n in self.statuses.items() if s in expected)
+        return 1000 * self.server_cpu_seconds / done if self.server_cpu_seconds is not None and done else None
 
     @property
     def rps(self) -> float:

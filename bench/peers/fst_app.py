@@ -39,13 +39,13 @@ class WebAuthn(db.Model, fsqla.FsWebAuthnMixin):  # fsqla_v3's User refers to it
     pass
 
 
-def create_app() -> Flask:
+def create_app(database_url: str | None = None) -> Flask:
     app = Flask(__name__)
     secret = os.environ.get("BENCH_PEER_SECRET", "bench-peer-secret-key-that-is-long-enough-0123456789")
     app.config.update(
         SECRET_KEY=secret,
         SECURITY_PASSWORD_SALT="bench-peer-password-salt",  # noqa: S106 - a throwaway peer
-        SQLALCHEMY_DATABASE_URI=os.environ.get("BENCH_PEER_DATABASE_URL", "sqlite:///fst.db"),
+        SQLALCHEMY_DATABASE_URI=database_url or os.environ.get("BENCH_PEER_DATABASE_URL", "sqlite:///fst.db"),
         SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
         SECURITY_PASSWORD_HASH="argon2",  # noqa: S106 - the scheme, not a secret
         SECURITY_PASSWORD_HASH_PASSLIB_OPTIONS=ARGON2,
@@ -67,9 +67,9 @@ def create_app() -> Flask:
     return app
 
 
-def seed(email: str, password: str, totp_email: str) -> str:
-    """A confirmed user, and one with TOTP as its second factor; prints the TOTP key for the runner."""
-    app = create_app()
+def seed(email: str, password: str, totp_email: str, app: Flask | None = None) -> str:
+    """A confirmed user, and one with TOTP as its second factor; returns the TOTP key (base32)."""
+    app = app or create_app()
     with app.app_context():
         datastore = app.security.datastore
         now = datetime.now(UTC).replace(tzinfo=None)
