@@ -143,3 +143,18 @@ def _resolve_secret(runtime, rest: str) -> str | None:
 
 
 register_secret_resolver(SECRET_SCHEME, _resolve_secret)
+
+
+def rotate_secrets(ctx: ServiceContext) -> tuple[int, int]:
+    """Re-encrypt every subscription's secret under the newest key: (done, unreadable). For key rotation,
+    beside recovery.mfa.service.rotate_encryption_keys."""
+    done = unreadable = 0
+    for subscription in ctx.session.scalars(select(WebhookSubscription).order_by(WebhookSubscription.id)):
+        try:
+            subscription.secret_ciphertext = crypto.reencrypt(ctx.settings, subscription.secret_ciphertext,
+                                                              ctx.clock.now())
+            done += 1
+        except crypto.InvalidToken:
+            unreadable += 1
+    ctx.session.flush()
+    return done, unreadable
