@@ -5,7 +5,7 @@ stateDiagram-v2
     [*] --> waiting: start_challenge (password correct; token to the browser cookie or the API client)
     waiting --> passed: complete_challenge with a TOTP or recovery code (deleted; the caller starts a session)
     waiting --> waiting: a wrong code (failures + 1, an event each)
-    waiting --> dropped: the 5th wrong code, mfa_challenge_minutes passed, or MFA removed
+    waiting --> dropped: the 5th wrong code, mfa_challenge_minutes passed, the password changed, MFA removed
     passed --> [*]
     dropped --> [*]: the password must be given again
 ```
@@ -64,7 +64,8 @@ def complete_challenge(ctx: ServiceContext, token: str | None, code: str, *, kin
     """The user and the kind of factor that passed; the challenge is used up. The caller starts the session."""
     row = find_challenge(ctx, token, kind=kind)
     user = ctx.session.get(User, row.user_id) if row is not None else None
-    if row is None or user is None or not user.is_active:
+    # A password changed since (a reset, say) voids what the old password began.
+    if row is None or user is None or not user.is_active or user.password_changed_at > row.created_at:
         raise ChallengeInvalid()
     check_budget(ctx, user, purpose="signin")
     method = accept_code(ctx, user, code)

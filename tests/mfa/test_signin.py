@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from mfa.conftest import ADA
+from recovery.accounts.service import get_user
 from recovery.mfa.models import MfaChallenge
 from recovery.sessions.models import UserSession
 
@@ -182,3 +183,13 @@ def test_session_after_mfa_is_listed_with_mfa_passed(challenge, second_step, pho
     second_step(challenge(), phone.code())
     [session] = people.row(UserSession, user_id=ada)
     assert session.mfa_passed is True and session.kind == "api"
+
+
+def test_challenge_begun_before_a_password_change_cannot_complete(challenge, second_step, phone, people, ada,
+                                                                  services, clock):
+    token = challenge()
+    clock.advance(seconds=1)
+    with services() as ctx:
+        get_user(ctx, ada).password_changed_at = ctx.clock.now()
+    response = second_step(token, phone.code())
+    assert response.status_code == 401 and _error(response) == "mfa_challenge_invalid"
