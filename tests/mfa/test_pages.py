@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pyotp
+import pytest
 from accounts.helpers import PASSWORD
 from conftest import csrf_from
 
@@ -102,10 +103,11 @@ def test_setup_shows_an_inline_svg_qr_code_and_the_secret_as_text(client, people
     assert "<svg" in html and "<img" not in html and "<script" not in html and "otpauth://" not in html
 
 
-def test_setup_needs_a_recent_password(client, people, ada, clock):
+@pytest.mark.parametrize("path", ["/security/mfa/setup", "/security/mfa/recovery-codes"])
+def test_setup_and_new_recovery_codes_need_a_recent_password(client, people, ada, phone, clock, path):
     people.sign_in(ADA)
     clock.advance(minutes=11)
-    response = client.get("/security/mfa/setup")
+    response = client.get(path)
     assert response.status_code == 302 and response.headers["Location"].startswith("/reauthenticate")
 
 
@@ -158,13 +160,6 @@ def test_security_page_warns_when_two_or_fewer_recovery_codes_remain(client, peo
     html = client.get("/security").get_data(as_text=True)
     assert "Recovery codes left: 2." in html
     assert "Make a new set before you run out." in html
-
-
-def test_regenerating_codes_in_the_browser_needs_a_recent_password(client, people, ada, phone, clock):
-    people.sign_in(ADA)
-    clock.advance(minutes=11)
-    response = client.get("/security/mfa/recovery-codes")
-    assert response.status_code == 302 and response.headers["Location"].startswith("/reauthenticate")
 
 
 def test_regenerating_codes_in_the_browser_shows_a_new_set(client, people, ada, phone):
