@@ -62,17 +62,29 @@ def set_status_command(email: str, status: str, reason: str) -> None:
     click.echo(f"{email} is now {status}")
 
 
+# Every kind of secret encrypted under RECOVERY_ENCRYPTION_KEYS: (label, module, function(ctx) -> (done, unreadable)).
+_ENCRYPTED_SECRETS = (("TOTP", "recovery.mfa.service", "rotate_encryption_keys"),
+                      ("webhook", "recovery.alerts.webhooks", "rotate_secrets"))
+
+
 @recovery_cli.command("rotate-encryption-keys")
 def rotate_encryption_keys_command() -> None:
-    """Re-encrypt every secret at rest (TOTP secrets) under the newest RECOVERY_ENCRYPTION_KEYS key."""
-    from recovery.mfa.service import rotate_encryption_keys
+    """Re-encrypt every secret at rest (TOTP secrets, webhook secrets) under the newest RECOVERY_ENCRYPTION_KEYS key."""
+    import importlib
 
-    outcome: dict = {}
-    _run(lambda ctx: outcome.update(zip(("done", "unreadable"), rotate_encryption_keys(ctx), strict=True)))
-    click.echo(f"re-encrypted {outcome['done']} secret(s) under the newest key")
-    if outcome["unreadable"]:
-        raise click.ClickException(f"{outcome['unreadable']} secret(s) match no configured key: put the key "
-                                   "that made them back into RECOVERY_ENCRYPTION_KEYS and run this again")
+    counts: dict[str, tuple[int, int]] = {}
+
+    def rotate_all(ctx) -> None:
+        for label, module, function in _ENCRYPTED_SECRETS:
+            counts[label] = getattr(importlib.import_module(module), function)(ctx)
+
+    _run(rotate_all)  # one transaction: every secret moves, or none does
+    click.echo("re-encrypted under the newest key: " + ", ".join(f"{done} {label} secret(s)"
+                                                               for label, (done, _) in counts.items()))
+    unreadable = sum(bad for _, bad in counts.values())
+    if unreadable:
+        raise click.ClickException(f"{unreadable} secret(s) match no configured key: put the key that made them "
+                                   "back into RECOVERY_ENCRYPTION_KEYS and run this again")
 
 
 def _run(operation) -> None:

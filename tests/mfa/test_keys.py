@@ -9,6 +9,9 @@ from accounts.helpers import PASSWORD
 from cryptography.fernet import Fernet
 
 from mfa.conftest import ADA
+from recovery.accounts.service import get_user
+from recovery.alerts.models import WebhookSubscription
+from recovery.alerts.webhooks import create_subscription
 from recovery.mfa.models import TotpAuthenticator
 from recovery.web.context import runtime
 
@@ -43,7 +46,7 @@ def test_rotation_keeps_codes_working_through_every_step(app, client, people, ad
     assert _signs_in_with(client, phone.code()) == 201
     result = app.test_cli_runner().invoke(args=["recovery", "rotate-encryption-keys"])
     assert result.exit_code == 0, result.output
-    assert "re-encrypted 1 secret(s)" in result.output
+    assert "re-encrypted under the newest key: 1 TOTP secret(s), 0 webhook secret(s)" in result.output
     after = _ciphertext(people, ada)
     assert after != before
     assert Fernet(NEW.encode()).decrypt(after.encode()).decode() == phone.secret
@@ -69,3 +72,14 @@ def test_removing_a_key_before_rotating_is_reported_not_hidden(app, client, peop
     assert response.status_code == 503  # an operator's mistake: never a way around the second factor
     keys(NEW, OLD)
     assert _signs_in_with(client, phone.code()) == 201
+
+
+def test_rotation_covers_webhook_secrets_too(app, people, services, keys):
+    staff = people.staff("sec@example.com", "security")
+    with services() as ctx:
+        _subscription, secret = create_subscription(ctx, get_user(ctx, staff), url="https://hooks.example.com/in")
+    keys(NEW, OLD)
+    result = app.test_cli_runner().invoke(args=["recovery", "rotate-encryption-keys"])
+    assert result.exit_code == 0 and "1 webhook secret(s)" in result.output
+    [row] = people.row(WebhookSubscription)
+    assert Fernet(NEW.encode()).decrypt(row.secret_ciphertext.encode()).decode() == secret
