@@ -103,6 +103,13 @@ def _met(row: Row) -> str:
     return {True: "yes", False: "NO", None: ""}[row.met]
 
 
+def _note_number(notes: list[str], note: str) -> int:
+    """Rows sharing a reason share its footnote."""
+    if note not in notes:
+        notes.append(note)
+    return notes.index(note) + 1
+
+
 def format_table(rows: list[Row]) -> str:
     """Aligned plain text (also valid Markdown when wrapped by format_markdown); notes listed below."""
     header = ("figure", "value", "unit", "peer", "peer value", "ratio", "target", "met")
@@ -111,8 +118,7 @@ def format_table(rows: list[Row]) -> str:
     for row in rows:
         value = _number(row.value) if row.value is not None else row.missing
         if row.note:
-            notes.append(row.note)
-            value = f"{value} [{len(notes)}]"
+            value = f"{value} [{_note_number(notes, row.note)}]"
         body.append((row.figure, value, row.unit, row.peer or "", _number(row.peer_value), _ratio(row.ratio),
                      row.target.describe() if row.target else "", _met(row)))
     widths = [max(len(line[i]) for line in (header, *body)) for i in range(len(header))]
@@ -133,8 +139,7 @@ def format_markdown(rows: list[Row]) -> str:
     for row in rows:
         value = _number(row.value) if row.value is not None else f"*{row.missing}*"
         if row.note:
-            notes.append(row.note)
-            value = f"{value} [{len(notes)}]"
+            value = f"{value} [{_note_number(notes, row.note)}]"
         cells = (row.figure, value, row.unit, row.peer or "", _number(row.peer_value), _ratio(row.ratio),
                  row.target.describe() if row.target else "", _met(row))
         lines.append("| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |")

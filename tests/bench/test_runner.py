@@ -60,6 +60,15 @@ def test_format_table_prints_header_every_row_and_the_reason_for_missing_values(
     assert lines[3].split()[-3:] == ["≥", "0.92", "yes"] and lines[4].split()[-3:] == ["≥", "2", "NO"]
 
 
+def test_format_table_rows_sharing_a_reason_share_one_footnote():
+    why = "run with --postgres: the mixed load runs on PostgreSQL + Redis"
+    rows = [pending("9 throughput", "req/s", why, missing="needs --postgres"),
+            pending("9 p99", "ms", why, missing="needs --postgres")]
+    lines = format_table(rows).splitlines()
+    assert "needs --postgres [1]" in lines[2] and "needs --postgres [1]" in lines[3]
+    assert lines[4:] == [f"[1] {why}"]
+
+
 def test_format_markdown_is_a_table_with_the_same_rows():
     lines = format_markdown(fixed_rows()).splitlines()
     assert lines[0] == "| figure | value | unit | peer | peer value | ratio | target | met |"
