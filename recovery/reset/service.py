@@ -34,8 +34,9 @@ from recovery.accounts.service import (
     password_requirements,
 )
 from recovery.context import ServiceContext
-from recovery.errors import ValidationFailed
+from recovery.errors import RecoveryError, TooManyAttempts, ValidationFailed
 from recovery.events.service import record_event
+from recovery.mfa.service import verify_second_factor
 from recovery.outbox.service import queue_email
 from recovery.reset.errors import (
     ResetLinkExpired,
@@ -235,9 +236,13 @@ def _check_second_factor(ctx: ServiceContext, user: User, code: str | None) -> N
         return
     if not code:
         raise SecondFactorRequired()
-    if not verify_second_factor(ctx, user, code):
+    try:
+        verify_second_factor(ctx, user, code)
+    except TooManyAttempts:
+        raise
+    except RecoveryError as error:
         event = record_event(ctx, "account.password.reset_failed", user_id=user.id, reason="second_factor")
-        raise SecondFactorInvalid(persist=[event])
+        raise SecondFactorInvalid(persist=[*error.persist, event]) from error
 
 
 def revoke_resets(ctx: ServiceContext, user_id: int, *, reason: str) -> int:
@@ -248,7 +253,7 @@ def revoke_resets(ctx: ServiceContext, user_id: int, *, reason: str) -> int:
     return result.rowcount
 
 
-# --- seams the MFA and detection capabilities fill -------------------------------------------------------
+# --- seam the detection capability fills -------------------------------------------------------
 
 def _seam(module: str, name: str):
     """`module.name` when that capability is installed, else None."""
@@ -258,12 +263,6 @@ def _seam(module: str, name: str):
     except ModuleNotFoundError:
         return None
     return getattr(importlib.import_module(module), name, None)
-
-
-def verify_second_factor(ctx: ServiceContext, user: User, code: str) -> bool:
-    """A TOTP or recovery code through the MFA capability; without it nothing verifies (never a bypass)."""
-    verify = _seam("recovery.mfa.service", "verify_second_factor")
-    return bool(verify(ctx, user, code)) if verify is not None else False
 
 
 def lift_temporary_lock(ctx: ServiceContext, user: User) -> None:
