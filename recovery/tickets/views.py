@@ -7,7 +7,6 @@ from flask_babel import force_locale, gettext
 
 from recovery.settings import SettingsError
 from recovery.tickets import assignment, decisions, metrics, queries, routing, service, sla
-from recovery.tickets import jobs as _jobs  # noqa: F401 - registers the periodic jobs with the worker
 from recovery.tickets.access import staff_ticket
 from recovery.tickets.labels import LABELS
 from recovery.tickets.lifecycle import sla_state
