@@ -18,6 +18,7 @@ from recovery.web.csrf import init_csrf
 from recovery.web.errors import register_error_handlers
 from recovery.web.headers import init_headers
 from recovery.web.i18n import init_i18n
+from recovery.web.logredact import install_log_redaction
 from recovery.web.ratelimit import init_limiter
 from recovery.web.staff_nav import init_staff_nav
 
@@ -86,6 +87,7 @@ def _init_extensions(app: Flask) -> None:
     init_limiter(app)
     init_headers(app)
     init_staff_nav(app)
+    install_log_redaction()
     register_error_handlers(app)
 
 

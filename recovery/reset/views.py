@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, make_response, redirect, render_template, url_for
 
-from recovery.reset import redact, service
+from recovery.reset import service
 from recovery.reset.quota import within_email_quota
 from recovery.reset.schemas import NewPasswordForm, ResetRequestForm
 from recovery.reset.web import (
@@ -21,7 +21,6 @@ from recovery.web.forms import form_page, parse_form
 from recovery.web.headers import mark_token_page
 
 bp = Blueprint("reset", __name__)
-bp.record_once(lambda _state: redact.install())
 
 
 @bp.get("/forgot")
