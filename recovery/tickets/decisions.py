@@ -11,8 +11,6 @@ and notifies the account's addresses and the requester; a denial says why and wh
 from __future__ import annotations
 
 import dataclasses
-import importlib
-import importlib.util
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -22,9 +20,11 @@ from recovery.accounts.service import set_account_status
 from recovery.context import Actor, ServiceContext
 from recovery.errors import N_, ValidationFailed
 from recovery.events.service import record_event
+from recovery.mfa.service import reset_mfa
+from recovery.reset.service import send_reset_link
 from recovery.sessions.service import revoke_all_sessions
 from recovery.tickets.access import require_staff_access
-from recovery.tickets.errors import ActionUnavailable, AlreadyDecided, HoldActive, SecondApproverRequired
+from recovery.tickets.errors import AlreadyDecided, HoldActive, SecondApproverRequired
 from recovery.tickets.lifecycle import audit, notify_requester, on_hold, sync_sla
 from recovery.tickets.models import OUTCOMES, Ticket, TicketDecision, TicketMessage
 
@@ -37,21 +37,6 @@ DEFAULT_ACTIONS = {
     "mfa_reset": ["reset_mfa"],
     "other": [],
 }
-# Account actions provided by other capabilities: (module, function); absent until that capability lands.
-_CAPABILITIES = {"reset_mfa": ("recovery.mfa.service", "reset_mfa"),
-                 "force_password_reset": ("recovery.reset.service", "send_reset_link")}
-
-
-def _capability(action: str):
-    module, name = _CAPABILITIES[action]
-    try:
-        if importlib.util.find_spec(module) is None:
-            return None
-    except ModuleNotFoundError:
-        return None
-    return getattr(importlib.import_module(module), name, None)
-
-
 def _normalised_actions(ticket: Ticket, outcome: str, actions: list[str] | None) -> list[str]:
     if outcome != "granted":
         if actions:
@@ -63,9 +48,6 @@ def _normalised_actions(ticket: Ticket, outcome: str, actions: list[str] | None)
         raise ValidationFailed({"actions": [N_("Unknown account action.")]})
     if chosen and ticket.user_id is None:
         raise ValidationFailed({"actions": [N_("This ticket has no account to act on.")]})
-    for action in chosen:
-        if action in _CAPABILITIES and _capability(action) is None:
-            raise ActionUnavailable(action=action)
     return [action for action in ACTIONS if action in chosen]
 
 
@@ -193,20 +175,14 @@ def _revoke_sessions(ctx: ServiceContext, ticket: Ticket, decision: TicketDecisi
 
 
 def _reset_mfa(ctx: ServiceContext, ticket: Ticket, decision: TicketDecision, user: User | None) -> None:
-    reset = _capability("reset_mfa")
-    if reset is None:
-        raise ActionUnavailable(action="reset_mfa")
     if user is not None:
-        reset(ctx, user, actor_note=f"ticket {ticket.id}: {decision.reason}")
+        reset_mfa(ctx, user, actor_note=f"ticket {ticket.id}: {decision.reason}")
 
 
 def _force_password_reset(ctx: ServiceContext, ticket: Ticket, decision: TicketDecision, user: User | None
                           ) -> None:
-    send = _capability("force_password_reset")
-    if send is None:
-        raise ActionUnavailable(action="force_password_reset")
     if user is not None:
-        send(ctx, user)  # the same email the person could ask for; it goes to the address on file
+        send_reset_link(ctx, user)  # the same email the person could ask for; it goes to the address on file
 
 
 _ACTION_RUNNERS = {"unblock": _unblock, "revoke_sessions": _revoke_sessions, "reset_mfa": _reset_mfa,

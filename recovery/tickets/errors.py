@@ -5,7 +5,6 @@ RecoveryError
 ├── AlreadyDecided              409  the ticket already carries an executed decision
 ├── HoldActive(until)           409  a recovery request cannot be granted before its security hold ends
 ├── SecondApproverRequired      409  under four-eyes, the proposer cannot also approve
-├── ActionUnavailable           409  the account action needs a capability that is not installed
 ├── AppealTooSoon(after)        409  a denied appeal may be repeated only after a date
 └── EvidenceRejected                   a file the ticket will not keep, with a message naming it and why
     ├── EvidenceWrongType       415  not a PNG, JPEG or PDF by its content (the extension must agree)
@@ -41,12 +40,6 @@ class SecondApproverRequired(RecoveryError):
     code = "second_approver_required"
     status = 409
     message = N_("You proposed this decision; a different staff member must approve it.")
-
-
-class ActionUnavailable(RecoveryError):
-    code = "action_unavailable"
-    status = 409
-    message = N_("This account action is not available on this service yet: %(action)s.")
 
 
 class AppealTooSoon(RecoveryError):
