@@ -6,7 +6,7 @@ Each round sends POST /api/v1/password-resets for a known active account, an unk
 account, in a shuffled order, through the whole Flask stack and a committed transaction (SQLite file by
 default; pass a PostgreSQL URL to measure that). Rate limits are off so every request does its full work.
 Prints the median and spread of each path and the ratios of the medians (1.00 means indistinguishable).
-`--unpadded` switches off the response-time padding (recovery/reset/timing.py) to show what it hides.
+`--unpadded` switches off the response-time padding (recovery/web/equal_time.py) to show what it hides.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from recovery.accounts.models import User  # noqa: E402
 from recovery.app import create_app  # noqa: E402
 from recovery.migrate import upgrade  # noqa: E402
-from recovery.reset.timing import EqualTiming  # noqa: E402
+from recovery.web.equal_time import EqualTiming  # noqa: E402
 from recovery.web.context import runtime  # noqa: E402
 
 PATHS = {"known": "known@example.com", "unknown": "nobody@example.com", "locked": "locked@example.com"}
@@ -88,7 +88,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         app, emails = build_app(args.database_url, Path(tmp))
         if args.unpadded:
-            app.extensions["reset_equal_timing"] = EqualTiming(sleep=lambda _seconds: None)
+            app.extensions["equal_timing.reset"] = EqualTiming(sleep=lambda _seconds: None)
         try:
             report(measure(app, emails, args.runs, args.warmup), runtime(app).db.dialect, not args.unpadded)
         finally:

@@ -8,8 +8,9 @@ from flask_babel import gettext
 from recovery.reset import service
 from recovery.reset.quota import within_email_quota
 from recovery.reset.schemas import ResetAccepted, ResetConfirm, ResetDone, ResetRequest
-from recovery.reset.web import equal_time, limit_confirms, limit_requests
+from recovery.reset.web import limit_confirms, limit_requests
 from recovery.web.context import service_context
+from recovery.web.equal_time import equal_time
 from recovery.web.forms import parse_json
 from recovery.web.openapi import ErrorBody, api_doc
 
@@ -18,7 +19,7 @@ bp = Blueprint("reset_api", __name__, url_prefix="/api/v1/password-resets")
 
 @bp.post("")
 @limit_requests
-@equal_time
+@equal_time("reset")
 @api_doc("Email a password-reset link (always 202, whether or not the address has an account)",
          body=ResetRequest, responses={202: ResetAccepted}, auth=False, tags=("password reset",))
 def request_reset():

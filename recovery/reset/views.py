@@ -10,13 +10,13 @@ from recovery.reset.schemas import NewPasswordForm, ResetRequestForm
 from recovery.reset.web import (
     clear_reset_cookie,
     cookie_token,
-    equal_time,
     limit_confirms,
     limit_requests,
     set_reset_cookie,
     shows_link_problems,
 )
 from recovery.web.context import runtime, service_context
+from recovery.web.equal_time import equal_time
 from recovery.web.forms import form_page, parse_form
 from recovery.web.headers import mark_token_page
 
@@ -30,7 +30,7 @@ def forgot():
 
 @bp.post("/forgot")
 @limit_requests
-@equal_time
+@equal_time("reset")
 @form_page("reset/forgot.html")
 def forgot_submit():
     data = parse_form(ResetRequestForm())

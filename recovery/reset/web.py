@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 
-from flask import Response, after_this_request, current_app, make_response, render_template, request
+from flask import Response, make_response, render_template, request
 
 from recovery.reset.errors import ResetLinkMissing, ResetLinkProblem
 from recovery.reset.policy import reset_policy
-from recovery.reset.timing import EqualTiming
 from recovery.web.context import runtime
 from recovery.web.errors import discard_and_persist, translate
 from recovery.web.headers import mark_token_page
@@ -63,23 +62,5 @@ def shows_link_problems(view: Callable) -> Callable:
                                                      message=translate(problem.message)), problem.status)
             clear_reset_cookie(response)
             return response
-
-    return wrapper
-
-
-def equal_time(view: Callable) -> Callable:
-    """Answers of this view (page or API, any outcome) all take as long as the slow path usually does."""
-
-    @wraps(view)
-    def wrapper(*args, **kwargs):
-        timing = current_app.extensions.setdefault("reset_equal_timing", EqualTiming())
-        started = timing.start()
-
-        @after_this_request
-        def pad(response: Response) -> Response:  # runs after the request's commit
-            timing.finish(started)
-            return response
-
-        return view(*args, **kwargs)
 
     return wrapper

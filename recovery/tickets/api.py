@@ -31,9 +31,10 @@ from recovery.tickets.schemas import (
     TicketSummaryOut,
 )
 from recovery.tickets.views import STAFF, queue_filter
-from recovery.tickets.web import allow_uploads, equal_time, evidence_download, limit_intake, staff, uploaded_files
+from recovery.tickets.web import allow_uploads, evidence_download, limit_intake, staff, uploaded_files
 from recovery.web.auth import role_required
 from recovery.web.context import service_context
+from recovery.web.equal_time import equal_time
 from recovery.web.forms import parse, parse_json
 from recovery.web.openapi import api_doc
 

@@ -16,8 +16,9 @@ from recovery.tickets.schemas import (
     RecoveryRequest,
     RequesterReply,
 )
-from recovery.tickets.web import allow_uploads, equal_time, limit_intake, register_template_helpers, uploaded_files
+from recovery.tickets.web import allow_uploads, limit_intake, register_template_helpers, uploaded_files
 from recovery.web.context import runtime, service_context
+from recovery.web.equal_time import equal_time
 from recovery.web.forms import form_page, parse_form
 from recovery.web.headers import mark_token_page
 

@@ -5,14 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from functools import wraps
 
-from flask import Blueprint, Response, after_this_request, current_app, request, send_file
+from flask import Blueprint, request, send_file
 from flask_babel import gettext
 from markupsafe import Markup, escape
 
 from recovery.accounts.normalise import normalise_email
-from recovery.reset.timing import EqualTiming
 from recovery.tickets.access import staff_ticket
 from recovery.tickets.evidence import Upload, evidence_file
 from recovery.tickets.labels import label_of
@@ -42,30 +40,6 @@ def limit_intake(scope: str, *, by_contact: bool = False) -> Callable:
         view = limiter.shared_limit(_limits, f"{scope}-ip", methods=["POST"])(view)
         return limiter.shared_limit(_limits, f"{scope}-email", key_func=_contact_key if by_contact else email_key,
                                     methods=["POST"])(view)
-
-    return decorate
-
-
-def equal_time(scope: str) -> Callable:
-    """POSTs of an intake step answer no faster than that step's recent slow answers (reset.timing's
-    EqualTiming): a known address queues emails and rows, an unknown one nothing, and the time must not say so."""
-
-    def decorate(view: Callable) -> Callable:
-        @wraps(view)
-        def wrapper(*args, **kwargs):
-            if request.method != "POST":
-                return view(*args, **kwargs)
-            timing = current_app.extensions.setdefault(f"tickets_equal_timing_{scope}", EqualTiming())
-            started = timing.start()
-
-            @after_this_request
-            def pad(response: Response) -> Response:  # runs after the request's commit
-                timing.finish(started)
-                return response
-
-            return view(*args, **kwargs)
-
-        return wrapper
 
     return decorate
 

@@ -1,6 +1,6 @@
 """The response-time padding: a fast answer waits until the slow answers' usual duration (time injected)."""
 
-from recovery.reset.timing import EqualTiming
+from recovery.web.equal_time import EqualTiming
 
 
 class FakeTime:

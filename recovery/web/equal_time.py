@@ -1,0 +1,74 @@
+"""Equal time for answers that must not reveal whether an account exists (reset and appeal requests).
+
+Services already do the same queries, signing and rendering for every address, but a known address also
+writes rows (a link, a queued email), which costs about a millisecond more to flush and commit
+(bench/reset_enumeration.py). Padding each answer to a high percentile of recent unpadded durations hides
+that difference and follows the machine's speed, instead of a fixed delay that is either wasteful or, under
+load, too short. Durations are kept per process and per scope; the padding runs after the commit.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from functools import wraps
+
+from flask import Response, after_this_request, current_app, request
+
+
+def equal_time(scope: str, methods: tuple[str, ...] = ("POST",)) -> Callable:
+    """Answers of the decorated view (page or API, any outcome) take as long as its slow path usually does."""
+
+    def decorate(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            if request.method not in methods:
+                return view(*args, **kwargs)
+            timing = current_app.extensions.setdefault(f"equal_timing.{scope}", EqualTiming())
+            started = timing.start()
+
+            @after_this_request
+            def pad(response: Response) -> Response:  # runs after the request's commit
+                timing.finish(started)
+                return response
+
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
+class EqualTiming:
+    def __init__(self, *, window: int = 256, quantile: float = 0.99, warmup: int = 16,
+                 now: Callable[[], float] = time.perf_counter, sleep: Callable[[float], None] = time.sleep) -> None:
+        self._recent: deque[float] = deque(maxlen=window)
+        self._quantile = quantile
+        self._warmup = warmup
+        self._lock = threading.Lock()
+        self._now = now
+        self._sleep = sleep
+
+    def start(self) -> float:
+        return self._now()
+
+    def finish(self, started: float) -> float:
+        """Record this answer's own duration, then wait until the target; returns the seconds waited."""
+        elapsed = self._now() - started
+        with self._lock:
+            target = self._target()
+            self._recent.append(elapsed)
+        wait = max(0.0, target - elapsed)
+        if wait:
+            self._sleep(wait)
+        return wait
+
+    def _target(self) -> float:
+        if not self._recent:
+            return 0.0
+        ordered = sorted(self._recent)
+        if len(ordered) < self._warmup:
+            return ordered[-1]
+        return ordered[min(len(ordered) - 1, int(self._quantile * len(ordered)))]
