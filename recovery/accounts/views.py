@@ -25,6 +25,9 @@ from recovery.accounts.web import (
     limit_signup,
     safe_next,
 )
+from recovery.detection import service as detection
+from recovery.detection.views import step_up_redirect
+from recovery.detection.web import client_signals, device_id
 from recovery.mfa import service as mfa
 from recovery.mfa.web import begin_second_step
 from recovery.sessions import service as sessions
@@ -98,16 +101,28 @@ def resend_verification():
 @account_errors
 def signin():
     if request.method == "GET":
+        device_id()  # the device cookie comes with the page, so the answers to the form never differ by it
         form = {"email": request.args.get("email", ""), "next": request.args.get("next", "")}
         return render_template("accounts/signin.html", form=form, errors={})
     data = parse_form(SignInForm())
     ctx = service_context()
-    user = accounts.authenticate_password(ctx, data["email"], data["password"])
+    signin = accounts.sign_in_with_password(ctx, data["email"], data["password"], client_signals())
+    return _after_password(ctx, signin, data["next"])
+
+
+def _after_password(ctx, signin: accounts.PasswordSignIn, next_url: str):
+    """The second factor when enrolled (it also answers a step-up), an emailed code when the risk asks for more
+    on an account without one, else the session."""
+    user = signin.user
     if accounts.has_second_factor(ctx, user):
-        return begin_second_step(user, data["next"])
+        return begin_second_step(user, next_url)
+    if signin.decision.needs_step_up:
+        return step_up_redirect(detection.start_step_up(ctx, user, kind="browser", attempt=signin.decision.attempt),
+                                next_url)
+    detection.complete_signin(ctx, user, signin.observation, stage="password", decision=signin.decision)
     _session, token = sessions.start_session(ctx, user.id, kind="browser", replaces=current_session())
     rotate_csrf()
-    response = redirect(safe_next(data["next"], url_for("accounts.security")))
+    response = redirect(safe_next(next_url, url_for("accounts.security")))
     set_session_cookie(response, token)
     return response
 
@@ -140,7 +155,8 @@ def reauthenticate():
 def _security_page() -> dict:
     ctx = service_context()
     return {"overview": accounts.security_overview(ctx, current_user()),
-            "mfa": mfa.mfa_status(ctx, current_user()), "current_session_id": current_session().id}
+            "mfa": mfa.mfa_status(ctx, current_user()), "current_session_id": current_session().id,
+            "detection": detection.security_view(ctx, current_user())}
 
 
 @bp.get("/security")

@@ -14,6 +14,7 @@ from recovery.web.auth import current_user, login_required
 from recovery.web.context import service_context
 from recovery.web.forms import parse_json
 from recovery.web.openapi import api_doc
+from recovery.web.ratelimit import limiter
 
 bp = Blueprint("detection_api", __name__, url_prefix="/api/v1")
 
@@ -21,6 +22,7 @@ bp = Blueprint("detection_api", __name__, url_prefix="/api/v1")
 @bp.post("/sessions/step-up")
 @api_doc("Finish a risky sign-in with the code emailed to the account (accounts without MFA)", body=StepUpBody,
          responses={201: SessionTokenOut}, auth=False, tags=("sessions",))
+@limiter.limit("30 per hour", methods=["POST"])
 def step_up():
     data = parse_json(StepUpBody())
     ctx = service_context()

@@ -178,14 +178,15 @@ def complete_signin(ctx: ServiceContext, user: User, observation: Observation, *
     """The session is about to start: record the success, remember the device, and tell the owner when the
     sign-in was unusual (at most one email per device per 15 minutes)."""
     now = ctx.clock.now()
-    if decision is None:  # a later request (second factor, emailed code): judge the device and place again
+    if decision is not None:  # the password was the only step: its attempt becomes the success
+        assessment, attempt = decision.assessment, decision.attempt
+        attempt.outcome = "success"
+    else:  # a later request (second factor, emailed code): judge the device and place again
         policy = detection_policy(ctx.settings)
         history = queries.account_history(ctx, user, observation.device_key, now, policy)
         assessment = scoring.assess(_seen(observation, now), history, policy)
-    else:
-        assessment = decision.assessment
-    attempt = record_attempt(ctx, observation, user=user, email=user.email, stage=stage, outcome="success",
-                             assessment=assessment)
+        attempt = record_attempt(ctx, observation, user=user, email=user.email, stage=stage, outcome="success",
+                                 assessment=assessment)
     ctx.session.flush()
     remember_device(ctx, user, attempt)
     if assessment.action != scoring.ALLOW:

@@ -88,6 +88,10 @@ class KnownDevice(Base):
     def label(self) -> str:
         return " · ".join(part for part in (self.browser, self.os) if part) or "?"
 
+    @property
+    def place(self) -> str:
+        return ", ".join(part for part in (self.last_city, self.last_country) if part)
+
 
 class SigninLock(Base):
     """Brute-force state of one account's password: consecutive failures, the growing temporary lock, disabling."""

@@ -28,6 +28,12 @@ class StepUpBody(_Form):
     code = fields.String(required=True, validate=validate.Length(min=1, max=16))
 
 
+class StepUpRequiredOut(Schema):
+    step_up_required = fields.Boolean()
+    step_up_token = fields.String()
+    method = fields.String(metadata={"description": "email_code: POST it with the code to /api/v1/sessions/step-up"})
+
+
 class SessionTokenOut(Schema):
     session_token = fields.String()
 

@@ -6,6 +6,8 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_babel import gettext
 
 from recovery.accounts.web import limit_password_confirmation, safe_next
+from recovery.detection import service as detection
+from recovery.detection.web import client_signals
 from recovery.mfa import recovery_codes
 from recovery.mfa import service as mfa
 from recovery.mfa.schemas import ChangeForm, CodeForm, SecondFactorForm, SheetForm
@@ -32,7 +34,8 @@ def second_factor():
         return render_template("mfa/second_factor.html", form={"next": request.args.get("next", "")}, errors={})
     data = parse_form(SecondFactorForm())
     ctx = service_context()
-    user, _method = mfa.complete_challenge(ctx, challenge_token(), data["code"], kind="browser")
+    user, _method = mfa.complete_signin_challenge(ctx, challenge_token(), data["code"], kind="browser",
+                                                  observation=detection.observe(ctx, client_signals()))
     _session, token = sessions.start_session(ctx, user.id, kind="browser", mfa_passed=True,
                                              replaces=current_session())
     rotate_csrf()

@@ -6,6 +6,9 @@ from flask import Blueprint
 
 from recovery.accounts import service as accounts
 from recovery.accounts.web import account_errors, limit_signin
+from recovery.detection import service as detection
+from recovery.detection.schemas import StepUpRequiredOut
+from recovery.detection.web import client_signals
 from recovery.mfa import service as mfa
 from recovery.mfa.web import code_errors, limit_codes
 from recovery.sessions import service as sessions
@@ -44,18 +47,25 @@ def _created(session, token: str) -> tuple[dict, int]:
 
 @bp.post("/sessions")
 @api_doc("Sign in with email and password; answers a Bearer token for API calls, or (200) that a second "
-         "factor is required", body=SignInBody, responses={201: SessionCreatedBody, 200: MfaRequiredBody},
+         "factor (or, without one, an emailed code: step_up_required) is required", body=SignInBody,
+         responses={201: SessionCreatedBody, 200: MfaRequiredBody, 202: StepUpRequiredOut},
          auth=False, tags=TAGS)
 @limit_signin
 @account_errors
 def create_session():
     data = parse_json(SignInBody())
     ctx = service_context()
-    user = accounts.authenticate_password(ctx, data["email"], data["password"])
+    signin = accounts.sign_in_with_password(ctx, data["email"], data["password"], client_signals())
+    user = signin.user
     if accounts.has_second_factor(ctx, user):
         challenge = mfa.start_challenge(ctx, user, kind="api")
         return MfaRequiredBody().dump({"mfa_required": True, "mfa_token": challenge.token,
                                        "expires_at": challenge.expires_at})
+    if signin.decision.needs_step_up:  # no second factor to ask for: a code emailed to the account
+        token = detection.start_step_up(ctx, user, kind="api", attempt=signin.decision.attempt)
+        return StepUpRequiredOut().dump({"step_up_required": True, "step_up_token": token,
+                                         "method": "email_code"}), 202
+    detection.complete_signin(ctx, user, signin.observation, stage="password", decision=signin.decision)
     return _created(*sessions.start_session(ctx, user.id, kind="api"))
 
 
@@ -67,7 +77,8 @@ def create_session():
 def complete_mfa():
     data = parse_json(MfaSignInBody())
     ctx = service_context()
-    user, _method = mfa.complete_challenge(ctx, data["mfa_token"], data["code"], kind="api")
+    user, _method = mfa.complete_signin_challenge(ctx, data["mfa_token"], data["code"], kind="api",
+                                                  observation=detection.observe(ctx, client_signals()))
     return _created(*sessions.start_session(ctx, user.id, kind="api", mfa_passed=True))
 
 

@@ -1,0 +1,145 @@
+"""Detection inside the real sign-in: the page and the API record every attempt at both stages, apply the
+temporary lock (answered exactly like a wrong password), throttle a stuffing source, step up, block and tell
+the owner. Frozen clock; client addresses through REMOTE_ADDR with fixed geo answers."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from recovery.accounts.models import User
+from recovery.detection.models import KnownDevice, SigninAttempt
+from tests.conftest import TEST_PASSWORD, csrf_from
+from tests.detection.helpers import FIREFOX
+
+EMAIL = "ada@example.com"
+BERLIN, SYDNEY, PARIS = "198.51.100.7", "203.0.113.9", "203.0.113.77"
+CODE = re.compile(r"\b(\d{8})\b")
+
+
+def page_signin(client, password=TEST_PASSWORD, ip=BERLIN, email=EMAIL, agent=None, headers=None):
+    token = csrf_from(client.get("/signin").get_data(as_text=True))
+    return client.post("/signin", data={"csrf_token": token, "email": email, "password": password},
+                       environ_base={"REMOTE_ADDR": ip},
+                       headers={**({"User-Agent": agent} if agent else {}), **(headers or {})})
+
+
+def api_signin(client, password=TEST_PASSWORD, ip=BERLIN, email=EMAIL):
+    return client.post("/api/v1/sessions", json={"email": email, "password": password},
+                       environ_base={"REMOTE_ADDR": ip})
+
+
+def attempts(people, user_id=None) -> list[SigninAttempt]:
+    where = [SigninAttempt.user_id == user_id] if user_id else []
+    return people.rows(SigninAttempt, *where, order=SigninAttempt.id)
+
+
+@pytest.fixture
+def ada(people) -> int:
+    return people.add(EMAIL)
+
+
+def test_signin_page_sets_the_device_cookie_and_records_the_attempt(client, people, ada):
+    page = client.get("/signin")
+    cookie = page.headers.get("Set-Cookie", "")
+    assert "__Host-recovery_device=" in cookie and "HttpOnly" in cookie and "Max-Age=34560000" in cookie
+    assert page_signin(client, agent=FIREFOX).status_code == 302
+    [attempt] = attempts(people, ada)
+    assert (attempt.stage, attempt.outcome, attempt.ip, attempt.country, attempt.city) == (
+        "password", "success", BERLIN, "DE", "Berlin")
+    assert (attempt.browser, attempt.os) == ("Firefox 125", "Linux") and attempt.device_key
+    assert len(people.rows(KnownDevice, KnownDevice.user_id == ada)) == 1
+
+
+def test_forwarded_for_is_ignored_at_signin_without_trusted_proxies(client, people, ada):
+    page_signin(client, headers={"X-Forwarded-For": SYDNEY})
+    assert attempts(people, ada)[0].ip == BERLIN
+
+
+def test_locked_account_answers_exactly_like_a_wrong_password(client, people, ada, clock, outbox):
+    for _ in range(5):
+        assert page_signin(client, password="not the password").status_code == 401
+    wrong = page_signin(client, password="not the password")
+    locked = page_signin(client)  # the right password, during the lock
+    assert locked.status_code == wrong.status_code == 401
+    assert locked.get_data() == wrong.get_data()
+    assert [a.outcome for a in attempts(people, ada)][-2:] == ["locked", "locked"]
+    assert len(outbox(to=EMAIL, template="account_locked_temporarily")) == 1
+    clock.advance(minutes=1, seconds=1)
+    assert page_signin(client).status_code == 302
+
+
+@pytest.mark.parametrize("overrides", [{"signin_limits": "1000 per 5 minutes"}])  # past the per-IP limiter
+def test_api_stuffing_from_one_ip_is_throttled_with_429(client, people):
+    statuses = [api_signin(client, email=f"victim{n}@example.com", password="guess", ip=SYDNEY).status_code
+                for n in range(50)]
+    assert statuses[:20] == [401] * 20 and set(statuses[20:]) == {429}
+    assert api_signin(client, email="other@example.com", password="guess", ip=BERLIN).status_code == 401
+
+
+def test_risky_browser_signin_steps_up_with_an_emailed_code(client, people, ada, outbox, clock):
+    assert page_signin(client).status_code == 302  # the usual place and browser
+    clock.advance(days=2)  # long enough to have flown: no impossible travel
+    stranger = client.application.test_client()
+    response = page_signin(stranger, ip=SYDNEY, agent=FIREFOX)  # new device + new country + new network
+    assert response.status_code == 302 and response.headers["Location"].startswith("/signin/verify")
+    assert stranger.get("/security").status_code == 302  # no session yet
+    code = CODE.search(outbox(to=EMAIL, template="signin_code")[-1].payload["text"]).group(1)
+    html = stranger.get(response.headers["Location"]).get_data(as_text=True)
+    wrong = stranger.post("/signin/verify", data={"csrf_token": csrf_from(html), "code": "00000000"})
+    assert wrong.status_code == 400
+    done = stranger.post("/signin/verify", data={"csrf_token": csrf_from(html), "code": code})
+    assert done.status_code == 302 and stranger.get("/security").status_code == 200
+    assert [a.stage for a in attempts(people, ada) if a.outcome == "success"] == ["password", "step_up"]
+    assert outbox(to=EMAIL, template="new_signin")  # and she is told about it
+
+
+def test_risky_api_signin_steps_up_with_an_emailed_code(client, people, ada, outbox, clock):
+    assert api_signin(client).status_code == 201
+    clock.advance(days=2)
+    response = api_signin(client, ip=SYDNEY)
+    assert response.status_code == 202
+    body = response.get_json()
+    assert body["step_up_required"] is True and body["method"] == "email_code" and "session_token" not in body
+    code = CODE.search(outbox(to=EMAIL, template="signin_code")[-1].payload["text"]).group(1)
+    done = client.post("/api/v1/sessions/step-up", json={"step_up_token": body["step_up_token"], "code": code},
+                       environ_base={"REMOTE_ADDR": SYDNEY})
+    assert done.status_code == 201 and done.get_json()["session_token"]
+
+
+@pytest.mark.parametrize("overrides", [{"detection_deny_list": "203.0.113.0/24"}])
+def test_deny_listed_source_is_refused_like_a_wrong_password_and_the_owner_told(client, ada, outbox):
+    blocked = api_signin(client, ip=SYDNEY)
+    wrong = api_signin(client, ip=SYDNEY, password="not it")
+    assert blocked.status_code == wrong.status_code == 401 and blocked.get_json() == wrong.get_json()
+    assert outbox(to=EMAIL, template="new_signin")[0].payload["subject"] == "We blocked a sign-in to your account"
+
+
+def test_mfa_wrong_code_after_right_password_is_recorded_and_emails_the_owner(client, people, ada, services,
+                                                                            outbox):
+    from tests.mfa.helpers import enroll_totp
+
+    with services() as ctx:
+        phone = enroll_totp(ctx, ctx.session.get(User, ada))
+    first = api_signin(client).get_json()
+    wrong = client.post("/api/v1/sessions/mfa", json={"mfa_token": first["mfa_token"], "code": "000000"},
+                        environ_base={"REMOTE_ADDR": BERLIN})
+    assert wrong.status_code == 400
+    [mail] = outbox(to=EMAIL, template="new_signin")
+    assert mail.payload["subject"] == "Someone entered your password"
+    right = client.post("/api/v1/sessions/mfa", json={"mfa_token": first["mfa_token"], "code": phone.code()},
+                        environ_base={"REMOTE_ADDR": BERLIN})
+    assert right.status_code == 201
+    stages = [(a.stage, a.outcome) for a in attempts(people, ada)]
+    assert stages == [("password", "partial"), ("second_factor", "failure"), ("second_factor", "success")]
+
+
+def test_security_page_lists_signins_and_known_devices_and_forgets_one(client, people, ada):
+    page_signin(client, agent=FIREFOX)
+    html = client.get("/security").get_data(as_text=True)
+    assert "Recent sign-ins" in html and "Known devices" in html and "Firefox 125" in html
+    assert "Berlin, DE" in html and "/secure-account" in html
+    [device] = people.rows(KnownDevice, KnownDevice.user_id == ada)
+    response = client.post(f"/security/devices/{device.id}/forget", data={"csrf_token": csrf_from(html)})
+    assert response.status_code == 302 and not people.rows(KnownDevice, KnownDevice.user_id == ada)
