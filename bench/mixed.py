@@ -1,7 +1,8 @@
 """Figure 9, the mixed load on PostgreSQL + Redis: what a day's traffic looks like, for 60 s, then the books.
 
 The mix (per 100 requests): 20 sign-ins, 15 wrong passwords, 20 reset requests (known and unknown
-addresses), 20 ticket status pages, 15 agent queue reads through the API and 10 console queue pages, with
+addresses), 20 ticket status pages, 15 agent queue reads through the API and 10 console queue pages, from
+many simulated clients (X-Forwarded-For; one address failing across accounts is throttled, rightly), with
 rate limits on (Redis) at limits no load reaches and one delivery worker sending mail to the SMTP sink
 meanwhile. After the load, the outbox is drained and every message is accounted for: a message neither
 marked sent nor received by the sink is lost. MFA steps join the mix when bench/mfa_step.py lands.
@@ -18,7 +19,7 @@ from bench import plugins, wrk
 from bench.context import Run
 from bench.loads import attempt
 from bench.outbox_figure import start_workers
-from bench.recovery_server import PASSWORD, Recovery
+from bench.recovery_server import PASSWORD, Recovery, client_ip
 from bench.sinks import Sinks
 from bench.table import Row, Target, pending
 from bench.wrk import Request
@@ -30,18 +31,23 @@ ZERO = Target("<=", 0, on="value", text="0")
 
 
 def mix(recovery: Recovery) -> list[Request]:
+    """The day's traffic from many clients (one X-Forwarded-For address per kind of request and account)."""
     s = recovery.seeded
-    users = s.signin_users
-    requests = [Request("POST", "/api/v1/sessions", JSON, json.dumps({"email": email, "password": PASSWORD}))
-                for email in users]  # 20
-    requests += [Request("POST", "/api/v1/sessions", JSON, json.dumps({"email": email, "password": "not it at all!"}),
-                         weight=1) for email in (*users[:10], s.unknown, s.unknown, s.unknown, s.unknown, s.unknown)]
-    requests += [Request("POST", "/api/v1/password-resets", JSON, json.dumps({"email": email}), weight=2)
-                 for email in (*users[:5], s.unknown, s.unknown, s.unknown, s.unknown, s.unknown)]
+    right, wrong = s.signin_users[:10], s.signin_users[10:]  # wrong passwords lock their accounts for a while
+    requests = [_post("/api/v1/sessions", {"email": email, "password": PASSWORD}, weight=2) for email in right]
+    requests += [_post("/api/v1/sessions", {"email": email, "password": "not it at all!"})
+                 for email in (*wrong, *[s.unknown] * 5)]
+    requests += [_post("/api/v1/password-resets", {"email": email}, weight=2)
+                 for email in (*right[:5], *[s.unknown] * 5)]
     requests.append(Request("GET", f"/appeal/status/{s.status_token}", weight=20))
     requests.append(Request("GET", "/api/v1/tickets", {"Authorization": f"Bearer {s.agent_token}"}, weight=15))
     requests.append(Request("GET", "/staff/tickets", {"Cookie": s.agent_cookie}, weight=10))
-    return requests
+    return [Request(r.method, r.path, {**r.headers, "X-Forwarded-For": client_ip(n)}, r.body, r.weight)
+            for n, r in enumerate(requests)]
+
+
+def _post(path: str, body: dict, weight: int = 1) -> Request:
+    return Request("POST", path, JSON, json.dumps(body), weight)
 
 
 def _outbox(app) -> dict[str, int]:

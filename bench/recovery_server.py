@@ -39,6 +39,8 @@ class Recovery:
     limits: str = "off"  # BENCH_LIMITS of bench/wsgi_recovery.py
     smtp_port: int | None = None
     seed_data: bool = True  # False: an empty database (the outbox figure counts only its own messages)
+    # 1: believe one X-Forwarded-For hop, so a load can speak for many clients (sources are throttled per IP)
+    trusted_proxies: int = 1
     settings: dict = field(default_factory=dict)
     proc: Proc | None = None
     seeded: Seeded | None = None
@@ -59,6 +61,7 @@ class Recovery:
             "smtp_host": "127.0.0.1" if self.smtp_port else "",
             "smtp_port": str(self.smtp_port or 587),
             "smtp_starttls": "false",
+            "trusted_proxies": str(self.trusted_proxies),
         }
         from recovery.migrate import upgrade
 
@@ -96,6 +99,11 @@ class Recovery:
             from recovery.web.context import runtime
 
             runtime(self._app).db.dispose()
+
+
+def client_ip(n: int) -> str:
+    """The n-th simulated client: documentation addresses spread over /24 networks (header values only)."""
+    return f"198.51.{(n // 200) % 256}.{n % 200 + 1}"
 
 
 def _user(rt, session, email: str, password_hash: str, *, role: str = "user", status: str = "active"):
