@@ -16,6 +16,7 @@ from recovery.accounts.schemas import (
     SignUpForm,
     VerifyEmailForm,
 )
+from recovery.accounts.signin import PasswordSignIn, sign_in_with_password
 from recovery.accounts.web import (
     account_errors,
     label,
@@ -106,11 +107,11 @@ def signin():
         return render_template("accounts/signin.html", form=form, errors={})
     data = parse_form(SignInForm())
     ctx = service_context()
-    signin = accounts.sign_in_with_password(ctx, data["email"], data["password"], client_signals())
+    signin = sign_in_with_password(ctx, data["email"], data["password"], client_signals())
     return _after_password(ctx, signin, data["next"])
 
 
-def _after_password(ctx, signin: accounts.PasswordSignIn, next_url: str):
+def _after_password(ctx, signin: PasswordSignIn, next_url: str):
     """The second factor when enrolled (it also answers a step-up), an emailed code when the risk asks for more
     on an account without one, else the session."""
     user = signin.user

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint
 
 from recovery.accounts import service as accounts
+from recovery.accounts.signin import sign_in_with_password
 from recovery.accounts.web import account_errors, limit_signin
 from recovery.detection import service as detection
 from recovery.detection.schemas import StepUpRequiredOut
@@ -55,7 +56,7 @@ def _created(session, token: str) -> tuple[dict, int]:
 def create_session():
     data = parse_json(SignInBody())
     ctx = service_context()
-    signin = accounts.sign_in_with_password(ctx, data["email"], data["password"], client_signals())
+    signin = sign_in_with_password(ctx, data["email"], data["password"], client_signals())
     user = signin.user
     if accounts.has_second_factor(ctx, user):
         challenge = mfa.start_challenge(ctx, user, kind="api")
