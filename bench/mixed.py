@@ -19,6 +19,7 @@ from bench import plugins, wrk
 from bench.context import Run
 from bench.loads import attempt
 from bench.outbox_figure import start_workers
+from bench.procs import BIN, run_checked
 from bench.recovery_server import PASSWORD, Recovery, client_ip
 from bench.sinks import Sinks
 from bench.table import Row, Target, pending
@@ -87,6 +88,8 @@ def measure(run: Run, sinks: Sinks) -> dict:
         for proc in workers:
             run.procs.stop(proc)
         recovery.close()
+    # A periodic job run just before the worker stopped may have queued mail: one last pass delivers what is due.
+    run_checked([str(BIN / "flask"), "--app", "wsgi", "recovery", "worker", "--once"], env=recovery.env())
     counts = _outbox(recovery.app())
     received = sinks.stats()["smtp_unique"] - received_before
     sent = counts.get("sent", 0) - sent_before
