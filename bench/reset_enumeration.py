@@ -24,8 +24,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from recovery.accounts.models import User  # noqa: E402
 from recovery.app import create_app  # noqa: E402
 from recovery.migrate import upgrade  # noqa: E402
-from recovery.web.equal_time import EqualTiming  # noqa: E402
 from recovery.web.context import runtime  # noqa: E402
+from recovery.web.equal_time import EqualTiming  # noqa: E402
 
 PATHS = {"known": "known@example.com", "unknown": "nobody@example.com", "locked": "locked@example.com"}
 
