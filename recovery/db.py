@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from sqlalchemy import DateTime, MetaData, create_engine, event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
-from sqlalchemy.pool import NullPool
+from sqlalchemy.pool import QueuePool
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -54,15 +54,16 @@ def make_engine(url: str, *, pool_pre_ping: bool = True) -> Engine:
 
 def _sqlite_engine(url: str) -> Engine:
     # Several gunicorn workers and the delivery worker share one file: WAL, a busy timeout, and
-    # BEGIN IMMEDIATE so writers queue instead of failing on a stale snapshot.
-    engine = create_engine(url, poolclass=NullPool, connect_args={"timeout": 15, "check_same_thread": False})
+    # BEGIN IMMEDIATE so writers queue instead of failing on a stale snapshot. Connections are pooled
+    # (opening one and setting WAL on every request cost more than the request itself).
+    engine = create_engine(url, poolclass=QueuePool, pool_size=5, max_overflow=10,
+                           connect_args={"timeout": 15, "check_same_thread": False})
 
     @event.listens_for(engine, "connect")
     def _configure(dbapi_connection, _record) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA busy_timeout=15000")
         cursor.close()
 
@@ -70,7 +71,48 @@ def _sqlite_engine(url: str) -> Engine:
     def _begin(connection: Connection) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
+    _set_wal_once(engine)
     return engine
+
+
+def _set_wal_once(engine: Engine) -> None:
+    """WAL is a property of the file: set it once per engine, not on every connection."""
+    try:
+        raw = engine.raw_connection()
+    except Exception:  # noqa: BLE001 - an unreachable file surfaces on first use, as a 503
+        return
+    try:
+        raw.driver_connection.execute("PRAGMA journal_mode=WAL")
+    finally:
+        raw.close()
+
+
+def release_if_unwritten(session: Session) -> None:
+    """End a transaction that has only read, before slow work (argon2) that needs no lock or connection.
+
+    On SQLite the transaction holds the single write lock from BEGIN IMMEDIATE; on PostgreSQL it keeps a
+    pooled connection "idle in transaction". A transaction that has written anything is left alone.
+    """
+    if session.new or session.dirty or session.deleted or session.info.get("wrote"):
+        return
+    session.commit()
+
+
+@event.listens_for(Session, "after_flush")
+def _flushed(session: Session, _context) -> None:
+    session.info["wrote"] = True
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _executed(state) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        state.session.info["wrote"] = True
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _ended(session: Session, transaction) -> None:
+    if transaction.parent is None:
+        session.info.pop("wrote", None)
 
 
 class Database:

@@ -13,6 +13,7 @@ from recovery.accounts.models import User
 from recovery.accounts.service import find_user_by_email, send_verification_code
 from recovery.accounts.status import account_not_active
 from recovery.context import ServiceContext
+from recovery.db import release_if_unwritten
 from recovery.errors import AuthenticationFailed, EmailNotVerified
 from recovery.events.service import record_event
 
@@ -55,9 +56,11 @@ def _checked_password(ctx: ServiceContext, email: str, password: str, observatio
     if len(password) > ctx.settings.password_max_length:  # refused before any hashing, known or not
         raise _signin_failed(ctx, user, "too_long", email, observation)
     if user is None:
+        release_if_unwritten(ctx.session)
         ctx.passwords.verify_dummy(password)
         raise _signin_failed(ctx, None, "unknown_account", email, observation)
     locked = detection.is_locked(ctx, user)
+    release_if_unwritten(ctx.session)  # no lock or connection held through argon2's ~20 ms
     if not ctx.passwords.verify(user.password_hash, password) or locked:
         raise _signin_failed(ctx, user, "locked" if locked else "wrong_password", email, observation,
                              locked=locked)
