@@ -90,19 +90,22 @@ def request_reset(ctx: ServiceContext, email: str) -> None:
     ctx.session.flush()
 
 
-def send_reset_link(ctx: ServiceContext, user: User) -> None:
+def send_reset_link(ctx: ServiceContext, user: User, *, to: str | None = None) -> None:
     """Staff (a granted recovery ticket) send the same email the person could have asked for themselves.
 
     Staff never see or set a password (ASVS 6.4.6): they can only start this flow for the account holder.
+    `to` is for a granted account-recovery request whose mailbox is lost: the new contact that the requester
+    proved by code, after the security hold passed without a cancellation from the addresses on file.
     """
-    outcome = _send_to(ctx, user)
-    record_event(ctx, "account.password.reset_link_sent", user_id=user.id, outcome=outcome)
+    outcome = _send_to(ctx, user, to)
+    record_event(ctx, "account.password.reset_link_sent", user_id=user.id, outcome=outcome,
+                 to_new_contact=to is not None)
     ctx.session.flush()
 
 
-def _send_to(ctx: ServiceContext, user: User) -> str:
+def _send_to(ctx: ServiceContext, user: User, to: str | None = None) -> str:
     _retire_old_links(ctx, user.id)
-    return _send_link(ctx, user) if user.is_active else _send_blocked_notice(ctx, user)
+    return _send_link(ctx, user, to) if user.is_active else _send_blocked_notice(ctx, user)
 
 
 def _retire_old_links(ctx: ServiceContext, user_id: int) -> None:
@@ -119,14 +122,15 @@ def _unfinished(user_id: int) -> tuple:
     return (PasswordReset.user_id == user_id, PasswordReset.used_at.is_(None), PasswordReset.revoked_at.is_(None))
 
 
-def _send_link(ctx: ServiceContext, user: User) -> str:
+def _send_link(ctx: ServiceContext, user: User, to: str | None = None) -> str:
     now = ctx.clock.now()
     issued = issue_token(ctx, user.password_hash)
     ctx.session.add(PasswordReset(id_digest=issued.id_digest, user_id=user.id, created_at=now,
                                   expires_at=now + reset_policy(ctx.settings).token_lifetime,
                                   requester_ip=ctx.actor.ip))
-    # Always to the address on file, never to the string typed in (normalisation tricks cannot redirect it).
-    queue_email(ctx, to=user.email, template=LINK_TEMPLATE, locale=user.locale, user_id=user.id,
+    # To the address on file, never to the string typed in (normalisation tricks cannot redirect it); only
+    # staff granting a recovery request name another, already proven address.
+    queue_email(ctx, to=to or user.email, template=LINK_TEMPLATE, locale=user.locale, user_id=user.id,
                 **_link_email_context(ctx, issued.token))
     return "link_sent"
 

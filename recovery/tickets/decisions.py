@@ -181,8 +181,12 @@ def _reset_mfa(ctx: ServiceContext, ticket: Ticket, decision: TicketDecision, us
 
 def _force_password_reset(ctx: ServiceContext, ticket: Ticket, decision: TicketDecision, user: User | None
                           ) -> None:
-    if user is not None:
-        send_reset_link(ctx, user)  # the same email the person could ask for; it goes to the address on file
+    if user is None:
+        return
+    # A recovery request is for someone who may have lost the mailbox too: the link goes to the new contact
+    # they proved by code (the hold has passed uncancelled). Otherwise, to the address on file.
+    lost_mailbox = ticket.category == "account_recovery" and ticket.requester_email
+    send_reset_link(ctx, user, to=ticket.requester_email if lost_mailbox else None)
 
 
 _ACTION_RUNNERS = {"unblock": _unblock, "revoke_sessions": _revoke_sessions, "reset_mfa": _reset_mfa,

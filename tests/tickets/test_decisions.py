@@ -169,3 +169,19 @@ def test_a_failure_midway_rolls_back_the_whole_decision(client, services, people
     with services() as ctx:
         assert ctx.session.scalars(select(TicketDecision)).all() == []
     assert _events(services, "ticket.decision.granted") == []
+
+
+def test_granted_recovery_sends_the_reset_link_to_the_proven_new_contact_not_the_lost_mailbox(
+        services, people, outbox):
+    ada = people.add("ada@example.com", status="locked", reason="lost every factor")
+    with services() as ctx:
+        ticket_id = service.open_ticket(ctx, category="account_recovery", user_id=ada, subject="Recovery",
+                                        message="I lost my phone and my mailbox", source="recovery_request",
+                                        requester_email="ada.new@example.net", hold_hours=0).id
+    agent = people.staff("agent@example.com")
+    made = _decide(services, people, agent, ticket_id, outcome="granted", reason="Identity matched")
+    assert made.status == "executed" and "force_password_reset" in made.actions
+    assert outbox(to="ada.new@example.net", template="reset_link")
+    assert not outbox(to="ada@example.com", template="reset_link")
+    sent = _events(services, "account.password.reset_link_sent")
+    assert [event.details["to_new_contact"] for event in sent] == [True]
