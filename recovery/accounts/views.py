@@ -24,7 +24,6 @@ from recovery.accounts.web import (
     limit_per_user,
     limit_signin,
     limit_signup,
-    safe_next,
 )
 from recovery.detection import service as detection
 from recovery.detection.views import step_up_redirect
@@ -44,6 +43,7 @@ from recovery.web.context import service_context
 from recovery.web.csrf import rotate_csrf
 from recovery.web.forms import form_page, parse_form
 from recovery.web.headers import mark_token_page
+from recovery.web.links import safe_next
 
 bp = Blueprint("accounts", __name__)
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from urllib.parse import urlsplit
 
 from flask import g
 from flask_babel import gettext
@@ -91,16 +90,6 @@ def account_errors(view: Callable) -> Callable:
             raise
 
     return wrapper
-
-
-def safe_next(target: str | None, default: str) -> str:
-    """Only a path on this site: never a scheme, host, protocol-relative `//` or backslash trick."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return default
-    if any(ord(ch) < 32 for ch in target):
-        return default
-    parts = urlsplit(target)
-    return default if parts.scheme or parts.netloc else target
 
 
 def limit_per_user(scope: str) -> Callable[[Callable], Callable]:

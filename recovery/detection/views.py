@@ -6,7 +6,6 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 
-from recovery.accounts.web import safe_next
 from recovery.detection import service as detection
 from recovery.detection.schemas import EmailForm, SecurePasswordForm, StepUpForm
 from recovery.detection.web import client_signals, install_device_cookie, install_template_helpers
@@ -17,6 +16,7 @@ from recovery.web.context import runtime, service_context
 from recovery.web.csrf import rotate_csrf
 from recovery.web.forms import form_page, parse_form
 from recovery.web.headers import mark_token_page
+from recovery.web.links import safe_next
 from recovery.web.ratelimit import limiter
 
 bp = Blueprint("detection", __name__)

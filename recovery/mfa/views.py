@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 
-from recovery.accounts.web import limit_password_confirmation, safe_next
+from recovery.accounts.web import limit_password_confirmation
 from recovery.detection import service as detection
 from recovery.detection.web import client_signals
 from recovery.mfa import recovery_codes
@@ -17,6 +17,7 @@ from recovery.web.auth import current_session, current_user, login_required, rea
 from recovery.web.context import service_context
 from recovery.web.csrf import rotate_csrf
 from recovery.web.forms import form_page, parse_form
+from recovery.web.links import safe_next
 
 bp = Blueprint("mfa", __name__)
 

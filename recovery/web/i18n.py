@@ -16,6 +16,8 @@ from babel.messages.pofile import read_po
 from flask import Blueprint, Flask, g, redirect, request
 from flask_babel import Babel, get_locale
 
+from recovery.web.links import safe_next
+
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 LOCALES = {"en": "English", "zh_Hans": "简体中文"}
 COOKIE = "recovery_lang"
@@ -75,10 +77,7 @@ def html_lang() -> str:
 
 @bp.get("/language/<code>")
 def choose_language(code: str):
-    target = request.args.get("next", "/")
-    if not target.startswith("/") or target.startswith("//") or "\\" in target:
-        target = "/"  # never an open redirect
-    response = redirect(target)
+    response = redirect(safe_next(request.args.get("next"), "/"))  # never an open redirect
     if code in LOCALES:
         response.set_cookie(COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
     return response

@@ -17,5 +17,16 @@ def build_link(endpoint: str, **values: object) -> str:
     return urlsplit(base)._replace(path=path, query=query, fragment="").geturl()
 
 
+def safe_next(target: str | None, default: str) -> str:
+    """Only a path on this site: never a scheme, host, protocol-relative `//`, backslash or control-character
+    trick (browsers and Werkzeug drop a tab or newline, so `/\t/evil.example` would become `//evil.example`)."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return default
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in target):
+        return default
+    parts = urlsplit(target)
+    return default if parts.scheme or parts.netloc else target
+
+
 def with_query(url: str, **params: str) -> str:
     return f"{url}{'&' if '?' in url else '?'}{urlencode(params)}"

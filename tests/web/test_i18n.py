@@ -26,7 +26,8 @@ def test_language_switcher_sets_a_cookie_that_wins_over_the_browser(client):
     assert "保护您的账号安全" in html
 
 
-@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/", "/\\evil.example"])
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/", "/\\evil.example",
+                                    "/\t/evil.example", "/\n/evil.example"])
 def test_language_switcher_never_redirects_off_site(client, target):
     response = client.get("/language/en", query_string={"next": target})
     assert response.headers["Location"] == "/"
