@@ -23,6 +23,19 @@ NEXT_STEP = N_("If you think this is a mistake, you can appeal. We have sent the
                "addresses on this account.")
 
 
+# The reason a "this wasn't me" report locks with; only a four-eyes decision lifts such a lock.
+STOLEN_REASON = "Reported stolen by its owner"
+
+
+def is_stolen_lock(user: User) -> bool:
+    return user.status == "locked" and user.status_reason == STOLEN_REASON
+
+
+def lifting_needs_two_staff(user: User) -> bool:
+    """Unblocking a banned or stolen account needs a second staff member's approval (ASVS 2.3.5)."""
+    return user.status == "banned" or is_stolen_lock(user)
+
+
 def account_not_active(ctx: ServiceContext, user: User, **kwargs) -> AccountNotActive:
     """The error a non-active account sees after a correct password: its status, the reason, the next step."""
     appeal_url = ctx.link("tickets_intake.appeal", email=user.email)
@@ -68,3 +81,6 @@ def _check_status_change(ctx: ServiceContext, user: User, status: str, reason: s
         raise PermissionDenied(N_("You cannot change the status of your own account."))
     if user.is_staff and actor.role != "admin":
         raise PermissionDenied(N_("Only an admin can change the status of a staff account."))
+    if status == "active" and lifting_needs_two_staff(user):
+        raise PermissionDenied(N_("Lifting a ban or a stolen-account lock needs a second staff member's "
+                                  "approval: decide it on the account's ticket."))

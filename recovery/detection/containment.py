@@ -25,6 +25,7 @@ from recovery.accounts.normalise import mask_email
 from recovery.accounts.notify import notify_security
 from recovery.accounts.password_policy import password_problems
 from recovery.accounts.service import find_user_by_email, has_second_factor, password_requirements, set_account_status
+from recovery.accounts.status import STOLEN_REASON, is_stolen_lock
 from recovery.alerts.service import raise_alert
 from recovery.context import Actor, ServiceContext
 from recovery.detection import notices, queries
@@ -50,15 +51,10 @@ from recovery.tickets.access import status_link
 from recovery.tickets.models import Ticket
 from recovery.tickets.service import open_ticket
 
-STOLEN_REASON = "Reported stolen by its owner"
 SECURED_TEMPLATE = "account_secured"
 LINK_TEMPLATE = "secure_account_link"
 PASSWORD_ENDPOINT = "detection.secure_password"  # noqa: S105 - an endpoint name
 _SUSPICIOUS = 20
-
-
-def is_stolen_lock(user: User) -> bool:
-    return user.status == "locked" and user.status_reason == STOLEN_REASON
 
 
 def secure_account(ctx: ServiceContext, user: User, *, source: str, attempt_id: int | None = None) -> Ticket:

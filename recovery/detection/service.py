@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete
 
 from recovery.accounts.models import User
+from recovery.accounts.status import STOLEN_REASON, is_stolen_lock
 from recovery.context import ServiceContext
 from recovery.detection import queries
 from recovery.detection.attempts import (
@@ -30,11 +31,9 @@ from recovery.detection.attempts import (
     record_failure,
 )
 from recovery.detection.containment import (
-    STOLEN_REASON,
     confirm_it_was_me,
     confirm_secure_reset,
     inspect_secure_reset,
-    is_stolen_lock,
     report_not_me,
     request_secure_link,
     secure_account,

@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from recovery.accounts.models import User
 from recovery.accounts.service import set_account_status
+from recovery.accounts.status import lifting_needs_two_staff
 from recovery.context import Actor, ServiceContext
 from recovery.errors import N_, ValidationFailed
 from recovery.events.service import record_event
@@ -71,8 +72,10 @@ def needs_second_approval(ctx: ServiceContext, ticket: Ticket, actions: list[str
     if not ctx.settings.ticket_four_eyes:
         return False
     user = ctx.session.get(User, ticket.user_id) if ticket.user_id else None
+    # By the account's state, whatever the ticket's category: a banned or stolen-locked account opened under
+    # another category (a recovery request, an alert's ticket) needs two staff members just the same.
     lifts_ban = "unblock" in actions and user is not None and not user.is_active and (
-        user.status == "banned" or ticket.category == "stolen_account")
+        lifting_needs_two_staff(user) or ticket.category == "stolen_account")
     return lifts_ban or "reset_mfa" in actions
 
 

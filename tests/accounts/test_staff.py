@@ -146,3 +146,25 @@ def test_staff_user_row_never_leaks_through_the_api(client, people, ada):
     body = client.put(f"/api/v1/accounts/{ada}/status", json={"status": "locked", "reason": "check"},
                       headers=people.bearer("sec@example.com")).get_json()
     assert "password_hash" not in body and body["status"] == "locked"
+
+
+@pytest.mark.parametrize("status, reason", [("banned", "Spam"), ("locked", "Reported stolen by its owner")])
+def test_one_staff_member_cannot_lift_a_ban_or_a_stolen_lock_directly(client, people, ada, status, reason):
+    people.set_status(ada, status, reason)
+    response = client.put(f"/api/v1/accounts/{ada}/status", json={"status": "active", "reason": "looks fine"},
+                          headers=_security_bearer(people))
+    assert response.status_code == 403
+    assert "second staff member" in response.get_json()["error"]["message"]
+    assert people.get(ada).status == status
+
+
+def test_an_ordinary_lock_can_still_be_lifted_by_security(client, people, ada):
+    people.set_status(ada, "locked", "Suspicious activity")
+    response = client.put(f"/api/v1/accounts/{ada}/status", json={"status": "active", "reason": "checked"},
+                          headers=_security_bearer(people))
+    assert response.status_code == 200 and people.get(ada).status == "active"
+
+
+def _security_bearer(people) -> dict[str, str]:
+    people.staff("security@example.com", "security")
+    return people.bearer("security@example.com")

@@ -185,3 +185,15 @@ def test_granted_recovery_sends_the_reset_link_to_the_proven_new_contact_not_the
     assert not outbox(to="ada@example.com", template="reset_link")
     sent = _events(services, "account.password.reset_link_sent")
     assert [event.details["to_new_contact"] for event in sent] == [True]
+
+
+def test_lifting_a_stolen_lock_needs_two_staff_whatever_the_ticket_category(services, people):
+    ada = people.add("ada@example.com", status="locked", reason="Reported stolen by its owner")
+    with services() as ctx:
+        ticket_id = service.open_ticket(ctx, category="account_recovery", user_id=ada, subject="Recovery",
+                                        message="let me back in", source="recovery_request",
+                                        requester_email="someone@example.net", hold_hours=0).id
+    security = people.staff("sec@example.com", role="security")
+    made = _decide(services, people, security, ticket_id, outcome="granted", reason="Looks fine")
+    assert made.status == "pending"
+    assert people.user(ada).status == "locked"
