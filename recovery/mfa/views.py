@@ -93,13 +93,16 @@ def _show_codes(codes: list[str], *, first_time: bool = False) -> str:
     return render_template("mfa/recovery_codes.html", codes=codes, sheet=sheet, first_time=first_time)
 
 
+def _regenerate_context() -> dict:
+    return {"status": mfa.mfa_status(service_context(), current_user())}
+
+
 @bp.route("/security/mfa/recovery-codes", methods=["GET", "POST"])
 @reauth_required
-@form_page("mfa/regenerate.html")
+@form_page("mfa/regenerate.html", _regenerate_context)
 def regenerate():
     if request.method == "GET":
-        status = mfa.mfa_status(service_context(), current_user())
-        return render_template("mfa/regenerate.html", form={}, errors={}, status=status)
+        return render_template("mfa/regenerate.html", form={}, errors={}, **_regenerate_context())
     return _show_codes(mfa.regenerate_recovery_codes(service_context(), current_user()))
 
 
