@@ -31,7 +31,14 @@ from recovery.tickets.schemas import (
     TicketSummaryOut,
 )
 from recovery.tickets.views import STAFF, queue_filter
-from recovery.tickets.web import allow_uploads, evidence_download, limit_intake, staff, uploaded_files
+from recovery.tickets.web import (
+    allow_uploads,
+    evidence_download,
+    limit_evidence,
+    limit_intake,
+    staff,
+    uploaded_files,
+)
 from recovery.web.auth import role_required
 from recovery.web.context import service_context
 from recovery.web.equal_time import equal_time
@@ -110,9 +117,11 @@ def status_reply(token: str):
 @bp.post("/appeals/status/<token>/evidence")
 @api_doc("Add evidence files (multipart field `evidence`: PNG, JPEG or PDF)", responses={201: StatusOut},
          auth=False, tags=("appeals",))
+@limit_evidence
 def status_evidence(token: str):
     ctx = service_context()
-    ticket = intake.requester_reply_by_token(ctx, token, request.form.get("message", ""), uploaded_files())
+    # the files are read only once the link checks
+    ticket = intake.requester_reply_by_token(ctx, token, request.form.get("message", ""), uploaded_files)
     return StatusOut().dump(intake.status_view(ctx, ticket)), 201
 
 

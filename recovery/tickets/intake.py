@@ -3,9 +3,9 @@
 ```mermaid
 stateDiagram-v2
     [*] --> code_sent: request_appeal (code to every address on file) / request_recovery (code to the new contact)
-    code_sent --> ticket: confirm_* with the code (single use, 30 minutes, 5 attempts); repeats join the open ticket
+    code_sent --> ticket: confirm_* with the code (single use, 30 minutes, 5 attempts); repeats join own ticket
     code_sent --> dead: expired, 5 wrong codes, or a newer code was sent
-    ticket --> on_hold: recovery request (every address on file told, with a cancel link)
+    ticket --> on_hold: recovery request or second-factor reset (every address on file told, with a cancel link)
     on_hold --> reviewable: ticket_recovery_hold_hours pass without cancellation
     on_hold --> withdrawn: cancel link used
 ```
@@ -13,11 +13,14 @@ stateDiagram-v2
 An appeal's code goes only to addresses already on file, never to an address the requester types in: an
 attacker may control a new one. A recovery request (every factor and maybe the mailbox lost) proves only a
 new contact, so it gets a security hold, automatic checks of its answers against the account's records, and
-a notice with a cancel link to every address on file.
+a notice with a cancel link to every address on file. A second-factor reset by appeal is held and told the
+same way (its code went to a mailbox, which an attacker with the password may also hold). A request from a
+different contact never joins another requester's ticket: the status link is that requester's only key.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 
 from sqlalchemy import select, update
@@ -36,7 +39,7 @@ from recovery.tickets.evidence import Upload
 from recovery.tickets.identity import check_identity
 from recovery.tickets.lifecycle import audit, notify_requester, sync_sla
 from recovery.tickets.models import IntakeChallenge, Ticket, TicketDecision, TicketEvidence, TicketMessage
-from recovery.tickets.service import open_ticket, requester_reply
+from recovery.tickets.service import add_system_note, open_ticket, requester_reply
 
 APPEAL_REASONS = {
     "banned_by_mistake": ("unblock_appeal", N_("My account was banned by mistake")),
@@ -45,8 +48,16 @@ APPEAL_REASONS = {
     "lost_second_factor": ("mfa_reset", N_("I lost my second factor")),
     "other": ("unblock_appeal", N_("Something else")),
 }
+# Requests that wait out ticket_recovery_hold_hours, told to every address on file with a cancel link.
+HELD_CATEGORIES = ("account_recovery", "mfa_reset")
 MAX_ATTEMPTS = 5
 _DIGITS = 8
+# Files, or a callable that reads them: views pass the reader so nothing is read before the code checks.
+Uploads = Sequence[Upload] | Callable[[], Sequence[Upload]]
+
+
+def _files(uploads: Uploads) -> list[Upload]:
+    return list(uploads() if callable(uploads) else uploads)
 
 
 def _purpose(kind: str, lookup_email: str) -> str:
@@ -130,8 +141,11 @@ def _latest_denial(ctx: ServiceContext, user_id: int) -> TicketDecision | None:
     return ctx.session.scalar(query)
 
 
-def confirm_appeal(ctx: ServiceContext, *, email: str, code: str, uploads: list[Upload] | tuple = ()) -> Ticket:
-    """With the code from an address on file, open the appeal (or add to the account's open one)."""
+def confirm_appeal(ctx: ServiceContext, *, email: str, code: str, uploads: Uploads = ()) -> Ticket:
+    """With the code from an address on file, open the appeal (or add to the account's open one).
+
+    A second-factor reset is held like a recovery request, and every address on file is told with a cancel
+    link: whoever has the password and one mailbox must not get the factor removed at once."""
     user = find_user_by_email(ctx, email)
     if user is None:
         raise TokenInvalid()
@@ -141,10 +155,14 @@ def confirm_appeal(ctx: ServiceContext, *, email: str, code: str, uploads: list[
         raise AppealTooSoon(after=denial.appeal_again_after.strftime("%Y-%m-%d"))
     reason = challenge.payload["reason"]
     category, label = APPEAL_REASONS[reason]
+    held = category in HELD_CATEGORIES
+    hold_hours = ctx.settings.ticket_recovery_hold_hours if held else None
     ticket = open_ticket(ctx, category=category, user_id=user.id, subject=f"Appeal: {label}",
-                         message=challenge.payload["message"], source="appeal", attachments=list(uploads),
-                         tags=[f"reason:{reason}"])
+                         message=challenge.payload["message"], source="appeal", attachments=_files(uploads),
+                         tags=[f"reason:{reason}"], hold_hours=hold_hours)
     record_event(ctx, "ticket.appeal.confirmed", user_id=user.id, ticket_id=ticket.id)
+    if held:
+        _tell_addresses_on_file(ctx, user, ticket, contact=None)
     return ticket
 
 
@@ -169,31 +187,36 @@ def request_recovery(ctx: ServiceContext, *, account_email: str, contact_email: 
         record_event(ctx, "ticket.recovery.code_sent", user_id=user.id, contact=mask_email(contact))
 
 
-def confirm_recovery(ctx: ServiceContext, *, contact_email: str, code: str,
-                     uploads: list[Upload] | tuple = ()) -> Ticket:
+def confirm_recovery(ctx: ServiceContext, *, contact_email: str, code: str, uploads: Uploads = ()) -> Ticket:
     """With the code from the new contact, open the request on hold and tell every address on file at once."""
     contact = normalise_email(contact_email)
     challenge = _consume(ctx, "recovery", contact, code)
     user = ctx.session.get(User, challenge.user_id) if challenge.user_id else None
     payload = challenge.payload
     checks = check_identity(ctx, user, payload.get("answers", {}))
-    note = "" if user else "\n\n[No account matches the email given.]"
     ticket = open_ticket(ctx, category="account_recovery", user_id=user.id if user else None,
                          subject=f"Account recovery: {mask_email(payload['account_email'])}",
-                         message=payload["message"] + note, source="recovery_request", requester_email=contact,
+                         message=payload["message"], source="recovery_request", requester_email=contact,
                          hold_hours=ctx.settings.ticket_recovery_hold_hours, identity_checks=checks,
-                         attachments=list(uploads))
-    if user is not None:
-        record_event(ctx, "ticket.recovery.requested", user_id=user.id, ticket_id=ticket.id,
-                     contact=mask_email(contact))
-        notify_security(ctx, user, "appeal_recovery_notice", ticket_id=ticket.id, contact=mask_email(contact),
-                        hold_until=ticket.hold_until, cancel_link=cancel_link(ctx, ticket))
+                         attachments=_files(uploads))
+    if user is None:  # staff only: the requester's view is the same for a known and an unknown account
+        add_system_note(ctx, ticket, "No account matches the email given.")
+        return ticket
+    record_event(ctx, "ticket.recovery.requested", user_id=user.id, ticket_id=ticket.id,
+                 contact=mask_email(contact))
+    _tell_addresses_on_file(ctx, user, ticket, contact=mask_email(contact))
     return ticket
+
+
+def _tell_addresses_on_file(ctx: ServiceContext, user: User, ticket: Ticket, *, contact: str | None) -> None:
+    """Every address on file hears of a held request at once, with the link that cancels it."""
+    notify_security(ctx, user, "appeal_recovery_notice", ticket_id=ticket.id, contact=contact,
+                    kind=ticket.category, hold_until=ticket.hold_until, cancel_link=cancel_link(ctx, ticket))
 
 
 def cancel_recovery(ctx: ServiceContext, ticket: Ticket) -> Ticket:
     """The account's owner, from an address on file, stops a recovery request: it is withdrawn and closed."""
-    if ticket.category != "account_recovery" or not ticket.is_open:
+    if ticket.category not in HELD_CATEGORIES or not ticket.is_open:
         raise TicketClosed()
     now = ctx.clock.now()
     ctx.session.add(TicketDecision(ticket_id=ticket.id, outcome="withdrawn", actions=[], status="executed",
@@ -260,6 +283,7 @@ def rate_ticket(ctx: ServiceContext, ticket: Ticket, score: int) -> Ticket:
     return ticket
 
 
-def requester_reply_by_token(ctx: ServiceContext, token: str, body: str, uploads: list[Upload]) -> Ticket:
-    """A reply (and files) from the status page's signed link."""
-    return requester_reply(ctx, ticket_for_status_token(ctx, token), body, uploads)
+def requester_reply_by_token(ctx: ServiceContext, token: str, body: str, uploads: Uploads = ()) -> Ticket:
+    """A reply (and files) from the status page's signed link; the files are read only once the link checks."""
+    ticket = ticket_for_status_token(ctx, token)
+    return requester_reply(ctx, ticket, body, _files(uploads))

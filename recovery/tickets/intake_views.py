@@ -16,7 +16,13 @@ from recovery.tickets.schemas import (
     RecoveryRequest,
     RequesterReply,
 )
-from recovery.tickets.web import allow_uploads, limit_intake, register_template_helpers, uploaded_files
+from recovery.tickets.web import (
+    allow_uploads,
+    limit_evidence,
+    limit_intake,
+    register_template_helpers,
+    uploaded_files,
+)
 from recovery.web.context import runtime, service_context
 from recovery.web.equal_time import equal_time
 from recovery.web.forms import form_page, parse_form
@@ -53,7 +59,7 @@ def appeal_confirm():
     if request.method == "GET":
         return render_template("tickets/appeal_confirm.html", form={}, errors={})
     data = parse_form(AppealConfirm())
-    ticket = intake.confirm_appeal(service_context(), **data, uploads=uploaded_files())
+    ticket = intake.confirm_appeal(service_context(), **data, uploads=uploaded_files)  # read after the code
     return redirect(url_for(".status", token=status_token(service_context(), ticket)), 303)
 
 
@@ -83,7 +89,7 @@ def recovery_confirm():
     if request.method == "GET":
         return render_template("tickets/recover_confirm.html", form={}, errors={})
     data = parse_form(RecoveryConfirm())
-    ticket = intake.confirm_recovery(service_context(), **data, uploads=uploaded_files())
+    ticket = intake.confirm_recovery(service_context(), **data, uploads=uploaded_files)  # read after the code
     return redirect(url_for(".status", token=status_token(service_context(), ticket)), 303)
 
 
@@ -100,12 +106,13 @@ def status(token: str):
 
 
 @bp.post("/appeal/status/<token>/reply")
+@limit_evidence
 @form_page("tickets/status.html", _status_context)
 def status_reply(token: str):
     mark_token_page()
     ctx = service_context()
     data = parse_form(RequesterReply())
-    intake.requester_reply_by_token(ctx, token, data["message"], uploaded_files())
+    intake.requester_reply_by_token(ctx, token, data["message"], uploaded_files)  # read after the link checks
     flash(gettext("Thank you. We added this to your request."), "success")
     return redirect(url_for(".status", token=token), 303)
 

@@ -38,11 +38,13 @@ from recovery.tickets.evidence import Upload, attach_files
 from recovery.tickets.lifecycle import audit, log, notify_requester, sla_policy, store_clock, sync_sla
 from recovery.tickets.models import CATEGORIES, OPEN_STATUSES, QUEUES, Ticket, TicketMessage
 
-__all__ = ["open_ticket", "reply", "add_note", "requester_reply", "reroute", "escalate", "claim",
-           "account_signals", "find_open_ticket", "Upload"]
+__all__ = ["open_ticket", "reply", "add_note", "add_system_note", "requester_reply", "reroute", "escalate",
+           "claim", "account_signals", "find_open_ticket", "Upload"]
 
-# Requests that are one conversation per account: a repeat is added to the open ticket, not queued again.
-FAMILIES = {"unblock_appeal": "appeal", "stolen_account": "appeal", "mfa_reset": "appeal",
+# Requests that are one conversation per account and requester: a repeat from the same proven contact is added
+# to its open ticket, not queued again. A second-factor reset is its own family: it waits out a security hold
+# that an unblock appeal does not, so it is never folded into one.
+FAMILIES = {"unblock_appeal": "appeal", "stolen_account": "appeal", "mfa_reset": "mfa",
             "account_recovery": "recovery", "other": "other"}
 REQUESTER_SOURCES = ("appeal", "recovery_request")
 MAX_BODY = 10_000
@@ -63,13 +65,21 @@ def account_signals(ctx: ServiceContext, user_id: int | None) -> set[str]:
     return routing.signals_from_event_types(types)
 
 
-def find_open_ticket(ctx: ServiceContext, user_id: int | None, category: str) -> Ticket | None:
+def _open_in_family(ctx: ServiceContext, user_id: int | None, category: str) -> list[Ticket]:
     if user_id is None:
-        return None
+        return []
     family = FAMILIES[category]
     query = (select(Ticket).where(Ticket.user_id == user_id, Ticket.status.in_(OPEN_STATUSES))
              .order_by(Ticket.id))
-    return next((t for t in ctx.session.scalars(query) if FAMILIES.get(t.category) == family), None)
+    return [t for t in ctx.session.scalars(query) if FAMILIES.get(t.category) == family]
+
+
+def find_open_ticket(ctx: ServiceContext, user_id: int | None, category: str,
+                     requester_email: str | None = None) -> Ticket | None:
+    """The account's open ticket of this family from the same requester (the same proven contact; None for
+    the addresses on file): only that one may take a repeat, since its status link is the requester's key."""
+    return next((t for t in _open_in_family(ctx, user_id, category) if t.requester_email == requester_email),
+                None)
 
 
 def _check_open_arguments(category: str, subject: str, message: str, priority: int | None, queue: str | None
@@ -105,10 +115,18 @@ def open_ticket(ctx: ServiceContext, *, category: str, user_id: int | None, subj
     all_signals = account_signals(ctx, user_id) | set(signals or ())
     routed = routing.route(_rules(ctx.settings.ticket_routing_file), category=category, subject=subject,
                            message=message, signals=all_signals)
-    existing = find_open_ticket(ctx, user_id, category)
+    existing = find_open_ticket(ctx, user_id, category, requester_email)
     if existing is not None:
         return _merge(ctx, existing, category=category, message=message, source=source, routed=routed,
-                      attachments=attachments)
+                      attachments=attachments, identity_checks=identity_checks)
+    # Another requester's open ticket for the account: never joined (its link would be handed over), but this
+    # one is held like it, routed beside it and linked to it so staff weigh both together.
+    others = _open_in_family(ctx, user_id, category)
+    if others:
+        first = others[0]
+        queue = queue or first.queue
+        priority = priority or min(first.priority, routed.priority)
+        hold_hours = hold_hours or ctx.settings.ticket_recovery_hold_hours
     if category == "stolen_account":
         priority, queue = 1, "security"
     ticket = _new_ticket(ctx, category=category, user_id=user_id, subject=subject, source=source,
@@ -123,9 +141,21 @@ def open_ticket(ctx: ServiceContext, *, category: str, user_id: int | None, subj
     record_event(ctx, "ticket.opened", user_id=user_id, ticket_id=ticket.id, category=category,
                  priority=ticket.priority, queue=ticket.queue, source=source)
     assign_round_robin(ctx, ticket)
+    for other in others:
+        _link(ctx, ticket, other)
     notify_requester(ctx, ticket, "ticket_opened", hold_until=ticket.hold_until)
     ctx.session.flush()
     return ticket
+
+
+def _link(ctx: ServiceContext, ticket: Ticket, other: Ticket) -> None:
+    """Internal notes on both tickets (staff only; neither requester learns of the other)."""
+    add_system_note(ctx, ticket, f"Another request for this account is open from a different requester: "
+                                 f"ticket #{other.id}. Weigh both together; only one person can be the owner.")
+    add_system_note(ctx, other, f"A different requester opened ticket #{ticket.id} for this account. "
+                                f"Weigh both together; only one person can be the owner.")
+    audit(ctx, ticket, "linked", ticket_id=other.id)
+    audit(ctx, other, "linked", ticket_id=ticket.id)
 
 
 def _new_ticket(ctx: ServiceContext, *, category: str, user_id: int | None, subject: str, source: str,
@@ -147,8 +177,9 @@ def _new_ticket(ctx: ServiceContext, *, category: str, user_id: int | None, subj
 
 
 def _merge(ctx: ServiceContext, ticket: Ticket, *, category: str, message: str, source: str,
-           routed: routing.Route, attachments) -> Ticket:
-    """A repeated request joins the open ticket; a more urgent one (a stolen account) raises it."""
+           routed: routing.Route, attachments, identity_checks: Sequence[Mapping] = ()) -> Ticket:
+    """A repeated request joins the open ticket; a more urgent one (a stolen account) raises it. Its identity
+    answers are kept beside the earlier ones."""
     if category == "stolen_account" and ticket.category != "stolen_account":
         ticket.category = "stolen_account"
         _move(ctx, ticket, queue="security", priority=1, reason="stolen account reported")
@@ -156,6 +187,8 @@ def _merge(ctx: ServiceContext, ticket: Ticket, *, category: str, message: str, 
         ticket.priority = routed.priority
     _add_message(ctx, ticket, message, author_type="requester" if source in REQUESTER_SOURCES else "system")
     _attach(ctx, ticket, attachments)
+    if identity_checks:
+        ticket.identity_checks = [*(ticket.identity_checks or []), *(dict(check) for check in identity_checks)]
     if ticket.status == "waiting_on_user":
         ticket.status = "open"
         sync_sla(ctx, ticket)
@@ -185,6 +218,11 @@ def _add_message(ctx: ServiceContext, ticket: Ticket, body: str, *, author_type:
                             body=body, created_at=ctx.clock.now())
     ctx.session.add(message)
     return message
+
+
+def add_system_note(ctx: ServiceContext, ticket: Ticket, body: str) -> TicketMessage | None:
+    """An internal note written by the system (never shown or sent to the requester)."""
+    return _add_message(ctx, ticket, body, author_type="system", internal=True)
 
 
 def _require_body(body: str) -> None:

@@ -44,6 +44,11 @@ def limit_intake(scope: str, *, by_contact: bool = False) -> Callable:
     return decorate
 
 
+def limit_evidence(view: Callable) -> Callable:
+    """Per IP, shared by the status page's reply form and the API's evidence upload (both take files)."""
+    return limiter.shared_limit(_limits, "evidence-ip", methods=["POST"])(view)
+
+
 def uploaded_files(field: str = "evidence") -> list[Upload]:
     """The files of a multipart request; an empty file input (no file chosen) is skipped."""
     return [Upload(f.filename or "file", f.read()) for f in request.files.getlist(field) if f and f.filename]

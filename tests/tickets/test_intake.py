@@ -105,7 +105,7 @@ def test_a_second_appeal_while_one_is_open_joins_it(services, people, outbox):
     people.add("ada@example.com", status="banned")
     _appeal(services, message="first appeal")
     first = _confirm(services, "ada@example.com", code_in(outbox(template="appeal_code")[-1]))
-    _appeal(services, reason="lost_second_factor", message="second appeal")
+    _appeal(services, reason="account_locked", message="second appeal")
     second = _confirm(services, "ada@example.com", code_in(outbox(template="appeal_code")[-1]))
     assert first == second and _tickets(services) == 1
     with services() as ctx:
