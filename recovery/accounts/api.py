@@ -19,6 +19,7 @@ from recovery.accounts.schemas import (
 from recovery.accounts.web import account_errors, limit_signup
 from recovery.web.auth import current_user, login_required, role_required
 from recovery.web.context import service_context
+from recovery.web.equal_time import equal_time
 from recovery.web.forms import parse_json
 from recovery.web.openapi import api_doc
 
@@ -56,6 +57,7 @@ def verify():
 @api_doc("Send a new verification code (the answer never says whether one was sent)", body=EmailBody,
          responses={202: AcceptedBody}, auth=False, tags=TAGS)
 @limit_signup("resend")
+@equal_time("verify-resend")
 @account_errors
 def resend():
     data = parse_json(EmailBody())

@@ -41,6 +41,7 @@ from recovery.web.auth import (
 )
 from recovery.web.context import service_context
 from recovery.web.csrf import rotate_csrf
+from recovery.web.equal_time import equal_time
 from recovery.web.forms import form_page, parse_form
 from recovery.web.headers import mark_token_page
 from recovery.web.links import safe_next
@@ -87,6 +88,7 @@ def verify_email():
 
 @bp.post("/verify-email/resend")
 @limit_signup("resend")
+@equal_time("verify-resend")
 @form_page("accounts/verify_email.html")
 @account_errors
 def resend_verification():

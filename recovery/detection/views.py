@@ -14,16 +14,20 @@ from recovery.tickets.access import status_token
 from recovery.web.auth import current_session, current_user, login_required, set_session_cookie
 from recovery.web.context import runtime, service_context
 from recovery.web.csrf import rotate_csrf
+from recovery.web.equal_time import equal_time
 from recovery.web.forms import form_page, parse_form
 from recovery.web.headers import mark_token_page
 from recovery.web.links import safe_next
-from recovery.web.ratelimit import limiter
+from recovery.web.ratelimit import email_key, limiter
 
 bp = Blueprint("detection", __name__)
 install_device_cookie(bp)
 install_template_helpers(bp)
 STEP_UP_COOKIE = "recovery_step_up"
 _LINK_LIMIT = "30 per hour"
+# Signed out, the form emails a "secure" button to whatever address is typed: cap it per address too, so
+# rotating IPs cannot flood someone's mailbox.
+_PER_ADDRESS_LIMIT = "3 per hour"
 
 
 def _to_ticket(ticket):
@@ -33,6 +37,8 @@ def _to_ticket(ticket):
 
 @bp.route("/secure-account", methods=["GET", "POST"])
 @limiter.limit(_LINK_LIMIT, methods=["POST"])
+@limiter.limit(_PER_ADDRESS_LIMIT, key_func=email_key, methods=["POST"], exempt_when=lambda: current_user() is not None)
+@equal_time(lambda: "secure-account.signed-in" if current_user() else "secure-account")
 @form_page("detection/secure_account.html")
 def secure_account():
     user = current_user()

@@ -18,15 +18,20 @@ from functools import wraps
 from flask import Response, after_this_request, current_app, request
 
 
-def equal_time(scope: str, methods: tuple[str, ...] = ("POST",)) -> Callable:
-    """Answers of the decorated view (page or API, any outcome) take as long as its slow path usually does."""
+def equal_time(scope: str | Callable[[], str], methods: tuple[str, ...] = ("POST",)) -> Callable:
+    """Answers of the decorated view (page or API, any outcome) take as long as its slow path usually does.
+
+    `scope` names the population of answers that must look alike; a callable chooses it per request (a view
+    whose signed-in path is a different, heavier operation keeps its own percentiles).
+    """
 
     def decorate(view: Callable) -> Callable:
         @wraps(view)
         def wrapper(*args, **kwargs):
             if request.method not in methods:
                 return view(*args, **kwargs)
-            timing = current_app.extensions.setdefault(f"equal_timing.{scope}", EqualTiming())
+            name = scope() if callable(scope) else scope
+            timing = current_app.extensions.setdefault(f"equal_timing.{name}", EqualTiming())
             started = timing.start()
 
             @after_this_request

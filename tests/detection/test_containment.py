@@ -171,6 +171,17 @@ def test_signed_out_secure_account_page_mails_a_button_and_answers_the_same(clie
     assert press(client, path).status_code == 303
 
 
+def test_signed_out_secure_account_emails_are_capped_per_address_across_ips(client, people, outbox, csrf):
+    people.add(EMAIL)
+    statuses = []
+    for last_octet in range(1, 6):
+        token = csrf("/secure-account")
+        statuses.append(client.post("/secure-account", data={"csrf_token": token, "email": EMAIL},
+                                    environ_base={"REMOTE_ADDR": f"203.0.113.{last_octet}"}).status_code)
+    assert statuses[:3] == [200, 200, 200] and statuses[3:] == [429, 429]
+    assert len(outbox(template="secure_account_link")) == 3
+
+
 def test_api_secure_account(client, people):
     user_id = people.add(EMAIL)
     response = client.post("/api/v1/secure-account", headers=people.headers(user_id))
