@@ -16,12 +16,15 @@ from recovery.alerts.schemas import (
     WebhookCreatedOut,
     WebhookListOut,
 )
+from recovery.outbox.destinations import DestinationPolicy
 from recovery.web.auth import current_user, role_required
 from recovery.web.context import service_context
 from recovery.web.forms import parse, parse_json
 from recovery.web.openapi import api_doc
 
 bp = Blueprint("alerts_api", __name__, url_prefix="/api/v1")
+# Start-up: a webhook allow list of private hosts (tests, development) stops a production app from starting.
+bp.record_once(lambda state: DestinationPolicy.from_settings(state.app.extensions["recovery"].settings))
 TEAM = "security"  # admin passes every role check
 
 

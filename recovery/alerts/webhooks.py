@@ -9,6 +9,7 @@ receiver checks both and rejects old timestamps (replays). Retries with backoff 
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -20,6 +21,7 @@ from recovery.context import ServiceContext
 from recovery.errors import N_, NotFound, ValidationFailed
 from recovery.events.service import record_event
 from recovery.mfa import crypto
+from recovery.outbox.destinations import DestinationPolicy, UnsafeDestination
 from recovery.outbox.models import OutboxMessage
 from recovery.outbox.service import queue_webhook
 from recovery.outbox.transports import register_secret_resolver
@@ -27,6 +29,7 @@ from recovery.outbox.transports import register_secret_resolver
 SECRET_SCHEME = "alert-webhook"  # noqa: S105 - a secret_ref scheme, not a secret
 _MIN_SECRET = 24
 _MAX_SUBSCRIPTIONS = 50
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -35,12 +38,22 @@ class Delivery:
     message: OutboxMessage | None  # None once the outbox pruned a sent message (after 30 days)
 
 
+_URL_MESSAGES = {
+    "url": N_("Give an https:// URL without credentials in it."),
+    "unresolvable": N_("This host name could not be found; check the URL."),
+    "not_public": N_("Webhooks go only to public internet addresses, not to private, loopback, link-local or "
+                     "reserved ones."),
+}
+
+
 def _check(ctx: ServiceContext, url: str, min_severity: str, secret: str | None) -> None:
+    """The URL must be well formed and resolve only to public addresses (the transport checks again on send)."""
     fields: dict[str, list[str]] = {}
-    parts = urlsplit(url or "")
-    allowed = ("https",) if ctx.settings.is_production else ("http", "https")
-    if parts.scheme not in allowed or not parts.netloc or len(url) > 2048 or parts.username or parts.password:
-        fields["url"] = [N_("Give an https:// URL without credentials in it.")]
+    try:
+        DestinationPolicy.from_settings(ctx.settings).check(url or "")
+    except UnsafeDestination as exc:
+        log.info("webhook subscription refused (%s): %s", exc.reason, exc)
+        fields["url"] = [_URL_MESSAGES[exc.reason]]
     if min_severity not in SEVERITIES:
         fields["min_severity"] = [N_("Choose low, medium, high or critical.")]
     if secret is not None and not (_MIN_SECRET <= len(secret) <= 256):

@@ -1,7 +1,8 @@
 """How a claimed outbox message leaves the building: local mailbox files, SMTP, or a signed webhook POST.
 
 Every transport raises DeliveryError on failure; `retryable=False` means trying again cannot help (a
-recipient the mail server refuses for good, a webhook URL that is not http(s)), so the message fails at once.
+recipient the mail server refuses for good, a webhook URL that is not an allowed public destination: see
+recovery/outbox/destinations.py), so the message fails at once.
 Each message carries its idempotency key to the receiver, so a duplicate after a crash can be dropped there.
 """
 
@@ -12,14 +13,13 @@ import hashlib
 import hmac
 import http.client
 import json
+import logging
 import os
 import re
 import smtplib
 import socket
 import ssl
 import tempfile
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -28,14 +28,16 @@ from email.message import EmailMessage
 from email.parser import BytesParser
 from pathlib import Path
 from typing import Protocol
-from urllib.parse import urlsplit
 
 from recovery.clock import Clock
+from recovery.outbox.destinations import Destination, DestinationPolicy, UnsafeDestination
 from recovery.settings import Settings
 
 WEBHOOK_TIMEOUT_SECONDS = 10.0
+WEBHOOK_NETWORK_ERROR = "webhook delivery failed (network error)"
 _SAFE_KEY = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 _MAILBOX_NAME = re.compile(r"^[A-Za-z0-9._-]{1,80}\.eml$")
+log = logging.getLogger(__name__)
 
 SecretResolver = Callable[[str], "str | None"]
 
@@ -169,38 +171,72 @@ def sign_webhook(secret: str, timestamp: int, body: bytes) -> str:
     return f"t={timestamp},v1={mac}"
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    # A redirect would re-send (or silently drop) the signed body somewhere the subscriber did not name.
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        return None
+class _PinnedHTTPConnection(http.client.HTTPConnection):
+    """Speaks to `host` (Host header) but connects to the address that was checked, never a fresh lookup."""
+
+    def __init__(self, host: str, port: int, address: str, *, timeout: float) -> None:
+        super().__init__(host, port, timeout=timeout)
+        self._address = address
+
+    def connect(self) -> None:
+        self.sock = socket.create_connection((self._address, self.port), self.timeout)
+
+
+class _PinnedHTTPSConnection(http.client.HTTPSConnection):
+    """As above over TLS: SNI and certificate verification are for the URL's host name, not the address."""
+
+    def __init__(self, host: str, port: int, address: str, *, timeout: float) -> None:
+        self._tls = ssl.create_default_context()
+        super().__init__(host, port, timeout=timeout, context=self._tls)
+        self._address = address
+
+    def connect(self) -> None:
+        sock = socket.create_connection((self._address, self.port), self.timeout)
+        self.sock = self._tls.wrap_socket(sock, server_hostname=self.host)
+
+
+def _connection(destination: Destination, timeout: float) -> http.client.HTTPConnection:
+    kind = _PinnedHTTPSConnection if destination.scheme == "https" else _PinnedHTTPConnection
+    return kind(destination.host, destination.port, destination.address, timeout=timeout)
 
 
 class WebhookTransport:
-    """JSON POST with the delivery key and, when the message names a secret_ref, a timestamped signature."""
+    """JSON POST with the delivery key and, when the message names a secret_ref, a timestamped signature.
+
+    The URL is checked again at every delivery (`policy`: public addresses only) and the connection goes to the
+    checked address. Redirects are not followed: they would re-send the signed body somewhere unnamed. What is
+    stored as last_error (shown to staff) says only "network error" or the HTTP status; the cause is logged.
+    """
 
     def __init__(self, resolve_secret: SecretResolver, *, clock: Clock,
-                 timeout: float = WEBHOOK_TIMEOUT_SECONDS) -> None:
+                 timeout: float = WEBHOOK_TIMEOUT_SECONDS, policy: DestinationPolicy | None = None) -> None:
         self.resolve_secret = resolve_secret
         self.clock = clock
         self.timeout = timeout
-        self._opener = urllib.request.build_opener(_NoRedirect)
+        self.policy = policy or DestinationPolicy()
 
     def send(self, message: OutgoingMessage) -> None:
-        if urlsplit(message.recipient).scheme not in {"http", "https"}:
-            raise DeliveryError("webhook URL is not http(s)", retryable=False)
-        body = json.dumps(message.payload.get("body", {}), separators=(",", ":"), sort_keys=True).encode()
-        request = urllib.request.Request(message.recipient, data=body, method="POST",  # noqa: S310 (checked)
-                                         headers=self._headers(message, body))
         try:
-            with self._opener.open(request, timeout=self.timeout) as response:
-                status = response.status
-        except urllib.error.HTTPError as exc:
-            status = exc.code
-            exc.close()
-        except urllib.error.URLError as exc:
-            raise DeliveryError(f"webhook unreachable: {_describe(exc.reason)}") from exc
-        except (OSError, http.client.HTTPException) as exc:  # reset, timeout while reading, garbled answer
-            raise DeliveryError(f"webhook unreachable: {_describe(exc)}") from exc
+            destination = self.policy.check(message.recipient)
+        except UnsafeDestination as exc:
+            log.warning("webhook message %s not sent: destination refused (%s: %s)", message.id, exc.reason, exc)
+            if exc.reason == "unresolvable":  # DNS may be down for a moment
+                raise DeliveryError(WEBHOOK_NETWORK_ERROR) from exc
+            raise DeliveryError("webhook destination not allowed", retryable=False) from exc
+        body = json.dumps(message.payload.get("body", {}), separators=(",", ":"), sort_keys=True).encode()
+        headers = self._headers(message, body)
+        connection = _connection(destination, self.timeout)
+        try:
+            connection.request("POST", destination.target, body=body, headers=headers)
+            response = connection.getresponse()
+            status = response.status
+            response.read(65536)
+        except (OSError, http.client.HTTPException) as exc:  # refused, timeout, reset, TLS failure, garbled answer
+            log.warning("webhook message %s to %s (%s) failed: %s", message.id, destination.host,
+                        destination.address, _describe(exc))
+            raise DeliveryError(WEBHOOK_NETWORK_ERROR) from exc
+        finally:
+            connection.close()
         if not 200 <= status < 300:
             raise DeliveryError(f"webhook answered HTTP {status}")
 
@@ -248,7 +284,7 @@ def build_transports(runtime, *, resolve_secret: SecretResolver | None = None) -
         email_transport = SmtpTransport(settings, clock=runtime.clock)
     timeout = float(settings.extra.get("webhook_timeout_seconds", WEBHOOK_TIMEOUT_SECONDS))
     webhook = WebhookTransport(resolve_secret or registered_secret_resolver(runtime), clock=runtime.clock,
-                               timeout=timeout)
+                               timeout=timeout, policy=DestinationPolicy.from_settings(settings))
     return {"email": email_transport, "webhook": webhook}
 
 

@@ -12,9 +12,13 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from cryptography.fernet import Fernet
+from outbox.receivers import fake_resolver
 
-from recovery.alerts import service
+from recovery.accounts.models import User
+from recovery.alerts import service, webhooks
 from recovery.alerts.models import WebhookSubscription
+from recovery.errors import ValidationFailed
 from recovery.outbox.delivery import deliver_due
 from recovery.outbox.models import OutboxMessage
 
@@ -132,11 +136,11 @@ def test_receiver_down_gets_retries_with_backoff_then_the_delivery(app, client, 
     clock.advance(seconds=10)
     deliver_due(app)
     [message] = people.rows(OutboxMessage, OutboxMessage.kind == "webhook")
-    assert message.status == "queued" and message.attempts == 2 and "unreachable" in message.last_error
+    assert message.status == "queued" and message.attempts == 2 and "network error" in message.last_error
     assert message.next_attempt_at > clock.now()  # backing off
     history = client.get(f"/api/v1/webhooks/{created['id']}/deliveries", headers=security).get_json()
     [row] = history["deliveries"]
-    assert row["status"] == "queued" and row["attempts"] == 2 and "unreachable" in row["last_error"]
+    assert row["status"] == "queued" and row["attempts"] == 2 and "network error" in row["last_error"]
 
     host, port = url.split("//")[1].split("/")[0].split(":")
     receiver = Receiver(created["secret"], lambda: clock.now().timestamp())
@@ -185,3 +189,45 @@ def test_subscription_input_is_checked(client, security, body, field):
     response = client.post("/api/v1/webhooks", headers=security, json=body)
     assert response.status_code == 400 and field in response.get_json()["error"]["fields"]
 
+
+
+NO_ALLOW_LIST = {"extra": {"webhook_allowed_hosts": ()}}  # this app's default, without the tests' opt-in
+
+
+@pytest.mark.parametrize("overrides", [NO_ALLOW_LIST])
+@pytest.mark.parametrize("url", ["https://169.254.169.254/latest/meta-data/", "https://127.0.0.1:6379/",
+                                 "https://[::1]/", "https://10.0.0.5:8443", "https://0x7f000001/",
+                                 "https://2130706433/", "https://127.1/", "https://100.64.0.1/"])
+def test_subscription_to_a_non_public_address_is_refused(client, security, people, url):
+    response = client.post("/api/v1/webhooks", headers=security, json={"url": url})
+    assert response.status_code == 400
+    assert response.get_json()["error"]["fields"]["url"] == [
+        "Webhooks go only to public internet addresses, not to private, loopback, link-local or reserved ones."]
+    assert people.rows(WebhookSubscription) == []
+
+
+NAMES = {"rebind.example.com": ["93.184.215.14"]}
+
+
+@pytest.mark.parametrize("overrides", [{"extra": {"webhook_allowed_hosts": (),
+                                                  "webhook_resolver": fake_resolver(NAMES)}}])
+def test_host_resolving_to_a_private_address_at_delivery_is_not_sent(app, client, services, security, people):
+    created = subscribe(client, security, "https://rebind.example.com/hooks")  # public when subscribing
+    NAMES["rebind.example.com"] = ["127.0.0.1"]  # ... and loopback when the alert goes out
+    raise_alert(services)
+    deliver_due(app)
+    [message] = people.rows(OutboxMessage, OutboxMessage.kind == "webhook")
+    assert message.status == "failed" and message.attempts == 1
+    [row] = client.get(f"/api/v1/webhooks/{created['id']}/deliveries", headers=security).get_json()["deliveries"]
+    assert row["last_error"] == "webhook destination not allowed"
+
+
+@pytest.mark.parametrize("overrides", [{"env": "production", "encryption_keys": (Fernet.generate_key().decode(),),
+                                        "extra": {"webhook_allowed_hosts": ()}}])
+def test_production_refuses_a_plain_http_subscription(services, people):
+    staff = people.add("sec@example.com", role="security")
+    with services() as ctx, pytest.raises(ValidationFailed) as caught:
+        webhooks.create_subscription(ctx, ctx.session.get(User, staff), url="http://hooks.example.com/h")
+    assert caught.value.fields["url"] == ["Give an https:// URL without credentials in it."]
+    with services() as ctx:
+        webhooks.create_subscription(ctx, ctx.session.get(User, staff), url="https://hooks.example.com/h")

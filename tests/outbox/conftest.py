@@ -4,6 +4,7 @@ import pytest
 from events.conftest import people  # noqa: F401  (the same fixture for the outbox's staff pages)
 from sqlalchemy import select
 
+from outbox.receivers import webhook_test_settings
 from recovery.context import RenderedEmail
 from recovery.outbox.models import OutboxMessage
 from recovery.outbox.service import queue_email, queue_webhook
@@ -14,6 +15,12 @@ def _render(template: str, locale: str, **context) -> RenderedEmail:
     link = context.get("link", "https://recovery.example.test/reset/t0k3n")
     return RenderedEmail(subject=context.get("subject", "Reset your password"),
                          text=f"Open {link} within 30 minutes.\n", html=f'<p><a href="{link}">Reset</a></p>')
+
+
+@pytest.fixture
+def app_config(app_config) -> dict:
+    """Opt in explicitly: the webhook receivers of these tests listen on 127.0.0.1 (never allowed by default)."""
+    return {**app_config, "extra": webhook_test_settings()}
 
 
 @pytest.fixture

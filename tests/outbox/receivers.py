@@ -99,3 +99,26 @@ class ScriptedTransport:
         if self.errors:
             raise self.errors.pop(0)
         self.sent.append(message)
+
+
+PUBLIC_ADDRESS = "93.184.215.14"  # a public address the test names resolve to; nothing is ever sent there
+
+
+def fake_resolver(names: dict[str, list[str]] | None = None):
+    """Name resolution for tests (settings.extra["webhook_resolver"]): `names` first, then every *.example.com
+    host to PUBLIC_ADDRESS, then the system resolver (numeric hosts such as 0x7f000001 need no network)."""
+    from recovery.outbox.destinations import system_resolve
+
+    def resolve(host: str, port: int) -> list[str]:
+        if names and host in names:
+            return list(names[host])
+        if host == "example.com" or host.endswith(".example.com"):
+            return [PUBLIC_ADDRESS]
+        return system_resolve(host, port)
+
+    return resolve
+
+
+def webhook_test_settings(**names: list[str]) -> dict:
+    """The explicit opt-in of these tests: a receiver on 127.0.0.1 is allowed, and names resolve as above."""
+    return {"webhook_allowed_hosts": {"127.0.0.1"}, "webhook_resolver": fake_resolver(names)}

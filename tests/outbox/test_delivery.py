@@ -153,7 +153,7 @@ def test_deliver_webhook_retries_while_the_receiver_is_down_then_signs_its_deliv
                                secret_ref="sub:7")
     transports = build_transports(runtime(app), resolve_secret=lambda ref: "whsec-7" if ref == "sub:7" else None)
     deliver_due(app, transports=transports)
-    assert stored(message_id).status == "queued" and "unreachable" in stored(message_id).last_error
+    assert stored(message_id).status == "queued" and "network error" in stored(message_id).last_error
 
     clock.advance(seconds=10)
     with WebhookReceiver(port=port) as receiver:

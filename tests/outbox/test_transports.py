@@ -10,7 +10,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from outbox.receivers import WebhookReceiver, free_port, verify_signature
+from outbox.receivers import PUBLIC_ADDRESS, WebhookReceiver, fake_resolver, free_port, verify_signature
+from recovery.outbox.destinations import DestinationPolicy
 from recovery.outbox.transports import (
     DeliveryError,
     MailboxTransport,
@@ -27,6 +28,10 @@ from recovery.web.context import runtime
 EMAIL = OutgoingMessage(1, "email", "ada@example.test", "key-123",
                         {"subject": "Reset your password", "text": "Open https://recovery.example.test/r/abc\n",
                          "html": "<p><a href='https://recovery.example.test/r/abc'>Reset</a></p>"})
+
+
+# The explicit opt-in of these tests: plain http and the receivers on 127.0.0.1.
+LOCAL = DestinationPolicy(allow_http=True, allowed_hosts=frozenset({"127.0.0.1"}))
 
 
 def _webhook(url: str, secret_ref: str | None = "test:hook-1") -> OutgoingMessage:
@@ -86,8 +91,8 @@ def test_smtp_transport_with_nothing_listening_raises_a_retryable_error(app, clo
 
 def test_webhook_signature_verifies_at_the_receiver(clock):
     with WebhookReceiver() as receiver:
-        WebhookTransport(lambda ref: "whsec-test" if ref == "test:hook-1" else None, clock=clock).send(
-            _webhook(receiver.url))
+        WebhookTransport(lambda ref: "whsec-test" if ref == "test:hook-1" else None, clock=clock,
+                         policy=LOCAL).send(_webhook(receiver.url))
     (request,) = receiver.requests
     headers = request["headers"]
     assert verify_signature("whsec-test", headers["X-Recovery-Signature"], request["body"])
@@ -101,23 +106,70 @@ def test_webhook_signature_verifies_at_the_receiver(clock):
 def test_webhook_answer_other_than_2xx_is_a_retryable_error(clock, status):
     with WebhookReceiver(status=status) as receiver:
         with pytest.raises(DeliveryError) as caught:
-            WebhookTransport(lambda ref: "s", clock=clock).send(_webhook(receiver.url))
+            WebhookTransport(lambda ref: "s", clock=clock, policy=LOCAL).send(_webhook(receiver.url))
     assert caught.value.retryable and f"HTTP {status}" in str(caught.value)
     assert len(receiver.requests) == 1  # a redirect is not followed
 
 
 def test_webhook_receiver_down_is_a_retryable_error(clock):
     with pytest.raises(DeliveryError) as caught:
-        WebhookTransport(lambda ref: "s", clock=clock, timeout=2).send(
+        WebhookTransport(lambda ref: "s", clock=clock, timeout=2, policy=LOCAL).send(
             _webhook(f"http://127.0.0.1:{free_port()}/hook"))
     assert caught.value.retryable
+    assert str(caught.value) == "webhook delivery failed (network error)"  # not "refused": no port-scan oracle
 
 
 @pytest.mark.parametrize("url,secret", [("file:///etc/passwd", "s"), ("http://127.0.0.1:1/h", None)])
 def test_webhook_bad_url_or_unknown_secret_fails_for_good(clock, url, secret):
     with pytest.raises(DeliveryError) as caught:
-        WebhookTransport(lambda ref: secret, clock=clock).send(_webhook(url))
+        WebhookTransport(lambda ref: secret, clock=clock, policy=LOCAL).send(_webhook(url))
     assert not caught.value.retryable
+
+
+def test_webhook_to_a_host_now_resolving_to_a_private_address_is_refused_for_good(clock):
+    """DNS changed after subscribing: the delivery-time check refuses it and the receiver hears nothing."""
+    policy = DestinationPolicy(resolve=fake_resolver({"hooks.example.com": ["127.0.0.1"]}))
+    with WebhookReceiver() as receiver:
+        with pytest.raises(DeliveryError) as caught:
+            WebhookTransport(lambda ref: "s", clock=clock, policy=policy).send(
+                _webhook(f"https://hooks.example.com:{receiver.port}/hooks/recovery"))
+    assert not caught.value.retryable and str(caught.value) == "webhook destination not allowed"
+    assert receiver.requests == []
+
+
+@pytest.mark.parametrize("answers", [[PUBLIC_ADDRESS, "10.0.0.5"], ["::ffff:169.254.169.254"]])
+def test_webhook_refused_when_any_address_of_the_host_is_not_public(clock, answers):
+    policy = DestinationPolicy(resolve=fake_resolver({"hooks.example.com": answers}))
+    with pytest.raises(DeliveryError) as caught:
+        WebhookTransport(lambda ref: "s", clock=clock, policy=policy).send(_webhook("https://hooks.example.com/h"))
+    assert not caught.value.retryable
+
+
+def test_webhook_connects_to_the_address_it_checked_and_keeps_the_host_header(clock):
+    """The name is resolved once per send and the connection goes to that address (no second lookup a DNS
+    rebind could answer differently); the request still names the URL's host."""
+    lookups: list[str] = []
+
+    def resolve(host: str, port: int) -> list[str]:
+        lookups.append(host)
+        return ["127.0.0.1"]
+
+    policy = DestinationPolicy(allow_http=True, allowed_hosts=frozenset({"hooks.example.com"}), resolve=resolve)
+    with WebhookReceiver() as receiver:
+        WebhookTransport(lambda ref: "s", clock=clock, policy=policy).send(
+            _webhook(f"http://hooks.example.com:{receiver.port}/hooks/recovery?x=1"))
+    (request,) = receiver.requests
+    assert request["headers"]["Host"] == f"hooks.example.com:{receiver.port}"
+    assert request["path"] == "/hooks/recovery?x=1" and lookups == ["hooks.example.com"]
+
+
+def test_webhook_transport_by_default_refuses_loopback_and_plain_http(clock):
+    with WebhookReceiver() as receiver:
+        for url in (receiver.url, receiver.url.replace("http://", "https://")):
+            with pytest.raises(DeliveryError) as caught:
+                WebhookTransport(lambda ref: "s", clock=clock).send(_webhook(url))
+            assert not caught.value.retryable
+    assert receiver.requests == []
 
 
 def test_transports_are_chosen_from_settings(app):

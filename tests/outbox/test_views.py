@@ -87,7 +87,8 @@ def test_dev_mailbox_message_outside_the_mailbox_is_not_found(client, name):
 
 
 @pytest.mark.parametrize("settings", [{"smtp_host": "smtp.example.test"},
-                                      {"env": "production", "encryption_keys": (Fernet.generate_key().decode(),)}])
+                                      {"env": "production", "encryption_keys": (Fernet.generate_key().decode(),),
+                                       "extra": {}}])
 def test_dev_mailbox_does_not_exist_with_smtp_or_in_production(make_app, settings):
     client = make_app(**settings).test_client()
     assert client.get("/dev/mailbox").status_code == 404
