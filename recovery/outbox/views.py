@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -13,7 +14,7 @@ from recovery.outbox.models import STATUSES
 from recovery.outbox.schemas import OutboxListQuery, OutboxMessageOut
 from recovery.outbox.transports import list_mailbox, read_mailbox_message
 from recovery.web.auth import role_required
-from recovery.web.context import runtime, service_context
+from recovery.web.context import client_ip, runtime, service_context
 from recovery.web.forms import parse
 from recovery.web.headers import mark_token_page
 
@@ -43,11 +44,19 @@ def staff_retry(message_id: int):
 
 
 def _mailbox_dir():
-    """The dev mailbox exists only while mail is written locally, and never in production."""
+    """The dev mailbox exists only while mail is written locally, never in production, and only for a browser
+    on this machine: a staging host that forgot RECOVERY_ENV must not publish everyone's reset links."""
     settings = runtime().settings
-    if not settings.uses_local_mailbox or settings.is_production:
+    if not settings.uses_local_mailbox or settings.is_production or not _from_this_machine():
         raise NotFound()
     return settings.mailbox_dir
+
+
+def _from_this_machine() -> bool:
+    try:
+        return ipaddress.ip_address(client_ip() or "").is_loopback
+    except ValueError:
+        return False
 
 
 @bp.get("/dev/mailbox")
