@@ -7,6 +7,7 @@ Refused attempts are recorded but not counted, so they never extend the wait.
 
 from __future__ import annotations
 
+import functools
 import math
 from datetime import timedelta
 
@@ -22,10 +23,15 @@ from recovery.events.service import record_event
 FAILURE_EVENTS = ("mfa.challenge.failed", "mfa.code.failed")
 
 
+@functools.lru_cache(maxsize=8)
+def _windows(spec: str) -> tuple[tuple[int, timedelta], ...]:
+    """'5 per 5 minutes; 20 per hour' -> ((5, 5 min), (20, 1 h)); parsed once per distinct setting."""
+    return tuple((item.amount, timedelta(seconds=item.get_expiry())) for item in parse_many(spec))
+
+
 def check_budget(ctx: ServiceContext, user: User, *, purpose: str) -> None:
     """Raise TooManyAttempts (with the wait) when any window of the account's limits is full."""
-    limits = [(item.amount, timedelta(seconds=item.get_expiry()))
-              for item in parse_many(ctx.settings.mfa_failure_limits)]
+    limits = _windows(ctx.settings.mfa_failure_limits)
     now = ctx.clock.now()
     longest = max(window for _, window in limits)
     newest_first = list(ctx.session.scalars(
