@@ -66,8 +66,10 @@ def serve() -> int:
           "  .venv/bin/flask --app wsgi recovery create-staff --email you@example.com --role admin\n"
           f"Mail goes to instance/mailbox/ (listed at http://127.0.0.1:{port}/dev/mailbox) until "
           "RECOVERY_SMTP_HOST is set.\n", flush=True)
+    # Threads: argon2 releases the GIL, and the equal-time padding of account-revealing answers sleeps;
+    # neither should hold a whole worker process.
     web = subprocess.Popen([str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "2",
-                            "--access-logfile", "-", "--access-logformat", ACCESS_LOG_FORMAT, "wsgi:app"],
+                            "--worker-class", "gthread", "--threads", "4", "--access-logfile", "-", "--access-logformat", ACCESS_LOG_FORMAT, "wsgi:app"],
                            cwd=ROOT)
     return _wait_for(web, worker)
 
