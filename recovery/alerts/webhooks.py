@@ -40,20 +40,21 @@ class Delivery:
 
 _URL_MESSAGES = {
     "url": N_("Give an https:// URL without credentials in it."),
-    "unresolvable": N_("This host name could not be found; check the URL."),
     "not_public": N_("Webhooks go only to public internet addresses, not to private, loopback, link-local or "
                      "reserved ones."),
 }
 
 
 def _check(ctx: ServiceContext, url: str, min_severity: str, secret: str | None) -> None:
-    """The URL must be well formed and resolve only to public addresses (the transport checks again on send)."""
+    """The URL must be well formed and resolve only to public addresses. A name that does not resolve yet is
+    kept: the transport checks (and pins) the address again at every delivery, which is where it is enforced."""
     fields: dict[str, list[str]] = {}
     try:
         DestinationPolicy.from_settings(ctx.settings).check(url or "")
     except UnsafeDestination as exc:
-        log.info("webhook subscription refused (%s): %s", exc.reason, exc)
-        fields["url"] = [_URL_MESSAGES[exc.reason]]
+        log.info("webhook subscription URL %s: %s", "unresolved" if exc.reason == "unresolvable" else "refused", exc)
+        if exc.reason != "unresolvable":
+            fields["url"] = [_URL_MESSAGES[exc.reason]]
     if min_severity not in SEVERITIES:
         fields["min_severity"] = [N_("Choose low, medium, high or critical.")]
     if secret is not None and not (_MIN_SECRET <= len(secret) <= 256):
