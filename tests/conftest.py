@@ -14,11 +14,13 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
+from sqlalchemy.engine import make_url
 
 from recovery.app import create_app
 from recovery.clock import FrozenClock
 from recovery.context import Actor, ServiceContext
+from recovery.db import make_engine
 from recovery.migrate import upgrade
 from recovery.outbox.models import OutboxMessage
 from recovery.web.context import app_service_context, runtime
@@ -49,6 +51,29 @@ def ratelimit_storage_uri() -> str:
 @pytest.fixture(scope="session")
 def ratelimit_prefix() -> str:
     return f"test-{uuid.uuid4().hex[:8]}"
+
+
+@pytest.fixture
+def own_database(database_url, tmp_path):
+    """A database (SQLite file) or schema (PostgreSQL) of its own, for tests whose threads need real commits:
+    what they commit (accounts, append-only events) cannot be rolled back or deleted, so it is dropped whole."""
+    if database_url.startswith("sqlite"):
+        url = f"sqlite:///{tmp_path / 'race.db'}"
+        upgrade(url)
+        yield url
+        return
+    schema = f"race_{uuid.uuid4().hex[:12]}"
+    engine = make_engine(database_url)
+    with engine.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = make_url(database_url).update_query_dict({"options": f"-csearch_path={schema}"})
+    try:
+        upgrade(url.render_as_string(hide_password=False))
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with engine.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        engine.dispose()
 
 
 @pytest.fixture

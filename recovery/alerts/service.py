@@ -24,7 +24,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from recovery.accounts.models import User
 from recovery.accounts.normalise import normalise_email
@@ -55,6 +55,7 @@ def raise_alert(ctx: ServiceContext, *, rule: str, severity: str, user_id: int |
         raise ValueError(f"unknown severity {severity!r}")
     now = ctx.clock.now()
     key = dedup_key(rule, user_id, source)
+    _serialise_on(ctx, key)
     window = now - timedelta(minutes=ctx.settings.alert_dedup_minutes)
     alert = ctx.session.scalar(select(Alert).where(Alert.dedup_key == key, Alert.last_seen_at >= window,
                                                    Alert.status != "resolved")
@@ -72,6 +73,14 @@ def raise_alert(ctx: ServiceContext, *, rule: str, severity: str, user_id: int |
         return alert
     _grow(ctx, alert, severity, sample)
     return alert
+
+
+def _serialise_on(ctx: ServiceContext, key: str) -> None:
+    """One raiser at a time per dedup key, so two first sightings cannot open two alerts and two sightings
+    cannot lose a count. PostgreSQL: a transaction-scoped advisory lock; SQLite's BEGIN IMMEDIATE already
+    serialises every writing transaction."""
+    if ctx.session.get_bind().dialect.name == "postgresql":
+        ctx.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": int(key[:15], 16)})
 
 
 def _grow(ctx: ServiceContext, alert: Alert, severity: str, sample: dict) -> None:

@@ -1,7 +1,7 @@
 """One code submitted at the same moment by several clients: exactly one sign-in passes (SQLite and PostgreSQL).
 
 Each submitter is its own app with its own engine, as separate processes would be. What this commits (an
-account and its append-only events) goes to a database of its own (the reset tests' `own_database`).
+account and its append-only events) goes to a database of its own (the shared `own_database` fixture).
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from collections import Counter
 import pyotp
 import pytest
 from accounts.helpers import PASSWORD
-from reset.test_concurrency import own_database  # noqa: F401 - a database (or schema) of its own, dropped after
 
 from mfa.helpers import Phone, enroll_totp
 from recovery.accounts import service as accounts
@@ -25,7 +24,7 @@ EMAIL = "race@example.com"
 
 
 @pytest.fixture
-def apps(own_database, app_config, clock):  # noqa: F811 - the imported fixture, by name
+def apps(own_database, app_config, clock):
     config = {**app_config, "database_url": own_database, "ratelimits_enabled": False,
               "require_email_verification": False}
     made = [create_app(config, clock=clock) for _ in range(SUBMITTERS)]

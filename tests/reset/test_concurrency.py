@@ -9,18 +9,14 @@ from __future__ import annotations
 
 import re
 import threading
-import uuid
 from collections import Counter
 
 import pytest
-from sqlalchemy import func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, select
 
 from recovery.accounts.models import User
 from recovery.app import create_app
-from recovery.db import make_engine
 from recovery.events.models import SecurityEvent
-from recovery.migrate import upgrade
 from recovery.outbox.models import OutboxMessage
 from recovery.reset.models import PasswordReset
 from recovery.reset.service import LINK_TEMPLATE, send_reset_link
@@ -31,27 +27,6 @@ from .conftest import LINK, OLD_PASSWORD
 pytestmark = pytest.mark.concurrency
 SUBMITTERS = 4
 ROUNDS = 3
-
-
-@pytest.fixture
-def own_database(database_url, tmp_path):
-    if database_url.startswith("sqlite"):
-        url = f"sqlite:///{tmp_path / 'race.db'}"
-        upgrade(url)
-        yield url
-        return
-    schema = f"reset_race_{uuid.uuid4().hex[:12]}"
-    engine = make_engine(database_url)
-    with engine.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = make_url(database_url).update_query_dict({"options": f"-csearch_path={schema}"})
-    try:
-        upgrade(url.render_as_string(hide_password=False))
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with engine.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        engine.dispose()
 
 
 def _new_link(app, user_id: int) -> str:
@@ -100,7 +75,13 @@ def test_confirm_simultaneous_submissions_of_one_link_exactly_one_succeeds(own_d
             outcomes = _race(apps, _new_link(apps[0], user_id), round_no)
             assert len(outcomes) == SUBMITTERS
             statuses = Counter((status, code) for status, code, _ in outcomes.values())
-            assert statuses == Counter({(200, "password_reset"): 1, (409, "reset_link_used"): SUBMITTERS - 1})
+            assert statuses[(200, "password_reset")] == 1
+            # A loser that reads the link after the winner's commit may find it used or, since the winner's
+            # reset revokes every other outstanding link and changes the hash it is bound to, revoked: both
+            # refuse with 409, which is what matters.
+            losers = {key: n for key, n in statuses.items() if key != (200, "password_reset")}
+            assert sum(losers.values()) == SUBMITTERS - 1
+            assert set(losers) <= {(409, "reset_link_used"), (409, "reset_link_revoked")}
             [winner] = [password for status, _, password in outcomes.values() if status == 200]
             with apps[0].app_context(), runtime(apps[0]).db.transaction() as session:
                 stored = session.get(User, user_id).password_hash
