@@ -49,6 +49,11 @@ def _normalised_actions(ticket: Ticket, outcome: str, actions: list[str] | None)
         raise ValidationFailed({"actions": [N_("Unknown account action.")]})
     if chosen and ticket.user_id is None:
         raise ValidationFailed({"actions": [N_("This ticket has no account to act on.")]})
+    if "reset_mfa" in chosen and ticket.hold_until is None and ticket.category != "stolen_account":
+        # Removing a second factor is what an attacker with the password and the mailbox wants: only after a
+        # request's security hold (its cancel link went to every address on file), or on a stolen-account case.
+        raise ValidationFailed({"actions": [N_("A second factor is reset only on a request that waited out its "
+                                               "security hold, or on a stolen-account case.")]})
     return [action for action in ACTIONS if action in chosen]
 
 

@@ -197,3 +197,12 @@ def test_lifting_a_stolen_lock_needs_two_staff_whatever_the_ticket_category(serv
     made = _decide(services, people, security, ticket_id, outcome="granted", reason="Looks fine")
     assert made.status == "pending"
     assert people.user(ada).status == "locked"
+
+
+def test_a_second_factor_cannot_be_reset_from_an_unheld_appeal(services, people):
+    ada = people.add("ada@example.com", status="locked")
+    ticket_id = _ticket(services, ada)  # an unblock appeal: no security hold, no cancel link sent
+    security = people.staff("sec@example.com", role="security")
+    with pytest.raises(ValidationFailed):
+        _decide(services, people, security, ticket_id, outcome="granted", reason="ok", actions=["reset_mfa"])
+    assert people.ticket(ticket_id).status == "new"
