@@ -69,8 +69,8 @@ def serve() -> int:
     # Threads: argon2 releases the GIL, and the equal-time padding of account-revealing answers sleeps;
     # neither should hold a whole worker process.
     web = subprocess.Popen([str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "2",
-                            "--worker-class", "gthread", "--threads", "4", "--access-logfile", "-", "--access-logformat", ACCESS_LOG_FORMAT, "wsgi:app"],
-                           cwd=ROOT)
+                            "--worker-class", "gthread", "--threads", "4", "--access-logfile", "-",
+                            "--access-logformat", ACCESS_LOG_FORMAT, "wsgi:app"], cwd=ROOT)
     return _wait_for(web, worker)
 
 

@@ -11,8 +11,8 @@ from flask_babel import gettext
 
 from recovery.accounts import service as accounts
 from recovery.accounts.schemas import StaffLookupQuery, StatusForm
+from recovery.accounts.status import end_sessions_by_staff
 from recovery.accounts.web import account_errors, label
-from recovery.sessions import service as sessions
 from recovery.web.auth import current_user, role_required
 from recovery.web.context import service_context
 from recovery.web.forms import form_page, parse, parse_form
@@ -62,6 +62,6 @@ def change_status(user_id: int):
 def revoke_sessions(user_id: int):
     ctx = service_context()
     user = accounts.get_user(ctx, user_id)
-    sessions.revoke_all_sessions(ctx, user.id, reason="staff_revoked")
+    end_sessions_by_staff(ctx, user, reason="staff_revoked")
     flash(gettext("Every session of %(email)s is signed out.", email=user.email), "success")
     return redirect(url_for("staff_accounts.account", user_id=user_id))

@@ -84,3 +84,10 @@ def _check_status_change(ctx: ServiceContext, user: User, status: str, reason: s
     if status == "active" and lifting_needs_two_staff(user):
         raise PermissionDenied(N_("Lifting a ban or a stolen-account lock needs a second staff member's "
                                   "approval: decide it on the account's ticket."))
+
+
+def end_sessions_by_staff(ctx: ServiceContext, user: User, *, reason: str) -> int:
+    """Staff (or an alert action) sign the account out everywhere; the holder is told, like any security change."""
+    revoked = sessions.revoke_all_sessions(ctx, user.id, reason=reason)
+    notify_security(ctx, user, "sessions_ended_by_staff", sessions_revoked=revoked)
+    return revoked

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from recovery.accounts.models import User
 from recovery.accounts.service import get_user, set_account_status
+from recovery.accounts.status import end_sessions_by_staff
 from recovery.alerts.service import get_alert
 from recovery.context import ServiceContext
 from recovery.errors import N_, ValidationFailed
 from recovery.events.service import record_event
-from recovery.sessions.service import revoke_all_sessions
 from recovery.tickets.models import Ticket
 from recovery.tickets.service import open_ticket
 
@@ -34,7 +34,7 @@ def lock_account(ctx: ServiceContext, alert_id: int, staff: User) -> User:
 
 def revoke_sessions(ctx: ServiceContext, alert_id: int, staff: User) -> int:
     alert, user = _account(ctx, alert_id)
-    revoked = revoke_all_sessions(ctx, user.id, reason="security_alert")
+    revoked = end_sessions_by_staff(ctx, user, reason="security_alert")
     record_event(ctx, "alert.action.sessions_revoked", user_id=user.id, alert_id=alert.id, count=revoked)
     return revoked
 

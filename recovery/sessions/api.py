@@ -6,6 +6,7 @@ from flask import Blueprint
 
 from recovery.accounts import service as accounts
 from recovery.accounts.signin import sign_in_with_password
+from recovery.accounts.status import end_sessions_by_staff
 from recovery.accounts.web import account_errors, limit_signin
 from recovery.detection import service as detection
 from recovery.detection.schemas import StepUpRequiredOut
@@ -129,4 +130,4 @@ def staff_list(user_id: int):
 def staff_revoke(user_id: int):
     ctx = service_context()
     user = accounts.get_user(ctx, user_id)
-    return RevokedBody().dump({"revoked": sessions.revoke_all_sessions(ctx, user.id, reason="staff_revoked")})
+    return RevokedBody().dump({"revoked": end_sessions_by_staff(ctx, user, reason="staff_revoked")})

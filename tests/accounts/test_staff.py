@@ -168,3 +168,12 @@ def test_an_ordinary_lock_can_still_be_lifted_by_security(client, people, ada):
 def _security_bearer(people) -> dict[str, str]:
     people.staff("security@example.com", "security")
     return people.bearer("security@example.com")
+
+
+def test_staff_ending_every_session_tells_the_holder(client, people, ada, outbox):
+    victim = people.bearer("ada@example.com")
+    response = client.delete(f"/api/v1/accounts/{ada}/sessions", headers=_security_bearer(people))
+    assert response.status_code == 200 and response.get_json()["revoked"] >= 1
+    assert client.get("/api/v1/me", headers=victim).status_code == 401
+    [notice] = outbox(to="ada@example.com", template="sessions_ended_by_staff")
+    assert "signed your account ada@example.com out of every device" in notice.payload["text"]
