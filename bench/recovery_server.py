@@ -56,6 +56,8 @@ class Recovery:
             "secret_key": secrets.token_urlsafe(48),
             "encryption_keys": base64.urlsafe_b64encode(os.urandom(32)).decode(),
             "base_url": "http://127.0.0.1:5000",
+            # The outbox figure's webhook receiver listens on this machine; production refuses this setting.
+            "webhook_allowed_hosts": "127.0.0.1",
             "ratelimit_storage_uri": self.run.limits_storage,
             "ratelimit_key_prefix": f"bench-{self.run.run_id}-{self.name}",
             "smtp_host": "127.0.0.1" if self.smtp_port else "",

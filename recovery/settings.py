@@ -62,6 +62,8 @@ class Settings:
     outbox_backoff_max_seconds: float = 3600.0
     outbox_lease_seconds: int = 120
     default_locale: str = "en"
+    # Hosts a webhook may reach although not public (a receiver on this machine); refused in production.
+    webhook_allowed_hosts: tuple[str, ...] = ()
     # Tickets (appeals, recovery requests, support console); see recovery/tickets/.
     ticket_sla_policy: str = "P1=1h/24h,P2=4h/72h,P3=24h/120h,P4=72h/240h"  # first response / resolution
     ticket_sla_warn_minutes: int = 15
@@ -148,6 +150,8 @@ _ENV_FIELDS = {
     "RECOVERY_MAILBOX_DIR": ("mailbox_dir", Path),
     "RECOVERY_ENCRYPTION_KEYS": ("encryption_keys", lambda v: tuple(k.strip() for k in v.split(",") if k.strip())),
     "RECOVERY_PORT": ("port", int),
+    "RECOVERY_WEBHOOK_ALLOWED_HOSTS": ("webhook_allowed_hosts",
+                                       lambda v: tuple(h.strip() for h in v.split(",") if h.strip())),
     "RECOVERY_MAX_CONTENT_LENGTH": ("max_content_length", int),
     "RECOVERY_ARGON2_TIME_COST": ("argon2_time_cost", int),
     "RECOVERY_ARGON2_MEMORY_COST": ("argon2_memory_cost", int),
@@ -262,5 +266,7 @@ def _validate(settings: Settings) -> None:
             Fernet(key.encode())
         except ValueError as exc:
             raise SettingsError("RECOVERY_ENCRYPTION_KEYS holds a key that is not a Fernet key") from exc
+    if settings.is_production and settings.webhook_allowed_hosts:
+        raise SettingsError("RECOVERY_WEBHOOK_ALLOWED_HOSTS is for development and tests, never production")
     if settings.password_min_length_with_mfa < 8 or settings.password_min_length < 8:
         raise SettingsError("password minimum length below NIST's floor of 8")

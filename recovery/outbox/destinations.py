@@ -78,7 +78,8 @@ class DestinationPolicy:
     @classmethod
     def from_settings(cls, settings: Settings) -> DestinationPolicy:
         """https only in production, http too elsewhere; the allow list of hosts is refused in production."""
-        allowed = frozenset(h.lower() for h in _as_hosts(settings.extra.get("webhook_allowed_hosts", ())))
+        listed = (*settings.webhook_allowed_hosts, *_as_hosts(settings.extra.get("webhook_allowed_hosts", ())))
+        allowed = frozenset(h.lower() for h in listed)
         if allowed and settings.is_production:
             raise SettingsError("webhook_allowed_hosts is for development and tests; production cannot use it")
         return cls(allow_http=not settings.is_production, allowed_hosts=allowed,

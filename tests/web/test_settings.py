@@ -45,3 +45,13 @@ def test_environment_variables_are_read(tmp_path):
 def test_malformed_values_fail_at_start_up(tmp_path, name, value):
     with pytest.raises(SettingsError):
         build_settings({"instance_dir": tmp_path}, environ={name: value})
+
+
+def test_webhook_allowed_hosts_are_read_but_refused_in_production(tmp_path):
+    settings = build_settings({"instance_dir": tmp_path}, environ={"RECOVERY_WEBHOOK_ALLOWED_HOSTS": "127.0.0.1, ::1"})
+    assert settings.webhook_allowed_hosts == ("127.0.0.1", "::1")
+    environ = {"RECOVERY_ENV": "production", "RECOVERY_SECRET_KEY": "k" * 40,
+               "RECOVERY_BASE_URL": "https://recovery.example.com", "RECOVERY_WEBHOOK_ALLOWED_HOSTS": "127.0.0.1",
+               "RECOVERY_ENCRYPTION_KEYS": "4OJiaRAVJOqJbyOj9V-Db1e-32b6aOvkZcrNrhv5f5w="}
+    with pytest.raises(SettingsError, match="WEBHOOK_ALLOWED_HOSTS"):
+        build_settings({"instance_dir": tmp_path}, environ=environ)
