@@ -112,12 +112,13 @@ def record_failure(ctx: ServiceContext, user: User | None, email: str | None, ob
             locks.count_failure(ctx, user)
         if user is not None and stage == "second_factor":
             notices.send_notice(ctx, user, attempt, "second_factor_failed")
-        if not locked:
-            policy = detection_policy(ctx.settings)
-            counts = queries.source_counts(ctx, observation.ip, observation.network, ctx.clock.now(), policy)
-            finding = rules.credential_stuffing(counts, policy)
-            if finding is not None:
-                _stuffing_alert(ctx, observation, finding)
+        # Checked for a locked account too: skipping it made a locked (so existing) account answer faster
+        # than an unknown address (the bench's sign-in timing figure), which told the account exists.
+        policy = detection_policy(ctx.settings)
+        counts = queries.source_counts(ctx, observation.ip, observation.network, ctx.clock.now(), policy)
+        finding = rules.credential_stuffing(counts, policy)
+        if finding is not None:
+            _stuffing_alert(ctx, observation, finding)
 
     return [keep]
 
