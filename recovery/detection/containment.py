@@ -36,16 +36,13 @@ from recovery.errors import ValidationFailed
 from recovery.events.service import record_event
 from recovery.outbox.service import queue_email
 from recovery.reset.errors import (
-    ResetLinkExpired,
-    ResetLinkInvalid,
-    ResetLinkRevoked,
     ResetLinkUsed,
     SecondFactorInvalid,
     SecondFactorRequired,
 )
 from recovery.reset.models import PasswordReset
-from recovery.reset.service import revoke_resets, verify_second_factor
-from recovery.reset.tokens import read_token, tag_matches
+from recovery.reset.service import revoke_resets, usable_link, verify_second_factor
+from recovery.reset.tokens import read_token
 from recovery.sessions.service import revoke_all_sessions
 from recovery.tickets.access import status_link
 from recovery.tickets.models import Ticket
@@ -162,21 +159,8 @@ class SecureResetForm:
 
 
 def _live(ctx: ServiceContext, token: object) -> tuple[PasswordReset, User]:
-    read = read_token(ctx, token)
-    row = ctx.session.scalar(select(PasswordReset).where(PasswordReset.id_digest == read.id_digest))
-    if row is None:
-        raise ResetLinkInvalid()
-    if row.used_at is not None:
-        raise ResetLinkUsed()
-    if row.revoked_at is not None:
-        raise ResetLinkRevoked()
-    if row.expires_at <= ctx.clock.now():
-        raise ResetLinkExpired()
-    user = ctx.session.get(User, row.user_id)
-    if user is None or not tag_matches(ctx, read, user.password_hash) or not is_stolen_lock(user) or (
-            user.status_changed_at is not None and row.created_at < user.status_changed_at):
-        raise ResetLinkRevoked()
-    return row, user
+    """Containment's reset link works only while the account is locked as stolen (and was issued after it)."""
+    return usable_link(ctx, read_token(ctx, token), account_allows=is_stolen_lock)
 
 
 def inspect_secure_reset(ctx: ServiceContext, token: object) -> SecureResetForm:

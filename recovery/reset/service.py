@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import select, update
@@ -28,7 +29,6 @@ from recovery.accounts.normalise import mask_email, normalise_email
 from recovery.accounts.password_policy import password_problems
 from recovery.accounts.service import (
     find_user_by_email,
-    get_user,
     has_second_factor,
     notify_security,
     password_requirements,
@@ -173,6 +173,16 @@ def inspect_link(ctx: ServiceContext, token: object) -> ResetForm:
 
 
 def _live_link(ctx: ServiceContext, read: ReadToken) -> tuple[PasswordReset, User]:
+    return usable_link(ctx, read, account_allows=lambda user: user.is_active)
+
+
+def usable_link(ctx: ServiceContext, read: ReadToken, *, account_allows: Callable[[User], bool]
+                ) -> tuple[PasswordReset, User]:
+    """The link's row and account when the link may still be used, else the ResetLink* error that says why.
+
+    `account_allows` is the account state the link is for: active for the self-service reset, locked as
+    stolen for containment's own reset page (recovery.detection.containment).
+    """
     row = ctx.session.scalar(select(PasswordReset).where(PasswordReset.id_digest == read.id_digest))
     if row is None:
         raise ResetLinkInvalid()
@@ -182,8 +192,9 @@ def _live_link(ctx: ServiceContext, read: ReadToken) -> tuple[PasswordReset, Use
         raise ResetLinkRevoked()
     if row.expires_at <= ctx.clock.now():
         raise ResetLinkExpired()
-    user = get_user(ctx, row.user_id)
-    if not tag_matches(ctx, read, user.password_hash) or not user.is_active or _status_changed_since(user, row):
+    user = ctx.session.get(User, row.user_id)
+    if user is None or not tag_matches(ctx, read, user.password_hash) or not account_allows(user) \
+            or _status_changed_since(user, row):
         raise ResetLinkRevoked()
     return row, user
 
