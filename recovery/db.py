@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from sqlalchemy import DateTime, MetaData, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import QueuePool
@@ -85,6 +86,12 @@ def _set_wal_once(engine: Engine) -> None:
         raw.driver_connection.execute("PRAGMA journal_mode=WAL")
     finally:
         raw.close()
+
+
+def upsert_insert(session: Session, model: type[Base]):
+    """INSERT for `model` with ON CONFLICT clauses, in the dialect of the session's database (both have them)."""
+    dialect = session.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
 
 
 def release_if_unwritten(session: Session) -> None:

@@ -95,7 +95,10 @@ def has_second_factor(ctx: ServiceContext, user: User) -> bool:
     """Whether a second factor (a confirmed TOTP authenticator) is switched on; the password rules then ask 8."""
     from recovery.mfa.service import totp_enabled  # the MFA capability builds on accounts, not the other way
 
-    return totp_enabled(ctx, user)
+    # The answer never depends on this request's pending rows; not flushing them here lets a sign-in's
+    # attempt row be written once, with its final outcome, instead of inserted and then updated.
+    with ctx.session.no_autoflush:
+        return totp_enabled(ctx, user)
 
 
 # --- password rules --------------------------------------------------------------------------------------

@@ -16,12 +16,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func
 
 from recovery.accounts.models import User
 from recovery.accounts.normalise import normalise_email
 from recovery.alerts.service import raise_alert
 from recovery.context import ServiceContext
+from recovery.db import upsert_insert
 from recovery.detection import locks, notices, queries, rules, scoring
 from recovery.detection.errors import SourceThrottled
 from recovery.detection.models import KnownDevice, SigninAttempt
@@ -196,15 +197,18 @@ def complete_signin(ctx: ServiceContext, user: User, observation: Observation, *
 
 
 def remember_device(ctx: ServiceContext, user: User, attempt: SigninAttempt, *, confirmed: bool = False) -> None:
+    """Insert the device or refresh what we last saw of it: one statement, and two first sign-ins from the same
+    device at once cannot both insert it."""
     if attempt.device_key is None:
         return
-    row = ctx.session.scalar(select(KnownDevice).where(KnownDevice.user_id == user.id,
-                                                       KnownDevice.device_key == attempt.device_key))
     now = ctx.clock.now()
-    if row is None:
-        row = KnownDevice(user_id=user.id, device_key=attempt.device_key, first_seen_at=now)
-        ctx.session.add(row)
-    row.browser, row.os, row.last_ip = attempt.browser, attempt.os, attempt.ip
-    row.last_country, row.last_city, row.last_seen_at = attempt.country, attempt.city, now
-    if confirmed and row.confirmed_at is None:
-        row.confirmed_at = now
+    seen = {"browser": attempt.browser, "os": attempt.os, "last_ip": attempt.ip, "last_country": attempt.country,
+            "last_city": attempt.city, "last_seen_at": now}
+    statement = upsert_insert(ctx.session, KnownDevice).values(
+        user_id=user.id, device_key=attempt.device_key, first_seen_at=now, confirmed_at=now if confirmed else None,
+        **seen)
+    on_conflict = dict(seen)
+    if confirmed:  # the first confirmation is the one kept
+        on_conflict["confirmed_at"] = func.coalesce(KnownDevice.confirmed_at, statement.excluded.confirmed_at)
+    ctx.session.execute(statement.on_conflict_do_update(index_elements=["user_id", "device_key"],
+                                                        set_=on_conflict))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import distinct, func, literal, null, select
 
 from recovery.accounts.models import User
 from recovery.context import ServiceContext
@@ -16,32 +16,38 @@ from recovery.detection.rules import History, Seen, SourceCounts
 _DISTINCT_SCAN = 500  # recent failures read to count distinct accounts per source
 
 
-def _bounded_count(ctx: ServiceContext, *where, limit: int) -> int:
+def _bounded_count(*where, limit: int):
+    """COUNT(*) of at most `limit` matching rows, as a scalar subquery (an index range, never the whole table)."""
     inner = select(SigninAttempt.id).where(*where).limit(limit).subquery()
-    return ctx.session.scalar(select(func.count()).select_from(inner)) or 0
+    return select(func.count()).select_from(inner).scalar_subquery()
 
 
-def _distinct_accounts(ctx: ServiceContext, *where, limit: int) -> int:
-    keys = ctx.session.scalars(select(SigninAttempt.account_key).where(*where)
-                               .order_by(SigninAttempt.created_at.desc()).limit(limit))
-    return len(set(keys))
+def _distinct_accounts(*where, limit: int):
+    """Distinct accounts among the `limit` newest matching rows, as a scalar subquery."""
+    keys = (select(SigninAttempt.account_key).where(*where).order_by(SigninAttempt.created_at.desc())
+            .limit(limit).subquery())
+    return select(func.count(distinct(keys.c.account_key))).scalar_subquery()
 
 
 def source_counts(ctx: ServiceContext, ip: str | None, network: str | None, now: datetime,
                   policy: DetectionPolicy) -> SourceCounts:
-    """Failures from this IP (24 hours) and distinct accounts failed from this IP and network (1 hour)."""
+    """Failures from this IP (24 hours) and distinct accounts failed from this IP and network (1 hour).
+
+    One statement: it runs before every password check, so its round trips are paid by every sign-in.
+    """
     if not ip:
         return SourceCounts()
     failed = SigninAttempt.outcome == "failure"
     day, hour = now - timedelta(hours=24), now - timedelta(hours=1)
     scan = max(_DISTINCT_SCAN, policy.network_accounts * 10)
-    ip_failures = _bounded_count(ctx, SigninAttempt.ip == ip, failed, SigninAttempt.created_at >= day,
-                                 limit=policy.stuffing_ip_failures)
-    ip_accounts = _distinct_accounts(ctx, SigninAttempt.ip == ip, failed, SigninAttempt.created_at >= hour,
-                                     limit=scan)
-    network_accounts = _distinct_accounts(ctx, SigninAttempt.network == network, failed,
-                                          SigninAttempt.created_at >= hour, limit=scan) if network else 0
-    return SourceCounts(ip_failures=ip_failures, ip_accounts=ip_accounts, network_accounts=network_accounts)
+    network_accounts = _distinct_accounts(SigninAttempt.network == network, failed,
+                                          SigninAttempt.created_at >= hour, limit=scan) if network else literal(0)
+    row = ctx.session.execute(select(
+        _bounded_count(SigninAttempt.ip == ip, failed, SigninAttempt.created_at >= day,
+                       limit=policy.stuffing_ip_failures),
+        _distinct_accounts(SigninAttempt.ip == ip, failed, SigninAttempt.created_at >= hour, limit=scan),
+        network_accounts)).one()
+    return SourceCounts(ip_failures=row[0] or 0, ip_accounts=row[1] or 0, network_accounts=row[2] or 0)
 
 
 def _seen(row) -> Seen:
@@ -51,41 +57,45 @@ def _seen(row) -> Seen:
 
 def account_history(ctx: ServiceContext, user: User, device_key: str | None, now: datetime,
                     policy: DetectionPolicy) -> History:
+    """Recent successes, then one statement for the rest: is the device known, recent failures, the second
+    factor's last change (two round trips for every correct password, whatever the tables hold)."""
     columns = (SigninAttempt.created_at, SigninAttempt.ip, SigninAttempt.network, SigninAttempt.country,
                SigninAttempt.asn, SigninAttempt.latitude, SigninAttempt.longitude, SigninAttempt.device_key)
     successes = ctx.session.execute(
         select(*columns).where(SigninAttempt.user_id == user.id, SigninAttempt.outcome == "success",
                                SigninAttempt.created_at >= now - policy.history)
         .order_by(SigninAttempt.created_at.desc()).limit(policy.history_rows)).all()
-    known = device_key is not None and ctx.session.scalar(
-        select(KnownDevice.id).where(KnownDevice.user_id == user.id, KnownDevice.device_key == device_key)
-    ) is not None
-    failures = _bounded_count(ctx, SigninAttempt.user_id == user.id, SigninAttempt.outcome == "failure",
+    known_device = (select(KnownDevice.id).where(KnownDevice.user_id == user.id,
+                                                 KnownDevice.device_key == device_key).scalar_subquery()
+                    if device_key is not None else null())
+    failures = _bounded_count(SigninAttempt.user_id == user.id, SigninAttempt.outcome == "failure",
                               SigninAttempt.created_at >= now - policy.failures_window, limit=1000)
+    known, recent_failures, mfa_change = ctx.session.execute(
+        select(known_device, failures, _mfa_changed_at(user.id))).one()
     return History(successes=tuple(_seen(row) for row in successes),
-                   known_devices=frozenset({device_key}) if known else frozenset(),
-                   recent_failures=failures, credential_changed_at=_credential_change(ctx, user, now, policy))
+                   known_devices=frozenset({device_key}) if known is not None else frozenset(),
+                   recent_failures=recent_failures or 0,
+                   credential_changed_at=_credential_change(user, mfa_change, now, policy))
 
 
-def _credential_change(ctx: ServiceContext, user: User, now: datetime, policy: DetectionPolicy) -> datetime | None:
+def _credential_change(user: User, mfa_change: datetime | None, now: datetime,
+                       policy: DetectionPolicy) -> datetime | None:
     """The latest password change or reset (on the user row) or second-factor change, within the window."""
-    changes = []
+    changes = [mfa_change] if mfa_change is not None else []
     if user.password_changed_at and user.password_changed_at - user.created_at > timedelta(seconds=1):
         changes.append(user.password_changed_at)
-    mfa_change = _mfa_changed_at(ctx, user.id)
-    if mfa_change is not None:
-        changes.append(mfa_change)
     recent = [at for at in changes if now - at <= policy.recent_change]
     return max(recent) if recent else None
 
 
-def _mfa_changed_at(ctx: ServiceContext, user_id: int) -> datetime | None:
+def _mfa_changed_at(user_id: int):
+    """When the active authenticator was confirmed, as a scalar subquery (NULL without the MFA capability)."""
     try:
         from recovery.mfa.models import ACTIVE, TotpAuthenticator
     except ImportError:  # the MFA capability is optional to detection
-        return None
-    return ctx.session.scalar(select(TotpAuthenticator.confirmed_at).where(TotpAuthenticator.user_id == user_id,
-                                                                           TotpAuthenticator.state == ACTIVE))
+        return null()
+    return (select(TotpAuthenticator.confirmed_at)
+            .where(TotpAuthenticator.user_id == user_id, TotpAuthenticator.state == ACTIVE).scalar_subquery())
 
 
 def recent_signins(ctx: ServiceContext, user_id: int, *, limit: int = 20) -> list[SigninAttempt]:

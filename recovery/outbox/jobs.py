@@ -21,9 +21,9 @@ from datetime import datetime, timedelta
 
 from flask import Flask
 from sqlalchemy import and_, delete, or_, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from recovery.context import Actor, ServiceContext
+from recovery.db import upsert_insert
 from recovery.outbox.models import JobRun, OutboxMessage
 from recovery.web.context import app_service_context, runtime
 
@@ -78,8 +78,8 @@ def claim_job(app: Flask, job: Job, *, worker_id: str) -> bool:
     rt = runtime(app)
     now = rt.clock.now()
     with rt.db.transaction() as session:
-        insert = postgresql.insert if rt.db.dialect == "postgresql" else sqlite.insert
-        session.execute(insert(JobRun).values(name=job.name).on_conflict_do_nothing(index_elements=["name"]))
+        session.execute(upsert_insert(session, JobRun).values(name=job.name)
+                        .on_conflict_do_nothing(index_elements=["name"]))
         result = session.execute(
             update(JobRun).where(JobRun.name == job.name, _is_due(job, now))
             .values(last_started_at=now, locked_until=now + job.timeout, locked_by=worker_id)
