@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import distinct, func, literal, null, select
+from sqlalchemy import Float, cast, distinct, func, literal, null, select, union_all
 
 from recovery.accounts.models import User
 from recovery.context import ServiceContext
@@ -51,20 +51,35 @@ def source_counts(ctx: ServiceContext, ip: str | None, network: str | None, now:
 
 
 def _seen(row) -> Seen:
-    return Seen(at=row.created_at, ip=row.ip, network=row.network, country=row.country, asn=row.asn,
-                latitude=row.latitude, longitude=row.longitude, device_key=row.device_key)
+    return Seen(at=row.at, network=row.network, country=row.country, asn=row.asn, latitude=row.latitude,
+                longitude=row.longitude)
+
+
+def _recent_places(user_id: int, since: datetime, rows: int):
+    """The account's last `rows` successes reduced to what the rules compare with: one row per
+    (country, network, ASN) at its latest time, plus the latest success that has coordinates (impossible
+    travel). The database groups them, so an active account costs a handful of rows, not hundreds."""
+    recent = (select(SigninAttempt.created_at, SigninAttempt.country, SigninAttempt.network, SigninAttempt.asn,
+                     SigninAttempt.latitude, SigninAttempt.longitude)
+              .where(SigninAttempt.user_id == user_id, SigninAttempt.outcome == "success",
+                     SigninAttempt.created_at >= since)
+              .order_by(SigninAttempt.created_at.desc()).limit(rows).cte("recent"))
+    places = (select(func.max(recent.c.created_at).label("at"), recent.c.country, recent.c.network, recent.c.asn,
+                     cast(null(), Float).label("latitude"), cast(null(), Float).label("longitude"))
+              .group_by(recent.c.country, recent.c.network, recent.c.asn))
+    located = (select(recent.c.created_at.label("at"), recent.c.country, recent.c.network, recent.c.asn,
+                      recent.c.latitude, recent.c.longitude)
+               .where(recent.c.latitude.is_not(None), recent.c.longitude.is_not(None))
+               .order_by(recent.c.created_at.desc()).limit(1).subquery())
+    return union_all(places, select(located)).subquery()
 
 
 def account_history(ctx: ServiceContext, user: User, device_key: str | None, now: datetime,
                     policy: DetectionPolicy) -> History:
-    """Recent successes, then one statement for the rest: is the device known, recent failures, the second
-    factor's last change (two round trips for every correct password, whatever the tables hold)."""
-    columns = (SigninAttempt.created_at, SigninAttempt.ip, SigninAttempt.network, SigninAttempt.country,
-               SigninAttempt.asn, SigninAttempt.latitude, SigninAttempt.longitude, SigninAttempt.device_key)
-    successes = ctx.session.execute(
-        select(*columns).where(SigninAttempt.user_id == user.id, SigninAttempt.outcome == "success",
-                               SigninAttempt.created_at >= now - policy.history)
-        .order_by(SigninAttempt.created_at.desc()).limit(policy.history_rows)).all()
+    """What scoring compares a correct password with, in two statements whatever the tables hold: the places
+    of recent successes, then whether the device is known, recent failures and the second factor's last change."""
+    places = _recent_places(user.id, now - policy.history, policy.history_rows)
+    seen = ctx.session.execute(select(places).order_by(places.c.at.desc())).all()
     known_device = (select(KnownDevice.id).where(KnownDevice.user_id == user.id,
                                                  KnownDevice.device_key == device_key).scalar_subquery()
                     if device_key is not None else null())
@@ -72,7 +87,7 @@ def account_history(ctx: ServiceContext, user: User, device_key: str | None, now
                               SigninAttempt.created_at >= now - policy.failures_window, limit=1000)
     known, recent_failures, mfa_change = ctx.session.execute(
         select(known_device, failures, _mfa_changed_at(user.id))).one()
-    return History(successes=tuple(_seen(row) for row in successes),
+    return History(successes=tuple(_seen(row) for row in seen),
                    known_devices=frozenset({device_key}) if known is not None else frozenset(),
                    recent_failures=recent_failures or 0,
                    credential_changed_at=_credential_change(user, mfa_change, now, policy))

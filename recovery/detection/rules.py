@@ -31,7 +31,9 @@ class Seen:
 
 @dataclass(frozen=True)
 class History:
-    successes: tuple[Seen, ...] = ()  # newest first, within the policy's window
+    # Newest first, within the policy's window: each place (country, network, ASN) of recent successes at its
+    # latest time, and the latest success with coordinates (queries.account_history).
+    successes: tuple[Seen, ...] = ()
     known_devices: frozenset[str] = frozenset()
     recent_failures: int = 0  # this account's failures within the failures window
     credential_changed_at: datetime | None = None  # the latest password or MFA change, when recent
