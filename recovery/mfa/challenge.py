@@ -60,9 +60,13 @@ def find_challenge(ctx: ServiceContext, token: str | None, *, kind: str) -> MfaC
     return row if row is not None and row.expires_at > ctx.clock.now() else None
 
 
-def complete_challenge(ctx: ServiceContext, token: str | None, code: str, *, kind: str) -> tuple[User, str]:
-    """The user and the kind of factor that passed; the challenge is used up. The caller starts the session."""
-    row = find_challenge(ctx, token, kind=kind)
+def complete_challenge(ctx: ServiceContext, token: str | None, code: str, *, kind: str,
+                       found: MfaChallenge | None = None) -> tuple[User, str]:
+    """The user and the kind of factor that passed; the challenge is used up. The caller starts the session.
+
+    `found` is find_challenge's row for this token when the caller already read it (one query fewer).
+    """
+    row = found or find_challenge(ctx, token, kind=kind)
     user = ctx.session.get(User, row.user_id) if row is not None else None
     # A password changed since (a reset, say) voids what the old password began.
     if row is None or user is None or not user.is_active or user.password_changed_at > row.created_at:

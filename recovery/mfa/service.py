@@ -238,7 +238,7 @@ def complete_signin_challenge(ctx: ServiceContext, token: str | None, code: str,
     row = find_challenge(ctx, token, kind=kind)
     owner = ctx.session.get(User, row.user_id) if row is not None else None
     try:
-        user, method = complete_challenge(ctx, token, code, kind=kind)
+        user, method = complete_challenge(ctx, token, code, kind=kind, found=row)
     except (SecondFactorInvalid, ChallengeEnded) as error:
         if owner is not None:
             error.persist.extend(detection.record_failure(ctx, owner, owner.email, observation, reason="wrong_code",
