@@ -36,6 +36,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--json", type=Path, metavar="PATH", help="also write the rows as JSON")
     parser.add_argument("--markdown", type=Path, metavar="PATH", help="also write the table as Markdown")
     parser.add_argument("--workers", type=int, default=None, help="gunicorn workers for every server (default: cores)")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="threads per gunicorn worker for every server (default 1: sync workers; "
+                             "4 = gthread workers as `python -m recovery serve` runs them)")
     parser.add_argument("--keep", action="store_true", help="keep the working directory (logs, wrk scripts)")
     return parser.parse_args(argv)
 
@@ -121,8 +124,10 @@ def main(argv: list[str] | None = None) -> int:
     workdir = Path(tempfile.mkdtemp(prefix="recovery-bench-"))
     started = time.monotonic()
     with Processes(workdir) as procs:
-        run = Run(workdir, procs, postgres=args.postgres, quick=args.quick, workers=args.workers or machine.cores)
-        print(f"bench: {run.workers} gunicorn workers per server, {run.seconds:.0f} s per load, {run.database_kind}; "
+        run = Run(workdir, procs, postgres=args.postgres, quick=args.quick, workers=args.workers or machine.cores,
+                  threads=max(1, args.threads))
+        print(f"bench: {run.workers} gunicorn workers x {run.threads} threads per server, "
+              f"{run.seconds:.0f} s per load, {run.database_kind}; "
               f"working directory {workdir}", flush=True)
         try:
             rows = collect(run)
@@ -130,7 +135,8 @@ def main(argv: list[str] | None = None) -> int:
             procs.stop_all()
             run.drop_databases()
     machine.finish()
-    heading = (f"recovery bench, {run.database_kind}, {run.workers} workers, {run.seconds:.0f} s loads"
+    serving = f"{run.workers} workers x {run.threads} threads" if run.threads > 1 else f"{run.workers} sync workers"
+    heading = (f"recovery bench, {run.database_kind}, {serving}, {run.seconds:.0f} s loads"
                f"{' (--quick)' if args.quick else ''}, {time.monotonic() - started:.0f} s in all\n"
                f"machine: {machine.describe()}")
     print(f"\n{heading}\n\n{format_table(rows)}")

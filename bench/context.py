@@ -24,6 +24,7 @@ class Run:
     postgres: bool = False
     quick: bool = False
     workers: int = field(default_factory=lambda: os.cpu_count() or 2)
+    threads: int = 1  # per worker: 1 = sync workers; more = gthread workers, as `python -m recovery serve` runs
     run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
     databases: list[str] = field(default_factory=list)
 
@@ -34,8 +35,8 @@ class Run:
 
     @property
     def connections(self) -> int:
-        """Enough open connections to keep every sync worker busy while the others wait in the backlog."""
-        return 2 * self.workers
+        """Enough open connections to keep every worker thread busy while the others wait in the backlog."""
+        return 2 * self.workers * self.threads if self.threads == 1 else self.workers * self.threads
 
     @property
     def limits_storage(self) -> str:

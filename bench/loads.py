@@ -20,8 +20,19 @@ class LoadFailed(RuntimeError):
     """The load ran but its answers were wrong; the message gives the statuses seen."""
 
 
+WARM_UP_SECONDS, QUICK_WARM_UP_SECONDS = 3.0, 1.0
+
+
+def warm_up(run: Run, proc: Proc, requests: list[wrk.Request], name: str) -> None:
+    """An unmeasured load first: each worker imports what its first requests need (the geolocation data, the
+    user-agent parser, templates) and fills its pools, as a server that has been up a while has."""
+    wrk.run(proc.url, requests, seconds=QUICK_WARM_UP_SECONDS if run.quick
+            else WARM_UP_SECONDS, connections=run.connections, workdir=run.workdir, name=f"{name}-warm-up")
+
+
 def measure(run: Run, proc: Proc, name: str, requests: list[wrk.Request], expected: set[int], *,
             seconds: float | None = None, connections: int | None = None, min_share: float = 0.99) -> wrk.Result:
+    warm_up(run, proc, requests, name)
     cpu_before = group_cpu_seconds(proc)
     result = wrk.run(proc.url, requests, seconds=seconds or run.seconds, connections=connections or run.connections,
                      workdir=run.workdir, name=name)

@@ -53,8 +53,8 @@ class FlaskSecurityToo:
         run_checked([str(BIN / "python"), "-m", "bench.peers.fst_app", "seed", self.email,
                                      PASSWORD, self.totp_email], env=env)
         port = free_port()
-        self.proc = self.run.procs.start("fst", gunicorn_argv("bench.peers.fst_app:create_app()", port,
-                                                              self.run.workers), env=env, port=port)
+        argv = gunicorn_argv("bench.peers.fst_app:create_app()", port, self.run.workers, self.run.threads)
+        self.proc = self.run.procs.start("fst", argv, env=env, port=port)
         wait_http(self.proc, "/login")
         self.csrf = self._anonymous_client()
         return self.proc
@@ -89,8 +89,8 @@ class Allauth:
                "DJANGO_SETTINGS_MODULE": "bench.peers.allauth_site.settings"}
         run_checked([str(BIN / "python"), "-m", "bench.peers.allauth_site", "seed", self.email, PASSWORD], env=env)
         port = free_port()
-        self.proc = self.run.procs.start("allauth", gunicorn_argv("bench.peers.allauth_site.wsgi:application",
-                                                                  port, self.run.workers), env=env, port=port)
+        argv = gunicorn_argv("bench.peers.allauth_site.wsgi:application", port, self.run.workers, self.run.threads)
+        self.proc = self.run.procs.start("allauth", argv, env=env, port=port)
         wait_http(self.proc, f"{self.prefix}/config")
         return self.proc
 
@@ -105,6 +105,7 @@ class Allauth:
 
 def start_bare(run: Run) -> Proc:
     port = free_port()
-    proc = run.procs.start("bare-flask", gunicorn_argv("bench.wsgi_bare:app", port, run.workers), port=port)
+    argv = gunicorn_argv("bench.wsgi_bare:app", port, run.workers, run.threads)
+    proc = run.procs.start("bare-flask", argv, port=port)
     wait_http(proc, "/bare")
     return proc

@@ -150,11 +150,13 @@ def wait_port(proc: Proc, *, timeout: float = 30.0) -> None:
     raise StartFailed(f"{proc.name} did not listen on {HOST}:{proc.port}:\n{proc.tail()}")
 
 
-def gunicorn_argv(app_spec: str, port: int, workers: int) -> list[str]:
-    """The one gunicorn configuration every server under test gets: sync workers, same count, no access log."""
-    return [str(BIN / "gunicorn"), "--bind", f"{HOST}:{port}", "--workers", str(workers),
-            "--worker-class", "sync", "--backlog", "2048", "--timeout", "120", "--graceful-timeout", "5",
-            "--log-level", "warning", "--no-control-socket", app_spec]
+def gunicorn_argv(app_spec: str, port: int, workers: int, threads: int = 1) -> list[str]:
+    """The one gunicorn configuration every server under test gets: same workers, same threads (gthread workers
+    as `python -m recovery serve` runs them; sync workers with threads=1), no access log."""
+    worker = ["--worker-class", "gthread", "--threads", str(threads)] if threads > 1 else ["--worker-class", "sync"]
+    return [str(BIN / "gunicorn"), "--bind", f"{HOST}:{port}", "--workers", str(workers), *worker,
+            "--backlog", "2048", "--timeout", "120", "--graceful-timeout", "5", "--log-level", "warning",
+            "--no-control-socket", app_spec]
 
 
 def run_checked(argv: list[str], *, env: dict[str, str] | None = None, timeout: float = 600) -> str:

@@ -7,6 +7,7 @@ serves `bench.wsgi_recovery:app` with the same settings through gunicorn in a pr
 from __future__ import annotations
 
 import base64
+import json
 import os
 import secrets
 from dataclasses import dataclass, field
@@ -88,8 +89,8 @@ class Recovery:
 
     def start(self) -> Proc:
         port = free_port()
-        self.proc = self.run.procs.start(self.name, gunicorn_argv("bench.wsgi_recovery:app", port, self.run.workers),
-                                         env=self.env(), port=port)
+        argv = gunicorn_argv("bench.wsgi_recovery:app", port, self.run.workers, self.run.threads)
+        self.proc = self.run.procs.start(self.name, argv, env=self.env(), port=port)
         wait_http(self.proc, "/healthz")
         return self.proc
 
@@ -169,3 +170,37 @@ def _tickets(app, rt, session) -> str | None:
                              source="appeal")
         first = first or status_token(ctx, ticket)
     return first
+
+
+def mfa_step_bodies(recovery: Recovery, accounts: int, seconds: float) -> dict[int, list[str]]:
+    """Bodies of `POST /api/v1/sessions/mfa` for a load of `seconds` starting now: `accounts` accounts with an
+    authenticator, and for each 30-second step of the load one pending sign-in challenge per account with that
+    step's TOTP code (a code works once per account and step, a challenge once). Made by recovery's own
+    services, as if each account had just given its password."""
+    import time
+
+    import pyotp
+
+    from recovery.mfa import crypto
+    from recovery.mfa.models import ACTIVE, TotpAuthenticator
+    from recovery.mfa.service import start_challenge
+    from recovery.web.context import app_service_context, runtime
+
+    app = recovery.app()
+    rt = runtime(app)
+    hashed = rt.passwords.hash(PASSWORD)
+    first = int(time.time()) // 30
+    steps = range(first, (int(time.time() + seconds) + 90) // 30 + 1)  # margin: seeding takes a few seconds
+    bodies: dict[int, list[str]] = {step: [] for step in steps}
+    with app.app_context(), rt.db.transaction() as session:
+        ctx = app_service_context(app, session)
+        for n in range(accounts):
+            user = _user(rt, session, f"mfa{n}-{recovery.run.run_id}@example.com", hashed)
+            secret = pyotp.random_base32()
+            session.add(TotpAuthenticator(user_id=user.id, state=ACTIVE, last_used_step=0,
+                                          secret_ciphertext=crypto.seal(rt.settings, secret, rt.clock.now()),
+                                          created_at=rt.clock.now(), confirmed_at=rt.clock.now()))
+            for step in steps:
+                token = start_challenge(ctx, user, kind="api").token
+                bodies[step].append(json.dumps({"mfa_token": token, "code": pyotp.TOTP(secret).at(step * 30)}))
+    return bodies

@@ -1,7 +1,8 @@
 """HTTP loads with wrk (Debian's package), driven by generated Lua scripts; results parsed from its output.
 
 wrk runs in its own process, never in a server's interpreter. The Lua script builds each request (POST
-bodies, headers, a TOTP code for the current 30-second step) and counts every answer by status across
+bodies, headers, and one-shot bodies such as an MFA step's token and code, picked by the current 30-second
+step) and counts every answer by status across
 threads, so a load whose answers are not the expected ones is caught instead of being reported as fast.
 """
 
@@ -28,8 +29,10 @@ class Request:
     headers: dict[str, str] = field(default_factory=dict)
     body: str | None = None
     weight: int = 1
-    # {30-second step: code}: the body's "%CODE%" is replaced by the code of the step the request is sent in
-    totp: dict[int, str] | None = None
+    # {30-second step (unix time // 30): bodies}: each body is sent once, in turn, during its step (a TOTP
+    # code and the challenge it answers work once); past the last one the step's last body is sent again
+    # (and its refusal is counted). Needs a single wrk thread, so two threads never send the same body.
+    step_bodies: dict[int, list[str]] | None = None
 
 
 @dataclass
@@ -81,11 +84,12 @@ def lua_string(text: str) -> str:
 def _lua_request(request: Request) -> str:
     headers = ", ".join(f"[{lua_string(k)}] = {lua_string(v)}" for k, v in request.headers.items())
     body = lua_string(request.body) if request.body is not None else "nil"
-    codes = "nil"
-    if request.totp:
-        codes = "{" + ", ".join(f"[{step}] = {lua_string(code)}" for step, code in request.totp.items()) + "}"
+    steps = "nil"
+    if request.step_bodies:
+        steps = "{" + ", ".join(f"[{step}] = {{{', '.join(map(lua_string, bodies))}}}"
+                                for step, bodies in request.step_bodies.items() if bodies) + "}"
     return (f"{{method = {lua_string(request.method)}, path = {lua_string(request.path)}, "
-            f"headers = {{{headers}}}, body = {body}, totp = {codes}}}")
+            f"headers = {{{headers}}}, body = {body}, steps = {steps}}}")
 
 
 LUA_TEMPLATE = """
@@ -104,8 +108,9 @@ function init(args)
   statuses = {}
   position = offset %% #sequence
   prepared = {}
+  sent = {}
   for i, item in ipairs(items) do
-    if item.totp == nil then
+    if item.steps == nil then
       prepared[i] = wrk.format(item.method, item.path, item.headers, item.body)
     end
   end
@@ -119,8 +124,11 @@ function request()
     return ready
   end
   local item = items[i]
-  local code = item.totp[math.floor(os.time() / 30)] or "000000"
-  return wrk.format(item.method, item.path, item.headers, string.gsub(item.body, "%%%%CODE%%%%", code))
+  local step = math.floor(os.time() / 30)
+  local bodies = item.steps[step] or {item.body or ""}
+  local key = i .. ":" .. step
+  sent[key] = (sent[key] or 0) + 1
+  return wrk.format(item.method, item.path, item.headers, bodies[math.min(sent[key], #bodies)])
 end
 
 function response(status, headers, body)
@@ -160,6 +168,8 @@ def run(base_url: str, requests: list[Request], *, seconds: float, connections: 
     """Run one wrk load for `seconds` against base_url (127.0.0.1 only); parse the counts and percentiles."""
     if not base_url.startswith("http://127.0.0.1:"):
         raise ValueError("loads go to 127.0.0.1 only")
+    if threads > 1 and any(r.step_bodies for r in requests):
+        raise ValueError("one-shot bodies need a single wrk thread")
     binary = wrk_path()
     if binary is None:
         raise RuntimeError(INSTALL_HINT)
