@@ -4,8 +4,9 @@ attempt costs the same whether the table holds a thousand rows or a billion."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import lru_cache
 
-from sqlalchemy import Float, cast, distinct, func, literal, null, select, union_all
+from sqlalchemy import Float, bindparam, cast, distinct, func, literal, null, select, union_all
 
 from recovery.accounts.models import User
 from recovery.context import ServiceContext
@@ -29,6 +30,19 @@ def _distinct_accounts(*where, limit: int):
     return select(func.count(distinct(keys.c.account_key))).scalar_subquery()
 
 
+# The statements below run on every sign-in: each is built once per policy (bound parameters carry the
+# values), because building and cache-keying these nested selects anew cost more CPU than running them.
+
+@lru_cache(maxsize=8)
+def _source_counts_statement(ip_failures: int, scan: int, with_network: bool):
+    failed, since_day, since_hour = (SigninAttempt.outcome == "failure", SigninAttempt.created_at >= bindparam("day"),
+                                     SigninAttempt.created_at >= bindparam("hour"))
+    network = _distinct_accounts(SigninAttempt.network == bindparam("network"), failed, since_hour, limit=scan)
+    return select(_bounded_count(SigninAttempt.ip == bindparam("ip"), failed, since_day, limit=ip_failures),
+                  _distinct_accounts(SigninAttempt.ip == bindparam("ip"), failed, since_hour, limit=scan),
+                  network if with_network else literal(0))
+
+
 def source_counts(ctx: ServiceContext, ip: str | None, network: str | None, now: datetime,
                   policy: DetectionPolicy) -> SourceCounts:
     """Failures from this IP (24 hours) and distinct accounts failed from this IP and network (1 hour).
@@ -37,16 +51,10 @@ def source_counts(ctx: ServiceContext, ip: str | None, network: str | None, now:
     """
     if not ip:
         return SourceCounts()
-    failed = SigninAttempt.outcome == "failure"
-    day, hour = now - timedelta(hours=24), now - timedelta(hours=1)
     scan = max(_DISTINCT_SCAN, policy.network_accounts * 10)
-    network_accounts = _distinct_accounts(SigninAttempt.network == network, failed,
-                                          SigninAttempt.created_at >= hour, limit=scan) if network else literal(0)
-    row = ctx.session.execute(select(
-        _bounded_count(SigninAttempt.ip == ip, failed, SigninAttempt.created_at >= day,
-                       limit=policy.stuffing_ip_failures),
-        _distinct_accounts(SigninAttempt.ip == ip, failed, SigninAttempt.created_at >= hour, limit=scan),
-        network_accounts)).one()
+    statement = _source_counts_statement(policy.stuffing_ip_failures, scan, network is not None)
+    row = ctx.session.execute(statement, {"ip": ip, "network": network, "day": now - timedelta(hours=24),
+                                          "hour": now - timedelta(hours=1)}).one()
     return SourceCounts(ip_failures=row[0] or 0, ip_accounts=row[1] or 0, network_accounts=row[2] or 0)
 
 
@@ -55,14 +63,15 @@ def _seen(row) -> Seen:
                 longitude=row.longitude)
 
 
-def _recent_places(user_id: int, since: datetime, rows: int):
+@lru_cache(maxsize=8)
+def _recent_places_statement(rows: int):
     """The account's last `rows` successes reduced to what the rules compare with: one row per
     (country, network, ASN) at its latest time, plus the latest success that has coordinates (impossible
     travel). The database groups them, so an active account costs a handful of rows, not hundreds."""
     recent = (select(SigninAttempt.created_at, SigninAttempt.country, SigninAttempt.network, SigninAttempt.asn,
                      SigninAttempt.latitude, SigninAttempt.longitude)
-              .where(SigninAttempt.user_id == user_id, SigninAttempt.outcome == "success",
-                     SigninAttempt.created_at >= since)
+              .where(SigninAttempt.user_id == bindparam("user_id"), SigninAttempt.outcome == "success",
+                     SigninAttempt.created_at >= bindparam("since"))
               .order_by(SigninAttempt.created_at.desc()).limit(rows).cte("recent"))
     places = (select(func.max(recent.c.created_at).label("at"), recent.c.country, recent.c.network, recent.c.asn,
                      cast(null(), Float).label("latitude"), cast(null(), Float).label("longitude"))
@@ -71,22 +80,30 @@ def _recent_places(user_id: int, since: datetime, rows: int):
                       recent.c.latitude, recent.c.longitude)
                .where(recent.c.latitude.is_not(None), recent.c.longitude.is_not(None))
                .order_by(recent.c.created_at.desc()).limit(1).subquery())
-    return union_all(places, select(located)).subquery()
+    both = union_all(places, select(located)).subquery()
+    return select(both).order_by(both.c.at.desc())
+
+
+@lru_cache(maxsize=8)
+def _history_extras_statement(failures_limit: int, with_device: bool):
+    """Whether the device is known, the recent failures, the second factor's last change: one row."""
+    known_device = (select(KnownDevice.id).where(KnownDevice.user_id == bindparam("user_id"),
+                                                 KnownDevice.device_key == bindparam("device_key")).scalar_subquery()
+                    if with_device else null())
+    failures = _bounded_count(SigninAttempt.user_id == bindparam("user_id"), SigninAttempt.outcome == "failure",
+                              SigninAttempt.created_at >= bindparam("failures_since"), limit=failures_limit)
+    return select(known_device, failures, _mfa_changed_at())
 
 
 def account_history(ctx: ServiceContext, user: User, device_key: str | None, now: datetime,
                     policy: DetectionPolicy) -> History:
     """What scoring compares a correct password with, in two statements whatever the tables hold: the places
     of recent successes, then whether the device is known, recent failures and the second factor's last change."""
-    places = _recent_places(user.id, now - policy.history, policy.history_rows)
-    seen = ctx.session.execute(select(places).order_by(places.c.at.desc())).all()
-    known_device = (select(KnownDevice.id).where(KnownDevice.user_id == user.id,
-                                                 KnownDevice.device_key == device_key).scalar_subquery()
-                    if device_key is not None else null())
-    failures = _bounded_count(SigninAttempt.user_id == user.id, SigninAttempt.outcome == "failure",
-                              SigninAttempt.created_at >= now - policy.failures_window, limit=1000)
+    seen = ctx.session.execute(_recent_places_statement(policy.history_rows),
+                               {"user_id": user.id, "since": now - policy.history}).all()
     known, recent_failures, mfa_change = ctx.session.execute(
-        select(known_device, failures, _mfa_changed_at(user.id))).one()
+        _history_extras_statement(1000, device_key is not None),
+        {"user_id": user.id, "device_key": device_key, "failures_since": now - policy.failures_window}).one()
     return History(successes=tuple(_seen(row) for row in seen),
                    known_devices=frozenset({device_key}) if known is not None else frozenset(),
                    recent_failures=recent_failures or 0,
@@ -103,14 +120,15 @@ def _credential_change(user: User, mfa_change: datetime | None, now: datetime,
     return max(recent) if recent else None
 
 
-def _mfa_changed_at(user_id: int):
+def _mfa_changed_at():
     """When the active authenticator was confirmed, as a scalar subquery (NULL without the MFA capability)."""
     try:
         from recovery.mfa.models import ACTIVE, TotpAuthenticator
     except ImportError:  # the MFA capability is optional to detection
         return null()
     return (select(TotpAuthenticator.confirmed_at)
-            .where(TotpAuthenticator.user_id == user_id, TotpAuthenticator.state == ACTIVE).scalar_subquery())
+            .where(TotpAuthenticator.user_id == bindparam("user_id"), TotpAuthenticator.state == ACTIVE)
+            .scalar_subquery())
 
 
 def recent_signins(ctx: ServiceContext, user_id: int, *, limit: int = 20) -> list[SigninAttempt]:
