@@ -30,9 +30,11 @@ from recovery.context import Actor, ServiceContext
 from recovery.events.service import record_event
 from recovery.outbox import queries
 from recovery.outbox.models import OutboxMessage
+from recovery.outbox.tasks import TASK_KIND, find_task, task_actor
 from recovery.outbox.transports import DeliveryError, OutgoingMessage, Transport, build_transports
 from recovery.runtime import Runtime
 from recovery.settings import Settings
+from recovery.web.context import app_service_context
 
 log = logging.getLogger(__name__)
 WORKER_ACTOR = Actor("system", None, None, "outbox-worker")
@@ -49,31 +51,33 @@ class Claim:
 
 def deliver_due(target, *, batch_size: int = 50, worker_id: str = "worker",
                 transports: Mapping[str, Transport] | None = None,
-                should_stop: Callable[[], bool] | None = None) -> int:
+                should_stop: Callable[[], bool] | None = None, kinds: tuple[str, ...] | None = None) -> int:
     """Claim up to batch_size due messages for `worker_id`, send each, record each outcome; returns the count.
 
     `target` is the Flask app or its Runtime; `transports` replaces the ones settings choose (tests, tools).
-    When `should_stop()` turns true mid-batch, the claims not yet sent are handed back at once.
+    When `should_stop()` turns true mid-batch, the claims not yet sent are handed back at once. `kinds`
+    limits the claim to some kinds ("task", "email", "webhook"); by default every kind.
     """
     rt: Runtime = target if isinstance(target, Runtime) else target.extensions["recovery"]
+    app = None if isinstance(target, Runtime) else target  # tasks run with the app (emails, links)
     transports = transports if transports is not None else build_transports(rt)
     worker_id = worker_id[:64]
-    claims = claim_due(rt, batch_size=batch_size, worker_id=worker_id)
+    claims = claim_due(rt, batch_size=batch_size, worker_id=worker_id, kinds=kinds)
     for done, claim in enumerate(claims):
         if should_stop is not None and should_stop():
             _release(rt, claims[done:], worker_id)
             return done
-        _deliver_one(rt, transports, claim, worker_id)
+        _deliver_one(rt, transports, claim, worker_id, app)
     return len(claims)
 
 
-def claim_due(rt: Runtime, *, batch_size: int, worker_id: str) -> list[Claim]:
+def claim_due(rt: Runtime, *, batch_size: int, worker_id: str, kinds: tuple[str, ...] | None = None) -> list[Claim]:
     """One short transaction: mark due messages `sending` for this worker with a lease, and return them."""
     now = rt.clock.now()
     table = OutboxMessage.__table__
     with rt.db.transaction() as session:
         _fail_abandoned(rt, session, now)
-        ids = list(session.scalars(queries.due_ids(now, batch_size)))
+        ids = list(session.scalars(queries.due_ids(now, batch_size, kinds)))
         if not ids:
             return []
         # Conditional: a row another worker claimed since the SELECT no longer matches and is not returned.
@@ -110,7 +114,10 @@ def _fail_abandoned(rt: Runtime, session: Session, now: datetime) -> None:
         _record_failed_event(rt, session, row.id, row.user_id, row.kind, row.template)
 
 
-def _deliver_one(rt: Runtime, transports: Mapping[str, Transport], claim: Claim, worker_id: str) -> None:
+def _deliver_one(rt: Runtime, transports: Mapping[str, Transport], claim: Claim, worker_id: str, app) -> None:
+    if claim.message.kind == TASK_KIND:
+        _run_task(rt, app, claim, worker_id)
+        return
     transport = transports.get(claim.message.kind)
     try:
         if transport is None:
@@ -123,6 +130,30 @@ def _deliver_one(rt: Runtime, transports: Mapping[str, Transport], claim: Claim,
         _record_failure(rt, claim, worker_id, f"unexpected error: {type(error).__name__}", retryable=True)
     else:
         _record_sent(rt, claim, worker_id)
+
+
+def _run_task(rt: Runtime, app, claim: Claim, worker_id: str) -> None:
+    """Run a queued task and mark it done in one transaction: its effects happen once, or not at all."""
+    name, payload = claim.message.recipient, claim.message.payload
+    task = find_task(name)
+    if task is None or app is None:
+        _record_failure(rt, claim, worker_id, f"no task named {name!r}" if task is None else
+                        "tasks run only with the app (deliver_due(app, ...))", retryable=False)
+        return
+    try:
+        with app.app_context(), rt.db.transaction() as session:
+            done = session.execute(
+                update(OutboxMessage).where(queries.owned_by(claim.message.id, worker_id, claim.attempts))
+                .values(status="sent", sent_at=rt.clock.now(), locked_by=None, locked_until=None, last_error=None,
+                        payload={"task": name}).execution_options(synchronize_session=False))
+            if done.rowcount != 1:  # the lease passed to another worker, which runs it
+                return
+            ctx = app_service_context(app, session, task_actor(payload))
+            ctx.locale = payload.get("locale") or ctx.locale
+            task(ctx, payload.get("args") or {})
+    except Exception as error:  # rolled back: retried like an undelivered message, then failed for staff
+        log.exception("outbox task %s (%s) failed", claim.message.id, name)
+        _record_failure(rt, claim, worker_id, f"task failed: {type(error).__name__}", retryable=True)
 
 
 def _record_sent(rt: Runtime, claim: Claim, worker_id: str) -> None:

@@ -18,10 +18,11 @@ def due_condition(now: datetime) -> ColumnElement[bool]:
                and_(OutboxMessage.status == "sending", OutboxMessage.locked_until < now))
 
 
-def due_ids(now: datetime, limit: int) -> Select:
+def due_ids(now: datetime, limit: int, kinds: tuple[str, ...] | None = None) -> Select:
     # SKIP LOCKED (PostgreSQL) lets workers take disjoint batches without waiting on each other; SQLite
     # ignores it and serialises writers with BEGIN IMMEDIATE. The conditional UPDATE guards both.
-    return (select(OutboxMessage.id).where(due_condition(now))
+    kind = OutboxMessage.kind.in_(kinds) if kinds is not None else and_(True)
+    return (select(OutboxMessage.id).where(due_condition(now), kind)
             .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id).limit(limit)
             .with_for_update(skip_locked=True))
 

@@ -60,13 +60,14 @@ def run_worker(app: Flask, *, once: bool = False, batch_size: int = 50, poll_sec
 
 
 def _drain(app: Flask, transports, worker_id: str, batch_size: int, stop: threading.Event) -> int:
-    """Deliver batches until a batch comes back short (nothing more is due) or the worker is asked to stop."""
+    """Deliver batches until none is due or the worker is asked to stop (a task may queue an email: it goes
+    out in the next batch, not after the next poll)."""
     processed = 0
     while not stop.is_set():
         claimed = deliver_due(app, batch_size=batch_size, worker_id=worker_id, transports=transports,
                               should_stop=stop.is_set)
         processed += claimed
-        if claimed < batch_size:
+        if claimed == 0:
             break
     return processed
 

@@ -10,7 +10,6 @@ from recovery.reset.quota import within_email_quota
 from recovery.reset.schemas import ResetAccepted, ResetConfirm, ResetDone, ResetRequest
 from recovery.reset.web import limit_confirms, limit_requests
 from recovery.web.context import service_context
-from recovery.web.equal_time import equal_time
 from recovery.web.forms import parse_json
 from recovery.web.openapi import ErrorBody, api_doc
 
@@ -19,13 +18,12 @@ bp = Blueprint("reset_api", __name__, url_prefix="/api/v1/password-resets")
 
 @bp.post("")
 @limit_requests
-@equal_time("reset")
 @api_doc("Email a password-reset link (always 202, whether or not the address has an account)",
          body=ResetRequest, responses={202: ResetAccepted}, auth=False, tags=("password reset",))
 def request_reset():
     data = parse_json(ResetRequest())
     if within_email_quota():
-        service.request_reset(service_context(), data["email"])
+        service.queue_reset_request(service_context(), data["email"])
     return jsonify({"status": "accepted", "message": gettext(
         "If an account uses this address, we have sent it an email with what to do next.")}), 202
 

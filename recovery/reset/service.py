@@ -2,7 +2,7 @@
 
 ```mermaid
 stateDiagram-v2
-    [*] --> live: request_reset (known, active account; link emailed)
+    [*] --> live: request_reset, run by a worker (known, active account; link emailed)
     live --> used: confirm_reset (one atomic conditional UPDATE; the password changes)
     live --> revoked: a 4th newer link (oldest retired), another link used, revoke_resets
     live --> dead: expires_at passed, the password hash changed (the tag in the token no longer matches),
@@ -38,6 +38,7 @@ from recovery.errors import RecoveryError, TooManyAttempts, ValidationFailed
 from recovery.events.service import record_event
 from recovery.mfa.service import verify_second_factor
 from recovery.outbox.service import queue_email
+from recovery.outbox.tasks import queue_task
 from recovery.reset.errors import (
     ResetLinkExpired,
     ResetLinkInvalid,
@@ -54,8 +55,6 @@ from recovery.sessions.service import revoke_all_sessions
 LINK_TEMPLATE = "reset_link"
 BLOCKED_TEMPLATE = "reset_blocked_account"
 DONE_TEMPLATE = "password_reset_done"
-# What the unknown-address path binds its throw-away token to (no account has this as a password hash).
-_NOBODY_HASH = "no-account"
 
 
 @dataclass(frozen=True)
@@ -76,15 +75,28 @@ class ResetOutcome:
 
 # --- requesting a link -----------------------------------------------------------------------------------
 
+REQUEST_TASK = "reset.request"
+
+
+def queue_reset_request(ctx: ServiceContext, email: str) -> None:
+    """What a reset request does inside the request: queue `request_reset` for a worker, nothing else.
+
+    Every address, with or without an account, costs the request the same single insert, so neither the
+    answer nor its timing can tell them apart (bench/reset_enumeration.py measures it); the worker picks it
+    up within its poll interval and the email follows.
+    """
+    queue_task(ctx, REQUEST_TASK, email=normalise_email(email))
+
+
 def request_reset(ctx: ServiceContext, email: str) -> None:
     """Email a link to an active account, a what-to-do notice to a blocked one, nothing to an unknown address.
 
-    The caller answers the same in every case. The three paths run the same queries, sign a token and render
-    the same email, so the time taken does not tell them apart (bench/reset_enumeration.py measures it).
+    Run by a delivery worker for queue_reset_request (recovery/reset/tasks.py), with the requester's IP and
+    language as the context's actor and locale.
     """
     email = normalise_email(email)
     user = find_user_by_email(ctx, email)
-    outcome = _rehearse(ctx) if user is None else _send_to(ctx, user)
+    outcome = "unknown_account" if user is None else _send_to(ctx, user)
     record_event(ctx, "account.password.reset_requested", user_id=user.id if user is not None else None,
                  outcome=outcome, email_key=ctx.tokens.key_for(email, "reset-requested-email"))
     ctx.session.flush()
@@ -135,14 +147,6 @@ def _send_link(ctx: ServiceContext, user: User, to: str | None = None) -> str:
     return "link_sent"
 
 
-def _rehearse(ctx: ServiceContext) -> str:
-    """The unknown-address path: the same query, signature and rendering as a real link, then nothing kept."""
-    _retire_old_links(ctx, 0)
-    issued = issue_token(ctx, _NOBODY_HASH)
-    ctx.compose_email(LINK_TEMPLATE, ctx.locale, **_link_email_context(ctx, issued.token))
-    return "unknown_account"
-
-
 def _link_email_context(ctx: ServiceContext, token: str) -> dict:
     return {"link": ctx.link("reset.open_link", token=token), "new_request_link": ctx.link("reset.forgot"),
             "minutes": ctx.settings.reset_token_minutes, "ip": ctx.actor.ip}
@@ -150,7 +154,6 @@ def _link_email_context(ctx: ServiceContext, token: str) -> dict:
 
 def _send_blocked_notice(ctx: ServiceContext, user: User) -> str:
     """Locked, suspended or banned: no link (a reset must not undo the block), but what to do instead."""
-    issue_token(ctx, _NOBODY_HASH)  # the same signing work as the other paths
     queue_email(ctx, to=user.email, template=BLOCKED_TEMPLATE, locale=user.locale, user_id=user.id,
                 status=user.status, reason=user.status_reason or "", appeal_link=_site_path(ctx, "/appeal"),
                 ip=ctx.actor.ip)

@@ -16,7 +16,6 @@ from recovery.reset.web import (
     shows_link_problems,
 )
 from recovery.web.context import runtime, service_context
-from recovery.web.equal_time import equal_time
 from recovery.web.forms import form_page, parse_form
 from recovery.web.headers import mark_token_page
 
@@ -30,12 +29,11 @@ def forgot():
 
 @bp.post("/forgot")
 @limit_requests
-@equal_time("reset")
 @form_page("reset/forgot.html")
 def forgot_submit():
     data = parse_form(ResetRequestForm())
     if within_email_quota():
-        service.request_reset(service_context(), data["email"])
+        service.queue_reset_request(service_context(), data["email"])
     return render_template("reset/sent.html", minutes=runtime().settings.reset_token_minutes), 202
 
 

@@ -7,6 +7,7 @@ import sys
 import types
 
 import pytest
+from conftest import run_queued_tasks
 from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import select
 
@@ -35,6 +36,7 @@ def _password_is(app, db_rows, account, password: str) -> bool:
 
 
 def _messages(app, template: str) -> list[OutboxMessage]:
+    run_queued_tasks(app)
     with app.app_context():
         session = runtime(app).db.new_session()
         try:

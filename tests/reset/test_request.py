@@ -80,6 +80,40 @@ def test_request_unknown_email_queues_nothing_but_records_the_attempt(client, ou
         assert "nobody" not in str(event.details)
 
 
+def test_request_itself_only_queues_one_task_for_every_address(client, make_account, services):
+    from sqlalchemy import select
+
+    from recovery.events.models import SecurityEvent
+    from recovery.outbox.models import OutboxMessage
+    from recovery.reset.models import PasswordReset
+
+    make_account("ada@example.com")
+    for email in ("ada@example.com", "nobody@example.com"):
+        response = client.post("/api/v1/password-resets", json={"email": email},
+                               environ_base={"REMOTE_ADDR": "203.0.113.7"})
+        assert response.status_code == 202
+    with services() as ctx:  # what the requests wrote, before any worker ran
+        queued = [(m.kind, m.recipient, m.payload["args"]) for m in ctx.session.scalars(select(OutboxMessage))]
+        assert queued == [("task", "reset.request", {"email": "ada@example.com"}),
+                          ("task", "reset.request", {"email": "nobody@example.com"})]
+        assert ctx.session.scalars(select(PasswordReset)).all() == []
+        assert ctx.session.scalars(select(SecurityEvent)).all() == []
+
+
+def test_request_runs_in_the_worker_as_the_requester(client, outbox, account, services):
+    from sqlalchemy import select
+
+    from recovery.events.models import SecurityEvent
+
+    client.post("/api/v1/password-resets", json={"email": account.email}, environ_base={"REMOTE_ADDR": "203.0.113.7"})
+    [message] = outbox(to=account.email, template=LINK_TEMPLATE)
+    assert "203.0.113.7" in message.payload["text"]
+    with services() as ctx:
+        event = ctx.session.scalar(select(SecurityEvent).where(SecurityEvent.type ==
+                                                               "account.password.reset_requested"))
+        assert (event.user_id, event.ip, event.details["outcome"]) == (account.id, "203.0.113.7", "link_sent")
+
+
 @pytest.mark.parametrize("status", ["locked", "suspended", "banned"])
 def test_request_blocked_account_gets_no_link_but_how_to_appeal(client, outbox, make_account, db_rows, status):
     blocked = make_account("mallory@example.com", status=status, reason="reported as stolen")

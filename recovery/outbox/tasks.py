@@ -1,0 +1,61 @@
+"""Work a request hands to the delivery workers: queued in the request's transaction, run by a worker.
+
+A capability registers its tasks in its own `recovery/<capability>/tasks.py`, imported on first use:
+
+    register_task("reset.request", run_reset_request)      # run_reset_request(ctx, args) -> None
+
+Why: an answer that must not depend on what the database holds (does this address have an account?) is
+equal by construction when the request only queues the work; the worker, which nobody watches the clock
+of, does the lookups and the writes that differ. The worker runs a task in one transaction that also marks
+it done, so its effects happen once; a task that raises is rolled back and retried like an undelivered
+email, and its arguments (an email address) are dropped once it has run.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import pkgutil
+import uuid
+from collections.abc import Callable
+
+from recovery.context import Actor, ServiceContext
+from recovery.outbox.models import OutboxMessage
+
+TASK_KIND = "task"
+TaskFn = Callable[[ServiceContext, dict], None]
+_TASKS: dict[str, TaskFn] = {}
+
+
+def register_task(name: str, fn: TaskFn) -> None:
+    if len(name) > 64:
+        raise ValueError("a task name has at most 64 characters")
+    _TASKS[name] = fn
+
+
+def find_task(name: str) -> TaskFn | None:
+    """The handler of `name`; each `recovery.<capability>.tasks` module is imported once to register its own."""
+    if name not in _TASKS:
+        import recovery
+
+        for package in pkgutil.iter_modules(recovery.__path__):
+            if package.ispkg and importlib.util.find_spec(f"recovery.{package.name}.tasks") is not None:
+                importlib.import_module(f"recovery.{package.name}.tasks")
+    return _TASKS.get(name)
+
+
+def queue_task(ctx: ServiceContext, name: str, **args: object) -> OutboxMessage:
+    """Queue `name(args)` for a worker, as the caller's actor and in the caller's language (JSON-safe args)."""
+    actor = ctx.actor
+    message = OutboxMessage(
+        kind=TASK_KIND, idempotency_key=uuid.uuid4().hex, recipient=name, template=None,
+        payload={"args": args, "locale": ctx.locale,
+                 "actor": {"type": actor.type, "id": actor.id, "ip": actor.ip, "user_agent": actor.user_agent}},
+        user_id=None, status="queued", attempts=0, next_attempt_at=ctx.clock.now(), created_at=ctx.clock.now())
+    ctx.session.add(message)
+    return message
+
+
+def task_actor(payload: dict) -> Actor:
+    fields = payload.get("actor") or {}
+    return Actor(fields.get("type", "system"), fields.get("id"), fields.get("ip"), fields.get("user_agent"))
