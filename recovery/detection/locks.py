@@ -36,15 +36,20 @@ from recovery.events.service import record_event
 LOCK_TEMPLATE = "account_locked_temporarily"
 
 
+_NO_LOCK_ROW = "detection.no_signin_lock"  # session.info: accounts seen without a lock row in this request
+
+
 def lock_state(ctx: ServiceContext, user_id: int) -> rules.LockState:
     row = ctx.session.get(SigninLock, user_id)
     if row is None:
+        ctx.session.info.setdefault(_NO_LOCK_ROW, set()).add(user_id)
         return rules.LockState()
     return rules.LockState(failures=row.failures, locks=row.locks, locked_until=row.locked_until,
                            last_failure_at=row.last_failure_at, password_disabled_at=row.password_disabled_at)
 
 
 def _save(ctx: ServiceContext, user_id: int, state: rules.LockState) -> None:
+    ctx.session.info.get(_NO_LOCK_ROW, set()).discard(user_id)
     row = ctx.session.get(SigninLock, user_id)
     if row is None:
         row = SigninLock(user_id=user_id)
@@ -83,7 +88,13 @@ def _announce(ctx: ServiceContext, user: User, state: rules.LockState, happened:
 
 
 def reset_failures(ctx: ServiceContext, user: User) -> None:
-    """A correct password (never accepted while locked): the count and the doubling start again."""
+    """A correct password (never accepted while locked): the count and the doubling start again.
+
+    Skipped without a query when this request already found no row (the usual case): a failure counted by
+    another request during this one's password check stays counted, as if it had come a moment later.
+    """
+    if user.id in ctx.session.info.get(_NO_LOCK_ROW, ()):
+        return
     row = ctx.session.get(SigninLock, user.id)
     if row is not None and not rules.is_locked(lock_state(ctx, user.id), ctx.clock.now()):
         ctx.session.delete(row)
