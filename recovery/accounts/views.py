@@ -100,6 +100,7 @@ def resend_verification():
 
 @bp.route("/signin", methods=["GET", "POST"])
 @limit_signin
+@equal_time("signin", refusals_only=True)
 @form_page("accounts/signin.html")
 @account_errors
 def signin():

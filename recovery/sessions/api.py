@@ -25,6 +25,7 @@ from recovery.sessions.schemas import (
 )
 from recovery.web.auth import current_session, current_user, login_required, role_required
 from recovery.web.context import runtime, service_context
+from recovery.web.equal_time import equal_time
 from recovery.web.forms import parse_json
 from recovery.web.openapi import api_doc
 
@@ -53,6 +54,7 @@ def _created(session, token: str) -> tuple[dict, int]:
          responses={201: SessionCreatedBody, 200: MfaRequiredBody, 202: StepUpRequiredOut},
          auth=False, tags=TAGS)
 @limit_signin
+@equal_time("signin", refusals_only=True)
 @account_errors
 def create_session():
     data = parse_json(SignInBody())

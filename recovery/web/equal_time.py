@@ -18,11 +18,14 @@ from functools import wraps
 from flask import Response, after_this_request, current_app, request
 
 
-def equal_time(scope: str | Callable[[], str], methods: tuple[str, ...] = ("POST",)) -> Callable:
+def equal_time(scope: str | Callable[[], str], methods: tuple[str, ...] = ("POST",), *,
+               refusals_only: bool = False) -> Callable:
     """Answers of the decorated view (page or API, any outcome) take as long as its slow path usually does.
 
     `scope` names the population of answers that must look alike; a callable chooses it per request (a view
-    whose signed-in path is a different, heavier operation keeps its own percentiles).
+    whose signed-in path is a different, heavier operation keeps its own percentiles). `refusals_only` pads
+    and counts only answers of 400 and above: a sign-in's refusals must not tell an existing account from an
+    unknown one, while a success (the password was known) needs no disguise and keeps its speed.
     """
 
     def decorate(view: Callable) -> Callable:
@@ -36,7 +39,8 @@ def equal_time(scope: str | Callable[[], str], methods: tuple[str, ...] = ("POST
 
             @after_this_request
             def pad(response: Response) -> Response:  # runs after the request's commit
-                timing.finish(started)
+                if not refusals_only or response.status_code >= 400:
+                    timing.finish(started)
                 return response
 
             return view(*args, **kwargs)
