@@ -54,7 +54,7 @@ def _created(session, token: str) -> tuple[dict, int]:
          responses={201: SessionCreatedBody, 200: MfaRequiredBody, 202: StepUpRequiredOut},
          auth=False, tags=TAGS)
 @limit_signin
-@equal_time("signin", refusals_only=True)
+@equal_time("signin", refusals_only=True, median_cap=2.0)
 @account_errors
 def create_session():
     data = parse_json(SignInBody())

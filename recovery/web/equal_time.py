@@ -19,13 +19,14 @@ from flask import Response, after_this_request, current_app, request
 
 
 def equal_time(scope: str | Callable[[], str], methods: tuple[str, ...] = ("POST",), *,
-               refusals_only: bool = False) -> Callable:
+               refusals_only: bool = False, median_cap: float | None = None) -> Callable:
     """Answers of the decorated view (page or API, any outcome) take as long as its slow path usually does.
 
     `scope` names the population of answers that must look alike; a callable chooses it per request (a view
     whose signed-in path is a different, heavier operation keeps its own percentiles). `refusals_only` pads
     and counts only answers of 400 and above: a sign-in's refusals must not tell an existing account from an
     unknown one, while a success (the password was known) needs no disguise and keeps its speed.
+    `median_cap` bounds the target to that multiple of the recent median (see EqualTiming).
     """
 
     def decorate(view: Callable) -> Callable:
@@ -34,7 +35,9 @@ def equal_time(scope: str | Callable[[], str], methods: tuple[str, ...] = ("POST
             if request.method not in methods:
                 return view(*args, **kwargs)
             name = scope() if callable(scope) else scope
-            timing = current_app.extensions.setdefault(f"equal_timing.{name}", EqualTiming())
+            timing = current_app.extensions.get(f"equal_timing.{name}")
+            if timing is None:
+                timing = current_app.extensions.setdefault(f"equal_timing.{name}", EqualTiming(median_cap=median_cap))
             started = timing.start()
 
             @after_this_request
@@ -51,10 +54,19 @@ def equal_time(scope: str | Callable[[], str], methods: tuple[str, ...] = ("POST
 
 
 class EqualTiming:
+    """Pads to the `quantile` of the last `window` durations; with `median_cap`, to at most that multiple of
+    their median. The cap is for answers whose rare slow cases are not about the account (contention on a
+    shared row, an alert being raised): without it a burst of those sets the target for every answer, and
+    with sync workers each padded answer holds a worker for the whole wait (docs/performance.md measured the
+    sign-in's refusals halving a mixed load's throughput). The cap must stay well above the difference to
+    hide: twice the median of argon2-bound refusals is tens of milliseconds above both paths."""
+
     def __init__(self, *, window: int = 256, quantile: float = 0.99, warmup: int = 16,
-                 now: Callable[[], float] = time.perf_counter, sleep: Callable[[float], None] = time.sleep) -> None:
+                 median_cap: float | None = None, now: Callable[[], float] = time.perf_counter,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
         self._recent: deque[float] = deque(maxlen=window)
         self._quantile = quantile
+        self._median_cap = median_cap
         self._warmup = warmup
         self._lock = threading.Lock()
         self._now = now
@@ -80,4 +92,7 @@ class EqualTiming:
         ordered = sorted(self._recent)
         if len(ordered) < self._warmup:
             return ordered[-1]
-        return ordered[min(len(ordered) - 1, int(self._quantile * len(ordered)))]
+        target = ordered[min(len(ordered) - 1, int(self._quantile * len(ordered)))]
+        if self._median_cap is not None:
+            target = min(target, self._median_cap * ordered[len(ordered) // 2])
+        return target
