@@ -159,7 +159,9 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as workdir:
             app = create_app({"env": "testing", "instance_dir": Path(workdir), "database_url": url,
                               "secret_key": "bench-secret-key-that-is-long-enough-0123456789",
-                              "ratelimits_enabled": False, "base_url": "https://recovery.example.test"})
+                              "ratelimits_enabled": False, "base_url": "https://recovery.example.test",
+                              # the bench's staff have API tokens, no authenticator (as in bench/queue_figure.py)
+                              "staff_require_mfa": False})
             fill(app, args.tickets)
             for role in ("security", "agent"):
                 viewer, token = add_staff(app, role)
