@@ -136,8 +136,10 @@ def rate(token: str):
 
 # --- staff -----------------------------------------------------------------------------------------------
 
-def _fields(ctx, ticket, schema) -> dict:
-    data = {name: getattr(ticket, name) for name in schema().fields if hasattr(ticket, name)}
+def _fields(ctx, ticket, schema: type) -> dict:
+    # The declared field names, read from the class: building a marshmallow schema copies every field, and
+    # the queue did that twice per row (a third of the API's time for a 50-row page).
+    data = {name: getattr(ticket, name) for name in schema._declared_fields if hasattr(ticket, name)}
     return {**data, "sla": sla_state(ctx, ticket)}
 
 
@@ -153,7 +155,8 @@ def list_tickets():
     args = parse(QueueQuery(), request.args.to_dict())
     ctx = service_context()
     page = queries.list_queue(ctx, staff(), queue_filter(args, staff()), cursor=args["cursor"], limit=args["limit"])
-    return {"tickets": [_summary(ctx, t) for t in page.tickets], "next_cursor": page.next_cursor}
+    rows = [_fields(ctx, ticket, TicketSummaryOut) for ticket in page.tickets]
+    return {"tickets": TicketSummaryOut(many=True).dump(rows), "next_cursor": page.next_cursor}
 
 
 def _detail(ticket_id: int) -> dict:
