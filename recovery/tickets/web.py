@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from flask import Blueprint, request, send_file
+from flask import Blueprint, g, request, send_file
 from flask_babel import gettext
 from markupsafe import Markup, escape
 
@@ -81,7 +81,13 @@ def staff():
 
 
 def ticket_label(kind: str, value: object) -> str:
-    return gettext(label_of(kind, value))
+    """The translated label, remembered for the request: the queue page asks about four per row, and each of
+    Flask-Babel's gettext calls looks the locale and catalog up again (most of the page's time)."""
+    labels = g.setdefault("ticket_labels", {})
+    key = (kind, value)
+    if key not in labels:
+        labels[key] = gettext(label_of(kind, value))
+    return labels[key]
 
 
 def utc(value: datetime | None) -> str:

@@ -50,3 +50,19 @@ def test_every_string_a_person_sees_has_a_chinese_translation():
     missing = missing_translations("zh_Hans")
     assert missing == {}, "untranslated (run `flask --app wsgi recovery i18n-missing`): " + ", ".join(
         f"{msgid!r} at {where[0]}" for msgid, where in list(missing.items())[:20])
+
+
+def test_templates_follow_a_forced_locale_and_return_to_the_request_one(app):
+    """The request's catalog is remembered per selected locale: an email in the recipient's language in the
+    middle of a Chinese request is English, and the page after it is Chinese again."""
+    from flask import render_template_string
+    from flask_babel import force_locale
+
+    source = '{{ _("Support queue") }}'
+    with app.test_request_context("/", headers={"Accept-Language": "zh-CN"}):
+        before = render_template_string(source)
+        with force_locale("en"):
+            forced = render_template_string(source)
+        after = render_template_string(source)
+    assert forced == "Support queue"
+    assert before == after != forced
