@@ -63,12 +63,27 @@ def deliver_due(target, *, batch_size: int = 50, worker_id: str = "worker",
     transports = transports if transports is not None else build_transports(rt)
     worker_id = worker_id[:64]
     claims = claim_due(rt, batch_size=batch_size, worker_id=worker_id, kinds=kinds)
-    for done, claim in enumerate(claims):
-        if should_stop is not None and should_stop():
-            _release(rt, claims[done:], worker_id)
-            return done
-        _deliver_one(rt, transports, claim, worker_id, app)
-    return len(claims)
+    try:
+        for done, claim in enumerate(claims):
+            if should_stop is not None and should_stop():
+                _release(rt, claims[done:], worker_id)
+                return done
+            _deliver_one(rt, transports, claim, worker_id, app)
+        return len(claims)
+    finally:
+        _close(transports)
+
+
+def _close(transports: Mapping[str, Transport]) -> None:
+    """End what a transport kept open for the batch (an SMTP connection); never fails the batch."""
+    for transport in transports.values():
+        close = getattr(transport, "close", None)
+        if close is None:
+            continue
+        try:
+            close()
+        except Exception:
+            log.exception("closing the %s transport failed", type(transport).__name__)
 
 
 def claim_due(rt: Runtime, *, batch_size: int, worker_id: str, kinds: tuple[str, ...] | None = None) -> list[Claim]:

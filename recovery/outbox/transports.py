@@ -127,22 +127,23 @@ class MailboxTransport:
 
 
 class SmtpTransport:
-    """SMTP with STARTTLS (verified certificate) and login when configured; a fresh connection per send."""
+    """SMTP with STARTTLS (verified certificate) and login when configured.
+
+    One connection serves a delivery batch (deliver_due calls close() at its end): connecting, EHLO, STARTTLS
+    and login cost more round trips than the message itself. A connection the server dropped between two
+    messages is opened again once; after any error the connection is not reused.
+    """
 
     def __init__(self, settings: Settings, *, clock: Clock) -> None:
         self.settings = settings
         self.clock = clock
+        self._smtp: smtplib.SMTP | None = None
 
     def send(self, message: OutgoingMessage) -> None:
         s = self.settings
         mail = build_email(message, mail_from=s.mail_from, now=self.clock.now())
         try:
-            with smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=s.smtp_timeout_seconds) as smtp:
-                if s.smtp_starttls:
-                    smtp.starttls(context=ssl.create_default_context())
-                if s.smtp_username:
-                    smtp.login(s.smtp_username, s.smtp_password)
-                smtp.send_message(mail)
+            self._send(mail)
         except smtplib.SMTPRecipientsRefused as exc:
             codes = [code for code, _text in exc.recipients.values()]
             raise DeliveryError(f"recipient refused (SMTP {codes})",
@@ -152,6 +153,42 @@ class SmtpTransport:
             raise DeliveryError(f"SMTP {exc.smtp_code} from {s.smtp_host}", retryable=not permanent) from exc
         except (smtplib.SMTPException, OSError) as exc:  # refused, timeout, reset, TLS failure, DNS
             raise DeliveryError(f"SMTP {s.smtp_host}:{s.smtp_port} unreachable: {_describe(exc)}") from exc
+
+    def _send(self, mail) -> None:
+        if self._smtp is not None:
+            try:
+                self._smtp.send_message(mail)
+                return
+            except (smtplib.SMTPServerDisconnected, ConnectionError):  # the server closed it while idle
+                self.close()
+        self._smtp = self._connect()
+        try:
+            self._smtp.send_message(mail)
+        except BaseException:
+            self.close()
+            raise
+
+    def _connect(self) -> smtplib.SMTP:
+        s = self.settings
+        smtp = smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=s.smtp_timeout_seconds)
+        try:
+            if s.smtp_starttls:
+                smtp.starttls(context=ssl.create_default_context())
+            if s.smtp_username:
+                smtp.login(s.smtp_username, s.smtp_password)
+        except BaseException:
+            smtp.close()
+            raise
+        return smtp
+
+    def close(self) -> None:
+        smtp, self._smtp = self._smtp, None
+        if smtp is None:
+            return
+        try:
+            smtp.quit()
+        except (smtplib.SMTPException, OSError):
+            smtp.close()
 
 
 def _describe(exc: BaseException | str) -> str:

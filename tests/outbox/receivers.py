@@ -28,7 +28,7 @@ class SmtpReceiver:
 
     async def handle_DATA(self, server, session, envelope):  # aiosmtpd handler hook
         self.messages.append({"from": envelope.mail_from, "to": list(envelope.rcpt_tos),
-                              "data": envelope.content})
+                              "data": envelope.content, "peer": session.peer})
         return "250 Message accepted for delivery"
 
     def start(self) -> SmtpReceiver:

@@ -172,3 +172,34 @@ def test_deliver_webhook_secret_comes_from_the_resolver_registered_for_its_schem
     (request,) = receiver.requests
     assert verify_signature("secret-42", request["headers"]["X-Recovery-Signature"], request["body"])
     assert stored(message_id).status == "sent"
+
+
+def test_deliver_sends_a_batch_of_emails_over_one_smtp_connection_and_closes_it(app, queue, stored):
+    ids = [queue.email(to=f"user{n}@example.test") for n in range(3)]
+    receiver = SmtpReceiver(SMTP_PORT).start()
+    try:
+        assert deliver_due(app, worker_id="w1") == 3
+        assert {stored(message_id).status for message_id in ids} == {"sent"}
+        assert len(receiver.messages) == 3
+        assert len({m["peer"] for m in receiver.messages}) == 1  # one connection for the batch
+        later = queue.email(to="late@example.test")
+        assert deliver_due(app, worker_id="w1") == 1 and stored(later).status == "sent"
+        assert receiver.messages[-1]["peer"] != receiver.messages[0]["peer"]  # the batch's connection was closed
+    finally:
+        receiver.stop()
+
+
+def test_deliver_reconnects_once_when_the_server_dropped_the_kept_connection(app, queue, stored):
+    transports = build_transports(runtime(app))
+    receiver = SmtpReceiver(SMTP_PORT).start()
+    try:
+        first = queue.email(to="one@example.test")
+        transports["email"].send(delivery.claim_due(runtime(app), batch_size=1, worker_id="w1")[0].message)
+        receiver.stop()  # the server goes away while the connection is kept
+        receiver = SmtpReceiver(SMTP_PORT).start()
+        second = queue.email(to="two@example.test")
+        assert deliver_due(app, worker_id="w2", transports=transports) == 1
+        assert stored(second).status == "sent" and [m["to"] for m in receiver.messages] == [["two@example.test"]]
+        assert stored(first).status == "sending"  # claimed by hand above, never marked: not this test's concern
+    finally:
+        receiver.stop()
