@@ -7,25 +7,16 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from recovery.accounts.models import User
-from recovery.web.context import runtime
+from browser.seed import add_verified_account
 
 pytestmark = pytest.mark.browser
 EMAIL = "grace@example.com"
 NEW_PASSWORD = "copper lantern drifts over seven quiet hills"
 
 
-def _add_account(app) -> None:
-    with app.app_context(), runtime(app).db.transaction() as session:
-        now = runtime(app).clock.now()
-        session.add(User(email=EMAIL, password_hash=runtime(app).passwords.hash("the one she forgot, long ago"),
-                         password_changed_at=now, role="user", status="active", locale="en", created_at=now,
-                         email_verified_at=now))
-
-
 def test_reset_flow_request_link_set_password_and_sign_in(live_server, page, mailbox):
     app, base_url = live_server
-    _add_account(app)
+    add_verified_account(app, EMAIL, "the one she forgot, long ago")
 
     page.goto(f"{base_url}/forgot")
     page.get_by_label("Email address").fill(EMAIL)

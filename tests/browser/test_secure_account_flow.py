@@ -7,6 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from browser.seed import add_verified_account
 from recovery.accounts.models import User
 from recovery.tickets.models import Ticket
 from recovery.web.context import runtime
@@ -15,13 +16,6 @@ from tests.conftest import csrf_from
 pytestmark = pytest.mark.browser
 EMAIL = "grace@example.com"
 PASSWORD = "a sturdy passphrase for the browser test"
-
-
-def _add_account(app) -> None:
-    with app.app_context(), runtime(app).db.transaction() as session:
-        now = runtime(app).clock.now()
-        session.add(User(email=EMAIL, password_hash=runtime(app).passwords.hash(PASSWORD), password_changed_at=now,
-                         role="user", status="active", locale="en", created_at=now, email_verified_at=now))
 
 
 def _usual_signin(app) -> None:
@@ -42,7 +36,7 @@ def _row(app, model, **where):
 
 def test_new_device_email_then_secure_my_account_locks_and_shows_the_ticket(live_server, page, mailbox):
     app, base_url = live_server
-    _add_account(app)
+    add_verified_account(app, EMAIL, PASSWORD)
     _usual_signin(app)
 
     page.goto(f"{base_url}/signin")
