@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, MetaData, create_engine, event
+from sqlalchemy import DateTime, MetaData, Table, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -88,9 +88,10 @@ def _set_wal_once(engine: Engine) -> None:
         raw.close()
 
 
-def upsert_insert(session: Session, model: type[Base]):
-    """INSERT for `model` with ON CONFLICT clauses, in the dialect of the session's database (both have them)."""
-    dialect = session.get_bind().dialect.name
+def upsert_insert(where: Session | str, model: type[Base] | Table):
+    """INSERT for `model` with ON CONFLICT clauses, in the dialect of a session's database or a dialect named
+    "postgresql" or "sqlite" (both have them)."""
+    dialect = where if isinstance(where, str) else where.get_bind().dialect.name
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from recovery.accounts.models import User
-from recovery.accounts.service import find_user_by_email, send_verification_code
+from recovery.accounts.service import send_verification_code
 from recovery.accounts.status import account_not_active
 from recovery.context import ServiceContext
 from recovery.db import release_if_unwritten
@@ -25,6 +25,11 @@ class PasswordSignIn:
     user: User
     observation: object  # recovery.detection.service.Observation
     decision: object  # recovery.detection.service.Decision: allow, notify or step_up (a block raised)
+
+    @property
+    def has_second_factor(self) -> bool:
+        """An active authenticator (read with the account's history): the sign-in asks for it next."""
+        return self.decision.has_second_factor  # type: ignore[attr-defined]
 
 
 def sign_in_with_password(ctx: ServiceContext, email: str, password: str, signals: object = None) -> PasswordSignIn:
@@ -52,7 +57,7 @@ def authenticate_password(ctx: ServiceContext, email: str, password: str, signal
 def _checked_password(ctx: ServiceContext, email: str, password: str, observation) -> User:
     from recovery.detection import service as detection
 
-    user = find_user_by_email(ctx, email)
+    user = detection.find_account(ctx, email)
     if len(password) > ctx.settings.password_max_length:  # refused before any hashing, known or not
         raise _signin_failed(ctx, user, "too_long", email, observation)
     if user is None:

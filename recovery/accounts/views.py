@@ -118,7 +118,7 @@ def _after_password(ctx, signin: PasswordSignIn, next_url: str):
     """The second factor when enrolled (it also answers a step-up), an emailed code when the risk asks for more
     on an account without one, else the session."""
     user = signin.user
-    if accounts.has_second_factor(ctx, user):
+    if signin.has_second_factor:
         return begin_second_step(user, next_url)
     if signin.decision.needs_step_up:
         return step_up_redirect(detection.start_step_up(ctx, user, kind="browser", attempt=signin.decision.attempt),

@@ -15,8 +15,9 @@ How the sign-in paths call this (accounts, sessions and MFA):
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
-from sqlalchemy import func
+from sqlalchemy import bindparam, func, update
 
 from recovery.accounts.models import User
 from recovery.accounts.normalise import normalise_email
@@ -128,12 +129,19 @@ def is_locked(ctx: ServiceContext, user: User) -> bool:
     return locks.is_locked(ctx, user)
 
 
+def find_account(ctx: ServiceContext, email: str) -> User | None:
+    """The account a sign-in names (None for an unknown or empty address), its lock state read with it."""
+    email = normalise_email(email)
+    return locks.find_account(ctx, email) if email else None
+
+
 # --- a correct password ----------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class Decision:
     assessment: scoring.Assessment
     attempt: SigninAttempt
+    has_second_factor: bool = False  # read with the history: the sign-in asks for the second factor next
 
     @property
     def action(self) -> str:
@@ -162,7 +170,7 @@ def assess_signin(ctx: ServiceContext, user: User, observation: Observation, *, 
                          city=observation.place.city, device=attempt.device_label)
     if blocked:
         raise AuthenticationFailed(persist=[lambda session: _keep_block(ctx, user, attempt, event, assessment)])
-    return Decision(assessment=assessment, attempt=attempt)
+    return Decision(assessment=assessment, attempt=attempt, has_second_factor=history.has_second_factor)
 
 
 def _keep_block(ctx: ServiceContext, user: User, attempt: SigninAttempt, event, assessment) -> None:
@@ -189,26 +197,50 @@ def complete_signin(ctx: ServiceContext, user: User, observation: Observation, *
         assessment = scoring.assess(_seen(observation, now), history, policy)
         attempt = record_attempt(ctx, observation, user=user, email=user.email, stage=stage, outcome="success",
                                  assessment=assessment)
-    ctx.session.flush()
-    remember_device(ctx, user, attempt)
+    with ctx.session.no_autoflush:  # the attempt's row goes with the session's, in the caller's one flush
+        remember_device(ctx, user, attempt)
     if assessment.action != scoring.ALLOW:
         notices.send_notice(ctx, user, attempt, "signin")
     return attempt
 
 
 def remember_device(ctx: ServiceContext, user: User, attempt: SigninAttempt, *, confirmed: bool = False) -> None:
-    """Insert the device or refresh what we last saw of it: one statement, and two first sign-ins from the same
-    device at once cannot both insert it."""
+    """Refresh what we last saw of a known device (the usual case: one cached UPDATE), or insert it with an
+    upsert, so two first sign-ins from the same device at once cannot both insert it."""
     if attempt.device_key is None:
         return
     now = ctx.clock.now()
     seen = {"browser": attempt.browser, "os": attempt.os, "last_ip": attempt.ip, "last_country": attempt.country,
             "last_city": attempt.city, "last_seen_at": now}
-    statement = upsert_insert(ctx.session, KnownDevice).values(
-        user_id=user.id, device_key=attempt.device_key, first_seen_at=now, confirmed_at=now if confirmed else None,
-        **seen)
-    on_conflict = dict(seen)
+    confirmed_at = now if confirmed else None
+    refreshed = ctx.session.execute(_device_refresh(confirmed), {
+        **seen, "of_user": user.id, "of_device": attempt.device_key, "confirmed_now": confirmed_at})
+    if refreshed.rowcount != 1:
+        ctx.session.execute(_device_upsert(ctx.session.get_bind().dialect.name, confirmed), {
+            **seen, "user_id": user.id, "device_key": attempt.device_key, "first_seen_at": now,
+            "confirmed_at": confirmed_at})
+
+
+_DEVICE_SEEN = ("browser", "os", "last_ip", "last_country", "last_city", "last_seen_at")
+
+
+@lru_cache(maxsize=2)
+def _device_refresh(confirmed: bool):
+    table = KnownDevice.__table__  # Core statements: the parameters bind to their own bindparams
+    values = {name: bindparam(name) for name in _DEVICE_SEEN}
     if confirmed:  # the first confirmation is the one kept
-        on_conflict["confirmed_at"] = func.coalesce(KnownDevice.confirmed_at, statement.excluded.confirmed_at)
-    ctx.session.execute(statement.on_conflict_do_update(index_elements=["user_id", "device_key"],
-                                                        set_=on_conflict))
+        values["confirmed_at"] = func.coalesce(table.c.confirmed_at, bindparam("confirmed_now"))
+    return (update(table).where(table.c.user_id == bindparam("of_user"),
+                                table.c.device_key == bindparam("of_device")).values(values))
+
+
+@lru_cache(maxsize=4)
+def _device_upsert(dialect: str, confirmed: bool):
+    """SQLAlchemy 2.0 cannot cache an ON CONFLICT statement (it compiles each time), hence the UPDATE first."""
+    table = KnownDevice.__table__
+    statement = upsert_insert(dialect, table).values({name: bindparam(name) for name in (
+        "user_id", "device_key", "first_seen_at", "confirmed_at", *_DEVICE_SEEN)})
+    on_conflict = {name: statement.excluded[name] for name in _DEVICE_SEEN}
+    if confirmed:
+        on_conflict["confirmed_at"] = func.coalesce(table.c.confirmed_at, statement.excluded.confirmed_at)
+    return statement.on_conflict_do_update(index_elements=["user_id", "device_key"], set_=on_conflict)

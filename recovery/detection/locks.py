@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import math
 from datetime import datetime
+from functools import lru_cache
 
-from sqlalchemy import delete
+from sqlalchemy import bindparam, delete, select
 
 from recovery.accounts.models import User
 from recovery.accounts.notify import notify_security
@@ -37,6 +38,24 @@ LOCK_TEMPLATE = "account_locked_temporarily"
 
 
 _NO_LOCK_ROW = "detection.no_signin_lock"  # session.info: accounts seen without a lock row in this request
+
+
+def find_account(ctx: ServiceContext, email: str) -> User | None:
+    """The account behind a normalised email, with its lock row (if any) read by the same statement, so the
+    sign-in's lock check before the password needs no query of its own."""
+    row = ctx.session.execute(_account_with_lock(), {"email": email}).first()
+    if row is None:
+        return None
+    user, lock = row
+    if lock is None:
+        ctx.session.info.setdefault(_NO_LOCK_ROW, set()).add(user.id)
+    return user
+
+
+@lru_cache(maxsize=1)
+def _account_with_lock():
+    return (select(User, SigninLock).outerjoin(SigninLock, SigninLock.user_id == User.id)
+            .where(User.email == bindparam("email")))
 
 
 def lock_state(ctx: ServiceContext, user_id: int) -> rules.LockState:
@@ -59,7 +78,13 @@ def _save(ctx: ServiceContext, user_id: int, state: rules.LockState) -> None:
 
 
 def is_locked(ctx: ServiceContext, user: User) -> bool:
-    """A temporary lock in force, or a password disabled after too many failures."""
+    """A temporary lock in force, or a password disabled after too many failures.
+
+    No query when this request has just found no lock row (find_account); a failure is still counted against
+    a fresh read of the row (count_failure).
+    """
+    if user.id in ctx.session.info.get(_NO_LOCK_ROW, ()):
+        return False
     return rules.is_locked(lock_state(ctx, user.id), ctx.clock.now())
 
 

@@ -86,13 +86,14 @@ def _recent_places_statement(rows: int):
 
 @lru_cache(maxsize=8)
 def _history_extras_statement(failures_limit: int, with_device: bool):
-    """Whether the device is known, the recent failures, the second factor's last change: one row."""
+    """Whether the device is known, the recent failures, the second factor's last change and whether one is
+    active: one row."""
     known_device = (select(KnownDevice.id).where(KnownDevice.user_id == bindparam("user_id"),
                                                  KnownDevice.device_key == bindparam("device_key")).scalar_subquery()
                     if with_device else null())
     failures = _bounded_count(SigninAttempt.user_id == bindparam("user_id"), SigninAttempt.outcome == "failure",
                               SigninAttempt.created_at >= bindparam("failures_since"), limit=failures_limit)
-    return select(known_device, failures, _mfa_changed_at())
+    return select(known_device, failures, _mfa_changed_at(), _mfa_active())
 
 
 def account_history(ctx: ServiceContext, user: User, device_key: str | None, now: datetime,
@@ -101,13 +102,14 @@ def account_history(ctx: ServiceContext, user: User, device_key: str | None, now
     of recent successes, then whether the device is known, recent failures and the second factor's last change."""
     seen = ctx.session.execute(_recent_places_statement(policy.history_rows),
                                {"user_id": user.id, "since": now - policy.history}).all()
-    known, recent_failures, mfa_change = ctx.session.execute(
+    known, recent_failures, mfa_change, mfa_active = ctx.session.execute(
         _history_extras_statement(1000, device_key is not None),
         {"user_id": user.id, "device_key": device_key, "failures_since": now - policy.failures_window}).one()
     return History(successes=tuple(_seen(row) for row in seen),
                    known_devices=frozenset({device_key}) if known is not None else frozenset(),
                    recent_failures=recent_failures or 0,
-                   credential_changed_at=_credential_change(user, mfa_change, now, policy))
+                   credential_changed_at=_credential_change(user, mfa_change, now, policy),
+                   has_second_factor=bool(mfa_active))
 
 
 def _credential_change(user: User, mfa_change: datetime | None, now: datetime,
@@ -129,6 +131,16 @@ def _mfa_changed_at():
     return (select(TotpAuthenticator.confirmed_at)
             .where(TotpAuthenticator.user_id == bindparam("user_id"), TotpAuthenticator.state == ACTIVE)
             .scalar_subquery())
+
+
+def _mfa_active():
+    """Whether an authenticator is active (what accounts.has_second_factor asks), as a scalar subquery."""
+    try:
+        from recovery.mfa.models import ACTIVE, TotpAuthenticator
+    except ImportError:
+        return literal(False)
+    return (select(TotpAuthenticator.id).where(TotpAuthenticator.user_id == bindparam("user_id"),
+                                               TotpAuthenticator.state == ACTIVE).exists())
 
 
 def recent_signins(ctx: ServiceContext, user_id: int, *, limit: int = 20) -> list[SigninAttempt]:

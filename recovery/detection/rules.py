@@ -37,6 +37,7 @@ class History:
     known_devices: frozenset[str] = frozenset()
     recent_failures: int = 0  # this account's failures within the failures window
     credential_changed_at: datetime | None = None  # the latest password or MFA change, when recent
+    has_second_factor: bool = False  # an active authenticator: not scored, but the sign-in asks for it next
 
 
 @dataclass(frozen=True)

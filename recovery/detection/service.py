@@ -26,6 +26,7 @@ from recovery.detection.attempts import (
     assess_signin,
     check_source,
     complete_signin,
+    find_account,
     is_locked,
     record_attempt,
     record_failure,
@@ -47,7 +48,8 @@ from recovery.events.service import record_event
 
 __all__ = [
     "ClientSignals", "Decision", "Observation", "STOLEN_REASON", "assess_signin", "check_source",
-    "complete_signin", "complete_step_up", "confirm_it_was_me", "confirm_secure_reset", "find_step_up",
+    "complete_signin", "complete_step_up", "confirm_it_was_me", "confirm_secure_reset", "find_account",
+    "find_step_up",
     "forget_device", "inspect_secure_reset", "is_locked", "is_stolen_lock", "lift_temporary_lock", "observe",
     "record_attempt", "record_failure", "report_not_me", "request_secure_link", "secure_account",
     "security_view", "start_step_up",

@@ -61,7 +61,7 @@ def create_session():
     ctx = service_context()
     signin = sign_in_with_password(ctx, data["email"], data["password"], client_signals())
     user = signin.user
-    if accounts.has_second_factor(ctx, user):
+    if signin.has_second_factor:
         challenge = mfa.start_challenge(ctx, user, kind="api")
         return MfaRequiredBody().dump({"mfa_required": True, "mfa_token": challenge.token,
                                        "expires_at": challenge.expires_at})

@@ -138,6 +138,16 @@ def test_first_signin_is_allowed_quietly_and_remembers_the_device(people, servic
     assert device.browser == "Chrome 124" and device.os == "Windows 10" and device.last_country == "DE"
 
 
+def test_known_device_signing_in_again_is_refreshed_in_its_one_row(people, services, clock):
+    user_id = people.add(EMAIL)
+    sign_in(services, user_id)
+    first_seen = clock.now()
+    clock.advance(minutes=30)
+    sign_in(services, user_id, ip="198.51.100.99")
+    [device] = people.rows(KnownDevice, KnownDevice.user_id == user_id)
+    assert (device.first_seen_at, device.last_seen_at, device.last_ip) == (first_seen, clock.now(), "198.51.100.99")
+
+
 def test_new_device_notifies_at_most_once_per_fifteen_minutes(people, services, clock, outbox):
     user_id = people.add(EMAIL)
     sign_in(services, user_id)
