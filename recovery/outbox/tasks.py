@@ -18,6 +18,9 @@ import importlib.util
 import pkgutil
 import uuid
 from collections.abc import Callable
+from functools import lru_cache
+
+from sqlalchemy import insert
 
 from recovery.context import Actor, ServiceContext
 from recovery.outbox.models import OutboxMessage
@@ -44,16 +47,23 @@ def find_task(name: str) -> TaskFn | None:
     return _TASKS.get(name)
 
 
-def queue_task(ctx: ServiceContext, name: str, **args: object) -> OutboxMessage:
-    """Queue `name(args)` for a worker, as the caller's actor and in the caller's language (JSON-safe args)."""
-    actor = ctx.actor
-    message = OutboxMessage(
-        kind=TASK_KIND, idempotency_key=uuid.uuid4().hex, recipient=name, template=None,
-        payload={"args": args, "locale": ctx.locale,
-                 "actor": {"type": actor.type, "id": actor.id, "ip": actor.ip, "user_agent": actor.user_agent}},
-        user_id=None, status="queued", attempts=0, next_attempt_at=ctx.clock.now(), created_at=ctx.clock.now())
-    ctx.session.add(message)
-    return message
+def queue_task(ctx: ServiceContext, name: str, **args: object) -> str:
+    """Queue `name(args)` for a worker, as the caller's actor and in the caller's language (JSON-safe args);
+    returns the task's idempotency key."""
+    actor, now, key = ctx.actor, ctx.clock.now(), uuid.uuid4().hex
+    ctx.session.execute(_task_insert(), {
+        "kind": TASK_KIND, "idempotency_key": key, "recipient": name, "template": None,
+        "payload": {"args": args, "locale": ctx.locale,
+                    "actor": {"type": actor.type, "id": actor.id, "ip": actor.ip, "user_agent": actor.user_agent}},
+        "user_id": None, "status": "queued", "attempts": 0, "next_attempt_at": now, "created_at": now})
+    return key
+
+
+@lru_cache(maxsize=1)
+def _task_insert():
+    """A Core INSERT built once: a queued task is never read back in the request, so it needs neither the
+    ORM's unit of work nor its id returned (the reset request is this one statement)."""
+    return insert(OutboxMessage.__table__)
 
 
 def task_actor(payload: dict) -> Actor:

@@ -35,9 +35,8 @@ def _queue(services, name: str, **args) -> int:
 
     with services(Actor("user", None, "203.0.113.9", "pytest")) as ctx:
         ctx.locale = "zh_Hans_CN"
-        message = queue_task(ctx, name, **args)
-        ctx.session.flush()
-        return message.id
+        key = queue_task(ctx, name, **args)
+        return ctx.session.scalar(select(OutboxMessage.id).where(OutboxMessage.idempotency_key == key))
 
 
 def _count(app, type_: str) -> int:
