@@ -100,11 +100,12 @@ def account_history(ctx: ServiceContext, user: User, device_key: str | None, now
                     policy: DetectionPolicy) -> History:
     """What scoring compares a correct password with, in two statements whatever the tables hold: the places
     of recent successes, then whether the device is known, recent failures and the second factor's last change."""
-    seen = ctx.session.execute(_recent_places_statement(policy.history_rows),
-                               {"user_id": user.id, "since": now - policy.history}).all()
-    known, recent_failures, mfa_change, mfa_active = ctx.session.execute(
-        _history_extras_statement(1000, device_key is not None),
-        {"user_id": user.id, "device_key": device_key, "failures_since": now - policy.failures_window}).one()
+    with ctx.session.no_autoflush:  # history is what earlier requests left; this one's rows wait for its flush
+        seen = ctx.session.execute(_recent_places_statement(policy.history_rows),
+                                   {"user_id": user.id, "since": now - policy.history}).all()
+        known, recent_failures, mfa_change, mfa_active = ctx.session.execute(
+            _history_extras_statement(1000, device_key is not None),
+            {"user_id": user.id, "device_key": device_key, "failures_since": now - policy.failures_window}).one()
     return History(successes=tuple(_seen(row) for row in seen),
                    known_devices=frozenset({device_key}) if known is not None else frozenset(),
                    recent_failures=recent_failures or 0,

@@ -18,8 +18,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy.orm import joinedload
 
 from recovery.accounts.models import User
 from recovery.context import ServiceContext
@@ -55,9 +57,15 @@ def start_challenge(ctx: ServiceContext, user: User, *, kind: str) -> Challenge:
 def find_challenge(ctx: ServiceContext, token: str | None, *, kind: str) -> MfaChallenge | None:
     if not token or len(token) > 128:
         return None
-    row = ctx.session.scalar(select(MfaChallenge).where(MfaChallenge.token_digest == ctx.tokens.digest(token, _PURPOSE),
-                                                        MfaChallenge.kind == kind))
+    row = ctx.session.scalar(_challenge_with_user(), {"digest": ctx.tokens.digest(token, _PURPOSE), "kind": kind})
     return row if row is not None and row.expires_at > ctx.clock.now() else None
+
+
+@lru_cache(maxsize=1)
+def _challenge_with_user():
+    """The challenge and its user in one statement (row.user), built once."""
+    return (select(MfaChallenge).options(joinedload(MfaChallenge.user, innerjoin=True))
+            .where(MfaChallenge.token_digest == bindparam("digest"), MfaChallenge.kind == bindparam("kind")))
 
 
 def complete_challenge(ctx: ServiceContext, token: str | None, code: str, *, kind: str,
@@ -67,7 +75,7 @@ def complete_challenge(ctx: ServiceContext, token: str | None, code: str, *, kin
     `found` is find_challenge's row for this token when the caller already read it (one query fewer).
     """
     row = found or find_challenge(ctx, token, kind=kind)
-    user = ctx.session.get(User, row.user_id) if row is not None else None
+    user = row.user if row is not None else None
     # A password changed since (a reset, say) voids what the old password began.
     if row is None or user is None or not user.is_active or user.password_changed_at > row.created_at:
         raise ChallengeInvalid()

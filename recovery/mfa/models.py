@@ -6,8 +6,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from recovery.accounts.models import User
 from recovery.db import Base, UTCDateTime
 
 PENDING, ACTIVE = "pending", "active"
@@ -58,3 +59,5 @@ class MfaChallenge(Base):
     failures: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Read with the challenge (find_challenge joins it); never loaded behind the caller's back.
+    user: Mapped[User] = relationship(lazy="raise")

@@ -236,7 +236,7 @@ def complete_signin_challenge(ctx: ServiceContext, token: str | None, code: str,
     from recovery.detection import service as detection  # detection builds on MFA's events, not the reverse
 
     row = find_challenge(ctx, token, kind=kind)
-    owner = ctx.session.get(User, row.user_id) if row is not None else None
+    owner = row.user if row is not None else None
     try:
         user, method = complete_challenge(ctx, token, code, kind=kind, found=row)
     except (SecondFactorInvalid, ChallengeEnded) as error:
