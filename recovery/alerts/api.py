@@ -17,7 +17,7 @@ from recovery.alerts.schemas import (
     WebhookListOut,
 )
 from recovery.outbox.destinations import DestinationPolicy
-from recovery.web.auth import current_user, role_required
+from recovery.web.auth import role_required, signed_in_user
 from recovery.web.context import service_context
 from recovery.web.forms import parse, parse_json
 from recovery.web.openapi import api_doc
@@ -52,7 +52,7 @@ def get_alert(alert_id: int):
 @role_required(TEAM)
 def acknowledge(alert_id: int):
     data = parse_json(AcknowledgeBody())
-    return AlertOut().dump(service.acknowledge(service_context(), alert_id, current_user(), **data))
+    return AlertOut().dump(service.acknowledge(service_context(), alert_id, signed_in_user(), **data))
 
 
 @bp.post("/alerts/<int:alert_id>/resolve")
@@ -61,7 +61,7 @@ def acknowledge(alert_id: int):
 @role_required(TEAM)
 def resolve(alert_id: int):
     data = parse_json(ResolveBody())
-    return AlertOut().dump(service.resolve(service_context(), alert_id, current_user(), **data))
+    return AlertOut().dump(service.resolve(service_context(), alert_id, signed_in_user(), **data))
 
 
 @bp.post("/webhooks")
@@ -70,7 +70,7 @@ def resolve(alert_id: int):
 @role_required(TEAM)
 def create_webhook():
     data = parse_json(WebhookBody())
-    subscription, secret = webhooks.create_subscription(service_context(), current_user(), **data)
+    subscription, secret = webhooks.create_subscription(service_context(), signed_in_user(), **data)
     body = WebhookCreatedOut().dump(subscription)
     body["secret"] = secret
     return body, 201
