@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import Flask, Response, flash, g, redirect, request, url_for
+from flask import Flask, flash, g, redirect, request, url_for
 from flask_babel import gettext
 from itsdangerous import BadSignature, Signer
+from werkzeug.wrappers import Response
 
 from recovery.accounts.models import User
 from recovery.accounts.service import has_second_factor
