@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from typing import Any, cast
 
 from sqlalchemy import DateTime, MetaData, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection, CursorResult, Engine, Result
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import QueuePool
 from sqlalchemy.types import TypeDecorator
@@ -92,6 +93,15 @@ def upsert_insert(session: Session, model: type[Base]):
     """INSERT for `model` with ON CONFLICT clauses, in the dialect of the session's database (both have them)."""
     dialect = session.get_bind().dialect.name
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
+
+
+def rowcount(result: Result[Any]) -> int:
+    """The rows an UPDATE or DELETE run through Session.execute matched.
+
+    Session.execute is typed to return Result, since a session cannot promise a cursor in every case; for these
+    statements it is a CursorResult, the only kind with a rowcount, and SQLAlchemy leaves the cast to the caller.
+    """
+    return cast(CursorResult[Any], result).rowcount
 
 
 def release_if_unwritten(session: Session) -> None:

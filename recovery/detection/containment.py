@@ -28,6 +28,7 @@ from recovery.accounts.service import find_user_by_email, has_second_factor, pas
 from recovery.accounts.status import STOLEN_REASON, is_stolen_lock
 from recovery.alerts.service import raise_alert
 from recovery.context import Actor, ServiceContext
+from recovery.db import rowcount
 from recovery.detection import notices, queries
 from recovery.detection.models import KnownDevice, NoticeLink, SigninAttempt
 from recovery.detection.resetlinks import issue_reset_link
@@ -187,7 +188,7 @@ def confirm_secure_reset(ctx: ServiceContext, token: object, password: str, code
     used = ctx.session.execute(update(PasswordReset).where(PasswordReset.id == row.id, PasswordReset.used_at.is_(None),
                                                            PasswordReset.revoked_at.is_(None))
                                .values(used_at=now).execution_options(synchronize_session=False))
-    if used.rowcount != 1:
+    if rowcount(used) != 1:
         raise ResetLinkUsed()
     user.password_hash, user.password_changed_at = ctx.passwords.hash(password), now
     revoke_resets(ctx, user.id, reason="password_reset")

@@ -27,6 +27,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from recovery.context import Actor, ServiceContext
+from recovery.db import rowcount
 from recovery.events.service import record_event
 from recovery.outbox import queries
 from recovery.outbox.models import OutboxMessage
@@ -161,7 +162,7 @@ def _run_task(rt: Runtime, app, claim: Claim, worker_id: str) -> None:
                 update(OutboxMessage).where(queries.owned_by(claim.message.id, worker_id, claim.attempts))
                 .values(status="sent", sent_at=rt.clock.now(), locked_by=None, locked_until=None, last_error=None,
                         payload={"task": name}).execution_options(synchronize_session=False))
-            if done.rowcount != 1:  # the lease passed to another worker, which runs it
+            if rowcount(done) != 1:  # the lease passed to another worker, which runs it
                 return
             ctx = app_service_context(app, session, task_actor(payload))
             ctx.locale = payload.get("locale") or ctx.locale
@@ -181,7 +182,7 @@ def _record_sent(rt: Runtime, claim: Claim, worker_id: str) -> None:
             update(OutboxMessage).where(queries.owned_by(claim.message.id, worker_id, claim.attempts))
             .values(status="sent", sent_at=rt.clock.now(), locked_by=None, locked_until=None, last_error=None,
                     payload=payload).execution_options(synchronize_session=False))
-    if result.rowcount != 1:
+    if rowcount(result) != 1:
         log.warning("outbox message %s was sent after its lease passed to another worker", claim.message.id)
 
 
@@ -199,7 +200,7 @@ def _record_failure(rt: Runtime, claim: Claim, worker_id: str, error: str, *, re
         result = session.execute(
             update(OutboxMessage).where(queries.owned_by(claim.message.id, worker_id, claim.attempts))
             .values(**values).execution_options(synchronize_session=False))
-        if result.rowcount == 1 and final:
+        if rowcount(result) == 1 and final:
             _record_failed_event(rt, session, claim.message.id, claim.user_id, claim.message.kind, claim.template)
     log.info("outbox message %s attempt %s failed (%s): %s", claim.message.id, claim.attempts,
              "final" if final else "will retry", error[:_ERROR_LIMIT])
