@@ -84,6 +84,7 @@ def _set_wal_once(engine: Engine) -> None:
     except Exception:  # noqa: BLE001 - an unreachable file surfaces on first use, as a 503
         return
     try:
+        assert raw.driver_connection is not None  # None only once the connection is closed
         raw.driver_connection.execute("PRAGMA journal_mode=WAL")
     finally:
         raw.close()

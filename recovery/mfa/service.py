@@ -125,6 +125,7 @@ def pending_enrollment(ctx: ServiceContext, user: User) -> Enrollment | None:
 def _enrollment(ctx: ServiceContext, user: User, row: TotpAuthenticator, secret: str, *,
                 replacing: bool) -> Enrollment:
     uri = totp.provisioning_uri(secret, account=user.email, issuer=ctx.settings.mfa_issuer)
+    assert row.expires_at is not None  # set on every pending row, and only pending rows get here
     return Enrollment(secret=secret, otpauth_uri=uri, expires_at=row.expires_at, replacing=replacing)
 
 

@@ -3,7 +3,7 @@ larger request bodies for evidence uploads, and the template helpers (labels, UT
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 
 from flask import Blueprint, g, request, send_file
@@ -29,7 +29,7 @@ def _limits() -> str:
 
 def _contact_key() -> str:
     data = request.get_json(silent=True) if request.is_json else request.form
-    raw = data.get("contact_email", "") if hasattr(data, "get") else ""
+    raw = data.get("contact_email", "") if isinstance(data, Mapping) else ""
     return "contact:" + runtime().tokens.key_for(normalise_email(raw if isinstance(raw, str) else ""),
                                                  "ratelimit-email")
 
