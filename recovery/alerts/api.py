@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, request
+from flask.blueprints import BlueprintSetupState
 
 from recovery.alerts import service, webhooks
 from recovery.alerts.schemas import (
@@ -23,8 +24,14 @@ from recovery.web.forms import parse, parse_json
 from recovery.web.openapi import api_doc
 
 bp = Blueprint("alerts_api", __name__, url_prefix="/api/v1")
-# Start-up: a webhook allow list of private hosts (tests, development) stops a production app from starting.
-bp.record_once(lambda state: DestinationPolicy.from_settings(state.app.extensions["recovery"].settings))
+
+
+def _check_webhook_policy(state: BlueprintSetupState) -> None:
+    """Start-up: a webhook allow list of private hosts (tests, development) stops a production app from starting."""
+    DestinationPolicy.from_settings(state.app.extensions["recovery"].settings)
+
+
+bp.record_once(_check_webhook_policy)
 TEAM = "security"  # admin passes every role check
 
 

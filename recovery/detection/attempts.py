@@ -207,7 +207,7 @@ def remember_device(ctx: ServiceContext, user: User, attempt: SigninAttempt, *, 
     statement = upsert_insert(ctx.session, KnownDevice).values(
         user_id=user.id, device_key=attempt.device_key, first_seen_at=now, confirmed_at=now if confirmed else None,
         **seen)
-    on_conflict = dict(seen)
+    on_conflict: dict[str, object] = dict(seen)
     if confirmed:  # the first confirmation is the one kept
         on_conflict["confirmed_at"] = func.coalesce(KnownDevice.confirmed_at, statement.excluded.confirmed_at)
     ctx.session.execute(statement.on_conflict_do_update(index_elements=["user_id", "device_key"],
