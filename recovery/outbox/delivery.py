@@ -22,8 +22,9 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 
-from sqlalchemy import update
+from sqlalchemy import Table, update
 from sqlalchemy.orm import Session
 
 from recovery.context import Actor, ServiceContext
@@ -90,7 +91,7 @@ def _close(transports: Mapping[str, Transport]) -> None:
 def claim_due(rt: Runtime, *, batch_size: int, worker_id: str, kinds: tuple[str, ...] | None = None) -> list[Claim]:
     """One short transaction: mark due messages `sending` for this worker with a lease, and return them."""
     now = rt.clock.now()
-    table = OutboxMessage.__table__
+    table = cast(Table, OutboxMessage.__table__)  # typed FromClause on the declarative base
     with rt.db.transaction() as session:
         _fail_abandoned(rt, session, now)
         ids = list(session.scalars(queries.due_ids(now, batch_size, kinds)))
@@ -120,7 +121,7 @@ def _release(rt: Runtime, claims: list[Claim], worker_id: str) -> None:
 
 def _fail_abandoned(rt: Runtime, session: Session, now: datetime) -> None:
     """A worker died during the last allowed attempt: fail the message rather than try beyond the limit."""
-    table = OutboxMessage.__table__
+    table = cast(Table, OutboxMessage.__table__)  # typed FromClause on the declarative base
     rows = session.execute(
         update(table).where(queries.abandoned_condition(now, rt.settings.outbox_max_attempts))
         .values(status="failed", locked_by=None, locked_until=None,
