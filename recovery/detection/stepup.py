@@ -89,7 +89,7 @@ def _failed(ctx: ServiceContext, user: User, row: StepUpChallenge) -> StepUpInva
         session.execute(delete(StepUpChallenge).where(StepUpChallenge.id == challenge_id,
                                                       StepUpChallenge.failures >= limit))
 
-    error = StepUpEnded if failures >= limit else StepUpInvalid
+    error: type[StepUpEnded | StepUpInvalid] = StepUpEnded if failures >= limit else StepUpInvalid
     return error(persist=[event, count])
 
 
