@@ -71,7 +71,7 @@ def create_app(config: dict | None = None, *, clock: Clock | None = None,
                       if settings.uses_https else "http", JSON_SORT_KEYS=False)
     if settings.trusted_proxies:
         hops = settings.trusted_proxies
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0, x_port=0)  # type: ignore
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0, x_port=0)  # type: ignore[method-assign]
     _init_extensions(app)
     _register_blueprints(app)
     app.teardown_appcontext(close_request_session)

@@ -31,8 +31,8 @@ def worker(once: bool, batch_size: int, poll_seconds: float) -> None:
     """Deliver the outbox (emails, webhooks) with retries, and run periodic jobs."""
     from recovery.outbox.worker import run_worker
 
-    delivered = run_worker(current_app._get_current_object(), once=once, batch_size=batch_size,
-                           poll_seconds=poll_seconds)
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # a LocalProxy, typed as Flask
+    delivered = run_worker(app, once=once, batch_size=batch_size, poll_seconds=poll_seconds)
     if once:
         click.echo(f"processed {delivered} message(s)")
 
@@ -89,7 +89,7 @@ def rotate_encryption_keys_command() -> None:
 
 def _run(operation) -> None:
     """One command, one transaction; domain errors become a clean message and exit code 1."""
-    app = current_app._get_current_object()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # a LocalProxy, typed as Flask
     try:
         with runtime().db.transaction() as session:
             operation(app_service_context(app, session, Actor("system", None, None, "cli")))

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy.orm import Session
 
 from recovery.clock import Clock
 from recovery.settings import Settings
 from recovery.tokens import Tokens
+
+if TYPE_CHECKING:  # accounts builds on this module; importing it at run time would be a cycle
+    from recovery.accounts.passwords import PasswordHasher
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,6 @@ class ServiceContext:
     tokens: Tokens
     compose_email: EmailComposer
     link: LinkBuilder
-    passwords: object  # recovery.accounts.passwords.PasswordHasher (kept untyped to avoid an import cycle)
+    passwords: PasswordHasher
     actor: Actor = field(default_factory=Actor)
     locale: str = "en"

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from typing import Any, cast
 
 from sqlalchemy import DateTime, MetaData, Table, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection, CursorResult, Engine, Result
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import QueuePool
 from sqlalchemy.types import TypeDecorator
@@ -83,6 +84,7 @@ def _set_wal_once(engine: Engine) -> None:
     except Exception:  # noqa: BLE001 - an unreachable file surfaces on first use, as a 503
         return
     try:
+        assert raw.driver_connection is not None  # None only once the connection is closed
         raw.driver_connection.execute("PRAGMA journal_mode=WAL")
     finally:
         raw.close()
@@ -93,6 +95,15 @@ def upsert_insert(where: Session | str, model: type[Base] | Table):
     "postgresql" or "sqlite" (both have them)."""
     dialect = where if isinstance(where, str) else where.get_bind().dialect.name
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
+
+
+def rowcount(result: Result[Any]) -> int:
+    """The rows an UPDATE or DELETE run through Session.execute matched.
+
+    Session.execute is typed to return Result, since a session cannot promise a cursor in every case; for these
+    statements it is a CursorResult, the only kind with a rowcount, and SQLAlchemy leaves the cast to the caller.
+    """
+    return cast(CursorResult[Any], result).rowcount
 
 
 def release_if_unwritten(session: Session) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import secrets
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -132,7 +133,7 @@ def _env_bool(value: str) -> bool:
     raise SettingsError(f"not a boolean: {value!r}")
 
 
-_ENV_FIELDS = {
+_ENV_FIELDS: dict[str, tuple[str, Callable[[str], object]]] = {
     "RECOVERY_ENV": ("env", str),
     "RECOVERY_INSTANCE_DIR": ("instance_dir", Path),
     "RECOVERY_DATABASE_URL": ("database_url", str),
@@ -184,7 +185,7 @@ _ENV_FIELDS = {
 }
 
 
-def settings_from_env(environ: dict[str, str] | None = None) -> dict:
+def settings_from_env(environ: Mapping[str, str] | None = None) -> dict:
     """Read the RECOVERY_* variables into keyword arguments for Settings; malformed values fail loudly."""
     environ = os.environ if environ is None else environ
     values: dict = {}
@@ -212,7 +213,7 @@ def _instance_secret(instance_dir: Path, name: str, make) -> str:
     return value
 
 
-def build_settings(overrides: dict | None = None, environ: dict[str, str] | None = None) -> Settings:
+def build_settings(overrides: dict | None = None, environ: Mapping[str, str] | None = None) -> Settings:
     """Environment first, then explicit overrides (tests, create_app(config=...)), then safe defaults."""
     values = settings_from_env(environ)
     values.update(overrides or {})

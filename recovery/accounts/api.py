@@ -17,7 +17,7 @@ from recovery.accounts.schemas import (
     VerifyEmailBody,
 )
 from recovery.accounts.web import account_errors, limit_signup
-from recovery.web.auth import current_user, login_required, role_required
+from recovery.web.auth import login_required, role_required, signed_in_user
 from recovery.web.context import service_context
 from recovery.web.equal_time import equal_time
 from recovery.web.forms import parse_json
@@ -69,7 +69,7 @@ def resend():
 @api_doc("The signed-in account", responses={200: MeBody}, tags=TAGS)
 @login_required
 def me():
-    user = current_user()
+    user = signed_in_user()
     body = MeBody().dump(user)
     body["notification_addresses"] = accounts.notification_addresses(service_context(), user)
     return body

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
 
 from recovery.accounts.models import ContactAddress, User
@@ -18,7 +20,7 @@ def notification_addresses(ctx: ServiceContext, user: User) -> list[str]:
     return [user.email, *ctx.session.scalars(query)]
 
 
-def notify_security(ctx: ServiceContext, user: User, template: str, **context: object) -> list[OutboxMessage]:
+def notify_security(ctx: ServiceContext, user: User, template: str, **context: Any) -> list[OutboxMessage]:
     """Queue `template` to each notification address in the user's language, in the caller's transaction.
 
     Every notice says when and from where it happened and links to the security page, so a person who did

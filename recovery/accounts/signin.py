@@ -8,6 +8,7 @@ EmailNotVerified (only after a correct password).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from recovery.accounts.models import User
 from recovery.accounts.service import send_verification_code
@@ -17,22 +18,26 @@ from recovery.db import release_if_unwritten
 from recovery.errors import AuthenticationFailed, EmailNotVerified
 from recovery.events.service import record_event
 
+if TYPE_CHECKING:  # detection builds on accounts: imported inside the functions at run time
+    from recovery.detection.service import ClientSignals, Decision, Observation
+
 
 @dataclass(frozen=True)
 class PasswordSignIn:
     """A correct password: the account, what detection observed (device, network, place) and decided."""
 
     user: User
-    observation: object  # recovery.detection.service.Observation
-    decision: object  # recovery.detection.service.Decision: allow, notify or step_up (a block raised)
+    observation: Observation
+    decision: Decision  # allow, notify or step_up (a block raised)
 
     @property
     def has_second_factor(self) -> bool:
         """An active authenticator (read with the account's history): the sign-in asks for it next."""
-        return self.decision.has_second_factor  # type: ignore[attr-defined]
+        return self.decision.has_second_factor
 
 
-def sign_in_with_password(ctx: ServiceContext, email: str, password: str, signals: object = None) -> PasswordSignIn:
+def sign_in_with_password(ctx: ServiceContext, email: str, password: str,
+                          signals: ClientSignals | None = None) -> PasswordSignIn:
     """The password step of a sign-in, every attempt recorded and scored by the detection capability.
 
     A throttled source gets SourceThrottled (429) before any hashing. Unknown email, wrong password and a
@@ -49,7 +54,8 @@ def sign_in_with_password(ctx: ServiceContext, email: str, password: str, signal
     return PasswordSignIn(user, observation, detection.assess_signin(ctx, user, observation))
 
 
-def authenticate_password(ctx: ServiceContext, email: str, password: str, signals: object = None) -> User:
+def authenticate_password(ctx: ServiceContext, email: str, password: str,
+                          signals: ClientSignals | None = None) -> User:
     """The user behind this email and password (sign_in_with_password without the detection results)."""
     return sign_in_with_password(ctx, email, password, signals).user
 

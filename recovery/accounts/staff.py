@@ -13,7 +13,7 @@ from recovery.accounts import service as accounts
 from recovery.accounts.schemas import StaffLookupQuery, StatusForm
 from recovery.accounts.status import end_sessions_by_staff
 from recovery.accounts.web import account_errors, label
-from recovery.web.auth import current_user, role_required
+from recovery.web.auth import role_required, signed_in_user
 from recovery.web.context import service_context
 from recovery.web.forms import form_page, parse, parse_form
 
@@ -33,7 +33,7 @@ def index():
 
 def _account_page(user_id: int) -> dict:
     ctx = service_context()
-    staff = current_user()
+    staff = signed_in_user()
     return {"overview": accounts.security_overview(ctx, accounts.get_user(ctx, user_id), events=50),
             "can_change_status": staff.role in ("security", "admin")}
 

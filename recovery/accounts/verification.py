@@ -16,6 +16,7 @@ from sqlalchemy import select, update
 
 from recovery.accounts.models import EmailVerification, User
 from recovery.context import ServiceContext
+from recovery.db import rowcount
 from recovery.errors import TokenInvalid
 from recovery.events.service import record_event
 
@@ -71,9 +72,9 @@ def check_code(ctx: ServiceContext, user: User, email: str, purpose: str, code: 
     if not _well_formed(code) or not ctx.tokens.matches(code, _digest_purpose(user.id, email, purpose),
                                                         row.code_digest):
         raise TokenInvalid(persist=[_count_attempt(row.id), _failure_event(ctx, user.id, purpose, "wrong_code")])
-    claimed = ctx.session.execute(
+    claimed = rowcount(ctx.session.execute(
         update(EmailVerification).where(EmailVerification.id == row.id, EmailVerification.used_at.is_(None))
-        .values(used_at=now).execution_options(synchronize_session=False)).rowcount
+        .values(used_at=now).execution_options(synchronize_session=False)))
     if claimed != 1:  # another request used it first
         raise TokenInvalid()
     row.used_at = now

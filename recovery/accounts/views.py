@@ -38,6 +38,8 @@ from recovery.web.auth import (
     login_required,
     reauth_required,
     set_session_cookie,
+    signed_in_session,
+    signed_in_user,
 )
 from recovery.web.context import service_context
 from recovery.web.csrf import rotate_csrf
@@ -133,8 +135,9 @@ def _after_password(ctx, signin: PasswordSignIn, next_url: str):
 
 @bp.post("/signout")
 def signout():
-    if current_session() is not None:
-        sessions.end_session(service_context(), current_session())
+    session = current_session()
+    if session is not None:
+        sessions.end_session(service_context(), session)
     rotate_csrf()
     flash(gettext("You have signed out."))
     response = redirect(url_for("home.index"))
@@ -152,15 +155,16 @@ def reauthenticate():
         return render_template("accounts/reauthenticate.html", form={"next": request.args.get("next", "")},
                                errors={})
     data = parse_form(ReauthForm())
-    accounts.reauthenticate(service_context(), current_user(), current_session(), data["password"])
+    accounts.reauthenticate(service_context(), signed_in_user(), signed_in_session(), data["password"])
     return redirect(safe_next(data["next"], url_for("accounts.security")))
 
 
 def _security_page() -> dict:
     ctx = service_context()
-    return {"overview": accounts.security_overview(ctx, current_user()),
-            "mfa": mfa.mfa_status(ctx, current_user()), "current_session_id": current_session().id,
-            "detection": detection.security_view(ctx, current_user())}
+    user = signed_in_user()
+    return {"overview": accounts.security_overview(ctx, user),
+            "mfa": mfa.mfa_status(ctx, user), "current_session_id": signed_in_session().id,
+            "detection": detection.security_view(ctx, user)}
 
 
 @bp.get("/security")
@@ -176,8 +180,8 @@ def security():
 @account_errors
 def change_password():
     data = parse_form(ChangePasswordForm())
-    accounts.change_password(service_context(), current_user(), data["current_password"], data["new_password"],
-                             keep_session_id=current_session().id)
+    accounts.change_password(service_context(), signed_in_user(), data["current_password"], data["new_password"],
+                             keep_session_id=signed_in_session().id)
     flash(gettext("Your password is changed, and your other sessions are signed out."), "success")
     return redirect(url_for("accounts.security"))
 
@@ -191,7 +195,7 @@ def add_contact():
     if request.method == "GET":
         return render_template("accounts/contact_add.html", form={}, errors={})
     data = parse_form(EmailForm())
-    contact = accounts.add_contact_address(service_context(), current_user(), data["email"])
+    contact = accounts.add_contact_address(service_context(), signed_in_user(), data["email"])
     flash(gettext("We have sent a code to %(email)s. Enter it below to start sending notices there.",
                   email=contact.email))
     return redirect(url_for("accounts.security"))
@@ -204,7 +208,7 @@ def add_contact():
 @account_errors
 def verify_contact():
     data = parse_form(ContactVerifyForm())
-    contact = accounts.verify_contact_address(service_context(), current_user(), data["email"], data["code"])
+    contact = accounts.verify_contact_address(service_context(), signed_in_user(), data["email"], data["code"])
     flash(gettext("Security notices now also go to %(email)s.", email=contact.email), "success")
     return redirect(url_for("accounts.security"))
 
@@ -218,6 +222,6 @@ def remove_contact():
         return render_template("accounts/contact_remove.html", form={"email": request.args.get("email", "")},
                                errors={})
     data = parse_form(EmailForm())
-    accounts.remove_contact_address(service_context(), current_user(), data["email"])
+    accounts.remove_contact_address(service_context(), signed_in_user(), data["email"])
     flash(gettext("The address is removed. Every address on file has been told."))
     return redirect(url_for("accounts.security"))

@@ -84,8 +84,7 @@ def account_errors(view: Callable) -> Callable:
             raise
         except AccountNotActive as error:
             step = error.extra.get("next")
-            text = step.get("message") if isinstance(step, dict) else None
-            if text:
+            if isinstance(step, dict) and (text := step.get("message")):
                 step["message"] = gettext(text)
             raise
 

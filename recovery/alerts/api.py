@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, request
+from flask.blueprints import BlueprintSetupState
 
 from recovery.alerts import service, webhooks
 from recovery.alerts.schemas import (
@@ -17,14 +18,20 @@ from recovery.alerts.schemas import (
     WebhookListOut,
 )
 from recovery.outbox.destinations import DestinationPolicy
-from recovery.web.auth import current_user, role_required
+from recovery.web.auth import role_required, signed_in_user
 from recovery.web.context import service_context
 from recovery.web.forms import parse, parse_json
 from recovery.web.openapi import api_doc
 
 bp = Blueprint("alerts_api", __name__, url_prefix="/api/v1")
-# Start-up: a webhook allow list of private hosts (tests, development) stops a production app from starting.
-bp.record_once(lambda state: DestinationPolicy.from_settings(state.app.extensions["recovery"].settings))
+
+
+def _check_webhook_policy(state: BlueprintSetupState) -> None:
+    """Start-up: a webhook allow list of private hosts (tests, development) stops a production app from starting."""
+    DestinationPolicy.from_settings(state.app.extensions["recovery"].settings)
+
+
+bp.record_once(_check_webhook_policy)
 TEAM = "security"  # admin passes every role check
 
 
@@ -52,7 +59,7 @@ def get_alert(alert_id: int):
 @role_required(TEAM)
 def acknowledge(alert_id: int):
     data = parse_json(AcknowledgeBody())
-    return AlertOut().dump(service.acknowledge(service_context(), alert_id, current_user(), **data))
+    return AlertOut().dump(service.acknowledge(service_context(), alert_id, signed_in_user(), **data))
 
 
 @bp.post("/alerts/<int:alert_id>/resolve")
@@ -61,7 +68,7 @@ def acknowledge(alert_id: int):
 @role_required(TEAM)
 def resolve(alert_id: int):
     data = parse_json(ResolveBody())
-    return AlertOut().dump(service.resolve(service_context(), alert_id, current_user(), **data))
+    return AlertOut().dump(service.resolve(service_context(), alert_id, signed_in_user(), **data))
 
 
 @bp.post("/webhooks")
@@ -70,7 +77,7 @@ def resolve(alert_id: int):
 @role_required(TEAM)
 def create_webhook():
     data = parse_json(WebhookBody())
-    subscription, secret = webhooks.create_subscription(service_context(), current_user(), **data)
+    subscription, secret = webhooks.create_subscription(service_context(), signed_in_user(), **data)
     body = WebhookCreatedOut().dump(subscription)
     body["secret"] = secret
     return body, 201

@@ -9,7 +9,7 @@ from flask_babel import gettext
 from recovery.alerts import actions, labels, service, webhooks
 from recovery.alerts.models import SEVERITIES, STATUSES
 from recovery.alerts.schemas import AcknowledgeBody, ConsoleQuery, ResolveBody, WebhookBody
-from recovery.web.auth import current_user, role_required
+from recovery.web.auth import role_required, signed_in_user
 from recovery.web.context import runtime, service_context
 from recovery.web.forms import form_page, parse, parse_form
 
@@ -45,7 +45,7 @@ def _back():
 @form_page("alerts/console.html", lambda alert_id: _console())
 def acknowledge(alert_id: int):
     data = parse_form(AcknowledgeBody())
-    service.acknowledge(service_context(), alert_id, current_user(), **data)
+    service.acknowledge(service_context(), alert_id, signed_in_user(), **data)
     flash(gettext("Alert %(id)d acknowledged.", id=alert_id), "success")
     return _back()
 
@@ -55,7 +55,7 @@ def acknowledge(alert_id: int):
 @form_page("alerts/console.html", lambda alert_id: _console())
 def resolve(alert_id: int):
     data = parse_form(ResolveBody())
-    service.resolve(service_context(), alert_id, current_user(), **data)
+    service.resolve(service_context(), alert_id, signed_in_user(), **data)
     flash(gettext("Alert %(id)d resolved.", id=alert_id), "success")
     return _back()
 
@@ -64,7 +64,7 @@ def resolve(alert_id: int):
 @role_required(TEAM)
 @form_page("alerts/console.html", lambda alert_id: _console())
 def lock(alert_id: int):
-    user = actions.lock_account(service_context(), alert_id, current_user())
+    user = actions.lock_account(service_context(), alert_id, signed_in_user())
     flash(gettext("The account of %(email)s is locked. Its holder has been told.", email=user.email), "success")
     return _back()
 
@@ -73,7 +73,7 @@ def lock(alert_id: int):
 @role_required(TEAM)
 @form_page("alerts/console.html", lambda alert_id: _console())
 def revoke_sessions(alert_id: int):
-    count = actions.revoke_sessions(service_context(), alert_id, current_user())
+    count = actions.revoke_sessions(service_context(), alert_id, signed_in_user())
     flash(gettext("%(count)d sessions signed out.", count=count), "success")
     return _back()
 
@@ -82,7 +82,7 @@ def revoke_sessions(alert_id: int):
 @role_required(TEAM)
 @form_page("alerts/console.html", lambda alert_id: _console())
 def open_ticket(alert_id: int):
-    ticket = actions.open_alert_ticket(service_context(), alert_id, current_user())
+    ticket = actions.open_alert_ticket(service_context(), alert_id, signed_in_user())
     return redirect(url_for("tickets.ticket", ticket_id=ticket.id), 303)
 
 
@@ -100,7 +100,7 @@ def webhooks_page():
     if request.method == "GET":
         return render_template("alerts/webhooks.html", form={}, errors={}, **_webhooks_page())
     data = parse_form(WebhookBody())
-    subscription, secret = webhooks.create_subscription(service_context(), current_user(), **data)
+    subscription, secret = webhooks.create_subscription(service_context(), signed_in_user(), **data)
     # The one time the secret is shown: this response only (never stored in a flash cookie).
     return render_template("alerts/webhooks.html", form={}, errors={}, created=subscription, secret=secret,
                            **_webhooks_page())

@@ -10,7 +10,7 @@ from recovery.detection.schemas import SecuredOut, SecurityOut, SessionTokenOut,
 from recovery.detection.web import client_signals
 from recovery.sessions import service as sessions
 from recovery.tickets.access import status_link
-from recovery.web.auth import current_user, login_required
+from recovery.web.auth import login_required, signed_in_user
 from recovery.web.context import service_context
 from recovery.web.forms import parse_json
 from recovery.web.openapi import api_doc
@@ -37,7 +37,7 @@ def step_up():
          tags=("security",))
 @login_required
 def my_signins():
-    return SecurityOut().dump(detection.security_view(service_context(), current_user()))
+    return SecurityOut().dump(detection.security_view(service_context(), signed_in_user()))
 
 
 @bp.delete("/security/devices/<int:device_id>")
@@ -45,7 +45,7 @@ def my_signins():
          tags=("security",))
 @login_required
 def forget_device(device_id: int):
-    detection.forget_device(service_context(), current_user(), device_id)
+    detection.forget_device(service_context(), signed_in_user(), device_id)
     return "", 204
 
 
@@ -55,7 +55,7 @@ def forget_device(device_id: int):
 @login_required
 def secure_account():
     ctx = service_context()
-    user = current_user()
+    user = signed_in_user()
     ticket = detection.secure_account(ctx, user, source="api")
     return SecuredOut().dump({"ticket_id": ticket.id, "status_link": status_link(ctx, ticket),
                               "account_status": user.status}), 201

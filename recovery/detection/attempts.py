@@ -16,14 +16,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any, cast
 
-from sqlalchemy import bindparam, func, update
+from sqlalchemy import Table, bindparam, func, update
 
 from recovery.accounts.models import User
 from recovery.accounts.normalise import normalise_email
 from recovery.alerts.service import raise_alert
 from recovery.context import ServiceContext
-from recovery.db import upsert_insert
+from recovery.db import rowcount, upsert_insert
 from recovery.detection import locks, notices, queries, rules, scoring
 from recovery.detection.errors import SourceThrottled
 from recovery.detection.models import KnownDevice, SigninAttempt
@@ -215,7 +216,7 @@ def remember_device(ctx: ServiceContext, user: User, attempt: SigninAttempt, *, 
     confirmed_at = now if confirmed else None
     refreshed = ctx.session.execute(_device_refresh(confirmed), {
         **seen, "of_user": user.id, "of_device": attempt.device_key, "confirmed_now": confirmed_at})
-    if refreshed.rowcount != 1:
+    if rowcount(refreshed) != 1:
         ctx.session.execute(_device_upsert(ctx.session.get_bind().dialect.name, confirmed), {
             **seen, "user_id": user.id, "device_key": attempt.device_key, "first_seen_at": now,
             "confirmed_at": confirmed_at})
@@ -226,8 +227,8 @@ _DEVICE_SEEN = ("browser", "os", "last_ip", "last_country", "last_city", "last_s
 
 @lru_cache(maxsize=2)
 def _device_refresh(confirmed: bool):
-    table = KnownDevice.__table__  # Core statements: the parameters bind to their own bindparams
-    values = {name: bindparam(name) for name in _DEVICE_SEEN}
+    table = cast(Table, KnownDevice.__table__)  # Core statements: the parameters bind to their own bindparams
+    values: dict[str, Any] = {name: bindparam(name) for name in _DEVICE_SEEN}
     if confirmed:  # the first confirmation is the one kept
         values["confirmed_at"] = func.coalesce(table.c.confirmed_at, bindparam("confirmed_now"))
     return (update(table).where(table.c.user_id == bindparam("of_user"),
@@ -237,7 +238,7 @@ def _device_refresh(confirmed: bool):
 @lru_cache(maxsize=4)
 def _device_upsert(dialect: str, confirmed: bool):
     """SQLAlchemy 2.0 cannot cache an ON CONFLICT statement (it compiles each time), hence the UPDATE first."""
-    table = KnownDevice.__table__
+    table = cast(Table, KnownDevice.__table__)
     statement = upsert_insert(dialect, table).values({name: bindparam(name) for name in (
         "user_id", "device_key", "first_seen_at", "confirmed_at", *_DEVICE_SEEN)})
     on_conflict = {name: statement.excluded[name] for name in _DEVICE_SEEN}

@@ -28,6 +28,7 @@ from recovery.accounts.service import find_user_by_email, has_second_factor, pas
 from recovery.accounts.status import STOLEN_REASON, is_stolen_lock
 from recovery.alerts.service import raise_alert
 from recovery.context import Actor, ServiceContext
+from recovery.db import rowcount
 from recovery.detection import notices, queries
 from recovery.detection.models import KnownDevice, NoticeLink, SigninAttempt
 from recovery.detection.resetlinks import issue_reset_link
@@ -85,8 +86,8 @@ def _end_pending_steps(ctx: ServiceContext, user: User, attempt_id: int | None) 
     try:
         from recovery.mfa.challenge import drop_challenges
     except ImportError:
-        drop_challenges = None
-    if drop_challenges is not None:
+        pass
+    else:
         drop_challenges(ctx, user.id)
     ctx.session.execute(update(NoticeLink).where(NoticeLink.user_id == user.id, NoticeLink.used_at.is_(None))
                         .values(used_at=ctx.clock.now()).execution_options(synchronize_session=False))
@@ -115,22 +116,22 @@ def confirm_it_was_me(ctx: ServiceContext, token: object) -> User:
 
     row = notices.read_link(ctx, token, notices.CONFIRM)
     notices.consume(ctx, row)
-    user = ctx.session.get(User, row.user_id)
+    user = ctx.session.get_one(User, row.user_id)
     attempt = ctx.session.get(SigninAttempt, row.attempt_id) if row.attempt_id else None
     if attempt is not None:
         remember_device(ctx, user, attempt, confirmed=True)
     record_event(ctx, "detection.device.confirmed", user_id=row.user_id, attempt_id=row.attempt_id)
     ctx.session.flush()
-    return user  # type: ignore[return-value]
+    return user
 
 
 def report_not_me(ctx: ServiceContext, token: object) -> Ticket:
     """"No, secure my account": single use, and it can only lock - whatever state the account is in."""
     row = notices.read_link(ctx, token, notices.SECURE)
     notices.consume(ctx, row, with_sibling=True)
-    user = ctx.session.get(User, row.user_id)
+    user = ctx.session.get_one(User, row.user_id)
     record_event(ctx, "detection.signin.reported", user_id=row.user_id, attempt_id=row.attempt_id)
-    return secure_account(ctx, user, source="email_button", attempt_id=row.attempt_id)  # type: ignore[arg-type]
+    return secure_account(ctx, user, source="email_button", attempt_id=row.attempt_id)
 
 
 def request_secure_link(ctx: ServiceContext, email: str) -> None:
@@ -187,7 +188,7 @@ def confirm_secure_reset(ctx: ServiceContext, token: object, password: str, code
     used = ctx.session.execute(update(PasswordReset).where(PasswordReset.id == row.id, PasswordReset.used_at.is_(None),
                                                            PasswordReset.revoked_at.is_(None))
                                .values(used_at=now).execution_options(synchronize_session=False))
-    if used.rowcount != 1:
+    if rowcount(used) != 1:
         raise ResetLinkUsed()
     user.password_hash, user.password_changed_at = ctx.passwords.hash(password), now
     revoke_resets(ctx, user.id, reason="password_reset")

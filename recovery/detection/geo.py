@@ -13,7 +13,7 @@ import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from typing import Protocol
+from typing import Any, Protocol
 
 from recovery.settings import Settings
 
@@ -120,9 +120,10 @@ class CityGeoLookup:
             return place
         if not isinstance(record, dict):
             return place
-        location = record.get("location") or {}
-        city = ((record.get("city") or {}).get("names") or {}).get("en")
-        country = (record.get("country") or {}).get("iso_code") or place.country
+        fields: dict[str, Any] = record  # the GeoLite2-City layout: nested dicts beyond what the reader types
+        location = fields.get("location") or {}
+        city = ((fields.get("city") or {}).get("names") or {}).get("en")
+        country = (fields.get("country") or {}).get("iso_code") or place.country
         return replace(place, country=country, city=city, latitude=location.get("latitude"),
                        longitude=location.get("longitude"))
 

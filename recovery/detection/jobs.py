@@ -7,6 +7,7 @@ from datetime import timedelta
 from sqlalchemy import and_, delete, or_, select
 
 from recovery.context import ServiceContext
+from recovery.db import rowcount
 from recovery.detection.models import NoticeLink, SigninAttempt, SigninLock, StepUpChallenge
 from recovery.detection.policy import detection_policy
 from recovery.outbox.jobs import register_job
@@ -23,8 +24,8 @@ def prune(ctx: ServiceContext) -> int:
     policy = detection_policy(ctx.settings)
     old = select(SigninAttempt.id).where(
         SigninAttempt.created_at < now - timedelta(days=ctx.settings.detection_retention_days)).limit(_BATCH)
-    removed = ctx.session.execute(delete(SigninAttempt).where(SigninAttempt.id.in_(old))
-                                  .execution_options(synchronize_session=False)).rowcount
+    removed = rowcount(ctx.session.execute(delete(SigninAttempt).where(SigninAttempt.id.in_(old))
+                                           .execution_options(synchronize_session=False)))
     week = now - timedelta(days=7)
     ctx.session.execute(delete(NoticeLink).where(or_(NoticeLink.expires_at < week, NoticeLink.used_at < week))
                         .execution_options(synchronize_session=False))

@@ -101,7 +101,7 @@ def count_failure(ctx: ServiceContext, user: User) -> str | None:
 
 def _announce(ctx: ServiceContext, user: User, state: rules.LockState, happened: str, now: datetime) -> None:
     disabled = happened == "disabled"
-    minutes = 0 if disabled else math.ceil((state.locked_until - now).total_seconds() / 60)  # type: ignore
+    minutes = 0 if disabled else math.ceil((state.locked_until - now).total_seconds() / 60)  # type: ignore[operator]
     record_event(ctx, "detection.password.disabled" if disabled else "detection.lock.engaged", user_id=user.id,
                  failures=state.failures, locks=state.locks, minutes=minutes)
     notify_security(ctx, user, LOCK_TEMPLATE, minutes=minutes, disabled=disabled, failures=state.failures,

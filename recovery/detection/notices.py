@@ -17,6 +17,7 @@ from sqlalchemy import select, update
 from recovery.accounts.models import User
 from recovery.accounts.notify import notify_security
 from recovery.context import ServiceContext
+from recovery.db import rowcount
 from recovery.detection.errors import NoticeLinkExpired, NoticeLinkInvalid, NoticeLinkUsed
 from recovery.detection.models import NoticeLink, SigninAttempt
 from recovery.detection.policy import detection_policy
@@ -79,7 +80,7 @@ def consume(ctx: ServiceContext, row: NoticeLink, *, with_sibling: bool = False)
     now = ctx.clock.now()
     result = ctx.session.execute(update(NoticeLink).where(NoticeLink.id == row.id, NoticeLink.used_at.is_(None))
                                  .values(used_at=now).execution_options(synchronize_session=False))
-    if result.rowcount != 1:
+    if rowcount(result) != 1:
         raise NoticeLinkUsed()
     if with_sibling:
         ctx.session.execute(update(NoticeLink).where(NoticeLink.notice_id == row.notice_id,

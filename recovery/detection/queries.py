@@ -107,7 +107,8 @@ def account_history(ctx: ServiceContext, user: User, device_key: str | None, now
             _history_extras_statement(1000, device_key is not None),
             {"user_id": user.id, "device_key": device_key, "failures_since": now - policy.failures_window}).one()
     return History(successes=tuple(_seen(row) for row in seen),
-                   known_devices=frozenset({device_key}) if known is not None else frozenset(),
+                   known_devices=(frozenset({device_key}) if known is not None and device_key is not None
+                                  else frozenset()),
                    recent_failures=recent_failures or 0,
                    credential_changed_at=_credential_change(user, mfa_change, now, policy),
                    has_second_factor=bool(mfa_active))

@@ -20,6 +20,7 @@ from sqlalchemy import delete
 from recovery.accounts.models import User
 from recovery.accounts.status import STOLEN_REASON, is_stolen_lock
 from recovery.context import ServiceContext
+from recovery.db import rowcount
 from recovery.detection import queries
 from recovery.detection.attempts import (
     Decision,
@@ -74,6 +75,6 @@ def forget_device(ctx: ServiceContext, user: User, device_id: int) -> None:
     result = ctx.session.execute(delete(KnownDevice).where(KnownDevice.id == device_id,
                                                            KnownDevice.user_id == user.id)
                                  .execution_options(synchronize_session="fetch"))
-    if result.rowcount != 1:
+    if rowcount(result) != 1:
         raise NotFound()
     record_event(ctx, "detection.device.forgotten", user_id=user.id, device_id=device_id)

@@ -19,6 +19,7 @@ from sqlalchemy import delete, select, update
 
 from recovery.accounts.models import User
 from recovery.context import ServiceContext
+from recovery.db import rowcount
 from recovery.detection.errors import StepUpEnded, StepUpInvalid
 from recovery.detection.models import SigninAttempt, StepUpChallenge
 from recovery.detection.policy import detection_policy
@@ -69,7 +70,7 @@ def complete_step_up(ctx: ServiceContext, token: str | None, code: str, *, kind:
         raise _failed(ctx, user, row)
     used = ctx.session.execute(delete(StepUpChallenge).where(StepUpChallenge.id == row.id)
                                .execution_options(synchronize_session=False))
-    if used.rowcount != 1:
+    if rowcount(used) != 1:
         raise StepUpEnded()
     record_event(ctx, "detection.step_up.passed", user_id=user.id, actor=ctx.actor.as_user(user.id))
     return user
@@ -88,7 +89,7 @@ def _failed(ctx: ServiceContext, user: User, row: StepUpChallenge) -> StepUpInva
         session.execute(delete(StepUpChallenge).where(StepUpChallenge.id == challenge_id,
                                                       StepUpChallenge.failures >= limit))
 
-    error = StepUpEnded if failures >= limit else StepUpInvalid
+    error: type[StepUpEnded | StepUpInvalid] = StepUpEnded if failures >= limit else StepUpInvalid
     return error(persist=[event, count])
 
 

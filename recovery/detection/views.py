@@ -11,7 +11,7 @@ from recovery.detection.schemas import EmailForm, SecurePasswordForm, StepUpForm
 from recovery.detection.web import client_signals, install_device_cookie, install_template_helpers
 from recovery.sessions import service as sessions
 from recovery.tickets.access import status_token
-from recovery.web.auth import current_session, current_user, login_required, set_session_cookie
+from recovery.web.auth import current_session, current_user, login_required, set_session_cookie, signed_in_user
 from recovery.web.context import runtime, service_context
 from recovery.web.csrf import rotate_csrf
 from recovery.web.equal_time import equal_time
@@ -87,7 +87,7 @@ def secure_password(token: str):
 @bp.post("/security/devices/<int:device_id>/forget")
 @login_required
 def forget_device(device_id: int):
-    detection.forget_device(service_context(), current_user(), device_id)
+    detection.forget_device(service_context(), signed_in_user(), device_id)
     flash(gettext("The device is forgotten. If it signs in again, we will tell you."), "success")
     return redirect(url_for("accounts.security"))
 

@@ -6,7 +6,7 @@ from flask import Blueprint, request
 
 from recovery.events import service
 from recovery.events.schemas import OWN_EVENT_EXCLUDE, EventOut, EventPageOut, EventQuery
-from recovery.web.auth import current_user, login_required
+from recovery.web.auth import login_required, signed_in_user
 from recovery.web.context import service_context
 from recovery.web.forms import parse
 from recovery.web.openapi import api_doc
@@ -20,7 +20,7 @@ bp = Blueprint("events_api", __name__, url_prefix="/api/v1/events")
 @login_required
 def list_events():
     query = parse(EventQuery(), request.args.to_dict())
-    user = current_user()
+    user = signed_in_user()
     if user.is_staff:
         page = service.search_events(service_context(), **query)
         events = EventOut(many=True).dump(page.rows)

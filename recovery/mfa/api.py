@@ -17,7 +17,7 @@ from recovery.mfa.schemas import (
     RecoveryCodesBody,
 )
 from recovery.mfa.web import code_errors, limit_codes
-from recovery.web.auth import current_session, current_user, login_required, reauth_required
+from recovery.web.auth import current_session, login_required, reauth_required, signed_in_user
 from recovery.web.context import service_context
 from recovery.web.forms import parse_json
 from recovery.web.openapi import api_doc
@@ -31,7 +31,7 @@ TAGS = ("mfa",)
          responses={200: MfaStatusBody}, tags=TAGS)
 @login_required
 def status():
-    return MfaStatusBody().dump(mfa.mfa_status(service_context(), current_user()))
+    return MfaStatusBody().dump(mfa.mfa_status(service_context(), signed_in_user()))
 
 
 @bp.post("/mfa/totp")
@@ -44,7 +44,7 @@ def status():
 @code_errors
 def begin():
     data = parse_json(BeginBody()) if request.content_length else {}
-    enrollment = mfa.begin_enrollment(service_context(), current_user(), password=data.get("password"),
+    enrollment = mfa.begin_enrollment(service_context(), signed_in_user(), password=data.get("password"),
                                       code=data.get("code"))
     qr_svg = enrollment.qr_svg(gettext("QR code for your authenticator app"))
     body = {"secret": enrollment.secret, "otpauth_uri": enrollment.otpauth_uri, "qr_svg": qr_svg,
@@ -60,7 +60,7 @@ def begin():
 @code_errors
 def confirm():
     data = parse_json(CodeBody())
-    codes = mfa.confirm_enrollment(service_context(), current_user(), data["code"], session=current_session())
+    codes = mfa.confirm_enrollment(service_context(), signed_in_user(), data["code"], session=current_session())
     return RecoveryCodesBody().dump({"recovery_codes": codes})
 
 
@@ -73,7 +73,7 @@ def confirm():
 @code_errors
 def disable():
     data = parse_json(ChangeBody())
-    mfa.disable_totp(service_context(), current_user(), password=data["password"], code=data["code"])
+    mfa.disable_totp(service_context(), signed_in_user(), password=data["password"], code=data["code"])
     return DisabledBody().dump({"status": "disabled"})
 
 
@@ -82,5 +82,5 @@ def disable():
          responses={201: RecoveryCodesBody}, tags=TAGS)
 @reauth_required
 def regenerate():
-    codes = mfa.regenerate_recovery_codes(service_context(), current_user())
+    codes = mfa.regenerate_recovery_codes(service_context(), signed_in_user())
     return RecoveryCodesBody().dump({"recovery_codes": codes}), 201

@@ -25,6 +25,7 @@ from sqlalchemy.orm import joinedload
 
 from recovery.accounts.models import User
 from recovery.context import ServiceContext
+from recovery.db import rowcount
 from recovery.events.service import record_event
 from recovery.mfa.budget import check_budget
 from recovery.mfa.errors import ChallengeEnded, ChallengeInvalid, SecondFactorInvalid
@@ -85,7 +86,7 @@ def complete_challenge(ctx: ServiceContext, token: str | None, code: str, *, kin
         raise _failed(ctx, user, row)
     used = ctx.session.execute(delete(MfaChallenge).where(MfaChallenge.id == row.id)
                                .execution_options(synchronize_session=False))
-    if used.rowcount != 1:  # another request completed it first
+    if rowcount(used) != 1:  # another request completed it first
         raise ChallengeInvalid()
     record_event(ctx, "mfa.challenge.passed", user_id=user.id, actor=ctx.actor.as_user(user.id), method=method,
                  kind=kind)
@@ -125,4 +126,4 @@ def prune_expired(ctx: ServiceContext) -> int:
     pending = ctx.session.execute(delete(TotpAuthenticator).where(TotpAuthenticator.state == PENDING,
                                                                   TotpAuthenticator.expires_at <= now)
                                   .execution_options(synchronize_session=False))
-    return challenges.rowcount + pending.rowcount
+    return rowcount(challenges) + rowcount(pending)

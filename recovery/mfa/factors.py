@@ -12,6 +12,7 @@ from sqlalchemy import select, update
 from recovery.accounts.models import User
 from recovery.accounts.notify import notify_security
 from recovery.context import ServiceContext
+from recovery.db import rowcount
 from recovery.errors import ServiceUnavailable
 from recovery.events.models import SecurityEvent
 from recovery.events.service import record_event
@@ -49,7 +50,7 @@ def spend_totp(ctx: ServiceContext, row: TotpAuthenticator, code: str) -> int | 
         update(TotpAuthenticator)
         .where(TotpAuthenticator.id == row.id, TotpAuthenticator.last_used_step < step)
         .values(last_used_step=step).execution_options(synchronize_session=False))
-    if result.rowcount != 1:
+    if rowcount(result) != 1:
         return None
     ctx.session.expire(row, ["last_used_step"])
     return step

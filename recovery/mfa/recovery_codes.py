@@ -13,6 +13,7 @@ from sqlalchemy import delete, func, select, update
 
 from recovery.accounts.models import User
 from recovery.context import ServiceContext
+from recovery.db import rowcount
 from recovery.errors import N_, TokenInvalid
 from recovery.mfa import crypto
 from recovery.mfa.models import RecoveryCode
@@ -70,7 +71,7 @@ def use_code(ctx: ServiceContext, user: User, typed: str) -> bool:
         .where(RecoveryCode.user_id == user.id, RecoveryCode.code_digest == ctx.tokens.digest(code, _purpose(user.id)),
                RecoveryCode.used_at.is_(None))
         .values(used_at=ctx.clock.now()).execution_options(synchronize_session=False))
-    return result.rowcount == 1
+    return rowcount(result) == 1
 
 
 def remaining(ctx: ServiceContext, user_id: int) -> int:
@@ -81,7 +82,7 @@ def remaining(ctx: ServiceContext, user_id: int) -> int:
 def delete_codes(ctx: ServiceContext, user_id: int) -> int:
     result = ctx.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user_id)
                                  .execution_options(synchronize_session=False))
-    return result.rowcount
+    return rowcount(result)
 
 
 class SheetExpired(TokenInvalid):

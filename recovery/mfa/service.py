@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, select
 
@@ -36,6 +37,9 @@ from recovery.mfa.errors import ChallengeEnded, EnrollmentExpired, MfaNotEnabled
 from recovery.mfa.factors import accept_code, authenticator, failure, secret_of, spend_totp
 from recovery.mfa.models import ACTIVE, PENDING, TotpAuthenticator
 from recovery.sessions.models import UserSession
+
+if TYPE_CHECKING:  # detection builds on MFA: imported inside the function at run time
+    from recovery.detection.service import Observation
 
 __all__ = ["begin_enrollment", "complete_challenge", "complete_signin_challenge", "confirm_enrollment",
            "disable_totp", "mfa_status", "pending_enrollment", "regenerate_recovery_codes", "reset_mfa",
@@ -121,6 +125,7 @@ def pending_enrollment(ctx: ServiceContext, user: User) -> Enrollment | None:
 def _enrollment(ctx: ServiceContext, user: User, row: TotpAuthenticator, secret: str, *,
                 replacing: bool) -> Enrollment:
     uri = totp.provisioning_uri(secret, account=user.email, issuer=ctx.settings.mfa_issuer)
+    assert row.expires_at is not None  # set on every pending row, and only pending rows get here
     return Enrollment(secret=secret, otpauth_uri=uri, expires_at=row.expires_at, replacing=replacing)
 
 
@@ -229,7 +234,7 @@ def verify_second_factor(ctx: ServiceContext, user: User, code: str, *, purpose:
 
 
 def complete_signin_challenge(ctx: ServiceContext, token: str | None, code: str, *, kind: str,
-                              observation: object) -> tuple[User, str]:
+                              observation: Observation) -> tuple[User, str]:
     """complete_challenge for a sign-in, with the detection capability told: a wrong code after a correct
     password is recorded (and emails the owner, once per device per 15 minutes), a passed one completes the
     sign-in there (device remembered, the owner told when it was unusual)."""

@@ -13,7 +13,13 @@ from recovery.mfa import service as mfa
 from recovery.mfa.schemas import ChangeForm, CodeForm, SecondFactorForm, SheetForm
 from recovery.mfa.web import challenge_token, clear_challenge_cookie, code_errors, limit_codes
 from recovery.sessions import service as sessions
-from recovery.web.auth import current_session, current_user, login_required, reauth_required, set_session_cookie
+from recovery.web.auth import (
+    current_session,
+    login_required,
+    reauth_required,
+    set_session_cookie,
+    signed_in_user,
+)
 from recovery.web.context import service_context
 from recovery.web.csrf import rotate_csrf
 from recovery.web.forms import form_page, parse_form
@@ -53,15 +59,15 @@ def second_factor():
 @form_page("mfa/setup.html")
 def setup():
     if request.method == "GET":
-        if mfa.mfa_status(service_context(), current_user()).totp_enabled:
+        if mfa.mfa_status(service_context(), signed_in_user()).totp_enabled:
             return redirect(url_for("mfa.replace"))
         return render_template("mfa/setup.html", form={}, errors={})
-    mfa.begin_enrollment(service_context(), current_user())
+    mfa.begin_enrollment(service_context(), signed_in_user())
     return redirect(url_for("mfa.confirm"))
 
 
 def _enrollment_page() -> dict:
-    enrollment = mfa.pending_enrollment(service_context(), current_user())
+    enrollment = mfa.pending_enrollment(service_context(), signed_in_user())
     qr = enrollment.qr_svg(gettext("QR code for your authenticator app")) if enrollment else ""
     return {"enrollment": enrollment, "qr_svg": qr}
 
@@ -79,7 +85,7 @@ def confirm():
             return redirect(url_for("accounts.security"))
         return render_template("mfa/confirm.html", form={}, errors={}, **page)
     data = parse_form(CodeForm())
-    codes = mfa.confirm_enrollment(service_context(), current_user(), data["code"], session=current_session())
+    codes = mfa.confirm_enrollment(service_context(), signed_in_user(), data["code"], session=current_session())
     if not codes:
         flash(gettext("Your new authenticator is set up. The old one no longer works."), "success")
         return redirect(url_for("accounts.security"))
@@ -89,12 +95,12 @@ def confirm():
 # --- recovery codes --------------------------------------------------------------------------------------
 
 def _show_codes(codes: list[str], *, first_time: bool = False) -> str:
-    sheet = recovery_codes.seal_sheet(service_context(), current_user(), codes)
+    sheet = recovery_codes.seal_sheet(service_context(), signed_in_user(), codes)
     return render_template("mfa/recovery_codes.html", codes=codes, sheet=sheet, first_time=first_time)
 
 
 def _regenerate_context() -> dict:
-    return {"status": mfa.mfa_status(service_context(), current_user())}
+    return {"status": mfa.mfa_status(service_context(), signed_in_user())}
 
 
 @bp.route("/security/mfa/recovery-codes", methods=["GET", "POST"])
@@ -103,18 +109,18 @@ def _regenerate_context() -> dict:
 def regenerate():
     if request.method == "GET":
         return render_template("mfa/regenerate.html", form={}, errors={}, **_regenerate_context())
-    return _show_codes(mfa.regenerate_recovery_codes(service_context(), current_user()))
+    return _show_codes(mfa.regenerate_recovery_codes(service_context(), signed_in_user()))
 
 
 def _sheet_codes() -> list[str]:
     data = parse_form(SheetForm())
-    return recovery_codes.open_sheet(service_context(), current_user(), data["sheet"])
+    return recovery_codes.open_sheet(service_context(), signed_in_user(), data["sheet"])
 
 
 @bp.post("/security/mfa/recovery-codes/download")
 @login_required
 def download_codes():
-    text = render_template("mfa/recovery_codes.txt", codes=_sheet_codes(), email=current_user().email)
+    text = render_template("mfa/recovery_codes.txt", codes=_sheet_codes(), email=signed_in_user().email)
     return Response(text, mimetype="text/plain",
                     headers={"Content-Disposition": 'attachment; filename="recovery-codes.txt"'})
 
@@ -122,7 +128,7 @@ def download_codes():
 @bp.post("/security/mfa/recovery-codes/print")
 @login_required
 def print_codes():
-    return render_template("mfa/recovery_codes_print.html", codes=_sheet_codes(), email=current_user().email)
+    return render_template("mfa/recovery_codes_print.html", codes=_sheet_codes(), email=signed_in_user().email)
 
 
 # --- replacing and turning off ---------------------------------------------------------------------------
@@ -137,7 +143,7 @@ def replace():
     if request.method == "GET":
         return render_template("mfa/replace.html", form={}, errors={})
     data = parse_form(ChangeForm())
-    mfa.begin_enrollment(service_context(), current_user(), password=data["password"], code=data["code"],
+    mfa.begin_enrollment(service_context(), signed_in_user(), password=data["password"], code=data["code"],
                          replacing=True)
     return redirect(url_for("mfa.confirm"))
 
@@ -152,6 +158,6 @@ def disable():
     if request.method == "GET":
         return render_template("mfa/disable.html", form={}, errors={})
     data = parse_form(ChangeForm())
-    mfa.disable_totp(service_context(), current_user(), password=data["password"], code=data["code"])
+    mfa.disable_totp(service_context(), signed_in_user(), password=data["password"], code=data["code"])
     flash(gettext("Two-step verification is off. Every address on your account has been told."), "success")
     return redirect(url_for("accounts.security"))

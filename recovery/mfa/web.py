@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 
-from flask import Response, g, redirect, request, url_for
+from flask import g, redirect, request, url_for
 from itsdangerous import BadSignature, Signer
+from werkzeug.wrappers import Response
 
 from recovery.accounts.models import User
 from recovery.accounts.service import WrongPassword

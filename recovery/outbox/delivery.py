@@ -22,11 +22,13 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 
-from sqlalchemy import update
+from sqlalchemy import Table, update
 from sqlalchemy.orm import Session
 
 from recovery.context import Actor, ServiceContext
+from recovery.db import rowcount
 from recovery.events.service import record_event
 from recovery.outbox import queries
 from recovery.outbox.models import OutboxMessage
@@ -89,7 +91,7 @@ def _close(transports: Mapping[str, Transport]) -> None:
 def claim_due(rt: Runtime, *, batch_size: int, worker_id: str, kinds: tuple[str, ...] | None = None) -> list[Claim]:
     """One short transaction: mark due messages `sending` for this worker with a lease, and return them."""
     now = rt.clock.now()
-    table = OutboxMessage.__table__
+    table = cast(Table, OutboxMessage.__table__)  # typed FromClause on the declarative base
     with rt.db.transaction() as session:
         _fail_abandoned(rt, session, now)
         ids = list(session.scalars(queries.due_ids(now, batch_size, kinds)))
@@ -119,7 +121,7 @@ def _release(rt: Runtime, claims: list[Claim], worker_id: str) -> None:
 
 def _fail_abandoned(rt: Runtime, session: Session, now: datetime) -> None:
     """A worker died during the last allowed attempt: fail the message rather than try beyond the limit."""
-    table = OutboxMessage.__table__
+    table = cast(Table, OutboxMessage.__table__)  # typed FromClause on the declarative base
     rows = session.execute(
         update(table).where(queries.abandoned_condition(now, rt.settings.outbox_max_attempts))
         .values(status="failed", locked_by=None, locked_until=None,
@@ -161,7 +163,7 @@ def _run_task(rt: Runtime, app, claim: Claim, worker_id: str) -> None:
                 update(OutboxMessage).where(queries.owned_by(claim.message.id, worker_id, claim.attempts))
                 .values(status="sent", sent_at=rt.clock.now(), locked_by=None, locked_until=None, last_error=None,
                         payload={"task": name}).execution_options(synchronize_session=False))
-            if done.rowcount != 1:  # the lease passed to another worker, which runs it
+            if rowcount(done) != 1:  # the lease passed to another worker, which runs it
                 return
             ctx = app_service_context(app, session, task_actor(payload))
             ctx.locale = payload.get("locale") or ctx.locale
@@ -181,7 +183,7 @@ def _record_sent(rt: Runtime, claim: Claim, worker_id: str) -> None:
             update(OutboxMessage).where(queries.owned_by(claim.message.id, worker_id, claim.attempts))
             .values(status="sent", sent_at=rt.clock.now(), locked_by=None, locked_until=None, last_error=None,
                     payload=payload).execution_options(synchronize_session=False))
-    if result.rowcount != 1:
+    if rowcount(result) != 1:
         log.warning("outbox message %s was sent after its lease passed to another worker", claim.message.id)
 
 
@@ -199,7 +201,7 @@ def _record_failure(rt: Runtime, claim: Claim, worker_id: str, error: str, *, re
         result = session.execute(
             update(OutboxMessage).where(queries.owned_by(claim.message.id, worker_id, claim.attempts))
             .values(**values).execution_options(synchronize_session=False))
-        if result.rowcount == 1 and final:
+        if rowcount(result) == 1 and final:
             _record_failed_event(rt, session, claim.message.id, claim.user_id, claim.message.kind, claim.template)
     log.info("outbox message %s attempt %s failed (%s): %s", claim.message.id, claim.attempts,
              "final" if final else "will retry", error[:_ERROR_LIMIT])

@@ -122,7 +122,7 @@ class DestinationPolicy:
         return Destination(scheme, host, port, target, addresses[0])
 
 
-def _as_hosts(value: object) -> Iterable[str]:
+def _as_hosts(value: str | Iterable[object] | None) -> Iterable[str]:
     if isinstance(value, str):
         return [h.strip() for h in value.split(",") if h.strip()]
     return [str(h) for h in value or ()]

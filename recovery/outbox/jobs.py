@@ -23,7 +23,7 @@ from flask import Flask
 from sqlalchemy import and_, delete, or_, update
 
 from recovery.context import Actor, ServiceContext
-from recovery.db import upsert_insert
+from recovery.db import rowcount, upsert_insert
 from recovery.outbox.models import JobRun, OutboxMessage
 from recovery.web.context import app_service_context, runtime
 
@@ -84,7 +84,7 @@ def claim_job(app: Flask, job: Job, *, worker_id: str) -> bool:
             update(JobRun).where(JobRun.name == job.name, _is_due(job, now))
             .values(last_started_at=now, locked_until=now + job.timeout, locked_by=worker_id)
             .execution_options(synchronize_session=False))
-        return result.rowcount == 1
+        return rowcount(result) == 1
 
 
 def _is_due(job: Job, now: datetime):
@@ -118,7 +118,7 @@ def prune_sent_messages(ctx: ServiceContext) -> int:
     result = ctx.session.execute(delete(OutboxMessage).where(OutboxMessage.status == "sent",
                                                              OutboxMessage.sent_at < cutoff)
                                  .execution_options(synchronize_session=False))
-    return result.rowcount
+    return rowcount(result)
 
 
 register_job("outbox.prune_sent", timedelta(hours=1), prune_sent_messages)

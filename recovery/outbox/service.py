@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import update
 
 from recovery.context import ServiceContext
+from recovery.db import rowcount
 from recovery.errors import N_, Conflict, NotFound
 from recovery.events.service import InvalidCursor, record_event
 from recovery.outbox import queries
@@ -91,7 +92,7 @@ def retry_message(ctx: ServiceContext, message_id: int) -> OutboxMessage:
         update(OutboxMessage).where(OutboxMessage.id == message_id, OutboxMessage.status == "failed")
         .values(status="queued", attempts=0, next_attempt_at=ctx.clock.now(), locked_by=None,
                 locked_until=None).execution_options(synchronize_session=False))
-    if result.rowcount != 1:
+    if rowcount(result) != 1:
         raise NotRetryable()
     ctx.session.refresh(message)
     record_event(ctx, "outbox.message.retried", user_id=message.user_id, message_id=message.id,

@@ -19,8 +19,9 @@ import pkgutil
 import uuid
 from collections.abc import Callable
 from functools import lru_cache
+from typing import cast
 
-from sqlalchemy import insert
+from sqlalchemy import Table, insert
 
 from recovery.context import Actor, ServiceContext
 from recovery.outbox.models import OutboxMessage
@@ -63,7 +64,7 @@ def queue_task(ctx: ServiceContext, name: str, **args: object) -> str:
 def _task_insert():
     """A Core INSERT built once: a queued task is never read back in the request, so it needs neither the
     ORM's unit of work nor its id returned (the reset request is this one statement)."""
-    return insert(OutboxMessage.__table__)
+    return insert(cast(Table, OutboxMessage.__table__))
 
 
 def task_actor(payload: dict) -> Actor:

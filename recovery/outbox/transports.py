@@ -338,7 +338,7 @@ class MailboxEntry:
 
 def _parse(path: Path) -> EmailMessage:
     with path.open("rb") as handle:
-        return BytesParser(policy=policy.default).parse(handle)  # type: ignore[return-value]
+        return BytesParser(EmailMessage, policy=policy.default).parse(handle)
 
 
 def list_mailbox(directory: Path, limit: int = 200) -> list[MailboxEntry]:

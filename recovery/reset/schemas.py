@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates
 
 from recovery.accounts.normalise import email_problem, normalise_email
 from recovery.errors import N_
 
 _TOO_LONG = N_("This is too long.")
-_REQUIRED = {"required": N_("This field is required.")}
+_REQUIRED: dict[str, Any] = {"required": N_("This field is required.")}
 
 
 class ResetRequest(Schema):

@@ -34,6 +34,7 @@ from recovery.accounts.service import (
     password_requirements,
 )
 from recovery.context import ServiceContext
+from recovery.db import rowcount
 from recovery.errors import RecoveryError, TooManyAttempts, ValidationFailed
 from recovery.events.service import record_event
 from recovery.mfa.service import verify_second_factor
@@ -237,7 +238,7 @@ def _consume(ctx: ServiceContext, row: PasswordReset) -> None:
         .where(PasswordReset.id_digest == row.id_digest, PasswordReset.used_at.is_(None),
                PasswordReset.revoked_at.is_(None), PasswordReset.expires_at > now)
         .values(used_at=now).execution_options(synchronize_session=False))
-    if result.rowcount != 1:
+    if rowcount(result) != 1:
         raise ResetLinkUsed()
 
 
@@ -268,7 +269,7 @@ def revoke_resets(ctx: ServiceContext, user_id: int, *, reason: str) -> int:
     result = ctx.session.execute(update(PasswordReset).where(*_unfinished(user_id))
                                  .values(revoked_at=ctx.clock.now(), revoked_reason=reason[:32])
                                  .execution_options(synchronize_session=False))
-    return result.rowcount
+    return rowcount(result)
 
 
 # --- seam the detection capability fills -------------------------------------------------------

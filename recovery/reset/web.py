@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 
-from flask import Response, make_response, render_template, request
+from flask import make_response, render_template, request
+from werkzeug.wrappers import Response
 
 from recovery.reset.errors import ResetLinkMissing, ResetLinkProblem
 from recovery.reset.policy import reset_policy

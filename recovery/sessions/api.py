@@ -23,7 +23,7 @@ from recovery.sessions.schemas import (
     SessionListBody,
     SignInBody,
 )
-from recovery.web.auth import current_session, current_user, login_required, role_required
+from recovery.web.auth import current_session, login_required, role_required, signed_in_session, signed_in_user
 from recovery.web.context import runtime, service_context
 from recovery.web.equal_time import equal_time
 from recovery.web.forms import parse_json
@@ -90,14 +90,14 @@ def complete_mfa():
 @api_doc("The caller's active sessions (browser and API)", responses={200: SessionListBody}, tags=TAGS)
 @login_required
 def list_sessions():
-    return _session_list(current_user().id)
+    return _session_list(signed_in_user().id)
 
 
 @bp.delete("/sessions/current")
 @api_doc("Sign out: end the session of this token", responses={204: None}, tags=TAGS)
 @login_required
 def end_current():
-    sessions.end_session(service_context(), current_session())
+    sessions.end_session(service_context(), signed_in_session())
     return "", 204
 
 
@@ -106,7 +106,7 @@ def end_current():
          responses={204: None, 404: None}, tags=TAGS)
 @login_required
 def revoke(session_id: str):
-    sessions.revoke_session(service_context(), current_user().id, session_id)
+    sessions.revoke_session(service_context(), signed_in_user().id, session_id)
     return "", 204
 
 
@@ -114,8 +114,8 @@ def revoke(session_id: str):
 @api_doc("Sign out everywhere else: end every session but this one", responses={200: RevokedBody}, tags=TAGS)
 @login_required
 def revoke_others():
-    revoked = sessions.revoke_all_sessions(service_context(), current_user().id, reason="signed_out_elsewhere",
-                                           keep=current_session().id)
+    revoked = sessions.revoke_all_sessions(service_context(), signed_in_user().id, reason="signed_out_elsewhere",
+                                           keep=signed_in_session().id)
     return RevokedBody().dump({"revoked": revoked})
 
 

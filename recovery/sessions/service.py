@@ -17,6 +17,7 @@ from datetime import timedelta
 from sqlalchemy import select, update
 
 from recovery.context import ServiceContext
+from recovery.db import rowcount
 from recovery.errors import NotFound
 from recovery.events.service import record_event
 from recovery.sessions.models import UserSession
@@ -101,8 +102,8 @@ def revoke_all_sessions(ctx: ServiceContext, user_id: int, *, reason: str, keep:
         query = query.where(UserSession.id != keep)
     result = ctx.session.execute(query.values(revoked_at=ctx.clock.now(), revoked_reason=reason)
                                  .execution_options(synchronize_session="fetch"))
-    record_event(ctx, "session.revoked_all", user_id=user_id, reason=reason, count=result.rowcount, kept=keep)
-    return result.rowcount
+    record_event(ctx, "session.revoked_all", user_id=user_id, reason=reason, count=rowcount(result), kept=keep)
+    return rowcount(result)
 
 
 def _revoke(ctx: ServiceContext, session: UserSession, reason: str) -> None:

@@ -6,7 +6,7 @@ from flask import Blueprint, flash, redirect, url_for
 from flask_babel import gettext
 
 from recovery.sessions import service as sessions
-from recovery.web.auth import clear_session_cookie, current_session, current_user, login_required
+from recovery.web.auth import clear_session_cookie, login_required, signed_in_session, signed_in_user
 from recovery.web.context import service_context
 from recovery.web.csrf import rotate_csrf
 
@@ -17,8 +17,8 @@ bp = Blueprint("sessions", __name__)
 @login_required
 def revoke(session_id: str):
     """End one of the user's sessions; another user's session id is simply not found (404)."""
-    sessions.revoke_session(service_context(), current_user().id, session_id)
-    if session_id != current_session().id:
+    sessions.revoke_session(service_context(), signed_in_user().id, session_id)
+    if session_id != signed_in_session().id:
         flash(gettext("That session is signed out."))
         return redirect(url_for("accounts.security"))
     rotate_csrf()
@@ -31,7 +31,7 @@ def revoke(session_id: str):
 @bp.post("/security/sessions/revoke-others")
 @login_required
 def revoke_others():
-    sessions.revoke_all_sessions(service_context(), current_user().id, reason="signed_out_elsewhere",
-                                 keep=current_session().id)
+    sessions.revoke_all_sessions(service_context(), signed_in_user().id, reason="signed_out_elsewhere",
+                                 keep=signed_in_session().id)
     flash(gettext("You are signed out everywhere else."), "success")
     return redirect(url_for("accounts.security"))

@@ -30,6 +30,7 @@ from recovery.accounts.models import User
 from recovery.accounts.normalise import email_problem, mask_email, normalise_email
 from recovery.accounts.service import find_user_by_email, notify_security
 from recovery.context import ServiceContext
+from recovery.db import rowcount
 from recovery.errors import N_, TokenInvalid, ValidationFailed
 from recovery.events.service import record_event
 from recovery.outbox.service import queue_email
@@ -91,9 +92,9 @@ def _consume(ctx: ServiceContext, kind: str, lookup_email: str, code: str) -> In
     well_formed = len(code) == _DIGITS and code.isascii() and code.isdigit()
     if not well_formed or not ctx.tokens.matches(code, _purpose(kind, lookup_email), row.code_digest):
         raise TokenInvalid(persist=[_one_more_attempt(ctx, row)])
-    claimed = ctx.session.execute(update(IntakeChallenge)
-                                  .where(IntakeChallenge.id == row.id, IntakeChallenge.used_at.is_(None))
-                                  .values(used_at=now).execution_options(synchronize_session=False)).rowcount
+    claimed = rowcount(ctx.session.execute(update(IntakeChallenge)
+                                           .where(IntakeChallenge.id == row.id, IntakeChallenge.used_at.is_(None))
+                                           .values(used_at=now).execution_options(synchronize_session=False)))
     if claimed != 1:
         raise TokenInvalid()
     return row

@@ -16,6 +16,7 @@ from sqlalchemy import delete, select, text
 
 from recovery.accounts.models import User
 from recovery.context import ServiceContext
+from recovery.db import rowcount
 from recovery.outbox.jobs import register_job
 from recovery.outbox.service import queue_email
 from recovery.tickets import sla
@@ -115,7 +116,7 @@ def prune_codes(ctx: ServiceContext) -> int:
     cutoff = ctx.clock.now() - timedelta(days=1)
     result = ctx.session.execute(delete(IntakeChallenge).where(IntakeChallenge.expires_at < cutoff)
                                  .execution_options(synchronize_session=False))
-    return result.rowcount
+    return rowcount(result)
 
 
 register_job("tickets.sla_check", timedelta(minutes=1), check_slas)

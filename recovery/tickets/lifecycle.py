@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 from functools import lru_cache
+from typing import Any
 
 from recovery.accounts.models import User
 from recovery.accounts.notify import notification_addresses
@@ -86,7 +87,7 @@ def requester_addresses(ctx: ServiceContext, ticket: Ticket) -> list[str]:
 
 
 def notify_requester(ctx: ServiceContext, ticket: Ticket, template: str, *, also_on_file: bool = False,
-                     **context: object) -> None:
+                     **context: Any) -> None:
     """Email a public change, in the ticket's language, with the status link; optionally to every address."""
     addresses = requester_addresses(ctx, ticket)
     if also_on_file and ticket.requester_email and ticket.user_id:

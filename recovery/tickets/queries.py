@@ -7,7 +7,7 @@ import base64
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, text, tuple_
+from sqlalchemy import literal, select, text, tuple_
 
 from recovery.accounts.models import User
 from recovery.context import ServiceContext
@@ -91,7 +91,8 @@ def queue_query(viewer: User, filters: QueueFilter, *, cursor: str | None = None
     if filters.owner_id is not None:
         query = query.where(Ticket.owner_id == filters.owner_id)
     if cursor:
-        query = query.where(tuple_(Ticket.priority, Ticket.due_at, Ticket.id) > tuple_(*decode_cursor(cursor)))
+        after = tuple_(*map(literal, decode_cursor(cursor)))  # the same bound parameters tuple_ would make
+        query = query.where(tuple_(Ticket.priority, Ticket.due_at, Ticket.id) > after)
     return query.order_by(Ticket.priority, Ticket.due_at, Ticket.id).limit(limit + 1)
 
 
@@ -141,7 +142,7 @@ def staff_names(ctx: ServiceContext, ids) -> dict[int, str]:
     wanted = {i for i in ids if i is not None}
     if not wanted:
         return {}
-    return dict(ctx.session.execute(select(User.id, User.email).where(User.id.in_(wanted))).all())
+    return dict(ctx.session.execute(select(User.id, User.email).where(User.id.in_(wanted))).tuples().all())
 
 
 def ticket_detail(ctx: ServiceContext, ticket: Ticket) -> dict:

@@ -130,7 +130,8 @@ def claim(ticket_id: int):
 @role_required(*STAFF)
 def decide(ticket_id: int):
     ctx = service_context()
-    form = {k: v for k, v in request.form.items() if k not in ("csrf_token", "actions", "custom_actions")}
+    form: dict[str, str | list[str]] = {k: v for k, v in request.form.items()
+                                        if k not in ("csrf_token", "actions", "custom_actions")}
     if request.form.get("custom_actions"):
         form["actions"] = request.form.getlist("actions")
     data = parse(Decision(), form)

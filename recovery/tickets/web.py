@@ -3,18 +3,19 @@ larger request bodies for evidence uploads, and the template helpers (labels, UT
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 
 from flask import Blueprint, g, request, send_file
 from flask_babel import gettext
 from markupsafe import Markup, escape
 
+from recovery.accounts.models import User
 from recovery.accounts.normalise import normalise_email
 from recovery.tickets.access import staff_ticket
 from recovery.tickets.evidence import Upload, evidence_file
 from recovery.tickets.labels import label_of
-from recovery.web.auth import current_user
+from recovery.web.auth import signed_in_user
 from recovery.web.context import runtime, service_context
 from recovery.web.ratelimit import email_key, limiter
 
@@ -28,7 +29,7 @@ def _limits() -> str:
 
 def _contact_key() -> str:
     data = request.get_json(silent=True) if request.is_json else request.form
-    raw = data.get("contact_email", "") if hasattr(data, "get") else ""
+    raw = data.get("contact_email", "") if isinstance(data, Mapping) else ""
     return "contact:" + runtime().tokens.key_for(normalise_email(raw if isinstance(raw, str) else ""),
                                                  "ratelimit-email")
 
@@ -75,9 +76,9 @@ def evidence_download(ticket_id: int, evidence_id: int):
                      max_age=0)
 
 
-def staff():
+def staff() -> User:
     """The signed-in staff member (views are already behind role_required)."""
-    return current_user()
+    return signed_in_user()
 
 
 def ticket_label(kind: str, value: object) -> str:

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import Flask, Response, flash, g, redirect, request, url_for
+from flask import Flask, flash, g, redirect, request, url_for
 from flask_babel import gettext
 from itsdangerous import BadSignature, Signer
+from werkzeug.wrappers import Response
 
 from recovery.accounts.models import User
 from recovery.accounts.service import has_second_factor
@@ -80,6 +81,22 @@ def current_session() -> UserSession | None:
     return g.get("current_session")
 
 
+def signed_in_user() -> User:
+    """The user of a view behind login_required, role_required or reauth_required, which turned anonymous away."""
+    user = current_user()
+    if user is None:  # only a view without one of those guards gets here
+        raise AuthenticationRequired()
+    return user
+
+
+def signed_in_session() -> UserSession:
+    """The session of a view behind login_required, role_required or reauth_required (see signed_in_user)."""
+    session = current_session()
+    if session is None:
+        raise AuthenticationRequired()
+    return session
+
+
 def _deny_anonymous():
     if request.path.startswith("/api/"):
         raise AuthenticationRequired()
@@ -127,7 +144,7 @@ def _staff_without_mfa(user: User):
             raise MfaEnrollmentRequired()
         flash(gettext(MfaEnrollmentRequired.message), "error")
         return redirect(url_for("mfa.setup"))
-    if not current_session().mfa_passed:
+    if not signed_in_session().mfa_passed:
         if request.path.startswith("/api/"):
             raise MfaSessionRequired()
         flash(gettext(MfaSessionRequired.message), "error")

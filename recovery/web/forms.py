@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import wraps
+from typing import Any
 
 from flask import g, render_template, request
 from marshmallow import Schema
@@ -18,9 +20,9 @@ class JsonRequired(RecoveryError):
     message = N_("Please send JSON.")
 
 
-def parse(schema: Schema, data: object) -> dict:
+def parse(schema: Schema, data: Mapping[str, Any]) -> dict:
     try:
-        return schema.load(data)  # type: ignore[return-value]
+        return schema.load(data)
     except MarshmallowError as exc:
         fields = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
         raise ValidationFailed(fields) from exc

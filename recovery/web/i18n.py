@@ -107,7 +107,7 @@ def init_i18n(app: Flask) -> None:
     Babel(app, locale_selector=select_locale)
     # Flask-Babel's template callables look the locale and the catalog up again for every string (most of a
     # translated page's CPU: about 300 strings on the console queue); these take the request's catalog once.
-    app.jinja_env.install_gettext_callables(
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]  # added by jinja2.ext.i18n
         gettext=lambda s: _request_translations().ugettext(s),
         ngettext=lambda s, p, n: _request_translations().ungettext(s, p, n),
         pgettext=lambda c, s: _request_translations().upgettext(c, s),

@@ -15,7 +15,8 @@ bp = Blueprint("openapi", __name__)
 class ErrorDetail(Schema):
     code = fields.String(required=True)
     message = fields.String(required=True)
-    fields = fields.Dict(keys=fields.String(), values=fields.Raw())
+    # "fields" in the document, but not as the attribute: that name is the Schema's own table of its fields.
+    field_errors = fields.Dict(keys=fields.String(), values=fields.Raw(), data_key="fields")
 
 
 class ErrorBody(Schema):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 
 from flask import Flask, g, request
 from flask_limiter import Limiter
@@ -30,7 +31,7 @@ def init_limiter(app: Flask) -> None:
 def submitted_email() -> str:
     """The email a form or JSON body names, normalised; rate limits key on its HMAC, never the address itself."""
     data = request.get_json(silent=True) if request.is_json else request.form
-    raw = data.get("email", "") if isinstance(data, dict) or hasattr(data, "get") else ""
+    raw = data.get("email", "") if isinstance(data, Mapping) else ""
     return normalise_email(raw if isinstance(raw, str) else "")
 
 
