@@ -102,7 +102,6 @@ def resend_verification():
 
 @bp.route("/signin", methods=["GET", "POST"])
 @limit_signin
-@equal_time("signin", refusals_only=True, median_cap=2.0)
 @form_page("accounts/signin.html")
 @account_errors
 def signin():

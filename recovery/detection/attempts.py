@@ -29,16 +29,14 @@ from recovery.detection import locks, notices, queries, rules, scoring
 from recovery.detection.errors import SourceThrottled
 from recovery.detection.models import KnownDevice, SigninAttempt
 from recovery.detection.policy import detection_policy
-from recovery.detection.signals import ClientSignals, Observation, observe
+from recovery.detection.signals import ClientSignals, Observation, account_key, observe
 from recovery.errors import AuthenticationFailed
 from recovery.events.service import record_event
 
-_ACCOUNT_PURPOSE = "detection-account"
 _THROTTLE_RETRY = 3600
-
-
-def account_key(ctx: ServiceContext, email: str | None) -> str:
-    return ctx.tokens.key_for(normalise_email(email or ""), _ACCOUNT_PURPOSE)
+# Password failures that count toward a lock; refusals after a correct password (a suspended account, an
+# unverified email) answer differently anyway and do not.
+_COUNTED = frozenset({"wrong_password", "unknown_account", "too_long", "locked"})
 
 
 def record_attempt(ctx: ServiceContext, observation: Observation, *, user: User | None, email: str | None,
@@ -100,19 +98,23 @@ def record_failure(ctx: ServiceContext, user: User | None, email: str | None, ob
                    reason: str, stage: str = "password", locked: bool = False) -> list:
     """What a failed attempt must leave although the request rolls back: pass it as the error's `persist`.
 
-    A wrong password counts toward the account's temporary lock (not while `locked`, which the caller
-    answers exactly like a wrong password); a wrong second factor after a correct password emails the owner;
-    a source failing across many accounts raises the credential-stuffing alert.
+    A wrong password counts toward the account's temporary lock, and any password for an address no account
+    has toward that address's, with the same work (locks.count_failed_password; a failure while locked, which
+    the caller answers exactly like a wrong password, counts nothing); a wrong second factor after a correct
+    password emails the owner; a source failing across many accounts raises the credential-stuffing alert.
     """
     outcome = "locked" if locked else "failure"
     attempt = record_attempt(ctx, observation, user=user, email=email, stage=stage, outcome=outcome,
                              reason=reason)
+    # Read now: after the rollback that precedes `keep`, reading the user's columns would reload the row,
+    # a query an address without an account would not make.
+    user_id, address = (user.id, email or user.email) if user is not None else (None, email or "")
 
     def keep(session) -> None:
         session.add(attempt)
         session.flush()
-        if user is not None and not locked and stage == "password":
-            locks.count_failure(ctx, user)
+        if stage == "password" and reason in _COUNTED:  # a known address or not, locked or not: same work
+            locks.count_failed_password(ctx, user_id, address)
         if user is not None and stage == "second_factor":
             notices.send_notice(ctx, user, attempt, "second_factor_failed")
         # Checked for a locked account too: skipping it made a locked (so existing) account answer faster

@@ -8,7 +8,7 @@ from sqlalchemy import and_, delete, or_, select
 
 from recovery.context import ServiceContext
 from recovery.db import rowcount
-from recovery.detection.models import NoticeLink, SigninAttempt, SigninLock, StepUpChallenge
+from recovery.detection.models import AddressLock, NoticeLink, SigninAttempt, SigninLock, StepUpChallenge
 from recovery.detection.policy import detection_policy
 from recovery.outbox.jobs import register_job
 
@@ -35,6 +35,11 @@ def prune(ctx: ServiceContext) -> int:
         SigninLock.password_disabled_at.is_(None), SigninLock.last_failure_at < now - policy.lock_forget,
         or_(SigninLock.locked_until.is_(None), SigninLock.locked_until < now)))
         .execution_options(synchronize_session=False))
+    # An address without an account has no password to disable: its state goes after the quiet time too.
+    ctx.session.execute(delete(AddressLock).where(AddressLock.last_failure_at < now - policy.lock_forget,
+                                                  or_(AddressLock.locked_until.is_(None),
+                                                      AddressLock.locked_until < now))
+                        .execution_options(synchronize_session=False))
     return removed
 
 

@@ -106,6 +106,20 @@ class SigninLock(Base):
     password_disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
+class AddressLock(Base):
+    """The same brute-force state for an address no account has, so that a wrong password costs the same work
+    whether or not the address exists (locks.count_failed_password); forgotten after the quiet time."""
+
+    __tablename__ = "signin_address_locks"
+
+    account_key: Mapped[str] = mapped_column(String(32), primary_key=True)  # HMAC of the address (attempts)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    locks: Mapped[int] = mapped_column(SmallInteger, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_failure_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    password_disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
 class NoticeLink(Base):
     """A button of a "new sign-in" email: `confirm` (it was me) or `secure` (it was not); single use, 7 days."""
 

@@ -10,8 +10,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
+from recovery.accounts.normalise import normalise_email
 from recovery.context import ServiceContext
 from recovery.detection.geo import Place, geo_lookup, network_of
+
+_ACCOUNT_PURPOSE = "detection-account"
+
+
+def account_key(ctx: ServiceContext, email: str | None) -> str:
+    """The pseudonym of an address tried (an HMAC): attempts count distinct accounts by it, and a wrong
+    password for an address no account has counts against it (locks.AddressLock)."""
+    return ctx.tokens.key_for(normalise_email(email or ""), _ACCOUNT_PURPOSE)
 
 _DEVICE_PURPOSE = "detection-device"
 _MAX_UA = 512

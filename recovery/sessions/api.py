@@ -25,7 +25,6 @@ from recovery.sessions.schemas import (
 )
 from recovery.web.auth import current_session, login_required, role_required, signed_in_session, signed_in_user
 from recovery.web.context import runtime, service_context
-from recovery.web.equal_time import equal_time
 from recovery.web.forms import parse_json
 from recovery.web.openapi import api_doc
 
@@ -54,7 +53,6 @@ def _created(session, token: str) -> tuple[dict, int]:
          responses={201: SessionCreatedBody, 200: MfaRequiredBody, 202: StepUpRequiredOut},
          auth=False, tags=TAGS)
 @limit_signin
-@equal_time("signin", refusals_only=True, median_cap=2.0)
 @account_errors
 def create_session():
     data = parse_json(SignInBody())

@@ -18,15 +18,11 @@ from functools import wraps
 from flask import Response, after_this_request, current_app, request
 
 
-def equal_time(scope: str | Callable[[], str], methods: tuple[str, ...] = ("POST",), *,
-               refusals_only: bool = False, median_cap: float | None = None) -> Callable:
+def equal_time(scope: str | Callable[[], str], methods: tuple[str, ...] = ("POST",)) -> Callable:
     """Answers of the decorated view (page or API, any outcome) take as long as its slow path usually does.
 
     `scope` names the population of answers that must look alike; a callable chooses it per request (a view
-    whose signed-in path is a different, heavier operation keeps its own percentiles). `refusals_only` pads
-    and counts only answers of 400 and above: a sign-in's refusals must not tell an existing account from an
-    unknown one, while a success (the password was known) needs no disguise and keeps its speed.
-    `median_cap` bounds the target to that multiple of the recent median (see EqualTiming).
+    whose signed-in path is a different, heavier operation keeps its own percentiles).
     """
 
     def decorate(view: Callable) -> Callable:
@@ -37,13 +33,12 @@ def equal_time(scope: str | Callable[[], str], methods: tuple[str, ...] = ("POST
             name = scope() if callable(scope) else scope
             timing = current_app.extensions.get(f"equal_timing.{name}")
             if timing is None:
-                timing = current_app.extensions.setdefault(f"equal_timing.{name}", EqualTiming(median_cap=median_cap))
+                timing = current_app.extensions.setdefault(f"equal_timing.{name}", EqualTiming())
             started = timing.start()
 
             @after_this_request
             def pad(response: Response) -> Response:  # runs after the request's commit
-                if not refusals_only or response.status_code >= 400:
-                    timing.finish(started)
+                timing.finish(started)
                 return response
 
             return view(*args, **kwargs)
@@ -54,19 +49,15 @@ def equal_time(scope: str | Callable[[], str], methods: tuple[str, ...] = ("POST
 
 
 class EqualTiming:
-    """Pads to the `quantile` of the last `window` durations; with `median_cap`, to at most that multiple of
-    their median. The cap is for answers whose rare slow cases are not about the account (contention on a
-    shared row, an alert being raised): without it a burst of those sets the target for every answer, and
-    with sync workers each padded answer holds a worker for the whole wait (docs/performance.md measured the
-    sign-in's refusals halving a mixed load's throughput). The cap must stay well above the difference to
-    hide: twice the median of argon2-bound refusals is tens of milliseconds above both paths."""
+    """Pads to the `quantile` of the last `window` durations. Where the work itself can be made equal, that is
+    better (sign-in refusals and reset requests are: docs/security.md): with sync workers each padded answer
+    holds a worker for the whole wait."""
 
     def __init__(self, *, window: int = 256, quantile: float = 0.99, warmup: int = 16,
-                 median_cap: float | None = None, now: Callable[[], float] = time.perf_counter,
+                 now: Callable[[], float] = time.perf_counter,
                  sleep: Callable[[float], None] = time.sleep) -> None:
         self._recent: deque[float] = deque(maxlen=window)
         self._quantile = quantile
-        self._median_cap = median_cap
         self._warmup = warmup
         self._lock = threading.Lock()
         self._now = now
@@ -92,7 +83,4 @@ class EqualTiming:
         ordered = sorted(self._recent)
         if len(ordered) < self._warmup:
             return ordered[-1]
-        target = ordered[min(len(ordered) - 1, int(self._quantile * len(ordered)))]
-        if self._median_cap is not None:
-            target = min(target, self._median_cap * ordered[len(ordered) // 2])
-        return target
+        return ordered[min(len(ordered) - 1, int(self._quantile * len(ordered)))]

@@ -4,6 +4,7 @@ correct password, the notification throttle, and the emailed step-up code. Froze
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 
@@ -11,9 +12,10 @@ from recovery.accounts.models import User
 from recovery.alerts.models import Alert
 from recovery.detection import service as detection
 from recovery.detection.errors import SourceThrottled, StepUpEnded, StepUpInvalid
-from recovery.detection.models import KnownDevice, SigninAttempt
+from recovery.detection.models import AddressLock, KnownDevice, SigninAttempt, SigninLock
 from recovery.errors import AuthenticationFailed
 from recovery.events.models import SecurityEvent
+from recovery.outbox.models import OutboxMessage
 from recovery.reset.service import confirm_reset
 from tests.detection.helpers import FIREFOX, keep, run, signals
 
@@ -65,6 +67,18 @@ def test_failures_while_locked_do_not_count_and_the_lock_ends(people, services, 
     clock.advance(minutes=1, seconds=1)
     with services() as ctx:
         assert not detection.is_locked(ctx, ctx.session.get(User, user_id))
+
+
+def test_an_address_without_an_account_locks_like_one_and_nobody_is_told(people, services, clock, outbox):
+    fail(services, None, email="nobody@example.com", times=5)
+    [row] = people.rows(AddressLock)
+    assert (row.failures, row.locks, row.locked_until) == (5, 1, clock.now() + timedelta(minutes=1))
+    fail(services, None, email="nobody@example.com", times=3)  # refused while locked: counts nothing
+    [row] = people.rows(AddressLock)
+    assert row.failures == 5
+    [task] = people.rows(OutboxMessage, OutboxMessage.kind == "task")  # queued, as for an account
+    assert outbox() == [] and people.rows(Alert) == [] and people.rows(SigninLock) == []
+    assert people.rows(OutboxMessage, OutboxMessage.id == task.id)[0].status == "sent"  # run: nobody to tell
 
 
 def test_lock_grows_one_two_four_minutes(people, services, clock, outbox):
