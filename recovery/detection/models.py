@@ -28,7 +28,10 @@ class SigninAttempt(Base):
     __tablename__ = "signin_attempts"
     __table_args__ = (
         Index("ix_signin_attempts_user_time", "user_id", "created_at"),
-        Index("ix_signin_attempts_user_outcome_time", "user_id", "outcome", "created_at"),
+        # The account's history by outcome and time, carrying the places scoring compares (network, country,
+        # ASN, coordinates): a sign-in reads its last 200 successes from the index alone, not 200 table rows.
+        Index("ix_signin_attempts_user_outcome_time_places", "user_id", "outcome", "created_at", "country",
+              "network", "asn", "latitude", "longitude"),
         Index("ix_signin_attempts_ip_outcome_time", "ip", "outcome", "created_at"),
         Index("ix_signin_attempts_network_outcome_time", "network", "outcome", "created_at"),
         Index("ix_signin_attempts_time", "created_at"),
