@@ -47,4 +47,6 @@ def risk_scoring(run) -> dict | None:
         return None
     if not hasattr(module, "run"):
         raise NotImplementedError("bench/risk_scoring.py changed shape: adapt bench/plugins.py to it")
-    return module.run(run.new_database("risk"), 60 if run.quick else 300)
+    if run.postgres:
+        return module.run(run.new_database("risk_small"), 60 if run.quick else 300, run.new_database("risk_large"))
+    return module.run(None, 60 if run.quick else 300)
