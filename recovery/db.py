@@ -47,11 +47,15 @@ class UTCDateTime(TypeDecorator):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def make_engine(url: str, *, pool_pre_ping: bool = True) -> Engine:
+def make_engine(url: str, *, pool_pre_ping: bool = False) -> Engine:
+    """A pooled engine. Without pre-ping, a connection the server dropped (a restart, a failover) fails the one
+    request that draws it (503, the error handlers) and SQLAlchemy then discards every connection older than
+    the failure, so each worker reconnects on its next request; connections are also recycled after 30 minutes,
+    before an idle timeout of a proxy in between can drop them silently."""
     if url.startswith("sqlite"):
         return _sqlite_engine(url)
-    return create_engine(url, pool_pre_ping=pool_pre_ping, pool_size=10, max_overflow=10, pool_timeout=5,
-                         connect_args={"connect_timeout": 3} if "postgresql" in url else {})
+    return create_engine(url, pool_pre_ping=pool_pre_ping, pool_recycle=1800, pool_size=10, max_overflow=10,
+                         pool_timeout=5, connect_args={"connect_timeout": 3} if "postgresql" in url else {})
 
 
 def _sqlite_engine(url: str) -> Engine:
@@ -137,9 +141,9 @@ def _ended(session: Session, transaction) -> None:
 class Database:
     """Owns the engine and hands out sessions; tests may bind it to one connection rolled back per test."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, pre_ping: bool = False) -> None:
         self.url = url
-        self.engine = make_engine(url)
+        self.engine = make_engine(url, pool_pre_ping=pre_ping)
         self._factory = sessionmaker(bind=self.engine, expire_on_commit=False)
 
     @property

@@ -24,7 +24,7 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None, randomness:
                   ) -> Runtime:
     return Runtime(
         settings=settings,
-        db=Database(settings.database_url),
+        db=Database(settings.database_url, pre_ping=settings.database_pre_ping),
         clock=clock or SystemClock(),
         tokens=Tokens(settings.secret_key, randomness),
         passwords=PasswordHasher(time_cost=settings.argon2_time_cost, memory_cost=settings.argon2_memory_cost,

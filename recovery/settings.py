@@ -24,6 +24,9 @@ class Settings:
     env: str = "development"
     instance_dir: Path = PROJECT_ROOT / "instance"
     database_url: str = ""
+    # Ping each pooled PostgreSQL connection before use (a round trip per request). Off: a connection the server
+    # dropped fails one request with 503 and the pool reconnects (docs/operations.md).
+    database_pre_ping: bool = False
     secret_key: str = ""
     base_url: str = "http://127.0.0.1:5000"
     ratelimit_storage_uri: str = "memory://"
@@ -137,6 +140,7 @@ _ENV_FIELDS: dict[str, tuple[str, Callable[[str], object]]] = {
     "RECOVERY_ENV": ("env", str),
     "RECOVERY_INSTANCE_DIR": ("instance_dir", Path),
     "RECOVERY_DATABASE_URL": ("database_url", str),
+    "RECOVERY_DATABASE_PRE_PING": ("database_pre_ping", _env_bool),
     "RECOVERY_SECRET_KEY": ("secret_key", str),
     "RECOVERY_BASE_URL": ("base_url", str),
     "RECOVERY_RATELIMIT_STORAGE_URI": ("ratelimit_storage_uri", str),

@@ -13,8 +13,10 @@ bp = Blueprint("health", __name__)
 
 @bp.get("/healthz")
 def healthz():
+    session = db_session()
     try:
-        db_session().execute(text("SELECT 1"))
+        session.execute(text("SELECT 1"))
     except DBAPIError:
+        session.rollback()  # the failed statement left the transaction unusable, and this answer commits nothing
         return jsonify({"status": "unavailable", "database": "unreachable"}), 503, {"Retry-After": "5"}
     return jsonify({"status": "ok", "database": "ok"})
