@@ -102,7 +102,7 @@ def count_failed_password(ctx: ServiceContext, user_id: int | None, email: str) 
     now = ctx.clock.now()
     model, key = (SigninLock, user_id) if user_id is not None else (AddressLock, account_key(ctx, email))
     found = ctx.session.execute(_read_for_update(model), {"key": key}).first()
-    state = rules.LockState(*found) if found is not None else rules.LockState()
+    state = rules.LockState(**found._mapping) if found is not None else rules.LockState()
     happened = None
     if not rules.is_locked(state, now):
         state, happened = rules.after_failure(state, now, detection_policy(ctx.settings))
