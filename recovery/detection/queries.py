@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from functools import lru_cache
 
-from sqlalchemy import Float, bindparam, cast, distinct, func, literal, null, select, union_all
+from sqlalchemy import Float, bindparam, cast, distinct, func, literal, null, select, true, union_all
 
 from recovery.accounts.models import User
 from recovery.context import ServiceContext
@@ -93,25 +93,35 @@ def _history_extras_statement(failures_limit: int, with_device: bool):
                     if with_device else null())
     failures = _bounded_count(SigninAttempt.user_id == bindparam("user_id"), SigninAttempt.outcome == "failure",
                               SigninAttempt.created_at >= bindparam("failures_since"), limit=failures_limit)
-    return select(known_device, failures, _mfa_changed_at(), _mfa_active())
+    return select(known_device.label("known_device"), failures.label("recent_failures"),
+                  _mfa_changed_at().label("mfa_changed_at"), _mfa_active().label("mfa_active"))
+
+
+@lru_cache(maxsize=8)
+def _history_statement(rows: int, failures_limit: int, with_device: bool):
+    """The two reads above in one round trip: the extras' single row joined to every place, or to one row of
+    NULL places when the account has no recent success."""
+    places = _recent_places_statement(rows).subquery()
+    extras = _history_extras_statement(failures_limit, with_device).subquery()
+    return (select(extras, places).select_from(extras.outerjoin(places, true()))
+            .order_by(places.c.at.desc().nulls_last()))
 
 
 def account_history(ctx: ServiceContext, user: User, device_key: str | None, now: datetime,
                     policy: DetectionPolicy) -> History:
-    """What scoring compares a correct password with, in two statements whatever the tables hold: the places
-    of recent successes, then whether the device is known, recent failures and the second factor's last change."""
+    """What scoring compares a correct password with, in one statement whatever the tables hold: the places
+    of recent successes, whether the device is known, recent failures and the second factor's last change."""
     with ctx.session.no_autoflush:  # history is what earlier requests left; this one's rows wait for its flush
-        seen = ctx.session.execute(_recent_places_statement(policy.history_rows),
-                                   {"user_id": user.id, "since": now - policy.history}).all()
-        known, recent_failures, mfa_change, mfa_active = ctx.session.execute(
-            _history_extras_statement(1000, device_key is not None),
-            {"user_id": user.id, "device_key": device_key, "failures_since": now - policy.failures_window}).one()
-    return History(successes=tuple(_seen(row) for row in seen),
-                   known_devices=(frozenset({device_key}) if known is not None and device_key is not None
-                                  else frozenset()),
-                   recent_failures=recent_failures or 0,
-                   credential_changed_at=_credential_change(user, mfa_change, now, policy),
-                   has_second_factor=bool(mfa_active))
+        rows = ctx.session.execute(_history_statement(policy.history_rows, 1000, device_key is not None), {
+            "user_id": user.id, "since": now - policy.history, "device_key": device_key,
+            "failures_since": now - policy.failures_window}).all()
+    extras = rows[0]
+    return History(successes=tuple(_seen(row) for row in rows if row.at is not None),
+                   known_devices=(frozenset({device_key}) if extras.known_device is not None
+                                  and device_key is not None else frozenset()),
+                   recent_failures=extras.recent_failures or 0,
+                   credential_changed_at=_credential_change(user, extras.mfa_changed_at, now, policy),
+                   has_second_factor=bool(extras.mfa_active))
 
 
 def _credential_change(user: User, mfa_change: datetime | None, now: datetime,
