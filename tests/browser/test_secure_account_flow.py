@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 
 import pytest
+from people import csrf_from
 from playwright.sync_api import expect
 
 from browser.seed import add_verified_account
 from recovery.accounts.models import User
 from recovery.tickets.models import Ticket
 from recovery.web.context import runtime
-from tests.conftest import csrf_from
 
 pytestmark = pytest.mark.browser
 EMAIL = "grace@example.com"
