@@ -1,7 +1,6 @@
 from dataclasses import replace
 
 import pytest
-from events.conftest import people  # noqa: F401  (the same fixture for the outbox's staff pages)
 from sqlalchemy import select
 
 from outbox.receivers import webhook_test_settings
