@@ -25,7 +25,6 @@ from recovery.outbox.models import OutboxMessage
 from recovery.web.context import runtime
 from recovery.web.ratelimit import limiter
 
-TEST_PASSWORD = "a sturdy passphrase for tests"
 TEST_DATABASE_ENV = "RECOVERY_TEST_DATABASE_URL"
 TEST_LIMITS_ENV = "RECOVERY_TEST_RATELIMIT_STORAGE_URI"
 
