@@ -1,5 +1,6 @@
 """Shared fixtures: a migrated test database (SQLite or RECOVERY_TEST_DATABASE_URL), an app per test whose
 database work is rolled back afterwards, a frozen clock, and helpers to act through the domain services.
+The helpers behind them (people, rows, CSRF tokens) live in tests/people.py.
 
 A service the tests are told to use (PostgreSQL, Redis) and cannot reach makes the run fail, never skip.
 """
@@ -7,26 +8,23 @@ A service the tests are told to use (PostgreSQL, Redis) and cannot reach makes t
 from __future__ import annotations
 
 import os
-import re
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
+from functools import partial
 
 import pytest
-from sqlalchemy import select, text
+from people import People, csrf_from, rows, unit_of_work
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from recovery.app import create_app
 from recovery.clock import FrozenClock
-from recovery.context import Actor, ServiceContext
 from recovery.db import make_engine
 from recovery.migrate import upgrade
 from recovery.outbox.models import OutboxMessage
-from recovery.web.context import app_service_context, runtime
+from recovery.web.context import runtime
 from recovery.web.ratelimit import limiter
 
-TEST_PASSWORD = "a sturdy passphrase for tests"
 TEST_DATABASE_ENV = "RECOVERY_TEST_DATABASE_URL"
 TEST_LIMITS_ENV = "RECOVERY_TEST_RATELIMIT_STORAGE_URI"
 
@@ -139,13 +137,14 @@ def client(app):
 @pytest.fixture
 def services(app):
     """`with services() as ctx:` runs domain operations in one committed unit of work, as a CLI command would."""
+    return partial(unit_of_work, app)
 
-    @contextmanager
-    def unit_of_work(actor: Actor | None = None) -> Iterator[ServiceContext]:
-        with app.app_context(), runtime(app).db.transaction() as session:
-            yield app_service_context(app, session, actor)
 
-    return unit_of_work
+@pytest.fixture
+def people(app, services, client) -> People:
+    """Accounts added as rows and signed in through the sessions service (the accounts, sessions and MFA tests
+    override it with `Accounts`, users made through the accounts service)."""
+    return People(app, services, client)
 
 
 @pytest.fixture
@@ -155,17 +154,12 @@ def outbox(app):
 
     def messages(to: str | None = None, template: str | None = None) -> list[OutboxMessage]:
         run_queued_tasks(app)
-        with app.app_context():
-            session = runtime(app).db.new_session()
-            try:
-                query = select(OutboxMessage).where(OutboxMessage.kind != "task").order_by(OutboxMessage.id)
-                if to is not None:
-                    query = query.where(OutboxMessage.recipient == to)
-                if template is not None:
-                    query = query.where(OutboxMessage.template == template)
-                return list(session.scalars(query))
-            finally:
-                session.close()
+        where = [OutboxMessage.kind != "task"]
+        if to is not None:
+            where.append(OutboxMessage.recipient == to)
+        if template is not None:
+            where.append(OutboxMessage.template == template)
+        return rows(app, OutboxMessage, *where, order=OutboxMessage.id)
 
     return messages
 
@@ -179,12 +173,6 @@ def run_queued_tasks(app) -> int:
     while (batch := deliver_due(app, batch_size=100, worker_id="test-tasks", kinds=(TASK_KIND,))):
         ran += batch
     return ran
-
-
-def csrf_from(html: str) -> str:
-    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert match, "page has no CSRF token"
-    return match.group(1)
 
 
 @pytest.fixture

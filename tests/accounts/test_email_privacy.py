@@ -1,6 +1,6 @@
 """Codes travel only in email bodies: subjects are kept after sending and shown to staff in the outbox."""
 
-from accounts.helpers import PASSWORD, code_in
+from people import PASSWORD, code_in
 
 
 def test_verification_code_is_in_the_body_but_never_in_the_subject(client, outbox):

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import csrf_from
-
-from accounts.helpers import PASSWORD
+from people import PASSWORD, csrf_from
 
 
 def _signin(client, email, password="not the right passphrase", ip="10.0.0.1"):

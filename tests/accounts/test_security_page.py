@@ -6,9 +6,8 @@ from html import unescape
 from urllib.parse import unquote
 
 import pytest
-from conftest import csrf_from
+from people import NEW_PASSWORD, PASSWORD, code_in, csrf_from
 
-from accounts.helpers import NEW_PASSWORD, PASSWORD, code_in
 from recovery.accounts.models import ContactAddress
 
 
@@ -100,7 +99,7 @@ def test_contact_address_flow_adds_verifies_and_then_receives_notices(client, pe
     code = code_in(outbox(to="ada.backup@example.org", template="new_contact_verify")[-1])
     response = people.post_form("/security/contacts/verify", {"email": "ada.backup@example.org", "code": code})
     assert response.status_code == 302
-    [contact] = people.row(ContactAddress, user_id=ada)
+    [contact] = people.rows(ContactAddress, user_id=ada)
     assert contact.verified_at is not None
     people.post_form("/security/password", {"current_password": PASSWORD, "new_password": NEW_PASSWORD})
     recipients = sorted(m.recipient for m in outbox(template="password_changed"))
@@ -126,7 +125,7 @@ def test_contact_address_wrong_code_is_refused(client, people, ada, outbox):
     wrong = f"{(int(code) + 1) % 10**8:08d}"
     response = people.post_form("/security/contacts/verify", {"email": "ada.backup@example.org", "code": wrong})
     assert response.status_code == 400
-    assert people.row(ContactAddress, user_id=ada)[0].verified_at is None
+    assert people.rows(ContactAddress, user_id=ada)[0].verified_at is None
 
 
 @pytest.mark.parametrize("email, message", [
@@ -145,7 +144,7 @@ def test_contact_address_remove_tells_every_address_including_the_removed_one(cl
     page = "/security/contacts/remove?email=ada.backup@example.org"
     response = people.post_form("/security/contacts/remove", {"email": "ada.backup@example.org"}, page=page)
     assert response.status_code == 302
-    assert people.row(ContactAddress, user_id=ada) == []
+    assert people.rows(ContactAddress, user_id=ada) == []
     assert sorted(m.recipient for m in outbox(template="contact_removed")) == [
         "ada.backup@example.org", "ada@example.com"]
     assert people.events("account.contact.removed", ada)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from people import PASSWORD
 
-from accounts.helpers import PASSWORD
 from recovery.accounts import service
 from recovery.context import Actor
 from recovery.errors import NotFound, PermissionDenied, ValidationFailed

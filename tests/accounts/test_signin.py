@@ -5,10 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from conftest import csrf_from
+from people import NEW_PASSWORD, PASSWORD, code_in, csrf_from
 from sqlalchemy import select
 
-from accounts.helpers import NEW_PASSWORD, PASSWORD, code_in
 from recovery.accounts.models import User
 from recovery.accounts.passwords import PasswordHasher
 from recovery.events.models import SecurityEvent
@@ -241,7 +240,7 @@ def test_signin_api_answers_201_with_a_bearer_token_for_an_api_session(client, p
     assert response.status_code == 201
     assert len(body["session_token"]) >= 43
     assert body["session"]["kind"] == "api" and body["session"]["current"] is False
-    [session] = people.row(UserSession, user_id=user_id)
+    [session] = people.rows(UserSession, user_id=user_id)
     assert body["session_token"] not in session.token_digest
     me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {body['session_token']}"})
     assert me.get_json()["email"] == "ada@example.com"

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from people import PASSWORD, code_in
 
-from accounts.helpers import PASSWORD, code_in
 from recovery.accounts.models import User
 
 
@@ -55,7 +55,7 @@ def test_signup_api_new_address_creates_unverified_account_and_emails_a_code(cli
     response = client.post("/api/v1/accounts", json={"email": " Ada@Example.COM ", "password": PASSWORD})
     assert response.status_code == 202
     assert response.get_json()["status"] == "accepted"
-    [user] = people.row(User, email="ada@example.com")
+    [user] = people.rows(User, email="ada@example.com")
     assert user.email_verified_at is None and user.role == "user" and user.status == "active"
     assert user.password_hash.startswith("$argon2id$")
     [message] = outbox(to="ada@example.com")
@@ -71,7 +71,7 @@ def test_signup_api_taken_address_answers_exactly_the_same(client, people, outbo
     assert (taken.status_code, taken.get_data()) == (fresh.status_code, fresh.get_data())
     assert _comparable(taken.headers) == _comparable(fresh.headers)
     assert [m.template for m in outbox(to="ada@example.com")][-1] == "signup_existing"
-    assert len(people.row(User, email="ada@example.com")) == 1
+    assert len(people.rows(User, email="ada@example.com")) == 1
 
 
 def _comparable(headers) -> dict:
@@ -127,7 +127,7 @@ def test_signup_page_same_page_for_new_and_taken_address(client, people, csrf):
 def test_signup_records_the_browser_language_for_emails(client, people, outbox):
     client.post("/api/v1/accounts", json={"email": "li@example.com", "password": PASSWORD},
                 headers={"Accept-Language": "zh-CN"})
-    [user] = people.row(User, email="li@example.com")
+    [user] = people.rows(User, email="li@example.com")
     assert user.locale == "zh_Hans"
     [message] = outbox(to="li@example.com")
     assert "验证码" in message.payload["subject"]

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-
-from accounts.helpers import PASSWORD
+from people import PASSWORD
 
 
 @pytest.fixture

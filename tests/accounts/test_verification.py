@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from accounts.helpers import PASSWORD, code_in
+from people import PASSWORD, code_in
+
 from recovery.accounts.models import EmailVerification, User
 
 INVALID = "This link or code is invalid or has expired."
@@ -26,14 +27,14 @@ def test_verify_right_code_marks_the_address_verified(client, outbox, people, cl
     response = _verify(client, code)
     assert response.status_code == 200
     assert response.get_json() == {"status": "verified", "email": "ada@example.com"}
-    [user] = people.row(User, email="ada@example.com")
+    [user] = people.rows(User, email="ada@example.com")
     assert user.email_verified_at == clock.now()
     assert people.events("account.email.verified", user.id)
 
 
 def test_verify_code_is_stored_only_as_a_digest(client, outbox, people):
     code = _sign_up(client, outbox)
-    [row] = people.row(EmailVerification)
+    [row] = people.rows(EmailVerification)
     assert code not in row.code_digest and len(row.code_digest) == 64
 
 
@@ -42,7 +43,7 @@ def test_verify_wrong_code_answers_400_and_counts_the_attempt(client, outbox, pe
     response = _verify(client, _wrong(code))
     assert response.status_code == 400
     assert response.get_json()["error"] == {"code": "token_invalid", "message": INVALID, "fields": {}}
-    assert people.row(EmailVerification)[0].attempts == 1
+    assert people.rows(EmailVerification)[0].attempts == 1
     assert people.events("account.email.verification_failed")
 
 
@@ -70,7 +71,7 @@ def test_verify_after_five_wrong_codes_even_the_right_one_fails(client, outbox, 
     for _ in range(5):
         assert _verify(client, _wrong(code)).status_code == 400
     assert _verify(client, code).status_code == 400
-    assert people.row(User, email="ada@example.com")[0].email_verified_at is None
+    assert people.rows(User, email="ada@example.com")[0].email_verified_at is None
 
 
 def test_verify_code_used_twice_fails_the_second_time(client, outbox):
@@ -123,8 +124,8 @@ def test_verify_page_link_shows_a_button_and_consumes_nothing(client, outbox, pe
     assert response.status_code == 200
     assert response.headers["Referrer-Policy"] == "no-referrer"
     assert f'name="code" value="{code}"' in html and "Verify my email address" in html
-    assert people.row(User, email="ada@example.com")[0].email_verified_at is None
-    assert people.row(EmailVerification)[0].used_at is None
+    assert people.rows(User, email="ada@example.com")[0].email_verified_at is None
+    assert people.rows(EmailVerification)[0].used_at is None
 
 
 def test_verify_page_post_verifies_and_sends_to_sign_in(client, outbox, people, csrf):
@@ -133,7 +134,7 @@ def test_verify_page_post_verifies_and_sends_to_sign_in(client, outbox, people, 
                                                   "code": code})
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/signin?email=ada")
-    assert people.row(User, email="ada@example.com")[0].email_verified_at is not None
+    assert people.rows(User, email="ada@example.com")[0].email_verified_at is not None
 
 
 def test_verify_page_wrong_code_rerenders_the_form_without_the_code(client, outbox, csrf):
@@ -150,7 +151,7 @@ def test_verify_page_wrong_attempts_count_too(client, outbox, csrf, people):
     token = csrf("/verify-email")
     for _ in range(2):
         client.post("/verify-email", data={"csrf_token": token, "email": "ada@example.com", "code": _wrong(code)})
-    assert people.row(EmailVerification)[0].attempts == 2
+    assert people.rows(EmailVerification)[0].attempts == 2
 
 
 def test_resend_page_redirects_with_a_neutral_notice(client, csrf):

@@ -1,7 +1,7 @@
 import pytest
 from outbox.receivers import webhook_test_settings
 
-from tests.detection.fixtures import geo, overrides, people  # noqa: F401
+from tests.detection.fixtures import geo, overrides  # noqa: F401
 
 
 @pytest.fixture

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from people import csrf_from
 
 from recovery.alerts import service
 from recovery.sessions.models import UserSession
 from recovery.tickets.models import Ticket
-from tests.conftest import csrf_from
 
 
 @pytest.fixture

@@ -6,38 +6,24 @@ from __future__ import annotations
 import re
 
 import pytest
+from people import PASSWORD, add_user
 from playwright.sync_api import expect
-
-from recovery.accounts.models import STAFF_ROLES, User
-from recovery.web.context import app_service_context, runtime
-from tests.conftest import TEST_PASSWORD
-
-try:  # staff sign in with a second factor once the MFA capability is installed
-    from tests.mfa.helpers import enroll_totp
-except ImportError:  # pragma: no cover - before the MFA capability lands
-    enroll_totp = None
 
 pytestmark = pytest.mark.browser
 EMAIL = "mei@example.com"
 
 
-def _add(app, phones: dict, email: str, *, role: str = "user", status: str = "active",
-         reason: str | None = None) -> None:
-    with app.app_context(), runtime(app).db.transaction() as session:
-        now = runtime(app).clock.now()
-        user = User(email=email, password_hash=runtime(app).passwords.hash(TEST_PASSWORD),
-                    password_changed_at=now, role=role, status=status, status_reason=reason, locale="en",
-                    created_at=now, email_verified_at=now)
-        session.add(user)
-        session.flush()
-        if role in STAFF_ROLES and enroll_totp is not None:
-            phones[email] = enroll_totp(app_service_context(app, session), user)
+def _add(app, phones: dict, email: str, **kwargs) -> None:
+    """An account as a row; staff have TOTP enrolled, their phone kept in `phones` for the second step."""
+    added = add_user(app, email, **kwargs)
+    if added.phone is not None:
+        phones[email] = added.phone
 
 
 def _sign_in(page, base_url: str, email: str, phones: dict) -> None:
     page.goto(f"{base_url}/signin")
     page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password").fill(TEST_PASSWORD)
+    page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     if email in phones:  # staff: the second step of sign-in
         page.get_by_label("Code").fill(phones[email].code())
@@ -63,7 +49,7 @@ def _approve(browser, base_url: str, phones: dict, agent: str, ticket_heading: s
 
 def test_banned_user_appeals_agents_approve_and_the_user_signs_in(live_server, page, mailbox, browser):
     app, base_url = live_server
-    phones: dict = {}  # staff email -> their authenticator (once the MFA capability is installed)
+    phones: dict = {}  # staff email -> their authenticator
     _add(app, phones, EMAIL, status="banned", reason="reported for spam")
     _add(app, phones, "agent1@example.com", role="agent")
     _add(app, phones, "agent2@example.com", role="agent")

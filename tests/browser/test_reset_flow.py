@@ -5,18 +5,16 @@ from __future__ import annotations
 import re
 
 import pytest
+from people import NEW_PASSWORD, add_user
 from playwright.sync_api import expect
-
-from browser.seed import add_verified_account
 
 pytestmark = pytest.mark.browser
 EMAIL = "grace@example.com"
-NEW_PASSWORD = "copper lantern drifts over seven quiet hills"
 
 
 def test_reset_flow_request_link_set_password_and_sign_in(live_server, page, mailbox):
     app, base_url = live_server
-    add_verified_account(app, EMAIL, "the one she forgot, long ago")
+    add_user(app, EMAIL, password="the one she forgot, long ago")
 
     page.goto(f"{base_url}/forgot")
     page.get_by_label("Email address").fill(EMAIL)

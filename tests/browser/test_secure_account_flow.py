@@ -5,13 +5,11 @@ from __future__ import annotations
 import re
 
 import pytest
+from people import add_user, csrf_from, rows
 from playwright.sync_api import expect
 
-from browser.seed import add_verified_account
 from recovery.accounts.models import User
 from recovery.tickets.models import Ticket
-from recovery.web.context import runtime
-from tests.conftest import csrf_from
 
 pytestmark = pytest.mark.browser
 EMAIL = "grace@example.com"
@@ -26,17 +24,13 @@ def _usual_signin(app) -> None:
 
 
 def _row(app, model, **where):
-    with app.app_context():
-        session = runtime(app).db.new_session()
-        try:
-            return session.query(model).filter_by(**where).one()
-        finally:
-            session.close()
+    (row,) = rows(app, model, **where)  # exactly one
+    return row
 
 
 def test_new_device_email_then_secure_my_account_locks_and_shows_the_ticket(live_server, page, mailbox):
     app, base_url = live_server
-    add_verified_account(app, EMAIL, PASSWORD)
+    add_user(app, EMAIL, password=PASSWORD)
     _usual_signin(app)
 
     page.goto(f"{base_url}/signin")

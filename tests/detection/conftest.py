@@ -1,1 +1,1 @@
-from tests.detection.fixtures import app, geo, overrides, people  # noqa: F401
+from tests.detection.fixtures import app, geo, overrides  # noqa: F401

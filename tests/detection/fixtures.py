@@ -1,10 +1,10 @@
-"""Fixtures shared by the detection and alerts tests: an app with the fixed geo answers, per-test settings, people."""
+"""Fixtures shared by the detection and alerts tests: an app with the fixed geo answers, per-test settings."""
 
 from __future__ import annotations
 
 import pytest
 
-from tests.detection.helpers import People, fixed_geo
+from tests.detection.helpers import fixed_geo
 
 
 @pytest.fixture
@@ -23,7 +23,3 @@ def app(make_app, geo, overrides):
     extra = {"geo_lookup": geo, **overrides.get("extra", {})}
     return make_app(**{**overrides, "extra": extra})
 
-
-@pytest.fixture
-def people(app, services, client) -> People:
-    return People(app, services, client)

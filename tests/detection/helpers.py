@@ -1,27 +1,11 @@
-"""Shared by the detection and alerts tests: people as rows, sessions as a full sign-in leaves them, the fixed geo
-answers (the in-memory twin of the geo lookup) and applying what a failed request keeps."""
+"""Shared by the detection and alerts tests: the fixed geo answers (the in-memory twin of the geo lookup), client
+signals, and applying what a failed request keeps. People come from tests/people.py."""
 
 from __future__ import annotations
 
-from http.cookies import SimpleCookie
-
-from flask import Response
-from sqlalchemy import select
-
-from recovery.accounts.models import STAFF_ROLES, User
-from recovery.accounts.service import has_second_factor
 from recovery.detection.geo import Place, StaticGeoLookup
 from recovery.detection.signals import ClientSignals
 from recovery.errors import RecoveryError
-from recovery.sessions.service import start_session
-from recovery.web.auth import set_session_cookie
-from recovery.web.context import runtime
-from tests.conftest import TEST_PASSWORD
-
-try:  # staff pages ask for a second factor once the MFA capability is installed
-    from tests.mfa.helpers import enroll_totp
-except ImportError:  # pragma: no cover
-    enroll_totp = None
 
 CHROME = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36"
 FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:125.0) Gecko/20100101 Firefox/125.0"
@@ -61,48 +45,3 @@ def run(services, operation):
             keep(ctx, error.persist)
             ctx.session.commit()
             raise
-
-
-class People:
-    def __init__(self, app, services, client) -> None:
-        self.app, self.services, self.client = app, services, client
-
-    def add(self, email: str, *, role: str = "user", status: str = "active", locale: str = "en") -> int:
-        with self.services() as ctx:
-            now = ctx.clock.now()
-            user = User(email=email, password_hash=ctx.passwords.hash(TEST_PASSWORD), password_changed_at=now,
-                        role=role, status=status, locale=locale, created_at=now, email_verified_at=now)
-            ctx.session.add(user)
-            ctx.session.flush()
-            if role in STAFF_ROLES and enroll_totp is not None:
-                enroll_totp(ctx, user)
-            return user.id
-
-    def token(self, user_id: int, kind: str = "api") -> str:
-        with self.services() as ctx:
-            passed = has_second_factor(ctx, ctx.session.get(User, user_id))
-            return start_session(ctx, user_id, kind=kind, mfa_passed=passed)[1]
-
-    def headers(self, user_id: int) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token(user_id)}"}
-
-    def sign_in(self, user_id: int, client=None) -> None:
-        client = client or self.client
-        token = self.token(user_id, "browser")
-        with self.app.test_request_context():
-            response = Response()
-            set_session_cookie(response, token)
-        for name, morsel in SimpleCookie(response.headers["Set-Cookie"]).items():
-            client.set_cookie(name, morsel.value)
-
-    def rows(self, model, *where, order=None) -> list:
-        with self.app.app_context():
-            session = runtime(self.app).db.new_session()
-            try:
-                query = select(model).where(*where)
-                return list(session.scalars(query.order_by(order) if order is not None else query))
-            finally:
-                session.close()
-
-    def user(self, user_id: int) -> User:
-        return self.rows(User, User.id == user_id)[0]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from people import csrf_from
 
 from recovery.accounts.models import User
 from recovery.alerts.models import Alert
@@ -15,7 +16,6 @@ from recovery.reset.models import PasswordReset
 from recovery.reset.service import request_reset
 from recovery.sessions.models import UserSession
 from recovery.tickets.models import Ticket
-from tests.conftest import csrf_from
 from tests.detection.helpers import FIREFOX, run, signals
 
 EMAIL = "ada@example.com"

@@ -44,7 +44,7 @@ def test_network_prefix(ip, network):
 def _secure_link_ip(client, people, headers: dict) -> str:
     people.add("ada@example.com")
     page = client.get("/secure-account")
-    from tests.conftest import csrf_from
+    from people import csrf_from
 
     client.post("/secure-account", headers=headers, data={"csrf_token": csrf_from(page.get_data(as_text=True)),
                                                           "email": "ada@example.com"})

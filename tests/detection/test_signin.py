@@ -8,12 +8,12 @@ import re
 from functools import partial
 
 import pytest
+from people import PASSWORD, csrf_from
 from sqlalchemy import event
 
 from recovery.accounts.models import User
 from recovery.detection.models import KnownDevice, SigninAttempt
 from recovery.web.context import runtime
-from tests.conftest import TEST_PASSWORD, csrf_from
 from tests.detection.helpers import FIREFOX
 
 EMAIL = "ada@example.com"
@@ -21,14 +21,14 @@ BERLIN, SYDNEY, PARIS = "198.51.100.7", "203.0.113.9", "203.0.113.77"
 CODE = re.compile(r"\b(\d{8})\b")
 
 
-def page_signin(client, password=TEST_PASSWORD, ip=BERLIN, email=EMAIL, agent=None, headers=None):
+def page_signin(client, password=PASSWORD, ip=BERLIN, email=EMAIL, agent=None, headers=None):
     token = csrf_from(client.get("/signin").get_data(as_text=True))
     return client.post("/signin", data={"csrf_token": token, "email": email, "password": password},
                        environ_base={"REMOTE_ADDR": ip},
                        headers={**({"User-Agent": agent} if agent else {}), **(headers or {})})
 
 
-def api_signin(client, password=TEST_PASSWORD, ip=BERLIN, email=EMAIL):
+def api_signin(client, password=PASSWORD, ip=BERLIN, email=EMAIL):
     return client.post("/api/v1/sessions", json={"email": email, "password": password},
                        environ_base={"REMOTE_ADDR": ip})
 

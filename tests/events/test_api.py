@@ -19,7 +19,7 @@ def two_users(people, services):
 
 
 def test_api_events_user_sees_only_their_own(client, people, two_users):
-    headers = people.api_headers(two_users["ada"])
+    headers = people.headers(two_users["ada"])
     response = client.get(f"/api/v1/events?user={two_users['bob']}&type=account.", headers=headers)
     assert response.status_code == 200
     events = response.get_json()["events"]
@@ -28,7 +28,7 @@ def test_api_events_user_sees_only_their_own(client, people, two_users):
 
 
 def test_api_events_staff_see_all_filtered_and_paged(client, people, two_users):
-    headers = people.api_headers(two_users["staff"])
+    headers = people.headers(two_users["staff"])
     first = client.get("/api/v1/events?type=account.status&limit=1", headers=headers).get_json()
     assert [e["user_id"] for e in first["events"]] == [two_users["bob"]]
     assert first["events"][0]["actor_id"] == two_users["staff"]
@@ -44,5 +44,5 @@ def test_api_events_need_a_bearer_token(client):
 
 
 def test_api_events_bad_cursor_answers_400_with_the_field(client, people, two_users):
-    response = client.get("/api/v1/events?cursor=%%%", headers=people.api_headers(two_users["staff"]))
+    response = client.get("/api/v1/events?cursor=%%%", headers=people.headers(two_users["staff"]))
     assert response.status_code == 400 and "cursor" in response.get_json()["error"]["fields"]

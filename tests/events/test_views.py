@@ -10,7 +10,7 @@ from recovery.events.service import record_event
 @pytest.fixture
 def staff(people):
     user_id = people.add("agent@example.test", role="agent")
-    people.sign_in_browser(user_id)
+    people.sign_in(user_id)
     return user_id
 
 

@@ -3,18 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from accounts.helpers import PASSWORD, Accounts
-from sqlalchemy import select
+from accounts.conftest import accounts_people  # noqa: F401  (users made through the accounts service)
+from people import PASSWORD, rows
 
 from recovery.events.models import SecurityEvent
-from recovery.web.context import runtime
 
 ADA = "ada@example.com"
-
-
-@pytest.fixture
-def people(app, services, client) -> Accounts:
-    return Accounts(app, services, client)
 
 
 @pytest.fixture
@@ -57,14 +51,8 @@ def event_types(app):
     """The types of the security events recorded for a user, oldest first."""
 
     def types(user_id: int, prefix: str = "mfa.") -> list[str]:
-        with app.app_context():
-            session = runtime(app).db.new_session()
-            try:
-                query = (select(SecurityEvent.type).where(SecurityEvent.user_id == user_id,
-                                                          SecurityEvent.type.startswith(prefix))
-                         .order_by(SecurityEvent.id))
-                return list(session.scalars(query))
-            finally:
-                session.close()
+        events = rows(app, SecurityEvent, SecurityEvent.user_id == user_id, SecurityEvent.type.startswith(prefix),
+                      order=SecurityEvent.id)
+        return [event.type for event in events]
 
     return types

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from accounts.helpers import PASSWORD
+from people import PASSWORD
 
 from mfa.conftest import ADA
 from recovery.context import Actor
@@ -28,7 +28,7 @@ def _add_verified_contact(services, user_id: int, email: str) -> None:
 def test_disabling_needs_the_password(client, people, ada, phone):
     response = _disable(client, people.bearer(ADA), password="not the right passphrase", code=phone.code())
     assert response.status_code == 400 and _error(response) == "wrong_password"
-    assert people.row(TotpAuthenticator, user_id=ada)
+    assert people.rows(TotpAuthenticator, user_id=ada)
 
 
 def test_disabling_needs_a_current_factor(client, people, ada, phone):
@@ -37,7 +37,7 @@ def test_disabling_needs_a_current_factor(client, people, ada, phone):
     assert missing.status_code == 400 and "code" in missing.get_json()["error"]["fields"]
     wrong = _disable(client, headers, password=PASSWORD, code="000000")
     assert wrong.status_code == 400 and _error(wrong) == "second_factor_invalid"
-    assert people.row(TotpAuthenticator, user_id=ada)
+    assert people.rows(TotpAuthenticator, user_id=ada)
 
 
 def test_disabling_with_both_removes_every_factor_and_tells_every_address(client, people, ada, phone, services,
@@ -46,7 +46,7 @@ def test_disabling_with_both_removes_every_factor_and_tells_every_address(client
     headers = people.bearer(ADA)
     response = _disable(client, headers, password=PASSWORD, code=phone.code())
     assert response.status_code == 200 and response.get_json() == {"status": "disabled"}
-    assert people.row(TotpAuthenticator, user_id=ada) == [] and people.row(RecoveryCode, user_id=ada) == []
+    assert people.rows(TotpAuthenticator, user_id=ada) == [] and people.rows(RecoveryCode, user_id=ada) == []
     notices = [m for m in outbox(template="mfa_changed") if "turned off" in m.payload["subject"]]
     assert sorted(m.recipient for m in notices) == ["ada.backup@example.org", ADA]
     assert [e.type for e in people.events("mfa.totp.disabled", ada)] == ["mfa.totp.disabled"]
@@ -69,7 +69,7 @@ def test_disabling_refuses_a_password_too_short_for_an_account_without_mfa(app, 
     runtime(app).settings = dataclasses.replace(runtime(app).settings, password_min_length=40)
     response = _disable(client, headers, password=PASSWORD, code=phone.code())
     assert response.status_code == 400 and "shorter than 40" in response.get_json()["error"]["fields"]["password"][0]
-    assert people.row(TotpAuthenticator, user_id=ada)
+    assert people.rows(TotpAuthenticator, user_id=ada)
 
 
 def test_disabling_when_mfa_is_off_answers_409(client, people, ada):
@@ -94,8 +94,8 @@ def test_support_reset_removes_the_factor_records_the_note_and_tells_the_holder(
 
     with services(Actor("staff", agent, "10.0.0.9", "console")) as ctx:
         assert reset_mfa(ctx, get_user(ctx, ada), actor_note="ticket 7: ID checked") is True
-    assert people.row(TotpAuthenticator, user_id=ada) == [] and people.row(RecoveryCode, user_id=ada) == []
-    assert people.row(MfaChallenge, user_id=ada) == []
+    assert people.rows(TotpAuthenticator, user_id=ada) == [] and people.rows(RecoveryCode, user_id=ada) == []
+    assert people.rows(MfaChallenge, user_id=ada) == []
     [event] = people.events("mfa.reset", ada)
     assert (event.actor_type, event.actor_id) == ("staff", agent)
     assert event.details == {"note": "ticket 7: ID checked", "had_factor": True}

@@ -11,7 +11,7 @@ from collections import Counter
 
 import pyotp
 import pytest
-from accounts.helpers import PASSWORD
+from people import PASSWORD
 
 from mfa.helpers import Phone, enroll_totp
 from recovery.accounts import service as accounts

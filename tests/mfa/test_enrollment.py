@@ -86,11 +86,11 @@ def test_beginning_again_replaces_the_pending_secret(client, people, ada, clock)
 
 def test_secret_is_not_readable_in_the_database(people, ada, app):
     phone = people.enroll(ADA)
-    [row] = people.row(TotpAuthenticator, user_id=ada)
+    [row] = people.rows(TotpAuthenticator, user_id=ada)
     assert phone.secret not in row.secret_ciphertext
     assert phone.secret.lower() not in row.secret_ciphertext.lower()
     assert row.secret_ciphertext.startswith("gAAAA")  # a Fernet token
-    codes = people.row(RecoveryCode, user_id=ada)
+    codes = people.rows(RecoveryCode, user_id=ada)
     assert len(codes) == 10
     assert not any(code.replace("-", "") in row.code_digest for code in phone.recovery_codes for row in codes)
 
@@ -106,7 +106,7 @@ def test_confirming_marks_the_session_as_past_the_second_factor(client, people, 
     headers = people.bearer(ADA)
     secret = _begin(client, headers).get_json()["secret"]
     _confirm(client, headers, pyotp.TOTP(secret).at(clock.now()))
-    sessions = people.row(UserSession, user_id=ada)
+    sessions = people.rows(UserSession, user_id=ada)
     assert [s.mfa_passed for s in sessions] == [True]
 
 

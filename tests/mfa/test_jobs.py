@@ -21,12 +21,12 @@ def test_prune_forgets_expired_challenges_and_pending_enrollments_only(client, p
     api_signin()
     with services() as ctx:
         assert prune_expired(ctx) == 0
-    assert len(people.row(MfaChallenge, user_id=ada)) == 1
+    assert len(people.rows(MfaChallenge, user_id=ada)) == 1
     clock.advance(minutes=10)
     with services() as ctx:
         assert prune_expired(ctx) == 2
-    assert people.row(MfaChallenge, user_id=ada) == []
-    assert [row.state for row in people.row(TotpAuthenticator, user_id=ada)] == ["active"]
+    assert people.rows(MfaChallenge, user_id=ada) == []
+    assert [row.state for row in people.rows(TotpAuthenticator, user_id=ada)] == ["active"]
 
 
 def test_prune_job_is_registered_for_the_worker():

@@ -5,8 +5,8 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from accounts.helpers import PASSWORD
 from cryptography.fernet import Fernet
+from people import PASSWORD
 
 from mfa.conftest import ADA
 from recovery.accounts.service import get_user
@@ -35,7 +35,7 @@ def _signs_in_with(client, code: str) -> int:
 
 
 def _ciphertext(people, ada) -> str:
-    [row] = people.row(TotpAuthenticator, user_id=ada)
+    [row] = people.rows(TotpAuthenticator, user_id=ada)
     return row.secret_ciphertext
 
 
@@ -81,5 +81,5 @@ def test_rotation_covers_webhook_secrets_too(app, people, services, keys):
     keys(NEW, OLD)
     result = app.test_cli_runner().invoke(args=["recovery", "rotate-encryption-keys"])
     assert result.exit_code == 0 and "1 webhook secret(s)" in result.output
-    [row] = people.row(WebhookSubscription)
+    [row] = people.rows(WebhookSubscription)
     assert Fernet(NEW.encode()).decrypt(row.secret_ciphertext.encode()).decode() == secret

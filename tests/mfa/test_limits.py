@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 
-from accounts.helpers import Accounts
+from people import Accounts
 
 from mfa.conftest import ADA
 from recovery.web.context import app_service_context, runtime

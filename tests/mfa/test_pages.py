@@ -6,8 +6,7 @@ import re
 
 import pyotp
 import pytest
-from accounts.helpers import PASSWORD
-from conftest import csrf_from
+from people import PASSWORD, csrf_from
 
 from mfa.conftest import ADA
 from recovery.sessions.models import UserSession
@@ -61,7 +60,7 @@ def test_code_page_signs_in_and_goes_on_to_the_page_asked_for(client, people, ad
 def test_signing_in_again_with_mfa_replaces_the_browsers_previous_session(client, people, ada, phone):
     people.sign_in(ADA)
     people.sign_in(ADA)
-    sessions = sorted(people.row(UserSession, user_id=ada), key=lambda s: s.created_at)
+    sessions = sorted(people.rows(UserSession, user_id=ada), key=lambda s: s.created_at)
     assert [s.revoked_reason for s in sessions] == ["rotated", None]
 
 

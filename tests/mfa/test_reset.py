@@ -37,7 +37,7 @@ def test_reset_of_an_mfa_account_needs_a_valid_code(client, people, ada, phone, 
     assert missing.status_code == 400 and _error(missing) == "second_factor_required"
     wrong = _confirm(client, token, "000000")
     assert wrong.status_code == 400 and _error(wrong) == "second_factor_invalid"
-    assert [row.used_at for row in people.row(PasswordReset, user_id=ada)] == [None]
+    assert [row.used_at for row in people.rows(PasswordReset, user_id=ada)] == [None]
     assert people.events("mfa.code.failed", ada)[0].details == {"purpose": "verify"}
     done = _confirm(client, token, phone.code())
     assert done.status_code == 200 and done.get_json()["status"] == "password_reset"

@@ -32,7 +32,7 @@ def test_signin_api_with_mfa_answers_a_challenge_and_no_session(phone, api_signi
     assert set(body) == {"mfa_required", "mfa_token", "expires_at"} and body["mfa_required"] is True
     assert body["expires_at"] == "2026-03-02T09:05:00+00:00"
     assert people.sessions_of(ada) == []
-    [row] = people.row(MfaChallenge, user_id=ada)
+    [row] = people.rows(MfaChallenge, user_id=ada)
     assert body["mfa_token"] not in row.token_digest and len(row.token_digest) == 64
     assert event_types(ada)[-1] == "mfa.challenge.started"
 
@@ -45,7 +45,7 @@ def test_signin_api_completes_with_a_totp_code_like_a_normal_signin(challenge, s
     assert body["session"]["mfa_passed"] is True
     me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {body['session_token']}"})
     assert me.status_code == 200 and me.get_json()["email"] == ADA
-    assert people.row(MfaChallenge, user_id=ada) == []
+    assert people.rows(MfaChallenge, user_id=ada) == []
     assert event_types(ada)[-2:] == ["mfa.challenge.started", "mfa.challenge.passed"]
 
 
@@ -141,7 +141,7 @@ def test_challenge_dies_after_five_wrong_codes_and_the_password_is_needed_again(
     answers = [second_step(token, "000000") for _ in range(5)]
     assert [r.status_code for r in answers] == [400, 400, 400, 400, 401]
     assert _error(answers[-1]) == "mfa_challenge_ended"
-    assert people.row(MfaChallenge, user_id=ada) == []
+    assert people.rows(MfaChallenge, user_id=ada) == []
     response = second_step(token, phone.code())
     assert response.status_code == 401 and _error(response) == "mfa_challenge_invalid"
     assert event_types(ada).count("mfa.challenge.failed") == 5
@@ -153,12 +153,12 @@ def test_each_wrong_code_counts_on_the_challenge_although_the_request_fails(chal
     token = challenge()
     second_step(token, "000000")
     second_step(token, "111111")
-    [row] = people.row(MfaChallenge, user_id=ada)
+    [row] = people.rows(MfaChallenge, user_id=ada)
     assert row.failures == 2
 
 
 def test_api_challenge_token_does_not_work_in_the_browser(challenge, phone, client, people, ada):
-    from conftest import csrf_from
+    from people import csrf_from
 
     token = challenge()
     client.set_cookie("recovery_mfa", token)  # unsigned and of another kind: ignored
@@ -181,7 +181,7 @@ def test_account_locked_during_the_challenge_cannot_complete_it(challenge, secon
 
 def test_session_after_mfa_is_listed_with_mfa_passed(challenge, second_step, phone, people, ada):
     second_step(challenge(), phone.code())
-    [session] = people.row(UserSession, user_id=ada)
+    [session] = people.rows(UserSession, user_id=ada)
     assert session.mfa_passed is True and session.kind == "api"
 
 

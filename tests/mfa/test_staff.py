@@ -6,8 +6,7 @@ import re
 
 import pyotp
 import pytest
-from accounts.helpers import PASSWORD
-from conftest import csrf_from
+from people import PASSWORD, csrf_from
 
 from mfa.helpers import enroll_totp
 from mfa.test_limits import _people_of

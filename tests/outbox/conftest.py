@@ -1,14 +1,12 @@
 from dataclasses import replace
 
 import pytest
-from events.conftest import people  # noqa: F401  (the same fixture for the outbox's staff pages)
-from sqlalchemy import select
+from people import get
 
 from outbox.receivers import webhook_test_settings
 from recovery.context import RenderedEmail
 from recovery.outbox.models import OutboxMessage
 from recovery.outbox.service import queue_email, queue_webhook
-from recovery.web.context import runtime
 
 
 def _render(template: str, locale: str, **context) -> RenderedEmail:
@@ -47,11 +45,4 @@ def queue(services):
 def stored(app):
     """The message row as the database holds it now."""
 
-    def load(message_id: int) -> OutboxMessage:
-        session = runtime(app).db.new_session()
-        try:
-            return session.scalar(select(OutboxMessage).where(OutboxMessage.id == message_id))
-        finally:
-            session.close()
-
-    return load
+    return lambda message_id: get(app, OutboxMessage, message_id)

@@ -13,7 +13,7 @@ def _fail(services, message_id: int) -> None:
 
 
 def test_api_lists_failed_messages_without_bodies(client, people, queue, services):
-    headers = people.api_headers(people.add("sec@example.test", role="security"))
+    headers = people.headers(people.add("sec@example.test", role="security"))
     failed, _queued = queue.email(to="ada@example.test"), queue.email(to="bob@example.test")
     _fail(services, failed)
     response = client.get("/api/v1/outbox?status=failed", headers=headers)
@@ -25,7 +25,7 @@ def test_api_lists_failed_messages_without_bodies(client, people, queue, service
 
 
 def test_api_retry_requeues_a_failed_message(client, people, queue, services, stored):
-    headers = people.api_headers(people.add("admin@example.test", role="admin"))
+    headers = people.headers(people.add("admin@example.test", role="admin"))
     message_id = queue.email()
     _fail(services, message_id)
     response = client.post(f"/api/v1/outbox/{message_id}/retry", headers=headers)
@@ -38,7 +38,7 @@ def test_api_retry_requeues_a_failed_message(client, people, queue, services, st
 
 @pytest.mark.parametrize("role", ["user", "agent"])
 def test_api_outbox_is_forbidden_to_other_roles(client, people, queue, services, role):
-    headers = people.api_headers(people.add(f"{role}@example.test", role=role))
+    headers = people.headers(people.add(f"{role}@example.test", role=role))
     message_id = queue.email()
     _fail(services, message_id)
     assert client.get("/api/v1/outbox", headers=headers).status_code == 403
@@ -52,6 +52,6 @@ def test_api_outbox_needs_a_bearer_token(client):
 
 @pytest.mark.parametrize("query", ["status=lost", "limit=0", "cursor=nonsense"])
 def test_api_outbox_rejects_bad_filters_with_field_messages(client, people, query):
-    headers = people.api_headers(people.add("sec@example.test", role="security"))
+    headers = people.headers(people.add("sec@example.test", role="security"))
     response = client.get(f"/api/v1/outbox?{query}", headers=headers)
     assert response.status_code == 400 and response.get_json()["error"]["fields"]

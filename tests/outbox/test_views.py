@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from conftest import csrf_from
 from cryptography.fernet import Fernet
+from people import csrf_from
 from sqlalchemy import select
 
 from recovery.events.models import SecurityEvent
@@ -26,7 +26,7 @@ def test_staff_outbox_page_is_for_security_and_admin_only(people, role, status):
 
 
 def test_staff_outbox_page_lists_failed_first_without_bodies_or_webhook_secrets(client, people, queue, services):
-    people.sign_in_browser(people.add("sec@example.test", role="security"))
+    people.sign_in(people.add("sec@example.test", role="security"))
     queue.email(to="first@example.test", subject="Verify your email")
     failed = queue.email(to="ada@example.test")
     queue.webhook("https://hooks.example.test/services/T000/B000/s3cr3tpath?token=abc")
@@ -39,7 +39,7 @@ def test_staff_outbox_page_lists_failed_first_without_bodies_or_webhook_secrets(
 
 
 def test_staff_retry_button_requeues_a_failed_message(client, people, queue, services, stored):
-    people.sign_in_browser(people.add("sec@example.test", role="security"))
+    people.sign_in(people.add("sec@example.test", role="security"))
     message_id = queue.email()
     _fail(services, message_id)
     token = csrf_from(client.get("/staff/outbox?status=failed").get_data(as_text=True))
@@ -52,7 +52,7 @@ def test_staff_retry_button_requeues_a_failed_message(client, people, queue, ser
 
 
 def test_staff_retry_without_csrf_token_changes_nothing(client, people, queue, services, stored):
-    people.sign_in_browser(people.add("sec@example.test", role="security"))
+    people.sign_in(people.add("sec@example.test", role="security"))
     message_id = queue.email()
     _fail(services, message_id)
     assert client.post(f"/staff/outbox/{message_id}/retry").status_code == 400
@@ -60,7 +60,7 @@ def test_staff_retry_without_csrf_token_changes_nothing(client, people, queue, s
 
 
 def test_staff_outbox_page_renders_in_chinese(client, people):
-    people.sign_in_browser(people.add("sec@example.test", role="security", locale="zh_Hans"))
+    people.sign_in(people.add("sec@example.test", role="security", locale="zh_Hans"))
     html = client.get("/staff/outbox", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
     assert "发件箱" in html and "Outbox" not in html
 

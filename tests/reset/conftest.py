@@ -1,49 +1,28 @@
-"""Reset fixtures: accounts as rows (the accounts service is not under test here), links read from the outbox."""
+"""Reset fixtures: accounts as rows (tests/people.py; the accounts service is not under test here), links read
+from the outbox."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 import pytest
-from sqlalchemy import select
+from people import Added, add_user, get, rows
 
 from recovery.accounts.models import User
 from recovery.reset.models import PasswordReset
 from recovery.sessions.service import start_session
-from recovery.web.context import runtime
 
 LINK = re.compile(r"https?://[^\s\"<>]+/reset/([A-Za-z0-9_.\-]+)")
-OLD_PASSWORD = "a sturdy passphrase for tests"
-NEW_PASSWORD = "copper lantern drifts over seven quiet hills"
-
-
-@dataclass
-class Account:
-    id: int
-    email: str
-
-
-def add_account(app, email: str = "ada@example.com", *, status: str = "active", verified: bool = True,
-                locale: str = "en", reason: str | None = None) -> Account:
-    """An account as a committed row of `app`'s (rolled-back) test transaction."""
-    with app.app_context(), runtime(app).db.transaction() as session:
-        now = runtime(app).clock.now()
-        user = User(email=email, password_hash=runtime(app).passwords.hash(OLD_PASSWORD),
-                    password_changed_at=now, role="user", status=status, status_reason=reason, locale=locale,
-                    created_at=now, email_verified_at=now if verified else None)
-        session.add(user)
-        session.flush()
-        return Account(user.id, user.email)
 
 
 @pytest.fixture
 def make_account(app):
-    return lambda email="ada@example.com", **kwargs: add_account(app, email, **kwargs)
+    """An account as a committed row, with the shared test password (people.PASSWORD, the reset's old one)."""
+    return lambda email="ada@example.com", **kwargs: add_user(app, email, **kwargs)
 
 
 @pytest.fixture
-def account(make_account) -> Account:
+def account(make_account) -> Added:
     return make_account()
 
 
@@ -59,12 +38,6 @@ def request_link(client, outbox):
     return request
 
 
-def csrf_in(html: str) -> str:
-    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert match, "page has no CSRF token"
-    return match.group(1)
-
-
 def token_in(message) -> str:
     match = LINK.search(message.payload["text"])
     assert match, message.payload["text"]
@@ -77,21 +50,10 @@ def db_rows(app):
 
     class Rows:
         def user(self, user_id: int) -> User:
-            with app.app_context():
-                session = runtime(app).db.new_session()
-                try:
-                    return session.get(User, user_id)
-                finally:
-                    session.close()
+            return get(app, User, user_id)
 
         def resets(self, user_id: int) -> list[PasswordReset]:
-            with app.app_context():
-                session = runtime(app).db.new_session()
-                try:
-                    return list(session.scalars(select(PasswordReset).where(PasswordReset.user_id == user_id)
-                                                .order_by(PasswordReset.id)))
-                finally:
-                    session.close()
+            return rows(app, PasswordReset, PasswordReset.user_id == user_id, order=PasswordReset.id)
 
     return Rows()
 

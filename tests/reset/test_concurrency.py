@@ -12,6 +12,7 @@ import threading
 from collections import Counter
 
 import pytest
+from people import PASSWORD as OLD_PASSWORD
 from sqlalchemy import func, select
 
 from recovery.accounts.models import User
@@ -22,7 +23,7 @@ from recovery.reset.models import PasswordReset
 from recovery.reset.service import LINK_TEMPLATE, send_reset_link
 from recovery.web.context import app_service_context, runtime
 
-from .conftest import LINK, OLD_PASSWORD
+from .conftest import LINK
 
 pytestmark = pytest.mark.concurrency
 SUBMITTERS = 4

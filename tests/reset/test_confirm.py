@@ -9,6 +9,8 @@ import types
 import pytest
 from conftest import run_queued_tasks
 from itsdangerous import URLSafeTimedSerializer
+from people import NEW_PASSWORD, add_user
+from people import PASSWORD as OLD_PASSWORD
 from sqlalchemy import select
 
 from recovery.events.models import SecurityEvent
@@ -18,7 +20,7 @@ from recovery.reset.service import DONE_TEMPLATE, LINK_TEMPLATE
 from recovery.sessions.models import UserSession
 from recovery.web.context import runtime
 
-from .conftest import NEW_PASSWORD, OLD_PASSWORD, add_account, token_in
+from .conftest import token_in
 
 CONFIRM = "/api/v1/password-resets/confirm"
 
@@ -110,7 +112,7 @@ def test_confirm_just_before_expiry_still_works(client, clock, account, request_
 
 def test_confirm_lifetime_follows_the_setting(make_app, clock):
     app = make_app(reset_token_minutes=5)
-    add_account(app, "ada@example.com")
+    add_user(app, "ada@example.com")
     client = app.test_client()
     client.post("/api/v1/password-resets", json={"email": "ada@example.com"})
     token = token_in(_messages(app, LINK_TEMPLATE)[-1])

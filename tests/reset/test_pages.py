@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .conftest import NEW_PASSWORD, csrf_in
+from people import NEW_PASSWORD, csrf_from
 
 FORM = "/reset"
 
@@ -38,7 +38,7 @@ def test_open_link_and_form_consume_nothing(client, account, request_link, db_ro
 def test_form_sets_the_password_and_clears_the_cookie(app, client, account, request_link, db_rows):
     _open(client, request_link())
     page = client.get(FORM).get_data(as_text=True)
-    response = client.post(FORM, data={"password": NEW_PASSWORD, "csrf_token": csrf_in(page)})
+    response = client.post(FORM, data={"password": NEW_PASSWORD, "csrf_token": csrf_from(page)})
     assert response.status_code == 200
     assert "Your password has been changed" in response.get_data(as_text=True)
     assert "recovery_reset=;" in response.headers["Set-Cookie"]
@@ -49,7 +49,7 @@ def test_form_sets_the_password_and_clears_the_cookie(app, client, account, requ
 def test_form_reshows_a_weak_password_without_echoing_it(client, account, request_link):
     _open(client, request_link())
     page = client.get(FORM).get_data(as_text=True)
-    response = client.post(FORM, data={"password": "password123", "csrf_token": csrf_in(page)})
+    response = client.post(FORM, data={"password": "password123", "csrf_token": csrf_from(page)})
     html = response.get_data(as_text=True)
     assert response.status_code == 400 and 'class="errors"' in html and "password123" not in html
     assert 'name="password"' in html
@@ -60,7 +60,7 @@ def test_form_asks_for_a_code_when_the_account_has_a_second_factor(second_factor
     _open(client, request_link())
     page = client.get(FORM).get_data(as_text=True)
     assert 'name="code"' in page and "At least 8 characters" in page
-    response = client.post(FORM, data={"password": NEW_PASSWORD, "csrf_token": csrf_in(page)})
+    response = client.post(FORM, data={"password": NEW_PASSWORD, "csrf_token": csrf_from(page)})
     assert response.status_code == 400 and "authenticator app" in response.get_data(as_text=True)
 
 
@@ -92,7 +92,7 @@ def test_link_expiring_while_the_form_is_open_gets_the_expired_page(client, cloc
     _open(client, request_link())
     page = client.get(FORM).get_data(as_text=True)
     clock.advance(minutes=45)
-    response = client.post(FORM, data={"password": NEW_PASSWORD, "csrf_token": csrf_in(page)})
+    response = client.post(FORM, data={"password": NEW_PASSWORD, "csrf_token": csrf_from(page)})
     assert response.status_code == 400 and "has expired" in response.get_data(as_text=True)
 
 

@@ -1,9 +1,1 @@
-from __future__ import annotations
-
-import pytest
-from accounts.helpers import Accounts
-
-
-@pytest.fixture
-def people(app, services, client) -> Accounts:
-    return Accounts(app, services, client)
+from accounts.conftest import accounts_people  # noqa: F401  (users made through the accounts service)

@@ -2,11 +2,11 @@
 with their role checks, cursor pages, timeline and four-eyes decisions."""
 
 import pytest
+from people import code_in
 
 from recovery.tickets import service
 from recovery.tickets.access import status_token
 from recovery.tickets.models import Ticket
-from tests.tickets.conftest import code_in
 
 
 def _appeal(client, email="ada@example.com"):

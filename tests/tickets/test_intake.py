@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from people import code_in
 from sqlalchemy import func, select
 
 from recovery.accounts.models import ContactAddress
@@ -15,7 +16,7 @@ from recovery.tickets import decisions, intake
 from recovery.tickets.errors import AppealTooSoon, HoldActive
 from recovery.tickets.models import IntakeChallenge, Ticket, TicketMessage
 from recovery.web.context import app_service_context, runtime
-from tests.tickets.conftest import cancel_token_in, code_in, status_token_in
+from tests.tickets.conftest import cancel_token_in, status_token_in
 
 
 def _tickets(services) -> int:

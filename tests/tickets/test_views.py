@@ -3,11 +3,12 @@ metrics, queues), in both languages, without JavaScript."""
 
 import io
 
+from people import code_in, csrf_from
+
 from recovery.tickets import service
 from recovery.tickets.access import status_token
 from recovery.tickets.models import Ticket
-from tests.conftest import csrf_from
-from tests.tickets.conftest import cancel_token_in, code_in, status_token_in
+from tests.tickets.conftest import cancel_token_in, status_token_in
 from tests.tickets.test_evidence import PNG
 
 
