@@ -55,3 +55,9 @@ def test_webhook_allowed_hosts_are_read_but_refused_in_production(tmp_path):
                "RECOVERY_ENCRYPTION_KEYS": "4OJiaRAVJOqJbyOj9V-Db1e-32b6aOvkZcrNrhv5f5w="}
     with pytest.raises(SettingsError, match="WEBHOOK_ALLOWED_HOSTS"):
         build_settings({"instance_dir": tmp_path}, environ=environ)
+
+
+def test_database_pre_ping_is_off_unless_asked_for(tmp_path):
+    assert build_settings({"instance_dir": tmp_path}, environ={}).database_pre_ping is False
+    asked = build_settings({"instance_dir": tmp_path}, environ={"RECOVERY_DATABASE_PRE_PING": "true"})
+    assert asked.database_pre_ping is True
