@@ -49,8 +49,8 @@ def sign_in_with_password(ctx: ServiceContext, email: str, password: str,
     from recovery.detection import service as detection  # detection builds on accounts, not the other way
 
     signals = signals or detection.ClientSignals(ip=ctx.actor.ip, user_agent=ctx.actor.user_agent, kind="api")
-    observation = detection.check_source(ctx, signals, email)
-    user = _checked_password(ctx, email, password, observation)
+    observation, user = detection.check_source_and_find_account(ctx, signals, email)
+    user = _checked_password(ctx, user, email, password, observation)
     return PasswordSignIn(user, observation, detection.assess_signin(ctx, user, observation))
 
 
@@ -60,10 +60,9 @@ def authenticate_password(ctx: ServiceContext, email: str, password: str,
     return sign_in_with_password(ctx, email, password, signals).user
 
 
-def _checked_password(ctx: ServiceContext, email: str, password: str, observation) -> User:
+def _checked_password(ctx: ServiceContext, user: User | None, email: str, password: str, observation) -> User:
     from recovery.detection import service as detection
 
-    user = detection.find_account(ctx, email)
     if len(password) > ctx.settings.password_max_length:  # refused before any hashing, known or not
         raise _signin_failed(ctx, user, "too_long", email, observation)
     if user is None:

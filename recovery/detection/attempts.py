@@ -3,7 +3,8 @@ the risk assessment of a correct password.
 
 How the sign-in paths call this (accounts, sessions and MFA):
 
-    observation = check_source(ctx, signals, email)          # 429 for a throttled source, before any hashing
+    observation, user = check_source_and_find_account(ctx, signals, email)  # 429 for a throttled source,
+                                                              # before any hashing (check_source: no account)
     locked = is_locked(ctx, user)                             # still verify the password: same time, same answer
     wrong password / locked / unknown account ->
         raise AuthenticationFailed(persist=record_failure(ctx, user, email, observation, reason=...))
@@ -28,7 +29,7 @@ from recovery.db import rowcount, upsert_insert
 from recovery.detection import locks, notices, queries, rules, scoring
 from recovery.detection.errors import SourceThrottled
 from recovery.detection.models import KnownDevice, SigninAttempt
-from recovery.detection.policy import detection_policy
+from recovery.detection.policy import DetectionPolicy, detection_policy
 from recovery.detection.signals import ClientSignals, Observation, account_key, observe
 from recovery.errors import AuthenticationFailed
 from recovery.events.service import record_event
@@ -70,9 +71,32 @@ def check_source(ctx: ServiceContext, signals: ClientSignals, email: str | None)
     observation = observe(ctx, signals)
     policy = detection_policy(ctx.settings)
     counts = queries.source_counts(ctx, observation.ip, observation.network, ctx.clock.now(), policy)
+    _refuse_if_stuffing(ctx, observation, counts, email, policy)
+    return observation
+
+
+def check_source_and_find_account(ctx: ServiceContext, signals: ClientSignals, email: str | None
+                                  ) -> tuple[Observation, User | None]:
+    """check_source and find_account for the password step, in one statement when the client has an IP."""
+    observation = observe(ctx, signals)
+    address = normalise_email(email or "")
+    if not observation.ip:  # no client address: no source to count (source_counts answers zeros)
+        return observation, (locks.find_account(ctx, address) if address else None)
+    policy = detection_policy(ctx.settings)
+    counts, user, lock = queries.source_counts_and_account(ctx, observation.ip, observation.network, address or "",
+                                                           ctx.clock.now(), policy)
+    if user is not None:
+        locks.remember_lock_seen(ctx, user, lock)
+    _refuse_if_stuffing(ctx, observation, counts, email, policy)
+    return observation, user
+
+
+def _refuse_if_stuffing(ctx: ServiceContext, observation: Observation, counts: rules.SourceCounts,
+                        email: str | None, policy: DetectionPolicy) -> None:
+    """SourceThrottled (429) when the counts say credential stuffing, keeping the attempt and the alert."""
     finding = rules.credential_stuffing(counts, policy)
     if finding is None:
-        return observation
+        return
     attempt = record_attempt(ctx, observation, user=None, email=email, stage="password", outcome="throttled",
                              reason="credential_stuffing")
 
@@ -130,12 +154,6 @@ def record_failure(ctx: ServiceContext, user: User | None, email: str | None, ob
 
 def is_locked(ctx: ServiceContext, user: User) -> bool:
     return locks.is_locked(ctx, user)
-
-
-def find_account(ctx: ServiceContext, email: str) -> User | None:
-    """The account a sign-in names (None for an unknown or empty address), its lock state read with it."""
-    email = normalise_email(email)
-    return locks.find_account(ctx, email) if email else None
 
 
 # --- a correct password ----------------------------------------------------------------------------------------

@@ -47,7 +47,7 @@ LOCK_TEMPLATE = "account_locked_temporarily"
 ANNOUNCE_TASK = "detection.lock.announce"
 
 
-# session.info: {user id: the lock state find_account read with the account, None for no row}, this request
+# session.info: {user id: the lock state read with the account (remember_lock_seen), None for no row}
 _SEEN = "detection.signin_lock_seen"
 
 
@@ -58,8 +58,13 @@ def find_account(ctx: ServiceContext, email: str) -> User | None:
     if row is None:
         return None
     user, lock = row
-    ctx.session.info.setdefault(_SEEN, {})[user.id] = _state_of(lock) if lock is not None else None
+    remember_lock_seen(ctx, user, lock)
     return user
+
+
+def remember_lock_seen(ctx: ServiceContext, user: User, lock: SigninLock | None) -> None:
+    """The lock row (or none) read with the account, for is_locked and reset_failures in this request."""
+    ctx.session.info.setdefault(_SEEN, {})[user.id] = _state_of(lock) if lock is not None else None
 
 
 @lru_cache(maxsize=1)
@@ -81,7 +86,8 @@ def _state_of(row: SigninLock) -> rules.LockState:
 def is_locked(ctx: ServiceContext, user: User) -> bool:
     """A temporary lock in force, or a password disabled after too many failures.
 
-    No query when this request has just read the account with its lock row (find_account): an unknown
+    No query when this request has just read the account with its lock row (find_account, or the password
+    step's check_source_and_find_account): an unknown
     address makes no such query either. A failure is still counted against a fresh read of the row
     (count_failed_password).
     """

@@ -1,7 +1,8 @@
 """Detection: the capability's public surface. Every sign-in attempt is recorded and scored; users hear about
 unusual sign-ins; a stolen account is contained in one click.
 
-For the sign-in paths (accounts, sessions, MFA): check_source, is_locked, record_failure, assess_signin,
+For the sign-in paths (accounts, sessions, MFA): check_source (check_source_and_find_account for the password
+step, which also reads the account with its lock row), is_locked, record_failure, assess_signin,
 complete_signin, start_step_up / complete_step_up (attempts.py, stepup.py).
 For the reset capability: lift_temporary_lock(ctx, user).
 For people: report_not_me, confirm_it_was_me, secure_account, request_secure_link, forget_device,
@@ -26,8 +27,8 @@ from recovery.detection.attempts import (
     Decision,
     assess_signin,
     check_source,
+    check_source_and_find_account,
     complete_signin,
-    find_account,
     is_locked,
     record_attempt,
     record_failure,
@@ -49,7 +50,8 @@ from recovery.events.service import record_event
 
 __all__ = [
     "ClientSignals", "Decision", "Observation", "STOLEN_REASON", "assess_signin", "check_source",
-    "complete_signin", "complete_step_up", "confirm_it_was_me", "confirm_secure_reset", "find_account",
+    "check_source_and_find_account",
+    "complete_signin", "complete_step_up", "confirm_it_was_me", "confirm_secure_reset",
     "find_step_up",
     "forget_device", "inspect_secure_reset", "is_locked", "is_stolen_lock", "lift_temporary_lock", "observe",
     "record_attempt", "record_failure", "report_not_me", "request_secure_link", "secure_account",
