@@ -87,9 +87,8 @@ def is_locked(ctx: ServiceContext, user: User) -> bool:
     """A temporary lock in force, or a password disabled after too many failures.
 
     No query when this request has just read the account with its lock row (find_account, or the password
-    step's check_source_and_find_account): an unknown
-    address makes no such query either. A failure is still counted against a fresh read of the row
-    (count_failed_password).
+    step's check_source_and_find_account): an unknown address makes no such query either. A failure is still
+    counted against a fresh read of the row (count_failed_password).
     """
     seen = ctx.session.info.get(_SEEN, {})
     state = (seen[user.id] or rules.LockState()) if user.id in seen else lock_state(ctx, user.id)

@@ -56,12 +56,9 @@ def source_counts_and_account(ctx: ServiceContext, ip: str, network: str | None,
                               policy: DetectionPolicy) -> tuple[SourceCounts, User | None, SigninLock | None]:
     """source_counts and the account behind a normalised address with its lock row: the password step's two
     reads before hashing, in one round trip (the same statement whether or not the address has an account)."""
-    scan = max(_DISTINCT_SCAN, policy.network_accounts * 10)
-    statement = _source_counts_and_account_statement(policy.stuffing_ip_failures, scan, network is not None)
-    row = ctx.session.execute(statement, {"ip": ip, "network": network, "email": email,
-                                          "day": now - timedelta(hours=24), "hour": now - timedelta(hours=1)}).one()
-    counts = SourceCounts(ip_failures=row[0] or 0, ip_accounts=row[1] or 0, network_accounts=row[2] or 0)
-    return counts, row[3], row[4]
+    statement = _source_counts_and_account_statement(*_source_shape(policy, network))
+    row = ctx.session.execute(statement, {**_source_params(ip, network, now), "email": email}).one()
+    return _counts_of(row), row[3], row[4]
 
 
 def source_counts(ctx: ServiceContext, ip: str | None, network: str | None, now: datetime,
@@ -72,10 +69,21 @@ def source_counts(ctx: ServiceContext, ip: str | None, network: str | None, now:
     """
     if not ip:
         return SourceCounts()
-    scan = max(_DISTINCT_SCAN, policy.network_accounts * 10)
-    statement = _source_counts_statement(policy.stuffing_ip_failures, scan, network is not None)
-    row = ctx.session.execute(statement, {"ip": ip, "network": network, "day": now - timedelta(hours=24),
-                                          "hour": now - timedelta(hours=1)}).one()
+    statement = _source_counts_statement(*_source_shape(policy, network))
+    return _counts_of(ctx.session.execute(statement, _source_params(ip, network, now)).one())
+
+
+def _source_shape(policy: DetectionPolicy, network: str | None) -> tuple[int, int, bool]:
+    """What the source-count statements are built for: the IP's failure cap, the distinct-account scan and
+    whether there is a network to count."""
+    return policy.stuffing_ip_failures, max(_DISTINCT_SCAN, policy.network_accounts * 10), network is not None
+
+
+def _source_params(ip: str, network: str | None, now: datetime) -> dict:
+    return {"ip": ip, "network": network, "day": now - timedelta(hours=24), "hour": now - timedelta(hours=1)}
+
+
+def _counts_of(row) -> SourceCounts:
     return SourceCounts(ip_failures=row[0] or 0, ip_accounts=row[1] or 0, network_accounts=row[2] or 0)
 
 
