@@ -179,8 +179,9 @@ def assess_signin(ctx: ServiceContext, user: User, observation: Observation, *, 
     emails the owner and raises an alert. Every decision is a security event with its reasons."""
     now = ctx.clock.now()
     policy = detection_policy(ctx.settings)
-    history = queries.account_history(ctx, user, observation.device_key, now, policy)
-    assessment = scoring.assess(_seen(observation, now), history, policy)
+    seen = _seen(observation, now)
+    history = queries.account_history(ctx, user, seen, now, policy)
+    assessment = scoring.assess(seen, history, policy)
     locks.reset_failures(ctx, user)
     blocked = assessment.action == scoring.BLOCK
     attempt = record_attempt(ctx, observation, user=user, email=user.email, stage=stage,
@@ -214,8 +215,8 @@ def complete_signin(ctx: ServiceContext, user: User, observation: Observation, *
         attempt.outcome = "success"
     else:  # a later request (second factor, emailed code): judge the device and place again
         policy = detection_policy(ctx.settings)
-        history = queries.account_history(ctx, user, observation.device_key, now, policy)
-        assessment = scoring.assess(_seen(observation, now), history, policy)
+        seen = _seen(observation, now)
+        assessment = scoring.assess(seen, queries.account_history(ctx, user, seen, now, policy), policy)
         attempt = record_attempt(ctx, observation, user=user, email=user.email, stage=stage, outcome="success",
                                  assessment=assessment)
     with ctx.session.no_autoflush:  # the attempt's row goes with the session's, in the caller's one flush

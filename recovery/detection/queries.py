@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from functools import lru_cache
 
-from sqlalchemy import Float, bindparam, cast, distinct, func, literal, null, select, true, union_all
+from sqlalchemy import Float, bindparam, case, cast, distinct, func, literal, null, select, true, union_all
 
 from recovery.accounts.models import User
 from recovery.context import ServiceContext
@@ -94,23 +94,31 @@ def _seen(row) -> Seen:
 
 @lru_cache(maxsize=8)
 def _recent_places_statement(rows: int):
-    """The account's last `rows` successes reduced to what the rules compare with: one row per
-    (country, network, ASN) at its latest time, plus the latest success that has coordinates (impossible
-    travel). The database groups them, so an active account costs a handful of rows, not hundreds."""
+    """The account's last `rows` successes reduced to what the rules can tell apart for this attempt: one row
+    per country at its latest time, carrying the attempt's network (and ASN) only where a success in that
+    country came from it, plus the latest success that has coordinates (impossible travel). The database
+    compares and groups, so the answer is a row per country whatever the account's history holds: an
+    account that signed in from 200 networks no longer returns 200 rows for Python to compare."""
     recent = (select(SigninAttempt.created_at, SigninAttempt.country, SigninAttempt.network, SigninAttempt.asn,
                      SigninAttempt.latitude, SigninAttempt.longitude)
               .where(SigninAttempt.user_id == bindparam("user_id"), SigninAttempt.outcome == "success",
                      SigninAttempt.created_at >= bindparam("since"))
               .order_by(SigninAttempt.created_at.desc()).limit(rows).cte("recent"))
-    places = (select(func.max(recent.c.created_at).label("at"), recent.c.country, recent.c.network, recent.c.asn,
+    places = (select(func.max(recent.c.created_at).label("at"), recent.c.country,
+                     _when_equal(recent.c.network, "network"), _when_equal(recent.c.asn, "asn"),
                      cast(null(), Float).label("latitude"), cast(null(), Float).label("longitude"))
-              .group_by(recent.c.country, recent.c.network, recent.c.asn))
+              .group_by(recent.c.country))
     located = (select(recent.c.created_at.label("at"), recent.c.country, recent.c.network, recent.c.asn,
                       recent.c.latitude, recent.c.longitude)
                .where(recent.c.latitude.is_not(None), recent.c.longitude.is_not(None))
                .order_by(recent.c.created_at.desc()).limit(1).subquery())
     both = union_all(places, select(located)).subquery()
     return select(both).order_by(both.c.at.desc())
+
+
+def _when_equal(column, name: str):
+    """The attempt's value (bound as `name`) when any grouped row has it, else NULL."""
+    return func.max(case((column == bindparam(name), column))).label(name)
 
 
 @lru_cache(maxsize=8)
@@ -136,14 +144,17 @@ def _history_statement(rows: int, failures_limit: int, with_device: bool):
             .order_by(places.c.at.desc().nulls_last()))
 
 
-def account_history(ctx: ServiceContext, user: User, device_key: str | None, now: datetime,
+def account_history(ctx: ServiceContext, user: User, attempt: Seen, now: datetime,
                     policy: DetectionPolicy) -> History:
-    """What scoring compares a correct password with, in one statement whatever the tables hold: the places
-    of recent successes, whether the device is known, recent failures and the second factor's last change."""
+    """What scoring compares an attempt (a correct password) with, in one statement whatever the tables hold:
+    the places of recent successes as they compare with the attempt's, whether its device is known, recent
+    failures and the second factor's last change."""
+    device_key = attempt.device_key
     with ctx.session.no_autoflush:  # history is what earlier requests left; this one's rows wait for its flush
         rows = ctx.session.execute(_history_statement(policy.history_rows, 1000, device_key is not None), {
             "user_id": user.id, "since": now - policy.history, "device_key": device_key,
-            "failures_since": now - policy.failures_window}).all()
+            "failures_since": now - policy.failures_window, "network": attempt.network,
+            "asn": attempt.asn}).all()
     extras = rows[0]
     return History(successes=tuple(_seen(row) for row in rows if row.at is not None),
                    known_devices=(frozenset({device_key}) if extras.known_device is not None

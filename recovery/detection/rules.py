@@ -31,8 +31,9 @@ class Seen:
 
 @dataclass(frozen=True)
 class History:
-    # Newest first, within the policy's window: each place (country, network, ASN) of recent successes at its
-    # latest time, and the latest success with coordinates (queries.account_history).
+    # Newest first, within the policy's window: recent successes, or what the rules can tell apart of them for
+    # the attempt being judged (queries.account_history: one per country at its latest time, with a network or
+    # ASN only where it is the attempt's, and the latest success with coordinates).
     successes: tuple[Seen, ...] = ()
     known_devices: frozenset[str] = frozenset()
     recent_failures: int = 0  # this account's failures within the failures window

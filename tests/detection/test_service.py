@@ -10,9 +10,11 @@ import pytest
 
 from recovery.accounts.models import User
 from recovery.alerts.models import Alert
+from recovery.detection import queries, rules
 from recovery.detection import service as detection
 from recovery.detection.errors import SourceThrottled, StepUpEnded, StepUpInvalid
 from recovery.detection.models import AddressLock, KnownDevice, SigninAttempt, SigninLock
+from recovery.detection.policy import detection_policy
 from recovery.errors import AuthenticationFailed
 from recovery.events.models import SecurityEvent
 from recovery.outbox.models import OutboxMessage
@@ -264,3 +266,33 @@ def test_scoring_reads_bounded_windows(people, services, clock):
         user = ctx.session.get(User, user_id)
         decision = detection.assess_signin(ctx, user, detection.check_source(ctx, signals(), user.email))
         assert decision.assessment.reasons == []  # nothing in the 90-day window to compare with
+
+
+def test_history_is_a_row_per_country_and_still_knows_every_recent_network(people, services, clock):
+    """An account seen on 150 networks of one country: its history reads back as that country and the latest
+    located success (two rows, not 150), and a success on any of those networks or their providers still
+    counts, the oldest one in the window included."""
+    user_id = people.add(EMAIL)
+    now = clock.now()
+    with services() as ctx:
+        ctx.session.add_all(SigninAttempt(
+            user_id=user_id, account_key="k" * 32, stage="password", outcome="success", kind="browser",
+            ip=f"10.0.{n}.1", network=f"10.0.{n}.0/24", country="DE", asn=f"Provider {n}",
+            latitude=52.52 if n == 5 else None, longitude=13.40 if n == 5 else None,
+            created_at=now - timedelta(minutes=n + 1)) for n in range(150))
+    policy = detection_policy(people.app.extensions["recovery"].settings)
+
+    def judged(network: str, asn: str) -> tuple[rules.History, rules.Finding | None]:
+        attempt = rules.Seen(at=now, network=network, country="DE", asn=asn)
+        with services() as ctx:
+            history = queries.account_history(ctx, ctx.session.get(User, user_id), attempt, now, policy)
+        return history, rules.new_network(attempt, history, policy)
+
+    history, finding = judged("10.0.149.0/24", "Another provider")
+    assert [(s.country, s.network, s.latitude) for s in history.successes] == [
+        ("DE", "10.0.149.0/24", None), ("DE", "10.0.5.0/24", 52.52)]
+    assert finding is None and rules.new_country(rules.Seen(at=now, country="DE"), history, policy) is None
+    assert judged("10.9.9.0/24", "Provider 7")[1] is None  # a new network of a known provider
+    history, finding = judged("10.9.9.0/24", "Another provider")
+    assert finding is not None and finding.rule == "new_network"
+    assert [(s.network, s.asn) for s in history.successes][0] == (None, None)  # nothing of it was seen
