@@ -3,9 +3,12 @@ metrics, queues), in both languages, without JavaScript."""
 
 import io
 
+import pytest
 from people import code_in, csrf_from
+from sqlalchemy.exc import InvalidRequestError
 
-from recovery.tickets import service
+from recovery.accounts.models import User
+from recovery.tickets import queries, service
 from recovery.tickets.access import status_token
 from recovery.tickets.models import Ticket
 from tests.tickets.conftest import cancel_token_in, status_token_in
@@ -109,6 +112,30 @@ def test_queue_page_lists_by_priority_with_sla_badges(client, services, people):
     html = client.get("/staff/tickets").get_data(as_text=True)
     assert html.index("urgent one") < html.index("low one")
     assert "On time" in html and f'/staff/tickets/{high}"' in html and f'/staff/tickets/{low}"' in html
+
+
+def test_queue_page_says_whose_ticket_it_is_in_chinese(client, services, people):
+    mine = _open(services, people, "a@example.com", subject="claimed one")
+    _open(services, people, "b@example.com", subject="open one")
+    agent = people.add("agent@example.com", role="agent", locale="zh_Hans")
+    client.post(f"/api/v1/tickets/{mine}/claim", headers=people.headers(agent))
+    people.sign_in(agent)
+    html = client.get("/staff/tickets").get_data(as_text=True)
+    claimed, unclaimed = html.split("claimed one", 1)[1], html.split("open one", 1)[1]
+    assert claimed.index("<td>我</td>") < claimed.index("</tr>")
+    assert unclaimed.index("未分配") < unclaimed.index("</tr>")
+
+
+def test_queue_leaves_the_documents_it_does_not_show_unread(services, people):
+    """Signals, attachments and identity checks stay in the database; a caller that starts using one on a
+    queue row fails here instead of loading it row by row."""
+    _open(services, people)
+    with services() as ctx:
+        agent = ctx.session.get(User, people.staff("agent@example.com"))
+        [ticket] = queries.list_queue(ctx, agent, queries.QueueFilter()).tickets
+        assert ticket.subject == "Please unlock" and ticket.tags == []
+        with pytest.raises(InvalidRequestError):
+            _ = ticket.signals
 
 
 def test_ticket_page_shows_timeline_and_inserts_a_macro_in_the_requesters_language(client, services, people):
