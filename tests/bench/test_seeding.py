@@ -12,8 +12,8 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # bench/ is not an installed package
 
 from bench.context import Run  # noqa: E402
-from bench.mixed import _outbox  # noqa: E402
-from bench.recovery_server import Recovery, mfa_step_bodies  # noqa: E402
+from bench.mixed import SPREAD, _outbox, mix  # noqa: E402
+from bench.recovery_server import Recovery, Seeded, mfa_step_bodies  # noqa: E402
 
 
 @pytest.fixture
@@ -51,3 +51,28 @@ def test_outbox_books_count_emails_and_worker_tasks_apart(recovery):
     counts = _outbox(app)
     assert (counts["queued"], counts["tasks_pending"], counts["tasks_ran"]) == (1, 1, 0)
     assert counts.get("sent", 0) == 0
+
+
+def test_mixed_load_keeps_its_mix_and_spreads_wrong_passwords_over_addresses(tmp_path):
+    server = Recovery(Run(tmp_path, procs=None), seed_data=False)  # type: ignore[arg-type]
+    server.seeded = Seeded(known="k@example.com", locked="l@example.com", unknown="u@example.com",
+                           signin_users=[f"user{n}@example.com" for n in range(20)], agent_token="t",
+                           agent_cookie="session=c", status_token="s")
+    requests = mix(server, {})
+    total = sum(r.weight for r in requests)
+
+    def share(path: str, *, wrong: bool = False) -> float:
+        """Per cent of the load going to `path` (a prefix when it ends with /), wrong passwords apart."""
+        return 100 * sum(r.weight for r in requests
+                         if (r.path.startswith(path) if path.endswith("/") else r.path == path)
+                         and ("not it" in (r.body or "")) == wrong) / total
+
+    assert (share("/api/v1/sessions"), share("/api/v1/sessions", wrong=True), share("/api/v1/password-resets"),
+            share("/api/v1/sessions/mfa"), share("/appeal/status/"), share("/api/v1/tickets"),
+            share("/staff/tickets")) == (20, 15, 20, 10, 15, 15, 5)
+    wrong_passwords = [r for r in requests if "not it" in (r.body or "")]
+    addresses = {r.headers["X-Forwarded-For"] for r in wrong_passwords}
+    assert len(addresses) == len(wrong_passwords) == 15 * SPREAD
+    # Each address sends 1 request in 400: at 400 req/s for 63 s, 63 failures, under the 100 a day that
+    # detection throttles as credential stuffing.
+    assert total == 100 * SPREAD
