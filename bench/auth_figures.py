@@ -1,21 +1,25 @@
 """Figures 1 to 3: the argon2 floor, recovery's sign-in against it, and recovery against its peers.
 
-The loads alternate between recovery and the peers (all servers up, idle ones cost nothing), and the floor
-is measured in two halves around recovery's sign-in load, so a neighbour's burst on a shared machine weighs
-on both sides of a ratio rather than on one.
+The loads alternate between recovery and the peers (all servers up, idle ones cost nothing) in two rounds of
+half the load's time each, the second in reverse order, and the floor is measured before each round and after
+the last, so a neighbour's burst on a shared machine (or a slower spell of the machine itself) weighs on both
+sides of a ratio rather than on one.
 """
 
 from __future__ import annotations
 
 import json
 import statistics
+from dataclasses import dataclass
+from functools import partial
 
-from bench import plugins, totp_figure
+from bench import plugins, totp_figure, wrk
 from bench.argon2_floor import Argon2Params
 from bench.argon2_floor import measure as measure_floor
 from bench.context import Run
 from bench.loads import attempt, measure
 from bench.peer_servers import Allauth, FlaskSecurityToo
+from bench.procs import Proc
 from bench.recovery_server import PASSWORD, Recovery
 from bench.table import Row, Target, pending, ratio_of
 from bench.wrk import Request
@@ -23,6 +27,7 @@ from bench.wrk import Request
 JSON = {"Content-Type": "application/json"}
 FST = "Flask-Security-Too"
 ALLAUTH = "django-allauth"
+ROUNDS = 2
 
 
 def recovery_signin(recovery: Recovery) -> list[Request]:
@@ -36,29 +41,52 @@ def recovery_reset(recovery: Recovery) -> list[Request]:
             for email in (seeded.known, seeded.unknown)]
 
 
+@dataclass(frozen=True)
+class Load:
+    label: str  # the key in measure_all's answer (and in errors)
+    proc: Proc
+    name: str
+    requests: list[Request]
+    expected: set[int]
+
+
+def loads(recovery: Recovery, fst: FlaskSecurityToo | None, allauth: Allauth | None) -> list[Load]:
+    """Every wrk load of figures 2 and 3, in the order of a round."""
+    out = [Load("signin", recovery.proc, "recovery-signin", recovery_signin(recovery), {201})]
+    if fst:
+        out.append(Load("fst_signin", fst.proc, "fst-signin", fst.signin(), {200}))
+    if allauth:
+        out.append(Load("allauth_signin", allauth.proc, "allauth-signin", allauth.signin(), {200}))
+    out.append(Load("reset", recovery.proc, "recovery-reset", recovery_reset(recovery), {202}))
+    if allauth:
+        out.append(Load("allauth_reset", allauth.proc, "allauth-reset", allauth.reset(recovery.seeded.unknown),
+                        {200}))
+    if fst:
+        out.append(Load("fst_reset", fst.proc, "fst-reset", fst.reset(recovery.seeded.unknown), {200}))
+    return out
+
+
 def measure_all(run: Run, recovery: Recovery, fst: FlaskSecurityToo | None, allauth: Allauth | None,
                 errors: dict[str, str]) -> dict:
+    """Each load in ROUNDS parts of equal length (one with --quick), the rounds in alternating order, and the
+    floor before each round and after the last: a drift of the machine's speed weighs on every server, not on
+    whichever ran when it happened."""
     params = Argon2Params.recovery_defaults()
-    half = run.seconds / 2
-    got: dict = {"params": params}
-    got["floor_before"] = attempt("floor", lambda: measure_floor(params, run.workers, half), errors)
-    got["signin"] = attempt("signin", lambda: measure(run, recovery.proc, "recovery-signin",
-                                                      recovery_signin(recovery), {201}), errors)
-    got["floor_after"] = attempt("floor", lambda: measure_floor(params, run.workers, half), errors)
-    if fst:
-        got["fst_signin"] = attempt("fst_signin", lambda: measure(run, fst.proc, "fst-signin", fst.signin(), {200}),
-                                    errors)
-    if allauth:
-        got["allauth_signin"] = attempt("allauth_signin", lambda: measure(
-            run, allauth.proc, "allauth-signin", allauth.signin(), {200}), errors)
-    got["reset"] = attempt("reset", lambda: measure(run, recovery.proc, "recovery-reset", recovery_reset(recovery),
-                                                    {202}), errors)
-    if allauth:
-        got["allauth_reset"] = attempt("allauth_reset", lambda: measure(
-            run, allauth.proc, "allauth-reset", allauth.reset(recovery.seeded.unknown), {200}), errors)
-    if fst:
-        got["fst_reset"] = attempt("fst_reset", lambda: measure(
-            run, fst.proc, "fst-reset", fst.reset(recovery.seeded.unknown), {200}), errors)
+    rounds = 1 if run.quick else ROUNDS  # --quick keeps each load at about 5 s, as it promises
+    parts: dict[str, list[wrk.Result]] = {}
+    floors = []
+    floor_seconds = run.seconds / (rounds + 1)
+    for round_no in range(rounds):
+        floors.append(attempt("floor", lambda: measure_floor(params, run.workers, floor_seconds), errors))
+        order = loads(recovery, fst, allauth)
+        for load in order if round_no % 2 == 0 else order[::-1]:
+            part = attempt(load.label, partial(measure, run, load.proc, f"{load.name}-{round_no + 1}",
+                                               load.requests, load.expected, seconds=run.seconds / rounds), errors)
+            parts.setdefault(load.label, []).append(part)
+    floors.append(attempt("floor", lambda: measure_floor(params, run.workers, floor_seconds), errors))
+    got: dict = {"params": params, "floors": [f for f in floors if f is not None]}
+    for label, results in parts.items():  # a load with a failed part has no figure (its error says why)
+        got[label] = wrk.combine(results) if None not in results else None
     got["totp"] = attempt("totp", lambda: totp_figure.measure(run), errors)
     return got
 
@@ -74,7 +102,7 @@ def _note(errors: dict[str, str], *labels: str) -> str | None:
 
 def rows(run: Run, got: dict, errors: dict[str, str]) -> list[Row]:
     params: Argon2Params = got["params"]
-    floors = [f for f in (got["floor_before"], got["floor_after"]) if f is not None]
+    floors = got["floors"]
     floor = statistics.mean(f.per_second for f in floors) if floors else None
     floor_cpu = statistics.mean(f.cpu_ms for f in floors) if floors else None
     signin = got["signin"]

@@ -68,6 +68,26 @@ class Result:
         return sum(n for s, n in self.statuses.items() if s in expected) / self.seconds if self.seconds else 0.0
 
 
+def combine(parts: list[Result]) -> Result:
+    """One result from loads of the same requests run at different times (rounds alternating with other
+    servers): counts, durations and server CPU add up; the percentiles are the parts' means weighted by their
+    requests, which is exact for equal halves of a steady load and close otherwise."""
+    requests = sum(p.requests for p in parts)
+    statuses: dict[int, int] = {}
+    for part in parts:
+        for status, n in part.statuses.items():
+            statuses[status] = statuses.get(status, 0) + n
+
+    def weighted(value: str) -> float:
+        return sum(getattr(p, value) * p.requests for p in parts) / requests if requests else 0.0
+
+    cpu = [p.server_cpu_seconds for p in parts]
+    return Result(requests=requests, seconds=sum(p.seconds for p in parts), statuses=statuses,
+                  p50_ms=weighted("p50_ms"), p90_ms=weighted("p90_ms"), p99_ms=weighted("p99_ms"),
+                  socket_errors=sum(p.socket_errors for p in parts), output="\n".join(p.output for p in parts),
+                  server_cpu_seconds=None if None in cpu else sum(c for c in cpu if c is not None))
+
+
 def lua_string(text: str) -> str:
     out = []
     for byte in text.encode():
