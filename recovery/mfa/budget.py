@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import functools
 import math
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from limits import parse_many
-from sqlalchemy import select
+from sqlalchemy import bindparam, func, select
 
 from recovery.accounts.models import User
 from recovery.context import ServiceContext
@@ -29,9 +29,28 @@ def _windows(spec: str) -> tuple[tuple[int, timedelta], ...]:
     return tuple((item.amount, timedelta(seconds=item.get_expiry())) for item in parse_many(spec))
 
 
-def check_budget(ctx: ServiceContext, user: User, *, purpose: str) -> None:
-    """Raise TooManyAttempts (with the wait) when any window of the account's limits is full."""
+def recent_failures(user_id):
+    """A correlated scalar subquery: how many wrong codes `user_id` (a column of the outer query) has since the
+    bound parameter `failures_since` (failures_since(): the limits' longest window). The budget refuses codes
+    once a window is full, so the count stays within the largest limit plus a few concurrent tries."""
+    return (select(func.count()).select_from(SecurityEvent)
+            .where(SecurityEvent.user_id == user_id, SecurityEvent.type.in_(FAILURE_EVENTS),
+                   SecurityEvent.created_at > bindparam("failures_since")).scalar_subquery())
+
+
+def failures_since(ctx: ServiceContext) -> datetime:
+    return ctx.clock.now() - max(window for _, window in _windows(ctx.settings.mfa_failure_limits))
+
+
+def check_budget(ctx: ServiceContext, user: User, *, purpose: str, counted: int | None = None) -> None:
+    """Raise TooManyAttempts (with the wait) when any window of the account's limits is full.
+
+    `counted` is recent_failures() when the caller read it already: below the smallest limit no window (each
+    within the longest) can be full, so the events need not be read again.
+    """
     limits = _windows(ctx.settings.mfa_failure_limits)
+    if counted is not None and counted < min(amount for amount, _ in limits):
+        return
     now = ctx.clock.now()
     longest = max(window for _, window in limits)
     newest_first = list(ctx.session.scalars(

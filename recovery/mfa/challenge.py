@@ -21,15 +21,15 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 
 from sqlalchemy import bindparam, delete, select, update
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, with_expression
 
 from recovery.accounts.models import User
 from recovery.context import ServiceContext
 from recovery.db import rowcount
 from recovery.events.service import record_event
-from recovery.mfa.budget import check_budget
+from recovery.mfa.budget import check_budget, failures_since, recent_failures
 from recovery.mfa.errors import ChallengeEnded, ChallengeInvalid, SecondFactorInvalid
-from recovery.mfa.factors import accept_code
+from recovery.mfa.factors import accept_code_of
 from recovery.mfa.models import PENDING, MfaChallenge, TotpAuthenticator
 
 MAX_FAILURES = 5
@@ -56,16 +56,21 @@ def start_challenge(ctx: ServiceContext, user: User, *, kind: str) -> Challenge:
 
 
 def find_challenge(ctx: ServiceContext, token: str | None, *, kind: str) -> MfaChallenge | None:
+    """The live challenge behind a token, read in one statement with what completing it needs: its user
+    (row.user), the active authenticator (row.authenticator) and the failure budget's count (row.recent_failures).
+    """
     if not token or len(token) > 128:
         return None
-    row = ctx.session.scalar(_challenge_with_user(), {"digest": ctx.tokens.digest(token, _PURPOSE), "kind": kind})
+    row = ctx.session.scalar(_challenge_with_user_and_factor(), {
+        "digest": ctx.tokens.digest(token, _PURPOSE), "kind": kind, "failures_since": failures_since(ctx)})
     return row if row is not None and row.expires_at > ctx.clock.now() else None
 
 
 @lru_cache(maxsize=1)
-def _challenge_with_user():
-    """The challenge and its user in one statement (row.user), built once."""
-    return (select(MfaChallenge).options(joinedload(MfaChallenge.user, innerjoin=True))
+def _challenge_with_user_and_factor():
+    return (select(MfaChallenge)
+            .options(joinedload(MfaChallenge.user, innerjoin=True), joinedload(MfaChallenge.authenticator),
+                     with_expression(MfaChallenge.recent_failures, recent_failures(MfaChallenge.user_id)))
             .where(MfaChallenge.token_digest == bindparam("digest"), MfaChallenge.kind == bindparam("kind")))
 
 
@@ -80,8 +85,8 @@ def complete_challenge(ctx: ServiceContext, token: str | None, code: str, *, kin
     # A password changed since (a reset, say) voids what the old password began.
     if row is None or user is None or not user.is_active or user.password_changed_at > row.created_at:
         raise ChallengeInvalid()
-    check_budget(ctx, user, purpose="signin")
-    method = accept_code(ctx, user, code)
+    check_budget(ctx, user, purpose="signin", counted=row.recent_failures)
+    method = accept_code_of(ctx, user, row.authenticator, code)
     if method is None:
         raise _failed(ctx, user, row)
     used = ctx.session.execute(delete(MfaChallenge).where(MfaChallenge.id == row.id)

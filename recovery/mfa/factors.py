@@ -58,8 +58,12 @@ def spend_totp(ctx: ServiceContext, row: TotpAuthenticator, code: str) -> int | 
 
 def accept_code(ctx: ServiceContext, user: User, code: str) -> str | None:
     """Spend a TOTP or recovery code of the account; returns which kind passed, or None."""
+    return accept_code_of(ctx, user, authenticator(ctx, user.id), code)
+
+
+def accept_code_of(ctx: ServiceContext, user: User, row: TotpAuthenticator | None, code: str) -> str | None:
+    """accept_code with the user's active authenticator already read (None: MFA is off, no code passes)."""
     code = (code or "").strip()
-    row = authenticator(ctx, user.id)
     if row is None:
         return None
     if totp.looks_like_totp(code):

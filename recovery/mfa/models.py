@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, foreign, mapped_column, query_expression, relationship
 
 from recovery.accounts.models import User
 from recovery.db import Base, UTCDateTime
@@ -59,5 +59,10 @@ class MfaChallenge(Base):
     failures: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    # Read with the challenge (find_challenge joins it); never loaded behind the caller's back.
+    # Read with the challenge (find_challenge joins them); never loaded behind the caller's back.
     user: Mapped[User] = relationship(lazy="raise")
+    authenticator: Mapped[TotpAuthenticator | None] = relationship(
+        primaryjoin=lambda: (foreign(MfaChallenge.user_id) == TotpAuthenticator.user_id)
+        & (TotpAuthenticator.state == ACTIVE), viewonly=True, lazy="raise")
+    # The user's wrong codes in the failure budget's longest window (mfa.budget), read with the challenge.
+    recent_failures: Mapped[int | None] = query_expression()

@@ -36,6 +36,14 @@ def test_five_wrong_codes_from_five_ips_stop_even_the_right_code(client, phone, 
     assert _code(client, _challenge(client, "10.9.9.9"), phone.code(), "10.9.9.9").status_code == 201
 
 
+def test_four_wrong_codes_leave_the_right_one_its_turn(client, phone, ada, event_types):
+    """Below the smallest limit the budget is settled by the count read with the challenge (no second read);
+    the right code still passes and nothing is throttled."""
+    assert _fail_from_many_ips(client, 4) == [400] * 4
+    assert _code(client, _challenge(client, "10.9.9.9"), phone.code(), "10.9.9.9").status_code == 201
+    assert "mfa.code.throttled" not in event_types(ada)
+
+
 def test_twenty_wrong_codes_in_an_hour_stop_the_account_for_the_hour(client, phone, clock):
     for batch in range(4):
         assert _fail_from_many_ips(client, 5, start=batch * 5) == [400] * 5
