@@ -32,7 +32,8 @@ def _windows(spec: str) -> tuple[tuple[int, timedelta], ...]:
 def recent_failures(user_id):
     """A correlated scalar subquery: how many wrong codes `user_id` (a column of the outer query) has since the
     bound parameter `failures_since` (failures_since(): the limits' longest window). The budget refuses codes
-    once a window is full, so the count stays within the largest limit plus a few concurrent tries."""
+    once a window is full, so the count stays near the largest limit (only wrong codes racing each other in
+    parallel requests add to it), a few rows of the (user, time) index."""
     return (select(func.count()).select_from(SecurityEvent)
             .where(SecurityEvent.user_id == user_id, SecurityEvent.type.in_(FAILURE_EVENTS),
                    SecurityEvent.created_at > bindparam("failures_since")).scalar_subquery())
