@@ -10,16 +10,13 @@ from __future__ import annotations
 
 import json
 import statistics
-from dataclasses import dataclass
-from functools import partial
 
-from bench import plugins, totp_figure, wrk
+from bench import plugins, totp_figure
 from bench.argon2_floor import Argon2Params
 from bench.argon2_floor import measure as measure_floor
 from bench.context import Run
-from bench.loads import attempt, measure
+from bench.loads import Load, attempt, measure_in_rounds, rounds_of
 from bench.peer_servers import Allauth, FlaskSecurityToo
-from bench.procs import Proc
 from bench.recovery_server import PASSWORD, Recovery
 from bench.table import Row, Target, pending, ratio_of
 from bench.wrk import Request
@@ -27,7 +24,6 @@ from bench.wrk import Request
 JSON = {"Content-Type": "application/json"}
 FST = "Flask-Security-Too"
 ALLAUTH = "django-allauth"
-ROUNDS = 2
 
 
 def recovery_signin(recovery: Recovery) -> list[Request]:
@@ -39,15 +35,6 @@ def recovery_reset(recovery: Recovery) -> list[Request]:
     seeded = recovery.seeded
     return [Request("POST", "/api/v1/password-resets", JSON, json.dumps({"email": email}))
             for email in (seeded.known, seeded.unknown)]
-
-
-@dataclass(frozen=True)
-class Load:
-    label: str  # the key in measure_all's answer (and in errors)
-    proc: Proc
-    name: str
-    requests: list[Request]
-    expected: set[int]
 
 
 def loads(recovery: Recovery, fst: FlaskSecurityToo | None, allauth: Allauth | None) -> list[Load]:
@@ -68,25 +55,18 @@ def loads(recovery: Recovery, fst: FlaskSecurityToo | None, allauth: Allauth | N
 
 def measure_all(run: Run, recovery: Recovery, fst: FlaskSecurityToo | None, allauth: Allauth | None,
                 errors: dict[str, str]) -> dict:
-    """Each load in ROUNDS parts of equal length (one with --quick), the rounds in alternating order, and the
-    floor before each round and after the last: a drift of the machine's speed weighs on every server, not on
-    whichever ran when it happened."""
+    """The loads in alternating rounds (bench.loads.measure_in_rounds), the floor before each round and after
+    the last: a drift of the machine's speed weighs on every server, not on whichever ran when it happened."""
     params = Argon2Params.recovery_defaults()
-    rounds = 1 if run.quick else ROUNDS  # --quick keeps each load at about 5 s, as it promises
-    parts: dict[str, list[wrk.Result]] = {}
-    floors = []
-    floor_seconds = run.seconds / (rounds + 1)
-    for round_no in range(rounds):
+    floor_seconds = run.seconds / (rounds_of(run) + 1)
+    floors: list = []
+
+    def floor() -> None:
         floors.append(attempt("floor", lambda: measure_floor(params, run.workers, floor_seconds), errors))
-        order = loads(recovery, fst, allauth)
-        for load in order if round_no % 2 == 0 else order[::-1]:
-            part = attempt(load.label, partial(measure, run, load.proc, f"{load.name}-{round_no + 1}",
-                                               load.requests, load.expected, seconds=run.seconds / rounds), errors)
-            parts.setdefault(load.label, []).append(part)
-    floors.append(attempt("floor", lambda: measure_floor(params, run.workers, floor_seconds), errors))
-    got: dict = {"params": params, "floors": [f for f in floors if f is not None]}
-    for label, results in parts.items():  # a load with a failed part has no figure (its error says why)
-        got[label] = wrk.combine(results) if None not in results else None
+
+    got: dict = {"params": params, **measure_in_rounds(run, loads(recovery, fst, allauth), errors, floor)}
+    floor()
+    got["floors"] = [f for f in floors if f is not None]
     got["totp"] = attempt("totp", lambda: totp_figure.measure(run), errors)
     return got
 

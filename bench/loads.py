@@ -7,6 +7,8 @@ missing CSRF token) fails loudly instead of being reported as fast.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
 from typing import TypeVar
 
 from bench import wrk
@@ -21,6 +23,7 @@ class LoadFailed(RuntimeError):
 
 
 WARM_UP_SECONDS, QUICK_WARM_UP_SECONDS = 3.0, 1.0
+ROUNDS = 2  # loads compared with each other run in this many parts, alternating (see measure_in_rounds)
 
 
 def warm_up(run: Run, proc: Proc, requests: list[wrk.Request], name: str) -> None:
@@ -56,3 +59,35 @@ def attempt(label: str, action: Callable[[], T], errors: dict[str, str]) -> T | 
         errors[label] = f"{type(exc).__name__}: {exc}"
         print(f"  {label}: FAILED: {errors[label][:400]}", flush=True)
         return None
+
+
+@dataclass(frozen=True)
+class Load:
+    label: str  # the key of its result (and of its error in `errors`)
+    proc: Proc
+    name: str
+    requests: list[wrk.Request]
+    expected: set[int]
+
+
+def rounds_of(run: Run) -> int:
+    return 1 if run.quick else ROUNDS  # --quick keeps each load at about 5 s, as it promises
+
+
+def measure_in_rounds(run: Run, loads: list[Load], errors: dict[str, str],
+                      before_round: Callable[[], None] | None = None) -> dict[str, wrk.Result | None]:
+    """Loads that are compared with each other, each in rounds_of(run) parts of equal length, every other
+    round in reverse order, so a drift of the machine's speed weighs on each of them rather than on whichever
+    ran when it happened; the parts combine into one result per label (None when a part failed: its error
+    says why). `before_round` runs before each round (the argon2 floor of figure 1)."""
+    rounds = rounds_of(run)
+    parts: dict[str, list[wrk.Result | None]] = {}
+    for round_no in range(rounds):
+        if before_round is not None:
+            before_round()
+        for load in loads if round_no % 2 == 0 else loads[::-1]:
+            part = attempt(load.label, partial(measure, run, load.proc, f"{load.name}-{round_no + 1}", load.requests,
+                                               load.expected, seconds=run.seconds / rounds), errors)
+            parts.setdefault(load.label, []).append(part)
+    return {label: wrk.combine([r for r in results if r is not None]) if None not in results else None
+            for label, results in parts.items()}
