@@ -13,7 +13,7 @@ from recovery.tickets.lifecycle import sla_state
 from recovery.tickets.macros import MACROS, macro_variables
 from recovery.tickets.models import CATEGORIES, QUEUES, STATUSES
 from recovery.tickets.schemas import Availability, Decision, Escalate, Membership, Note, QueueQuery, Reply, Reroute
-from recovery.tickets.web import evidence_download, register_template_helpers, staff
+from recovery.tickets.web import evidence_download, labels_of, register_template_helpers, staff
 from recovery.web.auth import role_required
 from recovery.web.context import service_context
 from recovery.web.forms import parse, parse_form
@@ -52,7 +52,8 @@ def queue():
     page = queries.list_queue(ctx, staff(), queue_filter(args, staff()), cursor=args["cursor"], limit=args["limit"])
     rows = [(ticket, sla_state(ctx, ticket)) for ticket in page.tickets]
     return render_template("tickets/queue.html", rows=rows, next_cursor=page.next_cursor, args=args,
-                           queues=QUEUES, categories=CATEGORIES, statuses=STATUSES)
+                           queues=QUEUES, categories=CATEGORIES, statuses=STATUSES,
+                           labels=labels_of(queue=QUEUES, category=CATEGORIES, status=STATUSES))
 
 
 def _macro_text(ticket, name: str | None) -> str:

@@ -3,7 +3,7 @@ larger request bodies for evidence uploads, and the template helpers (labels, UT
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 
 from flask import Blueprint, g, request, send_file
@@ -89,6 +89,12 @@ def ticket_label(kind: str, value: object) -> str:
     if key not in labels:
         labels[key] = gettext(label_of(kind, value))
     return labels[key]
+
+
+def labels_of(**values: Iterable[str]) -> dict[str, dict[str, str]]:
+    """Translated labels for whole sets of values ({"queue": QUEUES, ...}), for a page that shows many: the
+    queue page's rows look them up as dictionary items instead of calling ticket_label for each cell."""
+    return {kind: {value: ticket_label(kind, value) for value in kind_values} for kind, kind_values in values.items()}
 
 
 def utc(value: datetime | None) -> str:

@@ -114,7 +114,7 @@ def test_queue_page_lists_by_priority_with_sla_badges(client, services, people):
     assert "On time" in html and f'/staff/tickets/{high}"' in html and f'/staff/tickets/{low}"' in html
 
 
-def test_queue_page_says_whose_ticket_it_is_in_chinese(client, services, people):
+def test_queue_page_rows_and_filters_speak_chinese(client, services, people):
     mine = _open(services, people, "a@example.com", subject="claimed one")
     _open(services, people, "b@example.com", subject="open one")
     agent = people.add("agent@example.com", role="agent", locale="zh_Hans")
@@ -124,6 +124,9 @@ def test_queue_page_says_whose_ticket_it_is_in_chinese(client, services, people)
     claimed, unclaimed = html.split("claimed one", 1)[1], html.split("open one", 1)[1]
     assert claimed.index("<td>我</td>") < claimed.index("</tr>")
     assert unclaimed.index("未分配") < unclaimed.index("</tr>")
+    row = unclaimed[:unclaimed.index("</tr>")]
+    assert "<td>解封申诉</td>" in row and "<td>新建</td>" in row  # category and status, translated per row
+    assert '<option value="unblock_appeal">解封申诉</option>' in html  # and in the filter
 
 
 def test_queue_leaves_the_documents_it_does_not_show_unread(services, people):
