@@ -40,6 +40,7 @@ def recent_failures(user_id):
 
 
 def failures_since(ctx: ServiceContext) -> datetime:
+    """The start of the limits' longest window: what the full check and the count read with a challenge cover."""
     return ctx.clock.now() - max(window for _, window in _windows(ctx.settings.mfa_failure_limits))
 
 
@@ -53,11 +54,10 @@ def check_budget(ctx: ServiceContext, user: User, *, purpose: str, counted: int 
     if counted is not None and counted < min(amount for amount, _ in limits):
         return
     now = ctx.clock.now()
-    longest = max(window for _, window in limits)
     newest_first = list(ctx.session.scalars(
         select(SecurityEvent.created_at)
         .where(SecurityEvent.user_id == user.id, SecurityEvent.type.in_(FAILURE_EVENTS),
-               SecurityEvent.created_at > now - longest)
+               SecurityEvent.created_at > failures_since(ctx))
         .order_by(SecurityEvent.created_at.desc()).limit(max(amount for amount, _ in limits))))
     wait = timedelta(0)
     for amount, window in limits:
