@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import event
 
 from mfa.conftest import ADA
 from recovery.accounts.service import get_user
 from recovery.mfa.models import MfaChallenge
 from recovery.sessions.models import UserSession
+from recovery.web.context import runtime
 
 
 @pytest.fixture
@@ -47,6 +49,27 @@ def test_signin_api_completes_with_a_totp_code_like_a_normal_signin(challenge, s
     assert me.status_code == 200 and me.get_json()["email"] == ADA
     assert people.rows(MfaChallenge, user_id=ada) == []
     assert event_types(ada)[-2:] == ["mfa.challenge.started", "mfa.challenge.passed"]
+
+
+def test_the_code_step_reads_challenge_authenticator_and_budget_in_one_statement(app, challenge, second_step,
+                                                                                  phone):
+    """Before the code is spent, one read: the challenge with its user, the active authenticator and the count
+    of recent wrong codes (the budget's full read only once that count reaches a limit)."""
+    token, statements = challenge(), []
+
+    def note(_conn, _cursor, statement, *_args) -> None:
+        if "SAVEPOINT" not in statement.upper():  # the tests' transaction per test
+            statements.append(" ".join(statement.split()))
+
+    engine = runtime(app).db.engine
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        assert second_step(token, phone.code()).status_code == 201
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    spent = next(n for n, statement in enumerate(statements) if statement.startswith("UPDATE mfa_totp"))
+    [read] = statements[:spent]
+    assert all(table in read for table in ("FROM mfa_challenges", "users", "mfa_totp", "security_events"))
 
 
 def test_signin_api_wrong_password_never_reaches_the_second_step(phone, api_signin):
