@@ -24,6 +24,7 @@ from typing import cast
 from sqlalchemy import Table, insert
 
 from recovery.context import Actor, ServiceContext
+from recovery.db import execute_alone
 from recovery.outbox.models import OutboxMessage
 
 TASK_KIND = "task"
@@ -49,15 +50,28 @@ def find_task(name: str) -> TaskFn | None:
 
 
 def queue_task(ctx: ServiceContext, name: str, **args: object) -> str:
-    """Queue `name(args)` for a worker, as the caller's actor and in the caller's language (JSON-safe args);
-    returns the task's idempotency key."""
+    """Queue `name(args)` for a worker, as the caller's actor and in the caller's language (JSON-safe args),
+    in the caller's transaction; returns the task's idempotency key."""
+    key, row = _task_row(ctx, name, args)
+    ctx.session.execute(_task_insert(), row)
+    return key
+
+
+def queue_task_alone(ctx: ServiceContext, name: str, **args: object) -> str:
+    """queue_task for a request that writes nothing else: unless the request's transaction has begun, the
+    insert is committed by itself, as it runs, before this returns (recovery.db.execute_alone)."""
+    key, row = _task_row(ctx, name, args)
+    execute_alone(ctx.session, _task_insert(), row)
+    return key
+
+
+def _task_row(ctx: ServiceContext, name: str, args: dict[str, object]) -> tuple[str, dict[str, object]]:
     actor, now, key = ctx.actor, ctx.clock.now(), uuid.uuid4().hex
-    ctx.session.execute(_task_insert(), {
+    return key, {
         "kind": TASK_KIND, "idempotency_key": key, "recipient": name, "template": None,
         "payload": {"args": args, "locale": ctx.locale,
                     "actor": {"type": actor.type, "id": actor.id, "ip": actor.ip, "user_agent": actor.user_agent}},
-        "user_id": None, "status": "queued", "attempts": 0, "next_attempt_at": now, "created_at": now})
-    return key
+        "user_id": None, "status": "queued", "attempts": 0, "next_attempt_at": now, "created_at": now}
 
 
 @lru_cache(maxsize=1)

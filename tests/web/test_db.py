@@ -3,12 +3,18 @@
 import os
 
 import pytest
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import create_engine, insert, select, text
 
 from recovery.accounts.models import User
+from recovery.accounts.service import sign_up
 from recovery.app import create_app
-from recovery.db import release_if_unwritten
+from recovery.clock import FrozenClock
+from recovery.db import Database, execute_alone, release_if_unwritten
 from recovery.events.service import record_event
+from recovery.outbox.models import OutboxMessage
+from recovery.outbox.tasks import TASK_KIND
+from recovery.reset.service import REQUEST_TASK
+from recovery.web.context import app_service_context, runtime
 
 
 def test_release_ends_a_transaction_that_only_read(app, services):
@@ -73,3 +79,67 @@ def test_a_connection_the_server_dropped_costs_at_most_one_503(app_config, clock
         assert client.get(path, headers=headers).status_code == normal  # the pool has reconnected
     finally:
         app.extensions["recovery"].db.dispose()
+
+
+def _queued_tasks(database: Database) -> list[str]:
+    with database.transaction() as session:
+        return list(session.scalars(select(OutboxMessage.recipient).where(OutboxMessage.kind == TASK_KIND)))
+
+
+def _probe_row(marker: str) -> dict:
+    now = FrozenClock().now()
+    return {"kind": TASK_KIND, "idempotency_key": marker, "recipient": marker, "template": None, "payload": {},
+            "user_id": None, "status": "queued", "attempts": 0, "next_attempt_at": now, "created_at": now}
+
+
+def test_a_statement_run_alone_is_committed_as_it_runs_and_the_next_transaction_is_whole_again(own_database):
+    database = Database(own_database)
+    insert_task = insert(OutboxMessage.__table__)
+    try:
+        session = database.new_session()
+        execute_alone(session, insert_task, _probe_row("alone"))
+        assert not session.in_transaction()
+        session.rollback()  # too late: it committed as it ran
+        assert _queued_tasks(database) == ["alone"]
+        # The pooled connection is transactional again: two writes, rolled back together, leave nothing.
+        session.execute(insert_task, _probe_row("first"))
+        session.execute(insert_task, _probe_row("second"))
+        session.rollback()
+        session.close()
+        assert _queued_tasks(database) == ["alone"]
+    finally:
+        database.dispose()
+
+
+def test_a_statement_run_alone_joins_a_transaction_already_begun(own_database):
+    database = Database(own_database)
+    try:
+        session = database.new_session()
+        session.scalars(select(User).limit(1)).all()  # what a signed-in request does first: read its session
+        execute_alone(session, insert(OutboxMessage.__table__), _probe_row("joined"))
+        assert session.in_transaction()
+        session.rollback()
+        session.close()
+        assert _queued_tasks(database) == []
+    finally:
+        database.dispose()
+
+
+def test_reset_requests_queue_committed_tasks_anonymous_or_signed_in(own_database, app_config, clock):
+    """On a real engine (no test transaction): the anonymous request commits its task by itself; a signed-in
+    one has read its session first, so the task joins that transaction and commits with the request."""
+    app = create_app({**app_config, "database_url": own_database, "ratelimits_enabled": False,
+                      "require_email_verification": False}, clock=clock)
+    try:
+        client = app.test_client()
+        with app.app_context(), runtime(app).db.transaction() as session:
+            sign_up(app_service_context(app, session), "alone@example.com", "a long enough passphrase 1")
+        signed_in = client.post("/api/v1/sessions", json={"email": "alone@example.com",
+                                                          "password": "a long enough passphrase 1"})
+        token = signed_in.get_json()["session_token"]
+        assert client.post("/api/v1/password-resets", json={"email": "nobody@example.com"}).status_code == 202
+        assert client.post("/api/v1/password-resets", json={"email": "alone@example.com"},
+                           headers={"Authorization": f"Bearer {token}"}).status_code == 202
+        assert _queued_tasks(runtime(app).db) == [REQUEST_TASK, REQUEST_TASK]
+    finally:
+        runtime(app).db.dispose()
