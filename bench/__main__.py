@@ -64,7 +64,7 @@ def auth_and_pages(run: Run, sinks: Sinks, errors: dict[str, str]) -> list[Row]:
     bare = attempt("bare_start", lambda: start_bare(run), errors)
     try:
         print("figures 1-3: argon2 floor, sign-in, peers", flush=True)
-        got = auth_figures.measure_all(run, recovery, fst, allauth, errors)
+        got = auth_figures.measure_all(run, recovery, fst, allauth, errors, bare)
         rows = auth_figures.rows(run, got, errors)
         print("figure 7: cheap pages", flush=True)
         rows += pages.rows(pages.measure_all(run, recovery, bare, errors), errors)

@@ -17,6 +17,7 @@ from bench.argon2_floor import measure as measure_floor
 from bench.context import Run
 from bench.loads import Load, attempt, measure_in_rounds, rounds_of
 from bench.peer_servers import Allauth, FlaskSecurityToo
+from bench.procs import Proc
 from bench.recovery_server import PASSWORD, Recovery
 from bench.table import Row, Target, pending, ratio_of
 from bench.wrk import Request
@@ -37,9 +38,16 @@ def recovery_reset(recovery: Recovery) -> list[Request]:
             for email in (seeded.known, seeded.unknown)]
 
 
-def loads(recovery: Recovery, fst: FlaskSecurityToo | None, allauth: Allauth | None) -> list[Load]:
+def verify_only() -> list[Request]:
+    return [Request("POST", "/bare/verify", JSON, json.dumps({"password": PASSWORD}))]
+
+
+def loads(recovery: Recovery, fst: FlaskSecurityToo | None, allauth: Allauth | None,
+          bare: Proc | None = None) -> list[Load]:
     """Every wrk load of figures 2 and 3, in the order of a round."""
     out = [Load("signin", recovery.proc, "recovery-signin", recovery_signin(recovery), {201})]
+    if bare:
+        out.append(Load("verify_only", bare, "bare-verify", verify_only(), {201}))
     if fst:
         out.append(Load("fst_signin", fst.proc, "fst-signin", fst.signin(), {200}))
     if allauth:
@@ -54,7 +62,7 @@ def loads(recovery: Recovery, fst: FlaskSecurityToo | None, allauth: Allauth | N
 
 
 def measure_all(run: Run, recovery: Recovery, fst: FlaskSecurityToo | None, allauth: Allauth | None,
-                errors: dict[str, str]) -> dict:
+                errors: dict[str, str], bare: Proc | None = None) -> dict:
     """The loads in alternating rounds (bench.loads.measure_in_rounds), the floor before each round and after
     the last: a drift of the machine's speed weighs on every server, not on whichever ran when it happened."""
     params = Argon2Params.recovery_defaults()
@@ -64,7 +72,7 @@ def measure_all(run: Run, recovery: Recovery, fst: FlaskSecurityToo | None, alla
     def floor() -> None:
         floors.append(attempt("floor", lambda: measure_floor(params, run.workers, floor_seconds), errors))
 
-    got: dict = {"params": params, **measure_in_rounds(run, loads(recovery, fst, allauth), errors, floor)}
+    got: dict = {"params": params, **measure_in_rounds(run, loads(recovery, fst, allauth, bare), errors, floor)}
     floor()
     got["floors"] = [f for f in floors if f is not None]
     got["totp"] = attempt("totp", lambda: totp_figure.measure(run), errors)
@@ -88,6 +96,7 @@ def rows(run: Run, got: dict, errors: dict[str, str]) -> list[Row]:
     signin = got["signin"]
     signin_rate = _rate(signin, 201)
     signin_cpu = signin.cpu_ms_per({201}) if signin else None
+    verify_rate = _rate(got.get("verify_only"), 201)
     target = Target(">=", 0.92)
     out = [
         Row(f"1 argon2 floor ({run.workers} processes, {params.describe()})", floor, "verifies/s",
@@ -95,6 +104,10 @@ def rows(run: Run, got: dict, errors: dict[str, str]) -> list[Row]:
         Row("1 argon2 verify, CPU time", floor_cpu, "ms"),
         Row("2 sign-in through gunicorn (POST /api/v1/sessions)", signin_rate, "req/s", peer="argon2 floor",
             peer_value=floor, ratio=ratio_of(signin_rate, floor), target=target, note=_note(errors, "signin")),
+        # No target: the most any sign-in through this gunicorn and Flask could reach (bench/wsgi_bare.py).
+        Row("2 sign-in ceiling: bare Flask endpoint that only verifies (POST /bare/verify)", verify_rate, "req/s",
+            peer="argon2 floor", peer_value=floor, ratio=ratio_of(verify_rate, floor),
+            note=_note(errors, "verify_only")),
         Row("2 sign-in p50 latency", signin.p50_ms if signin else None, "ms"),
         Row("2 sign-in p99 latency", signin.p99_ms if signin else None, "ms"),
         # The same ratio from CPU time (argon2 ms / server ms per sign-in): what a busy machine cannot blur.
