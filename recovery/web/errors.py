@@ -108,9 +108,9 @@ def handle_database_error(error: Exception) -> Response:
 
 
 def handle_rate_limit(error: RateLimitExceeded) -> Response:
-    limiter_retry = getattr(error, "retry_after", None)
-    retry_after = int(limiter_retry) if limiter_retry else 60
-    limited = TooManyAttempts(retry_after)
+    from recovery.web.ratelimit import seconds_until_allowed  # ratelimit builds on the request context
+
+    limited = TooManyAttempts(seconds_until_allowed() or 60)
     return error_response(429, limited.code, translate(limited.message), retry_after=limited.retry_after)
 
 

@@ -2,16 +2,29 @@
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Mapping
 
 from flask import Flask, g, request
-from flask_limiter import Limiter
+from flask_limiter import HeaderNames, Limiter
 
 from recovery.accounts.normalise import normalise_email
 from recovery.web.context import client_ip, runtime
 
-limiter = Limiter(key_func=lambda: client_ip() or "unknown", headers_enabled=True)
+# flask-limiter writes its window's reset into Retry-After on every response of a limited route, raised to at
+# least any Retry-After already there: a 503 asking for 5 seconds said an hour, and a 202 carried one too. Its
+# value goes in X-RateLimit-Retry-After; Retry-After is the error handlers' own, on 429 and 503 only.
+limiter = Limiter(key_func=lambda: client_ip() or "unknown", headers_enabled=True,
+                  header_name_mapping={HeaderNames.RETRY_AFTER: "X-RateLimit-Retry-After"})
+
+
+def seconds_until_allowed() -> int | None:
+    """For a request the limiter refused: seconds until the limit that refused it lets one through again."""
+    refused_by = limiter.current_limit
+    if refused_by is None:
+        return None
+    return max(1, math.ceil(refused_by.reset_at - time.time()))
 
 
 def init_limiter(app: Flask) -> None:

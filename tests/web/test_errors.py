@@ -42,6 +42,14 @@ def test_api_answers_503_with_the_error_shape_when_the_database_is_unreachable(d
     assert response.headers["Retry-After"] == "5"
 
 
+def test_reset_request_answers_503_when_the_database_is_unreachable(dead_db_app):
+    """The reset request's insert runs alone, in autocommit: a failed connection is still a 503, not a 500."""
+    response = dead_db_app.test_client().post("/api/v1/password-resets", json={"email": "ada@example.com"})
+    assert response.status_code == 503
+    assert response.get_json()["error"]["code"] == "service_unavailable"
+    assert response.headers["Retry-After"] == "5"
+
+
 def test_page_answers_503_page_when_the_database_is_unreachable(dead_db_app, app_config):
     signed = Signer(app_config["secret_key"], salt="recovery.session-cookie").sign("t" * 43).decode()
     client = dead_db_app.test_client()
