@@ -20,11 +20,16 @@ limiter = Limiter(key_func=lambda: client_ip() or "unknown", headers_enabled=Tru
 
 
 def seconds_until_allowed() -> int | None:
-    """For a request the limiter refused: seconds until the limit that refused it lets one through again."""
+    """For a request the limiter refused: seconds until the limit that refused it lets one through again, or
+    None when that cannot be told (the storage stopped answering between the refusal and this read)."""
     refused_by = limiter.current_limit
     if refused_by is None:
         return None
-    return max(1, math.ceil(refused_by.reset_at - time.time()))
+    try:
+        reset_at = refused_by.reset_at  # reads the window from the storage (Redis in production)
+    except Exception:  # noqa: BLE001 - like flask-limiter's own header code: a storage error must not be a 500
+        return None
+    return max(1, math.ceil(reset_at - time.time()))
 
 
 def init_limiter(app: Flask) -> None:
@@ -59,10 +64,3 @@ def global_key() -> str:
 def auth_failed(_response) -> bool:
     """deduct_when for failure-only limits: the view sets g.auth_failed when credentials were wrong."""
     return bool(g.get("auth_failed"))
-
-
-def retry_after_seconds() -> int:
-    current = limiter.current_limit
-    if current is None:
-        return 60
-    return max(1, int(current.reset_at - time.time()))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from people import PASSWORD, csrf_from
 
+from recovery.web.ratelimit import limiter
+
 
 def _signin(client, email, password="not the right passphrase", ip="10.0.0.1"):
     return client.post("/api/v1/sessions", json={"email": email, "password": password},
@@ -35,6 +37,20 @@ def test_only_a_refusal_says_when_to_retry(make_app):
     signed_in = _signin(client, "ada@example.com", PASSWORD)
     assert signed_in.status_code == 201 and "Retry-After" not in signed_in.headers
     assert int(signed_in.headers["X-RateLimit-Remaining"]) >= 0
+
+
+def test_a_refusal_whose_window_cannot_be_read_is_still_a_429(make_app, monkeypatch):
+    """The 429's Retry-After reads the refusing window from the storage; a storage error at that moment (a
+    Redis timeout) gives the default wait, not a 500."""
+    _app, client = _app_with_user(make_app, signin_limits="1 per 5 minutes", require_email_verification=False)
+    assert _signin(client, "nobody@example.com").status_code == 401
+
+    def storage_gone(*_args, **_kwargs):
+        raise ConnectionError("rate-limit storage timed out")
+
+    monkeypatch.setattr(limiter.limiter, "get_window_stats", storage_gone)
+    refused = _signin(client, "nobody@example.com")
+    assert refused.status_code == 429 and refused.headers["Retry-After"] == "60"
 
 
 def test_signin_failures_per_ip_lock_out_that_ip_for_every_account(make_app):
