@@ -76,8 +76,7 @@ def _sqlite_engine(url: str) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _begin(connection: Connection) -> None:
-        if connection.get_execution_options().get("isolation_level") != AUTOCOMMIT:  # see execute_alone
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     _set_wal_once(engine)
     return engine
@@ -116,17 +115,21 @@ AUTOCOMMIT = "AUTOCOMMIT"
 
 
 def execute_alone(session: Session, statement: Executable, params: dict[str, Any]) -> None:
-    """Run one statement as a transaction of its own, committed as it runs, when the session has not begun one.
+    """Run one statement as a transaction of its own on PostgreSQL, committed as it runs, when the request
+    has nothing else to write.
 
-    For a request whose whole write is this one statement (the reset request's queued task): the database
+    For a request whose whole write is this one statement (the reset request's queued task): PostgreSQL
     commits it by itself (autocommit), which spares a transaction's BEGIN and COMMIT round trips, a sixth of
-    that request's time on PostgreSQL (docs/performance.md, round 5). One statement is atomic on its own, so
-    nothing can be half-written. The session is committed before this returns, which gives the connection back
-    to the pool with its isolation level restored: anything the request does next is a transaction of its
-    own. When the session's transaction has begun (a signed-in request has read its session) or is bound to a
-    test's outer transaction, the statement joins that transaction like any other and commits with it.
+    that request's time (docs/performance.md, round 5). One statement is atomic on its own, so nothing can be
+    half-written. The session is committed before this returns, which gives the connection back to the pool
+    with its isolation level restored: anything the request does next is a transaction of its own.
+    Otherwise the statement joins the session's transaction like any other and commits with the request:
+    when that transaction has begun (a signed-in request has read its session), when the session holds
+    unflushed changes (autocommit would write them one statement at a time), when it is bound to a test's
+    outer transaction, and on SQLite, a file with no round trips to spare.
     """
-    if session.in_transaction() or not isinstance(session.get_bind(), Engine):
+    if (session.in_transaction() or session.new or session.dirty or session.deleted
+            or not isinstance(bind := session.get_bind(), Engine) or bind.dialect.name != "postgresql"):
         session.execute(statement, params)
         return
     session.connection(execution_options={"isolation_level": AUTOCOMMIT})

@@ -4,7 +4,7 @@ import os
 
 import pytest
 from people import csrf_from
-from sqlalchemy import create_engine, insert, select, text
+from sqlalchemy import create_engine, event, insert, select, text
 
 from recovery.accounts.models import User
 from recovery.accounts.service import sign_up
@@ -93,13 +93,20 @@ def _probe_row(marker: str) -> dict:
             "user_id": None, "status": "queued", "attempts": 0, "next_attempt_at": now, "created_at": now}
 
 
+_ON_POSTGRESQL = os.environ.get("RECOVERY_TEST_DATABASE_URL", "").startswith("postgresql")
+
+
+@pytest.mark.skipif(not _ON_POSTGRESQL, reason="autocommit is for PostgreSQL's round trips")
 def test_a_statement_run_alone_is_committed_as_it_runs_and_the_next_transaction_is_whole_again(own_database):
     database = Database(own_database)
     insert_task = insert(OutboxMessage.__table__)
+    isolation: list[str | None] = []
+    event.listen(database.engine, "before_cursor_execute", lambda conn, *_: isolation.append(
+        conn.get_execution_options().get("isolation_level")))
     try:
         session = database.new_session()
         execute_alone(session, insert_task, _probe_row("alone"))
-        assert not session.in_transaction()
+        assert isolation == ["AUTOCOMMIT"] and not session.in_transaction()
         session.rollback()  # too late: it committed as it ran
         assert _queued_tasks(database) == ["alone"]
         # The pooled connection is transactional again: two writes, rolled back together, leave nothing.
@@ -108,6 +115,22 @@ def test_a_statement_run_alone_is_committed_as_it_runs_and_the_next_transaction_
         session.rollback()
         session.close()
         assert _queued_tasks(database) == ["alone"]
+    finally:
+        database.dispose()
+
+
+def test_a_statement_run_alone_on_sqlite_or_with_changes_pending_joins_the_requests_transaction(own_database):
+    """SQLite has no round trips to spare; pending changes would be written one statement at a time."""
+    database = Database(own_database)
+    try:
+        session = database.new_session()
+        if _ON_POSTGRESQL:
+            session.add(OutboxMessage(**_probe_row("pending")))
+        execute_alone(session, insert(OutboxMessage.__table__), _probe_row("joined"))
+        assert session.in_transaction()
+        session.rollback()
+        session.close()
+        assert _queued_tasks(database) == []
     finally:
         database.dispose()
 
