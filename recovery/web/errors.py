@@ -11,6 +11,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from werkzeug.exceptions import HTTPException
 
 from recovery.errors import Conflict, Message, RecoveryError, ServiceUnavailable, TooManyAttempts, ValidationFailed
+from recovery.web.ratelimit import seconds_until_allowed
 
 log = logging.getLogger(__name__)
 
@@ -108,8 +109,6 @@ def handle_database_error(error: Exception) -> Response:
 
 
 def handle_rate_limit(error: RateLimitExceeded) -> Response:
-    from recovery.web.ratelimit import seconds_until_allowed  # ratelimit builds on the request context
-
     limited = TooManyAttempts(seconds_until_allowed() or 60)
     return error_response(429, limited.code, translate(limited.message), retry_after=limited.retry_after)
 
