@@ -58,8 +58,9 @@ def queue_task(ctx: ServiceContext, name: str, **args: object) -> str:
 
 
 def queue_task_alone(ctx: ServiceContext, name: str, **args: object) -> str:
-    """queue_task for a request that writes nothing else: unless the request's transaction has begun, the
-    insert is committed by itself, as it runs, before this returns (recovery.db.execute_alone)."""
+    """queue_task for a request that writes nothing else: on PostgreSQL, when the request has begun no
+    transaction, the insert is committed by itself before this returns; otherwise it joins the request's
+    transaction (recovery.db.execute_alone says when)."""
     key, row = _task_row(ctx, name, args)
     execute_alone(ctx.session, _task_insert(), row)
     return key
