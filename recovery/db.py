@@ -124,12 +124,12 @@ def execute_alone(session: Session, statement: Executable, params: dict[str, Any
     half-written. The session is committed before this returns, which gives the connection back to the pool
     with its isolation level restored: anything the request does next is a transaction of its own.
     Otherwise the statement joins the session's transaction like any other and commits with the request:
-    when that transaction has begun (a signed-in request has read its session), when the session holds
-    unflushed changes (autocommit would write them one statement at a time), when it is bound to a test's
-    outer transaction, and on SQLite, a file with no round trips to spare.
+    when that transaction has begun (a signed-in request has read its session; a pending change begins one
+    too, so autocommit never writes it a statement at a time), when the session is bound to a test's outer
+    transaction, and on SQLite, a file with no round trips to spare.
     """
-    if (session.in_transaction() or session.new or session.dirty or session.deleted
-            or not isinstance(bind := session.get_bind(), Engine) or bind.dialect.name != "postgresql"):
+    if (session.in_transaction() or not isinstance(bind := session.get_bind(), Engine)
+            or bind.dialect.name != "postgresql"):
         session.execute(statement, params)
         return
     session.connection(execution_options={"isolation_level": AUTOCOMMIT})
