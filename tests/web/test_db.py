@@ -119,32 +119,37 @@ def test_a_statement_run_alone_is_committed_as_it_runs_and_the_next_transaction_
         database.dispose()
 
 
-def test_a_statement_run_alone_on_sqlite_or_with_changes_pending_joins_the_requests_transaction(own_database):
-    """SQLite has no round trips to spare; pending changes would be written one statement at a time."""
+def _read_first(session) -> list[str]:
+    session.scalars(select(User).limit(1)).all()  # what a signed-in request does first: read its session
+    return []
+
+
+def _changed_after_a_commit(session) -> list[str]:
+    earlier = OutboxMessage(**_probe_row("earlier"))
+    session.add(earlier)
+    session.commit()
+    earlier.attempts = 1  # a pending change begins a transaction: autocommit must not write it on its own
+    return ["earlier"]
+
+
+@pytest.mark.parametrize("before", [
+    pytest.param(lambda session: [], id="sqlite-nothing-before",
+                 marks=pytest.mark.skipif(_ON_POSTGRESQL, reason="PostgreSQL runs it alone")),
+    pytest.param(_read_first, id="transaction-begun"),
+    pytest.param(_changed_after_a_commit, id="change-pending"),
+])
+def test_a_statement_run_alone_joins_the_requests_transaction_otherwise(own_database, before):
+    """A begun transaction or a pending change is joined, and on SQLite (no round trips to spare) always:
+    rolled back, the statement leaves nothing."""
     database = Database(own_database)
     try:
         session = database.new_session()
-        if _ON_POSTGRESQL:
-            session.add(OutboxMessage(**_probe_row("pending")))
+        committed_before = before(session)
         execute_alone(session, insert(OutboxMessage.__table__), _probe_row("joined"))
         assert session.in_transaction()
         session.rollback()
         session.close()
-        assert _queued_tasks(database) == []
-    finally:
-        database.dispose()
-
-
-def test_a_statement_run_alone_joins_a_transaction_already_begun(own_database):
-    database = Database(own_database)
-    try:
-        session = database.new_session()
-        session.scalars(select(User).limit(1)).all()  # what a signed-in request does first: read its session
-        execute_alone(session, insert(OutboxMessage.__table__), _probe_row("joined"))
-        assert session.in_transaction()
-        session.rollback()
-        session.close()
-        assert _queued_tasks(database) == []
+        assert _queued_tasks(database) == committed_before
     finally:
         database.dispose()
 
