@@ -1,6 +1,8 @@
 """Figure 7, cheap pages: the requester's ticket status page and the agents' queue page against a bare Flask
-endpoint under the same gunicorn (same workers, same connections): what recovery's stack costs per page. The
-three loads run in alternating rounds, as figures 2 and 3 do.
+endpoint under the same gunicorn (same workers, same connections): what recovery's stack costs per page. Beside
+them, with no target, the page ceiling: a bare endpoint that reads one row of its database and renders it, the
+most any database-backed page under this gunicorn reaches. The loads run in alternating rounds, as figures 2
+and 3 do.
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ PENDING = "the ticket pages (tickets, issue 5) have not landed yet"
 def measure_all(run: Run, recovery: Recovery, bare: Proc | None, errors: dict[str, str]) -> dict:
     """The bare endpoint and the two pages in alternating rounds (bench.loads.measure_in_rounds)."""
     seeded = recovery.seeded
-    loads = [Load("bare", bare, "bare-flask", [Request("GET", "/bare")], {200})] if bare is not None else []
+    loads = [Load("bare", bare, "bare-flask", [Request("GET", "/bare")], {200}),
+             Load("bare_page", bare, "bare-page", [Request("GET", "/bare/page")], {200})] if bare is not None else []
     if seeded.status_token is not None:
         loads += [Load("status_page", recovery.proc, "status-page",
                        [Request("GET", f"/appeal/status/{seeded.status_token}")], {200}),
@@ -32,7 +35,7 @@ def rows(got: dict, errors: dict[str, str]) -> list[Row]:
     bare = got.get("bare")
     bare_rate = bare.rate_of({200}) if bare else None
     bare_note = f"bare Flask failed: {errors['bare']}" if "bare" in errors else None
-    out = []
+    out = [_ceiling_row(got, errors, bare_rate)] if "bare_page" in got or "bare_page" in errors else []
     for key, label in (("status_page", "7 ticket status page vs bare Flask"),
                        ("queue_page", "7 agent queue page vs bare Flask")):
         if key not in got and key not in errors:
@@ -44,3 +47,12 @@ def rows(got: dict, errors: dict[str, str]) -> list[Row]:
         out.append(Row(label, rate, "req/s", peer="bare Flask", peer_value=bare_rate, ratio=ratio_of(rate, bare_rate),
                        target=TARGET, note=note))
     return out
+
+
+def _ceiling_row(got: dict, errors: dict[str, str], bare_rate: float | None) -> Row:
+    """No target: what a page with one read and one template reaches (bench/wsgi_bare.py `GET /bare/page`)."""
+    result = got.get("bare_page")
+    rate = result.rate_of({200}) if result else None
+    note = f"bare page failed: {errors['bare_page']}" if "bare_page" in errors else None
+    return Row("7 page ceiling: bare Flask endpoint that reads one row and renders it (GET /bare/page)", rate,
+               "req/s", peer="bare Flask", peer_value=bare_rate, ratio=ratio_of(rate, bare_rate), note=note)

@@ -104,8 +104,14 @@ class Allauth:
 
 
 def start_bare(run: Run) -> Proc:
+    """The bare Flask app, with a database of its own (SQLite file or PostgreSQL, as recovery's) for the page
+    ceiling `GET /bare/page`."""
+    from bench import wsgi_bare
+
+    database_url = run.new_database("bare")
+    wsgi_bare.seed(database_url)
     port = free_port()
     argv = gunicorn_argv("bench.wsgi_bare:app", port, run.workers, run.threads)
-    proc = run.procs.start("bare-flask", argv, port=port)
-    wait_http(proc, "/bare")
+    proc = run.procs.start("bare-flask", argv, env={wsgi_bare.DATABASE_URL_ENV: database_url}, port=port)
+    wait_http(proc, "/bare/page")
     return proc
