@@ -17,6 +17,7 @@ import pyotp
 from bench import plugins
 from bench.context import Run
 from bench.recovery_server import PASSWORD
+from bench.totp_least import LeastSteps
 
 RUNS, QUICK_RUNS, WARMUP, BLOCKS = 300, 60, 20, 10
 ACCEPT_JSON = {"Accept": "application/json"}
@@ -79,17 +80,17 @@ def measure(run: Run) -> dict[str, list[float] | None]:
     module = plugins.mfa_module()
     fst = FstSteps(run)
     recovery = RecoverySteps(run, module) if module is not None else None
+    # The least replay-protected step, on recovery's app and clock (bench/totp_least.py); no target.
+    least = LeastSteps(recovery.app, recovery.accounts[0]) if recovery is not None else None
     try:
-        fst.samples(WARMUP)
-        if recovery is not None:
-            recovery.samples(WARMUP)
-        ours: list[float] = []
-        theirs: list[float] = []
+        sides = [side for side in (recovery, fst, least) if side is not None]
+        for side in sides:
+            side.samples(WARMUP)
+        got: dict[object, list[float]] = {side: [] for side in sides}
         for _ in range(BLOCKS):
-            if recovery is not None:
-                ours += recovery.samples(runs // BLOCKS)
-            theirs += fst.samples(runs // BLOCKS)
-        return {"recovery": ours if recovery is not None else None, "fst": theirs}
+            for side in sides:
+                got[side] += side.samples(runs // BLOCKS)
+        return {"recovery": got.get(recovery), "fst": got[fst], "least": got.get(least)}
     finally:
         fst.close()
         if recovery is not None:
