@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import DateTime, MetaData, Table, create_engine, event
+from sqlalchemy import DateTime, Insert, MetaData, Table, bindparam, create_engine, event, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, CursorResult, Engine, Result
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -114,7 +114,8 @@ def rowcount(result: Result[Any]) -> int:
 AUTOCOMMIT = "AUTOCOMMIT"
 
 
-def execute_alone(session: Session, statement: Executable, params: dict[str, Any]) -> None:
+def execute_alone(session: Session, statement: Executable, params: dict[str, Any], *,
+                  when_alone: Executable | None = None) -> None:
     """Run one statement as a transaction of its own on PostgreSQL, committed as it runs, when the request
     has nothing else to write.
 
@@ -123,6 +124,8 @@ def execute_alone(session: Session, statement: Executable, params: dict[str, Any
     that request's time (docs/performance.md, round 5). One statement is atomic on its own, so nothing can be
     half-written. The session is committed before this returns, which gives the connection back to the pool
     with its isolation level restored: anything the request does next is a transaction of its own.
+    `when_alone` is the form to run in that case instead of `statement`, with the same parameters (one made by
+    insert_committed_lazily, say).
     Otherwise the statement joins the session's transaction like any other and commits with the request:
     when that transaction has begun (a signed-in request has read its session; a pending change begins one
     too, so autocommit never writes it a statement at a time), when the session is bound to a test's outer
@@ -133,8 +136,24 @@ def execute_alone(session: Session, statement: Executable, params: dict[str, Any
         session.execute(statement, params)
         return
     session.connection(execution_options={"isolation_level": AUTOCOMMIT})
-    session.execute(statement, params)
+    session.execute(when_alone if when_alone is not None else statement, params)
     session.commit()
+
+
+def insert_committed_lazily(table: Table, columns: Sequence[str]) -> Insert:
+    """PostgreSQL: a one-row INSERT of `columns` (bind parameters of the same names) whose commit does not wait
+    for the write-ahead log to reach the disk.
+
+    The statement sets synchronous_commit off for its own transaction (set_config(..., true), in the statement,
+    so it costs no round trip and ends with the transaction). Only for execute_alone's `when_alone`: run alone,
+    the statement is its transaction. A crash of the database server can then lose the last such commits,
+    those of up to about 0.6 s (three wal_writer_delay), after their requests were answered; it can never
+    leave one half-written. So only for a row whose loss costs the person a retry and nothing else: never
+    security state (docs/security.md, "Durability").
+    """
+    lazily = select(func.set_config("synchronous_commit", "off", True).label("setting")).subquery("lazy_commit")
+    values = select(*[bindparam(name, type_=table.c[name].type) for name in columns]).select_from(lazily)
+    return insert(table).from_select(list(columns), values)
 
 
 def release_if_unwritten(session: Session) -> None:

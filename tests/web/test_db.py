@@ -10,10 +10,10 @@ from recovery.accounts.models import User
 from recovery.accounts.service import sign_up
 from recovery.app import create_app
 from recovery.clock import FrozenClock
-from recovery.db import Database, execute_alone, release_if_unwritten
+from recovery.db import Database, execute_alone, insert_committed_lazily, release_if_unwritten
 from recovery.events.service import record_event
 from recovery.outbox.models import OutboxMessage
-from recovery.outbox.tasks import TASK_KIND
+from recovery.outbox.tasks import _TASK_COLUMNS, TASK_KIND, _task_row
 from recovery.reset.service import REQUEST_TASK
 from recovery.web.context import app_service_context, runtime
 
@@ -152,6 +152,54 @@ def test_a_statement_run_alone_joins_the_requests_transaction_otherwise(own_data
         assert _queued_tasks(database) == committed_before
     finally:
         database.dispose()
+
+
+_LAZY_TASK = insert_committed_lazily(OutboxMessage.__table__, _TASK_COLUMNS)
+
+
+def _synchronous_commit(session) -> str:
+    return session.scalar(text("SHOW synchronous_commit"))
+
+
+@pytest.mark.skipif(not _ON_POSTGRESQL, reason="synchronous_commit is PostgreSQL's")
+def test_a_lazily_committed_insert_skips_only_its_own_transactions_wal_flush(own_database):
+    """Run alone, the insert is written and committed, and the pooled connection is left as durable as before;
+    inside a transaction (shown here only to see the setting it makes) it would make that whole transaction
+    lazy, which is why execute_alone runs it only alone."""
+    database = Database(own_database)
+    try:
+        session = database.new_session()
+        execute_alone(session, insert(OutboxMessage.__table__), _probe_row("lazy"), when_alone=_LAZY_TASK)
+        assert _queued_tasks(database) == ["lazy"]
+        assert _synchronous_commit(session) == "on"  # the same pooled connection, its next transaction
+        session.rollback()
+        session.execute(_LAZY_TASK, _probe_row("inside"))
+        assert _synchronous_commit(session) == "off"
+        session.rollback()
+        session.close()
+        assert _queued_tasks(database) == ["lazy"]
+    finally:
+        database.dispose()
+
+
+@pytest.mark.skipif(not _ON_POSTGRESQL, reason="synchronous_commit is PostgreSQL's")
+def test_a_joined_statement_leaves_the_requests_transaction_durable(own_database):
+    database = Database(own_database)
+    try:
+        session = database.new_session()
+        _read_first(session)
+        execute_alone(session, insert(OutboxMessage.__table__), _probe_row("joined"), when_alone=_LAZY_TASK)
+        assert _synchronous_commit(session) == "on"
+        session.commit()
+        session.close()
+        assert _queued_tasks(database) == ["joined"]
+    finally:
+        database.dispose()
+
+
+def test_the_lazily_committed_task_insert_binds_every_key_of_a_task_row(services):
+    with services() as ctx:
+        assert tuple(_task_row(ctx, "probe", {})[1]) == _TASK_COLUMNS
 
 
 def test_reset_requests_queue_committed_tasks_anonymous_or_signed_in(own_database, app_config, clock):
