@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any, cast
 
 from sqlalchemy import DateTime, Insert, MetaData, Table, bindparam, create_engine, event, func, insert, select
@@ -12,7 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, CursorResult, Engine, Result
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import QueuePool
-from sqlalchemy.sql import Executable
+from sqlalchemy.sql import TableClause
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -76,6 +77,12 @@ def _sqlite_engine(url: str) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _begin(connection: Connection) -> None:
+        # SQLite sets durability per connection and refuses to change it inside a transaction: a lazy one
+        # (execute_alone) sets it before its BEGIN, and the next transaction on that connection sets it back.
+        lazy = bool(connection.get_execution_options().get(LAZY_COMMIT))
+        if connection.info.get(LAZY_COMMIT, False) != lazy:
+            connection.exec_driver_sql(f"PRAGMA synchronous={'NORMAL' if lazy else 'FULL'}")
+            connection.info[LAZY_COMMIT] = lazy
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     _set_wal_once(engine)
@@ -114,45 +121,53 @@ def rowcount(result: Result[Any]) -> int:
 AUTOCOMMIT = "AUTOCOMMIT"
 
 
-def execute_alone(session: Session, statement: Executable, params: dict[str, Any], *,
-                  when_alone: Executable | None = None) -> None:
-    """Run one statement as a transaction of its own on PostgreSQL, committed as it runs, when the request
-    has nothing else to write.
+def execute_alone(session: Session, statement: Insert, params: dict[str, Any], *, lazily: bool = False) -> None:
+    """Insert one row as a transaction of its own, committed before this returns, when the request has nothing
+    else to write; otherwise as part of the request's transaction.
 
-    For a request whose whole write is this one statement (the reset request's queued task): PostgreSQL
-    commits it by itself (autocommit), which spares a transaction's BEGIN and COMMIT round trips, a sixth of
-    that request's time (docs/performance.md, round 5). One statement is atomic on its own, so nothing can be
-    half-written. The session is committed before this returns, which gives the connection back to the pool
-    with its isolation level restored: anything the request does next is a transaction of its own.
-    `when_alone` is the form to run in that case instead of `statement`, with the same parameters (one made by
-    insert_committed_lazily, say).
-    Otherwise the statement joins the session's transaction like any other and commits with the request:
-    when that transaction has begun (a signed-in request has read its session; a pending change begins one
-    too, so autocommit never writes it a statement at a time), when the session is bound to a test's outer
-    transaction, and on SQLite, a file with no round trips to spare.
+    For a request whose whole write is this one row (the reset request's queued task). On PostgreSQL the row
+    is committed as it is inserted (autocommit), which spares a transaction's BEGIN and COMMIT round trips, a
+    sixth of that request's time (docs/performance.md, round 5); one statement is atomic on its own, so nothing
+    can be half-written. The session is committed before this returns, which gives the connection back to the
+    pool with its isolation level restored: anything the request does next is a transaction of its own.
+
+    `lazily`: the commit does not wait for the database's log to reach the disk (PostgreSQL's synchronous_commit
+    off, SQLite's synchronous=NORMAL, for this transaction only), so a crash of the database server or of the
+    machine can lose the last such rows after their requests were answered. Only for a row whose loss costs the
+    person a retry and nothing else, never security state (docs/security.md, "Durability"). On SQLite only a
+    lazy row runs alone: a file has no round trips to spare.
+
+    The row joins the session's transaction like any other statement, and commits with the request, when
+    that transaction has begun (a signed-in request has read its session; a pending change begins one too,
+    so autocommit never writes it a statement at a time) and when the session is bound to a test's outer
+    transaction.
     """
-    if (session.in_transaction() or not isinstance(bind := session.get_bind(), Engine)
-            or bind.dialect.name != "postgresql"):
+    if session.in_transaction() or not isinstance(bind := session.get_bind(), Engine):
         session.execute(statement, params)
         return
-    session.connection(execution_options={"isolation_level": AUTOCOMMIT})
-    session.execute(when_alone if when_alone is not None else statement, params)
+    if bind.dialect.name == "postgresql":
+        session.connection(execution_options={"isolation_level": AUTOCOMMIT})
+        session.execute(_insert_committed_lazily(statement.table, tuple(params)) if lazily else statement, params)
+    elif lazily:
+        session.connection(execution_options={LAZY_COMMIT: True})  # the "begin" listener of _sqlite_engine
+        session.execute(statement, params)
+    else:
+        session.execute(statement, params)
+        return
     session.commit()
 
 
-def insert_committed_lazily(table: Table, columns: Sequence[str]) -> Insert:
-    """PostgreSQL: a one-row INSERT of `columns` (bind parameters of the same names) whose commit does not wait
-    for the write-ahead log to reach the disk.
+LAZY_COMMIT = "recovery_lazy_commit"  # an execution option (SQLite) and the connection's state of it
 
-    The statement sets synchronous_commit off for its own transaction (set_config(..., true), in the statement,
-    so it costs no round trip and ends with the transaction). Only for execute_alone's `when_alone`: run alone,
-    the statement is its transaction. A crash of the database server can then lose the last such commits,
-    those of up to about 0.6 s (three wal_writer_delay), after their requests were answered; it can never
-    leave one half-written. So only for a row whose loss costs the person a retry and nothing else: never
-    security state (docs/security.md, "Durability").
-    """
-    lazily = select(func.set_config("synchronous_commit", "off", True).label("setting")).subquery("lazy_commit")
-    values = select(*[bindparam(name, type_=table.c[name].type) for name in columns]).select_from(lazily)
+
+@lru_cache(maxsize=8)
+def _insert_committed_lazily(table: TableClause, columns: tuple[str, ...]) -> Insert:
+    """PostgreSQL: a one-row INSERT of `columns` (bind parameters of the same names) that sets synchronous_commit
+    off for its own transaction: set_config(..., true) in the statement, so it costs no round trip. Run alone,
+    in autocommit, the statement is its transaction; inside a longer one it would make all of it lazy, which
+    is why only execute_alone's alone path uses it."""
+    lazy = select(func.set_config("synchronous_commit", "off", True).label("setting")).subquery("lazy_commit")
+    values = select(*[bindparam(name, type_=table.c[name].type) for name in columns]).select_from(lazy)
     return insert(table).from_select(list(columns), values)
 
 

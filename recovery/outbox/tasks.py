@@ -24,7 +24,7 @@ from typing import cast
 from sqlalchemy import Table, insert
 
 from recovery.context import Actor, ServiceContext
-from recovery.db import execute_alone, insert_committed_lazily
+from recovery.db import execute_alone
 from recovery.outbox.models import OutboxMessage
 
 TASK_KIND = "task"
@@ -59,18 +59,13 @@ def queue_task(ctx: ServiceContext, name: str, **args: object) -> str:
 
 def queue_task_alone(ctx: ServiceContext, name: str, **args: object) -> str:
     """queue_task for a request that writes nothing else and whose task a crash may lose at no cost but the
-    person asking again (the reset request). On PostgreSQL, when the request has begun no transaction, the
-    insert is committed by itself before this returns, without waiting for the write-ahead log's flush
-    (recovery.db.insert_committed_lazily); otherwise it joins the request's transaction and is as durable as
-    the rest of it (recovery.db.execute_alone says when)."""
+    person asking again (the reset request). When the request has begun no transaction, the insert is
+    committed by itself before this returns, without waiting for the database's log to reach the disk;
+    otherwise it joins the request's transaction and is as durable as the rest of it
+    (recovery.db.execute_alone, `lazily`)."""
     key, row = _task_row(ctx, name, args)
-    execute_alone(ctx.session, _task_insert(), row, when_alone=_task_insert_committed_lazily())
+    execute_alone(ctx.session, _task_insert(), row, lazily=True)
     return key
-
-
-# The lazily committed insert binds exactly these: _task_row's keys.
-_TASK_COLUMNS = ("kind", "idempotency_key", "recipient", "template", "payload", "user_id", "status", "attempts",
-                 "next_attempt_at", "created_at")
 
 
 def _task_row(ctx: ServiceContext, name: str, args: dict[str, object]) -> tuple[str, dict[str, object]]:
@@ -88,11 +83,6 @@ def _task_insert():
     (the reset request is this one statement). SQLAlchemy still asks for the new id (RETURNING); leaving it
     out measured as nothing (docs/performance.md, round 5)."""
     return insert(cast(Table, OutboxMessage.__table__))
-
-
-@lru_cache(maxsize=1)
-def _task_insert_committed_lazily():
-    return insert_committed_lazily(cast(Table, OutboxMessage.__table__), _TASK_COLUMNS)
 
 
 def task_actor(payload: dict) -> Actor:

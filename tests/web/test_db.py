@@ -10,10 +10,10 @@ from recovery.accounts.models import User
 from recovery.accounts.service import sign_up
 from recovery.app import create_app
 from recovery.clock import FrozenClock
-from recovery.db import Database, execute_alone, insert_committed_lazily, release_if_unwritten
+from recovery.db import Database, _insert_committed_lazily, execute_alone, release_if_unwritten
 from recovery.events.service import record_event
 from recovery.outbox.models import OutboxMessage
-from recovery.outbox.tasks import _TASK_COLUMNS, TASK_KIND, _task_row
+from recovery.outbox.tasks import TASK_KIND
 from recovery.reset.service import REQUEST_TASK
 from recovery.web.context import app_service_context, runtime
 
@@ -154,26 +154,24 @@ def test_a_statement_run_alone_joins_the_requests_transaction_otherwise(own_data
         database.dispose()
 
 
-_LAZY_TASK = insert_committed_lazily(OutboxMessage.__table__, _TASK_COLUMNS)
-
-
 def _synchronous_commit(session) -> str:
     return session.scalar(text("SHOW synchronous_commit"))
 
 
 @pytest.mark.skipif(not _ON_POSTGRESQL, reason="synchronous_commit is PostgreSQL's")
-def test_a_lazily_committed_insert_skips_only_its_own_transactions_wal_flush(own_database):
-    """Run alone, the insert is written and committed, and the pooled connection is left as durable as before;
-    inside a transaction (shown here only to see the setting it makes) it would make that whole transaction
-    lazy, which is why execute_alone runs it only alone."""
+def test_a_lazy_row_skips_only_its_own_transactions_wal_flush(own_database):
+    """Run alone, the row is written and committed, and the pooled connection is left as durable as before;
+    the statement itself (run here inside a transaction only to see the setting it makes) would make a whole
+    transaction lazy, which is why it runs only alone."""
     database = Database(own_database)
+    table = OutboxMessage.__table__
     try:
         session = database.new_session()
-        execute_alone(session, insert(OutboxMessage.__table__), _probe_row("lazy"), when_alone=_LAZY_TASK)
+        execute_alone(session, insert(table), _probe_row("lazy"), lazily=True)
         assert _queued_tasks(database) == ["lazy"]
         assert _synchronous_commit(session) == "on"  # the same pooled connection, its next transaction
         session.rollback()
-        session.execute(_LAZY_TASK, _probe_row("inside"))
+        session.execute(_insert_committed_lazily(table, tuple(_probe_row("inside"))), _probe_row("inside"))
         assert _synchronous_commit(session) == "off"
         session.rollback()
         session.close()
@@ -183,12 +181,12 @@ def test_a_lazily_committed_insert_skips_only_its_own_transactions_wal_flush(own
 
 
 @pytest.mark.skipif(not _ON_POSTGRESQL, reason="synchronous_commit is PostgreSQL's")
-def test_a_joined_statement_leaves_the_requests_transaction_durable(own_database):
+def test_a_lazy_row_joined_to_a_begun_transaction_leaves_it_durable(own_database):
     database = Database(own_database)
     try:
         session = database.new_session()
         _read_first(session)
-        execute_alone(session, insert(OutboxMessage.__table__), _probe_row("joined"), when_alone=_LAZY_TASK)
+        execute_alone(session, insert(OutboxMessage.__table__), _probe_row("joined"), lazily=True)
         assert _synchronous_commit(session) == "on"
         session.commit()
         session.close()
@@ -197,9 +195,28 @@ def test_a_joined_statement_leaves_the_requests_transaction_durable(own_database
         database.dispose()
 
 
-def test_the_lazily_committed_task_insert_binds_every_key_of_a_task_row(services):
-    with services() as ctx:
-        assert tuple(_task_row(ctx, "probe", {})[1]) == _TASK_COLUMNS
+@pytest.mark.skipif(_ON_POSTGRESQL, reason="SQLite's synchronous pragma")
+def test_on_sqlite_a_lazy_row_commits_alone_at_synchronous_normal_and_nothing_else_does(own_database):
+    """SQLite: 2 = FULL (the commit waits for the disk), 1 = NORMAL."""
+    database = Database(own_database)
+    levels_at_commit: list[int] = []
+    event.listen(database.engine, "commit", lambda connection: levels_at_commit.append(
+        connection.exec_driver_sql("PRAGMA synchronous").scalar()))
+    try:
+        session = database.new_session()
+        execute_alone(session, insert(OutboxMessage.__table__), _probe_row("lazy"), lazily=True)
+        assert not session.in_transaction() and levels_at_commit == [1]
+        session.rollback()  # too late: it committed alone
+        _read_first(session)  # the same pooled connection: its next transaction is durable again
+        execute_alone(session, insert(OutboxMessage.__table__), _probe_row("joined"), lazily=True)
+        assert session.in_transaction()
+        session.commit()
+        session.close()
+        assert levels_at_commit == [1, 2]
+        assert _queued_tasks(database) == ["lazy", "joined"]
+        assert levels_at_commit == [1, 2, 2]
+    finally:
+        database.dispose()
 
 
 def test_reset_requests_queue_committed_tasks_anonymous_or_signed_in(own_database, app_config, clock):
