@@ -23,7 +23,7 @@ from bench.table import Row, Target, pending, ratio_of
 from bench.wrk import Request
 
 JSON = {"Content-Type": "application/json"}
-FST = "Flask-Security-Too"
+FST = totp_figure.FST
 ALLAUTH = "django-allauth"
 
 
@@ -75,7 +75,7 @@ def measure_all(run: Run, recovery: Recovery, fst: FlaskSecurityToo | None, alla
     got: dict = {"params": params, **measure_in_rounds(run, loads(recovery, fst, allauth, bare), errors, floor)}
     floor()
     got["floors"] = [f for f in floors if f is not None]
-    got["totp"] = attempt("totp", lambda: totp_figure.measure(run), errors)
+    got["totp"] = attempt("totp", lambda: totp_figure.measure(run, errors), errors)
     return got
 
 
@@ -133,7 +133,7 @@ def _peer_rows(got: dict, errors: dict[str, str], signin_rate: float | None) -> 
         Row("3 reset request vs Flask-Security-Too", reset_rate, "req/s", peer=FST, peer_value=fst_reset,
             ratio=ratio_of(reset_rate, fst_reset), note=_note(errors, "fst_reset")),
     ]
-    return out + [_totp_row(got.get("totp"), errors), *_least_totp_rows(got.get("totp"))]
+    return out + [_totp_row(got.get("totp"), errors), *totp_figure.least_rows(got.get("totp"), errors)]
 
 
 def _totp_row(totp: dict | None, errors: dict[str, str]) -> Row:
@@ -147,12 +147,3 @@ def _totp_row(totp: dict | None, errors: dict[str, str]) -> Row:
     return Row(f"{label}, n={len(totp['recovery'])}", ours, "ms", peer=FST, peer_value=fst, ratio=ratio_of(fst, ours),
                target=target)
 
-
-def _least_totp_rows(totp: dict | None) -> list[Row]:
-    """No target: the least a replay-protected step does (bench/totp_least.py), where the 4x lies between it and
-    recovery's step."""
-    if totp is None or not totp.get("least"):
-        return []
-    fst, least = statistics.median(totp["fst"]), statistics.median(totp["least"])
-    return [Row(f"3 TOTP step floor: the least replay-protected step (bare Flask, Core; bench/totp_least.py), "
-                f"n={len(totp['least'])}", least, "ms", peer=FST, peer_value=fst, ratio=ratio_of(fst, least))]

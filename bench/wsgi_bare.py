@@ -9,11 +9,12 @@ import os
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import VerificationError
 from flask import Flask, abort, request
-from sqlalchemy import Column, Integer, MetaData, String, Table, create_engine, insert, select
+from sqlalchemy import Column, Integer, MetaData, String, Table, insert, select
 from sqlalchemy.engine import Engine
 
 from bench.argon2_floor import Argon2Params
 from bench.recovery_server import PASSWORD  # the seeded accounts' password, so the request bodies are alike
+from recovery.db import make_engine
 
 app = Flask(__name__)
 
@@ -38,7 +39,7 @@ _database: dict[str, Engine] = {}
 
 def seed(database_url: str) -> None:
     """The one ticket the page reads; run once by the bench before gunicorn starts (not by each worker)."""
-    engine = create_engine(database_url)
+    engine = make_engine(database_url)
     try:
         with engine.begin() as connection:
             TICKETS.create(connection, checkfirst=True)
@@ -49,8 +50,10 @@ def seed(database_url: str) -> None:
 
 
 def connect(database_url: str) -> None:
-    """Each worker's own pooled engine (gunicorn imports the app after the fork, so no connection is shared)."""
-    _database["engine"] = create_engine(database_url)
+    """Each worker's own engine, made as recovery makes its own (pool; on SQLite WAL and BEGIN IMMEDIATE, which
+    every transaction of recovery's takes, reads included), so the ceiling differs from recovery's pages only
+    by what recovery does. gunicorn imports the app after the fork, so no connection is shared."""
+    _database["engine"] = make_engine(database_url)
 
 
 if os.environ.get(DATABASE_URL_ENV):
@@ -64,8 +67,9 @@ def bare():
 
 @app.get("/bare/page")
 def page_with_one_read():
-    """The least a database-backed page does: one pooled read through SQLAlchemy and one template. No session,
-    token check, translation or security headers: what any such page under this gunicorn could reach at best."""
+    """The least a database-backed page does: one read through recovery's kind of engine and one template. No
+    session, token check, translation or security headers: what any such page under this gunicorn could reach
+    at best."""
     engine = _database.get("engine")
     if engine is None:
         abort(404)

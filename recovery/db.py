@@ -73,6 +73,7 @@ def _sqlite_engine(url: str) -> Engine:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=15000")
+        cursor.execute("PRAGMA synchronous=FULL")  # every commit synced (a build may default to NORMAL under WAL)
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -142,6 +143,8 @@ def execute_alone(session: Session, statement: Insert, params: dict[str, Any], *
     so autocommit never writes it a statement at a time) and when the session is bound to a test's outer
     transaction.
     """
+    if lazily and not statement.compare(insert(statement.table)):
+        raise ValueError("lazily is for a plain one-row insert: its lazy form is rebuilt from the table")
     if session.in_transaction() or not isinstance(bind := session.get_bind(), Engine):
         session.execute(statement, params)
         return

@@ -80,8 +80,9 @@ def _task_row(ctx: ServiceContext, name: str, args: dict[str, object]) -> tuple[
 @lru_cache(maxsize=1)
 def _task_insert():
     """A Core INSERT built once: a queued task is never read back in the request, so it needs no unit of work
-    (the reset request is this one statement). SQLAlchemy still asks for the new id (RETURNING); leaving it
-    out measured as nothing (docs/performance.md, round 5)."""
+    (the reset request is this one statement). Run as it is (a joined task), SQLAlchemy asks for the new id
+    (RETURNING); leaving it out measured as nothing (docs/performance.md, round 5). The lazy form execute_alone
+    builds from it has none."""
     return insert(cast(Table, OutboxMessage.__table__))
 
 

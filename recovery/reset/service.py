@@ -84,8 +84,9 @@ def queue_reset_request(ctx: ServiceContext, email: str) -> None:
 
     Every address, with or without an account, costs the request the same single insert, so neither the
     answer nor its timing can tell them apart (bench/reset_enumeration.py measures it); the worker picks it
-    up within its poll interval and the email follows. The insert is the request's only write, so on
-    PostgreSQL an anonymous request commits it by itself, without a transaction's BEGIN and COMMIT round trips.
+    up within its poll interval and the email follows. The insert is the request's only write, so an anonymous
+    request commits it by itself, without waiting for the disk (docs/security.md, "Durability") and, on
+    PostgreSQL, without a transaction's BEGIN and COMMIT round trips.
     """
     queue_task_alone(ctx, REQUEST_TASK, email=normalise_email(email))
 

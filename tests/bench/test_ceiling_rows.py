@@ -7,7 +7,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # bench/ is not an installed package
 
-from bench import auth_figures, pages  # noqa: E402
+from bench import pages, totp_figure  # noqa: E402
 from bench.wrk import Result  # noqa: E402
 
 
@@ -32,8 +32,14 @@ def test_a_failed_page_ceiling_says_why_and_no_ceiling_row_without_the_load():
 
 
 def test_the_least_totp_step_row_is_fst_over_its_median_and_absent_without_samples():
-    rows = auth_figures._least_totp_rows({"recovery": [8.0], "fst": [12.0, 12.0, 12.0], "least": [2.0, 3.0, 4.0]})
+    rows = totp_figure.least_rows({"recovery": [8.0], "fst": [12.0, 12.0, 12.0], "least": [2.0, 3.0, 4.0]}, {})
     assert [(row.value, row.peer_value, row.ratio, row.target) for row in rows] == [(3.0, 12.0, 4.0, None)]
     assert "n=3" in rows[0].figure
-    assert auth_figures._least_totp_rows({"recovery": None, "fst": [12.0], "least": None}) == []
-    assert auth_figures._least_totp_rows(None) == []
+    assert totp_figure.least_rows({"recovery": None, "fst": [12.0], "least": None}, {}) == []
+    assert totp_figure.least_rows(None, {}) == []
+
+
+def test_a_failed_least_totp_step_says_why_in_its_own_row():
+    rows = totp_figure.least_rows({"recovery": [8.0], "fst": [12.0], "least": [2.0]},
+                                  {"totp_least": "the least TOTP step answered 400"})
+    assert [(row.value, row.note) for row in rows] == [(None, "least step failed: the least TOTP step answered 400")]

@@ -165,9 +165,13 @@ def test_a_lazy_row_skips_only_its_own_transactions_wal_flush(own_database):
     transaction lazy, which is why it runs only alone."""
     database = Database(own_database)
     table = OutboxMessage.__table__
+    sent: list[tuple[str | None, str]] = []
+    event.listen(database.engine, "before_cursor_execute", lambda conn, _cursor, statement, *_: sent.append(
+        (conn.get_execution_options().get("isolation_level"), statement)))
     try:
         session = database.new_session()
         execute_alone(session, insert(table), _probe_row("lazy"), lazily=True)
+        assert [isolation for isolation, _ in sent] == ["AUTOCOMMIT"] and "set_config" in sent[0][1]
         assert _queued_tasks(database) == ["lazy"]
         assert _synchronous_commit(session) == "on"  # the same pooled connection, its next transaction
         session.rollback()
@@ -217,6 +221,53 @@ def test_on_sqlite_a_lazy_row_commits_alone_at_synchronous_normal_and_nothing_el
         assert levels_at_commit == [1, 2, 2]
     finally:
         database.dispose()
+
+
+def test_only_a_plain_one_row_insert_can_be_committed_lazily(own_database):
+    database = Database(own_database)
+    try:
+        session = database.new_session()
+        with pytest.raises(ValueError, match="plain one-row insert"):
+            execute_alone(session, insert(OutboxMessage.__table__).returning(OutboxMessage.id), _probe_row("x"),
+                          lazily=True)
+        session.close()
+        assert _queued_tasks(database) == []
+    finally:
+        database.dispose()
+
+
+def _lazy_marks(engine) -> list[bool]:
+    """Whether each write committed without waiting for the disk: PostgreSQL, per outbox insert (its statement
+    sets synchronous_commit off); SQLite, per commit (1 = synchronous NORMAL)."""
+    marks: list[bool] = []
+    if engine.dialect.name == "postgresql":
+        event.listen(engine, "before_cursor_execute", lambda _conn, _cursor, statement, *_: marks.append(
+            "set_config" in statement) if statement.startswith("INSERT INTO outbox_messages") else None)
+    else:
+        event.listen(engine, "commit", lambda connection: marks.append(
+            connection.exec_driver_sql("PRAGMA synchronous").scalar() == 1))
+    return marks
+
+
+def test_an_anonymous_reset_request_commits_its_task_lazily_and_a_signed_in_one_durably(own_database, app_config,
+                                                                                          clock):
+    app = create_app({**app_config, "database_url": own_database, "ratelimits_enabled": False,
+                      "require_email_verification": False}, clock=clock)
+    try:
+        client = app.test_client()
+        with app.app_context(), runtime(app).db.transaction() as session:
+            sign_up(app_service_context(app, session), "lazy@example.com", "a long enough passphrase 1")
+        token = client.post("/api/v1/sessions", json={"email": "lazy@example.com",
+                                                      "password": "a long enough passphrase 1"}).get_json()
+        marks = _lazy_marks(runtime(app).db.engine)
+        assert client.post("/api/v1/password-resets", json={"email": "nobody@example.com"}).status_code == 202
+        assert marks == [True]
+        assert client.post("/api/v1/password-resets", json={"email": "lazy@example.com"},
+                           headers={"Authorization": f"Bearer {token['session_token']}"}).status_code == 202
+        assert marks[0] and len(marks) > 1 and not any(marks[1:])
+        assert _queued_tasks(runtime(app).db) == [REQUEST_TASK] * 2
+    finally:
+        runtime(app).db.dispose()
 
 
 def test_reset_requests_queue_committed_tasks_anonymous_or_signed_in(own_database, app_config, clock):
