@@ -249,30 +249,9 @@ def _lazy_marks(engine) -> list[bool]:
     return marks
 
 
-def test_an_anonymous_reset_request_commits_its_task_lazily_and_a_signed_in_one_durably(own_database, app_config,
-                                                                                          clock):
-    app = create_app({**app_config, "database_url": own_database, "ratelimits_enabled": False,
-                      "require_email_verification": False}, clock=clock)
-    try:
-        client = app.test_client()
-        with app.app_context(), runtime(app).db.transaction() as session:
-            sign_up(app_service_context(app, session), "lazy@example.com", "a long enough passphrase 1")
-        token = client.post("/api/v1/sessions", json={"email": "lazy@example.com",
-                                                      "password": "a long enough passphrase 1"}).get_json()
-        marks = _lazy_marks(runtime(app).db.engine)
-        assert client.post("/api/v1/password-resets", json={"email": "nobody@example.com"}).status_code == 202
-        assert marks == [True]
-        assert client.post("/api/v1/password-resets", json={"email": "lazy@example.com"},
-                           headers={"Authorization": f"Bearer {token['session_token']}"}).status_code == 202
-        assert marks[0] and len(marks) > 1 and not any(marks[1:])
-        assert _queued_tasks(runtime(app).db) == [REQUEST_TASK] * 2
-    finally:
-        runtime(app).db.dispose()
-
-
-def test_reset_requests_queue_committed_tasks_anonymous_or_signed_in(own_database, app_config, clock):
-    """On a real engine (no test transaction): the anonymous request commits its task by itself; a signed-in
-    one has read its session first, so the task joins that transaction and commits with the request."""
+@pytest.fixture
+def signed_in_app(own_database, app_config, clock):
+    """A real engine (no test transaction), rate limits off, and the Bearer token of a signed-in account."""
     app = create_app({**app_config, "database_url": own_database, "ratelimits_enabled": False,
                       "require_email_verification": False}, clock=clock)
     try:
@@ -281,13 +260,30 @@ def test_reset_requests_queue_committed_tasks_anonymous_or_signed_in(own_databas
             sign_up(app_service_context(app, session), "alone@example.com", "a long enough passphrase 1")
         signed_in = client.post("/api/v1/sessions", json={"email": "alone@example.com",
                                                           "password": "a long enough passphrase 1"})
-        token = signed_in.get_json()["session_token"]
-        assert client.post("/api/v1/password-resets", json={"email": "nobody@example.com"}).status_code == 202
-        assert client.post("/api/v1/password-resets", json={"email": "alone@example.com"},
-                           headers={"Authorization": f"Bearer {token}"}).status_code == 202
-        page = client.post("/forgot", data={"email": "nobody@example.com",
-                                            "csrf_token": csrf_from(client.get("/forgot").get_data(as_text=True))})
-        assert page.status_code == 202 and b"Check your email" in page.get_data()  # rendered after the commit
-        assert _queued_tasks(runtime(app).db) == [REQUEST_TASK] * 3
+        yield app, client, {"Authorization": f"Bearer {signed_in.get_json()['session_token']}"}
     finally:
         runtime(app).db.dispose()
+
+
+def test_an_anonymous_reset_request_commits_its_task_lazily_and_a_signed_in_one_durably(signed_in_app):
+    app, client, bearer = signed_in_app
+    marks = _lazy_marks(runtime(app).db.engine)
+    assert client.post("/api/v1/password-resets", json={"email": "nobody@example.com"}).status_code == 202
+    assert marks == [True]
+    assert client.post("/api/v1/password-resets", json={"email": "alone@example.com"},
+                       headers=bearer).status_code == 202
+    assert marks[0] and len(marks) > 1 and not any(marks[1:])
+    assert _queued_tasks(runtime(app).db) == [REQUEST_TASK] * 2
+
+
+def test_reset_requests_queue_committed_tasks_anonymous_or_signed_in(signed_in_app):
+    """The anonymous request commits its task by itself; a signed-in one has read its session first, so the
+    task joins that transaction and commits with the request."""
+    app, client, bearer = signed_in_app
+    assert client.post("/api/v1/password-resets", json={"email": "nobody@example.com"}).status_code == 202
+    assert client.post("/api/v1/password-resets", json={"email": "alone@example.com"},
+                       headers=bearer).status_code == 202
+    page = client.post("/forgot", data={"email": "nobody@example.com",
+                                        "csrf_token": csrf_from(client.get("/forgot").get_data(as_text=True))})
+    assert page.status_code == 202 and b"Check your email" in page.get_data()  # rendered after the commit
+    assert _queued_tasks(runtime(app).db) == [REQUEST_TASK] * 3
