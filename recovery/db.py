@@ -25,6 +25,10 @@ NAMING_CONVENTION = {
 }
 
 
+AUTOCOMMIT = "AUTOCOMMIT"
+LAZY_COMMIT = "recovery_lazy_commit"  # an execution option (SQLite) and the connection's state of it (execute_alone)
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
@@ -119,9 +123,6 @@ def rowcount(result: Result[Any]) -> int:
     return cast(CursorResult[Any], result).rowcount
 
 
-AUTOCOMMIT = "AUTOCOMMIT"
-
-
 def execute_alone(session: Session, statement: Insert, params: dict[str, Any], *, lazily: bool = False) -> None:
     """Insert one row as a transaction of its own, committed before this returns, when the request has nothing
     else to write; otherwise as part of the request's transaction.
@@ -145,22 +146,18 @@ def execute_alone(session: Session, statement: Insert, params: dict[str, Any], *
     """
     if lazily and not statement.compare(insert(statement.table)):
         raise ValueError("lazily is for a plain one-row insert: its lazy form is rebuilt from the table")
-    if session.in_transaction() or not isinstance(bind := session.get_bind(), Engine):
+    bind = session.get_bind()
+    on_postgresql = isinstance(bind, Engine) and bind.dialect.name == "postgresql"
+    if session.in_transaction() or not isinstance(bind, Engine) or not (on_postgresql or lazily):
         session.execute(statement, params)
         return
-    if bind.dialect.name == "postgresql":
+    if on_postgresql:
         session.connection(execution_options={"isolation_level": AUTOCOMMIT})
         session.execute(_insert_committed_lazily(statement.table, tuple(params)) if lazily else statement, params)
-    elif lazily:
+    else:
         session.connection(execution_options={LAZY_COMMIT: True})  # the "begin" listener of _sqlite_engine
         session.execute(statement, params)
-    else:
-        session.execute(statement, params)
-        return
     session.commit()
-
-
-LAZY_COMMIT = "recovery_lazy_commit"  # an execution option (SQLite) and the connection's state of it
 
 
 @lru_cache(maxsize=8)
