@@ -96,27 +96,31 @@ def _probe_row(marker: str) -> dict:
 _ON_POSTGRESQL = os.environ.get("RECOVERY_TEST_DATABASE_URL", "").startswith("postgresql")
 
 
-@pytest.mark.skipif(not _ON_POSTGRESQL, reason="autocommit is for PostgreSQL's round trips")
-def test_a_statement_run_alone_is_committed_as_it_runs_and_the_next_transaction_is_whole_again(own_database):
+@pytest.fixture
+def database(own_database):
+    """recovery's Database on the test's own database: real commits, no outer test transaction."""
     database = Database(own_database)
+    yield database
+    database.dispose()
+
+
+@pytest.mark.skipif(not _ON_POSTGRESQL, reason="autocommit is for PostgreSQL's round trips")
+def test_a_statement_run_alone_is_committed_as_it_runs_and_the_next_transaction_is_whole_again(database):
     insert_task = insert(OutboxMessage.__table__)
     isolation: list[str | None] = []
     event.listen(database.engine, "before_cursor_execute", lambda conn, *_: isolation.append(
         conn.get_execution_options().get("isolation_level")))
-    try:
-        session = database.new_session()
-        execute_alone(session, insert_task, _probe_row("alone"))
-        assert isolation == ["AUTOCOMMIT"] and not session.in_transaction()
-        session.rollback()  # too late: it committed as it ran
-        assert _queued_tasks(database) == ["alone"]
-        # The pooled connection is transactional again: two writes, rolled back together, leave nothing.
-        session.execute(insert_task, _probe_row("first"))
-        session.execute(insert_task, _probe_row("second"))
-        session.rollback()
-        session.close()
-        assert _queued_tasks(database) == ["alone"]
-    finally:
-        database.dispose()
+    session = database.new_session()
+    execute_alone(session, insert_task, _probe_row("alone"))
+    assert isolation == ["AUTOCOMMIT"] and not session.in_transaction()
+    session.rollback()  # too late: it committed as it ran
+    assert _queued_tasks(database) == ["alone"]
+    # The pooled connection is transactional again: two writes, rolled back together, leave nothing.
+    session.execute(insert_task, _probe_row("first"))
+    session.execute(insert_task, _probe_row("second"))
+    session.rollback()
+    session.close()
+    assert _queued_tasks(database) == ["alone"]
 
 
 def _read_first(session) -> list[str]:
@@ -138,20 +142,16 @@ def _changed_after_a_commit(session) -> list[str]:
     pytest.param(_read_first, id="transaction-begun"),
     pytest.param(_changed_after_a_commit, id="change-pending"),
 ])
-def test_a_statement_run_alone_joins_the_requests_transaction_otherwise(own_database, before):
+def test_a_statement_run_alone_joins_the_requests_transaction_otherwise(database, before):
     """A begun transaction or a pending change is joined, and on SQLite (no round trips to spare) always:
     rolled back, the statement leaves nothing."""
-    database = Database(own_database)
-    try:
-        session = database.new_session()
-        committed_before = before(session)
-        execute_alone(session, insert(OutboxMessage.__table__), _probe_row("joined"))
-        assert session.in_transaction()
-        session.rollback()
-        session.close()
-        assert _queued_tasks(database) == committed_before
-    finally:
-        database.dispose()
+    session = database.new_session()
+    committed_before = before(session)
+    execute_alone(session, insert(OutboxMessage.__table__), _probe_row("joined"))
+    assert session.in_transaction()
+    session.rollback()
+    session.close()
+    assert _queued_tasks(database) == committed_before
 
 
 def _synchronous_commit(session) -> str:
@@ -159,81 +159,65 @@ def _synchronous_commit(session) -> str:
 
 
 @pytest.mark.skipif(not _ON_POSTGRESQL, reason="synchronous_commit is PostgreSQL's")
-def test_a_lazy_row_skips_only_its_own_transactions_wal_flush(own_database):
+def test_a_lazy_row_skips_only_its_own_transactions_wal_flush(database):
     """Run alone, the row is written and committed, and the pooled connection is left as durable as before;
     the statement itself (run here inside a transaction only to see the setting it makes) would make a whole
     transaction lazy, which is why it runs only alone."""
-    database = Database(own_database)
     table = OutboxMessage.__table__
     sent: list[tuple[str | None, str]] = []
     event.listen(database.engine, "before_cursor_execute", lambda conn, _cursor, statement, *_: sent.append(
         (conn.get_execution_options().get("isolation_level"), statement)))
-    try:
-        session = database.new_session()
-        execute_alone(session, insert(table), _probe_row("lazy"), lazily=True)
-        assert [isolation for isolation, _ in sent] == ["AUTOCOMMIT"] and "set_config" in sent[0][1]
-        assert _queued_tasks(database) == ["lazy"]
-        assert _synchronous_commit(session) == "on"  # the same pooled connection, its next transaction
-        session.rollback()
-        session.execute(_insert_committed_lazily(table, tuple(_probe_row("inside"))), _probe_row("inside"))
-        assert _synchronous_commit(session) == "off"
-        session.rollback()
-        session.close()
-        assert _queued_tasks(database) == ["lazy"]
-    finally:
-        database.dispose()
+    session = database.new_session()
+    execute_alone(session, insert(table), _probe_row("lazy"), lazily=True)
+    assert [isolation for isolation, _ in sent] == ["AUTOCOMMIT"] and "set_config" in sent[0][1]
+    assert _queued_tasks(database) == ["lazy"]
+    assert _synchronous_commit(session) == "on"  # the same pooled connection, its next transaction
+    session.rollback()
+    session.execute(_insert_committed_lazily(table, tuple(_probe_row("inside"))), _probe_row("inside"))
+    assert _synchronous_commit(session) == "off"
+    session.rollback()
+    session.close()
+    assert _queued_tasks(database) == ["lazy"]
 
 
 @pytest.mark.skipif(not _ON_POSTGRESQL, reason="synchronous_commit is PostgreSQL's")
-def test_a_lazy_row_joined_to_a_begun_transaction_leaves_it_durable(own_database):
-    database = Database(own_database)
-    try:
-        session = database.new_session()
-        _read_first(session)
-        execute_alone(session, insert(OutboxMessage.__table__), _probe_row("joined"), lazily=True)
-        assert _synchronous_commit(session) == "on"
-        session.commit()
-        session.close()
-        assert _queued_tasks(database) == ["joined"]
-    finally:
-        database.dispose()
+def test_a_lazy_row_joined_to_a_begun_transaction_leaves_it_durable(database):
+    session = database.new_session()
+    _read_first(session)
+    execute_alone(session, insert(OutboxMessage.__table__), _probe_row("joined"), lazily=True)
+    assert _synchronous_commit(session) == "on"
+    session.commit()
+    session.close()
+    assert _queued_tasks(database) == ["joined"]
 
 
 @pytest.mark.skipif(_ON_POSTGRESQL, reason="SQLite's synchronous pragma")
-def test_on_sqlite_a_lazy_row_commits_alone_at_synchronous_normal_and_nothing_else_does(own_database):
+def test_on_sqlite_a_lazy_row_commits_alone_at_synchronous_normal_and_nothing_else_does(database):
     """SQLite: 2 = FULL (the commit waits for the disk), 1 = NORMAL."""
-    database = Database(own_database)
     levels_at_commit: list[int] = []
     event.listen(database.engine, "commit", lambda connection: levels_at_commit.append(
         connection.exec_driver_sql("PRAGMA synchronous").scalar()))
-    try:
-        session = database.new_session()
-        execute_alone(session, insert(OutboxMessage.__table__), _probe_row("lazy"), lazily=True)
-        assert not session.in_transaction() and levels_at_commit == [1]
-        session.rollback()  # too late: it committed alone
-        _read_first(session)  # the same pooled connection: its next transaction is durable again
-        execute_alone(session, insert(OutboxMessage.__table__), _probe_row("joined"), lazily=True)
-        assert session.in_transaction()
-        session.commit()
-        session.close()
-        assert levels_at_commit == [1, 2]
-        assert _queued_tasks(database) == ["lazy", "joined"]
-        assert levels_at_commit == [1, 2, 2]
-    finally:
-        database.dispose()
+    session = database.new_session()
+    execute_alone(session, insert(OutboxMessage.__table__), _probe_row("lazy"), lazily=True)
+    assert not session.in_transaction() and levels_at_commit == [1]
+    session.rollback()  # too late: it committed alone
+    _read_first(session)  # the same pooled connection: its next transaction is durable again
+    execute_alone(session, insert(OutboxMessage.__table__), _probe_row("joined"), lazily=True)
+    assert session.in_transaction()
+    session.commit()
+    session.close()
+    assert levels_at_commit == [1, 2]
+    assert _queued_tasks(database) == ["lazy", "joined"]
+    assert levels_at_commit == [1, 2, 2]
 
 
-def test_only_a_plain_one_row_insert_can_be_committed_lazily(own_database):
-    database = Database(own_database)
-    try:
-        session = database.new_session()
-        with pytest.raises(ValueError, match="plain one-row insert"):
-            execute_alone(session, insert(OutboxMessage.__table__).returning(OutboxMessage.id), _probe_row("x"),
-                          lazily=True)
-        session.close()
-        assert _queued_tasks(database) == []
-    finally:
-        database.dispose()
+def test_only_a_plain_one_row_insert_can_be_committed_lazily(database):
+    session = database.new_session()
+    with pytest.raises(ValueError, match="plain one-row insert"):
+        execute_alone(session, insert(OutboxMessage.__table__).returning(OutboxMessage.id), _probe_row("x"),
+                      lazily=True)
+    session.close()
+    assert _queued_tasks(database) == []
 
 
 def _lazy_marks(engine) -> list[bool]:
