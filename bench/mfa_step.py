@@ -46,11 +46,18 @@ def build(database_url: str | None, workdir: Path):
     with app.app_context(), runtime(app).db.transaction() as session:
         ctx = app_service_context(app, session)
         accounts.sign_up(ctx, plain, PASSWORD)
-        accounts.sign_up(ctx, with_mfa, PASSWORD)
-        user = accounts.get_user_by_email(ctx, with_mfa)
-        secret = mfa.begin_enrollment(ctx, user).secret
-        mfa.confirm_enrollment(ctx, user, pyotp.TOTP(secret).at(clock.now()))
+        secret = enrolled_account(ctx, with_mfa)[1]
     return app, clock, plain, with_mfa, secret
+
+
+def enrolled_account(ctx, email: str) -> tuple[int, str]:
+    """A new account with PASSWORD and a confirmed authenticator, by recovery's own services: its id and TOTP
+    secret."""
+    accounts.sign_up(ctx, email, PASSWORD)
+    user = accounts.get_user_by_email(ctx, email)
+    secret = mfa.begin_enrollment(ctx, user).secret
+    mfa.confirm_enrollment(ctx, user, pyotp.TOTP(secret).at(ctx.clock.now()))
+    return user.id, secret
 
 
 def timed(client, path: str, body: dict) -> tuple[float, object]:

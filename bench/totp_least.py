@@ -25,11 +25,10 @@ import pyotp
 from flask import Flask, request
 from sqlalchemy import and_, bindparam, delete, insert, select, update
 
-from recovery.accounts import service as accounts
+from bench.mfa_step import enrolled_account
 from recovery.accounts.models import User
 from recovery.events.models import SecurityEvent
 from recovery.mfa import crypto
-from recovery.mfa import service as mfa
 from recovery.mfa.models import ACTIVE, MfaChallenge, TotpAuthenticator
 from recovery.mfa.totp import matching_step
 from recovery.sessions.models import UserSession
@@ -63,13 +62,8 @@ class LeastSteps:
 
     def _enrolled_account(self) -> tuple[int, str]:
         with self.app.app_context(), self.rt.db.transaction() as session:
-            ctx = app_service_context(self.app, session)
-            email = f"{secrets.token_hex(4)}-{EMAIL}"  # a reused PostgreSQL database keeps earlier accounts
-            accounts.sign_up(ctx, email, "bench passphrase that is long enough")
-            user = accounts.get_user_by_email(ctx, email)
-            secret = mfa.begin_enrollment(ctx, user).secret
-            mfa.confirm_enrollment(ctx, user, pyotp.TOTP(secret).at(self.clock.now()))
-            return user.id, secret
+            # A reused PostgreSQL database keeps earlier runs' accounts.
+            return enrolled_account(app_service_context(self.app, session), f"{secrets.token_hex(4)}-{EMAIL}")
 
     def samples(self, n: int) -> list[float]:
         return [self._one() for _ in range(n)]
