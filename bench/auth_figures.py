@@ -146,4 +146,3 @@ def _totp_row(totp: dict | None, errors: dict[str, str]) -> Row:
     ours = statistics.median(totp["recovery"])
     return Row(f"{label}, n={len(totp['recovery'])}", ours, "ms", peer=FST, peer_value=fst, ratio=ratio_of(fst, ours),
                target=target)
-

@@ -5,7 +5,8 @@ account; the MFA engineer's `bench/mfa_step.py` drives it in-process with a froz
 sign-in. Flask-Security-Too is measured the same way here: the whole Flask stack through the test client,
 a password step first (not timed), then the timed POST of a current code. The two are measured in ten
 alternating blocks after a warm-up each. The ratio is FST ms / recovery ms, so, like the throughput ratios,
-above 1 means recovery is faster.
+above 1 means recovery is faster. The least replay-protected step (bench/totp_least.py) runs in the same
+blocks, for a row with no target.
 """
 
 from __future__ import annotations
@@ -78,8 +79,8 @@ class RecoverySteps:
 
 
 def measure(run: Run, errors: dict[str, str]) -> dict[str, list[float] | None]:
-    """Both services warmed up, then measured in alternating blocks, so a neighbour's burst on a shared machine
-    (or the database's own background work after an earlier load) weighs on both sides of the ratio."""
+    """Every side warmed up, then measured in alternating blocks, so a neighbour's burst on a shared machine
+    (or the database's own background work after an earlier load) weighs on each side of the ratios."""
     runs = QUICK_RUNS if run.quick else RUNS
     module = plugins.mfa_module()
     fst = FstSteps(run)
