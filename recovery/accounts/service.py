@@ -85,9 +85,10 @@ class SecurityOverview:
 
 
 def security_overview(ctx: ServiceContext, user: User, *, events: int = 20) -> SecurityOverview:
+    """`events`: how many raw events (the staff account page); the holder's own page reads events/owner.py."""
     return SecurityOverview(user=user, contacts=list_contacts(ctx, user),
                             sessions=sessions.list_active_sessions(ctx, user.id),
-                            events=recent_events_for_user(ctx, user.id, limit=events),
+                            events=recent_events_for_user(ctx, user.id, limit=events) if events else [],
                             password_rules=password_requirements(ctx, user))
 
 

@@ -28,6 +28,7 @@ from recovery.accounts.web import (
 from recovery.detection import service as detection
 from recovery.detection.views import step_up_redirect
 from recovery.detection.web import client_signals, device_id
+from recovery.events.owner import own_events
 from recovery.mfa import service as mfa
 from recovery.mfa.web import begin_second_step
 from recovery.sessions import service as sessions
@@ -161,7 +162,8 @@ def reauthenticate():
 def _security_page() -> dict:
     ctx = service_context()
     user = signed_in_user()
-    return {"overview": accounts.security_overview(ctx, user),
+    return {"overview": accounts.security_overview(ctx, user, events=0),
+            "own_events": own_events(ctx, user.id).events,
             "mfa": mfa.mfa_status(ctx, user), "current_session_id": signed_in_session().id,
             "detection": detection.security_view(ctx, user)}
 

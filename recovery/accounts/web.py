@@ -10,7 +10,7 @@ from flask_babel import gettext
 
 from recovery.accounts.service import WrongPassword
 from recovery.errors import N_, AccountNotActive, AuthenticationFailed
-from recovery.mfa.labels import EVENT_LABELS as MFA_EVENT_LABELS
+from recovery.events.labels import ACTOR_LABELS, EVENT_LABELS
 from recovery.web.auth import current_user
 from recovery.web.context import runtime
 from recovery.web.ratelimit import auth_failed, email_key, global_key, limiter
@@ -22,8 +22,8 @@ ROLE_LABELS = {"user": N_("User"), "agent": N_("Support agent"), "security": N_(
 
 
 def label(value: str, kind: str) -> str:
-    """`{{ user.status|label("status") }}`: the translated name of a status, role or event type."""
-    labels = {"status": STATUS_LABELS, "role": ROLE_LABELS, "event": EVENT_LABELS}[kind]
+    """`{{ user.status|label("status") }}`: the translated name of a status, role, event type or actor."""
+    labels = {"status": STATUS_LABELS, "role": ROLE_LABELS, "event": EVENT_LABELS, "actor": ACTOR_LABELS}[kind]
     return gettext(labels[value]) if value in labels else value
 
 
@@ -99,44 +99,3 @@ def limit_per_user(scope: str) -> Callable[[Callable], Callable]:
                                     methods=["POST"])(view)
 
     return decorate
-
-
-EVENT_LABELS = {
-    "account.created": N_("Account created"),
-    "account.email.verified": N_("Email address verified"),
-    "account.email.verification_failed": N_("Wrong email verification code"),
-    "account.signup.existing_email": N_("Someone tried to sign up with your address"),
-    "account.signin.failed": N_("Failed sign-in"),
-    "account.signin.refused": N_("Sign-in refused"),
-    "account.password.changed": N_("Password changed"),
-    "account.password.rehashed": N_("Password storage upgraded"),
-    "account.password.confirm_failed": N_("Wrong password entered"),
-    "account.contact.added": N_("Notification address added"),
-    "account.contact.verified": N_("Notification address verified"),
-    "account.contact.verification_failed": N_("Wrong code for a notification address"),
-    "account.contact.removed": N_("Notification address removed"),
-    "account.status.changed": N_("Account status changed"),
-    "account.staff.created": N_("Staff account created"),
-    "session.started": N_("Signed in"),
-    "session.signed_out": N_("Signed out"),
-    "session.revoked": N_("Session ended"),
-    "session.revoked_all": N_("Sessions ended"),
-    "session.reauthenticated": N_("Password confirmed"),
-    **MFA_EVENT_LABELS,
-    # detection (recovery/detection): what the security page's log shows for its events
-    "detection.signin.allow": N_("Sign-in checked"),
-    "detection.signin.notify": N_("Unusual sign-in, reported to you"),
-    "detection.signin.step_up": N_("Unusual sign-in, extra check asked"),
-    "detection.signin.block": N_("Risky sign-in blocked"),
-    "detection.signin.reported": N_("Sign-in reported as not you"),
-    "detection.lock.engaged": N_("Sign-in paused after wrong passwords"),
-    "detection.lock.lifted": N_("Sign-in pause lifted"),
-    "detection.password.disabled": N_("Password switched off after too many wrong attempts"),
-    "detection.device.confirmed": N_("Device confirmed as yours"),
-    "detection.device.forgotten": N_("Device forgotten"),
-    "detection.step_up.started": N_("Sign-in code emailed"),
-    "detection.step_up.passed": N_("Sign-in code accepted"),
-    "detection.step_up.failed": N_("Wrong sign-in code"),
-    "detection.secure_link.sent": N_("Secure-my-account button emailed"),
-    "account.secured": N_("Account secured: locked and handed to the security team"),
-}

@@ -15,7 +15,6 @@ security team on the ticket (four-eyes).
 from __future__ import annotations
 
 import dataclasses
-import uuid
 from dataclasses import dataclass
 
 from sqlalchemy import delete, select, update
@@ -143,8 +142,7 @@ def request_secure_link(ctx: ServiceContext, email: str) -> None:
     user = find_user_by_email(ctx, email)
     if user is None:
         return
-    link = ctx.link("detection.notice_link", purpose=notices.SECURE, token=notices.issue_link(
-        ctx, user, notices.SECURE, notice_id=uuid.uuid4().hex, attempt=None, device_key=None))
+    link = notices.button_link(ctx, user, notices.SECURE)
     notify_security(ctx, user, LINK_TEMPLATE, secure_link=link, link_days=ctx.settings.detection_link_days)
     record_event(ctx, "detection.secure_link.sent", user_id=user.id)
 

@@ -1,4 +1,4 @@
-"""The "new sign-in to your account" email and its two buttons.
+"""The "new sign-in to your account" email and its two buttons (the secure one also in the step-up code email).
 
 "Yes, it was me" marks the device known; "No, secure my account" contains the account (containment.py).
 Both are signed (itsdangerous, their own salt, timestamp from the injected clock), single use (one atomic
@@ -49,6 +49,15 @@ def issue_link(ctx: ServiceContext, user: User, purpose: str, *, notice_id: str,
                                device_key=device_key, created_at=now,
                                expires_at=now + detection_policy(ctx.settings).link_lifetime))
     return str(_serializer(ctx).dumps({"l": link_id, "p": purpose}))
+
+
+def button_link(ctx: ServiceContext, user: User, purpose: str, *, notice_id: str | None = None,
+                attempt: SigninAttempt | None = None) -> str:
+    """The URL of one button: every email that tells the owner of a correct password (the notice, the step-up
+    code, /secure-account) builds its "No, secure my account" link here. Buttons of one email share notice_id."""
+    token = issue_link(ctx, user, purpose, notice_id=notice_id or uuid.uuid4().hex, attempt=attempt,
+                       device_key=attempt.device_key if attempt is not None else None)
+    return ctx.link("detection.notice_link", purpose=purpose, token=token)
 
 
 def read_link(ctx: ServiceContext, token: object, purpose: str) -> NoticeLink:
@@ -104,9 +113,7 @@ def send_notice(ctx: ServiceContext, user: User, attempt: SigninAttempt, variant
     if recently_notified(ctx, user.id, attempt.device_key, now):
         return False
     notice_id = uuid.uuid4().hex
-    links = {purpose: ctx.link("detection.notice_link", purpose=purpose,
-                               token=issue_link(ctx, user, purpose, notice_id=notice_id, attempt=attempt,
-                                                device_key=attempt.device_key))
+    links = {purpose: button_link(ctx, user, purpose, notice_id=notice_id, attempt=attempt)
              for purpose in (CONFIRM, SECURE)}
     notify_security(ctx, user, TEMPLATE, variant=variant, device=attempt.device_label, place=attempt.place,
                     ip=attempt.ip, occurred_at=attempt.created_at, reasons=list(attempt.reasons or []),

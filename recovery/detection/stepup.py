@@ -3,7 +3,7 @@ one-time code instead of a session.
 
 ```mermaid
 stateDiagram-v2
-    [*] --> waiting: start_step_up (code emailed to the account's address; token to the browser or API client)
+    [*] --> waiting: start_step_up (code and a "secure my account" button emailed; token to the client)
     waiting --> passed: complete_step_up with the code (row deleted; the caller starts the session)
     waiting --> waiting: a wrong code (failures + 1)
     waiting --> [*]: the 5th wrong code or 10 minutes: sign in again
@@ -20,6 +20,7 @@ from sqlalchemy import delete, select, update
 from recovery.accounts.models import User
 from recovery.context import ServiceContext
 from recovery.db import rowcount
+from recovery.detection import notices
 from recovery.detection.errors import StepUpEnded, StepUpInvalid
 from recovery.detection.models import SigninAttempt, StepUpChallenge
 from recovery.detection.policy import detection_policy
@@ -42,8 +43,11 @@ def start_step_up(ctx: ServiceContext, user: User, *, kind: str, attempt: Signin
     ctx.session.add(StepUpChallenge(token_digest=token_digest, code_digest=ctx.tokens.digest(
         f"{token_digest}|{code}", _CODE_PURPOSE), user_id=user.id, attempt_id=attempt.id if attempt else None,
         kind=kind, failures=0, created_at=now, expires_at=now + timedelta(minutes=policy.step_up_minutes)))
+    # The code tells the owner someone has the password: the email carries the one-click way out too.
+    secure_link = notices.button_link(ctx, user, notices.SECURE, attempt=attempt)
     queue_email(ctx, to=user.email, template=TEMPLATE, locale=user.locale, user_id=user.id, code=code,
-                minutes=policy.step_up_minutes, ip=ctx.actor.ip)
+                minutes=policy.step_up_minutes, ip=ctx.actor.ip, secure_link=secure_link,
+                link_days=ctx.settings.detection_link_days)
     record_event(ctx, "detection.step_up.started", user_id=user.id, actor=ctx.actor.as_user(user.id),
                  method="email_code")
     ctx.session.flush()

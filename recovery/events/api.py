@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from flask import Blueprint, request
+from flask_babel import gettext
 
 from recovery.events import service
-from recovery.events.schemas import OWN_EVENT_EXCLUDE, EventOut, EventPageOut, EventQuery
+from recovery.events.labels import ACTOR_LABELS
+from recovery.events.owner import OwnEvent, own_events
+from recovery.events.schemas import EventOut, EventPageOut, EventQuery, OwnEventOut
 from recovery.web.auth import login_required, signed_in_user
 from recovery.web.context import service_context
 from recovery.web.forms import parse
@@ -15,17 +20,22 @@ bp = Blueprint("events_api", __name__, url_prefix="/api/v1/events")
 
 
 @bp.get("")
-@api_doc("Security events, newest first: staff see all (filter by type prefix, user id or email, since); "
-         "a user sees only their own", query=EventQuery, responses={200: EventPageOut}, tags=("events",))
+@api_doc("Security events, newest first: staff see all (filter by type prefix, user id or email, since); a user "
+         "sees only their own, as labels and teams without staff IPs, browsers or notes (OwnEventOut)",
+         query=EventQuery, responses={200: EventPageOut}, tags=("events",))
 @login_required
 def list_events():
     query = parse(EventQuery(), request.args.to_dict())
     user = signed_in_user()
-    if user.is_staff:
-        page = service.search_events(service_context(), **query)
-        events = EventOut(many=True).dump(page.rows)
-    else:
+    if not user.is_staff:
         query.pop("user")
-        page = service.events_of_user(service_context(), user.id, **query)
-        events = EventOut(many=True, exclude=OWN_EVENT_EXCLUDE).dump(page.rows)
-    return {"events": events, "next_cursor": page.next_cursor}
+        own = own_events(service_context(), user.id, **query)
+        return {"events": OwnEventOut(many=True).dump([_in_words(event) for event in own.events]),
+                "next_cursor": own.next_cursor}
+    page = service.search_events(service_context(), **query)
+    return {"events": EventOut(many=True).dump(page.rows), "next_cursor": page.next_cursor}
+
+
+def _in_words(event: OwnEvent) -> dict:
+    return {**dataclasses.asdict(event), "label": gettext(event.label),
+            "actor_label": gettext(ACTOR_LABELS[event.actor])}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
 from sqlalchemy import Select, and_, or_, select
@@ -12,14 +13,18 @@ from recovery.events.models import SecurityEvent
 
 
 def event_page(*, type_prefix: str | None, user_id: int | None, since: datetime | None,
-               before: tuple[datetime, int] | None, limit: int) -> Select:
-    """Events with the subject user's and the actor's email; `before` is the last (created_at, id) shown."""
+               before: tuple[datetime, int] | None, limit: int, hidden: Collection[str] = ()) -> Select:
+    """Events with the subject user's and the actor's email and role; `before` is the last (created_at, id)
+    shown; `hidden` types are left out."""
     subject, actor = aliased(User), aliased(User)
-    query = (select(SecurityEvent, subject.email.label("user_email"), actor.email.label("actor_email"))
+    query = (select(SecurityEvent, subject.email.label("user_email"), actor.email.label("actor_email"),
+                    actor.role.label("actor_role"))
              .outerjoin(subject, subject.id == SecurityEvent.user_id)
              .outerjoin(actor, and_(actor.id == SecurityEvent.actor_id, SecurityEvent.actor_type != "system")))
     if type_prefix:
         query = query.where(SecurityEvent.type.startswith(type_prefix, autoescape=True))
+    if hidden:
+        query = query.where(SecurityEvent.type.not_in(sorted(hidden)))
     if user_id is not None:
         query = query.where(SecurityEvent.user_id == user_id)
     if since is not None:

@@ -32,8 +32,19 @@ class EventOut(Schema):
     created_at = fields.DateTime(attribute="event.created_at")
 
 
-# What a user sees of their own log: which staff member acted is not theirs to know, only that staff did.
-OWN_EVENT_EXCLUDE = ("actor_id", "actor_email")
+class OwnEventOut(Schema):
+    """An event as its account holder reads it (events/owner.py): no staff IP, browser, identity or notes.
+    `label` and `actor_label` are the translated words; `type` and `actor` stay for programs."""
+
+    id = fields.Integer()
+    type = fields.String()
+    label = fields.String()
+    actor = fields.String()
+    actor_label = fields.String()
+    ip = fields.String(allow_none=True)
+    device = fields.String(allow_none=True)
+    request_id = fields.Integer(allow_none=True)
+    created_at = fields.DateTime()
 
 
 class EventPageOut(Schema):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -48,6 +49,7 @@ class EventRow:
     event: SecurityEvent
     user_email: str | None
     actor_email: str | None
+    actor_role: str | None = None
 
 
 @dataclass(frozen=True)
@@ -68,14 +70,16 @@ def search_events(ctx: ServiceContext, *, type_prefix: str | None = None, user: 
 
 
 def events_of_user(ctx: ServiceContext, user_id: int, *, type_prefix: str | None = None,
-                   since: datetime | None = None, cursor: str | None = None, limit: int = 50) -> EventPage:
-    """A user's own events only, whatever else is asked."""
-    return _page(ctx, type_prefix=type_prefix, user_id=user_id, since=since, cursor=cursor, limit=limit)
+                   since: datetime | None = None, cursor: str | None = None, limit: int = 50,
+                   hidden: Collection[str] = ()) -> EventPage:
+    """A user's own events only, whatever else is asked; `hidden` types left out."""
+    return _page(ctx, type_prefix=type_prefix, user_id=user_id, since=since, cursor=cursor, limit=limit,
+                 hidden=hidden)
 
 
-def _page(ctx: ServiceContext, *, type_prefix, user_id, since, cursor, limit) -> EventPage:
+def _page(ctx: ServiceContext, *, type_prefix, user_id, since, cursor, limit, hidden=()) -> EventPage:
     query = queries.event_page(type_prefix=type_prefix, user_id=user_id, since=since,
-                               before=decode_cursor(cursor), limit=limit + 1)
+                               before=decode_cursor(cursor), limit=limit + 1, hidden=hidden)
     rows = [EventRow(*row) for row in ctx.session.execute(query).all()]
     page = rows[:limit]
     next_cursor = encode_cursor(page[-1].event) if len(rows) > limit else None

@@ -3,6 +3,10 @@ signals, and applying what a failed request keeps. People come from tests/people
 
 from __future__ import annotations
 
+import re
+
+from people import PASSWORD, csrf_from
+
 from recovery.detection.geo import Place, StaticGeoLookup
 from recovery.detection.signals import ClientSignals
 from recovery.errors import RecoveryError
@@ -14,6 +18,8 @@ BERLIN = Place(country="DE", asn="Deutsche Telekom", city="Berlin", latitude=52.
 BERLIN_2 = Place(country="DE", asn="Vodafone", city="Berlin", latitude=52.52, longitude=13.40)
 SYDNEY = Place(country="AU", asn="Telstra", city="Sydney", latitude=-33.87, longitude=151.21)
 PARIS = Place(country="FR", asn="Orange", city="Paris", latitude=48.86, longitude=2.35)
+# A button of a security email ("it was me" / "secure my account"), as its path.
+BUTTON = re.compile(r"https://recovery\.example\.test(/signin-notice/(confirm|secure)/[^\s\"<>]+)")
 IPS = {"198.51.100.7": BERLIN, "198.51.100.8": BERLIN, "192.0.2.50": BERLIN_2, "203.0.113.9": SYDNEY,
        "203.0.113.77": PARIS}
 
@@ -45,3 +51,15 @@ def run(services, operation):
             keep(ctx, error.persist)
             ctx.session.commit()
             raise
+
+
+def api_signin(client, password: str = PASSWORD, ip: str = "198.51.100.7", email: str = "ada@example.com"):
+    return client.post("/api/v1/sessions", json={"email": email, "password": password},
+                       environ_base={"REMOTE_ADDR": ip})
+
+
+def press(client, path: str):
+    """Open an email button's page (GET changes nothing) and press it as the browser would."""
+    page = client.get(path)
+    assert page.status_code == 200 and page.headers["Referrer-Policy"] == "no-referrer"
+    return client.post(path, data={"csrf_token": csrf_from(page.get_data(as_text=True))})

@@ -16,11 +16,10 @@ from recovery.reset.models import PasswordReset
 from recovery.reset.service import request_reset
 from recovery.sessions.models import UserSession
 from recovery.tickets.models import Ticket
-from tests.detection.helpers import FIREFOX, run, signals
+from tests.detection.helpers import BUTTON, FIREFOX, press, run, signals
 
 EMAIL = "ada@example.com"
 NEW_PASSWORD = "copper lantern drifts over seven quiet hills"
-BUTTON = re.compile(r"https://recovery\.example\.test(/signin-notice/(confirm|secure)/[^\s\"<>]+)")
 SECURE_RESET = re.compile(r"https://recovery\.example\.test(/secure-account/password/[^\s\"<>]+)")
 STATUS = re.compile(r"/appeal/status/[0-9]+\.[0-9a-f]+")
 
@@ -40,12 +39,6 @@ def new_device_signin(services, user_id: int) -> None:
 def buttons(outbox) -> dict[str, str]:
     [mail] = outbox(to=EMAIL, template="new_signin")
     return {kind: path for path, kind in BUTTON.findall(mail.payload["text"])}
-
-
-def press(client, path: str):
-    page = client.get(path)
-    assert page.status_code == 200 and page.headers["Referrer-Policy"] == "no-referrer"
-    return client.post(path, data={"csrf_token": csrf_from(page.get_data(as_text=True))})
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from sqlalchemy import event
 from recovery.accounts.models import User
 from recovery.detection.models import KnownDevice, SigninAttempt
 from recovery.web.context import runtime
-from tests.detection.helpers import FIREFOX
+from tests.detection.helpers import FIREFOX, api_signin
 
 EMAIL = "ada@example.com"
 BERLIN, SYDNEY, PARIS = "198.51.100.7", "203.0.113.9", "203.0.113.77"
@@ -26,11 +26,6 @@ def page_signin(client, password=PASSWORD, ip=BERLIN, email=EMAIL, agent=None, h
     return client.post("/signin", data={"csrf_token": token, "email": email, "password": password},
                        environ_base={"REMOTE_ADDR": ip},
                        headers={**({"User-Agent": agent} if agent else {}), **(headers or {})})
-
-
-def api_signin(client, password=PASSWORD, ip=BERLIN, email=EMAIL):
-    return client.post("/api/v1/sessions", json={"email": email, "password": password},
-                       environ_base={"REMOTE_ADDR": ip})
 
 
 def attempts(people, user_id=None) -> list[SigninAttempt]:

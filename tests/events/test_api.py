@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from recovery.context import Actor
+from recovery.events.models import SecurityEvent
 from recovery.events.service import record_event
 
 
@@ -23,8 +24,9 @@ def test_api_events_user_sees_only_their_own(client, people, two_users):
     response = client.get(f"/api/v1/events?user={two_users['bob']}&type=account.", headers=headers)
     assert response.status_code == 200
     events = response.get_json()["events"]
-    assert events and {e["user_id"] for e in events} == {two_users["ada"]}
-    assert events[0]["actor_type"] == "staff" and "actor_id" not in events[0]
+    own = {e.id for e in people.rows(SecurityEvent, SecurityEvent.user_id == two_users["ada"])}
+    assert len(events) == 1 and {e["id"] for e in events} <= own
+    assert events[0]["actor"] == "security" and "actor_id" not in events[0] and "user_id" not in events[0]
 
 
 def test_api_events_staff_see_all_filtered_and_paged(client, people, two_users):

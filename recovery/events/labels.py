@@ -1,0 +1,119 @@
+"""What each security event type reads as, in the account holder's words; one registry for every page and API.
+
+Every type any capability records (record_event) has a label here: tests/events/test_labels.py scans the code
+and fails on a type without one. `HIDDEN_FROM_OWNER` are the staff's own workflow (an alert raised, a decision
+waiting for its second approval, a retried email): the account holder's view leaves them out, staff pages
+show them. Who acted reads as a team, never as a staff member (ACTOR_LABELS).
+"""
+
+from __future__ import annotations
+
+from recovery.errors import N_
+
+EVENT_LABELS = {
+    # accounts (recovery/accounts)
+    "account.created": N_("Account created"),
+    "account.email.verified": N_("Email address verified"),
+    "account.email.verification_failed": N_("Wrong email verification code"),
+    "account.signup.existing_email": N_("Someone tried to sign up with your address"),
+    "account.signin.failed": N_("Failed sign-in"),
+    "account.signin.refused": N_("Sign-in refused"),
+    "account.password.changed": N_("Password changed"),
+    "account.password.rehashed": N_("Password storage upgraded"),
+    "account.password.confirm_failed": N_("Wrong password entered"),
+    "account.contact.added": N_("Notification address added"),
+    "account.contact.verified": N_("Notification address verified"),
+    "account.contact.verification_failed": N_("Wrong code for a notification address"),
+    "account.contact.removed": N_("Notification address removed"),
+    "account.status.changed": N_("Account status changed"),
+    "account.staff.created": N_("Staff account created"),
+    "account.secured": N_("Account secured: locked and handed to the security team"),
+    # reset (recovery/reset)
+    "account.password.reset_requested": N_("Password reset requested"),
+    "account.password.reset_link_sent": N_("Password reset link emailed"),
+    "account.password.reset": N_("Password reset"),
+    "account.password.reset_failed": N_("Password reset refused: wrong two-step verification code"),
+    # sessions (recovery/sessions)
+    "session.started": N_("Signed in"),
+    "session.signed_out": N_("Signed out"),
+    "session.revoked": N_("Session ended"),
+    "session.revoked_all": N_("Sessions ended"),
+    "session.reauthenticated": N_("Password confirmed"),
+    # mfa (recovery/mfa)
+    "mfa.totp.enrollment_started": N_("Two-step verification setup started"),
+    "mfa.totp.enabled": N_("Two-step verification turned on"),
+    "mfa.totp.replaced": N_("Authenticator app replaced"),
+    "mfa.totp.disabled": N_("Two-step verification turned off"),
+    "mfa.reset": N_("Two-step verification reset by support"),
+    "mfa.recovery_codes.generated": N_("New recovery codes made"),
+    "mfa.recovery_code.used": N_("Recovery code used"),
+    "mfa.code.failed": N_("Wrong two-step verification code"),
+    "mfa.code.throttled": N_("Too many wrong codes"),
+    "mfa.challenge.started": N_("Password accepted, code requested"),
+    "mfa.challenge.failed": N_("Wrong code at sign-in"),
+    "mfa.challenge.dropped": N_("Sign-in stopped after wrong codes"),
+    "mfa.challenge.passed": N_("Signed in with a second factor"),
+    "mfa.keys.rotated": N_("Encryption keys rotated"),
+    # detection (recovery/detection)
+    "detection.signin.allow": N_("Sign-in checked"),
+    "detection.signin.notify": N_("Unusual sign-in, reported to you"),
+    "detection.signin.step_up": N_("Unusual sign-in, extra check asked"),
+    "detection.signin.block": N_("Risky sign-in blocked"),
+    "detection.signin.reported": N_("Sign-in reported as not you"),
+    "detection.lock.engaged": N_("Sign-in paused after wrong passwords"),
+    "detection.lock.lifted": N_("Sign-in pause lifted"),
+    "detection.password.disabled": N_("Password switched off after too many wrong attempts"),
+    "detection.device.confirmed": N_("Device confirmed as yours"),
+    "detection.device.forgotten": N_("Device forgotten"),
+    "detection.step_up.started": N_("Sign-in code emailed"),
+    "detection.step_up.passed": N_("Sign-in code accepted"),
+    "detection.step_up.failed": N_("Wrong sign-in code"),
+    "detection.secure_link.sent": N_("Secure-my-account button emailed"),
+    # tickets (recovery/tickets)
+    "ticket.opened": N_("Support request opened"),
+    "ticket.appeal.code_sent": N_("Code emailed to confirm an appeal"),
+    "ticket.appeal.confirmed": N_("Appeal sent to support"),
+    "ticket.recovery.code_sent": N_("Code emailed to confirm an account recovery request"),
+    "ticket.recovery.requested": N_("Account recovery requested"),
+    "ticket.recovery.cancelled": N_("Account recovery request cancelled"),
+    "ticket.info_requested": N_("Support asked you for more information"),
+    "ticket.merged": N_("Your request was merged with another one"),
+    "ticket.decision.proposed": N_("Decision proposed, waiting for a second approval"),
+    "ticket.decision.granted": N_("Support granted your appeal"),
+    "ticket.decision.denied": N_("Support denied your appeal"),
+    "ticket.decision.ineligible": N_("Support could not act on your appeal"),
+    "ticket.decision.withdrawn": N_("Your appeal was withdrawn"),
+    # alerts (recovery/alerts)
+    "alert.raised": N_("Security alert raised"),
+    "alert.acknowledged": N_("Security alert taken up"),
+    "alert.resolved": N_("Security alert resolved"),
+    "alert.action.locked": N_("Security team locked your account"),
+    "alert.action.sessions_revoked": N_("Security team signed you out everywhere"),
+    "alert.action.ticket_opened": N_("Security team opened a case about your account"),
+    "alert.webhook.created": N_("Alert webhook added"),
+    "alert.webhook.deleted": N_("Alert webhook removed"),
+    # outbox (recovery/outbox)
+    "outbox.message.failed": N_("An email to you could not be delivered"),
+    "outbox.message.retried": N_("Email sent again by support"),
+}
+
+HIDDEN_FROM_OWNER = frozenset({
+    "alert.raised", "alert.acknowledged", "alert.resolved", "alert.webhook.created", "alert.webhook.deleted",
+    "ticket.decision.proposed", "outbox.message.retried", "mfa.keys.rotated", "account.staff.created",
+})
+
+# Who acted, as the account holder reads it (events/owner.py decides which).
+ACTOR_LABELS = {
+    "account": N_("You or someone signing in as you"),
+    "support": N_("Support team"),
+    "security": N_("Security team"),
+    "recovery": N_("recovery (automatic)"),
+    "other": N_("Another account"),
+}
+
+UNKNOWN_EVENT = N_("Security event")
+
+
+def event_label(type: str) -> str:
+    """The msgid of an event type's label (translate it where it is shown)."""
+    return EVENT_LABELS.get(type, UNKNOWN_EVENT)
