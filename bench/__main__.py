@@ -1,4 +1,4 @@
-"""`python -m bench [--postgres] [--quick] [--json PATH]`: every figure of issue 7 in one table.
+"""`python -m bench [--postgres] [--quick] [--json PATH]`: every figure of issue 7 (and 15's 10) in one table.
 
 Starts recovery, Flask-Security-Too, django-allauth and a bare Flask app under the same gunicorn (sync
 workers, as many as cores), an SMTP sink and a webhook receiver, all on 127.0.0.1; loads them with wrk;
@@ -16,7 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench import auth_figures, enumeration, mixed, outbox_figure, pages, plugins, queue_figure
+from bench import auth_figures, enumeration, mixed, outbox_figure, pages, password_cost, plugins, queue_figure
 from bench.context import Run, check_services
 from bench.loads import attempt
 from bench.machine import Machine
@@ -109,6 +109,8 @@ def collect(run: Run) -> list[Row]:
     rows += outbox_figure.rows(run, sinks, errors)
     print("figure 9: mixed load", flush=True)
     rows += mixed.rows(run, sinks, errors)
+    print("figure 10: worst-case password-policy cost (alone: python -m bench.password_cost)", flush=True)
+    rows += password_cost.rows(attempt("password_cost", password_cost.measure, errors), errors)
     return sorted(rows, key=figure_number)
 
 

@@ -60,6 +60,7 @@ class Settings:
     reauth_minutes: int = 10
     signin_limits: str = "10 per 5 minutes"
     signup_limits: str = "20 per hour"
+    password_change_limits: str = "5 per 15 minutes;20 per day"  # noqa: S105 - changes posted per account
     global_signin_limit: str = "1000 per 5 minutes"
     outbox_max_attempts: int = 12
     outbox_backoff_base_seconds: float = 5.0
@@ -168,6 +169,7 @@ _ENV_FIELDS: dict[str, tuple[str, Callable[[str], object]]] = {
     "RECOVERY_SESSION_ABSOLUTE_HOURS": ("session_absolute_hours", int),
     "RECOVERY_SIGNIN_LIMITS": ("signin_limits", str),
     "RECOVERY_SIGNUP_LIMITS": ("signup_limits", str),
+    "RECOVERY_PASSWORD_CHANGE_LIMITS": ("password_change_limits", str),
     "RECOVERY_TICKET_SLA_POLICY": ("ticket_sla_policy", str),
     "RECOVERY_TICKET_RECOVERY_HOLD_HOURS": ("ticket_recovery_hold_hours", int),
     "RECOVERY_TICKET_FOUR_EYES": ("ticket_four_eyes", _env_bool),

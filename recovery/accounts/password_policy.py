@@ -2,7 +2,8 @@
 
 The blocklist and estimator are zxcvbn's: it ships its frequency lists (30,000 most common passwords from
 breach corpora, plus dictionaries) so nothing is fetched at run time, and it catches variants (l33t,
-reversed, repeats, keyboard walks) that a plain list lookup misses.
+reversed, repeats, keyboard walks) that a plain list lookup misses. zxcvbn runs through
+`password_estimate`, which bounds its work for any input (docs/security.md, "Passwords").
 """
 
 from __future__ import annotations
@@ -10,13 +11,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from zxcvbn import zxcvbn
-
+from recovery.accounts.password_estimate import ESTIMATE_LENGTH, estimate, l33t_readings
 from recovery.accounts.passwords import normalise_password
 from recovery.errors import N_, Message
 
-# zxcvbn's cost grows with length; the first 100 characters decide guessability well enough.
-_ESTIMATE_PREFIX = 100
 SERVICE_WORDS = ("recovery",)
 # Pieces of the local part shorter than this are too common to refuse ("bob", "li").
 _MIN_PIECE = 4
@@ -55,15 +53,26 @@ def _context_words(email: str) -> list[str]:
     return words
 
 
+def _context_beyond_estimate(password: str, words: list[str]) -> bool:
+    """A context word past what the estimate reads: anywhere in a longer password, as typed, reversed or in l33t."""
+    if len(password) <= ESTIMATE_LENGTH:
+        return False
+    lower = password.lower()
+    readings = [lower, *l33t_readings(lower)]
+    return any(word in text for word in words for reading in readings for text in (reading, reading[::-1]))
+
+
 def _guessability_problems(password: str, email: str) -> list[PasswordProblem]:
-    result = zxcvbn(password[:_ESTIMATE_PREFIX], user_inputs=_context_words(email.lower()))
-    dictionaries = {m.get("dictionary_name") for m in result["sequence"] if m["pattern"] == "dictionary"}
-    if "user_inputs" in dictionaries:
+    # The estimate reads the first ESTIMATE_LENGTH characters: more characters only add guesses, so a strong
+    # prefix is a strong password, and only context words need looking for in the rest.
+    words = _context_words(email.lower())
+    result = estimate(password, words)
+    if "user_inputs" in result.dictionaries or _context_beyond_estimate(password, words):
         return [PasswordProblem("context", N_("Do not build your password from your email address or this "
                                               "service's name."), {})]
-    if result["score"] >= 3:
+    if result.score >= 3:
         return []
-    if "passwords" in dictionaries:
+    if "passwords" in result.dictionaries:
         return [PasswordProblem("common", N_("This password is too common: it appears in lists of leaked "
                                              "passwords. Choose another."), {})]
     return [PasswordProblem("guessable", N_("This password is too easy to guess. Try a few unrelated words."),

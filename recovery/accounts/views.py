@@ -20,6 +20,7 @@ from recovery.accounts.signin import PasswordSignIn, sign_in_with_password
 from recovery.accounts.web import (
     account_errors,
     label,
+    limit_password_change,
     limit_password_confirmation,
     limit_per_user,
     limit_signin,
@@ -175,6 +176,7 @@ def security():
 
 
 @bp.post("/security/password")
+@limit_password_change
 @limit_password_confirmation
 @login_required
 @form_page("accounts/security.html", _security_page)

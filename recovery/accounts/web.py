@@ -72,6 +72,14 @@ def limit_password_confirmation(view: Callable) -> Callable:
                                 deduct_when=auth_failed, methods=["POST"])(view)
 
 
+def limit_password_change(view: Callable) -> Callable:
+    """Every password change posted, accepted or refused, per account: each costs two argon2 hashes and an estimate,
+    and a signed-in session must not be a way to spend them without end (wrong current passwords also count in
+    `limit_password_confirmation`)."""
+    return limiter.shared_limit(lambda: runtime().settings.password_change_limits, "password-change",
+                                key_func=_user_key, methods=["POST"])(view)
+
+
 def account_errors(view: Callable) -> Callable:
     """Mark wrong credentials for the failure-only limits and translate the next-step hint of a blocked account."""
 

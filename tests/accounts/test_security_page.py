@@ -6,7 +6,7 @@ from html import unescape
 from urllib.parse import unquote
 
 import pytest
-from people import NEW_PASSWORD, PASSWORD, code_in, csrf_from
+from people import NEW_PASSWORD, PASSWORD, Accounts, code_in, csrf_from, long_password
 
 from recovery.accounts.models import ContactAddress
 
@@ -173,3 +173,33 @@ def test_contact_address_remove_after_the_password_goes_stale_comes_back_to_the_
     target = people.post_form("/reauthenticate", {"password": PASSWORD, "next": page}, page="/reauthenticate")
     assert target.headers["Location"] == page
     assert "ada.backup@example.org" in client.get(page).get_data(as_text=True)
+
+
+@pytest.mark.parametrize("length", [73, 100, 256])
+def test_change_password_of_any_allowed_length_is_set(client, people, ada, length):
+    """zxcvbn 4.5 raised ValueError past 72 characters: the change answered 500."""
+    response = people.post_form("/security/password", {"current_password": PASSWORD,
+                                                       "new_password": long_password(length)})
+    assert response.status_code == 302
+    assert people.token("ada@example.com", long_password(length))
+
+
+def test_change_password_every_post_counts_per_account_then_429(make_app):
+    """A signed-in session could post changes without end (each two argon2 hashes and an estimate): accepted,
+    weak and wrong-current-password posts all count, per account, and the next one waits."""
+    people = Accounts.of(make_app(password_change_limits="3 per 15 minutes"))
+    people.user("ada@example.com")
+    people.user("bob@example.com")
+    people.sign_in("ada@example.com")
+    tries = [(PASSWORD, NEW_PASSWORD), (NEW_PASSWORD, "short"), ("not it at all, sorry", PASSWORD)]
+    answers = [people.post_form("/security/password", {"current_password": current, "new_password": new}).status_code
+               for current, new in tries]
+    assert answers == [302, 400, 400]
+    refused = people.post_form("/security/password", {"current_password": NEW_PASSWORD, "new_password": PASSWORD})
+    assert refused.status_code == 429 and 0 < int(refused.headers["Retry-After"]) <= 15 * 60 + 1  # rounded up
+    assert people.token("ada@example.com", NEW_PASSWORD)  # the refused change changed nothing
+    other = people.app.test_client()
+    people.sign_in("bob@example.com", client=other)
+    allowed = people.post_form("/security/password", {"current_password": PASSWORD, "new_password": NEW_PASSWORD},
+                               client=other)
+    assert allowed.status_code == 302  # another account's changes are its own

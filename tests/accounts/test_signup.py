@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from people import PASSWORD, code_in
+from people import PASSWORD, code_in, long_password
 
 from recovery.accounts.models import User
 
@@ -142,3 +142,26 @@ def test_signup_api_is_rate_limited_per_address(make_app):
                            environ_base={"REMOTE_ADDR": "10.0.0.9"})
     assert response.status_code == 429
     assert int(response.headers["Retry-After"]) > 0
+
+
+@pytest.mark.parametrize("length", [72, 73, 100, 256])
+def test_signup_api_password_of_any_allowed_length_is_accepted(client, people, length):
+    """zxcvbn 4.5 raised ValueError past 72 characters: every length from 73 to the maximum answered 500."""
+    response = client.post("/api/v1/accounts", json={"email": "ada@example.com", "password": long_password(length)})
+    assert response.status_code == 202
+    assert people.rows(User, email="ada@example.com")
+
+
+@pytest.mark.parametrize("length", [73, 256])
+def test_signup_page_password_of_any_allowed_length_is_accepted(client, people, csrf, length):
+    response = client.post("/signup", data={"csrf_token": csrf("/signup"), "email": "ada@example.com",
+                                            "password": long_password(length)})
+    assert response.status_code == 200 and "Check your email" in response.get_data(as_text=True)
+    assert people.rows(User, email="ada@example.com")
+
+
+def test_signup_api_password_over_the_maximum_is_refused_with_the_reason(client, people):
+    response = client.post("/api/v1/accounts", json={"email": "ada@example.com", "password": long_password(257)})
+    assert response.status_code == 400
+    assert response.get_json()["error"]["fields"]["password"] == ["Use at most 256 characters."]
+    assert not people.rows(User, email="ada@example.com")

@@ -9,7 +9,7 @@ import types
 import pytest
 from conftest import run_queued_tasks
 from itsdangerous import URLSafeTimedSerializer
-from people import NEW_PASSWORD, add_user
+from people import NEW_PASSWORD, add_user, long_password
 from people import PASSWORD as OLD_PASSWORD
 from sqlalchemy import select
 
@@ -254,3 +254,11 @@ def test_confirm_link_sent_before_a_lock_stays_dead_after_unlocking(client, cloc
     response = _confirm(client, token)
     assert response.status_code == 409 and _error_code(response) == "reset_link_revoked"
     assert _confirm(client, request_link()).status_code == 200  # a link asked for afterwards works
+
+
+@pytest.mark.parametrize("length", [73, 100, 256])
+def test_confirm_password_of_any_allowed_length_is_set(app, client, account, request_link, db_rows, length):
+    """zxcvbn 4.5 raised ValueError past 72 characters: the confirm answered 500 and the link stayed unused."""
+    response = _confirm(client, request_link(), long_password(length))
+    assert response.status_code == 200
+    assert _password_is(app, db_rows, account, long_password(length))

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from people import NEW_PASSWORD, csrf_from
+import pytest
+from people import NEW_PASSWORD, csrf_from, long_password
 
 FORM = "/reset"
 
@@ -109,3 +110,10 @@ def test_pages_in_chinese(client, account, request_link):
     assert "已过期" not in client.get(FORM, headers=zh).get_data(as_text=True)
 
 
+@pytest.mark.parametrize("length", [73, 256])
+def test_form_sets_a_password_of_any_allowed_length(client, account, request_link, db_rows, length):
+    _open(client, request_link())
+    page = client.get(FORM).get_data(as_text=True)
+    response = client.post(FORM, data={"password": long_password(length), "csrf_token": csrf_from(page)})
+    assert response.status_code == 200 and "Your password has been changed" in response.get_data(as_text=True)
+    assert db_rows.resets(account.id)[0].used_at is not None
