@@ -6,7 +6,7 @@ from flask import Blueprint, request
 
 from recovery.events import service
 from recovery.events.schemas import OWN_EVENT_EXCLUDE, EventOut, EventPageOut, EventQuery
-from recovery.web.auth import login_required, signed_in_user
+from recovery.web.auth import own_or_staff_required, signed_in_user
 from recovery.web.context import service_context
 from recovery.web.forms import parse
 from recovery.web.openapi import api_doc
@@ -17,7 +17,7 @@ bp = Blueprint("events_api", __name__, url_prefix="/api/v1/events")
 @bp.get("")
 @api_doc("Security events, newest first: staff see all (filter by type prefix, user id or email, since); "
          "a user sees only their own", query=EventQuery, responses={200: EventPageOut}, tags=("events",))
-@login_required
+@own_or_staff_required
 def list_events():
     query = parse(EventQuery(), request.args.to_dict())
     user = signed_in_user()
