@@ -16,6 +16,7 @@ from recovery.web.auth import init_auth
 from recovery.web.context import close_request_session, commit_request_session
 from recovery.web.csrf import init_csrf
 from recovery.web.errors import register_error_handlers
+from recovery.web.forms import init_input_checks
 from recovery.web.headers import init_headers
 from recovery.web.i18n import init_i18n
 from recovery.web.logredact import install_log_redaction
@@ -82,6 +83,7 @@ def create_app(config: dict | None = None, *, clock: Clock | None = None,
 
 def _init_extensions(app: Flask) -> None:
     init_i18n(app)
+    init_input_checks(app)  # before anything reads the input (CSRF reads the form)
     init_csrf(app)
     init_auth(app)
     init_limiter(app)

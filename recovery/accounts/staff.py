@@ -1,7 +1,7 @@
 """Staff pages for accounts: look an account up, see its status, sessions and events; change status; end sessions.
 
-Every staff role may look and end sessions; only security and admin change a status. Staff never see or set a
-password: the pages show none and offer no way to.
+Every staff role may look and end sessions (a staff account's: only an admin); only security and admin change a
+status. Staff never see or set a password: the pages show none and offer no way to.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from flask_babel import gettext
 
 from recovery.accounts import service as accounts
 from recovery.accounts.schemas import StaffLookupQuery, StatusForm
-from recovery.accounts.status import end_sessions_by_staff
+from recovery.accounts.status import end_sessions_by_staff, may_act_on_sessions
 from recovery.accounts.web import account_errors, label
 from recovery.web.auth import role_required, signed_in_user
 from recovery.web.context import service_context
@@ -34,8 +34,11 @@ def index():
 def _account_page(user_id: int) -> dict:
     ctx = service_context()
     staff = signed_in_user()
-    return {"overview": accounts.security_overview(ctx, accounts.get_user(ctx, user_id), events=50),
-            "can_change_status": staff.role in ("security", "admin")}
+    user = accounts.get_user(ctx, user_id)
+    # A staff account's sessions are listed (and ended) only for an admin: the page shows none to others.
+    return {"overview": accounts.security_overview(ctx, user, events=50),
+            "can_change_status": staff.role in ("security", "admin"),
+            "can_see_sessions": may_act_on_sessions(ctx, user)}
 
 
 @bp.get("/staff/accounts/<int:user_id>")

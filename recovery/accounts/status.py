@@ -12,6 +12,7 @@ from recovery.context import ServiceContext
 from recovery.errors import N_, AccountNotActive, PermissionDenied, ValidationFailed
 from recovery.events.service import record_event
 from recovery.sessions import service as sessions
+from recovery.sessions.models import UserSession
 
 _STATUS_MESSAGES = {
     "locked": N_("This account is locked. Reason: %(reason)s"),
@@ -86,8 +87,30 @@ def _check_status_change(ctx: ServiceContext, user: User, status: str, reason: s
                                   "approval: decide it on the account's ticket."))
 
 
+def may_act_on_sessions(ctx: ServiceContext, user: User) -> bool:
+    """Whether the acting staff member may list or end `user`'s sessions: anyone's but a staff account's, which
+    only an admin (or its holder) may; the system (CLI, jobs) always may."""
+    if not user.is_staff or ctx.actor.type == "system":
+        return True
+    actor = ctx.session.get(User, ctx.actor.id) if ctx.actor.id is not None else None
+    return actor is not None and (actor.role == "admin" or actor.id == user.id)
+
+
+def _check_may_act_on_sessions(ctx: ServiceContext, user: User) -> None:
+    if not may_act_on_sessions(ctx, user):
+        raise PermissionDenied(N_("Only an admin can see or end the sessions of a staff account."))
+
+
+def sessions_for_staff(ctx: ServiceContext, user: User) -> list[UserSession]:
+    """An account's active sessions as staff see them (a staff account's only for an admin)."""
+    _check_may_act_on_sessions(ctx, user)
+    return sessions.list_active_sessions(ctx, user.id)
+
+
 def end_sessions_by_staff(ctx: ServiceContext, user: User, *, reason: str) -> int:
-    """Staff (or an alert action) sign the account out everywhere; the holder is told, like any security change."""
+    """Staff (or an alert action) sign the account out everywhere; the holder is told, like any security change.
+    A staff account's sessions only an admin may end."""
+    _check_may_act_on_sessions(ctx, user)
     revoked = sessions.revoke_all_sessions(ctx, user.id, reason=reason)
     notify_security(ctx, user, "sessions_ended_by_staff", sessions_revoked=revoked)
     return revoked

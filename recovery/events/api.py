@@ -11,7 +11,7 @@ from recovery.events import service
 from recovery.events.labels import ACTOR_LABELS
 from recovery.events.owner import OwnEvent, own_events
 from recovery.events.schemas import EventOut, EventPageOut, EventQuery, OwnEventOut
-from recovery.web.auth import login_required, signed_in_user
+from recovery.web.auth import own_or_staff_required, signed_in_user
 from recovery.web.context import service_context
 from recovery.web.forms import parse
 from recovery.web.openapi import api_doc
@@ -23,7 +23,7 @@ bp = Blueprint("events_api", __name__, url_prefix="/api/v1/events")
 @api_doc("Security events, newest first: staff see all (filter by type prefix, user id or email, since); a user "
          "sees only their own, as labels and teams without staff IPs, browsers or notes (OwnEventOut)",
          query=EventQuery, responses={200: EventPageOut}, tags=("events",))
-@login_required
+@own_or_staff_required
 def list_events():
     query = parse(EventQuery(), request.args.to_dict())
     user = signed_in_user()

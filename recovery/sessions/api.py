@@ -6,7 +6,7 @@ from flask import Blueprint
 
 from recovery.accounts import service as accounts
 from recovery.accounts.signin import sign_in_with_password
-from recovery.accounts.status import end_sessions_by_staff
+from recovery.accounts.status import end_sessions_by_staff, sessions_for_staff
 from recovery.accounts.web import account_errors, limit_signin
 from recovery.detection import service as detection
 from recovery.detection.schemas import StepUpRequiredOut
@@ -38,8 +38,7 @@ def _session_schema(**kwargs) -> SessionBody:
                        idle_minutes=runtime().settings.session_idle_minutes, **kwargs)
 
 
-def _session_list(user_id: int) -> dict:
-    listed = sessions.list_active_sessions(service_context(), user_id)
+def _session_list(listed: list) -> dict:
     return {"sessions": _session_schema(many=True).dump(listed)}
 
 
@@ -88,7 +87,7 @@ def complete_mfa():
 @api_doc("The caller's active sessions (browser and API)", responses={200: SessionListBody}, tags=TAGS)
 @login_required
 def list_sessions():
-    return _session_list(signed_in_user().id)
+    return _session_list(sessions.list_active_sessions(service_context(), signed_in_user().id))
 
 
 @bp.delete("/sessions/current")
@@ -118,14 +117,17 @@ def revoke_others():
 
 
 @bp.get("/accounts/<int:user_id>/sessions")
-@api_doc("Staff: an account's active sessions", responses={200: SessionListBody}, tags=TAGS)
+@api_doc("Staff: an account's active sessions (a staff account's: admin only)", responses={200: SessionListBody},
+         tags=TAGS)
 @role_required("agent", "security")
 def staff_list(user_id: int):
-    return _session_list(accounts.get_user(service_context(), user_id).id)
+    ctx = service_context()
+    return _session_list(sessions_for_staff(ctx, accounts.get_user(ctx, user_id)))
 
 
 @bp.delete("/accounts/<int:user_id>/sessions")
-@api_doc("Staff: end every session of an account", responses={200: RevokedBody}, tags=TAGS)
+@api_doc("Staff: end every session of an account (a staff account's: admin only)", responses={200: RevokedBody},
+         tags=TAGS)
 @role_required("agent", "security")
 def staff_revoke(user_id: int):
     ctx = service_context()

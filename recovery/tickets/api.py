@@ -35,8 +35,8 @@ from recovery.tickets.views import STAFF, queue_filter
 from recovery.tickets.web import (
     allow_uploads,
     evidence_download,
-    limit_evidence,
     limit_intake,
+    limit_requester_reply,
     staff,
     uploaded_files,
 )
@@ -109,6 +109,7 @@ def status(token: str):
 @bp.post("/appeals/status/<token>/replies")
 @api_doc("The requester replies (a recently resolved ticket reopens)", body=RequesterReply,
          responses={201: StatusOut}, auth=False, tags=("appeals",))
+@limit_requester_reply
 def status_reply(token: str):
     ctx = service_context()
     ticket = intake.requester_reply_by_token(ctx, token, parse_json(RequesterReply())["message"], [])
@@ -118,7 +119,7 @@ def status_reply(token: str):
 @bp.post("/appeals/status/<token>/evidence")
 @api_doc("Add evidence files (multipart field `evidence`: PNG, JPEG or PDF)", responses={201: StatusOut},
          auth=False, tags=("appeals",))
-@limit_evidence
+@limit_requester_reply
 def status_evidence(token: str):
     ctx = service_context()
     # the files are read only once the link checks

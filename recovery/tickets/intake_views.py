@@ -18,8 +18,8 @@ from recovery.tickets.schemas import (
 )
 from recovery.tickets.web import (
     allow_uploads,
-    limit_evidence,
     limit_intake,
+    limit_requester_reply,
     register_template_helpers,
     uploaded_files,
 )
@@ -106,7 +106,7 @@ def status(token: str):
 
 
 @bp.post("/appeal/status/<token>/reply")
-@limit_evidence
+@limit_requester_reply
 @form_page("tickets/status.html", _status_context)
 def status_reply(token: str):
     mark_token_page()

@@ -1,5 +1,5 @@
-"""What the tickets pages and API share: rate limits on intake, uploaded files, the staff member in hand,
-larger request bodies for evidence uploads, and the template helpers (labels, UTC times, countdowns)."""
+"""What the tickets pages and API share: rate limits on intake and replies, uploaded files, the staff member in
+hand, larger request bodies for evidence uploads, and the template helpers (labels, UTC times, countdowns)."""
 
 from __future__ import annotations
 
@@ -45,9 +45,18 @@ def limit_intake(scope: str, *, by_contact: bool = False) -> Callable:
     return decorate
 
 
-def limit_evidence(view: Callable) -> Callable:
-    """Per IP, shared by the status page's reply form and the API's evidence upload (both take files)."""
-    return limiter.shared_limit(_limits, "evidence-ip", methods=["POST"])(view)
+def _status_link_key() -> str:
+    """The status link in the URL (its HMAC, never the link): one key per ticket, whatever the door or the IP;
+    a forged link is a key of its own, so it cannot spend the real requester's budget."""
+    token = str((request.view_args or {}).get("token", ""))
+    return "status-link:" + runtime().tokens.key_for(token, "ratelimit-status-link")
+
+
+def limit_requester_reply(view: Callable) -> Callable:
+    """A requester's replies through the status link: the page's form, the JSON reply and the evidence upload
+    share one limit per link (`ticket_intake_limits`), and one per IP, so the doors together get exactly it."""
+    view = limiter.shared_limit(_limits, "evidence-ip", methods=["POST"])(view)
+    return limiter.shared_limit(_limits, "status-reply", key_func=_status_link_key, methods=["POST"])(view)
 
 
 def uploaded_files(field: str = "evidence") -> list[Upload]:

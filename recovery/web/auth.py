@@ -113,8 +113,15 @@ def login_required(view):
     return wrapper
 
 
+# The mark of the staff guard on a view: the roles it lets through ("own" for a view where everyone signed in
+# reads their own data and staff read everyone's). tests/web/test_staff_guard.py walks the URL map and fails on a
+# /staff page or a staff /api/v1 endpoint without it.
+STAFF_GUARD = "staff_guard"
+
+
 def role_required(*roles: str):
-    """Only these roles (and admin, who holds every role) may pass; everyone else gets 403."""
+    """Only these roles (and admin, who holds every role) may pass; everyone else gets 403. Staff then pass the
+    staff guard (staff_guard): every staff page and staff API endpoint is behind it."""
 
     def decorate(view):
         @wraps(view)
@@ -124,15 +131,32 @@ def role_required(*roles: str):
                 return _deny_anonymous()
             if user.role != "admin" and user.role not in roles:
                 raise PermissionDenied()
-            return _staff_without_mfa(user) or view(*args, **kwargs)
+            return staff_guard(user) or view(*args, **kwargs)
 
+        setattr(wrapper, STAFF_GUARD, roles)
         return wrapper
 
     return decorate
 
 
-def _staff_without_mfa(user: User):
-    """Staff pages need an enrolled second factor and a session that passed it (setting staff_require_mfa).
+def own_or_staff_required(view):
+    """Everyone signed in reads their own data here, and staff read everyone's: a staff member passes the staff
+    guard first, exactly as on a staff-only endpoint (an agent without MFA must not search everyone's events)."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        user = current_user()
+        if user is None:
+            return _deny_anonymous()
+        return staff_guard(user) or view(*args, **kwargs)
+
+    setattr(wrapper, STAFF_GUARD, ("own",))
+    return wrapper
+
+
+def staff_guard(user: User):
+    """The one staff guard: staff need an enrolled second factor and a session that passed it (setting
+    staff_require_mfa). None lets the request through; anyone who is not staff passes.
 
     Not enrolled: to enrollment (API: 403 mfa_enrollment_required). Enrolled, but this session began without
     the second factor (say, before enrolling): sign in again (API: 403 mfa_session_required).

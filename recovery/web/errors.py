@@ -1,4 +1,5 @@
-"""The one place errors become responses: RecoveryError, HTTP errors, an unreachable database; HTML or JSON."""
+"""The one place errors become responses: RecoveryError, HTTP errors, an unreachable database (503) or one that
+refuses the input (400); HTML or JSON."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import logging
 from flask import Flask, Response, g, jsonify, render_template, request
 from flask_babel import gettext
 from flask_limiter.errors import RateLimitExceeded
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 from werkzeug.exceptions import HTTPException
 
 from recovery.errors import Conflict, Message, RecoveryError, ServiceUnavailable, TooManyAttempts, ValidationFailed
@@ -103,6 +104,11 @@ def handle_database_error(error: Exception) -> Response:
     if isinstance(error, IntegrityError):
         conflict = Conflict()
         return error_response(409, conflict.code, translate(conflict.message))
+    if isinstance(error, DataError):
+        # The database refused a value (NUL in text, an invalid byte sequence, a number out of range): bad
+        # input, which no retry cures, not an outage.
+        log.warning("database refused the input: %s", type(error.orig).__name__)
+        return error_response(400, _HTTP_CODES[400], _http_message(400))
     log.warning("database unavailable: %s", type(error).__name__)
     unavailable = ServiceUnavailable()
     return error_response(503, unavailable.code, translate(unavailable.message), retry_after=5)

@@ -1,12 +1,14 @@
-"""Parsing input with marshmallow for pages and the API, and re-rendering a form with its field errors."""
+"""Parsing input with marshmallow for pages and the API, re-rendering a form with its field errors, and the one
+check every request's text passes first: no control characters (NUL above all, which PostgreSQL refuses)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Iterator, Mapping
 from functools import wraps
 from typing import Any
 
-from flask import g, render_template, request
+from flask import Flask, g, render_template, request
 from marshmallow import Schema
 from marshmallow import ValidationError as MarshmallowError
 
@@ -74,3 +76,68 @@ def form_page(template: str, context=None):
         return wrapper
 
     return decorate
+
+
+# Control characters answer 400 before any view, schema or query sees them: NUL everywhere (PostgreSQL refuses
+# it in text, and the driver's refusal once read as an outage), and every C0 control in a one-line field, which
+# is every query-string and path value and every body field but the multi-line ones below.
+_ONE_LINE_MESSAGE = N_("Enter this on one line, without control characters.")
+_TEXT_MESSAGE = N_("Remove the control characters (such as NUL) from this text.")
+_ANY_CONTROL = re.compile(r"[\x00-\x1f]")
+_NOT_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # every C0 control but tab, line feed, carriage return
+# Body fields that may span lines (a ticket's message and reply body, a status or decision reason, a note), and
+# passwords, which are compared, never stored or shown: tab, LF and CR are allowed in those, nothing else.
+MULTILINE_FIELDS = frozenset({"message", "body", "reason", "note"})
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def _allows_line_breaks(name: str) -> bool:
+    return name in MULTILINE_FIELDS or "password" in name
+
+
+def _strings(value: object) -> Iterator[str]:
+    """Every string in a JSON value: itself, or the keys and values of what it holds."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield str(key)
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+
+
+def _fields_of_request() -> Iterator[tuple[str, object, bool]]:
+    """(field name, value, whether it is a one-line field) for the query string, the path and the body."""
+    for name, value in request.args.items(multi=True):
+        yield name, value, True
+    for name, value in (request.view_args or {}).items():
+        yield name, value, True
+    if request.method not in _BODY_METHODS:
+        return
+    for name, value in request.form.items(multi=True):
+        yield name, value, not _allows_line_breaks(name)
+    body = request.get_json(silent=True) if request.is_json else None
+    if isinstance(body, dict):
+        for name, value in body.items():
+            yield name, value, not _allows_line_breaks(name)
+
+
+def refuse_control_characters() -> None:
+    """before_request: a ValidationFailed naming every field (or key: `_schema`) that holds a control character."""
+    fields: dict[str, list[str]] = {}
+    for name, value, one_line in _fields_of_request():
+        if _ANY_CONTROL.search(name):
+            fields["_schema"] = [_ONE_LINE_MESSAGE]
+            continue
+        nested = not isinstance(value, str)
+        pattern = _ANY_CONTROL if one_line or nested else _NOT_TEXT
+        if any(pattern.search(text) for text in _strings(value)):
+            fields[name] = [_ONE_LINE_MESSAGE if pattern is _ANY_CONTROL else _TEXT_MESSAGE]
+    if fields:
+        raise ValidationFailed(fields)
+
+
+def init_input_checks(app: Flask) -> None:
+    app.before_request(refuse_control_characters)

@@ -2,11 +2,12 @@
 with their role checks, cursor pages, timeline and four-eyes decisions."""
 
 import pytest
-from people import code_in
+from people import code_in, csrf_from
 
 from recovery.tickets import service
 from recovery.tickets.access import status_token
-from recovery.tickets.models import Ticket
+from recovery.tickets.models import Ticket, TicketMessage
+from recovery.web.context import runtime
 
 
 def _appeal(client, email="ada@example.com"):
@@ -206,3 +207,31 @@ def test_decision_by_the_same_staff_member_twice_is_refused(client, services, pe
 def test_metrics_endpoint_for_staff(client, people):
     body = client.get("/api/v1/tickets/metrics", headers=people.headers(people.staff("a@example.com"))).get_json()
     assert set(body) == {"days", "first_response", "resolution", "sla", "backlog", "satisfaction"}
+
+
+def _reply_by_page(client, token: str, n: int):
+    page = client.get(f"/appeal/status/{token}").get_data(as_text=True)
+    return client.post(f"/appeal/status/{token}/reply", data={"csrf_token": csrf_from(page), "message": f"m{n}"},
+                       environ_base={"REMOTE_ADDR": f"10.0.1.{n}"})
+
+
+def _reply_by_api(client, token: str, n: int):
+    return client.post(f"/api/v1/appeals/status/{token}/replies", json={"message": f"m{n}" + "x" * 4000},
+                       environ_base={"REMOTE_ADDR": f"10.0.1.{n}"})
+
+
+@pytest.mark.parametrize("last_door", [_reply_by_page, _reply_by_api])
+def test_requester_replies_by_page_and_api_share_one_limit_per_link_then_429(app, client, services, people,
+                                                                               last_door):
+    allowed = int(runtime(app).settings.ticket_intake_limits.split()[0])  # the documented number (5 per hour)
+    ticket_id = _ticket(services, people.add("ada@example.com", status="locked"))
+    token = _token(services, ticket_id)
+    doors = [_reply_by_page, _reply_by_api]
+    answers = [doors[n % 2](client, token, n).status_code for n in range(allowed)]  # a new IP every time
+    refused = last_door(client, token, allowed)
+    assert answers == [303 if n % 2 == 0 else 201 for n in range(allowed)]
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
+    replies = people.rows(TicketMessage, TicketMessage.ticket_id == ticket_id, TicketMessage.author_type == "requester")
+    assert len(replies) == 1 + allowed  # the opening message and the allowed replies
+    other = _token(services, _ticket(services, people.add("bob@example.com", status="locked")))
+    assert _reply_by_api(client, other, 99).status_code == 201  # another ticket's link has its own budget
