@@ -55,10 +55,13 @@ def create_staff_command(email: str, role: str) -> None:
 @click.option("--status", required=True, type=click.Choice(["active", "locked", "suspended", "banned"]))
 @click.option("--reason", required=True)
 def set_status_command(email: str, status: str, reason: str) -> None:
-    """Set an account's status (e.g. banned) with a reason; sessions end and the user is told."""
-    from recovery.accounts.service import get_user_by_email, set_account_status
+    """Set an account's status (e.g. banned) with a reason; sessions end and the user is told.
 
-    _run(lambda ctx: set_account_status(ctx, get_user_by_email(ctx, email), status=status, reason=reason))
+    The operator's documented exception to the staff rules: no second approval is asked (whoever runs this
+    command runs the service), and the event records `authority: operator`."""
+    from recovery.accounts.service import get_user_by_email, set_status_as_operator
+
+    _run(lambda ctx: set_status_as_operator(ctx, get_user_by_email(ctx, email), status=status, reason=reason))
     click.echo(f"{email} is now {status}")
 
 

@@ -21,6 +21,7 @@ from sqlalchemy import select
 from recovery.accounts import service as accounts
 from recovery.accounts.models import STAFF_ROLES, User
 from recovery.accounts.service import has_second_factor
+from recovery.accounts.status import lock_as_stolen
 from recovery.context import Actor, ServiceContext
 from recovery.events.models import SecurityEvent
 from recovery.sessions.models import UserSession
@@ -186,8 +187,14 @@ class Accounts(_Helper):
         return self.phones[email]
 
     def set_status(self, user_id: int, status: str, reason: str = "testing") -> None:
+        """As the operator's command line sets it (the one path without staff rules)."""
         with self.services() as ctx:
-            accounts.set_account_status(ctx, accounts.get_user(ctx, user_id), status, reason)
+            accounts.set_status_as_operator(ctx, accounts.get_user(ctx, user_id), status, reason)
+
+    def report_stolen(self, user_id: int) -> None:
+        """The stolen-account lock containment sets when the owner says "this wasn't me"."""
+        with self.services() as ctx:
+            lock_as_stolen(ctx, accounts.get_user(ctx, user_id), source="test")
 
     def token(self, email: str, password: str = PASSWORD, client=None) -> str:
         client = client or self.client

@@ -84,5 +84,6 @@ def me():
 def set_status(user_id: int):
     data = parse_json(StatusBody())
     ctx = service_context()
-    user = accounts.set_account_status(ctx, accounts.get_user(ctx, user_id), data["status"], data["reason"])
+    user = accounts.set_account_status(ctx, accounts.get_user(ctx, user_id), data["status"], data["reason"],
+                                       approval=accounts.Approval(signed_in_user()))
     return AccountBody().dump(user)

@@ -1,10 +1,10 @@
-"""Models of the accounts capability: users, their extra notification addresses, email verification codes."""
+"""Models of the accounts capability: users, their restrictions, extra notification addresses, verification codes."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from recovery.db import Base, UTCDateTime
@@ -12,6 +12,10 @@ from recovery.db import Base, UTCDateTime
 ROLES = ("user", "agent", "security", "admin")
 STAFF_ROLES = ("agent", "security", "admin")
 STATUSES = ("active", "locked", "suspended", "banned")
+# What a restriction is, by what set it: a ban, the owner's own stolen-account report (containment), any
+# restriction of a staff account, an ordinary lock (staff, an alert) or suspension.
+RESTRICTION_KINDS = ("ban", "stolen", "staff_suspension", "lock", "suspension")
+_OPEN_RESTRICTION = text("lifted_at IS NULL")
 
 
 class User(Base):
@@ -70,3 +74,35 @@ class EmailVerification(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class AccountRestriction(Base):
+    """A restriction on an account: the status it imposes, its kind and reason, who set it and who ended it.
+
+    `User.status` / `status_reason` are the effective status everyone reads; they mirror the one open
+    restriction (lifted_at NULL; none open means active), kept equal in the same transaction by
+    accounts.status.set_account_status. `needs_two_staff` is fixed when the restriction is set: ending it
+    (lifting or replacing) needs two different staff members, whatever path and whatever status comes between.
+    """
+
+    __tablename__ = "account_restrictions"
+    __table_args__ = (
+        Index("uq_account_restrictions_open", "user_id", unique=True, postgresql_where=_OPEN_RESTRICTION,
+              sqlite_where=_OPEN_RESTRICTION),
+        Index("ix_account_restrictions_user", "user_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(16))  # locked | suspended | banned
+    kind: Mapped[str] = mapped_column(String(24))  # one of RESTRICTION_KINDS
+    reason: Mapped[str] = mapped_column(String(500))
+    needs_two_staff: Mapped[bool] = mapped_column(Boolean)
+    set_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))  # None: the service
+    set_via: Mapped[str] = mapped_column(String(48))  # staff | ticket:<id> | secure-account:<source> | operator
+    set_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    lifted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    lifted_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    lift_approved_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    lifted_via: Mapped[str | None] = mapped_column(String(48))
+    lift_reason: Mapped[str | None] = mapped_column(String(500))

@@ -22,7 +22,7 @@ from recovery.accounts.models import STAFF_ROLES, ContactAddress, User
 from recovery.accounts.normalise import email_problem, normalise_email
 from recovery.accounts.notify import notification_addresses, notify_security
 from recovery.accounts.password_policy import password_problems
-from recovery.accounts.status import set_account_status
+from recovery.accounts.status import Approval, set_account_status, set_status_as_operator
 from recovery.accounts.verification import check_code, issue_code
 from recovery.context import ServiceContext
 from recovery.errors import (
@@ -38,11 +38,12 @@ from recovery.sessions import service as sessions
 from recovery.sessions.models import UserSession
 
 __all__ = [
-    "add_contact_address", "change_password", "confirm_password", "create_staff",
+    "Approval", "add_contact_address", "change_password", "confirm_password", "create_staff",
     "find_user_by_email", "get_user", "get_user_by_email", "has_second_factor", "list_contacts",
     "notification_addresses", "notify_security", "password_requirements", "reauthenticate",
     "remove_contact_address", "resend_verification", "security_overview", "send_verification_code",
-    "set_account_status", "sign_up", "verify_contact_address", "verify_email", "WrongPassword",
+    "set_account_status", "set_status_as_operator", "sign_up", "verify_contact_address", "verify_email",
+    "WrongPassword",
 ]
 
 PRIMARY = "primary"

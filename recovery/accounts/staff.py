@@ -54,7 +54,8 @@ def account(user_id: int):
 def change_status(user_id: int):
     data = parse_form(StatusForm())
     ctx = service_context()
-    user = accounts.set_account_status(ctx, accounts.get_user(ctx, user_id), data["status"], data["reason"])
+    user = accounts.set_account_status(ctx, accounts.get_user(ctx, user_id), data["status"], data["reason"],
+                                       approval=accounts.Approval(signed_in_user()))
     flash(gettext("The account of %(email)s is now %(status)s. Its holder has been told.", email=user.email,
                   status=label(user.status, "status")), "success")
     return redirect(url_for("staff_accounts.account", user_id=user_id))

@@ -1,4 +1,7 @@
-"""Account status: active | locked | suspended | banned with a reason, who may set it, and what a holder is told.
+"""Account status: active | locked | suspended | banned with a reason, and what a holder is told.
+
+A non-active status is an AccountRestriction row (restrictions.py: its kind, and who may end it); User.status
+mirrors it in the same transaction.
 
 A non-active status ends every session and tells every address on file; after a correct password the holder
 sees the status, the reason and the next step (NIST 800-63A-4 §5).
@@ -6,13 +9,27 @@ sees the status, the reason and the next step (NIST 800-63A-4 §5).
 
 from __future__ import annotations
 
-from recovery.accounts.models import STATUSES, User
+from recovery.accounts.models import STATUSES, AccountRestriction, User
 from recovery.accounts.notify import notify_security
+from recovery.accounts.restrictions import (
+    STOLEN_REASON,
+    TWO_STAFF_KINDS,
+    Approval,
+    check_authority,
+    current_restriction,
+    ending_needs_two_staff,
+    kind_for,
+)
 from recovery.context import ServiceContext
-from recovery.errors import N_, AccountNotActive, PermissionDenied, ValidationFailed
+from recovery.errors import N_, AccountNotActive, ValidationFailed
 from recovery.events.service import record_event
 from recovery.sessions import service as sessions
 from recovery.sessions.models import UserSession
+
+__all__ = ["STOLEN_REASON", "Approval", "account_not_active", "current_restriction", "end_sessions_by_staff",
+           "ending_needs_two_staff", "is_stolen_lock", "lock_as_stolen", "set_account_status",
+           "set_status_as_operator"]
+OPERATOR = "operator"
 
 _STATUS_MESSAGES = {
     "locked": N_("This account is locked. Reason: %(reason)s"),
@@ -24,17 +41,8 @@ NEXT_STEP = N_("If you think this is a mistake, you can appeal. We have sent the
                "addresses on this account.")
 
 
-# The reason a "this wasn't me" report locks with; only a four-eyes decision lifts such a lock.
-STOLEN_REASON = "Reported stolen by its owner"
-
-
 def is_stolen_lock(user: User) -> bool:
     return user.status == "locked" and user.status_reason == STOLEN_REASON
-
-
-def lifting_needs_two_staff(user: User) -> bool:
-    """Unblocking a banned or stolen account needs a second staff member's approval (ASVS 2.3.5)."""
-    return user.status == "banned" or is_stolen_lock(user)
 
 
 def account_not_active(ctx: ServiceContext, user: User, **kwargs) -> AccountNotActive:
@@ -47,23 +55,60 @@ def account_not_active(ctx: ServiceContext, user: User, **kwargs) -> AccountNotA
     return error
 
 
-def set_account_status(ctx: ServiceContext, user: User, status: str, reason: str) -> User:
-    """Set active|locked|suspended|banned with a reason; a non-active status ends every session; user is told."""
+def set_account_status(ctx: ServiceContext, user: User, status: str, reason: str, *,
+                       approval: Approval | None = None) -> User:
+    """Set active|locked|suspended|banned with a reason; a non-active status ends every session; user is told.
+
+    `approval` names the staff member who decided (and the one who approved, where two are needed); without
+    it the service itself acts, and may only impose a restriction (restrictions.py says who may do what)."""
+    return _change(ctx, user, status, reason, approval=approval,
+                   via=approval.via if approval is not None else "service")
+
+
+def set_status_as_operator(ctx: ServiceContext, user: User, status: str, reason: str) -> User:
+    """The operator's command line (`recovery set-status`): the one documented exception to the staff rules
+    (roles, four-eyes), for the person who runs the service. Recorded as `authority: operator`."""
+    return _change(ctx, user, status, reason, approval=None, via=OPERATOR)
+
+
+def lock_as_stolen(ctx: ServiceContext, user: User, *, source: str) -> User:
+    """Containment's lock after the owner's "this wasn't me": an active account or an ordinary lock becomes a
+    stolen-account lock (two staff members end it). A stronger restriction (a ban, a suspension, a staff
+    account's restriction) stays in force untouched."""
+    restriction = current_restriction(ctx, user)
+    if restriction is None or restriction.kind == "lock":
+        _change(ctx, user, "locked", STOLEN_REASON, approval=None, via=f"secure-account:{source}"[:48],
+                stolen=True)
+    return user
+
+
+def _change(ctx: ServiceContext, user: User, status: str, reason: str, *, approval: Approval | None, via: str,
+            stolen: bool = False) -> User:
     reason = (reason or "").strip()
-    _check_status_change(ctx, user, status, reason)
+    _check_fields(status, reason, stolen=stolen)
+    ctx.session.flush()
+    ctx.session.refresh(user, with_for_update=True)  # concurrent changes of one account queue here
+    restriction = current_restriction(ctx, user)
+    if via != OPERATOR:
+        check_authority(ctx, user, status, restriction, approval)
+    ended = _end(ctx, restriction, approval, via, reason)
+    imposed = _impose(ctx, user, status, reason, approval, via, stolen) if status != "active" else None
     previous = user.status
     user.status, user.status_reason, user.status_changed_at = status, reason, ctx.clock.now()
     revoked = 0
     if status != "active":
         revoked = sessions.revoke_all_sessions(ctx, user.id, reason=f"account_{status}")
     record_event(ctx, "account.status.changed", user_id=user.id, previous=previous, status=status,
-                 reason=reason, sessions_revoked=revoked)
+                 reason=reason, sessions_revoked=revoked, authority=via,
+                 kind=imposed.kind if imposed else None, ended=ended.kind if ended else None,
+                 decided_by=approval.decided_by.id if approval else None,
+                 approved_by=approval.approved_by.id if approval and approval.approved_by else None)
     notify_security(ctx, user, "account_status_changed", status=status, reason=reason, previous=previous)
     ctx.session.flush()
     return user
 
 
-def _check_status_change(ctx: ServiceContext, user: User, status: str, reason: str) -> None:
+def _check_fields(status: str, reason: str, *, stolen: bool) -> None:
     fields: dict[str, list[str]] = {}
     if status not in STATUSES:
         fields["status"] = [N_("Choose one of: active, locked, suspended, banned.")]
@@ -71,20 +116,36 @@ def _check_status_change(ctx: ServiceContext, user: User, status: str, reason: s
         fields["reason"] = [N_("Give a reason; the account holder will be told.")]
     elif len(reason) > 500:
         fields["reason"] = [N_("Keep the reason under 500 characters.")]
+    elif reason == STOLEN_REASON and not stolen:
+        fields["reason"] = [N_("This reason is kept for the owner's own stolen-account report; write another.")]
     if fields:
         raise ValidationFailed(fields)
-    if ctx.actor.type == "system":  # the CLI and the service's own jobs
-        return
-    actor = ctx.session.get(User, ctx.actor.id) if ctx.actor.id is not None else None
-    if actor is None or actor.role not in ("security", "admin"):
-        raise PermissionDenied()
-    if actor.id == user.id:
-        raise PermissionDenied(N_("You cannot change the status of your own account."))
-    if user.is_staff and actor.role != "admin":
-        raise PermissionDenied(N_("Only an admin can change the status of a staff account."))
-    if status == "active" and lifting_needs_two_staff(user):
-        raise PermissionDenied(N_("Lifting a ban or a stolen-account lock needs a second staff member's "
-                                  "approval: decide it on the account's ticket."))
+
+
+def _end(ctx: ServiceContext, restriction: AccountRestriction | None, approval: Approval | None, via: str,
+         reason: str) -> AccountRestriction | None:
+    """The restriction in force ends (lifted, or replaced by the new one); its row keeps who and why."""
+    if restriction is None:
+        return None
+    if restriction not in ctx.session:  # derived from the user row: kept in the history from now on
+        ctx.session.add(restriction)
+    restriction.lifted_at, restriction.lifted_via, restriction.lift_reason = ctx.clock.now(), via, reason
+    if approval is not None:
+        restriction.lifted_by = approval.decided_by.id
+        restriction.lift_approved_by = approval.approved_by.id if approval.approved_by else None
+    ctx.session.flush()  # before the new open row: one open restriction per account (a unique index)
+    return restriction
+
+
+def _impose(ctx: ServiceContext, user: User, status: str, reason: str, approval: Approval | None, via: str,
+            stolen: bool) -> AccountRestriction:
+    kind = kind_for(user, status, stolen=stolen)
+    restriction = AccountRestriction(user_id=user.id, status=status, kind=kind, reason=reason,
+                                     needs_two_staff=kind in TWO_STAFF_KINDS,
+                                     set_by=approval.decided_by.id if approval else None, set_via=via,
+                                     set_at=ctx.clock.now())
+    ctx.session.add(restriction)
+    return restriction
 
 
 def may_act_on_sessions(ctx: ServiceContext, user: User) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from recovery.accounts.models import User
 from recovery.accounts.service import get_user, set_account_status
-from recovery.accounts.status import end_sessions_by_staff
+from recovery.accounts.status import Approval, current_restriction, end_sessions_by_staff
 from recovery.alerts.service import get_alert
 from recovery.context import ServiceContext
 from recovery.errors import N_, ValidationFailed
@@ -24,12 +24,21 @@ def _account(ctx: ServiceContext, alert_id: int) -> tuple:
     return alert, get_user(ctx, alert.user_id)
 
 
-def lock_account(ctx: ServiceContext, alert_id: int, staff: User) -> User:
-    """Status `locked` with the alert as the reason (set_account_status checks the staff member's role)."""
+def lock_account(ctx: ServiceContext, alert_id: int, staff: User) -> tuple[User, bool]:
+    """Status `locked` with the alert as the reason (set_account_status checks the staff member's role);
+    returns the account and whether it was locked now.
+
+    A restriction that two staff members must end (a ban, the owner's stolen-account lock, a staff account's
+    restriction) is stronger than this lock and is left in force: replacing it would end it, which one person
+    may not do. The account stays blocked either way, and the event says which restriction was kept."""
     alert, user = _account(ctx, alert_id)
-    set_account_status(ctx, user, "locked", f"Security alert {alert.id}: {alert.rule}")
+    restriction = current_restriction(ctx, user)
+    if restriction is not None and restriction.needs_two_staff:
+        record_event(ctx, "alert.action.locked", user_id=user.id, alert_id=alert.id, kept=restriction.kind)
+        return user, False
+    set_account_status(ctx, user, "locked", f"Security alert {alert.id}: {alert.rule}", approval=Approval(staff))
     record_event(ctx, "alert.action.locked", user_id=user.id, alert_id=alert.id)
-    return user
+    return user, True
 
 
 def revoke_sessions(ctx: ServiceContext, alert_id: int, staff: User) -> int:

@@ -64,8 +64,12 @@ def resolve(alert_id: int):
 @role_required(TEAM)
 @form_page("alerts/console.html", lambda alert_id: _console())
 def lock(alert_id: int):
-    user = actions.lock_account(service_context(), alert_id, signed_in_user())
-    flash(gettext("The account of %(email)s is locked. Its holder has been told.", email=user.email), "success")
+    user, locked = actions.lock_account(service_context(), alert_id, signed_in_user())
+    if locked:
+        flash(gettext("The account of %(email)s is locked. Its holder has been told.", email=user.email), "success")
+    else:
+        flash(gettext("The account of %(email)s already has a stronger restriction, which stays in force: "
+                      "ending it needs two staff members.", email=user.email), "success")
     return _back()
 
 

@@ -23,8 +23,8 @@ from recovery.accounts.models import User
 from recovery.accounts.normalise import mask_email
 from recovery.accounts.notify import notify_security
 from recovery.accounts.password_policy import password_problems
-from recovery.accounts.service import find_user_by_email, has_second_factor, password_requirements, set_account_status
-from recovery.accounts.status import STOLEN_REASON, is_stolen_lock
+from recovery.accounts.service import find_user_by_email, has_second_factor, password_requirements
+from recovery.accounts.status import is_stolen_lock, lock_as_stolen
 from recovery.alerts.service import raise_alert
 from recovery.context import Actor, ServiceContext
 from recovery.db import rowcount
@@ -57,15 +57,14 @@ _SUSPICIOUS = 20
 def secure_account(ctx: ServiceContext, user: User, *, source: str, attempt_id: int | None = None) -> Ticket:
     """Lock, revoke, record, open the P1 ticket, alert, and send the reset link; returns the ticket."""
     acting = dataclasses.replace(ctx, actor=Actor("system", None, ctx.actor.ip, f"secure-account:{source}"))
-    if user.is_active or (user.status == "locked" and not is_stolen_lock(user)):
-        set_account_status(acting, user, "locked", STOLEN_REASON)  # ends sessions, tells every address
+    lock_as_stolen(acting, user, source=source)  # ends sessions, tells every address; a stronger one stays
     sessions = revoke_all_sessions(ctx, user.id, reason="account_secured")
     links = revoke_resets(ctx, user.id, reason="stolen_report")
     _end_pending_steps(ctx, user, attempt_id)
     ticket = open_ticket(ctx, category="stolen_account", user_id=user.id, subject="Account reported stolen",
                          message=f"The account holder reported the account stolen ({source}).",
                          source="secure_account", attachments=suspicious_signins(ctx, user.id),
-                         tags=["stolen", source])
+                         tags=["stolen", source], opened_by_containment=True)
     reset_link = issue_reset_link(ctx, user, PASSWORD_ENDPOINT)
     queue_email(ctx, to=user.email, template=SECURED_TEMPLATE, locale=user.locale, user_id=user.id,
                 reset_link=reset_link, reset_minutes=ctx.settings.reset_token_minutes,

@@ -2,24 +2,31 @@
 
 An outcome (granted, denied, ineligible, withdrawn) with a reason and a public message, and for a granted
 request the account actions it carries out (unblock, revoke_sessions, reset_mfa, force_password_reset).
-Under four-eyes (settings.ticket_four_eyes), lifting a ban (an unblock of a banned account or of a stolen
-account) and resetting MFA need two staff members: the first call records a pending decision, and a
-second, different staff member's matching call carries it out. Every executed decision is a security event
-and notifies the account's addresses and the requester; a denial says why and when to appeal again.
+Under four-eyes (settings.ticket_four_eyes), lifting a restriction that two people must end (a ban, the
+owner's stolen-account lock, any restriction of a staff account: accounts.restrictions decides) and resetting
+MFA need two staff members: the first call records a pending decision, and a second, different staff member's
+matching call carries it out. The account change is made with both names (an accounts Approval), so the
+accounts capability checks the same rule itself: two different people, admins for a staff account.
+Every executed decision is a security event and notifies the account's addresses and the requester; a denial
+says why and when to appeal again.
+
+The exemptions that proof earns - a second factor reset without a security hold, and the four-eyes unblock of a
+stolen-account case - belong only to a case containment opened from the owner's side
+(`Ticket.opened_by_containment`), never to a category a requester chose.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import timedelta
 
 from sqlalchemy import select
 
 from recovery.accounts.models import User
+from recovery.accounts.restrictions import check_decider
 from recovery.accounts.service import set_account_status
-from recovery.accounts.status import lifting_needs_two_staff
-from recovery.context import Actor, ServiceContext
-from recovery.errors import N_, ValidationFailed
+from recovery.accounts.status import Approval, ending_needs_two_staff
+from recovery.context import ServiceContext
+from recovery.errors import N_, PermissionDenied, ValidationFailed
 from recovery.events.service import record_event
 from recovery.mfa.service import reset_mfa
 from recovery.reset.service import send_reset_link
@@ -49,11 +56,13 @@ def _normalised_actions(ticket: Ticket, outcome: str, actions: list[str] | None)
         raise ValidationFailed({"actions": [N_("Unknown account action.")]})
     if chosen and ticket.user_id is None:
         raise ValidationFailed({"actions": [N_("This ticket has no account to act on.")]})
-    if "reset_mfa" in chosen and ticket.hold_until is None and ticket.category != "stolen_account":
+    if "reset_mfa" in chosen and ticket.hold_until is None and not ticket.opened_by_containment:
         # Removing a second factor is what an attacker with the password and the mailbox wants: only after a
-        # request's security hold (its cancel link went to every address on file), or on a stolen-account case.
+        # request's security hold (its cancel link went to every address on file), or on a case the owner opened
+        # by securing the account. A requester's "my account was stolen" is a claim and is held like the rest.
         raise ValidationFailed({"actions": [N_("A second factor is reset only on a request that waited out its "
-                                               "security hold, or on a stolen-account case.")]})
+                                               "security hold, or on a case the owner opened by securing the "
+                                               "account.")]})
     return [action for action in ACTIONS if action in chosen]
 
 
@@ -76,12 +85,24 @@ def _check_decision(ctx: ServiceContext, ticket: Ticket, outcome: str, reason: s
 def needs_second_approval(ctx: ServiceContext, ticket: Ticket, actions: list[str]) -> bool:
     if not ctx.settings.ticket_four_eyes:
         return False
-    user = ctx.session.get(User, ticket.user_id) if ticket.user_id else None
-    # By the account's state, whatever the ticket's category: a banned or stolen-locked account opened under
-    # another category (a recovery request, an alert's ticket) needs two staff members just the same.
+    user = _account(ctx, ticket)
+    # By the account's restriction, whatever the ticket's category: a ban, a stolen-account lock or a staff
+    # account's restriction needs two staff members under any category (a recovery request, an alert's ticket).
     lifts_ban = "unblock" in actions and user is not None and not user.is_active and (
-        lifting_needs_two_staff(user) or ticket.category == "stolen_account")
+        ending_needs_two_staff(ctx, user) or ticket.opened_by_containment)
     return lifts_ban or "reset_mfa" in actions
+
+
+def _account(ctx: ServiceContext, ticket: Ticket) -> User | None:
+    return ctx.session.get(User, ticket.user_id) if ticket.user_id else None
+
+
+def _check_unblocker(ctx: ServiceContext, ticket: Ticket, staff: User, actions: list[str]) -> None:
+    """Whoever proposes or approves an unblock must be someone accounts accepts for this account (an admin for a
+    staff account, never its holder): refused at once, not after a second person has approved."""
+    user = _account(ctx, ticket)
+    if "unblock" in actions and user is not None and not user.is_active:
+        check_decider(user, staff, via=f"ticket:{ticket.id}")
 
 
 def pending_decision(ctx: ServiceContext, ticket: Ticket) -> TicketDecision | None:
@@ -98,6 +119,7 @@ def decide(ctx: ServiceContext, ticket: Ticket, staff: User, *, outcome: str, re
     require_staff_access(staff, ticket)
     _check_decision(ctx, ticket, outcome, reason)
     chosen = _normalised_actions(ticket, outcome, actions)
+    _check_unblocker(ctx, ticket, staff, chosen)
     pending = pending_decision(ctx, ticket)
     if needs_second_approval(ctx, ticket, chosen):
         if pending is not None and pending.outcome == outcome and pending.actions == chosen:
@@ -142,9 +164,9 @@ def _propose(ctx: ServiceContext, ticket: Ticket, staff: User, previous: TicketD
 def _execute(ctx: ServiceContext, ticket: Ticket, decision: TicketDecision, *, approver: User | None
              ) -> TicketDecision:
     now = ctx.clock.now()
-    user = ctx.session.get(User, ticket.user_id) if ticket.user_id else None
+    user = _account(ctx, ticket)
     for action in decision.actions:
-        _ACTION_RUNNERS[action](ctx, ticket, decision, user)
+        _ACTION_RUNNERS[action](ctx, ticket, decision, user, approver)
     decision.status, decision.executed_at = "executed", now
     decision.approved_by = approver.id if approver is not None else None
     ticket.outcome, ticket.decided_at, ticket.status, ticket.resolved_at = decision.outcome, now, "resolved", now
@@ -165,30 +187,32 @@ def _execute(ctx: ServiceContext, ticket: Ticket, decision: TicketDecision, *, a
     return decision
 
 
-def _on_behalf(ctx: ServiceContext, decision: TicketDecision) -> ServiceContext:
-    """The account change is the ticket system carrying out a decision it authorised (role, queue, four-eyes);
-    the deciding staff members are on the ticket.decision.* event and the decision row."""
-    return dataclasses.replace(ctx, actor=Actor("system", None, ctx.actor.ip, f"ticket-decision:{decision.id}"))
+def _unblock(ctx: ServiceContext, ticket: Ticket, decision: TicketDecision, user: User | None,
+             approver: User | None) -> None:
+    """The account change carries both names (who proposed, who approved): accounts checks them itself."""
+    if user is None or user.is_active:
+        return
+    decided_by = ctx.session.get(User, decision.requested_by) if decision.requested_by else None
+    if decided_by is None:
+        raise PermissionDenied()
+    set_account_status(ctx, user, status="active", reason=f"Ticket {ticket.id}: {decision.reason}"[:500],
+                       approval=Approval(decided_by, approver, via=f"ticket:{ticket.id}"))
 
 
-def _unblock(ctx: ServiceContext, ticket: Ticket, decision: TicketDecision, user: User | None) -> None:
-    if user is not None and not user.is_active:
-        set_account_status(_on_behalf(ctx, decision), user, status="active",
-                           reason=f"Ticket {ticket.id}: {decision.reason}"[:500])
-
-
-def _revoke_sessions(ctx: ServiceContext, ticket: Ticket, decision: TicketDecision, user: User | None) -> None:
+def _revoke_sessions(ctx: ServiceContext, ticket: Ticket, decision: TicketDecision, user: User | None,
+                     approver: User | None) -> None:
     if user is not None:
         revoke_all_sessions(ctx, user.id, reason="ticket_decision")
 
 
-def _reset_mfa(ctx: ServiceContext, ticket: Ticket, decision: TicketDecision, user: User | None) -> None:
+def _reset_mfa(ctx: ServiceContext, ticket: Ticket, decision: TicketDecision, user: User | None,
+               approver: User | None) -> None:
     if user is not None:
         reset_mfa(ctx, user, actor_note=f"ticket {ticket.id}: {decision.reason}")
 
 
-def _force_password_reset(ctx: ServiceContext, ticket: Ticket, decision: TicketDecision, user: User | None
-                          ) -> None:
+def _force_password_reset(ctx: ServiceContext, ticket: Ticket, decision: TicketDecision, user: User | None,
+                          approver: User | None) -> None:
     if user is None:
         return
     # A recovery request is for someone who may have lost the mailbox too: the link goes to the new contact

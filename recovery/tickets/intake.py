@@ -49,8 +49,10 @@ APPEAL_REASONS = {
     "lost_second_factor": ("mfa_reset", N_("I lost my second factor")),
     "other": ("unblock_appeal", N_("Something else")),
 }
-# Requests that wait out ticket_recovery_hold_hours, told to every address on file with a cancel link.
-HELD_CATEGORIES = ("account_recovery", "mfa_reset")
+# Requests that wait out ticket_recovery_hold_hours, told to every address on file with a cancel link. A
+# requester's "someone else took over my account" is among them: a claim, not the owner's proof (only
+# containment's case, opened by the owner securing the account, is exempt; see tickets/decisions.py).
+HELD_CATEGORIES = ("account_recovery", "mfa_reset", "stolen_account")
 MAX_ATTEMPTS = 5
 _DIGITS = 8
 # Files, or a callable that reads them: views pass the reader so nothing is read before the code checks.
@@ -145,8 +147,9 @@ def _latest_denial(ctx: ServiceContext, user_id: int) -> TicketDecision | None:
 def confirm_appeal(ctx: ServiceContext, *, email: str, code: str, uploads: Uploads = ()) -> Ticket:
     """With the code from an address on file, open the appeal (or add to the account's open one).
 
-    A second-factor reset is held like a recovery request, and every address on file is told with a cancel
-    link: whoever has the password and one mailbox must not get the factor removed at once."""
+    A second-factor reset and a self-declared stolen account are held like a recovery request, and every
+    address on file is told with a cancel link: whoever has the password and one mailbox must not get the
+    factor removed at once."""
     user = find_user_by_email(ctx, email)
     if user is None:
         raise TokenInvalid()
@@ -217,7 +220,7 @@ def _tell_addresses_on_file(ctx: ServiceContext, user: User, ticket: Ticket, *, 
 
 def cancel_recovery(ctx: ServiceContext, ticket: Ticket) -> Ticket:
     """The account's owner, from an address on file, stops a recovery request: it is withdrawn and closed."""
-    if ticket.category not in HELD_CATEGORIES or not ticket.is_open:
+    if ticket.category not in HELD_CATEGORIES or ticket.opened_by_containment or not ticket.is_open:
         raise TicketClosed()
     now = ctx.clock.now()
     ctx.session.add(TicketDecision(ticket_id=ticket.id, outcome="withdrawn", actions=[], status="executed",

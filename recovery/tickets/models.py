@@ -54,6 +54,10 @@ class Ticket(Base):
     requester_email: Mapped[str | None] = mapped_column(String(320))
     subject: Mapped[str] = mapped_column(String(200))
     source: Mapped[str] = mapped_column(String(32))
+    # A fact fixed at creation: containment opened this case from the owner's side ("this wasn't me", or a
+    # signed-in session securing the account). Only that earns the exemptions of proof (decisions.py); a
+    # requester's chosen reason never sets it, and a merge never moves it between tickets.
+    opened_by_containment: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     locale: Mapped[str] = mapped_column(String(16), default="en")
     tags: Mapped[list] = mapped_column(JSON, default=list)
     signals: Mapped[list] = mapped_column(JSON, default=list)

@@ -75,11 +75,17 @@ def _open_in_family(ctx: ServiceContext, user_id: int | None, category: str) -> 
 
 
 def find_open_ticket(ctx: ServiceContext, user_id: int | None, category: str,
-                     requester_email: str | None = None) -> Ticket | None:
+                     requester_email: str | None = None, *, opened_by_containment: bool = False,
+                     held: bool = False) -> Ticket | None:
     """The account's open ticket of this family from the same requester (the same proven contact; None for
-    the addresses on file): only that one may take a repeat, since its status link is the requester's key."""
-    return next((t for t in _open_in_family(ctx, user_id, category) if t.requester_email == requester_email),
-                None)
+    the addresses on file): only that one may take a repeat, since its status link is the requester's key.
+
+    A request joins only a ticket of its own standing: a containment case (proof from the owner's side) and a
+    requester's claim never share a ticket, so the decision on one never acts with the other's exemptions; and
+    a request that must wait out a security hold never joins a ticket that has none."""
+    return next((t for t in _open_in_family(ctx, user_id, category)
+                 if t.requester_email == requester_email and t.opened_by_containment == opened_by_containment
+                 and (not held or t.hold_until is not None)), None)
 
 
 def _check_open_arguments(category: str, subject: str, message: str, priority: int | None, queue: str | None
@@ -103,35 +109,41 @@ def open_ticket(ctx: ServiceContext, *, category: str, user_id: int | None, subj
                 source: str, priority: int | None = None, queue: str | None = None,
                 attachments: Sequence[Upload | Mapping] = (), signals: Iterable[str] | None = None,
                 requester_email: str | None = None, hold_hours: int | None = None,
-                identity_checks: Sequence[Mapping] = (), tags: Iterable[str] = ()) -> Ticket:
+                identity_checks: Sequence[Mapping] = (), tags: Iterable[str] = (),
+                opened_by_containment: bool = False) -> Ticket:
     """Open a ticket, or add to the account's open one of the same family; returns the ticket.
 
     Routing decides queue and priority where the caller leaves them None (a stolen account is always P1 in
     `security`). `attachments` holds files (Upload) and linked records (mappings, e.g. suspicious sign-ins).
     The ticket is assigned round-robin, its SLA clock starts (or waits for the hold to end), the requester is
     emailed the status link, and `ticket.opened` is recorded - all in the caller's transaction.
+    `opened_by_containment` is for detection.containment.secure_account alone (see find_open_ticket).
     """
     _check_open_arguments(category, subject, message, priority, queue)
     all_signals = account_signals(ctx, user_id) | set(signals or ())
     routed = routing.route(_rules(ctx.settings.ticket_routing_file), category=category, subject=subject,
                            message=message, signals=all_signals)
-    existing = find_open_ticket(ctx, user_id, category, requester_email)
+    existing = find_open_ticket(ctx, user_id, category, requester_email,
+                                opened_by_containment=opened_by_containment, held=bool(hold_hours))
     if existing is not None:
         return _merge(ctx, existing, category=category, message=message, source=source, routed=routed,
                       attachments=attachments, identity_checks=identity_checks)
-    # Another requester's open ticket for the account: never joined (its link would be handed over), but this
-    # one is held like it, routed beside it and linked to it so staff weigh both together.
+    # Another open ticket for the account (another requester's, or one of another standing): never joined, but
+    # this one is held like it (unless containment opens it: the owner's proof waits for no hold), routed
+    # beside it and linked to it so staff weigh both together.
     others = _open_in_family(ctx, user_id, category)
     if others:
         first = others[0]
         queue = queue or first.queue
         priority = priority or min(first.priority, routed.priority)
-        hold_hours = hold_hours or ctx.settings.ticket_recovery_hold_hours
+        if not opened_by_containment:
+            hold_hours = hold_hours or ctx.settings.ticket_recovery_hold_hours
     if category == "stolen_account":
         priority, queue = 1, "security"
     ticket = _new_ticket(ctx, category=category, user_id=user_id, subject=subject, source=source,
                          priority=priority or routed.priority, queue=queue or routed.queue,
                          signals=all_signals, requester_email=requester_email, hold_hours=hold_hours)
+    ticket.opened_by_containment = opened_by_containment
     ticket.identity_checks = [dict(check) for check in identity_checks]
     ticket.tags = sorted(set(tags))
     _add_message(ctx, ticket, message, author_type="requester" if source in REQUESTER_SOURCES else "system")
@@ -150,12 +162,20 @@ def open_ticket(ctx: ServiceContext, *, category: str, user_id: int | None, subj
 
 def _link(ctx: ServiceContext, ticket: Ticket, other: Ticket) -> None:
     """Internal notes on both tickets (staff only; neither requester learns of the other)."""
-    add_system_note(ctx, ticket, f"Another request for this account is open from a different requester: "
+    add_system_note(ctx, ticket, f"Another request for this account is open{_standing(ticket, other)}: "
                                  f"ticket #{other.id}. Weigh both together; only one person can be the owner.")
-    add_system_note(ctx, other, f"A different requester opened ticket #{ticket.id} for this account. "
+    add_system_note(ctx, other, f"Ticket #{ticket.id} was opened for this account{_standing(other, ticket)}. "
                                 f"Weigh both together; only one person can be the owner.")
     audit(ctx, ticket, "linked", ticket_id=other.id)
     audit(ctx, other, "linked", ticket_id=ticket.id)
+
+
+def _standing(ticket: Ticket, other: Ticket) -> str:
+    if other.opened_by_containment and not ticket.opened_by_containment:
+        return " (the owner secured the account)"
+    if ticket.opened_by_containment and not other.opened_by_containment:
+        return " (a request that states a claim, not opened by the owner securing the account)"
+    return " from a different requester"
 
 
 def _new_ticket(ctx: ServiceContext, *, category: str, user_id: int | None, subject: str, source: str,

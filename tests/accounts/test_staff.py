@@ -147,9 +147,12 @@ def test_staff_user_row_never_leaks_through_the_api(client, people, ada):
     assert "password_hash" not in body and body["status"] == "locked"
 
 
-@pytest.mark.parametrize("status, reason", [("banned", "Spam"), ("locked", "Reported stolen by its owner")])
-def test_one_staff_member_cannot_lift_a_ban_or_a_stolen_lock_directly(client, people, ada, status, reason):
-    people.set_status(ada, status, reason)
+@pytest.mark.parametrize("status", ["banned", "locked"])
+def test_one_staff_member_cannot_lift_a_ban_or_a_stolen_lock_directly(client, people, ada, status):
+    if status == "banned":
+        people.set_status(ada, "banned", "Spam")
+    else:
+        people.report_stolen(ada)  # the stolen-account reason is containment's alone
     response = client.put(f"/api/v1/accounts/{ada}/status", json={"status": "active", "reason": "looks fine"},
                           headers=_security_bearer(people))
     assert response.status_code == 403

@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 from people import csrf_from
 
+from recovery.accounts.models import User
 from recovery.alerts import service
+from recovery.events.models import SecurityEvent
 from recovery.sessions.models import UserSession
 from recovery.tickets.models import Ticket
 
@@ -86,3 +88,29 @@ def test_webhooks_page_shows_the_secret_once_and_the_history(client, security):
     assert created.status_code == 200 and 'class="secret"' in created.get_data(as_text=True)
     again = client.get("/staff/alerts/webhooks").get_data(as_text=True)
     assert "hooks.example.com" in again and 'class="secret"' not in again
+
+
+@pytest.mark.parametrize("status, reason", [("locked", "Reported stolen by its owner"), ("banned", "Fraud")])
+def test_console_lock_leaves_a_stolen_lock_or_a_ban_in_force(client, security, alert, account, people, status,
+                                                             reason):
+    """Overwriting the owner's stolen-account lock (or a ban) with an alert's lock would let one person end a
+    restriction that needs two: the stronger one stays, and the console says so."""
+    with people.services() as ctx:
+        ctx.session.get(User, account).status, ctx.session.get(User, account).status_reason = status, reason
+    token = csrf_from(client.get("/staff/alerts").get_data(as_text=True))
+    response = client.post(f"/staff/alerts/{alert}/lock", data={"csrf_token": token}, follow_redirects=True)
+    assert "already has a stronger restriction, which stays in force" in response.get_data(as_text=True)
+    user = people.user(account)
+    assert (user.status, user.status_reason) == (status, reason)
+    [kept] = people.rows(SecurityEvent, SecurityEvent.type == "alert.action.locked")
+    assert kept.details["kept"] == ("stolen" if status == "locked" else "ban")
+
+
+def test_console_lock_of_a_staff_account_needs_an_admin(client, security, services, people):
+    agent = people.add("agent@example.com", role="agent")
+    with services() as ctx:
+        alert_id = service.raise_alert(ctx, rule="signin_blocked", severity="high", user_id=agent,
+                                       source="203.0.113.9", evidence={}).id
+    token = csrf_from(client.get("/staff/alerts").get_data(as_text=True))
+    assert client.post(f"/staff/alerts/{alert_id}/lock", data={"csrf_token": token}).status_code == 403
+    assert people.user(agent).status == "active"

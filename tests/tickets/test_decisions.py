@@ -118,7 +118,7 @@ def test_unblocking_a_locked_account_needs_no_second_approval(services, people):
 
 
 def test_stolen_account_recovery_revokes_sessions_unblocks_and_sends_a_reset_link(services, people, outbox):
-    ada = people.add("ada@example.com", status="locked", reason="stolen")
+    ada = people.add("ada@example.com", status="locked", reason="Reported stolen by its owner")
     with services() as ctx:
         start_session(ctx, ada, kind="browser")
     sec1 = people.staff("sec1@example.com", role="security")
