@@ -21,7 +21,7 @@ from recovery.accounts.restrictions import (
     kind_for,
 )
 from recovery.context import ServiceContext
-from recovery.errors import N_, AccountNotActive, ValidationFailed
+from recovery.errors import N_, AccountNotActive, PermissionDenied, ValidationFailed
 from recovery.events.service import record_event
 from recovery.sessions import service as sessions
 from recovery.sessions.models import UserSession
