@@ -97,11 +97,14 @@ def _account(ctx: ServiceContext, ticket: Ticket) -> User | None:
     return ctx.session.get(User, ticket.user_id) if ticket.user_id else None
 
 
-def _check_unblocker(ctx: ServiceContext, ticket: Ticket, staff: User, actions: list[str]) -> None:
-    """Whoever proposes or approves an unblock must be someone accounts accepts for this account (an admin for a
-    staff account, never its holder): refused at once, not after a second person has approved."""
+def _check_acting_on_account(ctx: ServiceContext, ticket: Ticket, staff: User, actions: list[str]) -> None:
+    """Whoever proposes or approves a decision that acts on the account must be someone accounts accepts for it:
+    for an unblock, and for ANY action on a staff account (its sessions, second factor or password too), an
+    admin who is not its holder. Refused at once, not after a second person has approved."""
     user = _account(ctx, ticket)
-    if "unblock" in actions and user is not None and not user.is_active:
+    if user is None or not actions:
+        return
+    if user.is_staff or ("unblock" in actions and not user.is_active):
         check_decider(user, staff, via=f"ticket:{ticket.id}")
 
 
@@ -119,7 +122,7 @@ def decide(ctx: ServiceContext, ticket: Ticket, staff: User, *, outcome: str, re
     require_staff_access(staff, ticket)
     _check_decision(ctx, ticket, outcome, reason)
     chosen = _normalised_actions(ticket, outcome, actions)
-    _check_unblocker(ctx, ticket, staff, chosen)
+    _check_acting_on_account(ctx, ticket, staff, chosen)
     pending = pending_decision(ctx, ticket)
     if needs_second_approval(ctx, ticket, chosen):
         if pending is not None and pending.outcome == outcome and pending.actions == chosen:

@@ -93,3 +93,23 @@ def test_grant_unblock_of_a_suspended_agent_by_one_admin_waits_for_a_second_admi
     assert people.user(suspended).status == "active"
     [ended] = people.rows(AccountRestriction, user_id=suspended)
     assert (ended.kind, ended.lifted_by, ended.lift_approved_by) == ("staff_suspension", first, second)
+
+
+@pytest.mark.parametrize("actions", [["revoke_sessions"], ["force_password_reset"]])
+def test_grant_acting_on_an_active_staff_account_by_an_agent_is_refused_and_by_an_admin_is_done(services, people,
+                                                                                                actions):
+    admin = people.add("admin@example.com", role="admin")
+    agent, other_admin = people.staff("agent1@example.com"), people.staff("boss@example.com", "admin")
+    with services() as ctx:
+        ticket_id = service.open_ticket(ctx, category="other", user_id=admin, subject="Help", message="please",
+                                        source="appeal", queue="support-l1").id
+
+    def grant(staff_id: int):
+        with services(Actor("staff", staff_id, "198.51.100.7")) as ctx:
+            return decisions.decide(ctx, ctx.session.get(Ticket, ticket_id), people.user(staff_id),
+                                    outcome="granted", reason="Asked for it", actions=actions)
+
+    with pytest.raises(PermissionDenied, match="Only an admin"):
+        grant(agent)
+    assert people.ticket(ticket_id).status == "new"
+    assert grant(other_admin).status == "executed"
