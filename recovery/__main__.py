@@ -14,6 +14,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from recovery.serving import workers_and_threads
+
 ROOT = Path(__file__).resolve().parent.parent
 VENV = ROOT / ".venv"
 BIN = VENV / "bin"
@@ -66,12 +68,19 @@ def serve() -> int:
           "  .venv/bin/flask --app wsgi recovery create-staff --email you@example.com --role admin\n"
           f"Mail goes to instance/mailbox/ (listed at http://127.0.0.1:{port}/dev/mailbox) until "
           "RECOVERY_SMTP_HOST is set.\n", flush=True)
+    web = subprocess.Popen(gunicorn_command(port), cwd=ROOT)
+    return _wait_for(web, worker)
+
+
+def gunicorn_command(port: str, environ: dict[str, str] | None = None) -> list[str]:
+    """One process with threads while limits are counted in its memory (several processes would each let every
+    limit through once more); with a shared storage (Redis), two. The config refuses several on memory://."""
+    workers, threads = workers_and_threads(os.environ if environ is None else environ)
     # Threads: argon2 releases the GIL, and the equal-time padding of account-revealing answers sleeps;
     # neither should hold a whole worker process.
-    web = subprocess.Popen([str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "2",
-                            "--worker-class", "gthread", "--threads", "4", "--access-logfile", "-",
-                            "--access-logformat", ACCESS_LOG_FORMAT, "wsgi:app"], cwd=ROOT)
-    return _wait_for(web, worker)
+    return [str(BIN / "gunicorn"), "--config", "python:recovery.gunicorn_conf", "--bind", f"127.0.0.1:{port}",
+            "--workers", str(workers), "--worker-class", "gthread", "--threads", str(threads),
+            "--access-logfile", "-", "--access-logformat", ACCESS_LOG_FORMAT, "wsgi:app"]
 
 
 def _wait_for(web: subprocess.Popen, worker: subprocess.Popen) -> int:
