@@ -44,6 +44,9 @@ class Settings:
     encryption_keys: tuple[str, ...] = ()
     port: int = 5000
     max_content_length: int = 1024 * 1024
+    # The least time an answer that must not reveal an account takes (recovery/web/equal_time.py): above the
+    # slow path's usual duration, so a run of fast answers cannot train the padding below it.
+    equal_time_floor_ms: int = 100
     # argon2id, OWASP minimum by default (m=19 MiB, t=2, p=1).
     argon2_time_cost: int = 2
     argon2_memory_cost: int = 19456
@@ -159,6 +162,7 @@ _ENV_FIELDS: dict[str, tuple[str, Callable[[str], object]]] = {
     "RECOVERY_WEBHOOK_ALLOWED_HOSTS": ("webhook_allowed_hosts",
                                        lambda v: tuple(h.strip() for h in v.split(",") if h.strip())),
     "RECOVERY_MAX_CONTENT_LENGTH": ("max_content_length", int),
+    "RECOVERY_EQUAL_TIME_FLOOR_MS": ("equal_time_floor_ms", int),
     "RECOVERY_ARGON2_TIME_COST": ("argon2_time_cost", int),
     "RECOVERY_ARGON2_MEMORY_COST": ("argon2_memory_cost", int),
     "RECOVERY_ARGON2_PARALLELISM": ("argon2_parallelism", int),
@@ -266,6 +270,8 @@ def _validate(settings: Settings) -> None:
     parts = urlsplit(settings.base_url)
     if parts.scheme not in {"http", "https"} or not parts.netloc:
         raise SettingsError("RECOVERY_BASE_URL must be an absolute http(s) URL")
+    if settings.equal_time_floor_ms < 0:
+        raise SettingsError("RECOVERY_EQUAL_TIME_FLOOR_MS must be 0 or more")
     if settings.trusted_proxies < 0:
         raise SettingsError("RECOVERY_TRUSTED_PROXIES must be 0 or more")
     for key in settings.encryption_keys:
