@@ -1,13 +1,18 @@
-"""flask-limiter wiring: per-IP, per-account (hashed email) and global keys; storage from settings (memory or Redis)."""
+"""flask-limiter wiring: per-IP, per-account (hashed email) and global keys; storage from settings (memory or Redis);
+and the refusals that come before anything reads a request's body (too large: 413; over a per-IP limit: 429)."""
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from collections.abc import Mapping
 
-from flask import Flask, g, request
-from flask_limiter import HeaderNames, Limiter
+from flask import Flask, current_app, g, request
+from flask_limiter import HeaderNames, Limiter, RequestLimit
+from flask_limiter.errors import RateLimitExceeded
+from flask_limiter.util import get_qualified_name
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from recovery.accounts.normalise import normalise_email
 from recovery.web.context import client_ip, runtime
@@ -15,7 +20,15 @@ from recovery.web.context import client_ip, runtime
 # flask-limiter writes its window's reset into Retry-After on every response of a limited route, raised to at
 # least any Retry-After already there: a 503 asking for 5 seconds said an hour, and a 202 carried one too. Its
 # value goes in X-RateLimit-Retry-After; Retry-After is the error handlers' own, on 429 and 503 only.
-limiter = Limiter(key_func=lambda: client_ip() or "unknown", headers_enabled=True,
+log = logging.getLogger(__name__)
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def ip_key() -> str:
+    return client_ip() or "unknown"
+
+
+limiter = Limiter(key_func=ip_key, headers_enabled=True,
                   header_name_mapping={HeaderNames.RETRY_AFTER: "X-RateLimit-Retry-After"})
 
 
@@ -44,6 +57,73 @@ def init_limiter(app: Flask) -> None:
         RATELIMIT_SWALLOW_ERRORS=True,
     )
     limiter.init_app(app)
+    if settings.ratelimits_enabled and settings.ratelimit_storage_uri.startswith("memory://"):
+        log.info("rate limits are counted in this process's memory: serve with one process (threads) or set "
+                 "RECOVERY_RATELIMIT_STORAGE_URI to a shared storage (docs/operations.md)")
+
+
+def init_early_refusals(app: Flask) -> None:
+    """Registered before every hook that reads the body (the control-character check and CSRF read the form)."""
+    app.before_request(refuse_before_reading_body)
+    app.after_request(count_requests_refused_before_the_view)
+
+
+def refuse_before_reading_body() -> None:
+    """A body above the endpoint's size limit is 413 by its Content-Length, and a client already over one of the
+    endpoint's per-IP limits is 429, before the body is read, let alone parsed as a multipart form."""
+    if request.method not in _BODY_METHODS:
+        return
+    allowed = request.max_content_length
+    if allowed is not None and (request.content_length or 0) > allowed:
+        raise RequestEntityTooLarge()
+    pending = _ip_limits_of_this_endpoint()
+    for lim, args in pending:
+        if not _within(lim, args):
+            limiter.context.view_rate_limit = RequestLimit(limiter, lim.limit, args, True, lim.shared)  # Retry-After
+            raise RateLimitExceeded(lim)
+    g.ip_limits_pending = pending
+
+
+def count_requests_refused_before_the_view(response):
+    """A request refused before its view (a failed CSRF or input check, a body too large to read) counts against
+    the endpoint's per-IP limits all the same: the view's own limits never ran for it, so they never counted it.
+    Failure-only limits (wrong passwords or codes) are not charged: no credential was checked."""
+    pending = g.pop("ip_limits_pending", None)
+    if pending and not limiter.current_limits:
+        for lim, args in pending:
+            if lim.deduct_when is None:
+                _hit(lim, args)
+    return response
+
+
+def _ip_limits_of_this_endpoint() -> list[tuple]:
+    """(limit, storage arguments) of the decorated limits keyed by IP that apply to this request."""
+    if not limiter.enabled or request.endpoint is None:
+        return []
+    view = current_app.view_functions.get(request.endpoint)
+    if view is None:
+        return []
+    prefix = [runtime().settings.ratelimit_key_prefix] if runtime().settings.ratelimit_key_prefix else []
+    try:
+        limits = limiter.limit_manager.decorated_limits(get_qualified_name(view))
+    except Exception:  # noqa: BLE001 - a limit that cannot be built here is refused by the view's own check
+        return []
+    return [(lim, [*prefix, ip_key(), lim.scope_for(request.endpoint, request.method)]) for lim in limits
+            if lim.key_func is ip_key and not lim.method_exempt and not lim.is_exempt]
+
+
+def _within(lim, args) -> bool:
+    try:
+        return limiter.limiter.test(lim.limit, *args)
+    except Exception:  # noqa: BLE001 - storage unreachable: the view's own check falls back to memory
+        return True
+
+
+def _hit(lim, args) -> None:
+    try:
+        limiter.limiter.hit(lim.limit, *args, cost=lim.deduction_amount)
+    except Exception:  # noqa: BLE001 - as above
+        log.warning("could not count a refused request against its per-IP limit")
 
 
 def submitted_email() -> str:
