@@ -12,6 +12,7 @@ import shutil
 import signal
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 from recovery.serving import workers_and_threads
@@ -63,13 +64,31 @@ def serve() -> int:
     subprocess.run([*flask, "init-db"], check=True, cwd=ROOT)
     port = os.environ.get("RECOVERY_PORT", "5000")
     worker = subprocess.Popen([*flask, "worker"], cwd=ROOT)
+    env = web_environment(os.environ)
     print(f"\nrecovery is starting on http://127.0.0.1:{port} (outbox delivery runs beside it).\n"
           "Create the first staff account with:\n"
           "  .venv/bin/flask --app wsgi recovery create-staff --email you@example.com --role admin\n"
-          f"Mail goes to instance/mailbox/ (listed at http://127.0.0.1:{port}/dev/mailbox) until "
-          "RECOVERY_SMTP_HOST is set.\n", flush=True)
-    web = subprocess.Popen(gunicorn_command(port), cwd=ROOT)
+          + _mail_note(env, port), flush=True)
+    web = subprocess.Popen(gunicorn_command(port, env), cwd=ROOT, env=env)
     return _wait_for(web, worker)
+
+
+def web_environment(environ: Mapping[str, str]) -> dict[str, str]:
+    """A developer's run (no RECOVERY_ENV or development, no SMTP relay) gets the dev mailbox unless it says no."""
+    env = dict(environ)
+    developing = env.get("RECOVERY_ENV", "development") in {"", "development"} and not env.get("RECOVERY_SMTP_HOST")
+    if developing and not env.get("RECOVERY_DEV_MAILBOX"):
+        env["RECOVERY_DEV_MAILBOX"] = "true"
+    return env
+
+
+def _mail_note(env: dict[str, str], port: str) -> str:
+    if env.get("RECOVERY_SMTP_HOST"):
+        return "Mail goes out through RECOVERY_SMTP_HOST.\n"
+    if env.get("RECOVERY_DEV_MAILBOX", "").lower() in {"1", "true", "yes", "on"}:
+        return (f"Mail goes to instance/mailbox/, listed at http://127.0.0.1:{port}/dev/mailbox (a browser on this "
+                "machine only; RECOVERY_DEV_MAILBOX=false turns the page off).\n")
+    return "Mail goes to instance/mailbox/ until RECOVERY_SMTP_HOST is set.\n"
 
 
 def gunicorn_command(port: str, environ: dict[str, str] | None = None) -> list[str]:

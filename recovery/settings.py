@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from cryptography.fernet import Fernet
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEV_MAILBOX_ENVS = frozenset({"development", "testing"})
 
 
 class SettingsError(RuntimeError):
@@ -41,6 +42,9 @@ class Settings:
     smtp_timeout_seconds: float = 10.0
     mail_from: str = "recovery <no-reply@localhost>"
     mailbox_dir: Path = PROJECT_ROOT / "instance" / "mailbox"
+    # The /dev/mailbox pages listing locally written mail: only when asked for, only in development or tests
+    # (`python3 -m recovery serve` asks for it); every reset link is on them.
+    dev_mailbox: bool = False
     encryption_keys: tuple[str, ...] = ()
     port: int = 5000
     max_content_length: int = 1024 * 1024
@@ -157,6 +161,7 @@ _ENV_FIELDS: dict[str, tuple[str, Callable[[str], object]]] = {
     "RECOVERY_SMTP_STARTTLS": ("smtp_starttls", _env_bool),
     "RECOVERY_MAIL_FROM": ("mail_from", str),
     "RECOVERY_MAILBOX_DIR": ("mailbox_dir", Path),
+    "RECOVERY_DEV_MAILBOX": ("dev_mailbox", _env_bool),
     "RECOVERY_ENCRYPTION_KEYS": ("encryption_keys", lambda v: tuple(k.strip() for k in v.split(",") if k.strip())),
     "RECOVERY_PORT": ("port", int),
     "RECOVERY_WEBHOOK_ALLOWED_HOSTS": ("webhook_allowed_hosts",
@@ -279,6 +284,8 @@ def _validate(settings: Settings) -> None:
             Fernet(key.encode())
         except ValueError as exc:
             raise SettingsError("RECOVERY_ENCRYPTION_KEYS holds a key that is not a Fernet key") from exc
+    if settings.dev_mailbox and settings.env not in DEV_MAILBOX_ENVS:
+        raise SettingsError("RECOVERY_DEV_MAILBOX publishes every emailed link: only for RECOVERY_ENV=development")
     if settings.is_production and settings.webhook_allowed_hosts:
         raise SettingsError("RECOVERY_WEBHOOK_ALLOWED_HOSTS is for development and tests, never production")
     if settings.password_min_length_with_mfa < 8 or settings.password_min_length < 8:

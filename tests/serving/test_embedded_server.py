@@ -127,3 +127,10 @@ def test_embedded_server_answers_exactly_the_documented_signups_per_hour(tmp_pat
         process.communicate(timeout=30)
     assert statuses.count(429) == 40
     assert len(statuses) - statuses.count(429) == 20
+
+
+def test_serve_turns_the_dev_mailbox_on_for_a_developer_only(monkeypatch):
+    assert embedded.web_environment({})["RECOVERY_DEV_MAILBOX"] == "true"
+    assert embedded.web_environment({"RECOVERY_DEV_MAILBOX": "false"})["RECOVERY_DEV_MAILBOX"] == "false"
+    assert "RECOVERY_DEV_MAILBOX" not in embedded.web_environment({"RECOVERY_ENV": "production"})
+    assert "RECOVERY_DEV_MAILBOX" not in embedded.web_environment({"RECOVERY_SMTP_HOST": "smtp.example.test"})
