@@ -49,7 +49,7 @@ def create_account():
 @account_errors
 def verify():
     data = parse_json(VerifyEmailBody())
-    user = accounts.verify_email(service_context(), data["email"], data["code"])
+    user = accounts.verify_email(service_context(), data["email"], data["code"], data["password"])
     return VerifiedBody().dump({"status": "verified", "email": user.email})
 
 
