@@ -97,19 +97,19 @@ def count_requests_refused_before_the_view(response):
 
 
 def _ip_limits_of_this_endpoint() -> list[tuple]:
-    """(limit, storage arguments) of the decorated limits keyed by IP that apply to this request."""
-    if not limiter.enabled or request.endpoint is None:
+    """(limit, storage arguments) of the decorated limits keyed by IP that apply to this request; a limit with an
+    exemption is left to the view (its condition may need the signed-in user, not loaded yet)."""
+    settings = runtime().settings
+    view = current_app.view_functions.get(request.endpoint or "")
+    if not settings.ratelimits_enabled or view is None:
         return []
-    view = current_app.view_functions.get(request.endpoint)
-    if view is None:
-        return []
-    prefix = [runtime().settings.ratelimit_key_prefix] if runtime().settings.ratelimit_key_prefix else []
+    prefix = [settings.ratelimit_key_prefix] if settings.ratelimit_key_prefix else []
     try:
         limits = limiter.limit_manager.decorated_limits(get_qualified_name(view))
     except Exception:  # noqa: BLE001 - a limit that cannot be built here is refused by the view's own check
         return []
-    return [(lim, [*prefix, ip_key(), lim.scope_for(request.endpoint, request.method)]) for lim in limits
-            if lim.key_func is ip_key and not lim.method_exempt and not lim.is_exempt]
+    return [(lim, [*prefix, ip_key(), lim.scope_for(request.endpoint or "", request.method)]) for lim in limits
+            if lim.key_func is ip_key and not lim.method_exempt and lim.exempt_when is None]
 
 
 def _within(lim, args) -> bool:
