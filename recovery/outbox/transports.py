@@ -20,6 +20,7 @@ import smtplib
 import socket
 import ssl
 import tempfile
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -34,6 +35,8 @@ from recovery.outbox.destinations import Destination, DestinationPolicy, UnsafeD
 from recovery.settings import Settings
 
 WEBHOOK_TIMEOUT_SECONDS = 10.0
+# The same value as X-Recovery-Delivery (kept for existing receivers) under the name of the IETF httpapi draft.
+IDEMPOTENCY_HEADER = "Idempotency-Key"
 WEBHOOK_NETWORK_ERROR = "webhook delivery failed (network error)"
 _SAFE_KEY = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 _MAILBOX_NAME = re.compile(r"^[A-Za-z0-9._-]{1,80}\.eml$")
@@ -63,6 +66,49 @@ class OutgoingMessage:
 
 class Transport(Protocol):
     def send(self, message: OutgoingMessage) -> None: ...
+
+
+def send_deadline(transport: object) -> float:
+    """The longest one send() on `transport` may take, which a worker's lease must outlast (0: no network)."""
+    return float(getattr(transport, "deadline_seconds", 0.0))
+
+
+class Deadline:
+    """A bound on a whole network exchange, not on each read: a peer that trickles a byte every few seconds, or
+    hangs between steps, has its socket shut down when the time is up, which fails the blocked call at once.
+
+    Until the exchange ends, the watchdog keeps shutting down whatever socket `current()` returns (a socket
+    still being connected, or one opened again after a drop), so nothing outlives the bound by more than a tick.
+    """
+
+    TICK = 0.05
+
+    def __init__(self, seconds: float, current: Callable[[], socket.socket | None]) -> None:
+        self.seconds = seconds
+        self.current = current
+        self.expired = False
+        self._done = threading.Event()
+        self._watchdog = threading.Thread(target=self._watch, name="outbox-send-deadline", daemon=True)
+
+    def __enter__(self) -> Deadline:
+        self._watchdog.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._done.set()
+
+    def _watch(self) -> None:
+        if self._done.wait(self.seconds):
+            return
+        self.expired = True
+        while not self._done.is_set():
+            sock = self.current()
+            if sock is not None:
+                try:
+                    socket.socket.shutdown(sock, socket.SHUT_RDWR)  # the plain socket's: never touches TLS state
+                except OSError:
+                    pass
+            self._done.wait(self.TICK)
 
 
 def safe_key(idempotency_key: str) -> str:
@@ -127,7 +173,8 @@ class MailboxTransport:
 
 
 class SmtpTransport:
-    """SMTP with STARTTLS (verified certificate) and login when configured.
+    """SMTP with STARTTLS (verified certificate) and login when configured; one message's whole exchange
+    (connecting included) takes at most smtp_timeout_seconds.
 
     One connection serves a delivery batch (deliver_due calls close() at its end): connecting, EHLO, STARTTLS
     and login cost more round trips than the message itself. A connection the server dropped between two
@@ -138,12 +185,20 @@ class SmtpTransport:
         self.settings = settings
         self.clock = clock
         self._smtp: smtplib.SMTP | None = None
+        self._connecting: smtplib.SMTP | None = None
+        self._greeting: socket.socket | None = None  # connected, the server's greeting not read yet
+        self.deadline_seconds = float(settings.smtp_timeout_seconds)
 
     def send(self, message: OutgoingMessage) -> None:
         s = self.settings
         mail = build_email(message, mail_from=s.mail_from, now=self.clock.now())
         try:
-            self._send(mail)
+            with Deadline(self.deadline_seconds, self._socket) as deadline:
+                try:
+                    self._send(mail, deadline)
+                finally:
+                    if deadline.expired:  # shut down under it: never reused
+                        self.close()
         except smtplib.SMTPRecipientsRefused as exc:
             codes = [code for code, _text in exc.recipients.values()]
             raise DeliveryError(f"recipient refused (SMTP {codes})",
@@ -154,13 +209,19 @@ class SmtpTransport:
         except (smtplib.SMTPException, OSError) as exc:  # refused, timeout, reset, TLS failure, DNS
             raise DeliveryError(f"SMTP {s.smtp_host}:{s.smtp_port} unreachable: {_describe(exc)}") from exc
 
-    def _send(self, mail) -> None:
+    def _socket(self) -> socket.socket | None:
+        smtp = self._smtp or self._connecting
+        return getattr(smtp, "sock", None) if smtp is not None else self._greeting
+
+    def _send(self, mail, deadline: Deadline) -> None:
         if self._smtp is not None:
             try:
                 self._smtp.send_message(mail)
                 return
             except (smtplib.SMTPServerDisconnected, ConnectionError):  # the server closed it while idle
                 self.close()
+                if deadline.expired:
+                    raise TimeoutError("the SMTP exchange outlasted its deadline") from None
         self._smtp = self._connect()
         try:
             self._smtp.send_message(mail)
@@ -170,16 +231,23 @@ class SmtpTransport:
 
     def _connect(self) -> smtplib.SMTP:
         s = self.settings
-        smtp = smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=s.smtp_timeout_seconds)
         try:
-            if s.smtp_starttls:
-                smtp.starttls(context=ssl.create_default_context())
-            if s.smtp_username:
-                smtp.login(s.smtp_username, s.smtp_password)
-        except BaseException:
-            smtp.close()
-            raise
+            smtp = self._connecting = _WatchedSMTP(s.smtp_host, s.smtp_port, timeout=s.smtp_timeout_seconds,
+                                                   seen=self._seen)
+            try:
+                if s.smtp_starttls:
+                    smtp.starttls(context=ssl.create_default_context())
+                if s.smtp_username:
+                    smtp.login(s.smtp_username, s.smtp_password)
+            except BaseException:
+                smtp.close()
+                raise
+        finally:
+            self._connecting, self._greeting = None, None
         return smtp
+
+    def _seen(self, sock: socket.socket) -> None:
+        self._greeting = sock
 
     def close(self) -> None:
         smtp, self._smtp = self._smtp, None
@@ -189,6 +257,19 @@ class SmtpTransport:
             smtp.quit()
         except (smtplib.SMTPException, OSError):
             smtp.close()
+
+
+class _WatchedSMTP(smtplib.SMTP):
+    """smtplib.SMTP that shows its socket as soon as it is connected, so a Deadline can end the greeting too."""
+
+    def __init__(self, host: str, port: int, *, timeout: float, seen: Callable[[socket.socket], None]) -> None:
+        self._seen = seen
+        super().__init__(host, port, timeout=timeout)
+
+    def _get_socket(self, host, port, timeout):
+        sock = super()._get_socket(host, port, timeout)  # type: ignore[misc]  # a private hook
+        self._seen(sock)
+        return sock
 
 
 def _describe(exc: BaseException | str) -> str:
@@ -243,6 +324,7 @@ class WebhookTransport:
     The URL is checked again at every delivery (`policy`: public addresses only) and the connection goes to the
     checked address. Redirects are not followed: they would re-send the signed body somewhere unnamed. What is
     stored as last_error (shown to staff) says only "network error" or the HTTP status; the cause is logged.
+    `timeout` bounds the whole POST, from connecting to the last byte of the answer (a Deadline).
     """
 
     def __init__(self, resolve_secret: SecretResolver, *, clock: Clock,
@@ -250,6 +332,7 @@ class WebhookTransport:
         self.resolve_secret = resolve_secret
         self.clock = clock
         self.timeout = timeout
+        self.deadline_seconds = timeout
         self.policy = policy or DestinationPolicy()
 
     def send(self, message: OutgoingMessage) -> None:
@@ -264,10 +347,11 @@ class WebhookTransport:
         headers = self._headers(message, body)
         connection = _connection(destination, self.timeout)
         try:
-            connection.request("POST", destination.target, body=body, headers=headers)
-            response = connection.getresponse()
-            status = response.status
-            response.read(65536)
+            with Deadline(self.timeout, lambda: connection.sock):
+                connection.request("POST", destination.target, body=body, headers=headers)
+                response = connection.getresponse()
+                status = response.status
+                response.read(65536)
         except (OSError, http.client.HTTPException) as exc:  # refused, timeout, reset, TLS failure, garbled answer
             log.warning("webhook message %s to %s (%s) failed: %s", message.id, destination.host,
                         destination.address, _describe(exc))
@@ -278,8 +362,9 @@ class WebhookTransport:
             raise DeliveryError(f"webhook answered HTTP {status}")
 
     def _headers(self, message: OutgoingMessage, body: bytes) -> dict[str, str]:
+        key = safe_key(message.idempotency_key)
         headers = {"Content-Type": "application/json", "User-Agent": "recovery-webhooks/1",
-                   "X-Recovery-Delivery": safe_key(message.idempotency_key)}
+                   "X-Recovery-Delivery": key, IDEMPOTENCY_HEADER: key}
         secret_ref = message.payload.get("secret_ref")
         if secret_ref:
             secret = self.resolve_secret(secret_ref)
@@ -319,9 +404,9 @@ def build_transports(runtime, *, resolve_secret: SecretResolver | None = None) -
         email_transport = MailboxTransport(settings.mailbox_dir, mail_from=settings.mail_from, clock=runtime.clock)
     else:
         email_transport = SmtpTransport(settings, clock=runtime.clock)
-    timeout = float(settings.extra.get("webhook_timeout_seconds", WEBHOOK_TIMEOUT_SECONDS))
     webhook = WebhookTransport(resolve_secret or registered_secret_resolver(runtime), clock=runtime.clock,
-                               timeout=timeout, policy=DestinationPolicy.from_settings(settings))
+                               timeout=settings.webhook_timeout_seconds,
+                               policy=DestinationPolicy.from_settings(settings))
     return {"email": email_transport, "webhook": webhook}
 
 
