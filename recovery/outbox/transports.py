@@ -21,7 +21,9 @@ import socket
 import ssl
 import tempfile
 import threading
-from collections.abc import Callable, Mapping
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from email import policy
@@ -73,42 +75,77 @@ def send_deadline(transport: object) -> float:
     return float(getattr(transport, "deadline_seconds", 0.0))
 
 
+@dataclass
 class Deadline:
-    """A bound on a whole network exchange, not on each read: a peer that trickles a byte every few seconds, or
-    hangs between steps, has its socket shut down when the time is up, which fails the blocked call at once.
+    """One exchange's bound (a monotonic time), and whether it passed; `current()` is its socket, or None."""
 
-    Until the exchange ends, the watchdog keeps shutting down whatever socket `current()` returns (a socket
-    still being connected, or one opened again after a drop), so nothing outlives the bound by more than a tick.
+    ends: float
+    current: Callable[[], socket.socket | None]
+    expired: bool = False
+
+
+class Watchdog:
+    """Bounds a whole network exchange, not each read: a peer that trickles a byte every few seconds, or hangs
+    between steps, has its socket shut down when the time is up, which fails the blocked call at once.
+
+    One thread per transport (a lane sends one message at a time), started on demand and gone after a second
+    idle, so a send costs two uncontended locks rather than a thread. Once a bound has passed, the thread keeps
+    shutting down whatever socket `current()` returns until the exchange ends (a socket still being connected,
+    or one opened again after a drop), so nothing outlives the bound by more than a tick.
     """
 
-    TICK = 0.05
+    TICK, IDLE_EXIT = 0.05, 1.0
 
-    def __init__(self, seconds: float, current: Callable[[], socket.socket | None]) -> None:
-        self.seconds = seconds
-        self.current = current
-        self.expired = False
-        self._done = threading.Event()
-        self._watchdog = threading.Thread(target=self._watch, name="outbox-send-deadline", daemon=True)
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._bound: Deadline | None = None
+        self._thread: threading.Thread | None = None
+        self._idle = False
 
-    def __enter__(self) -> Deadline:
-        self._watchdog.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._done.set()
+    @contextmanager
+    def bound(self, seconds: float, current: Callable[[], socket.socket | None]) -> Iterator[Deadline]:
+        deadline = Deadline(time.monotonic() + seconds, current)
+        with self._cond:
+            self._bound = deadline
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._watch, name="outbox-send-deadline", daemon=True)
+                self._thread.start()
+            elif self._idle:
+                self._cond.notify()
+        try:
+            yield deadline
+        finally:
+            with self._cond:
+                self._bound = None
 
     def _watch(self) -> None:
-        if self._done.wait(self.seconds):
-            return
-        self.expired = True
-        while not self._done.is_set():
-            sock = self.current()
-            if sock is not None:
-                try:
-                    socket.socket.shutdown(sock, socket.SHUT_RDWR)  # the plain socket's: never touches TLS state
-                except OSError:
-                    pass
-            self._done.wait(self.TICK)
+        with self._cond:
+            while True:
+                bound = self._bound
+                if bound is None:
+                    self._idle = True
+                    woken = self._cond.wait(self.IDLE_EXIT)
+                    self._idle = False
+                    if not woken and self._bound is None:
+                        self._thread = None
+                        return
+                    continue
+                left = bound.ends - time.monotonic()
+                if left > 0:
+                    self._cond.wait(left)  # an exchange that ends early is not worth a wake-up
+                    continue
+                bound.expired = True
+                _shut_down(bound.current())
+                self._cond.wait(self.TICK)
+
+
+def _shut_down(sock: socket.socket | None) -> None:
+    if sock is None:
+        return
+    try:
+        socket.socket.shutdown(sock, socket.SHUT_RDWR)  # the plain socket's method: never touches TLS state
+    except OSError:
+        pass
 
 
 def safe_key(idempotency_key: str) -> str:
@@ -188,12 +225,13 @@ class SmtpTransport:
         self._connecting: smtplib.SMTP | None = None
         self._greeting: socket.socket | None = None  # connected, the server's greeting not read yet
         self.deadline_seconds = float(settings.smtp_timeout_seconds)
+        self._watchdog = Watchdog()
 
     def send(self, message: OutgoingMessage) -> None:
         s = self.settings
         mail = build_email(message, mail_from=s.mail_from, now=self.clock.now())
         try:
-            with Deadline(self.deadline_seconds, self._socket) as deadline:
+            with self._watchdog.bound(self.deadline_seconds, self._socket) as deadline:
                 try:
                     self._send(mail, deadline)
                 finally:
@@ -324,7 +362,7 @@ class WebhookTransport:
     The URL is checked again at every delivery (`policy`: public addresses only) and the connection goes to the
     checked address. Redirects are not followed: they would re-send the signed body somewhere unnamed. What is
     stored as last_error (shown to staff) says only "network error" or the HTTP status; the cause is logged.
-    `timeout` bounds the whole POST, from connecting to the last byte of the answer (a Deadline).
+    `timeout` bounds the whole POST, from connecting to the last byte of the answer (a Watchdog).
     """
 
     def __init__(self, resolve_secret: SecretResolver, *, clock: Clock,
@@ -334,6 +372,7 @@ class WebhookTransport:
         self.timeout = timeout
         self.deadline_seconds = timeout
         self.policy = policy or DestinationPolicy()
+        self._watchdog = Watchdog()
 
     def send(self, message: OutgoingMessage) -> None:
         try:
@@ -347,7 +386,7 @@ class WebhookTransport:
         headers = self._headers(message, body)
         connection = _connection(destination, self.timeout)
         try:
-            with Deadline(self.timeout, lambda: connection.sock):
+            with self._watchdog.bound(self.timeout, lambda: connection.sock):
                 connection.request("POST", destination.target, body=body, headers=headers)
                 response = connection.getresponse()
                 status = response.status

@@ -225,11 +225,13 @@ class Trickler:
 
 def test_webhook_timeout_bounds_the_whole_post_even_when_the_receiver_trickles(clock):
     answer = b"HTTP/1.1 200 OK\r\nContent-Length: 60\r\n\r\n" + b"x" * 60
+    transport = WebhookTransport(lambda ref: "s", clock=clock, timeout=1, policy=LOCAL)
+    with WebhookReceiver() as prompt:
+        transport.send(_webhook(prompt.url))  # a send well within its bound leaves the next one its own
     with Trickler(answer) as receiver:
         started = time.monotonic()
         with pytest.raises(DeliveryError) as caught:
-            WebhookTransport(lambda ref: "s", clock=clock, timeout=1, policy=LOCAL).send(
-                _webhook(f"http://127.0.0.1:{receiver.port}/hook"))
+            transport.send(_webhook(f"http://127.0.0.1:{receiver.port}/hook"))
         elapsed = time.monotonic() - started
     assert caught.value.retryable and elapsed < 2  # per read, each byte came in time: 20 s before
 
