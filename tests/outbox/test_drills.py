@@ -123,7 +123,7 @@ def test_drill_relay_down_then_back_and_receiver_failing_then_hanging(drill, app
     receiver, worker = drill.receiver("500"), drill.worker()
     emails = [queue_into(app, "email", f"user{i}@example.test") for i in range(5)]
     hooks = [queue_into(app, "webhook", drill.url, n=i) for i in range(5)]
-    wait_for(lambda: len(drill.webhooks()) >= 5, 15, "the receiver answered 500 to every webhook")
+    wait_for(lambda: len(drill.webhooks()) >= 5, 30, "the receiver answered 500 to every webhook")
     assert not drill.emails() and not {get(app, OutboxMessage, i).status for i in emails} & {"sent", "failed"}
 
     drill.relay()
@@ -150,7 +150,7 @@ def test_drill_worker_killed_mid_batch_and_a_batch_outliving_its_lease(drill, ap
     hooks = [queue_into(app, "webhook", drill.url, n=i) for i in range(16)]
     emails = [queue_into(app, "email", f"user{i}@example.test") for i in range(3)]
     doomed, survivor = drill.worker("webhook"), drill.worker("email,webhook")
-    wait_for(lambda: len(drill.webhooks()) >= 4, 20, "the workers are mid-batch")
+    wait_for(lambda: len(drill.webhooks()) >= 4, 30, "the workers are mid-batch")
     doomed.send_signal(signal.SIGKILL)
     replacement = drill.worker("webhook")
     wait_for(lambda: all_sent(app, hooks + emails), 40, "every message sent after the kill")
