@@ -38,7 +38,7 @@ class Settings:
     smtp_username: str = ""
     smtp_password: str = ""
     smtp_starttls: bool = True
-    smtp_timeout_seconds: float = 10.0
+    smtp_timeout_seconds: float = 10.0  # one message's whole SMTP exchange, connecting included
     mail_from: str = "recovery <no-reply@localhost>"
     mailbox_dir: Path = PROJECT_ROOT / "instance" / "mailbox"
     encryption_keys: tuple[str, ...] = ()
@@ -65,7 +65,8 @@ class Settings:
     outbox_max_attempts: int = 12
     outbox_backoff_base_seconds: float = 5.0
     outbox_backoff_max_seconds: float = 3600.0
-    outbox_lease_seconds: int = 120
+    outbox_lease_seconds: int = 120  # at least twice the longest send (smtp/webhook timeouts); renewed per send
+    webhook_timeout_seconds: float = 10.0  # one webhook POST, connecting to the last byte of the answer
     default_locale: str = "en"
     # Hosts a webhook may reach although not public (a receiver on this machine); refused in production.
     webhook_allowed_hosts: tuple[str, ...] = ()
@@ -152,6 +153,12 @@ _ENV_FIELDS: dict[str, tuple[str, Callable[[str], object]]] = {
     "RECOVERY_SMTP_USERNAME": ("smtp_username", str),
     "RECOVERY_SMTP_PASSWORD": ("smtp_password", str),
     "RECOVERY_SMTP_STARTTLS": ("smtp_starttls", _env_bool),
+    "RECOVERY_SMTP_TIMEOUT_SECONDS": ("smtp_timeout_seconds", float),
+    "RECOVERY_WEBHOOK_TIMEOUT_SECONDS": ("webhook_timeout_seconds", float),
+    "RECOVERY_OUTBOX_LEASE_SECONDS": ("outbox_lease_seconds", int),
+    "RECOVERY_OUTBOX_MAX_ATTEMPTS": ("outbox_max_attempts", int),
+    "RECOVERY_OUTBOX_BACKOFF_BASE_SECONDS": ("outbox_backoff_base_seconds", float),
+    "RECOVERY_OUTBOX_BACKOFF_MAX_SECONDS": ("outbox_backoff_max_seconds", float),
     "RECOVERY_MAIL_FROM": ("mail_from", str),
     "RECOVERY_MAILBOX_DIR": ("mailbox_dir", Path),
     "RECOVERY_ENCRYPTION_KEYS": ("encryption_keys", lambda v: tuple(k.strip() for k in v.split(",") if k.strip())),
@@ -260,6 +267,17 @@ def _require_production_secrets(settings: Settings) -> None:
         raise SettingsError("RECOVERY_BASE_URL must be https:// when RECOVERY_ENV=production")
 
 
+def _validate_outbox(settings: Settings) -> None:
+    """A worker renews its lease before each send while less than twice the send's deadline is left: a lease
+    shorter than that could pass to another worker while the send is still running (a duplicate)."""
+    longest = max(settings.smtp_timeout_seconds, settings.webhook_timeout_seconds)
+    if min(settings.smtp_timeout_seconds, settings.webhook_timeout_seconds) <= 0:
+        raise SettingsError("RECOVERY_SMTP_TIMEOUT_SECONDS and RECOVERY_WEBHOOK_TIMEOUT_SECONDS must be positive")
+    if settings.outbox_lease_seconds <= 2 * longest:
+        raise SettingsError("RECOVERY_OUTBOX_LEASE_SECONDS must be more than twice the longest send timeout "
+                            f"({longest:g} s)")
+
+
 def _validate(settings: Settings) -> None:
     if len(settings.secret_key) < 32:
         raise SettingsError("RECOVERY_SECRET_KEY must be at least 32 characters")
@@ -275,5 +293,6 @@ def _validate(settings: Settings) -> None:
             raise SettingsError("RECOVERY_ENCRYPTION_KEYS holds a key that is not a Fernet key") from exc
     if settings.is_production and settings.webhook_allowed_hosts:
         raise SettingsError("RECOVERY_WEBHOOK_ALLOWED_HOSTS is for development and tests, never production")
+    _validate_outbox(settings)
     if settings.password_min_length_with_mfa < 8 or settings.password_min_length < 8:
         raise SettingsError("password minimum length below NIST's floor of 8")
