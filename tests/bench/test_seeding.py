@@ -12,7 +12,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # bench/ is not an installed package
 
 from bench.context import Run  # noqa: E402
-from bench.mixed import SPREAD, _outbox, mix  # noqa: E402
+from bench.mixed import SPREAD, mix, outbox_counts  # noqa: E402
 from bench.recovery_server import Recovery, Seeded, mfa_step_bodies  # noqa: E402
 
 
@@ -48,7 +48,7 @@ def test_outbox_books_count_emails_and_worker_tasks_apart(recovery):
         queue_email(ctx, to="ada@example.test", template="verify_email", code="123456", minutes=15)
         queue_task(ctx, "reset.request", email="ada@example.test")
 
-    counts = _outbox(app)
+    counts = outbox_counts(app)
     assert (counts["queued"], counts["tasks_pending"], counts["tasks_ran"]) == (1, 1, 0)
     assert counts.get("sent", 0) == 0
 
