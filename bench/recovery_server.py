@@ -196,12 +196,13 @@ def mfa_accounts(recovery: Recovery, accounts: int) -> list[tuple[int, str]]:
 
 
 def mfa_step_bodies(recovery: Recovery, accounts: int | list[tuple[int, str]], seconds: float, *,
-                    after: float = 0.0) -> dict[int, list[str]]:
+                    after: float = 0.0, margin: float = 90.0) -> dict[int, list[str]]:
     """Bodies of `POST /api/v1/sessions/mfa` for a load of `seconds` starting in `after` seconds: for each
     30-second step of the load one pending sign-in challenge per account with that step's TOTP code (a code
     works once per account and step, a challenge once). `accounts` are made here when given as a number, or
     are those of mfa_accounts (a soak reuses them minute after minute). Made by recovery's own services, as if
-    each account had just given its password; a challenge lives mfa_challenge_minutes (5) from now."""
+    each account had just given its password; a challenge lives mfa_challenge_minutes (5) from now. The steps
+    run `margin` seconds past the load's planned end (seeding, and starting the load, take seconds)."""
     import time
 
     import pyotp
@@ -214,8 +215,8 @@ def mfa_step_bodies(recovery: Recovery, accounts: int | list[tuple[int, str]], s
         accounts = mfa_accounts(recovery, accounts)
     app = recovery.app()
     rt = runtime(app)
-    first = int(time.time() + max(0.0, after - 30)) // 30
-    steps = range(first, (int(time.time() + after + seconds) + 90) // 30 + 1)  # margin: seeding takes seconds
+    first = int(time.time() + after) // 30
+    steps = range(first, int(time.time() + after + seconds + margin) // 30 + 1)
     bodies: dict[int, list[str]] = {step: [] for step in steps}
     with app.app_context(), rt.db.transaction() as session:
         ctx = app_service_context(app, session)

@@ -11,6 +11,8 @@ warm-up and at the end.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -25,6 +27,7 @@ from bench.sinks import Sinks
 from bench.table import Row, Target, pending, ratio_of
 
 MINUTE = 60.0  # one wrk load; its MFA bodies are seeded during the minute before
+MFA_MARGIN_SECONDS = 30.0  # a minute's MFA bodies reach this far past its planned end (it may start late)
 WARM_UP_SECONDS = 30.0  # before the memory is first read: imports, pools, caches filled
 DELIVERY_WORKERS = 2
 WEB_WORKERS = 3
@@ -104,21 +107,34 @@ def rss_of(web: Proc, delivery: list[Proc]) -> dict[int, int]:
     return rss
 
 
-def load(run: Run, recovery: Recovery, minutes: int, spread: int) -> list[wrk.Result]:
-    """One wrk load per minute; the next minute's MFA bodies are seeded in a thread while this one runs."""
+def memory_line(labels: dict[int, str], rss: dict[int, int]) -> str:
+    """Each process's RSS in MB on one line, to see a trend minute by minute (a leak climbs, a cache levels)."""
+    return "  ".join(f"{labels.get(pid, f'pid {pid}')} {size / MB:.0f}" for pid, size in sorted(rss.items()))
+
+
+def _seeded(recovery: Recovery, accounts: list[tuple[int, str]], after: float) -> tuple[dict, float]:
+    started = time.monotonic()
+    bodies = mfa_step_bodies(recovery, accounts, MINUTE, after=after, margin=MFA_MARGIN_SECONDS)
+    return bodies, time.monotonic() - started
+
+
+def load(run: Run, recovery: Recovery, minutes: int, spread: int, watch: Callable[[], str]) -> list[wrk.Result]:
+    """One wrk load per minute; the next minute's MFA bodies are seeded in a thread while this one runs;
+    after each minute, `watch()` is printed (the processes' memory)."""
     assert recovery.proc is not None
     accounts = mfa_accounts(recovery, MFA_ACCOUNTS)
     results = []
     with ThreadPoolExecutor(1) as seeder:
-        upcoming = seeder.submit(mfa_step_bodies, recovery, accounts, MINUTE)
+        upcoming = seeder.submit(_seeded, recovery, accounts, 0.0)
         for minute in range(1, minutes + 1):
-            bodies = upcoming.result()
+            bodies, seeding = upcoming.result()
             if minute < minutes:
-                upcoming = seeder.submit(mfa_step_bodies, recovery, accounts, MINUTE, after=MINUTE)
+                upcoming = seeder.submit(_seeded, recovery, accounts, MINUTE)
             result = wrk.run(recovery.proc.url, mix(recovery, bodies, spread), seconds=MINUTE,
                              connections=run.connections, workdir=run.workdir, name=f"soak-{minute}")
             print(f"  minute {minute:>3}: {result.rps:7.1f} req/s  p50 {result.p50_ms:6.1f} ms  "
-                  f"p99 {result.p99_ms:7.1f} ms  {dict(sorted(result.statuses.items()))}", flush=True)
+                  f"p99 {result.p99_ms:7.1f} ms  {dict(sorted(result.statuses.items()))}  "
+                  f"(its MFA bodies took {seeding:.1f} s to seed)\n    RSS MB: {watch()}", flush=True)
             results.append(result)
     return results
 
@@ -138,7 +154,8 @@ def measure(run: Run, minutes: int, delivery_workers: int) -> dict:
                 seconds=WARM_UP_SECONDS, connections=run.connections, workdir=run.workdir, name="soak-warm-up")
         start = rss_of(recovery.proc, workers)
         labels = labels_of(recovery.proc, workers, start)
-        minutes_run = load(run, recovery, minutes, spread)
+        print(f"    RSS MB after the warm-up: {memory_line(labels, start)}", flush=True)
+        minutes_run = load(run, recovery, minutes, spread, lambda: memory_line(labels, rss_of(recovery.proc, workers)))
         print("  draining the outbox", flush=True)
         drain(recovery.app(), kinds=("email", "webhook"), seconds=DRAIN_SECONDS)
         end = rss_of(recovery.proc, workers)

@@ -131,3 +131,27 @@ def test_soak_options_default_to_ten_minutes_on_postgresql_and_refuse_zero_minut
 
 def test_a_longer_soak_spreads_wrong_passwords_over_proportionally_more_addresses():
     assert (soak.spread_for(1), soak.spread_for(10)) == (SPREAD, 10 * SPREAD)
+
+
+def test_each_minute_loads_the_mfa_bodies_seeded_for_it_the_next_seeded_while_it_runs(monkeypatch, tmp_path):
+    events: list[str] = []
+
+    def bodies(_recovery, _accounts, seconds, *, after=0.0, margin=90.0):
+        events.append(f"seed after={after:.0f}")
+        return {"seeded after": after}
+
+    def run(_url, requests, *, name, **_kw):
+        events.append(f"{name} with {requests}")
+        return _minute(10, 50, {200: 600})
+
+    monkeypatch.setattr(soak, "mfa_accounts", lambda _recovery, n: [(1, "secret")] * n)
+    monkeypatch.setattr(soak, "mfa_step_bodies", bodies)
+    monkeypatch.setattr(soak, "mix", lambda _recovery, mfa_bodies, spread: [mfa_bodies["seeded after"]])
+    monkeypatch.setattr(soak.wrk, "run", run)
+    recovery = SimpleNamespace(proc=SimpleNamespace(url="http://127.0.0.1:1"))
+    results = soak.load(SimpleNamespace(connections=2, workdir=tmp_path), recovery, 3, SPREAD, lambda: "")
+    assert len(results) == 3
+    loads = [e for e in events if e.startswith("soak-")]
+    assert loads == ["soak-1 with [0.0]", "soak-2 with [60.0]", "soak-3 with [60.0]"]
+    assert events.count("seed after=60") == 2 and events[0] == "seed after=0"
+    assert events.index("soak-1 with [0.0]") < events.index("soak-2 with [60.0]")
