@@ -11,6 +11,7 @@ warm-up and at the end.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -112,29 +113,42 @@ def memory_line(labels: dict[int, str], rss: dict[int, int]) -> str:
     return "  ".join(f"{labels.get(pid, f'pid {pid}')} {size / MB:.0f}" for pid, size in sorted(rss.items()))
 
 
-def _seeded(recovery: Recovery, accounts: list[tuple[int, str]], after: float) -> tuple[dict, float]:
+def mfa_accounts_needed(rps: float | None, share: float, available: int) -> int:
+    """Accounts whose challenges a minute's MFA steps need: one per step each, for twice the rate of the last
+    minute measured (all of them before any was), at least 20: seeding costs the runner CPU on the machine
+    the servers share, and an account left over is only a challenge not used."""
+    if rps is None:
+        return available
+    return min(available, max(20, math.ceil(2 * rps * share * 30)))
+
+
+def _seeded(recovery: Recovery, accounts: list[tuple[int, str]], after: float) -> tuple[dict, float, int]:
     started = time.monotonic()
     bodies = mfa_step_bodies(recovery, accounts, MINUTE, after=after, margin=MFA_MARGIN_SECONDS)
-    return bodies, time.monotonic() - started
+    return bodies, time.monotonic() - started, len(accounts)
 
 
 def load(run: Run, recovery: Recovery, minutes: int, spread: int, watch: Callable[[], str]) -> list[wrk.Result]:
-    """One wrk load per minute; the next minute's MFA bodies are seeded in a thread while this one runs;
-    after each minute, `watch()` is printed (the processes' memory)."""
+    """One wrk load per minute; the next minute's MFA bodies are seeded in a thread while this one runs, for
+    as many accounts as the minute before needed; after each minute, `watch()` is printed (the memory)."""
     assert recovery.proc is not None
     accounts = mfa_accounts(recovery, MFA_ACCOUNTS)
-    results = []
+    weights = [(r.weight, r.step_bodies is not None) for r in mix(recovery, {}, spread)]
+    share = sum(w for w, mfa in weights if mfa) / sum(w for w, _ in weights)
+    results: list[wrk.Result] = []
     with ThreadPoolExecutor(1) as seeder:
         upcoming = seeder.submit(_seeded, recovery, accounts, 0.0)
         for minute in range(1, minutes + 1):
-            bodies, seeding = upcoming.result()
+            bodies, seeding, seeded = upcoming.result()
             if minute < minutes:
-                upcoming = seeder.submit(_seeded, recovery, accounts, MINUTE)
+                needed = mfa_accounts_needed(results[-1].rps if results else None, share, len(accounts))
+                upcoming = seeder.submit(_seeded, recovery, accounts[:needed], MINUTE)
             result = wrk.run(recovery.proc.url, mix(recovery, bodies, spread), seconds=MINUTE,
                              connections=run.connections, workdir=run.workdir, name=f"soak-{minute}")
             print(f"  minute {minute:>3}: {result.rps:7.1f} req/s  p50 {result.p50_ms:6.1f} ms  "
                   f"p99 {result.p99_ms:7.1f} ms  {dict(sorted(result.statuses.items()))}  "
-                  f"(its MFA bodies took {seeding:.1f} s to seed)\n    RSS MB: {watch()}", flush=True)
+                  f"(MFA bodies of {seeded} accounts seeded in {seeding:.1f} s)\n    RSS MB: {watch()}",
+                  flush=True)
             results.append(result)
     return results
 

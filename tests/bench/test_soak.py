@@ -135,23 +135,34 @@ def test_a_longer_soak_spreads_wrong_passwords_over_proportionally_more_addresse
 
 def test_each_minute_loads_the_mfa_bodies_seeded_for_it_the_next_seeded_while_it_runs(monkeypatch, tmp_path):
     events: list[str] = []
+    seeded: list[int] = []
 
     def bodies(_recovery, _accounts, seconds, *, after=0.0, margin=90.0):
         events.append(f"seed after={after:.0f}")
+        seeded.append(len(_accounts))
         return {"seeded after": after}
 
     def run(_url, requests, *, name, **_kw):
-        events.append(f"{name} with {requests}")
+        events.append(f"{name} with {requests[1].step_bodies['seeded after']}")
         return _minute(10, 50, {200: 600})
 
     monkeypatch.setattr(soak, "mfa_accounts", lambda _recovery, n: [(1, "secret")] * n)
     monkeypatch.setattr(soak, "mfa_step_bodies", bodies)
-    monkeypatch.setattr(soak, "mix", lambda _recovery, mfa_bodies, spread: [mfa_bodies["seeded after"]])
+    monkeypatch.setattr(soak, "mix", lambda _recovery, mfa_bodies, spread: [
+        SimpleNamespace(weight=9, step_bodies=None), SimpleNamespace(weight=1, step_bodies=mfa_bodies)])
     monkeypatch.setattr(soak.wrk, "run", run)
     recovery = SimpleNamespace(proc=SimpleNamespace(url="http://127.0.0.1:1"))
     results = soak.load(SimpleNamespace(connections=2, workdir=tmp_path), recovery, 3, SPREAD, lambda: "")
     assert len(results) == 3
     loads = [e for e in events if e.startswith("soak-")]
-    assert loads == ["soak-1 with [0.0]", "soak-2 with [60.0]", "soak-3 with [60.0]"]
+    assert loads == ["soak-1 with 0.0", "soak-2 with 60.0", "soak-3 with 60.0"]
     assert events.count("seed after=60") == 2 and events[0] == "seed after=0"
-    assert events.index("soak-1 with [0.0]") < events.index("soak-2 with [60.0]")
+    # minute 3's bodies are seeded during minute 2, for twice minute 1's MFA steps (10 req/s, a tenth MFA)
+    assert seeded == [soak.MFA_ACCOUNTS, soak.MFA_ACCOUNTS, 60]
+
+
+def test_mfa_accounts_follow_twice_the_last_minutes_rate_of_mfa_steps_within_bounds():
+    assert soak.mfa_accounts_needed(None, 0.1, 400) == 400  # before any minute was measured: all
+    assert soak.mfa_accounts_needed(20.0, 0.1, 400) == 120  # 2 MFA steps a second, 30-second steps, twice
+    assert soak.mfa_accounts_needed(1.0, 0.1, 400) == 20
+    assert soak.mfa_accounts_needed(500.0, 0.1, 400) == 400
