@@ -130,19 +130,24 @@ def _seeded(recovery: Recovery, accounts: list[tuple[int, str]], after: float) -
 
 def load(run: Run, recovery: Recovery, minutes: int, spread: int, watch: Callable[[], str]) -> list[wrk.Result]:
     """One wrk load per minute; the next minute's MFA bodies are seeded in a thread while this one runs, for
-    as many accounts as the minute before needed; after each minute, `watch()` is printed (the memory)."""
+    as many accounts as the minute before needed; after each minute, `watch()` is printed (the memory).
+
+    Odd and even minutes take their accounts from two separate lanes: a 30-second step straddles the end of
+    each minute, and the next minute's wrk starts its bodies afresh, so an account with a body for that step
+    in both minutes would have its accepted code replayed (a 401). Two minutes apart, the steps differ."""
     assert recovery.proc is not None
-    accounts = mfa_accounts(recovery, MFA_ACCOUNTS)
+    made = mfa_accounts(recovery, 2 * MFA_ACCOUNTS)
+    lanes = (made[:MFA_ACCOUNTS], made[MFA_ACCOUNTS:])
     weights = [(r.weight, r.step_bodies is not None) for r in mix(recovery, {}, spread)]
     share = sum(w for w, mfa in weights if mfa) / sum(w for w, _ in weights)
     results: list[wrk.Result] = []
     with ThreadPoolExecutor(1) as seeder:
-        upcoming = seeder.submit(_seeded, recovery, accounts, 0.0)
+        upcoming = seeder.submit(_seeded, recovery, lanes[0], 0.0)
         for minute in range(1, minutes + 1):
             bodies, seeding, seeded = upcoming.result()
             if minute < minutes:
-                needed = mfa_accounts_needed(results[-1].rps if results else None, share, len(accounts))
-                upcoming = seeder.submit(_seeded, recovery, accounts[:needed], MINUTE)
+                needed = mfa_accounts_needed(results[-1].rps if results else None, share, MFA_ACCOUNTS)
+                upcoming = seeder.submit(_seeded, recovery, lanes[minute % 2][:needed], MINUTE)
             result = wrk.run(recovery.proc.url, mix(recovery, bodies, spread), seconds=MINUTE,
                              connections=run.connections, workdir=run.workdir, name=f"soak-{minute}")
             print(f"  minute {minute:>3}: {result.rps:7.1f} req/s  p50 {result.p50_ms:6.1f} ms  "

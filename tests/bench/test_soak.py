@@ -166,3 +166,19 @@ def test_mfa_accounts_follow_twice_the_last_minutes_rate_of_mfa_steps_within_bou
     assert soak.mfa_accounts_needed(20.0, 0.1, 400) == 120  # 2 MFA steps a second, 30-second steps, twice
     assert soak.mfa_accounts_needed(1.0, 0.1, 400) == 20
     assert soak.mfa_accounts_needed(500.0, 0.1, 400) == 400
+
+
+def test_consecutive_minutes_use_different_mfa_accounts_so_no_code_is_replayed(monkeypatch, tmp_path):
+    """A 30-second step straddles each minute's end, and each minute's wrk starts its bodies afresh: if the
+    same account had a body for that step in both minutes, the second minute would replay an accepted code."""
+    seeded: list[set[int]] = []
+    monkeypatch.setattr(soak, "mfa_accounts", lambda _recovery, n: [(i, "secret") for i in range(n)])
+    monkeypatch.setattr(soak, "mfa_step_bodies", lambda _r, accounts, _s, **_kw: seeded.append(
+        {i for i, _ in accounts}) or {})
+    monkeypatch.setattr(soak, "mix", lambda _recovery, mfa_bodies, spread: [SimpleNamespace(weight=1,
+                                                                                           step_bodies=mfa_bodies)])
+    monkeypatch.setattr(soak.wrk, "run", lambda *_a, **_kw: _minute(1000, 50, {200: 60_000}))
+    recovery = SimpleNamespace(proc=SimpleNamespace(url="http://127.0.0.1:1"))
+    soak.load(SimpleNamespace(connections=2, workdir=tmp_path), recovery, 4, SPREAD, lambda: "")
+    assert len(seeded) == 4 and all(seeded)
+    assert all(not (seeded[n] & seeded[n + 1]) for n in range(3))
