@@ -85,7 +85,7 @@ def outbox_counts(app, kind: str = "email") -> dict[str, int]:
     return counts
 
 
-def _mfa_passed(app) -> int:
+def mfa_passed(app) -> int:
     """Second-factor sign-in steps that passed, from the security log (each records mfa.challenge.passed)."""
     from recovery.events.models import SecurityEvent
     from recovery.web.context import runtime
@@ -106,10 +106,10 @@ def measure(run: Run, sinks: Sinks) -> dict:
         # Warmed up without the MFA steps: their one-shot bodies are all kept for the load.
         warm_up(run, recovery.proc, [r for r in mix(recovery, {}) if r.step_bodies is None], "mixed")
         mfa_bodies = mfa_step_bodies(recovery, MFA_ACCOUNTS, seconds)
-        passed_before = _mfa_passed(recovery.app())
+        passed_before = mfa_passed(recovery.app())
         result = wrk.run(recovery.proc.url, mix(recovery, mfa_bodies), seconds=seconds, connections=run.connections,
                          workdir=run.workdir, name="mixed")
-        mfa_passed = _mfa_passed(recovery.app()) - passed_before
+        passed = mfa_passed(recovery.app()) - passed_before
         print(f"  mixed load: {result.rps:.1f} req/s, p99 {result.p99_ms:.1f} ms, {result.statuses}", flush=True)
         drain(recovery.app(), kinds=("email",))
     finally:
@@ -125,7 +125,7 @@ def measure(run: Run, sinks: Sinks) -> dict:
     lost = counts.get("queued", 0) + counts.get("sending", 0) + abs(sent - received) + counts["tasks_pending"]
     print(f"  outbox after the run: {counts}, sink received {received}", flush=True)
     return {"result": result, "seconds": seconds, "counts": counts, "lost": lost, "received": received,
-            "mfa_passed": mfa_passed}
+            "mfa_passed": passed}
 
 
 def drain(app, kinds: tuple[str, ...], seconds: float = DRAIN_SECONDS) -> None:

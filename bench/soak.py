@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from bench import wrk
 from bench.context import Run
 from bench.loads import attempt
-from bench.mixed import MFA_ACCOUNTS, SPREAD, ZERO, drain, last_pass, mix, outbox_counts
+from bench.mixed import MFA_ACCOUNTS, SPREAD, ZERO, drain, last_pass, mfa_passed, mix, outbox_counts
 from bench.outbox_figure import start_workers
 from bench.procs import Proc, group_rss
 from bench.recovery_server import Recovery, mfa_accounts, mfa_step_bodies, subscribe_webhooks
@@ -128,6 +128,11 @@ def _seeded(recovery: Recovery, accounts: list[tuple[int, str]], after: float) -
     return bodies, time.monotonic() - started, len(accounts)
 
 
+def mfa_share(requests: list[wrk.Request]) -> float:
+    """The share of a mix's requests that are MFA steps (those with one-shot bodies), by weight."""
+    return sum(r.weight for r in requests if r.step_bodies is not None) / sum(r.weight for r in requests)
+
+
 def load(run: Run, recovery: Recovery, minutes: int, spread: int, watch: Callable[[], str]) -> list[wrk.Result]:
     """One wrk load per minute; the next minute's MFA bodies are seeded in a thread while this one runs, for
     as many accounts as the minute before needed; after each minute, `watch()` is printed (the memory).
@@ -138,8 +143,7 @@ def load(run: Run, recovery: Recovery, minutes: int, spread: int, watch: Callabl
     assert recovery.proc is not None
     made = mfa_accounts(recovery, 2 * MFA_ACCOUNTS)
     lanes = (made[:MFA_ACCOUNTS], made[MFA_ACCOUNTS:])
-    weights = [(r.weight, r.step_bodies is not None) for r in mix(recovery, {}, spread)]
-    share = sum(w for w, mfa in weights if mfa) / sum(w for w, _ in weights)
+    share = mfa_share(mix(recovery, {}, spread))
     results: list[wrk.Result] = []
     with ThreadPoolExecutor(1) as seeder:
         upcoming = seeder.submit(_seeded, recovery, lanes[0], 0.0)
@@ -174,7 +178,9 @@ def measure(run: Run, minutes: int, delivery_workers: int) -> dict:
         start = rss_of(recovery.proc, workers)
         labels = labels_of(recovery.proc, workers, start)
         print(f"    RSS MB after the warm-up: {memory_line(labels, start)}", flush=True)
+        passed_before = mfa_passed(recovery.app())
         minutes_run = load(run, recovery, minutes, spread, lambda: memory_line(labels, rss_of(recovery.proc, workers)))
+        passed = mfa_passed(recovery.app()) - passed_before
         print("  draining the outbox", flush=True)
         drain(recovery.app(), kinds=("email", "webhook"), seconds=DRAIN_SECONDS)
         end = rss_of(recovery.proc, workers)
@@ -186,11 +192,15 @@ def measure(run: Run, minutes: int, delivery_workers: int) -> dict:
     stats = sinks.stats()
     books = [books_of(kind, outbox_counts(recovery.app(), kind), stats) for kind in SINK_KEYS]
     print(f"  books: {books}", flush=True)
-    return {"minutes": minutes_run, "books": books, "memory": memory_books(labels, start, end)}
+    return {"minutes": minutes_run, "books": books, "memory": memory_books(labels, start, end), "mfa_passed": passed,
+            "mfa_share": mfa_share(mix(recovery, {}, spread))}
 
 
-def load_rows(minutes: list[wrk.Result], title: str) -> list[Row]:
+def load_rows(minutes: list[wrk.Result], title: str, mfa_steps: int, share: float) -> list[Row]:
+    """Rate, drift, latency, MFA steps that passed against those sent (a replayed or missing one-shot body
+    is refused), and 5xx."""
     whole = wrk.combine(minutes)
+    sent = share * whole.requests
     worst = max(minutes, key=lambda r: r.p99_ms)
     statuses = ", ".join(f"{status}: {n}" for status, n in sorted(whole.statuses.items()))
     return [
@@ -200,6 +210,8 @@ def load_rows(minutes: list[wrk.Result], title: str) -> list[Row]:
         Row("soak p50 latency (mean of the minutes)", whole.p50_ms, "ms"),
         Row("soak p99 latency (mean of the minutes)", whole.p99_ms, "ms", peer="worst minute",
             peer_value=worst.p99_ms),
+        Row(f"soak MFA steps passed ({mfa_steps} of about {sent:.0f} sent)", mfa_steps / whole.seconds, "per s",
+            peer="sent", peer_value=sent / whole.seconds, ratio=ratio_of(mfa_steps, sent)),
         Row("soak 5xx answers and socket errors", float(whole.count(500, 599) + whole.socket_errors), "answers",
             target=ZERO),
     ]
@@ -242,8 +254,8 @@ def rows(run: Run, minutes: int, delivery_workers: int = DELIVERY_WORKERS) -> li
         return [pending("soak", "", f"soak failed: {errors['soak']}"[:600], missing="failed")]
     title = (f"{minutes} min, PostgreSQL + Redis, {run.workers} web workers x {run.threads} threads, "
              f"{delivery_workers} delivery workers")
-    return [*load_rows(got["minutes"], title), *[row for b in got["books"] for row in delivery_rows(b)],
-            *memory_rows(got["memory"])]
+    return [*load_rows(got["minutes"], title, got["mfa_passed"], got["mfa_share"]),
+            *[row for b in got["books"] for row in delivery_rows(b)], *memory_rows(got["memory"])]
 
 
 def spread_for(minutes: int) -> int:

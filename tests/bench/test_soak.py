@@ -107,7 +107,8 @@ def _minute(rps: float, p99: float, statuses: dict[int, int], socket_errors: int
 
 
 def test_load_rows_count_5xx_with_socket_errors_and_compare_the_last_minute_with_the_first():
-    rows = soak.load_rows([_minute(20, 100, {200: 1190, 503: 10}), _minute(18, 300, {200: 1080}, 2)], "2 min")
+    rows = soak.load_rows([_minute(20, 100, {200: 1190, 503: 10}), _minute(18, 300, {200: 1080}, 2)], "2 min",
+                          mfa_steps=200, share=0.1)
     by_name = {row.figure: row for row in rows}
     assert by_name["soak throughput (2 min)"].value == pytest.approx(19.0)
     drift = by_name["soak throughput, last minute against the first"]
@@ -117,6 +118,14 @@ def test_load_rows_count_5xx_with_socket_errors_and_compare_the_last_minute_with
     errors = by_name["soak 5xx answers and socket errors"]
     assert errors.value == 12 and errors.met is False
     assert "503: 10" in (by_name["soak throughput (2 min)"].note or "")
+    mfa = by_name["soak MFA steps passed (200 of about 228 sent)"]
+    assert mfa.ratio == pytest.approx(200 / 228) and mfa.value == pytest.approx(200 / 120)
+
+
+def test_the_mfa_share_is_the_weight_of_the_requests_with_one_shot_bodies():
+    from bench.wrk import Request
+
+    assert soak.mfa_share([Request("GET", "/", weight=9), Request("POST", "/mfa", weight=1, step_bodies={})]) == 0.1
 
 
 def test_soak_options_default_to_ten_minutes_on_postgresql_and_refuse_zero_minutes():
