@@ -84,7 +84,7 @@ class Memory:
 
 
 def labels_of(web: Proc, delivery: list[Proc], rss: dict[int, int]) -> dict[int, str]:
-    """"web master", "web worker 1".."n" (by pid) and "delivery worker 1".."n" for the pids in `rss`."""
+    """Names for the pids in `rss`: the web master, web worker 1 to n (by pid), delivery worker 1 to n."""
     labels = {web.popen.pid: "web master"} if web.popen.pid in rss else {}
     workers = sorted(pid for pid in rss if pid != web.popen.pid and pid not in {p.popen.pid for p in delivery})
     labels |= {pid: f"web worker {n}" for n, pid in enumerate(workers, 1)}
@@ -96,7 +96,7 @@ def memory_books(labels: dict[int, str], start: dict[int, int], end: dict[int, i
     """Each process seen at the start, with its end (None if it exited), then any that started since (a web
     worker gunicorn replaced), in label order."""
     books = [Memory(label, pid, start.get(pid), end.get(pid)) for pid, label in labels.items()]
-    books += [Memory(f"web worker (started during the soak, pid {pid})", pid, None, rss)
+    books += [Memory("web worker started during the soak", pid, None, rss)
               for pid, rss in sorted(end.items()) if pid not in labels]
     return books
 
@@ -235,7 +235,7 @@ def delivery_rows(books: Books) -> list[Row]:
 def memory_rows(memory: list[Memory]) -> list[Row]:
     rows = []
     for m in memory:
-        label = f"soak RSS {m.label} (pid {m.pid})" if "pid" not in m.label else f"soak RSS {m.label}"
+        label = f"soak RSS {m.label} (pid {m.pid})"
         if m.growth_percent is not None:
             label += f", {m.growth_percent:+.1f} %"
         note = None if m.end is not None else "exited before the end of the soak"

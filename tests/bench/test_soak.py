@@ -78,19 +78,19 @@ def test_memory_books_keep_the_start_labels_and_add_workers_started_since():
     books = soak.memory_books(labels, {10: 5, 11: 50, 20: 30}, {10: 5, 20: 33, 12: 52})
     assert [(m.label, m.pid, m.start, m.end) for m in books] == [
         ("web master", 10, 5, 5), ("web worker 1", 11, 50, None), ("delivery worker 1", 20, 30, 33),
-        ("web worker (started during the soak, pid 12)", 12, None, 52)]
+        ("web worker started during the soak", 12, None, 52)]
 
 
 def test_memory_rows_meet_the_target_under_10_percent_growth_and_miss_it_above():
     rows = soak.memory_rows([soak.Memory("web worker 1", 11, 200 * MB, 219 * MB),
                              soak.Memory("web worker 2", 12, 200 * MB, 221 * MB),
                              soak.Memory("delivery worker 1", 20, 100 * MB, None),
-                             soak.Memory("web worker (started during the soak, pid 13)", 13, None, 90 * MB)])
+                             soak.Memory("web worker started during the soak", 13, None, 90 * MB)])
     assert [r.met for r in rows] == [True, False, None, None]
     assert rows[0].figure == "soak RSS web worker 1 (pid 11), +9.5 %" and (rows[0].value, rows[0].peer_value) == (
         219, 200)
     assert rows[2].value is None and rows[2].missing == "exited" and rows[2].target is not None
-    assert rows[3].figure == "soak RSS web worker (started during the soak, pid 13)" and rows[3].target is None
+    assert rows[3].figure == "soak RSS web worker started during the soak (pid 13)" and rows[3].target is None
 
 
 def test_labels_name_the_master_its_workers_by_pid_and_each_delivery_worker():
