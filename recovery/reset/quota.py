@@ -6,26 +6,22 @@ not), so the per-address limit is silent; only the per-IP limit answers 429 (fla
 
 from __future__ import annotations
 
-import logging
-
 from limits import parse
 
 from recovery.reset.policy import reset_policy
 from recovery.web.context import runtime
-from recovery.web.ratelimit import email_key, limiter
+from recovery.web.ratelimit import email_key, limiter, refuse_if_unchecked
 
-log = logging.getLogger(__name__)
 _SCOPE = "password-reset-email"
 
 
 def within_email_quota() -> bool:
-    """Count this request against the address it names (its HMAC is the key); False once over the cap."""
+    """Count this request against the address it names (its HMAC is the key); False once over the cap, and
+    LimitsUnavailable (503) when the count cannot be kept (the quota is fail-closed, like the per-IP limit)."""
     settings = runtime().settings
     if not settings.ratelimits_enabled:
         return True
     item = parse(reset_policy(settings).per_email_limit)
-    try:
-        return limiter.limiter.hit(item, settings.ratelimit_key_prefix, email_key(), _SCOPE)
-    except Exception:  # storage unreachable: like flask-limiter (swallow_errors), do not fail the request
-        log.warning("reset quota storage unavailable; request let through")
-        return True
+    within = limiter.limiter.hit(item, settings.ratelimit_key_prefix, email_key(), _SCOPE)
+    refuse_if_unchecked()
+    return within
