@@ -1,5 +1,4 @@
-"""flask-limiter wiring: per-IP, per-account (hashed email) and global keys; storage from settings (memory or Redis),
-bounded in time, with what each limit does when its storage cannot be reached."""
+"""flask-limiter wiring: per-IP, per-account and global keys; a time-bounded storage; fail-closed or open limits."""
 
 from __future__ import annotations
 

@@ -1,8 +1,4 @@
-"""Fault drill: the rate-limit storage (a private Redis) stopped and frozen under the served app.
-
-Fail-closed limits (sign-in, second factor, reset, sign-up) answer 503 with Retry-After at once; every other
-route answers as usual; nothing hangs or answers 500; all of it recovers when Redis does, without a restart.
-"""
+"""Drill: a private Redis stopped and frozen: fail-closed limits answer 503 at once, the rest as usual; recovers."""
 
 from __future__ import annotations
 

@@ -1,9 +1,8 @@
-"""Private servers for fault drills: a PostgreSQL cluster, a Redis and the web app under gunicorn, each a process
-of its own on a free port in a temporary directory, which a drill may stop, kill, freeze and thaw.
+"""Private servers for fault drills (PostgreSQL, Redis, the app under gunicorn) that a drill stops, kills, freezes."""
 
-Never the machine's shared PostgreSQL or Redis. A server that cannot be started raises (the drill fails, never
-skips). Freezing is SIGSTOP of every process of the server (PostgreSQL's backends too), thawing SIGCONT.
-"""
+# Each is a process of its own on a free port in a temporary directory, never the machine's shared PostgreSQL or
+# Redis. A server that cannot be started raises: the drill fails, never skips. Freezing is SIGSTOP of every
+# process of the server (PostgreSQL's backends too), thawing SIGCONT.
 
 from __future__ import annotations
 
