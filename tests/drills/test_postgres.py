@@ -43,9 +43,11 @@ def _drill(app_server, fault: Callable[[], None], restore: Callable[[], None], s
         time.sleep(1.0)
         faulted = time.monotonic()
         fault()
-        time.sleep(seconds)
-        restored = time.monotonic()
-        restore()
+        try:
+            time.sleep(seconds)
+        finally:
+            restored = time.monotonic()
+            restore()
         time.sleep(RECOVERY + 2.0)
         ended = time.monotonic()
     before = [a for a in load.answers if a.started + a.seconds < faulted]  # answered before the fault

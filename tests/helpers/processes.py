@@ -216,6 +216,8 @@ def _pg_binary(name: str) -> str:
 class ServedApp(PrivateServer):
     """wsgi:app under gunicorn (one gthread worker) with the given RECOVERY_* settings, as production runs it."""
 
+    stop_signal = signal.SIGINT  # gunicorn's quick shutdown: a drill's last requests need no grace
+
     def __init__(self, directory: Path, env: dict[str, str], threads: int = 8) -> None:
         self.directory = directory
         self.port = free_port()
