@@ -27,11 +27,17 @@ class Settings:
     # Ping each pooled PostgreSQL connection before use (a round trip per request). Off: a connection the server
     # dropped fails one request with 503 and the pool reconnects (docs/operations.md).
     database_pre_ping: bool = False
+    # PostgreSQL: an unresponsive database answers 503 within seconds, never a hang (docs/operations.md,
+    # "What each dependency's failure does to users"). 0 turns the statement timeout off.
+    database_statement_timeout_seconds: float = 3.0  # server-side; a reply awaited 1 s longer is given up
+    database_connect_timeout_seconds: int = 3
+    database_pool_timeout_seconds: float = 5.0
     secret_key: str = ""
     base_url: str = "http://127.0.0.1:5000"
     ratelimit_storage_uri: str = "memory://"
     ratelimit_key_prefix: str = "recovery"
     ratelimits_enabled: bool = True
+    ratelimit_storage_timeout_seconds: float = 0.5  # connect and reply timeout of the rate-limit storage (Redis)
     trusted_proxies: int = 0
     smtp_host: str = ""
     smtp_port: int = 587
@@ -143,10 +149,14 @@ _ENV_FIELDS: dict[str, tuple[str, Callable[[str], object]]] = {
     "RECOVERY_INSTANCE_DIR": ("instance_dir", Path),
     "RECOVERY_DATABASE_URL": ("database_url", str),
     "RECOVERY_DATABASE_PRE_PING": ("database_pre_ping", _env_bool),
+    "RECOVERY_DATABASE_STATEMENT_TIMEOUT_SECONDS": ("database_statement_timeout_seconds", float),
+    "RECOVERY_DATABASE_CONNECT_TIMEOUT_SECONDS": ("database_connect_timeout_seconds", int),
+    "RECOVERY_DATABASE_POOL_TIMEOUT_SECONDS": ("database_pool_timeout_seconds", float),
     "RECOVERY_SECRET_KEY": ("secret_key", str),
     "RECOVERY_BASE_URL": ("base_url", str),
     "RECOVERY_RATELIMIT_STORAGE_URI": ("ratelimit_storage_uri", str),
     "RECOVERY_RATELIMIT_KEY_PREFIX": ("ratelimit_key_prefix", str),
+    "RECOVERY_RATELIMIT_STORAGE_TIMEOUT_SECONDS": ("ratelimit_storage_timeout_seconds", float),
     "RECOVERY_TRUSTED_PROXIES": ("trusted_proxies", int),
     "RECOVERY_SMTP_HOST": ("smtp_host", str),
     "RECOVERY_SMTP_PORT": ("smtp_port", int),
@@ -294,5 +304,16 @@ def _validate(settings: Settings) -> None:
     if settings.is_production and settings.webhook_allowed_hosts:
         raise SettingsError("RECOVERY_WEBHOOK_ALLOWED_HOSTS is for development and tests, never production")
     _validate_outbox(settings)
+    _validate_timeouts(settings)
     if settings.password_min_length_with_mfa < 8 or settings.password_min_length < 8:
         raise SettingsError("password minimum length below NIST's floor of 8")
+
+
+def _validate_timeouts(settings: Settings) -> None:
+    if settings.database_statement_timeout_seconds < 0:
+        raise SettingsError("RECOVERY_DATABASE_STATEMENT_TIMEOUT_SECONDS must be 0 (off) or more")
+    if settings.database_connect_timeout_seconds < 2:  # psycopg waits at least 2 s for a connection anyway
+        raise SettingsError("RECOVERY_DATABASE_CONNECT_TIMEOUT_SECONDS must be 2 or more")
+    if settings.database_pool_timeout_seconds <= 0 or settings.ratelimit_storage_timeout_seconds <= 0:
+        raise SettingsError("RECOVERY_DATABASE_POOL_TIMEOUT_SECONDS and RECOVERY_RATELIMIT_STORAGE_TIMEOUT_SECONDS "
+                            "must be more than 0")

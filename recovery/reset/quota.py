@@ -11,8 +11,6 @@ requests for one address racing each other can pass it by at most their number (
 
 from __future__ import annotations
 
-import logging
-
 from limits import RateLimitItem, parse
 from sqlalchemy import event
 from sqlalchemy.orm import Session
@@ -22,38 +20,32 @@ from recovery.reset.policy import reset_policy
 from recovery.reset.service import queue_reset_request
 from recovery.settings import Settings
 from recovery.web.context import runtime
-from recovery.web.ratelimit import email_key, limiter
+from recovery.web.ratelimit import email_key, limiter, refuse_if_unchecked
 
-log = logging.getLogger(__name__)
 _SCOPE = "password-reset-email"
 
 
 def request_within_quota(ctx: ServiceContext, email: str) -> None:
-    """Queue the reset request unless the address is over its cap; it counts once the request commits."""
+    """Queue the reset request unless the address is over its cap; it counts once the request commits.
+
+    LimitsUnavailable (503) when the cap cannot be read: the quota is fail-closed, like the per-IP limit."""
     settings = runtime().settings
     if not settings.ratelimits_enabled:
         queue_reset_request(ctx, email)
         return
     item, key = parse(reset_policy(settings).per_email_limit), email_key()
-    if not _under_cap(settings, item, key):
+    under_cap = limiter.limiter.test(item, settings.ratelimit_key_prefix, key, _SCOPE)
+    refuse_if_unchecked()
+    if not under_cap:
         return
     _count_when_committed(ctx.session, settings, item, key)  # before: the insert may commit by itself
     queue_reset_request(ctx, email)
 
 
-def _under_cap(settings: Settings, item: RateLimitItem, key: str) -> bool:
-    try:
-        return limiter.limiter.test(item, settings.ratelimit_key_prefix, key, _SCOPE)
-    except Exception:  # storage unreachable: like flask-limiter (swallow_errors), do not fail the request
-        log.warning("reset quota storage unavailable; request let through")
-        return True
-
-
 def _count_when_committed(session: Session, settings: Settings, item: RateLimitItem, key: str) -> None:
+    # The limiter's guarded strategy swallows a storage error here: the request has succeeded, and an
+    # unreachable counter must not turn it into an error after its commit.
     def count(_session: Session) -> None:
-        try:
-            limiter.limiter.hit(item, settings.ratelimit_key_prefix, key, _SCOPE)
-        except Exception:  # the request has succeeded: an unreachable counter must not turn it into an error
-            log.warning("reset quota storage unavailable; request not counted")
+        limiter.limiter.hit(item, settings.ratelimit_key_prefix, key, _SCOPE)
 
     event.listen(session, "after_commit", count, once=True)
