@@ -1,4 +1,4 @@
-"""flask-limiter wiring: per-IP, per-account (hashed email) and global keys; storage from settings (memory or Redis);
+"""flask-limiter wiring: per-IP, per-account and global keys; a time-bounded storage; fail-closed or open limits;
 and the refusals that come before anything reads a request's body (too large: 413; over a per-IP limit: 429)."""
 
 from __future__ import annotations
@@ -8,19 +8,118 @@ import math
 import time
 from collections.abc import Mapping
 
-from flask import Flask, current_app, g, request
+from flask import Flask, current_app, g, has_request_context, request
 from flask_limiter import HeaderNames, Limiter, RequestLimit
 from flask_limiter.errors import RateLimitExceeded
 from flask_limiter.util import get_qualified_name
+from limits import RateLimitItem
+from limits.strategies import RateLimiter
+from limits.util import WindowStats
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from recovery.accounts.normalise import normalise_email
+from recovery.errors import ServiceUnavailable
 from recovery.web.context import client_ip, runtime
+
+log = logging.getLogger(__name__)
+
+# What a limit does while its storage (Redis) cannot be reached, by scope; docs/operations.md, "What each
+# dependency's failure does to users". Closed (503 with Retry-After): the budgets between an attacker and a
+# guess (passwords, second factors, emailed codes, reset links) and those of mail sent to an address the
+# requester typed. Every other limit is open: skipped, the request goes on (the "secure my account" and
+# sign-in notice links, which can only lock an account, must work most of all during an incident).
+FAIL_CLOSED = frozenset({
+    "signin-ip", "signin-account", "signin-global", "confirm-password", "password-change", "mfa-ip",
+    "detection_api.step_up", "reset-request-ip", "reset-confirm-ip", "password-reset-email",
+    "signup-ip", "signup-account", "verify-ip", "verify-account", "resend-ip", "resend-account",
+    "contact-add", "contact-verify", "appeal-ip", "appeal-email", "appeal-confirm-ip", "appeal-confirm-email",
+    "recover-ip", "recover-email", "recover-confirm-ip", "recover-confirm-email",
+})
+_PAUSE_SECONDS = 2.0  # after a storage error, calls fail at once for this long: a frozen Redis costs one timeout
+
+
+class LimitsUnavailable(ServiceUnavailable):
+    """A fail-closed limit could not be checked: its storage is unreachable."""
+
+
+class _GuardedStrategy(RateLimiter):
+    """The limits strategy behind flask-limiter, made to fail fast and to record which limits went unchecked.
+
+    A storage error does not propagate: the limit counts as passed, its scope is recorded for the request
+    (`RecoveryLimiter` refuses the request when it is fail-closed), and for `_PAUSE_SECONDS` no call reaches
+    the storage, so a Redis that stopped answering costs a request nothing after the first timeout.
+    """
+
+    def __init__(self, strategy: RateLimiter) -> None:
+        super().__init__(strategy.storage)
+        self.strategy = strategy
+        self._paused_until = 0.0
+
+    def hit(self, item: RateLimitItem, *identifiers: str, cost: int = 1) -> bool:
+        return self._guarded(self.strategy.hit, item, identifiers, cost)
+
+    def test(self, item: RateLimitItem, *identifiers: str, cost: int = 1) -> bool:
+        return self._guarded(self.strategy.test, item, identifiers, cost)
+
+    def get_window_stats(self, item: RateLimitItem, *identifiers: str) -> WindowStats:
+        if time.monotonic() < self._paused_until:
+            raise ConnectionError("rate-limit storage paused after an error")
+        return self.strategy.get_window_stats(item, *identifiers)
+
+    def clear(self, item: RateLimitItem, *identifiers: str) -> None:
+        self.strategy.clear(item, *identifiers)
+
+    def _guarded(self, call, item: RateLimitItem, identifiers: tuple[str, ...], cost: int) -> bool:
+        if time.monotonic() >= self._paused_until:
+            try:
+                return call(item, *identifiers, cost=cost)
+            except Exception as error:  # noqa: BLE001 - any storage failure: the limit's own choice decides
+                self._paused_until = time.monotonic() + _PAUSE_SECONDS
+                log.warning("rate-limit storage unreachable (%s): fail-closed limits answer 503 for %s s",
+                            type(error).__name__, _PAUSE_SECONDS)
+        if has_request_context():
+            g.setdefault("limits_unchecked", set()).add(identifiers[-1] if identifiers else "")
+        return True
+
+
+class RecoveryLimiter(Limiter):
+    """flask-limiter with `_GuardedStrategy` in front of its storage and a 503 when a fail-closed limit went
+    unchecked. Overrides `_check_request_limit`, the one method flask-limiter 4 runs every check through."""
+
+    _guard: _GuardedStrategy | None = None
+
+    @property
+    def limiter(self) -> RateLimiter:
+        strategy = super().limiter
+        if self._guard is None or self._guard.strategy is not strategy:
+            self._guard = _GuardedStrategy(strategy)
+        return self._guard
+
+    def _check_request_limit(self, callable_name: str | None = None, in_middleware: bool = True) -> None:
+        super()._check_request_limit(callable_name=callable_name, in_middleware=in_middleware)
+        refuse_if_unchecked()
+
+    def forget_unchecked(self) -> None:
+        """No X-RateLimit headers for a request whose limits could not be read (each would be one more wait)."""
+        self.context.view_rate_limit = None
+        self.context.view_rate_limits.clear()
+
+
+def refuse_if_unchecked() -> None:
+    """LimitsUnavailable (503) when a fail-closed limit of this request could not reach its storage."""
+    unchecked = g.get("limits_unchecked")
+    if not unchecked:
+        return
+    limiter.forget_unchecked()
+    if unchecked & FAIL_CLOSED:
+        raise LimitsUnavailable()
+
 
 # flask-limiter writes its window's reset into Retry-After on every response of a limited route, raised to at
 # least any Retry-After already there: a 503 asking for 5 seconds said an hour, and a 202 carried one too. Its
 # value goes in X-RateLimit-Retry-After; Retry-After is the error handlers' own, on 429 and 503 only.
-log = logging.getLogger(__name__)
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
@@ -28,8 +127,8 @@ def ip_key() -> str:
     return client_ip() or "unknown"
 
 
-limiter = Limiter(key_func=ip_key, headers_enabled=True,
-                  header_name_mapping={HeaderNames.RETRY_AFTER: "X-RateLimit-Retry-After"})
+limiter = RecoveryLimiter(key_func=ip_key, headers_enabled=True,
+                          header_name_mapping={HeaderNames.RETRY_AFTER: "X-RateLimit-Retry-After"})
 
 
 def seconds_until_allowed() -> int | None:
@@ -52,8 +151,12 @@ def init_limiter(app: Flask) -> None:
         RATELIMIT_STORAGE_URI=settings.ratelimit_storage_uri,
         RATELIMIT_KEY_PREFIX=settings.ratelimit_key_prefix,
         RATELIMIT_STRATEGY="moving-window",
-        # Redis unreachable: keep limiting per process rather than failing open or answering 500.
-        RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,
+        RATELIMIT_STORAGE_OPTIONS=_storage_options(settings.ratelimit_storage_uri,
+                                                   settings.ratelimit_storage_timeout_seconds),
+        # Storage unreachable: each limit's choice (FAIL_CLOSED), never flask-limiter's per-process fallback,
+        # which would silently multiply every budget by the number of processes. Swallowing stays on for the
+        # X-RateLimit headers, read after the view: a header is not worth a 500.
+        RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=False,
         RATELIMIT_SWALLOW_ERRORS=True,
     )
     limiter.init_app(app)
@@ -81,6 +184,7 @@ def refuse_before_reading_body() -> None:
         if not _within(lim, args):
             limiter.context.view_rate_limit = RequestLimit(limiter, lim.limit, args, True, lim.shared)  # Retry-After
             raise RateLimitExceeded(lim)
+    refuse_if_unchecked()  # storage unreachable: a fail-closed limit answers 503 before the body too
     g.ip_limits_pending = pending
 
 
@@ -113,17 +217,21 @@ def _ip_limits_of_this_endpoint() -> list[tuple]:
 
 
 def _within(lim, args) -> bool:
-    try:
-        return limiter.limiter.test(lim.limit, *args)
-    except Exception:  # noqa: BLE001 - storage unreachable: the view's own check falls back to memory
-        return True
+    """The guarded strategy never raises: an unreachable storage passes here and the view's own check answers
+    for it (503 for a fail-closed limit, on for an open one)."""
+    return limiter.limiter.test(lim.limit, *args)
 
 
 def _hit(lim, args) -> None:
-    try:
-        limiter.limiter.hit(lim.limit, *args, cost=lim.deduction_amount)
-    except Exception:  # noqa: BLE001 - as above
-        log.warning("could not count a refused request against its per-IP limit")
+    limiter.limiter.hit(lim.limit, *args, cost=lim.deduction_amount)
+
+
+def _storage_options(uri: str, timeout: float) -> dict:
+    """Redis: connecting and each reply bounded by `timeout`, no retry (redis-py retries 3 times with backoff by
+    default, several seconds of a request's time); the guard's pause spares the next requests."""
+    if not uri.startswith(("redis", "rediss")):
+        return {}
+    return {"socket_connect_timeout": timeout, "socket_timeout": timeout, "retry": Retry(NoBackoff(), 0)}
 
 
 def submitted_email() -> str:

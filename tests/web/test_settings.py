@@ -61,3 +61,15 @@ def test_database_pre_ping_is_off_unless_asked_for(tmp_path):
     assert build_settings({"instance_dir": tmp_path}, environ={}).database_pre_ping is False
     asked = build_settings({"instance_dir": tmp_path}, environ={"RECOVERY_DATABASE_PRE_PING": "true"})
     assert asked.database_pre_ping is True
+
+
+def test_timeouts_are_read_and_a_negative_or_zero_one_is_refused(tmp_path):
+    environ = {"RECOVERY_DATABASE_STATEMENT_TIMEOUT_SECONDS": "2.5", "RECOVERY_DATABASE_CONNECT_TIMEOUT_SECONDS": "4",
+               "RECOVERY_DATABASE_POOL_TIMEOUT_SECONDS": "1.5", "RECOVERY_RATELIMIT_STORAGE_TIMEOUT_SECONDS": "0.25"}
+    settings = build_settings({"instance_dir": tmp_path}, environ=environ)
+    assert (settings.database_statement_timeout_seconds, settings.database_connect_timeout_seconds,
+            settings.database_pool_timeout_seconds, settings.ratelimit_storage_timeout_seconds) == (2.5, 4, 1.5, 0.25)
+    with pytest.raises(SettingsError, match="RECOVERY_DATABASE_STATEMENT_TIMEOUT_SECONDS"):
+        build_settings({"instance_dir": tmp_path}, environ={"RECOVERY_DATABASE_STATEMENT_TIMEOUT_SECONDS": "-1"})
+    with pytest.raises(SettingsError, match="RECOVERY_RATELIMIT_STORAGE_TIMEOUT_SECONDS"):
+        build_settings({"instance_dir": tmp_path}, environ={"RECOVERY_RATELIMIT_STORAGE_TIMEOUT_SECONDS": "0"})
