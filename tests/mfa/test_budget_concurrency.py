@@ -8,6 +8,7 @@ of a few apps with their own engines, as separate processes would.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import Counter
 
@@ -20,9 +21,13 @@ from recovery.accounts import service as accounts
 from recovery.app import create_app
 from recovery.events.models import SecurityEvent
 from recovery.mfa import challenge as challenge_module
+from recovery.mfa import service as mfa_service
+from recovery.outbox.models import OutboxMessage
+from recovery.reset.service import LINK_TEMPLATE, send_reset_link
 from recovery.web.context import app_service_context, runtime
 
 pytestmark = pytest.mark.concurrency
+RESET_LINK = re.compile(r"https?://[^\s\"<>]+/reset/([A-Za-z0-9_.\-]+)")
 THREADS, APPS, BUDGET = 16, 4, 5
 EMAIL = "guessed@example.com"
 
@@ -51,14 +56,16 @@ def checked(monkeypatch) -> Counter:
     """How many codes reached the check, counted around it (the database is the real one)."""
     seen: Counter = Counter()
     lock = threading.Lock()
-    real = challenge_module.accept_code_of
 
-    def counting(*args, **kwargs):
-        with lock:
-            seen["codes"] += 1
-        return real(*args, **kwargs)
+    def counting(real):
+        def check(*args, **kwargs):
+            with lock:
+                seen["codes"] += 1
+            return real(*args, **kwargs)
+        return check
 
-    monkeypatch.setattr(challenge_module, "accept_code_of", counting)
+    monkeypatch.setattr(challenge_module, "accept_code_of", counting(challenge_module.accept_code_of))
+    monkeypatch.setattr(mfa_service, "accept_code", counting(mfa_service.accept_code))  # reset and changes
     return seen
 
 
@@ -120,5 +127,39 @@ def test_parallel_wrong_codes_on_one_account_check_exactly_its_budget(make_apps,
     phone = _enrolled(apps[0])
     tokens = [_mfa_token(apps[n % APPS]) for n in range(THREADS)]  # a challenge each: their budgets never bind
     statuses = _race(apps, tokens, _wrong_code(phone))
+    assert checked["codes"] == BUDGET
+    assert statuses == Counter({400: BUDGET, 429: THREADS - BUDGET})
+
+
+def _reset_token(app) -> str:
+    with app.app_context(), runtime(app).db.transaction() as session:
+        ctx = app_service_context(app, session)
+        send_reset_link(ctx, accounts.get_user_by_email(ctx, EMAIL))
+        message = session.scalars(select(OutboxMessage).where(OutboxMessage.template == LINK_TEMPLATE)
+                                  .order_by(OutboxMessage.id.desc())).first()
+        return RESET_LINK.search(message.payload["text"]).group(1)
+
+
+def test_parallel_wrong_codes_on_a_reset_link_check_exactly_the_accounts_budget(make_apps, checked):
+    """The same budget on another path: a reset link asks for the second factor too."""
+    apps = make_apps()
+    phone = _enrolled(apps[0])
+    token, code = _reset_token(apps[0]), _wrong_code(phone)
+    start, statuses = threading.Barrier(THREADS), Counter()
+    lock = threading.Lock()
+
+    def submit(app) -> None:
+        client = app.test_client()
+        start.wait()
+        status = client.post("/api/v1/password-resets/confirm", json={
+            "token": token, "password": "a new and rather long passphrase", "code": code}).status_code
+        with lock:
+            statuses[status] += 1
+
+    threads = [threading.Thread(target=submit, args=(apps[n % APPS],)) for n in range(THREADS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
     assert checked["codes"] == BUDGET
     assert statuses == Counter({400: BUDGET, 429: THREADS - BUDGET})
