@@ -11,6 +11,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from cryptography.fernet import Fernet
+from limits import parse, parse_many
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -174,8 +175,9 @@ _ENV_FIELDS: dict[str, tuple[str, Callable[[str], object]]] = {
     "RECOVERY_SESSION_ABSOLUTE_HOURS": ("session_absolute_hours", int),
     "RECOVERY_SIGNIN_LIMITS": ("signin_limits", str),
     "RECOVERY_SIGNIN_NETWORK_LIMITS": ("signin_network_limits", str),
+    # The old name of the threshold, read first so that the new name wins when both are set.
+    "RECOVERY_GLOBAL_SIGNIN_LIMIT": ("signin_attack_threshold", str),
     "RECOVERY_SIGNIN_ATTACK_THRESHOLD": ("signin_attack_threshold", str),
-    "RECOVERY_GLOBAL_SIGNIN_LIMIT": ("signin_attack_threshold", str),  # its old name: now the signal's threshold
     "RECOVERY_SIGNIN_ATTACK_NETWORK_COST": ("signin_attack_network_cost", int),
     "RECOVERY_SIGNUP_LIMITS": ("signup_limits", str),
     "RECOVERY_PASSWORD_CHANGE_LIMITS": ("password_change_limits", str),
@@ -269,6 +271,15 @@ def _require_production_secrets(settings: Settings) -> None:
         raise SettingsError("RECOVERY_BASE_URL must be https:// when RECOVERY_ENV=production")
 
 
+def _validate_limits(settings: Settings) -> None:
+    """The sign-in limits read per request: a malformed one fails at start-up, not at the first sign-in."""
+    try:
+        parse_many(settings.signin_network_limits)
+        parse(settings.signin_attack_threshold)
+    except ValueError as exc:
+        raise SettingsError(f"RECOVERY_SIGNIN_NETWORK_LIMITS or RECOVERY_SIGNIN_ATTACK_THRESHOLD: {exc}") from exc
+
+
 def _validate(settings: Settings) -> None:
     if len(settings.secret_key) < 32:
         raise SettingsError("RECOVERY_SECRET_KEY must be at least 32 characters")
@@ -277,6 +288,7 @@ def _validate(settings: Settings) -> None:
         raise SettingsError("RECOVERY_BASE_URL must be an absolute http(s) URL")
     if settings.signin_attack_network_cost < 1:
         raise SettingsError("RECOVERY_SIGNIN_ATTACK_NETWORK_COST must be 1 or more")
+    _validate_limits(settings)
     if settings.trusted_proxies < 0:
         raise SettingsError("RECOVERY_TRUSTED_PROXIES must be 0 or more")
     for key in settings.encryption_keys:

@@ -66,7 +66,7 @@ def test_global_signal_raises_one_growing_alert(client, people, ada):
 
 
 @pytest.mark.parametrize("overrides", [ATTACK])
-def test_global_signal_steps_up_only_unfamiliar_devices_while_it_lasts(client, ada, clock):
+def test_global_signal_steps_up_only_unfamiliar_devices(client, ada, clock):
     assert api_signin(client, ip=BERLIN).status_code == 201
     newcomer = {"User-Agent": FIREFOX}  # a device this account has not used, on her usual network
     quiet = client.post("/api/v1/sessions", json={"email": EMAIL, "password": PASSWORD}, headers=newcomer,
