@@ -11,6 +11,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from cryptography.fernet import Fernet
+from limits import parse, parse_many
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEV_MAILBOX_ENVS = frozenset({"development", "testing"})
@@ -74,7 +75,12 @@ class Settings:
     signin_limits: str = "10 per 5 minutes"
     signup_limits: str = "20 per hour"
     password_change_limits: str = "5 per 15 minutes;20 per day"  # noqa: S105 - changes posted per account
-    global_signin_limit: str = "1000 per 5 minutes"
+    # Failed sign-ins per network prefix (/24 for IPv4, /64 for IPv6), as per IP and per account: a wall for that
+    # prefix only. Sign-in failures across every client are a signal, never a wall: over the threshold an alert
+    # is raised, unfamiliar devices step up and each failure costs a prefix `signin_attack_network_cost`.
+    signin_network_limits: str = "10 per 5 minutes"
+    signin_attack_threshold: str = "1000 per 5 minutes"
+    signin_attack_network_cost: int = 2
     outbox_max_attempts: int = 12
     outbox_backoff_base_seconds: float = 5.0
     outbox_backoff_max_seconds: float = 3600.0
@@ -194,6 +200,11 @@ _ENV_FIELDS: dict[str, tuple[str, Callable[[str], object]]] = {
     "RECOVERY_SESSION_IDLE_MINUTES": ("session_idle_minutes", int),
     "RECOVERY_SESSION_ABSOLUTE_HOURS": ("session_absolute_hours", int),
     "RECOVERY_SIGNIN_LIMITS": ("signin_limits", str),
+    "RECOVERY_SIGNIN_NETWORK_LIMITS": ("signin_network_limits", str),
+    # The old name of the threshold, read first so that the new name wins when both are set.
+    "RECOVERY_GLOBAL_SIGNIN_LIMIT": ("signin_attack_threshold", str),
+    "RECOVERY_SIGNIN_ATTACK_THRESHOLD": ("signin_attack_threshold", str),
+    "RECOVERY_SIGNIN_ATTACK_NETWORK_COST": ("signin_attack_network_cost", int),
     "RECOVERY_SIGNUP_LIMITS": ("signup_limits", str),
     "RECOVERY_PASSWORD_CHANGE_LIMITS": ("password_change_limits", str),
     "RECOVERY_TICKET_SLA_POLICY": ("ticket_sla_policy", str),
@@ -297,6 +308,15 @@ def _validate_outbox(settings: Settings) -> None:
                             f"({longest:g} s)")
 
 
+def _validate_limits(settings: Settings) -> None:
+    """The sign-in limits read per request: a malformed one fails at start-up, not at the first sign-in."""
+    try:
+        parse_many(settings.signin_network_limits)
+        parse(settings.signin_attack_threshold)
+    except ValueError as exc:
+        raise SettingsError(f"RECOVERY_SIGNIN_NETWORK_LIMITS or RECOVERY_SIGNIN_ATTACK_THRESHOLD: {exc}") from exc
+
+
 def _validate(settings: Settings) -> None:
     if len(settings.secret_key) < 32:
         raise SettingsError("RECOVERY_SECRET_KEY must be at least 32 characters")
@@ -305,6 +325,9 @@ def _validate(settings: Settings) -> None:
         raise SettingsError("RECOVERY_BASE_URL must be an absolute http(s) URL")
     if settings.equal_time_floor_ms < 0:
         raise SettingsError("RECOVERY_EQUAL_TIME_FLOOR_MS must be 0 or more")
+    if settings.signin_attack_network_cost < 1:
+        raise SettingsError("RECOVERY_SIGNIN_ATTACK_NETWORK_COST must be 1 or more")
+    _validate_limits(settings)
     if settings.trusted_proxies < 0:
         raise SettingsError("RECOVERY_TRUSTED_PROXIES must be 0 or more")
     for key in settings.encryption_keys:

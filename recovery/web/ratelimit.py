@@ -1,8 +1,10 @@
-"""flask-limiter wiring: per-IP, per-account and global keys; a time-bounded storage; fail-closed or open limits;
-and the refusals that come before anything reads a request's body (too large: 413; over a per-IP limit: 429)."""
+"""flask-limiter wiring: per-IP, per-network-prefix and per-account (hashed email) keys, the global sign-in
+failure signal (counted, never a wall), a time-bounded storage, and fail-closed or open limits; and the refusals
+that come before anything reads a request's body (too large: 413; over a per-IP limit: 429)."""
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import math
 import time
@@ -12,7 +14,7 @@ from flask import Flask, current_app, g, has_request_context, request
 from flask_limiter import HeaderNames, Limiter, RequestLimit
 from flask_limiter.errors import RateLimitExceeded
 from flask_limiter.util import get_qualified_name
-from limits import RateLimitItem
+from limits import RateLimitItem, parse
 from limits.strategies import RateLimiter
 from limits.util import WindowStats
 from redis.backoff import NoBackoff
@@ -31,7 +33,7 @@ log = logging.getLogger(__name__)
 # requester typed. Every other limit is open: skipped, the request goes on (the "secure my account" and
 # sign-in notice links, which can only lock an account, must work most of all during an incident).
 FAIL_CLOSED = frozenset({
-    "signin-ip", "signin-account", "signin-global", "confirm-password", "password-change", "mfa-ip",
+    "signin-ip", "signin-network", "signin-account", "confirm-password", "password-change", "mfa-ip",
     "detection_api.step_up", "reset-request-ip", "reset-confirm-ip", "password-reset-email",
     "signup-ip", "signup-account", "verify-ip", "verify-account", "resend-ip", "resend-account",
     "contact-add", "contact-verify", "appeal-ip", "appeal-email", "appeal-confirm-ip", "appeal-confirm-email",
@@ -117,6 +119,8 @@ def refuse_if_unchecked() -> None:
         raise LimitsUnavailable()
 
 
+NETWORK_PREFIX_V4, NETWORK_PREFIX_V6 = 24, 64
+
 # flask-limiter writes its window's reset into Retry-After on every response of a limited route, raised to at
 # least any Retry-After already there: a 503 asking for 5 seconds said an hour, and a 202 carried one too. Its
 # value goes in X-RateLimit-Retry-After; Retry-After is the error handlers' own, on 429 and 503 only.
@@ -201,8 +205,9 @@ def count_requests_refused_before_the_view(response):
 
 
 def _ip_limits_of_this_endpoint() -> list[tuple]:
-    """(limit, storage arguments) of the decorated limits keyed by IP that apply to this request; a limit with an
-    exemption is left to the view (its condition may need the signed-in user, not loaded yet)."""
+    """(limit, storage arguments) of the decorated limits keyed by IP or network (what needs no body) that apply
+    to this request; a limit with an exemption is left to the view (its condition may need the signed-in user,
+    not loaded yet)."""
     settings = runtime().settings
     view = current_app.view_functions.get(request.endpoint or "")
     if not settings.ratelimits_enabled or view is None:
@@ -212,8 +217,8 @@ def _ip_limits_of_this_endpoint() -> list[tuple]:
         limits = limiter.limit_manager.decorated_limits(get_qualified_name(view))
     except Exception:  # noqa: BLE001 - a limit that cannot be built here is refused by the view's own check
         return []
-    return [(lim, [*prefix, ip_key(), lim.scope_for(request.endpoint or "", request.method)]) for lim in limits
-            if lim.key_func is ip_key and not lim.method_exempt and lim.exempt_when is None]
+    return [(lim, [*prefix, lim.key_func(), lim.scope_for(request.endpoint or "", request.method)]) for lim in limits
+            if lim.key_func in (ip_key, network_key) and not lim.method_exempt and lim.exempt_when is None]
 
 
 def _within(lim, args) -> bool:
@@ -245,8 +250,59 @@ def email_key() -> str:
     return "email:" + runtime().tokens.key_for(submitted_email(), "ratelimit-email")
 
 
-def global_key() -> str:
-    return "global"
+def network_key() -> str:
+    """The client's /24 (IPv4) or /64 (IPv6): one attacker holds a whole IPv6 /64, and often a /24."""
+    ip = client_ip() or ""
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return f"net:{ip or 'unknown'}"
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    prefix = NETWORK_PREFIX_V4 if address.version == 4 else NETWORK_PREFIX_V6
+    return "net:" + str(ipaddress.ip_network(f"{address}/{prefix}", strict=False))
+
+
+_SIGNAL_ARGS = ("signin-attack", "global")
+
+
+def _signal_args() -> tuple[str, ...]:
+    return (runtime().settings.ratelimit_key_prefix, *_SIGNAL_ARGS)
+
+
+def count_signin_failure() -> None:
+    """One more failed sign-in in the count across every client: a signal (signin_under_attack), never a wall."""
+    if not limiter.enabled:
+        return
+    try:
+        limiter.limiter.hit(parse(runtime().settings.signin_attack_threshold), *_signal_args())
+    except Exception:  # noqa: BLE001 - a signal lost to a storage error must not fail the sign-in
+        log.warning("could not count a sign-in failure in the global signal", exc_info=True)
+
+
+def signin_under_attack() -> bool:
+    """Whether failed sign-ins across every client reached RECOVERY_SIGNIN_ATTACK_THRESHOLD (read once a request).
+
+    Never refuses anything itself: detection steps up unfamiliar devices and raises an alert, and the
+    per-prefix limit charges each failure more (signin_network_cost)."""
+    if "signin_under_attack" not in g:
+        g.signin_under_attack = _read_signal()
+    return bool(g.signin_under_attack)
+
+
+def _read_signal() -> bool:
+    if not limiter.enabled:
+        return False
+    try:
+        return not limiter.limiter.test(parse(runtime().settings.signin_attack_threshold), *_signal_args())
+    except Exception:  # noqa: BLE001 - unreadable: no signal, the per-IP/prefix/account limits still hold
+        log.warning("could not read the global sign-in failure signal", exc_info=True)
+        return False
+
+
+def signin_network_cost() -> int:
+    """What a failed sign-in costs its network prefix: more while the global signal is up (tightened limit)."""
+    return runtime().settings.signin_attack_network_cost if signin_under_attack() else 1
 
 
 def auth_failed(_response) -> bool:

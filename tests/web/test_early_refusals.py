@@ -124,3 +124,16 @@ def test_requests_refused_by_the_csrf_check_do_not_spend_a_failure_only_limit(ma
     response = client.post("/signin", data={"csrf_token": token, "email": "ada@example.com", "password": PASSWORD},
                            environ_base={"REMOTE_ADDR": IP})
     assert response.status_code == 302
+
+
+def test_a_network_over_its_signin_failure_limit_is_refused_before_the_body_is_read(make_app):
+    client = make_app(signin_network_limits="2 per 5 minutes").test_client()
+    body = b'{"email": "nobody@example.com", "password": "not the right passphrase"}'
+    for host in (1, 2):
+        response = client.post("/api/v1/sessions", data=body, content_type="application/json",
+                               environ_base={"REMOTE_ADDR": f"203.0.113.{host}"})
+        assert response.status_code == 401
+    stream = RecordingInput(body)
+    response = client.post("/api/v1/sessions", input_stream=stream, content_type="application/json",
+                           headers={"Content-Length": str(len(body))}, environ_base={"REMOTE_ADDR": "203.0.113.3"})
+    assert response.status_code == 429 and stream.bytes_read == 0
