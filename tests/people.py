@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from functools import partial
 from http.cookies import SimpleCookie
@@ -52,16 +52,22 @@ def code_in(message) -> str:
     return match.group(1)
 
 
+def serial(app) -> AbstractContextManager:
+    """The lock a live server holds while it answers (tests/browser/conftest.py): the test app's sessions share one
+    connection, so a read from the test thread must not run while the server thread is inside a request."""
+    return app.extensions.get("serial_db") or nullcontext()
+
+
 @contextmanager
 def unit_of_work(app, actor: Actor | None = None) -> Iterator[ServiceContext]:
     """Domain operations in one committed unit of work of `app`, as a CLI command would run them."""
-    with app.app_context(), runtime(app).db.transaction() as session:
+    with serial(app), app.app_context(), runtime(app).db.transaction() as session:
         yield app_service_context(app, session, actor)
 
 
 def rows(app, model, *where, order=None, **by) -> list:
     """Fresh reads of `model` outside any request: `where` clauses and/or column=value pairs, optionally ordered."""
-    with app.app_context():
+    with serial(app), app.app_context():
         session = runtime(app).db.new_session()
         try:
             query = select(model).where(*where).filter_by(**by)
@@ -72,7 +78,7 @@ def rows(app, model, *where, order=None, **by) -> list:
 
 def get(app, model, key):
     """A fresh read of one row by primary key (None when there is none)."""
-    with app.app_context():
+    with serial(app), app.app_context():
         session = runtime(app).db.new_session()
         try:
             return session.get(model, key)

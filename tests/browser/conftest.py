@@ -13,6 +13,7 @@ from email.parser import BytesParser
 from pathlib import Path
 
 import pytest
+from people import serial
 from playwright.sync_api import sync_playwright
 from werkzeug.serving import WSGIRequestHandler, make_server
 
@@ -43,10 +44,21 @@ class PathOnlyLogHandler(WSGIRequestHandler):
 def live_server(make_app):
     """Serve a fresh app on a free port; returns its base URL. Links in emails use the same URL."""
     holder: dict = {}
-    server = make_server("127.0.0.1", 0, lambda environ, start: holder["app"](environ, start), threaded=False,
-                         request_handler=PathOnlyLogHandler)
+    lock = threading.RLock()
+
+    def serve_one(environ, start):  # whole answer under the lock: the body may still read the database
+        with lock:
+            answer = holder["app"](environ, start)
+            try:
+                return list(answer)
+            finally:
+                if hasattr(answer, "close"):
+                    answer.close()
+
+    server = make_server("127.0.0.1", 0, serve_one, threaded=False, request_handler=PathOnlyLogHandler)
     base_url = f"http://127.0.0.1:{server.server_port}"
     holder["app"] = make_app(base_url=base_url)
+    holder["app"].extensions["serial_db"] = lock  # people.serial: the test thread's reads wait for it
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield holder["app"], base_url
@@ -70,8 +82,9 @@ def mailbox():
     def latest(app, to: str) -> dict:
         from recovery.outbox.delivery import deliver_due
 
-        while deliver_due(app, batch_size=100, worker_id="browser-test"):  # a task's email goes in the next batch
-            pass
+        with serial(app):
+            while deliver_due(app, batch_size=100, worker_id="browser-test"):  # a task's email: next batch
+                pass
         directory = Path(runtime(app).settings.mailbox_dir)
         messages = []
         for path in sorted(directory.glob("*.eml"), key=lambda p: p.stat().st_mtime_ns):
