@@ -11,6 +11,7 @@ from recovery.context import ServiceContext
 from recovery.db import rowcount
 from recovery.errors import N_, Conflict, NotFound
 from recovery.events.service import InvalidCursor, record_event
+from recovery.numbers import INT32_MAX, parse_id, parse_int
 from recovery.outbox import queries
 from recovery.outbox.models import OutboxMessage
 
@@ -71,9 +72,10 @@ def _decode_cursor(cursor: str | None) -> tuple[int, int] | None:
     if not cursor:
         return None
     rank, _, message_id = cursor.partition(".")
-    if not (rank.isdigit() and message_id.isdigit()) or len(cursor) > 40:
+    after = (parse_int(rank, high=INT32_MAX), parse_id(message_id, big=True))
+    if after[0] is None or after[1] is None:
         raise InvalidCursor()
-    return int(rank), int(message_id)
+    return after  # type: ignore[return-value]
 
 
 def get_message(ctx: ServiceContext, message_id: int) -> OutboxMessage:
