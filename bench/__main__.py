@@ -1,5 +1,7 @@
 """`python -m bench [--postgres] [--quick] [--json PATH]`: every figure of issue 7 (and 15's 10) in one table.
 
+`python -m bench --soak [--soak-minutes N]` runs the soak of issue 16 instead (bench/soak.py).
+
 Starts recovery, Flask-Security-Too, django-allauth and a bare Flask app under the same gunicorn (sync
 workers, as many as cores), an SMTP sink and a webhook receiver, all on 127.0.0.1; loads them with wrk;
 prints one table (figure, value, unit, peer, peer value, ratio, target, met). Every process it starts is
@@ -16,11 +18,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench import auth_figures, enumeration, mixed, outbox_figure, pages, password_cost, plugins, queue_figure
+from bench import enumeration, mixed, outbox_figure, pages, password_cost, plugins, queue_figure, soak
 from bench.context import Run, check_services
 from bench.loads import attempt
 from bench.machine import Machine
-from bench.peer_servers import Allauth, FlaskSecurityToo, check_argon2_parity, start_bare
 from bench.procs import Processes
 from bench.recovery_server import Recovery
 from bench.sinks import Sinks
@@ -40,7 +41,19 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="threads per gunicorn worker for every server (default 1: sync workers; "
                              "4 = gthread workers as `python -m recovery serve` runs them)")
     parser.add_argument("--keep", action="store_true", help="keep the working directory (logs, wrk scripts)")
-    return parser.parse_args(argv)
+    parser.add_argument("--soak", action="store_true",
+                        help="only the soak: the mixed load for --soak-minutes on PostgreSQL + Redis, then the "
+                             f"books (default {soak.WEB_WORKERS} web workers)")
+    parser.add_argument("--soak-minutes", type=int, default=10, metavar="N", help="minutes of soak (default 10)")
+    parser.add_argument("--delivery-workers", type=int, default=soak.DELIVERY_WORKERS, metavar="N",
+                        help=f"delivery worker processes in the soak (default {soak.DELIVERY_WORKERS})")
+    parser.add_argument("--redis-db", type=int, default=0, metavar="N",
+                        help="Redis database index for the rate limits with --postgres or --soak (default 0)")
+    args = parser.parse_args(argv)
+    if args.soak and (args.soak_minutes < 1 or args.delivery_workers < 1):
+        parser.error("--soak-minutes and --delivery-workers must be at least 1")
+    args.postgres = args.postgres or args.soak  # the soak runs on PostgreSQL + Redis only
+    return args
 
 
 def figure_number(row: Row) -> int:
@@ -54,6 +67,10 @@ def failed(figure: str, unit: str, errors: dict[str, str], label: str) -> Row:
 
 def auth_and_pages(run: Run, sinks: Sinks, errors: dict[str, str]) -> list[Row]:
     """Figures 1-4 and 7: recovery and the peers up together, loads alternating between them."""
+    # The peers (Django, Flask-Security-Too) are imported here: the soak needs none of them.
+    from bench import auth_figures
+    from bench.peer_servers import Allauth, FlaskSecurityToo, check_argon2_parity, start_bare
+
     check_argon2_parity(auth_figures.Argon2Params.recovery_defaults())
     recovery = Recovery(run, smtp_port=sinks.smtp_port)
     print(f"seeding recovery ({run.database_kind}) and starting the servers ...", flush=True)
@@ -119,26 +136,28 @@ def main(argv: list[str] | None = None) -> int:
     if wrk_path() is None:
         print(f"bench: {INSTALL_HINT}", file=sys.stderr)
         return 2
-    if args.postgres and (problems := check_services()):
+    if args.postgres and (problems := check_services(args.redis_db)):
         print("bench: --postgres needs:\n  " + "\n  ".join(problems), file=sys.stderr)
         return 2
     machine = Machine.now()
     workdir = Path(tempfile.mkdtemp(prefix="recovery-bench-"))
     started = time.monotonic()
     with Processes(workdir) as procs:
-        run = Run(workdir, procs, postgres=args.postgres, quick=args.quick, workers=args.workers or machine.cores,
-                  threads=max(1, args.threads))
-        print(f"bench: {run.workers} gunicorn workers x {run.threads} threads per server, "
-              f"{run.seconds:.0f} s per load, {run.database_kind}; "
-              f"working directory {workdir}", flush=True)
+        default_workers = soak.WEB_WORKERS if args.soak else machine.cores
+        run = Run(workdir, procs, postgres=args.postgres, quick=args.quick, workers=args.workers or default_workers,
+                  threads=max(1, args.threads), redis_db=args.redis_db)
+        loads = f"a {args.soak_minutes}-minute soak" if args.soak else f"{run.seconds:.0f} s per load"
+        print(f"bench: {run.workers} gunicorn workers x {run.threads} threads per server, {loads}, "
+              f"{run.database_kind}; working directory {workdir}", flush=True)
         try:
-            rows = collect(run)
+            rows = soak.rows(run, args.soak_minutes, args.delivery_workers) if args.soak else collect(run)
         finally:
             procs.stop_all()
             run.drop_databases()
     machine.finish()
     serving = f"{run.workers} workers x {run.threads} threads" if run.threads > 1 else f"{run.workers} sync workers"
-    heading = (f"recovery bench, {run.database_kind}, {serving}, {run.seconds:.0f} s loads"
+    what = f"soak of {args.soak_minutes} min" if args.soak else f"{run.seconds:.0f} s loads"
+    heading = (f"recovery bench, {run.database_kind}, {serving}, {what}"
                f"{' (--quick)' if args.quick else ''}, {time.monotonic() - started:.0f} s in all\n"
                f"machine: {machine.describe()}")
     print(f"\n{heading}\n\n{format_table(rows)}")

@@ -12,7 +12,7 @@ from sqlalchemy import create_engine, text
 from bench.procs import Processes
 
 PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-REDIS_URL = "redis://127.0.0.1:6379/0"
+REDIS_URL = "redis://127.0.0.1:6379/{db}"
 DEFAULT_SECONDS = 20.0
 QUICK_SECONDS = 5.0
 
@@ -25,6 +25,7 @@ class Run:
     quick: bool = False
     workers: int = field(default_factory=lambda: os.cpu_count() or 2)
     threads: int = 1  # per worker: 1 = sync workers; more = gthread workers, as `python -m recovery serve` runs
+    redis_db: int = 0  # the Redis database of the rate limits (a run's keys carry its run_id either way)
     run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
     databases: list[str] = field(default_factory=list)
 
@@ -40,7 +41,7 @@ class Run:
 
     @property
     def limits_storage(self) -> str:
-        return REDIS_URL if self.postgres else "memory://"
+        return REDIS_URL.format(db=self.redis_db) if self.postgres else "memory://"
 
     @property
     def database_kind(self) -> str:
@@ -73,7 +74,7 @@ def _admin(statement: str) -> None:
         engine.dispose()
 
 
-def check_services() -> list[str]:
+def check_services(redis_db: int = 0) -> list[str]:
     """What --postgres needs and cannot reach (PostgreSQL on 127.0.0.1:5432, Redis on 127.0.0.1:6379)."""
     problems = []
     try:
@@ -83,7 +84,7 @@ def check_services() -> list[str]:
     try:
         import redis
 
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
+        redis.Redis.from_url(REDIS_URL.format(db=redis_db), socket_connect_timeout=2).ping()
     except Exception as exc:
         problems.append(f"Redis at 127.0.0.1:6379: {type(exc).__name__}: {exc}")
     return problems

@@ -34,26 +34,27 @@ JSON = {"Content-Type": "application/json"}
 ZERO = Target("<=", 0, on="value", text="0")
 
 
-def mix(recovery: Recovery, mfa_bodies: dict[int, list[str]]) -> list[Request]:
+def mix(recovery: Recovery, mfa_bodies: dict[int, list[str]], spread: int = SPREAD) -> list[Request]:
     """The day's traffic from many clients (one X-Forwarded-For address per kind of request and account).
 
-    Each wrong password comes from SPREAD addresses at weight 1 where every other request carries SPREAD
+    Each wrong password comes from `spread` addresses at weight 1 where every other request carries `spread`
     times its weight: the mix stays as above, and no address nears detection's credential-stuffing threshold
-    (100 failures from one address in a day), which a faster server would otherwise reach within the load.
+    (100 failures from one address in a day), which a faster server would otherwise reach within the load
+    (a longer load, the soak, spreads wider).
     """
     s = recovery.seeded
     right, wrong = s.signin_users[:10], s.signin_users[10:]  # wrong passwords lock their accounts for a while
-    requests = [_post("/api/v1/sessions", {"email": email, "password": PASSWORD}, weight=2 * SPREAD)
+    requests = [_post("/api/v1/sessions", {"email": email, "password": PASSWORD}, weight=2 * spread)
                 for email in right]
     requests += [_post("/api/v1/sessions", {"email": email, "password": "not it at all!"})
-                 for email in (*wrong, *[s.unknown] * 5) for _ in range(SPREAD)]
-    requests += [_post("/api/v1/password-resets", {"email": email}, weight=2 * SPREAD)
+                 for email in (*wrong, *[s.unknown] * 5) for _ in range(spread)]
+    requests += [_post("/api/v1/password-resets", {"email": email}, weight=2 * spread)
                  for email in (*right[:5], *[s.unknown] * 5)]
-    requests.append(Request("POST", "/api/v1/sessions/mfa", JSON, weight=10 * SPREAD, step_bodies=mfa_bodies))
-    requests.append(Request("GET", f"/appeal/status/{s.status_token}", weight=15 * SPREAD))
+    requests.append(Request("POST", "/api/v1/sessions/mfa", JSON, weight=10 * spread, step_bodies=mfa_bodies))
+    requests.append(Request("GET", f"/appeal/status/{s.status_token}", weight=15 * spread))
     requests.append(Request("GET", "/api/v1/tickets", {"Authorization": f"Bearer {s.agent_token}"},
-                            weight=15 * SPREAD))
-    requests.append(Request("GET", "/staff/tickets", {"Cookie": s.agent_cookie}, weight=5 * SPREAD))
+                            weight=15 * spread))
+    requests.append(Request("GET", "/staff/tickets", {"Cookie": s.agent_cookie}, weight=5 * spread))
     return [Request(r.method, r.path, {**r.headers, "X-Forwarded-For": client_ip(n)}, r.body, r.weight,
                     r.step_bodies) for n, r in enumerate(requests)]
 
@@ -62,18 +63,19 @@ def _post(path: str, body: dict, weight: int = 1) -> Request:
     return Request("POST", path, JSON, json.dumps(body), weight)
 
 
-def _outbox(app) -> dict[str, int]:
-    """Emails by status, queued ones split into due now and scheduled later (a survey due tomorrow is not late,
-    and not lost); and the worker tasks (reset requests) not run yet, which are work lost if left behind."""
+def outbox_counts(app, kind: str = "email") -> dict[str, int]:
+    """Messages of one kind (emails, or webhooks) by status, queued ones split into due now and scheduled later
+    (a survey due tomorrow is not late, and not lost); and the worker tasks (reset requests) not run yet, which
+    are work lost if left behind."""
     from recovery.outbox.models import OutboxMessage
     from recovery.web.context import runtime
 
     now = runtime(app).clock.now()
-    email = OutboxMessage.kind == "email"
+    of_kind = OutboxMessage.kind == kind
     with runtime(app).db.transaction() as session:
-        counts = dict(session.execute(select(OutboxMessage.status, func.count()).where(email)
+        counts = dict(session.execute(select(OutboxMessage.status, func.count()).where(of_kind)
                                       .group_by(OutboxMessage.status)).all())
-        counts["scheduled"] = session.scalar(select(func.count()).where(email, OutboxMessage.status == "queued",
+        counts["scheduled"] = session.scalar(select(func.count()).where(of_kind, OutboxMessage.status == "queued",
                                                                       OutboxMessage.next_attempt_at > now))
         counts["tasks_ran"] = session.scalar(select(func.count()).where(OutboxMessage.kind == "task",
                                                                         OutboxMessage.status == "sent"))
@@ -83,7 +85,7 @@ def _outbox(app) -> dict[str, int]:
     return counts
 
 
-def _mfa_passed(app) -> int:
+def mfa_passed(app) -> int:
     """Second-factor sign-in steps that passed, from the security log (each records mfa.challenge.passed)."""
     from recovery.events.models import SecurityEvent
     from recovery.web.context import runtime
@@ -99,29 +101,23 @@ def measure(run: Run, sinks: Sinks) -> dict:
     workers = start_workers(run, recovery, 1, "mixed-delivery")
     try:
         received_before = sinks.stats()["smtp_unique"]
-        sent_before = _outbox(recovery.app()).get("sent", 0)
+        sent_before = outbox_counts(recovery.app()).get("sent", 0)
         seconds = QUICK_SECONDS if run.quick else SECONDS
         # Warmed up without the MFA steps: their one-shot bodies are all kept for the load.
         warm_up(run, recovery.proc, [r for r in mix(recovery, {}) if r.step_bodies is None], "mixed")
         mfa_bodies = mfa_step_bodies(recovery, MFA_ACCOUNTS, seconds)
-        passed_before = _mfa_passed(recovery.app())
+        passed_before = mfa_passed(recovery.app())
         result = wrk.run(recovery.proc.url, mix(recovery, mfa_bodies), seconds=seconds, connections=run.connections,
                          workdir=run.workdir, name="mixed")
-        mfa_passed = _mfa_passed(recovery.app()) - passed_before
+        passed = mfa_passed(recovery.app()) - passed_before
         print(f"  mixed load: {result.rps:.1f} req/s, p99 {result.p99_ms:.1f} ms, {result.statuses}", flush=True)
-        deadline = time.monotonic() + DRAIN_SECONDS
-        while time.monotonic() < deadline:
-            counts = _outbox(recovery.app())
-            if not counts.get("queued") and not counts.get("sending") and not counts["tasks_pending"]:
-                break
-            time.sleep(0.5)
+        drain(recovery.app(), kinds=("email",))
     finally:
         for proc in workers:
             run.procs.stop(proc)
         recovery.close()
-    # A periodic job run just before the worker stopped may have queued mail: one last pass delivers what is due.
-    run_checked([str(BIN / "flask"), "--app", "wsgi", "recovery", "worker", "--once"], env=recovery.env())
-    counts = _outbox(recovery.app())
+    last_pass(recovery)
+    counts = outbox_counts(recovery.app())
     received = sinks.stats()["smtp_unique"] - received_before
     sent = counts.get("sent", 0) - sent_before
     # Lost: due but never delivered, marked sent without reaching the sink, or a task never run. A "failed"
@@ -129,7 +125,24 @@ def measure(run: Run, sinks: Sinks) -> dict:
     lost = counts.get("queued", 0) + counts.get("sending", 0) + abs(sent - received) + counts["tasks_pending"]
     print(f"  outbox after the run: {counts}, sink received {received}", flush=True)
     return {"result": result, "seconds": seconds, "counts": counts, "lost": lost, "received": received,
-            "mfa_passed": mfa_passed}
+            "mfa_passed": passed}
+
+
+def drain(app, kinds: tuple[str, ...], seconds: float = DRAIN_SECONDS) -> None:
+    """Until nothing of these kinds is due or being sent and no task waits (or `seconds` pass): the delivery
+    workers, still running, empty the outbox of what the load queued."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        books = [outbox_counts(app, kind) for kind in kinds]
+        if not any(c.get("queued") or c.get("sending") for c in books) and not books[0]["tasks_pending"]:
+            return
+        time.sleep(0.5)
+
+
+def last_pass(recovery: Recovery) -> None:
+    """After the workers stopped: a periodic job run just before may have queued mail; one pass delivers what
+    is due (`recovery worker --once`)."""
+    run_checked([str(BIN / "flask"), "--app", "wsgi", "recovery", "worker", "--once"], env=recovery.env())
 
 
 def rows(run: Run, sinks: Sinks, errors: dict[str, str]) -> list[Row]:

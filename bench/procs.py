@@ -105,20 +105,49 @@ def _signal_group(popen: subprocess.Popen, sig: int) -> None:
         pass
 
 
-def group_cpu_seconds(proc: Proc) -> float:
-    """User + system CPU seconds of every live process in the group (gunicorn's master and workers)."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = 0
+@dataclass(frozen=True)
+class Stat:
+    """What the bench reads from one line of /proc/PID/stat."""
+
+    pid: int
+    ppid: int
+    group: int  # the process group
+    cpu_ticks: int  # user + system
+    rss_pages: int
+
+
+def parse_stat(line: str) -> Stat:
+    """One /proc/PID/stat line; the command name (in parentheses, may hold spaces and ')') is skipped."""
+    head, rest = line.rsplit(")", 1)
+    fields = rest.split()  # fields[0] is field 3 of proc(5), the state
+    return Stat(pid=int(head.split("(", 1)[0]), ppid=int(fields[1]), group=int(fields[2]),
+                cpu_ticks=int(fields[11]) + int(fields[12]), rss_pages=int(fields[21]))
+
+
+def group_stats(proc: Proc) -> list[Stat]:
+    """Every live process in the group a Proc started (gunicorn's master and workers, or one worker)."""
+    stats = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
+            stat = parse_stat((entry / "stat").read_text())
+        except (OSError, ValueError, IndexError):
             continue
-        if int(fields[2]) == proc.popen.pid:  # field 5 of /proc/PID/stat: the process group
-            total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / ticks
+        if stat.group == proc.popen.pid:  # start_new_session made the pid the group id
+            stats.append(stat)
+    return stats
+
+
+def group_cpu_seconds(proc: Proc) -> float:
+    """User + system CPU seconds of every live process in the group (gunicorn's master and workers)."""
+    return sum(stat.cpu_ticks for stat in group_stats(proc)) / os.sysconf("SC_CLK_TCK")
+
+
+def group_rss(proc: Proc) -> dict[int, int]:
+    """Resident memory in bytes of every live process in the group, by pid."""
+    page = os.sysconf("SC_PAGE_SIZE")
+    return {stat.pid: stat.rss_pages * page for stat in group_stats(proc)}
 
 
 def wait_http(proc: Proc, path: str = "/", *, timeout: float = 60.0) -> None:

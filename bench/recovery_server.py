@@ -172,35 +172,72 @@ def _tickets(app, rt, session) -> str | None:
     return first
 
 
-def mfa_step_bodies(recovery: Recovery, accounts: int, seconds: float) -> dict[int, list[str]]:
-    """Bodies of `POST /api/v1/sessions/mfa` for a load of `seconds` starting now: `accounts` accounts with an
-    authenticator, and for each 30-second step of the load one pending sign-in challenge per account with that
-    step's TOTP code (a code works once per account and step, a challenge once). Made by recovery's own
-    services, as if each account had just given its password."""
-    import time
-
+def mfa_accounts(recovery: Recovery, accounts: int) -> list[tuple[int, str]]:
+    """`accounts` new accounts with an active authenticator: (user id, TOTP secret) of each."""
     import pyotp
 
     from recovery.mfa import crypto
     from recovery.mfa.models import ACTIVE, TotpAuthenticator
-    from recovery.mfa.service import start_challenge
-    from recovery.web.context import app_service_context, runtime
+    from recovery.web.context import runtime
 
     app = recovery.app()
     rt = runtime(app)
     hashed = rt.passwords.hash(PASSWORD)
-    first = int(time.time()) // 30
-    steps = range(first, (int(time.time() + seconds) + 90) // 30 + 1)  # margin: seeding takes a few seconds
-    bodies: dict[int, list[str]] = {step: [] for step in steps}
+    made = []
     with app.app_context(), rt.db.transaction() as session:
-        ctx = app_service_context(app, session)
-        for n in range(accounts):
-            user = _user(rt, session, f"mfa{n}-{recovery.run.run_id}@example.com", hashed)
+        for _ in range(accounts):
+            user = _user(rt, session, f"mfa{secrets.token_hex(6)}-{recovery.run.run_id}@example.com", hashed)
             secret = pyotp.random_base32()
             session.add(TotpAuthenticator(user_id=user.id, state=ACTIVE, last_used_step=0,
                                           secret_ciphertext=crypto.seal(rt.settings, secret, rt.clock.now()),
                                           created_at=rt.clock.now(), confirmed_at=rt.clock.now()))
+            made.append((user.id, secret))
+    return made
+
+
+def mfa_step_bodies(recovery: Recovery, accounts: int | list[tuple[int, str]], seconds: float, *,
+                    after: float = 0.0, margin: float = 90.0) -> dict[int, list[str]]:
+    """Bodies of `POST /api/v1/sessions/mfa` for a load of `seconds` starting in `after` seconds: for each
+    30-second step of the load one pending sign-in challenge per account with that step's TOTP code (a code
+    works once per account and step, a challenge once). `accounts` are made here when given as a number, or
+    are those of mfa_accounts (a soak reuses them minute after minute). Made by recovery's own services, as if
+    each account had just given its password; a challenge lives mfa_challenge_minutes (5) from now. The steps
+    run `margin` seconds past the load's planned end (seeding, and starting the load, take seconds)."""
+    import time
+
+    import pyotp
+
+    from recovery.accounts.models import User
+    from recovery.mfa.service import start_challenge
+    from recovery.web.context import app_service_context, runtime
+
+    if isinstance(accounts, int):
+        accounts = mfa_accounts(recovery, accounts)
+    app = recovery.app()
+    rt = runtime(app)
+    first = int(time.time() + after) // 30
+    steps = range(first, int(time.time() + after + seconds + margin) // 30 + 1)
+    bodies: dict[int, list[str]] = {step: [] for step in steps}
+    with app.app_context(), rt.db.transaction() as session:
+        ctx = app_service_context(app, session)
+        for user_id, secret in accounts:
+            user = session.get(User, user_id)
             for step in steps:
                 token = start_challenge(ctx, user, kind="api").token
                 bodies[step].append(json.dumps({"mfa_token": token, "code": pyotp.TOTP(secret).at(step * 30)}))
     return bodies
+
+
+def subscribe_webhooks(recovery: Recovery, url: str) -> None:
+    """A security-team subscription to every alert (min severity low) at `url`, made by recovery's own service
+    as a security engineer would: each alert the load raises (an account locked by wrong passwords, a source
+    throttled for credential stuffing) becomes a signed POST through the outbox."""
+    from recovery.alerts.webhooks import create_subscription
+    from recovery.web.context import app_service_context, runtime
+
+    app = recovery.app()
+    rt = runtime(app)
+    with app.app_context(), rt.db.transaction() as session:
+        staff = _user(rt, session, f"security-{recovery.run.run_id}@example.com", UNUSABLE, role="security")
+        create_subscription(app_service_context(app, session), staff, url=url, min_severity="low",
+                            description="bench soak receiver")

@@ -24,8 +24,8 @@ def bench_config(mode: str) -> dict:
     if mode == "off":
         return {**config, "ratelimits_enabled": False}
     if mode == "high":
-        limits = ("signin_limits", "signup_limits", "global_signin_limit", "ticket_intake_limits",
-                  "mfa_failure_limits", "mfa_ip_limits")
+        limits = ("signin_limits", "signup_limits", "signin_network_limits", "signin_attack_threshold",
+                  "ticket_intake_limits", "mfa_failure_limits", "mfa_ip_limits")
         return {**config, "ratelimits_enabled": True, **{name: HIGH for name in limits if name in known},
                 "extra": {"reset_per_email_limit": HIGH, "reset_request_ip_limit": HIGH,
                           "reset_confirm_ip_limit": HIGH}}

@@ -27,12 +27,17 @@ def init_db() -> None:
 @click.option("--once", is_flag=True, help="Deliver what is due, run due periodic jobs, then exit.")
 @click.option("--batch-size", default=50, show_default=True)
 @click.option("--poll-seconds", default=1.0, show_default=True)
-def worker(once: bool, batch_size: int, poll_seconds: float) -> None:
+@click.option("--kinds", default="email,webhook", show_default=True,
+              help="Lanes this worker runs, each in its own thread: email (with the tasks requests queue), webhook.")
+def worker(once: bool, batch_size: int, poll_seconds: float, kinds: str) -> None:
     """Deliver the outbox (emails, webhooks) with retries, and run periodic jobs."""
-    from recovery.outbox.worker import run_worker
+    from recovery.outbox.worker import LANES, run_worker
 
+    lanes = tuple(dict.fromkeys(k.strip() for k in kinds.split(",") if k.strip()))
+    if not lanes or set(lanes) - set(LANES):
+        raise click.BadParameter(f"a comma-separated list of {', '.join(LANES)}", param_hint="--kinds")
     app = current_app._get_current_object()  # type: ignore[attr-defined]  # a LocalProxy, typed as Flask
-    delivered = run_worker(app, once=once, batch_size=batch_size, poll_seconds=poll_seconds)
+    delivered = run_worker(app, once=once, batch_size=batch_size, poll_seconds=poll_seconds, lanes=lanes)
     if once:
         click.echo(f"processed {delivered} message(s)")
 

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
+import psycopg
+from psycopg.abc import PQGen
 from sqlalchemy import DateTime, Insert, MetaData, Table, bindparam, create_engine, event, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, CursorResult, Engine, Result
@@ -25,6 +28,7 @@ NAMING_CONVENTION = {
 }
 
 
+RV = TypeVar("RV")
 AUTOCOMMIT = "AUTOCOMMIT"
 LAZY_COMMIT = "recovery_lazy_commit"  # an execution option (SQLite) and the connection's state of it (execute_alone)
 
@@ -53,15 +57,69 @@ class UTCDateTime(TypeDecorator):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def make_engine(url: str, *, pool_pre_ping: bool = False) -> Engine:
+@dataclass(frozen=True)
+class Timeouts:
+    """How long PostgreSQL work may wait before it fails (a 503 with Retry-After, web/errors.py) instead of
+    hanging: `statement` is the server's statement_timeout (0: none), and a reply not received a second after it
+    is given up by the client, for a server too frozen to enforce its own timeout; `connect` bounds opening a
+    connection, `pool` waiting for one the pool lends."""
+
+    statement: float = 0.0
+    connect: int = 3
+    pool: float = 5.0
+
+    @property
+    def reply(self) -> float | None:
+        return self.statement + 1.0 if self.statement > 0 else None
+
+
+def make_engine(url: str, *, pool_pre_ping: bool = False, timeouts: Timeouts = Timeouts()) -> Engine:
     """A pooled engine. Without pre-ping, a connection the server dropped (a restart, a failover) fails the one
     request that draws it (503, the error handlers) and SQLAlchemy then discards every connection older than
     the failure, so each worker reconnects on its next request; connections are also recycled after 30 minutes,
     before an idle timeout of a proxy in between can drop them silently."""
     if url.startswith("sqlite"):
         return _sqlite_engine(url)
-    return create_engine(url, pool_pre_ping=pool_pre_ping, pool_recycle=1800, pool_size=10, max_overflow=10,
-                         pool_timeout=5, connect_args={"connect_timeout": 3} if "postgresql" in url else {})
+    engine = create_engine(url, pool_pre_ping=pool_pre_ping, pool_recycle=1800, pool_size=10, max_overflow=10,
+                           pool_timeout=timeouts.pool)
+    if engine.dialect.driver == "psycopg":
+        _bound_psycopg_waits(engine, timeouts)
+    return engine
+
+
+def _bound_psycopg_waits(engine: Engine, timeouts: Timeouts) -> None:
+    """Every connection of `engine` opens within `timeouts.connect`, carries the statement timeout, sends TCP
+    keepalives (a peer that vanished is noticed on an idle connection) and gives up a reply after `timeouts.reply`."""
+
+    @event.listens_for(engine, "do_connect")
+    def _connect(_dialect, _record, cargs, cparams):
+        cparams.setdefault("connect_timeout", timeouts.connect)
+        cparams.update(keepalives=1, keepalives_idle=30, keepalives_interval=10, keepalives_count=3)
+        if timeouts.statement > 0:
+            setting = f"-c statement_timeout={round(timeouts.statement * 1000)}"
+            cparams["options"] = f"{cparams.get('options', '')} {setting}".strip()  # keeps the URL's options
+        connection = _BoundedConnection.connect(*cargs, **cparams)
+        connection.reply_timeout = timeouts.reply
+        return connection
+
+
+class _BoundedConnection(psycopg.Connection):
+    """A psycopg connection that stops waiting for the server after `reply_timeout` seconds (None: never).
+
+    The statement_timeout is the server's to enforce, which a frozen server (a stopped process, a full disk
+    stalling its writes) cannot do: the reply's wait would last until it comes back. Given up mid-reply, the
+    connection is closed (a late reply would be read as the next statement's), so the pool discards it.
+    """
+
+    reply_timeout: float | None = None
+
+    def wait(self, gen: PQGen[RV], interval: float = 0.1, timeout: float | None = None) -> RV:
+        try:
+            return super().wait(gen, interval, self.reply_timeout if timeout is None else timeout)
+        except psycopg.errors.OperationalError as error:
+            if type(error).__name__ == "_WaitTimeout":  # psycopg's own "wait timeout expired"
+                self.pgconn.finish()
+            raise
 
 
 def _sqlite_engine(url: str) -> Engine:
@@ -202,9 +260,9 @@ def _ended(session: Session, transaction) -> None:
 class Database:
     """Owns the engine and hands out sessions; tests may bind it to one connection rolled back per test."""
 
-    def __init__(self, url: str, *, pre_ping: bool = False) -> None:
+    def __init__(self, url: str, *, pre_ping: bool = False, timeouts: Timeouts = Timeouts()) -> None:
         self.url = url
-        self.engine = make_engine(url, pool_pre_ping=pre_ping)
+        self.engine = make_engine(url, pool_pre_ping=pre_ping, timeouts=timeouts)
         self._factory = sessionmaker(bind=self.engine, expire_on_commit=False)
 
     @property

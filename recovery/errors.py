@@ -12,7 +12,7 @@ RecoveryError
 ├── Conflict                        409  the state changed under the request (a token already used, ...)
 ├── TokenInvalid                    400  a link or code that is tampered, unknown, expired or already used
 ├── TooManyAttempts(retry_after)    429
-└── ServiceUnavailable              503  a dependency (the database) cannot be reached
+└── ServiceUnavailable              503  a dependency (the database, the rate-limit storage) cannot be reached
 """
 
 from __future__ import annotations
@@ -141,3 +141,4 @@ class ServiceUnavailable(RecoveryError):
     code = "service_unavailable"
     status = 503
     message = N_("The service is temporarily unavailable. Please try again shortly.")
+    retry_after = 5  # seconds, in the Retry-After header

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from recovery.accounts.passwords import PasswordHasher
 from recovery.clock import Clock, SystemClock
-from recovery.db import Database
+from recovery.db import Database, Timeouts
 from recovery.settings import Settings
 from recovery.tokens import Randomness, Tokens
 
@@ -24,7 +24,10 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None, randomness:
                   ) -> Runtime:
     return Runtime(
         settings=settings,
-        db=Database(settings.database_url, pre_ping=settings.database_pre_ping),
+        db=Database(settings.database_url, pre_ping=settings.database_pre_ping,
+                    timeouts=Timeouts(statement=settings.database_statement_timeout_seconds,
+                                      connect=settings.database_connect_timeout_seconds,
+                                      pool=settings.database_pool_timeout_seconds)),
         clock=clock or SystemClock(),
         tokens=Tokens(settings.secret_key, randomness),
         passwords=PasswordHasher(time_cost=settings.argon2_time_cost, memory_cost=settings.argon2_memory_cost,

@@ -11,6 +11,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from cryptography.fernet import Fernet
+from limits import parse, parse_many
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -27,18 +28,24 @@ class Settings:
     # Ping each pooled PostgreSQL connection before use (a round trip per request). Off: a connection the server
     # dropped fails one request with 503 and the pool reconnects (docs/operations.md).
     database_pre_ping: bool = False
+    # PostgreSQL: an unresponsive database answers 503 within seconds, never a hang (docs/operations.md,
+    # "What each dependency's failure does to users"). 0 turns the statement timeout off.
+    database_statement_timeout_seconds: float = 3.0  # server-side; a reply awaited 1 s longer is given up
+    database_connect_timeout_seconds: int = 3
+    database_pool_timeout_seconds: float = 5.0
     secret_key: str = ""
     base_url: str = "http://127.0.0.1:5000"
     ratelimit_storage_uri: str = "memory://"
     ratelimit_key_prefix: str = "recovery"
     ratelimits_enabled: bool = True
+    ratelimit_storage_timeout_seconds: float = 0.5  # connect and reply timeout of the rate-limit storage (Redis)
     trusted_proxies: int = 0
     smtp_host: str = ""
     smtp_port: int = 587
     smtp_username: str = ""
     smtp_password: str = ""
     smtp_starttls: bool = True
-    smtp_timeout_seconds: float = 10.0
+    smtp_timeout_seconds: float = 10.0  # one message's whole SMTP exchange, connecting included
     mail_from: str = "recovery <no-reply@localhost>"
     mailbox_dir: Path = PROJECT_ROOT / "instance" / "mailbox"
     encryption_keys: tuple[str, ...] = ()
@@ -61,11 +68,17 @@ class Settings:
     signin_limits: str = "10 per 5 minutes"
     signup_limits: str = "20 per hour"
     password_change_limits: str = "5 per 15 minutes;20 per day"  # noqa: S105 - changes posted per account
-    global_signin_limit: str = "1000 per 5 minutes"
+    # Failed sign-ins per network prefix (/24 for IPv4, /64 for IPv6), as per IP and per account: a wall for that
+    # prefix only. Sign-in failures across every client are a signal, never a wall: over the threshold an alert
+    # is raised, unfamiliar devices step up and each failure costs a prefix `signin_attack_network_cost`.
+    signin_network_limits: str = "10 per 5 minutes"
+    signin_attack_threshold: str = "1000 per 5 minutes"
+    signin_attack_network_cost: int = 2
     outbox_max_attempts: int = 12
     outbox_backoff_base_seconds: float = 5.0
     outbox_backoff_max_seconds: float = 3600.0
-    outbox_lease_seconds: int = 120
+    outbox_lease_seconds: int = 120  # at least twice the longest send (smtp/webhook timeouts); renewed per send
+    webhook_timeout_seconds: float = 10.0  # one webhook POST, connecting to the last byte of the answer
     default_locale: str = "en"
     # Hosts a webhook may reach although not public (a receiver on this machine); refused in production.
     webhook_allowed_hosts: tuple[str, ...] = ()
@@ -142,16 +155,26 @@ _ENV_FIELDS: dict[str, tuple[str, Callable[[str], object]]] = {
     "RECOVERY_INSTANCE_DIR": ("instance_dir", Path),
     "RECOVERY_DATABASE_URL": ("database_url", str),
     "RECOVERY_DATABASE_PRE_PING": ("database_pre_ping", _env_bool),
+    "RECOVERY_DATABASE_STATEMENT_TIMEOUT_SECONDS": ("database_statement_timeout_seconds", float),
+    "RECOVERY_DATABASE_CONNECT_TIMEOUT_SECONDS": ("database_connect_timeout_seconds", int),
+    "RECOVERY_DATABASE_POOL_TIMEOUT_SECONDS": ("database_pool_timeout_seconds", float),
     "RECOVERY_SECRET_KEY": ("secret_key", str),
     "RECOVERY_BASE_URL": ("base_url", str),
     "RECOVERY_RATELIMIT_STORAGE_URI": ("ratelimit_storage_uri", str),
     "RECOVERY_RATELIMIT_KEY_PREFIX": ("ratelimit_key_prefix", str),
+    "RECOVERY_RATELIMIT_STORAGE_TIMEOUT_SECONDS": ("ratelimit_storage_timeout_seconds", float),
     "RECOVERY_TRUSTED_PROXIES": ("trusted_proxies", int),
     "RECOVERY_SMTP_HOST": ("smtp_host", str),
     "RECOVERY_SMTP_PORT": ("smtp_port", int),
     "RECOVERY_SMTP_USERNAME": ("smtp_username", str),
     "RECOVERY_SMTP_PASSWORD": ("smtp_password", str),
     "RECOVERY_SMTP_STARTTLS": ("smtp_starttls", _env_bool),
+    "RECOVERY_SMTP_TIMEOUT_SECONDS": ("smtp_timeout_seconds", float),
+    "RECOVERY_WEBHOOK_TIMEOUT_SECONDS": ("webhook_timeout_seconds", float),
+    "RECOVERY_OUTBOX_LEASE_SECONDS": ("outbox_lease_seconds", int),
+    "RECOVERY_OUTBOX_MAX_ATTEMPTS": ("outbox_max_attempts", int),
+    "RECOVERY_OUTBOX_BACKOFF_BASE_SECONDS": ("outbox_backoff_base_seconds", float),
+    "RECOVERY_OUTBOX_BACKOFF_MAX_SECONDS": ("outbox_backoff_max_seconds", float),
     "RECOVERY_MAIL_FROM": ("mail_from", str),
     "RECOVERY_MAILBOX_DIR": ("mailbox_dir", Path),
     "RECOVERY_ENCRYPTION_KEYS": ("encryption_keys", lambda v: tuple(k.strip() for k in v.split(",") if k.strip())),
@@ -168,6 +191,11 @@ _ENV_FIELDS: dict[str, tuple[str, Callable[[str], object]]] = {
     "RECOVERY_SESSION_IDLE_MINUTES": ("session_idle_minutes", int),
     "RECOVERY_SESSION_ABSOLUTE_HOURS": ("session_absolute_hours", int),
     "RECOVERY_SIGNIN_LIMITS": ("signin_limits", str),
+    "RECOVERY_SIGNIN_NETWORK_LIMITS": ("signin_network_limits", str),
+    # The old name of the threshold, read first so that the new name wins when both are set.
+    "RECOVERY_GLOBAL_SIGNIN_LIMIT": ("signin_attack_threshold", str),
+    "RECOVERY_SIGNIN_ATTACK_THRESHOLD": ("signin_attack_threshold", str),
+    "RECOVERY_SIGNIN_ATTACK_NETWORK_COST": ("signin_attack_network_cost", int),
     "RECOVERY_SIGNUP_LIMITS": ("signup_limits", str),
     "RECOVERY_PASSWORD_CHANGE_LIMITS": ("password_change_limits", str),
     "RECOVERY_TICKET_SLA_POLICY": ("ticket_sla_policy", str),
@@ -260,12 +288,35 @@ def _require_production_secrets(settings: Settings) -> None:
         raise SettingsError("RECOVERY_BASE_URL must be https:// when RECOVERY_ENV=production")
 
 
+def _validate_outbox(settings: Settings) -> None:
+    """A worker renews its lease before each send while less than twice the send's deadline is left: a lease
+    shorter than that could pass to another worker while the send is still running (a duplicate)."""
+    longest = max(settings.smtp_timeout_seconds, settings.webhook_timeout_seconds)
+    if min(settings.smtp_timeout_seconds, settings.webhook_timeout_seconds) <= 0:
+        raise SettingsError("RECOVERY_SMTP_TIMEOUT_SECONDS and RECOVERY_WEBHOOK_TIMEOUT_SECONDS must be positive")
+    if settings.outbox_lease_seconds <= 2 * longest:
+        raise SettingsError("RECOVERY_OUTBOX_LEASE_SECONDS must be more than twice the longest send timeout "
+                            f"({longest:g} s)")
+
+
+def _validate_limits(settings: Settings) -> None:
+    """The sign-in limits read per request: a malformed one fails at start-up, not at the first sign-in."""
+    try:
+        parse_many(settings.signin_network_limits)
+        parse(settings.signin_attack_threshold)
+    except ValueError as exc:
+        raise SettingsError(f"RECOVERY_SIGNIN_NETWORK_LIMITS or RECOVERY_SIGNIN_ATTACK_THRESHOLD: {exc}") from exc
+
+
 def _validate(settings: Settings) -> None:
     if len(settings.secret_key) < 32:
         raise SettingsError("RECOVERY_SECRET_KEY must be at least 32 characters")
     parts = urlsplit(settings.base_url)
     if parts.scheme not in {"http", "https"} or not parts.netloc:
         raise SettingsError("RECOVERY_BASE_URL must be an absolute http(s) URL")
+    if settings.signin_attack_network_cost < 1:
+        raise SettingsError("RECOVERY_SIGNIN_ATTACK_NETWORK_COST must be 1 or more")
+    _validate_limits(settings)
     if settings.trusted_proxies < 0:
         raise SettingsError("RECOVERY_TRUSTED_PROXIES must be 0 or more")
     for key in settings.encryption_keys:
@@ -275,5 +326,17 @@ def _validate(settings: Settings) -> None:
             raise SettingsError("RECOVERY_ENCRYPTION_KEYS holds a key that is not a Fernet key") from exc
     if settings.is_production and settings.webhook_allowed_hosts:
         raise SettingsError("RECOVERY_WEBHOOK_ALLOWED_HOSTS is for development and tests, never production")
+    _validate_outbox(settings)
+    _validate_timeouts(settings)
     if settings.password_min_length_with_mfa < 8 or settings.password_min_length < 8:
         raise SettingsError("password minimum length below NIST's floor of 8")
+
+
+def _validate_timeouts(settings: Settings) -> None:
+    if settings.database_statement_timeout_seconds < 0:
+        raise SettingsError("RECOVERY_DATABASE_STATEMENT_TIMEOUT_SECONDS must be 0 (off) or more")
+    if settings.database_connect_timeout_seconds < 2:  # psycopg waits at least 2 s for a connection anyway
+        raise SettingsError("RECOVERY_DATABASE_CONNECT_TIMEOUT_SECONDS must be 2 or more")
+    if settings.database_pool_timeout_seconds <= 0 or settings.ratelimit_storage_timeout_seconds <= 0:
+        raise SettingsError("RECOVERY_DATABASE_POOL_TIMEOUT_SECONDS and RECOVERY_RATELIMIT_STORAGE_TIMEOUT_SECONDS "
+                            "must be more than 0")

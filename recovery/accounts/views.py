@@ -113,7 +113,7 @@ def signin():
         return render_template("accounts/signin.html", form=form, errors={})
     data = parse_form(SignInForm())
     ctx = service_context()
-    signin = sign_in_with_password(ctx, data["email"], data["password"], client_signals())
+    signin = sign_in_with_password(ctx, data["email"], data["password"], client_signals(password_step=True))
     return _after_password(ctx, signin, data["next"])
 
 

@@ -13,7 +13,14 @@ from recovery.errors import N_, AccountNotActive, AuthenticationFailed
 from recovery.events.labels import ACTOR_LABELS, EVENT_LABELS
 from recovery.web.auth import current_user
 from recovery.web.context import runtime
-from recovery.web.ratelimit import auth_failed, email_key, global_key, limiter
+from recovery.web.ratelimit import (
+    auth_failed,
+    count_signin_failure,
+    email_key,
+    limiter,
+    network_key,
+    signin_network_cost,
+)
 
 STATUS_LABELS = {"active": N_("Active"), "locked": N_("Locked"), "suspended": N_("Suspended"),
                  "banned": N_("Banned")}
@@ -34,17 +41,33 @@ def _apply(view: Callable, *decorators) -> Callable:
 
 
 def limit_signin(view: Callable) -> Callable:
-    """Sign-in failures, shared by the page and the API: per IP, per account (the email's HMAC) and globally."""
+    """Sign-in failures, shared by the page and the API: per IP, per network prefix (/24, /64) and per account
+    (the email's HMAC). Failures across every client are counted too, as a signal that is never a wall: no
+    volume of failures on other accounts from other sources may refuse a correct password (docs/security.md)."""
     settings = lambda: runtime().settings  # noqa: E731 - read per request: tests build apps with other limits
     return _apply(
-        view,
+        _counting_failures(view),
         limiter.shared_limit(lambda: settings().signin_limits, "signin-ip", deduct_when=auth_failed,
                              methods=["POST"]),
+        limiter.shared_limit(lambda: settings().signin_network_limits, "signin-network", key_func=network_key,
+                             deduct_when=auth_failed, methods=["POST"], cost=signin_network_cost),
         limiter.shared_limit(lambda: settings().signin_limits, "signin-account", key_func=email_key,
                              deduct_when=auth_failed, methods=["POST"]),
-        limiter.shared_limit(lambda: settings().global_signin_limit, "signin-global", key_func=global_key,
-                             deduct_when=auth_failed, methods=["POST"]),
     )
+
+
+def _counting_failures(view: Callable) -> Callable:
+    """Count each failed sign-in in the global signal (recovery.web.ratelimit.signin_under_attack)."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        try:
+            return view(*args, **kwargs)
+        finally:
+            if g.get("auth_failed"):
+                count_signin_failure()
+
+    return wrapper
 
 
 def limit_signup(scope: str) -> Callable[[Callable], Callable]:

@@ -10,6 +10,7 @@ from recovery.errors import N_
 RULES = {
     "brute_force": N_("Brute force on an account"),
     "credential_stuffing": N_("Credential stuffing from one source"),
+    "signin_failures_global": N_("Sign-ins failing across the service (a spread attack)"),
     "signin_blocked": N_("Risky sign-in blocked"),
     "account_reported_stolen": N_("Account reported stolen"),
 }

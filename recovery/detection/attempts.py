@@ -60,7 +60,7 @@ def _seen(observation: Observation, at) -> rules.Seen:
     place = observation.place
     return rules.Seen(at=at, ip=observation.ip, network=observation.network, country=place.country,
                       asn=place.asn, latitude=place.latitude, longitude=place.longitude,
-                      device_key=observation.device_key)
+                      device_key=observation.device_key, under_attack=observation.under_attack)
 
 
 # --- before the password: is the source throttled? ----------------------------------------------------------
@@ -148,8 +148,19 @@ def record_failure(ctx: ServiceContext, user: User | None, email: str | None, ob
         finding = rules.credential_stuffing(counts, policy)
         if finding is not None:
             _stuffing_alert(ctx, observation, finding)
+        if observation.under_attack and stage == "password":
+            _attack_alert(ctx, observation)
 
     return [keep]
+
+
+def _attack_alert(ctx: ServiceContext, observation: Observation) -> None:
+    """Failed sign-ins across every client are over the threshold: one alert (no account, no source) grows with
+    each failure while it lasts, with where the failures come from."""
+    raise_alert(ctx, rule="signin_failures_global", severity="high",
+                evidence={"threshold": ctx.settings.signin_attack_threshold, "ip": observation.ip,
+                          "network": observation.network, "country": observation.place.country,
+                          "asn": observation.place.asn})
 
 
 def is_locked(ctx: ServiceContext, user: User) -> bool:

@@ -20,6 +20,7 @@ DEFAULT_WEIGHTS = {
     "after_credential_change": 40,
     "success_after_failures": 40,
     "deny_listed": 100,
+    "unfamiliar_during_attack": 0,  # sets the action's floor to step-up instead (scoring.STEP_UP_FLOOR)
 }
 
 

@@ -27,6 +27,7 @@ class Seen:
     latitude: float | None = None
     longitude: float | None = None
     device_key: str | None = None
+    under_attack: bool = False  # failed sign-ins across every client are over the threshold (a signal)
 
 
 @dataclass(frozen=True)
@@ -122,8 +123,18 @@ def deny_listed(attempt: Seen, history: History, policy: DetectionPolicy) -> Fin
     return _finding(policy, "deny_listed", entry=entry) if entry else None
 
 
+def unfamiliar_during_attack(attempt: Seen, history: History, policy: DetectionPolicy) -> Finding | None:
+    """While sign-ins fail everywhere (a spread attack), a device the account has not used steps up: the
+    finding sets a floor on the action (scoring.STEP_UP_FLOOR), so its weight alone never blocks anyone."""
+    if not attempt.under_attack:
+        return None
+    if attempt.device_key is not None and attempt.device_key in history.known_devices:
+        return None
+    return _finding(policy, "unfamiliar_during_attack")
+
+
 SIGNIN_RULES = (deny_listed, new_device, new_country, new_network, impossible_travel, after_credential_change,
-                success_after_failures)
+                success_after_failures, unfamiliar_during_attack)
 
 
 def evaluate(attempt: Seen, history: History, policy: DetectionPolicy) -> list[Finding]:

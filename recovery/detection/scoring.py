@@ -8,6 +8,8 @@ from recovery.detection.policy import DetectionPolicy
 from recovery.detection.rules import Finding, History, Seen, evaluate
 
 ALLOW, NOTIFY, STEP_UP, BLOCK = "allow", "notify", "step_up", "block"
+# Findings that ask for at least a step-up whatever the score, and never more on their own.
+STEP_UP_FLOOR = frozenset({"unfamiliar_during_attack"})
 
 
 @dataclass(frozen=True)
@@ -38,4 +40,7 @@ def action_for(score: int, policy: DetectionPolicy) -> str:
 def assess(attempt: Seen, history: History, policy: DetectionPolicy) -> Assessment:
     findings = evaluate(attempt, history, policy)
     score = min(sum(finding.weight for finding in findings), 1000)
-    return Assessment(score=score, action=action_for(score, policy), findings=findings)
+    action = action_for(score, policy)
+    if action in (ALLOW, NOTIFY) and any(finding.rule in STEP_UP_FLOOR for finding in findings):
+        action = STEP_UP
+    return Assessment(score=score, action=action, findings=findings)

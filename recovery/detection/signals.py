@@ -34,6 +34,9 @@ class ClientSignals:
     user_agent: str | None = None
     device_id: str | None = None
     kind: str = "browser"
+    # Failed sign-ins across every client are over RECOVERY_SIGNIN_ATTACK_THRESHOLD (the password step only):
+    # unfamiliar devices step up and each failure grows the alert. A signal, never a reason to refuse.
+    under_attack: bool = False
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,7 @@ class Observation:
     browser: str | None
     os: str | None
     kind: str
+    under_attack: bool = False
 
 
 @lru_cache(maxsize=4096)
@@ -80,4 +84,4 @@ def observe(ctx: ServiceContext, signals: ClientSignals) -> Observation:
     browser, os = parse_user_agent(signals.user_agent or "") if signals.user_agent else (None, None)
     return Observation(ip=signals.ip, network=network, place=place,
                        device_key=device_key(ctx, signals, browser, os, network), browser=browser, os=os,
-                       kind=signals.kind)
+                       kind=signals.kind, under_attack=signals.under_attack)

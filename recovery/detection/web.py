@@ -17,6 +17,7 @@ from itsdangerous import BadSignature, Signer
 from recovery.detection.signals import ClientSignals
 from recovery.errors import N_
 from recovery.web.context import client_ip, runtime
+from recovery.web.ratelimit import signin_under_attack
 
 COOKIE_MAX_AGE = 400 * 24 * 3600
 _SALT = "recovery.device-cookie"
@@ -43,10 +44,12 @@ def device_id() -> str:
     return g.device_id
 
 
-def client_signals() -> ClientSignals:
+def client_signals(*, password_step: bool = False) -> ClientSignals:
+    """The request's signals; for the password step, also whether sign-ins are failing everywhere (the signal)."""
     api = request.path.startswith("/api/")
     return ClientSignals(ip=client_ip(), user_agent=request.headers.get("User-Agent"),
-                         device_id=None if api else device_id(), kind="api" if api else "browser")
+                         device_id=None if api else device_id(), kind="api" if api else "browser",
+                         under_attack=password_step and signin_under_attack())
 
 
 def _set_device_cookie(response: Response) -> Response:
@@ -83,6 +86,8 @@ REASON_LABELS = {
     "after_credential_change": N_("a new device soon after your password or two-step verification changed"),
     "success_after_failures": N_("right after several wrong passwords"),
     "deny_listed": N_("a network we do not accept sign-ins from"),
+    "unfamiliar_during_attack": N_("a device not seen on your account, while many sign-ins to the service were "
+                                   "failing"),
 }
 
 

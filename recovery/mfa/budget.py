@@ -1,26 +1,34 @@
-"""The account's budget of wrong second-factor codes, whatever the IP and the path (sign-in, reset, changes).
+"""The account's budget of second-factor codes, whatever the IP and the path (sign-in, reset, changes).
 
-Counted from the security events every failure records (one log, shared by every host), so an attacker who
-spreads guesses over many addresses still gets at most RECOVERY_MFA_FAILURE_LIMITS tries per account.
-Refused attempts are recorded but not counted, so they never extend the wait.
+Every code is counted as an attempt *before* it is checked, under a lock on the account, and the count is
+committed at once: parallel requests each see the others' attempts, so no concurrency buys an extra guess
+(checking first and counting the failure after the request rolled back let 16 parallel codes check 12 against
+a budget of 5). A code that passes stops counting (`mark_passed`); a request that dies after its claim keeps it
+counted. Refused attempts are recorded as events but never counted, so they never extend the wait.
+
+    attempt = claim_attempt(ctx, user, purpose=...)   # TooManyAttempts when a window is full; commits
+    ... check the code ...                            # wrong: the failure event, as before
+    mark_passed(ctx, attempt)                         # right: in the request's own transaction
 """
 
 from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from limits import parse_many
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import delete, select, text, update
 
 from recovery.accounts.models import User
 from recovery.context import ServiceContext
+from recovery.db import rowcount
 from recovery.errors import TooManyAttempts
-from recovery.events.models import SecurityEvent
 from recovery.events.service import record_event
+from recovery.mfa.models import MfaAttempt
 
-FAILURE_EVENTS = ("mfa.challenge.failed", "mfa.code.failed")
+_LOCK_NAMESPACE = 0x6D6661  # "mfa": the first key of PostgreSQL's two-key advisory lock, the account id the second
 
 
 @functools.lru_cache(maxsize=8)
@@ -29,41 +37,70 @@ def _windows(spec: str) -> tuple[tuple[int, timedelta], ...]:
     return tuple((item.amount, timedelta(seconds=item.get_expiry())) for item in parse_many(spec))
 
 
-def recent_failures(user_id):
-    """A correlated scalar subquery: how many wrong codes `user_id` (a column of the outer query) has since the
-    bound parameter `failures_since` (failures_since(): the limits' longest window). The budget refuses codes
-    once a window is full, so the count stays near the largest limit (only wrong codes racing each other in
-    parallel requests add to it), a few rows of the (user, time) index."""
-    return (select(func.count()).select_from(SecurityEvent)
-            .where(SecurityEvent.user_id == user_id, SecurityEvent.type.in_(FAILURE_EVENTS),
-                   SecurityEvent.created_at > bindparam("failures_since")).scalar_subquery())
-
-
-def failures_since(ctx: ServiceContext) -> datetime:
-    """The start of the limits' longest window: what the full check and the count read with a challenge cover."""
+def attempts_since(ctx: ServiceContext) -> datetime:
+    """The start of the limits' longest window: older attempts count for nothing."""
     return ctx.clock.now() - max(window for _, window in _windows(ctx.settings.mfa_failure_limits))
 
 
-def check_budget(ctx: ServiceContext, user: User, *, purpose: str, counted: int | None = None) -> None:
-    """Raise TooManyAttempts (with the wait) when any window of the account's limits is full.
+def claim_attempt(ctx: ServiceContext, user: User, *, purpose: str,
+                  also: Callable[[], None] | None = None) -> int:
+    """Count one code for the account before it is checked and commit the request's transaction with it;
+    returns the attempt's id for mark_passed.
 
-    `counted` is recent_failures() when the caller read it already: below the smallest limit no window (each
-    within the longest) can be full, so the events need not be read again.
+    Raises TooManyAttempts (with the wait) when any window of RECOVERY_MFA_FAILURE_LIMITS is full. `also` runs
+    under the same lock before the count is written, for a narrower budget of the caller's (a challenge's own
+    tries, counted by a conditional UPDATE); it raises to refuse. Call it before the request writes anything
+    it may need to undo: the commit keeps what the request did so far (the paths that check codes have only read).
     """
+    _lock_account(ctx, user.id)
+    wait = _wait(ctx, user.id)
+    if wait is not None:
+        event = record_event(ctx, "mfa.code.throttled", user_id=user.id, purpose=purpose)
+        raise TooManyAttempts(wait, persist=[event])
+    if also is not None:
+        also()
+    attempt = MfaAttempt(user_id=user.id, purpose=purpose[:16], created_at=ctx.clock.now())
+    ctx.session.add(attempt)
+    ctx.session.flush()
+    attempt_id = attempt.id
+    ctx.session.commit()  # counted before the check, whatever happens to the rest of the request
+    return attempt_id
+
+
+def mark_passed(ctx: ServiceContext, attempt_id: int) -> None:
+    """The code of this attempt was right: it no longer counts against the budget (with the request's commit)."""
+    ctx.session.execute(update(MfaAttempt).where(MfaAttempt.id == attempt_id).values(passed_at=ctx.clock.now())
+                        .execution_options(synchronize_session=False))
+
+
+def _lock_account(ctx: ServiceContext, user_id: int) -> None:
+    """One claim at a time per account until its commit. PostgreSQL: a transaction-scoped advisory lock (the
+    count below then reads every claim committed before it); SQLite's BEGIN IMMEDIATE already serialises
+    every transaction."""
+    if ctx.session.get_bind().dialect.name == "postgresql":
+        ctx.session.execute(text("SELECT pg_advisory_xact_lock(:namespace, :user_id)"),
+                            {"namespace": _LOCK_NAMESPACE, "user_id": user_id})
+
+
+def _wait(ctx: ServiceContext, user_id: int) -> int | None:
+    """Seconds until the fullest window lets a code through, or None when none is full."""
     limits = _windows(ctx.settings.mfa_failure_limits)
-    if counted is not None and counted < min(amount for amount, _ in limits):
-        return
     now = ctx.clock.now()
     newest_first = list(ctx.session.scalars(
-        select(SecurityEvent.created_at)
-        .where(SecurityEvent.user_id == user.id, SecurityEvent.type.in_(FAILURE_EVENTS),
-               SecurityEvent.created_at > failures_since(ctx))
-        .order_by(SecurityEvent.created_at.desc()).limit(max(amount for amount, _ in limits))))
+        select(MfaAttempt.created_at)
+        .where(MfaAttempt.user_id == user_id, MfaAttempt.passed_at.is_(None),
+               MfaAttempt.created_at > attempts_since(ctx))
+        .order_by(MfaAttempt.created_at.desc()).limit(max(amount for amount, _ in limits))))
     wait = timedelta(0)
     for amount, window in limits:
         recent = [at for at in newest_first if at > now - window]
         if len(recent) >= amount:
             wait = max(wait, recent[amount - 1] + window - now)
-    if wait > timedelta(0):
-        event = record_event(ctx, "mfa.code.throttled", user_id=user.id, purpose=purpose)
-        raise TooManyAttempts(math.ceil(wait.total_seconds()), persist=[event])
+    return max(1, math.ceil(wait.total_seconds())) if wait > timedelta(0) else None
+
+
+def prune_attempts(ctx: ServiceContext) -> int:
+    """Delete attempts older than the longest window (a periodic job); returns how many."""
+    result = ctx.session.execute(delete(MfaAttempt).where(MfaAttempt.created_at <= attempts_since(ctx))
+                                 .execution_options(synchronize_session=False))
+    return rowcount(result)

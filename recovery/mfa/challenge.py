@@ -4,7 +4,7 @@
 stateDiagram-v2
     [*] --> waiting: start_challenge (password correct; token to the browser cookie or the API client)
     waiting --> passed: complete_challenge with a TOTP or recovery code (deleted; the caller starts a session)
-    waiting --> waiting: a wrong code (failures + 1, an event each)
+    waiting --> waiting: a code tried (failures + 1, counted before the check; a wrong one records an event)
     waiting --> dropped: the 5th wrong code, mfa_challenge_minutes passed, the password changed, MFA removed
     passed --> [*]
     dropped --> [*]: the password must be given again
@@ -12,6 +12,10 @@ stateDiagram-v2
 
 Events kept for detection: mfa.challenge.started (a correct password), .failed (each wrong code), .dropped,
 .passed. A password followed only by failures is what a stolen password looks like.
+
+Each code is counted before it is checked, against the account's budget (mfa.budget.claim_attempt) and the
+challenge's own five tries (a conditional UPDATE under the same lock), and committed at once: parallel codes
+on one challenge or one account check exactly the budget, never more.
 """
 
 from __future__ import annotations
@@ -21,13 +25,13 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 
 from sqlalchemy import bindparam, delete, select, update
-from sqlalchemy.orm import joinedload, with_expression
+from sqlalchemy.orm import joinedload
 
 from recovery.accounts.models import User
 from recovery.context import ServiceContext
 from recovery.db import rowcount
 from recovery.events.service import record_event
-from recovery.mfa.budget import check_budget, failures_since, recent_failures
+from recovery.mfa.budget import claim_attempt, mark_passed
 from recovery.mfa.errors import ChallengeEnded, ChallengeInvalid, SecondFactorInvalid
 from recovery.mfa.factors import accept_code_of
 from recovery.mfa.models import PENDING, MfaChallenge, TotpAuthenticator
@@ -57,20 +61,18 @@ def start_challenge(ctx: ServiceContext, user: User, *, kind: str) -> Challenge:
 
 def find_challenge(ctx: ServiceContext, token: str | None, *, kind: str) -> MfaChallenge | None:
     """The live challenge behind a token, read in one statement with what completing it needs: its user
-    (row.user), the active authenticator (row.authenticator) and the failure budget's count (row.recent_failures).
-    """
+    (row.user) and the active authenticator (row.authenticator)."""
     if not token or len(token) > 128:
         return None
     row = ctx.session.scalar(_challenge_with_user_and_factor(), {
-        "digest": ctx.tokens.digest(token, _PURPOSE), "kind": kind, "failures_since": failures_since(ctx)})
+        "digest": ctx.tokens.digest(token, _PURPOSE), "kind": kind})
     return row if row is not None and row.expires_at > ctx.clock.now() else None
 
 
 @lru_cache(maxsize=1)
 def _challenge_with_user_and_factor():
     return (select(MfaChallenge)
-            .options(joinedload(MfaChallenge.user, innerjoin=True), joinedload(MfaChallenge.authenticator),
-                     with_expression(MfaChallenge.recent_failures, recent_failures(MfaChallenge.user_id)))
+            .options(joinedload(MfaChallenge.user, innerjoin=True), joinedload(MfaChallenge.authenticator))
             .where(MfaChallenge.token_digest == bindparam("digest"), MfaChallenge.kind == bindparam("kind")))
 
 
@@ -85,22 +87,38 @@ def complete_challenge(ctx: ServiceContext, token: str | None, code: str, *, kin
     # A password changed since (a reset, say) voids what the old password began.
     if row is None or user is None or not user.is_active or user.password_changed_at > row.created_at:
         raise ChallengeInvalid()
-    check_budget(ctx, user, purpose="signin", counted=row.recent_failures)
+    tries: list[int] = []
+    attempt = claim_attempt(ctx, user, purpose="signin", also=lambda: tries.append(_count_try(ctx, row)))
     method = accept_code_of(ctx, user, row.authenticator, code)
     if method is None:
-        raise _failed(ctx, user, row)
+        raise _failed(ctx, user, row, tries[0])
     used = ctx.session.execute(delete(MfaChallenge).where(MfaChallenge.id == row.id)
                                .execution_options(synchronize_session=False))
     if rowcount(used) != 1:  # another request completed it first
         raise ChallengeInvalid()
+    mark_passed(ctx, attempt)
     record_event(ctx, "mfa.challenge.passed", user_id=user.id, actor=ctx.actor.as_user(user.id), method=method,
                  kind=kind)
     return user, method
 
 
-def _failed(ctx: ServiceContext, user: User, row: MfaChallenge) -> SecondFactorInvalid | ChallengeEnded:
-    """Count the failure (kept although the request rolls back); the 5th one ends the challenge."""
-    failures = row.failures + 1
+def _count_try(ctx: ServiceContext, row: MfaChallenge) -> int:
+    """This code's number among the challenge's tries, counted by one conditional UPDATE before the check;
+    ChallengeEnded when its tries are used up or it expired (another request's code may have been the last)."""
+    counted = ctx.session.execute(
+        update(MfaChallenge)
+        .where(MfaChallenge.id == row.id, MfaChallenge.failures < MAX_FAILURES,
+               MfaChallenge.expires_at > ctx.clock.now())
+        .values(failures=MfaChallenge.failures + 1).returning(MfaChallenge.failures)
+        .execution_options(synchronize_session=False)).scalar()
+    if counted is None:
+        raise ChallengeEnded()
+    return counted
+
+
+def _failed(ctx: ServiceContext, user: User, row: MfaChallenge, failures: int) -> SecondFactorInvalid | ChallengeEnded:
+    """The events of a wrong code (kept although the request rolls back; the try was counted before the
+    check); the 5th one ends the challenge."""
     ended = failures >= MAX_FAILURES
     actor = ctx.actor.as_user(user.id)
     events = [record_event(ctx, "mfa.challenge.failed", user_id=user.id, actor=actor, failures=failures)]
@@ -108,14 +126,12 @@ def _failed(ctx: ServiceContext, user: User, row: MfaChallenge) -> SecondFactorI
         events.append(record_event(ctx, "mfa.challenge.dropped", user_id=user.id, actor=actor, failures=failures))
     challenge_id = row.id
 
-    def count(session) -> None:
-        session.execute(update(MfaChallenge).where(MfaChallenge.id == challenge_id)
-                        .values(failures=MfaChallenge.failures + 1))
+    def drop(session) -> None:
         session.execute(delete(MfaChallenge).where(MfaChallenge.id == challenge_id,
                                                    MfaChallenge.failures >= MAX_FAILURES))
 
     error = ChallengeEnded if ended else SecondFactorInvalid
-    return error(persist=[*events, count])
+    return error(persist=[*events, drop])
 
 
 def drop_challenges(ctx: ServiceContext, user_id: int) -> None:

@@ -1,12 +1,13 @@
 """Models of the MFA capability: TOTP authenticators (secret encrypted), recovery codes (HMAC only), sign-in
-challenges (the short-lived state between a correct password and the second factor; token as HMAC only)."""
+challenges (the short-lived state between a correct password and the second factor; token as HMAC only), and
+the code attempts the per-account budget counts."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, foreign, mapped_column, query_expression, relationship
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, foreign, mapped_column, relationship
 
 from recovery.accounts.models import User
 from recovery.db import Base, UTCDateTime
@@ -64,5 +65,17 @@ class MfaChallenge(Base):
     authenticator: Mapped[TotpAuthenticator | None] = relationship(
         primaryjoin=lambda: (foreign(MfaChallenge.user_id) == TotpAuthenticator.user_id)
         & (TotpAuthenticator.state == ACTIVE), viewonly=True, lazy="raise")
-    # The user's wrong codes in the failure budget's longest window (mfa.budget), read with the challenge.
-    recent_failures: Mapped[int | None] = query_expression()
+
+
+class MfaAttempt(Base):
+    """One code submitted for the account, counted before the code is checked (mfa.budget.claim_attempt) and
+    committed at once, so parallel requests cannot outrun the budget. A code that passed stops counting."""
+
+    __tablename__ = "mfa_attempts"
+    __table_args__ = (Index("ix_mfa_attempts_user_time", "user_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    purpose: Mapped[str] = mapped_column(String(16))  # signin, reset, enroll, replace, disable, verify
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    passed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

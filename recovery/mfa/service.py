@@ -31,7 +31,7 @@ from recovery.context import ServiceContext
 from recovery.errors import N_, Message, ValidationFailed
 from recovery.events.service import record_event
 from recovery.mfa import crypto, recovery_codes, totp
-from recovery.mfa.budget import check_budget
+from recovery.mfa.budget import claim_attempt, mark_passed
 from recovery.mfa.challenge import complete_challenge, drop_challenges, find_challenge, start_challenge
 from recovery.mfa.errors import ChallengeEnded, EnrollmentExpired, MfaNotEnabled, SecondFactorInvalid, StaffMustKeepMfa
 from recovery.mfa.factors import accept_code, authenticator, failure, secret_of, spend_totp
@@ -138,10 +138,11 @@ def confirm_enrollment(ctx: ServiceContext, user: User, code: str, *,
     pending = authenticator(ctx, user.id, PENDING)
     if pending is None:
         raise EnrollmentExpired()
-    check_budget(ctx, user, purpose="enroll")
+    attempt = claim_attempt(ctx, user, purpose="enroll")
     step = spend_totp(ctx, pending, (code or "").strip())
     if step is None:
         raise SecondFactorInvalid(persist=[failure(ctx, user, "enroll")])
+    mark_passed(ctx, attempt)
     previous = authenticator(ctx, user.id)
     if previous is not None:
         step = max(step, previous.last_used_step)
@@ -224,12 +225,14 @@ def _confirm_password_and_code(ctx: ServiceContext, user: User, password: str | 
 def verify_second_factor(ctx: ServiceContext, user: User, code: str, *, purpose: str = "verify") -> str:
     """Spend a TOTP or recovery code of the account: "totp" or "recovery_code"; SecondFactorInvalid if wrong.
 
-    Wrong codes are recorded (and kept when the caller's change rolls back) and limited per account.
+    Every code is counted against the account's budget before it is checked, committed with what the request
+    read so far (call it before writing anything); wrong codes are recorded, kept when the change rolls back.
     """
-    check_budget(ctx, user, purpose=purpose)
+    attempt = claim_attempt(ctx, user, purpose=purpose)
     kind = accept_code(ctx, user, code)
     if kind is None:
         raise SecondFactorInvalid(persist=[failure(ctx, user, purpose)])
+    mark_passed(ctx, attempt)
     return kind
 
 

@@ -7,24 +7,27 @@ stateDiagram-v2
     sending --> sent: the transport accepted it
     sending --> queued: retryable error and attempts < outbox_max_attempts (backoff with jitter)
     sending --> failed: permanent error, or the last attempt failed
-    sending --> sending: the lease ran out (worker crashed); another worker reclaims it
+    sending --> sending: renewed before a send; or the lease ran out (worker died) and another worker reclaims it
     failed --> queued: staff retry (retry_message)
 ```
 
-Sending happens outside any database transaction, so a slow SMTP server never holds a row lock. A crash
-between send and mark means the message is sent again after the lease: every message carries its
-idempotency key (Message-ID, X-Recovery-Idempotency-Key, X-Recovery-Delivery) so the receiver can drop it.
+Sending happens outside any database transaction, so a slow SMTP server never holds a row lock. A lease never
+runs out under a live worker: before each send the worker renews the batch's lease whenever less than twice
+that send's deadline is left (transports bound a whole send: recovery.outbox.transports.Watchdog), and skips a
+message whose lease another worker took meanwhile. A crash between send and mark means the message is sent
+again after the lease: every message carries its idempotency key (Message-ID and X-Recovery-Idempotency-Key
+for email, Idempotency-Key and X-Recovery-Delivery for webhooks) so the receiver can drop it.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import cast
 
-from sqlalchemy import Table, update
+from sqlalchemy import Table, or_, update
 from sqlalchemy.orm import Session
 
 from recovery.context import Actor, ServiceContext
@@ -33,7 +36,7 @@ from recovery.events.service import record_event
 from recovery.outbox import queries
 from recovery.outbox.models import OutboxMessage
 from recovery.outbox.tasks import TASK_KIND, find_task, task_actor
-from recovery.outbox.transports import DeliveryError, OutgoingMessage, Transport, build_transports
+from recovery.outbox.transports import DeliveryError, OutgoingMessage, Transport, build_transports, send_deadline
 from recovery.runtime import Runtime
 from recovery.settings import Settings
 from recovery.web.context import app_service_context
@@ -49,6 +52,7 @@ class Claim:
     attempts: int  # after this claim; with the worker id it identifies the claim
     user_id: int | None
     template: str | None
+    leased_until: datetime
 
 
 def deliver_due(target, *, batch_size: int = 50, worker_id: str = "worker",
@@ -65,15 +69,38 @@ def deliver_due(target, *, batch_size: int = 50, worker_id: str = "worker",
     transports = transports if transports is not None else build_transports(rt)
     worker_id = worker_id[:64]
     claims = claim_due(rt, batch_size=batch_size, worker_id=worker_id, kinds=kinds)
+    pending, done = claims, 0
     try:
-        for done, claim in enumerate(claims):
+        while pending:
             if should_stop is not None and should_stop():
-                _release(rt, claims[done:], worker_id)
+                _release(rt, pending, worker_id)
                 return done
-            _deliver_one(rt, transports, claim, worker_id, app)
+            pending = hold_leases(rt, pending, worker_id, send_deadline(transports.get(pending[0].message.kind)))
+            if pending:
+                _deliver_one(rt, transports, pending[0], worker_id, app)
+                pending = pending[1:]
+            done += 1
         return len(claims)
     finally:
         _close(transports)
+
+
+def hold_leases(rt: Runtime, pending: list[Claim], worker_id: str, deadline: float) -> list[Claim]:
+    """Before sending pending[0] (which may take `deadline` seconds): renew the lease of every pending claim when
+    less than twice that is left, and drop the claims another worker reclaimed meanwhile (a paused worker)."""
+    now = rt.clock.now()
+    if pending[0].leased_until - now >= timedelta(seconds=2 * deadline) and pending[0].leased_until > now:
+        return pending
+    until = now + timedelta(seconds=rt.settings.outbox_lease_seconds)
+    table = cast(Table, OutboxMessage.__table__)  # typed FromClause on the declarative base
+    owned = or_(*(queries.owned_by(claim.message.id, worker_id, claim.attempts) for claim in pending))
+    with rt.db.transaction() as session:
+        held = set(session.scalars(update(table).where(owned).values(locked_until=until).returning(table.c.id)))
+    for claim in pending:
+        if claim.message.id not in held:
+            log.warning("outbox message %s: its lease passed to another worker before it was sent; skipped here",
+                        claim.message.id)
+    return [replace(claim, leased_until=until) for claim in pending if claim.message.id in held]
 
 
 def _close(transports: Mapping[str, Transport]) -> None:
@@ -91,6 +118,7 @@ def _close(transports: Mapping[str, Transport]) -> None:
 def claim_due(rt: Runtime, *, batch_size: int, worker_id: str, kinds: tuple[str, ...] | None = None) -> list[Claim]:
     """One short transaction: mark due messages `sending` for this worker with a lease, and return them."""
     now = rt.clock.now()
+    until = now + timedelta(seconds=rt.settings.outbox_lease_seconds)
     table = cast(Table, OutboxMessage.__table__)  # typed FromClause on the declarative base
     with rt.db.transaction() as session:
         _fail_abandoned(rt, session, now)
@@ -100,12 +128,11 @@ def claim_due(rt: Runtime, *, batch_size: int, worker_id: str, kinds: tuple[str,
         # Conditional: a row another worker claimed since the SELECT no longer matches and is not returned.
         claimed = session.execute(
             update(table).where(table.c.id.in_(ids), queries.due_condition(now))
-            .values(status="sending", locked_by=worker_id, attempts=table.c.attempts + 1,
-                    locked_until=now + timedelta(seconds=rt.settings.outbox_lease_seconds))
+            .values(status="sending", locked_by=worker_id, attempts=table.c.attempts + 1, locked_until=until)
             .returning(table.c.id, table.c.kind, table.c.recipient, table.c.idempotency_key, table.c.payload,
                        table.c.attempts, table.c.user_id, table.c.template)).all()
     claims = [Claim(OutgoingMessage(row.id, row.kind, row.recipient, row.idempotency_key, dict(row.payload)),
-                    row.attempts, row.user_id, row.template) for row in claimed]
+                    row.attempts, row.user_id, row.template, until) for row in claimed]
     return sorted(claims, key=lambda c: c.message.id)
 
 

@@ -20,7 +20,10 @@ import smtplib
 import socket
 import ssl
 import tempfile
-from collections.abc import Callable, Mapping
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from email import policy
@@ -34,6 +37,8 @@ from recovery.outbox.destinations import Destination, DestinationPolicy, UnsafeD
 from recovery.settings import Settings
 
 WEBHOOK_TIMEOUT_SECONDS = 10.0
+# The same value as X-Recovery-Delivery (kept for existing receivers) under the name of the IETF httpapi draft.
+IDEMPOTENCY_HEADER = "Idempotency-Key"
 WEBHOOK_NETWORK_ERROR = "webhook delivery failed (network error)"
 _SAFE_KEY = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 _MAILBOX_NAME = re.compile(r"^[A-Za-z0-9._-]{1,80}\.eml$")
@@ -63,6 +68,84 @@ class OutgoingMessage:
 
 class Transport(Protocol):
     def send(self, message: OutgoingMessage) -> None: ...
+
+
+def send_deadline(transport: object) -> float:
+    """The longest one send() on `transport` may take, which a worker's lease must outlast (0: no network)."""
+    return float(getattr(transport, "deadline_seconds", 0.0))
+
+
+@dataclass
+class Deadline:
+    """One exchange's bound (a monotonic time), and whether it passed; `current()` is its socket, or None."""
+
+    ends: float
+    current: Callable[[], socket.socket | None]
+    expired: bool = False
+
+
+class Watchdog:
+    """Bounds a whole network exchange, not each read: a peer that trickles a byte every few seconds, or hangs
+    between steps, has its socket shut down when the time is up, which fails the blocked call at once.
+
+    One thread per transport (a lane sends one message at a time), started on demand and gone after a second
+    idle, so a send costs two uncontended locks rather than a thread. Once a bound has passed, the thread keeps
+    shutting down whatever socket `current()` returns until the exchange ends (a socket still being connected,
+    or one opened again after a drop), so nothing outlives the bound by more than a tick.
+    """
+
+    TICK, IDLE_EXIT = 0.05, 1.0
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._bound: Deadline | None = None
+        self._thread: threading.Thread | None = None
+        self._idle = False
+
+    @contextmanager
+    def bound(self, seconds: float, current: Callable[[], socket.socket | None]) -> Iterator[Deadline]:
+        deadline = Deadline(time.monotonic() + seconds, current)
+        with self._cond:
+            self._bound = deadline
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._watch, name="outbox-send-deadline", daemon=True)
+                self._thread.start()
+            elif self._idle:
+                self._cond.notify()
+        try:
+            yield deadline
+        finally:
+            with self._cond:
+                self._bound = None
+
+    def _watch(self) -> None:
+        with self._cond:
+            while True:
+                bound = self._bound
+                if bound is None:
+                    self._idle = True
+                    woken = self._cond.wait(self.IDLE_EXIT)
+                    self._idle = False
+                    if not woken and self._bound is None:
+                        self._thread = None
+                        return
+                    continue
+                left = bound.ends - time.monotonic()
+                if left > 0:
+                    self._cond.wait(left)  # an exchange that ends early is not worth a wake-up
+                    continue
+                bound.expired = True
+                _shut_down(bound.current())
+                self._cond.wait(self.TICK)
+
+
+def _shut_down(sock: socket.socket | None) -> None:
+    if sock is None:
+        return
+    try:
+        socket.socket.shutdown(sock, socket.SHUT_RDWR)  # the plain socket's method: never touches TLS state
+    except OSError:
+        pass
 
 
 def safe_key(idempotency_key: str) -> str:
@@ -127,7 +210,8 @@ class MailboxTransport:
 
 
 class SmtpTransport:
-    """SMTP with STARTTLS (verified certificate) and login when configured.
+    """SMTP with STARTTLS (verified certificate) and login when configured; one message's whole exchange
+    (connecting included) takes at most smtp_timeout_seconds.
 
     One connection serves a delivery batch (deliver_due calls close() at its end): connecting, EHLO, STARTTLS
     and login cost more round trips than the message itself. A connection the server dropped between two
@@ -138,12 +222,21 @@ class SmtpTransport:
         self.settings = settings
         self.clock = clock
         self._smtp: smtplib.SMTP | None = None
+        self._connecting: smtplib.SMTP | None = None
+        self._greeting: socket.socket | None = None  # connected, the server's greeting not read yet
+        self.deadline_seconds = float(settings.smtp_timeout_seconds)
+        self._watchdog = Watchdog()
 
     def send(self, message: OutgoingMessage) -> None:
         s = self.settings
         mail = build_email(message, mail_from=s.mail_from, now=self.clock.now())
         try:
-            self._send(mail)
+            with self._watchdog.bound(self.deadline_seconds, self._socket) as deadline:
+                try:
+                    self._send(mail, deadline)
+                finally:
+                    if deadline.expired:  # shut down under it: never reused
+                        self.close()
         except smtplib.SMTPRecipientsRefused as exc:
             codes = [code for code, _text in exc.recipients.values()]
             raise DeliveryError(f"recipient refused (SMTP {codes})",
@@ -154,13 +247,19 @@ class SmtpTransport:
         except (smtplib.SMTPException, OSError) as exc:  # refused, timeout, reset, TLS failure, DNS
             raise DeliveryError(f"SMTP {s.smtp_host}:{s.smtp_port} unreachable: {_describe(exc)}") from exc
 
-    def _send(self, mail) -> None:
+    def _socket(self) -> socket.socket | None:
+        smtp = self._smtp or self._connecting
+        return getattr(smtp, "sock", None) if smtp is not None else self._greeting
+
+    def _send(self, mail, deadline: Deadline) -> None:
         if self._smtp is not None:
             try:
                 self._smtp.send_message(mail)
                 return
             except (smtplib.SMTPServerDisconnected, ConnectionError):  # the server closed it while idle
                 self.close()
+                if deadline.expired:
+                    raise TimeoutError("the SMTP exchange outlasted its deadline") from None
         self._smtp = self._connect()
         try:
             self._smtp.send_message(mail)
@@ -170,16 +269,23 @@ class SmtpTransport:
 
     def _connect(self) -> smtplib.SMTP:
         s = self.settings
-        smtp = smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=s.smtp_timeout_seconds)
         try:
-            if s.smtp_starttls:
-                smtp.starttls(context=ssl.create_default_context())
-            if s.smtp_username:
-                smtp.login(s.smtp_username, s.smtp_password)
-        except BaseException:
-            smtp.close()
-            raise
+            smtp = self._connecting = _WatchedSMTP(s.smtp_host, s.smtp_port, timeout=s.smtp_timeout_seconds,
+                                                   seen=self._seen)
+            try:
+                if s.smtp_starttls:
+                    smtp.starttls(context=ssl.create_default_context())
+                if s.smtp_username:
+                    smtp.login(s.smtp_username, s.smtp_password)
+            except BaseException:
+                smtp.close()
+                raise
+        finally:
+            self._connecting, self._greeting = None, None
         return smtp
+
+    def _seen(self, sock: socket.socket) -> None:
+        self._greeting = sock
 
     def close(self) -> None:
         smtp, self._smtp = self._smtp, None
@@ -189,6 +295,19 @@ class SmtpTransport:
             smtp.quit()
         except (smtplib.SMTPException, OSError):
             smtp.close()
+
+
+class _WatchedSMTP(smtplib.SMTP):
+    """smtplib.SMTP that shows its socket as soon as it is connected, so a Deadline can end the greeting too."""
+
+    def __init__(self, host: str, port: int, *, timeout: float, seen: Callable[[socket.socket], None]) -> None:
+        self._seen = seen
+        super().__init__(host, port, timeout=timeout)
+
+    def _get_socket(self, host, port, timeout):
+        sock = super()._get_socket(host, port, timeout)  # type: ignore[misc]  # a private hook
+        self._seen(sock)
+        return sock
 
 
 def _describe(exc: BaseException | str) -> str:
@@ -243,6 +362,7 @@ class WebhookTransport:
     The URL is checked again at every delivery (`policy`: public addresses only) and the connection goes to the
     checked address. Redirects are not followed: they would re-send the signed body somewhere unnamed. What is
     stored as last_error (shown to staff) says only "network error" or the HTTP status; the cause is logged.
+    `timeout` bounds the whole POST, from connecting to the last byte of the answer (a Watchdog).
     """
 
     def __init__(self, resolve_secret: SecretResolver, *, clock: Clock,
@@ -250,7 +370,9 @@ class WebhookTransport:
         self.resolve_secret = resolve_secret
         self.clock = clock
         self.timeout = timeout
+        self.deadline_seconds = timeout
         self.policy = policy or DestinationPolicy()
+        self._watchdog = Watchdog()
 
     def send(self, message: OutgoingMessage) -> None:
         try:
@@ -264,10 +386,11 @@ class WebhookTransport:
         headers = self._headers(message, body)
         connection = _connection(destination, self.timeout)
         try:
-            connection.request("POST", destination.target, body=body, headers=headers)
-            response = connection.getresponse()
-            status = response.status
-            response.read(65536)
+            with self._watchdog.bound(self.timeout, lambda: connection.sock):
+                connection.request("POST", destination.target, body=body, headers=headers)
+                response = connection.getresponse()
+                status = response.status
+                response.read(65536)
         except (OSError, http.client.HTTPException) as exc:  # refused, timeout, reset, TLS failure, garbled answer
             log.warning("webhook message %s to %s (%s) failed: %s", message.id, destination.host,
                         destination.address, _describe(exc))
@@ -278,8 +401,9 @@ class WebhookTransport:
             raise DeliveryError(f"webhook answered HTTP {status}")
 
     def _headers(self, message: OutgoingMessage, body: bytes) -> dict[str, str]:
+        key = safe_key(message.idempotency_key)
         headers = {"Content-Type": "application/json", "User-Agent": "recovery-webhooks/1",
-                   "X-Recovery-Delivery": safe_key(message.idempotency_key)}
+                   "X-Recovery-Delivery": key, IDEMPOTENCY_HEADER: key}
         secret_ref = message.payload.get("secret_ref")
         if secret_ref:
             secret = self.resolve_secret(secret_ref)
@@ -319,9 +443,9 @@ def build_transports(runtime, *, resolve_secret: SecretResolver | None = None) -
         email_transport = MailboxTransport(settings.mailbox_dir, mail_from=settings.mail_from, clock=runtime.clock)
     else:
         email_transport = SmtpTransport(settings, clock=runtime.clock)
-    timeout = float(settings.extra.get("webhook_timeout_seconds", WEBHOOK_TIMEOUT_SECONDS))
     webhook = WebhookTransport(resolve_secret or registered_secret_resolver(runtime), clock=runtime.clock,
-                               timeout=timeout, policy=DestinationPolicy.from_settings(settings))
+                               timeout=settings.webhook_timeout_seconds,
+                               policy=DestinationPolicy.from_settings(settings))
     return {"email": email_transport, "webhook": webhook}
 
 

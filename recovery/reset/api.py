@@ -6,7 +6,7 @@ from flask import Blueprint, jsonify
 from flask_babel import gettext
 
 from recovery.reset import service
-from recovery.reset.quota import within_email_quota
+from recovery.reset.quota import request_within_quota
 from recovery.reset.schemas import ResetAccepted, ResetConfirm, ResetDone, ResetRequest
 from recovery.reset.web import limit_confirms, limit_requests
 from recovery.web.context import service_context
@@ -22,8 +22,7 @@ bp = Blueprint("reset_api", __name__, url_prefix="/api/v1/password-resets")
          body=ResetRequest, responses={202: ResetAccepted}, auth=False, tags=("password reset",))
 def request_reset():
     data = parse_json(ResetRequest())
-    if within_email_quota():
-        service.queue_reset_request(service_context(), data["email"])
+    request_within_quota(service_context(), data["email"])
     return jsonify({"status": "accepted", "message": gettext(
         "If an account uses this address, we have sent it an email with what to do next.")}), 202
 

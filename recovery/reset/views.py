@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, make_response, redirect, render_template, url_for
 
 from recovery.reset import service
-from recovery.reset.quota import within_email_quota
+from recovery.reset.quota import request_within_quota
 from recovery.reset.schemas import NewPasswordForm, ResetRequestForm
 from recovery.reset.web import (
     clear_reset_cookie,
@@ -32,8 +32,7 @@ def forgot():
 @form_page("reset/forgot.html")
 def forgot_submit():
     data = parse_form(ResetRequestForm())
-    if within_email_quota():
-        service.queue_reset_request(service_context(), data["email"])
+    request_within_quota(service_context(), data["email"])
     return render_template("reset/sent.html", minutes=runtime().settings.reset_token_minutes), 202
 
 

@@ -56,7 +56,7 @@ def _created(session, token: str) -> tuple[dict, int]:
 def create_session():
     data = parse_json(SignInBody())
     ctx = service_context()
-    signin = sign_in_with_password(ctx, data["email"], data["password"], client_signals())
+    signin = sign_in_with_password(ctx, data["email"], data["password"], client_signals(password_step=True))
     user = signin.user
     if signin.has_second_factor:
         challenge = mfa.start_challenge(ctx, user, kind="api")

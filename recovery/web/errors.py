@@ -1,5 +1,5 @@
-"""The one place errors become responses: RecoveryError, HTTP errors, an unreachable database (503) or one that
-refuses the input (400); HTML or JSON."""
+"""The one place errors become responses: RecoveryError, HTTP errors, an unreachable or unresponsive database (503)
+or one that refuses the input (400); HTML or JSON."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from flask import Flask, Response, g, jsonify, render_template, request
 from flask_babel import gettext
 from flask_limiter.errors import RateLimitExceeded
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from recovery.errors import Conflict, Message, RecoveryError, ServiceUnavailable, TooManyAttempts, ValidationFailed
@@ -89,9 +90,14 @@ def handle_recovery_error(error: RecoveryError) -> Response:
         log.exception("could not persist the record of a failed request")
         return handle_database_error(ServiceUnavailable())
     fields = translate_fields(error.fields) if isinstance(error, ValidationFailed) else None
-    retry_after = error.retry_after if isinstance(error, TooManyAttempts) else None
+    retry_after = error.retry_after if isinstance(error, (TooManyAttempts, ServiceUnavailable)) else None
     return error_response(error.status, error.code, translate(error.message, error.params), fields, retry_after,
                           error.extra)
+
+
+def handle_pool_timeout(error: PoolTimeout) -> Response:
+    """Every pooled connection stayed busy for `database_pool_timeout_seconds`: the database is slow or frozen."""
+    return handle_database_error(error)
 
 
 def handle_database_error(error: Exception) -> Response:
@@ -111,7 +117,7 @@ def handle_database_error(error: Exception) -> Response:
         return error_response(400, _HTTP_CODES[400], _http_message(400))
     log.warning("database unavailable: %s", type(error).__name__)
     unavailable = ServiceUnavailable()
-    return error_response(503, unavailable.code, translate(unavailable.message), retry_after=5)
+    return error_response(503, unavailable.code, translate(unavailable.message), retry_after=unavailable.retry_after)
 
 
 def handle_rate_limit(error: RateLimitExceeded) -> Response:
@@ -151,6 +157,7 @@ def handle_unexpected(error: Exception) -> Response:
 def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(RecoveryError, handle_recovery_error)
     app.register_error_handler(DBAPIError, handle_database_error)
+    app.register_error_handler(PoolTimeout, handle_pool_timeout)
     app.register_error_handler(RateLimitExceeded, handle_rate_limit)
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(Exception, handle_unexpected)

@@ -1,22 +1,127 @@
-"""flask-limiter wiring: per-IP, per-account (hashed email) and global keys; storage from settings (memory or Redis)."""
+"""flask-limiter wiring: per-IP, per-network-prefix and per-account (hashed email) keys, the global sign-in
+failure signal (counted, never a wall), a time-bounded storage, and fail-closed or open limits."""
 
 from __future__ import annotations
 
+import ipaddress
+import logging
 import math
 import time
 from collections.abc import Mapping
 
-from flask import Flask, g, request
+from flask import Flask, g, has_request_context, request
 from flask_limiter import HeaderNames, Limiter
+from limits import RateLimitItem, parse
+from limits.strategies import RateLimiter
+from limits.util import WindowStats
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from recovery.accounts.normalise import normalise_email
+from recovery.errors import ServiceUnavailable
 from recovery.web.context import client_ip, runtime
+
+log = logging.getLogger(__name__)
+
+# What a limit does while its storage (Redis) cannot be reached, by scope; docs/operations.md, "What each
+# dependency's failure does to users". Closed (503 with Retry-After): the budgets between an attacker and a
+# guess (passwords, second factors, emailed codes, reset links) and those of mail sent to an address the
+# requester typed. Every other limit is open: skipped, the request goes on (the "secure my account" and
+# sign-in notice links, which can only lock an account, must work most of all during an incident).
+FAIL_CLOSED = frozenset({
+    "signin-ip", "signin-network", "signin-account", "confirm-password", "password-change", "mfa-ip",
+    "detection_api.step_up", "reset-request-ip", "reset-confirm-ip", "password-reset-email",
+    "signup-ip", "signup-account", "verify-ip", "verify-account", "resend-ip", "resend-account",
+    "contact-add", "contact-verify", "appeal-ip", "appeal-email", "appeal-confirm-ip", "appeal-confirm-email",
+    "recover-ip", "recover-email", "recover-confirm-ip", "recover-confirm-email",
+})
+_PAUSE_SECONDS = 2.0  # after a storage error, calls fail at once for this long: a frozen Redis costs one timeout
+
+
+class LimitsUnavailable(ServiceUnavailable):
+    """A fail-closed limit could not be checked: its storage is unreachable."""
+
+
+class _GuardedStrategy(RateLimiter):
+    """The limits strategy behind flask-limiter, made to fail fast and to record which limits went unchecked.
+
+    A storage error does not propagate: the limit counts as passed, its scope is recorded for the request
+    (`RecoveryLimiter` refuses the request when it is fail-closed), and for `_PAUSE_SECONDS` no call reaches
+    the storage, so a Redis that stopped answering costs a request nothing after the first timeout.
+    """
+
+    def __init__(self, strategy: RateLimiter) -> None:
+        super().__init__(strategy.storage)
+        self.strategy = strategy
+        self._paused_until = 0.0
+
+    def hit(self, item: RateLimitItem, *identifiers: str, cost: int = 1) -> bool:
+        return self._guarded(self.strategy.hit, item, identifiers, cost)
+
+    def test(self, item: RateLimitItem, *identifiers: str, cost: int = 1) -> bool:
+        return self._guarded(self.strategy.test, item, identifiers, cost)
+
+    def get_window_stats(self, item: RateLimitItem, *identifiers: str) -> WindowStats:
+        if time.monotonic() < self._paused_until:
+            raise ConnectionError("rate-limit storage paused after an error")
+        return self.strategy.get_window_stats(item, *identifiers)
+
+    def clear(self, item: RateLimitItem, *identifiers: str) -> None:
+        self.strategy.clear(item, *identifiers)
+
+    def _guarded(self, call, item: RateLimitItem, identifiers: tuple[str, ...], cost: int) -> bool:
+        if time.monotonic() >= self._paused_until:
+            try:
+                return call(item, *identifiers, cost=cost)
+            except Exception as error:  # noqa: BLE001 - any storage failure: the limit's own choice decides
+                self._paused_until = time.monotonic() + _PAUSE_SECONDS
+                log.warning("rate-limit storage unreachable (%s): fail-closed limits answer 503 for %s s",
+                            type(error).__name__, _PAUSE_SECONDS)
+        if has_request_context():
+            g.setdefault("limits_unchecked", set()).add(identifiers[-1] if identifiers else "")
+        return True
+
+
+class RecoveryLimiter(Limiter):
+    """flask-limiter with `_GuardedStrategy` in front of its storage and a 503 when a fail-closed limit went
+    unchecked. Overrides `_check_request_limit`, the one method flask-limiter 4 runs every check through."""
+
+    _guard: _GuardedStrategy | None = None
+
+    @property
+    def limiter(self) -> RateLimiter:
+        strategy = super().limiter
+        if self._guard is None or self._guard.strategy is not strategy:
+            self._guard = _GuardedStrategy(strategy)
+        return self._guard
+
+    def _check_request_limit(self, callable_name: str | None = None, in_middleware: bool = True) -> None:
+        super()._check_request_limit(callable_name=callable_name, in_middleware=in_middleware)
+        refuse_if_unchecked()
+
+    def forget_unchecked(self) -> None:
+        """No X-RateLimit headers for a request whose limits could not be read (each would be one more wait)."""
+        self.context.view_rate_limit = None
+        self.context.view_rate_limits.clear()
+
+
+def refuse_if_unchecked() -> None:
+    """LimitsUnavailable (503) when a fail-closed limit of this request could not reach its storage."""
+    unchecked = g.get("limits_unchecked")
+    if not unchecked:
+        return
+    limiter.forget_unchecked()
+    if unchecked & FAIL_CLOSED:
+        raise LimitsUnavailable()
+
+
+NETWORK_PREFIX_V4, NETWORK_PREFIX_V6 = 24, 64
 
 # flask-limiter writes its window's reset into Retry-After on every response of a limited route, raised to at
 # least any Retry-After already there: a 503 asking for 5 seconds said an hour, and a 202 carried one too. Its
 # value goes in X-RateLimit-Retry-After; Retry-After is the error handlers' own, on 429 and 503 only.
-limiter = Limiter(key_func=lambda: client_ip() or "unknown", headers_enabled=True,
-                  header_name_mapping={HeaderNames.RETRY_AFTER: "X-RateLimit-Retry-After"})
+limiter = RecoveryLimiter(key_func=lambda: client_ip() or "unknown", headers_enabled=True,
+                          header_name_mapping={HeaderNames.RETRY_AFTER: "X-RateLimit-Retry-After"})
 
 
 def seconds_until_allowed() -> int | None:
@@ -39,11 +144,23 @@ def init_limiter(app: Flask) -> None:
         RATELIMIT_STORAGE_URI=settings.ratelimit_storage_uri,
         RATELIMIT_KEY_PREFIX=settings.ratelimit_key_prefix,
         RATELIMIT_STRATEGY="moving-window",
-        # Redis unreachable: keep limiting per process rather than failing open or answering 500.
-        RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,
+        RATELIMIT_STORAGE_OPTIONS=_storage_options(settings.ratelimit_storage_uri,
+                                                   settings.ratelimit_storage_timeout_seconds),
+        # Storage unreachable: each limit's choice (FAIL_CLOSED), never flask-limiter's per-process fallback,
+        # which would silently multiply every budget by the number of processes. Swallowing stays on for the
+        # X-RateLimit headers, read after the view: a header is not worth a 500.
+        RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=False,
         RATELIMIT_SWALLOW_ERRORS=True,
     )
     limiter.init_app(app)
+
+
+def _storage_options(uri: str, timeout: float) -> dict:
+    """Redis: connecting and each reply bounded by `timeout`, no retry (redis-py retries 3 times with backoff by
+    default, several seconds of a request's time); the guard's pause spares the next requests."""
+    if not uri.startswith(("redis", "rediss")):
+        return {}
+    return {"socket_connect_timeout": timeout, "socket_timeout": timeout, "retry": Retry(NoBackoff(), 0)}
 
 
 def submitted_email() -> str:
@@ -57,8 +174,59 @@ def email_key() -> str:
     return "email:" + runtime().tokens.key_for(submitted_email(), "ratelimit-email")
 
 
-def global_key() -> str:
-    return "global"
+def network_key() -> str:
+    """The client's /24 (IPv4) or /64 (IPv6): one attacker holds a whole IPv6 /64, and often a /24."""
+    ip = client_ip() or ""
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return f"net:{ip or 'unknown'}"
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    prefix = NETWORK_PREFIX_V4 if address.version == 4 else NETWORK_PREFIX_V6
+    return "net:" + str(ipaddress.ip_network(f"{address}/{prefix}", strict=False))
+
+
+_SIGNAL_ARGS = ("signin-attack", "global")
+
+
+def _signal_args() -> tuple[str, ...]:
+    return (runtime().settings.ratelimit_key_prefix, *_SIGNAL_ARGS)
+
+
+def count_signin_failure() -> None:
+    """One more failed sign-in in the count across every client: a signal (signin_under_attack), never a wall."""
+    if not limiter.enabled:
+        return
+    try:
+        limiter.limiter.hit(parse(runtime().settings.signin_attack_threshold), *_signal_args())
+    except Exception:  # noqa: BLE001 - a signal lost to a storage error must not fail the sign-in
+        log.warning("could not count a sign-in failure in the global signal", exc_info=True)
+
+
+def signin_under_attack() -> bool:
+    """Whether failed sign-ins across every client reached RECOVERY_SIGNIN_ATTACK_THRESHOLD (read once a request).
+
+    Never refuses anything itself: detection steps up unfamiliar devices and raises an alert, and the
+    per-prefix limit charges each failure more (signin_network_cost)."""
+    if "signin_under_attack" not in g:
+        g.signin_under_attack = _read_signal()
+    return bool(g.signin_under_attack)
+
+
+def _read_signal() -> bool:
+    if not limiter.enabled:
+        return False
+    try:
+        return not limiter.limiter.test(parse(runtime().settings.signin_attack_threshold), *_signal_args())
+    except Exception:  # noqa: BLE001 - unreadable: no signal, the per-IP/prefix/account limits still hold
+        log.warning("could not read the global sign-in failure signal", exc_info=True)
+        return False
+
+
+def signin_network_cost() -> int:
+    """What a failed sign-in costs its network prefix: more while the global signal is up (tightened limit)."""
+    return runtime().settings.signin_attack_network_cost if signin_under_attack() else 1
 
 
 def auth_failed(_response) -> bool:

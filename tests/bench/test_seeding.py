@@ -12,8 +12,8 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # bench/ is not an installed package
 
 from bench.context import Run  # noqa: E402
-from bench.mixed import SPREAD, _outbox, mix  # noqa: E402
-from bench.recovery_server import Recovery, Seeded, mfa_step_bodies  # noqa: E402
+from bench.mixed import SPREAD, mix, outbox_counts  # noqa: E402
+from bench.recovery_server import Recovery, Seeded, mfa_accounts, mfa_step_bodies, subscribe_webhooks  # noqa: E402
 
 
 @pytest.fixture
@@ -48,7 +48,7 @@ def test_outbox_books_count_emails_and_worker_tasks_apart(recovery):
         queue_email(ctx, to="ada@example.test", template="verify_email", code="123456", minutes=15)
         queue_task(ctx, "reset.request", email="ada@example.test")
 
-    counts = _outbox(app)
+    counts = outbox_counts(app)
     assert (counts["queued"], counts["tasks_pending"], counts["tasks_ran"]) == (1, 1, 0)
     assert counts.get("sent", 0) == 0
 
@@ -76,3 +76,33 @@ def test_mixed_load_keeps_its_mix_and_spreads_wrong_passwords_over_addresses(tmp
     # Each address sends 1 request in 400: at 400 req/s for 63 s, 63 failures, under the 100 a day that
     # detection throttles as credential stuffing.
     assert total == 100 * SPREAD
+
+
+def test_mfa_bodies_of_the_same_accounts_can_be_seeded_again_for_a_later_minute(recovery):
+    accounts = mfa_accounts(recovery, 2)
+    now_step = int(time.time()) // 30
+    first = mfa_step_bodies(recovery, accounts, seconds=1)
+    later = mfa_step_bodies(recovery, accounts, seconds=60, after=60)
+    assert min(later) >= now_step + 1 and max(later) >= (int(time.time()) + 120) // 30
+    assert all(len(b) == 2 for b in (*first.values(), *later.values()))
+
+    client = recovery.app().test_client()
+    answers = [client.post("/api/v1/sessions/mfa", data=body, content_type="application/json")
+               for body in first[now_step]]
+    assert [a.status_code for a in answers] == [201, 201]  # the later bodies did not spend these
+
+
+def test_the_webhook_subscription_turns_an_alert_into_a_webhook_to_the_receiver(recovery):
+    from recovery.alerts.service import raise_alert
+    from recovery.outbox.models import OutboxMessage
+    from recovery.web.context import app_service_context, runtime
+
+    url = "http://127.0.0.1:9/hook"
+    subscribe_webhooks(recovery, url)
+    app = recovery.app()
+    with app.app_context(), runtime(app).db.transaction() as session:
+        raise_alert(app_service_context(app, session), rule="brute_force", severity="low", source="198.51.0.1")
+
+    assert outbox_counts(app, "webhook")["queued"] == 1 and outbox_counts(app)["queued"] == 0
+    with runtime(app).db.transaction() as session:
+        assert session.query(OutboxMessage.recipient).filter_by(kind="webhook").scalar() == url

@@ -37,10 +37,17 @@ def test_five_wrong_codes_from_five_ips_stop_even_the_right_code(client, phone, 
 
 
 def test_four_wrong_codes_leave_the_right_one_its_turn(client, phone, ada, event_types):
-    """Below the smallest limit the budget is settled by the count read with the challenge (no second read);
-    the right code still passes and nothing is throttled."""
+    """Below the smallest limit the right code still passes and nothing is throttled."""
     assert _fail_from_many_ips(client, 4) == [400] * 4
     assert _code(client, _challenge(client, "10.9.9.9"), phone.code(), "10.9.9.9").status_code == 201
+    assert "mfa.code.throttled" not in event_types(ada)
+
+
+def test_right_codes_stop_counting_once_they_pass(client, phone, ada, event_types):
+    """Each code is counted before its check; one that passes no longer counts against the budget."""
+    for n in range(7):
+        assert _code(client, _challenge(client, f"10.8.{n}.1"), phone.code(), f"10.8.{n}.1").status_code == 201
+    assert _fail_from_many_ips(client, 5) == [400] * 5
     assert "mfa.code.throttled" not in event_types(ada)
 
 

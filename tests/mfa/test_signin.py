@@ -51,10 +51,9 @@ def test_signin_api_completes_with_a_totp_code_like_a_normal_signin(challenge, s
     assert event_types(ada)[-2:] == ["mfa.challenge.started", "mfa.challenge.passed"]
 
 
-def test_the_code_step_reads_challenge_authenticator_and_budget_in_one_statement(app, challenge, second_step,
-                                                                                  phone):
-    """Before the code is spent, one read: the challenge with its user, the active authenticator and the count
-    of recent wrong codes (the budget's full read only once that count reaches a limit)."""
+def test_the_code_step_counts_the_attempt_before_the_code_is_spent(app, challenge, second_step, phone):
+    """One read of the challenge with its user and authenticator; then, before the code is checked, the
+    account's budget read and the attempt counted on the account and on the challenge (issue 15, item 5)."""
     token, statements = challenge(), []
 
     def note(_conn, _cursor, statement, *_args) -> None:
@@ -68,8 +67,12 @@ def test_the_code_step_reads_challenge_authenticator_and_budget_in_one_statement
     finally:
         event.remove(engine, "before_cursor_execute", note)
     spent = next(n for n, statement in enumerate(statements) if statement.startswith("UPDATE mfa_totp"))
-    [read] = statements[:spent]
-    assert all(table in read for table in ("FROM mfa_challenges", "users", "mfa_totp", "security_events"))
+    before = [statement for statement in statements[:spent] if "pg_advisory_xact_lock" not in statement]
+    read, budget, counted_on_challenge, counted_on_account = before
+    assert all(table in read for table in ("FROM mfa_challenges", "users", "mfa_totp"))
+    assert "FROM mfa_attempts" in budget
+    assert counted_on_challenge.startswith("UPDATE mfa_challenges SET failures")
+    assert counted_on_account.startswith("INSERT INTO mfa_attempts")
 
 
 def test_signin_api_wrong_password_never_reaches_the_second_step(phone, api_signin):

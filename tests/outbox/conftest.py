@@ -3,16 +3,10 @@ from dataclasses import replace
 import pytest
 from people import get
 
+from outbox.receivers import render_test_email as _render
 from outbox.receivers import webhook_test_settings
-from recovery.context import RenderedEmail
 from recovery.outbox.models import OutboxMessage
 from recovery.outbox.service import queue_email, queue_webhook
-
-
-def _render(template: str, locale: str, **context) -> RenderedEmail:
-    link = context.get("link", "https://recovery.example.test/reset/t0k3n")
-    return RenderedEmail(subject=context.get("subject", "Reset your password"),
-                         text=f"Open {link} within 30 minutes.\n", html=f'<p><a href="{link}">Reset</a></p>')
 
 
 @pytest.fixture
@@ -46,3 +40,22 @@ def stored(app):
     """The message row as the database holds it now."""
 
     return lambda message_id: get(app, OutboxMessage, message_id)
+
+
+@pytest.fixture
+def live_app(own_database, app_config, clock):
+    """Apps on a database of their own whose work really commits (worker threads, several connections at once):
+    `live_app(**overrides)` builds one more on the same database, as another process would."""
+    from recovery.app import create_app
+    from recovery.web.context import runtime
+
+    made = []
+
+    def factory(**overrides):
+        made.append(create_app({**app_config, "database_url": own_database, **overrides}, clock=clock))
+        return made[-1]
+
+    yield factory
+    for app in made:
+        runtime(app).db.dispose()
+

@@ -1,4 +1,5 @@
-"""Real receivers for delivery tests: an SMTP server (aiosmtpd) and an HTTP webhook endpoint, on 127.0.0.1."""
+"""Real receivers for delivery tests: an SMTP server (aiosmtpd) and an HTTP webhook endpoint, on 127.0.0.1;
+and queueing into a live app's outbox from outside a request."""
 
 from __future__ import annotations
 
@@ -6,9 +7,14 @@ import hashlib
 import hmac
 import socket
 import threading
+from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from aiosmtpd.controller import Controller
+
+from recovery.context import RenderedEmail
+from recovery.outbox.service import queue_email, queue_webhook
+from recovery.web.context import app_service_context, runtime
 
 
 def free_port() -> int:
@@ -122,3 +128,21 @@ def fake_resolver(names: dict[str, list[str]] | None = None):
 def webhook_test_settings(**names: list[str]) -> dict:
     """The explicit opt-in of these tests: a receiver on 127.0.0.1 is allowed, and names resolve as above."""
     return {"webhook_allowed_hosts": {"127.0.0.1"}, "webhook_resolver": fake_resolver(names)}
+
+
+def render_test_email(template: str, locale: str, **context) -> RenderedEmail:
+    link = context.get("link", "https://recovery.example.test/reset/t0k3n")
+    return RenderedEmail(subject=context.get("subject", "Reset your password"),
+                         text=f"Open {link} within 30 minutes.\n", html=f'<p><a href="{link}">Reset</a></p>')
+
+
+def queue_into(app, kind: str, target: str, **fields) -> int:
+    """Queue one email (to `target`, rendered by the stand-in composer) or webhook (to the URL `target`)."""
+    with app.app_context(), runtime(app).db.transaction() as session:
+        ctx = app_service_context(app, session)
+        if kind == "email":
+            message = queue_email(replace(ctx, compose_email=render_test_email), to=target, template="test", **fields)
+        else:
+            message = queue_webhook(ctx, url=target, body={"type": "test.ping", **fields})
+        session.flush()
+        return message.id

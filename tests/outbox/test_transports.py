@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import socket
+import threading
+import time
 from dataclasses import replace
 from email import policy
 from email.parser import BytesParser
@@ -179,3 +182,66 @@ def test_transports_are_chosen_from_settings(app):
                                             clock=rt.clock))
     assert isinstance(local["email"], MailboxTransport) and isinstance(smtp["email"], SmtpTransport)
     assert isinstance(local["webhook"], WebhookTransport)
+
+
+def test_webhook_carries_the_message_idempotency_key_for_the_receiver_to_drop_a_repeat(clock):
+    with WebhookReceiver() as receiver:
+        WebhookTransport(lambda ref: "s", clock=clock, policy=LOCAL).send(_webhook(receiver.url))
+    (request,) = receiver.requests
+    assert request["headers"]["Idempotency-Key"] == request["headers"]["X-Recovery-Delivery"] == "delivery-7"
+
+
+class Trickler:
+    """A TCP peer that answers `preamble` one byte every `every` seconds: alive, but never done in time."""
+
+    def __init__(self, preamble: bytes, every: float = 0.2) -> None:
+        self.preamble, self.every = preamble, every
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.port = self.server.getsockname()[1]
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+
+    def _serve(self) -> None:
+        connection, _ = self.server.accept()
+        with connection:
+            for byte in self.preamble:
+                if self.done.wait(self.every):
+                    return
+                try:
+                    connection.sendall(bytes([byte]))
+                except OSError:  # the client gave up: what the deadline is for
+                    return
+            self.done.wait(30)
+
+    def __enter__(self) -> Trickler:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.done.set()
+        self.server.close()
+        self.thread.join(timeout=5)
+
+
+def test_webhook_timeout_bounds_the_whole_post_even_when_the_receiver_trickles(clock):
+    answer = b"HTTP/1.1 200 OK\r\nContent-Length: 60\r\n\r\n" + b"x" * 60
+    transport = WebhookTransport(lambda ref: "s", clock=clock, timeout=1, policy=LOCAL)
+    with WebhookReceiver() as prompt:
+        transport.send(_webhook(prompt.url))  # a send well within its bound leaves the next one its own
+    with Trickler(answer) as receiver:
+        started = time.monotonic()
+        with pytest.raises(DeliveryError) as caught:
+            transport.send(_webhook(f"http://127.0.0.1:{receiver.port}/hook"))
+        elapsed = time.monotonic() - started
+    assert caught.value.retryable and elapsed < 2  # per read, each byte came in time: 20 s before
+
+
+def test_smtp_timeout_bounds_the_whole_exchange_even_when_the_server_trickles(app, clock):
+    with Trickler(b"220 relay.example.test ESMTP ready, slowly\r\n" * 2) as relay:
+        settings = replace(runtime(app).settings, smtp_host="127.0.0.1", smtp_port=relay.port, smtp_starttls=False,
+                           smtp_timeout_seconds=1)
+        started = time.monotonic()
+        with pytest.raises(DeliveryError) as caught:
+            SmtpTransport(settings, clock=clock).send(EMAIL)
+        elapsed = time.monotonic() - started
+    assert caught.value.retryable and elapsed < 2

@@ -6,7 +6,10 @@ import os
 import signal
 import threading
 
-from outbox.receivers import WebhookReceiver
+from people import get
+
+from outbox.receivers import WebhookReceiver, queue_into
+from recovery.outbox.models import OutboxMessage
 from recovery.outbox.worker import run_worker
 
 
@@ -24,7 +27,8 @@ def test_worker_once_with_nothing_due_processes_nothing(app):
     assert result.exit_code == 0 and "processed 0 message(s)" in result.output
 
 
-def test_worker_stops_on_sigterm_and_hands_back_what_it_had_not_sent(app, queue, stored):
+def test_worker_stops_on_sigterm_and_hands_back_what_it_had_not_sent(live_app):
+    app = live_app()
     previous = signal.getsignal(signal.SIGTERM)
     stop, failsafe_fired = threading.Event(), []
     # Only if the signal were ignored: stop anyway rather than hang the suite, and fail below.
@@ -32,11 +36,11 @@ def test_worker_stops_on_sigterm_and_hands_back_what_it_had_not_sent(app, queue,
     timer.start()
     try:
         with WebhookReceiver(on_request=lambda: os.kill(os.getpid(), signal.SIGTERM)) as receiver:
-            ids = [queue.webhook(receiver.url) for _ in range(3)]
+            ids = [queue_into(app, "webhook", receiver.url) for _ in range(3)]
             processed = run_worker(app, once=False, batch_size=10, poll_seconds=30, stop=stop)
     finally:
         timer.cancel()
     assert not failsafe_fired
     assert processed == 1 and len(receiver.requests) == 1
-    assert [stored(i).status for i in ids] == ["sent", "queued", "queued"]
+    assert [get(app, OutboxMessage, i).status for i in ids] == ["sent", "queued", "queued"]
     assert signal.getsignal(signal.SIGTERM) is previous

@@ -95,3 +95,19 @@ def test_form_post_with_a_forged_csrf_token_is_refused(client, csrf):
     csrf("/signin")  # the browser holds a seed cookie now
     response = client.post("/signout", data={"csrf_token": "0" * 64})
     assert response.status_code == 400
+
+
+def test_a_pool_that_lends_no_connection_in_time_answers_503_with_retry_after(make_app):
+    """Every pooled connection busy past the pool timeout (a slow or frozen database): 503, not a 500."""
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+    app = make_app()
+
+    def exhausted():
+        raise PoolTimeout("QueuePool limit of size 10 overflow 10 reached, connection timed out, timeout 5.00")
+
+    app.add_url_rule("/api/v1/test-pool-exhausted", "pool_exhausted", exhausted)
+    response = app.test_client().get("/api/v1/test-pool-exhausted")
+    assert response.status_code == 503
+    assert response.get_json()["error"]["code"] == "service_unavailable"
+    assert response.headers["Retry-After"] == "5"

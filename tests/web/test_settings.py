@@ -39,6 +39,20 @@ def test_environment_variables_are_read(tmp_path):
     assert settings.uses_https and settings.port == 8080
 
 
+def test_signin_limits_are_read_and_the_old_global_limit_is_the_signal_threshold(tmp_path):
+    environ = {"RECOVERY_SIGNIN_NETWORK_LIMITS": "20 per 5 minutes", "RECOVERY_GLOBAL_SIGNIN_LIMIT": "500 per minute",
+               "RECOVERY_SIGNIN_ATTACK_NETWORK_COST": "3"}
+    settings = build_settings({"instance_dir": tmp_path}, environ=environ)
+    assert (settings.signin_network_limits, settings.signin_attack_threshold, settings.signin_attack_network_cost) \
+        == ("20 per 5 minutes", "500 per minute", 3)
+    both = {**environ, "RECOVERY_SIGNIN_ATTACK_THRESHOLD": "2000 per 5 minutes"}  # the new name wins
+    assert build_settings({"instance_dir": tmp_path}, environ=both).signin_attack_threshold == "2000 per 5 minutes"
+    for name, value in (("RECOVERY_SIGNIN_ATTACK_NETWORK_COST", "0"), ("RECOVERY_SIGNIN_ATTACK_THRESHOLD", "lots"),
+                        ("RECOVERY_SIGNIN_NETWORK_LIMITS", "10 per fortnight")):
+        with pytest.raises(SettingsError):
+            build_settings({"instance_dir": tmp_path}, environ={name: value})
+
+
 @pytest.mark.parametrize("name, value", [("RECOVERY_TRUSTED_PROXIES", "many"), ("RECOVERY_SMTP_STARTTLS", "perhaps"),
                                          ("RECOVERY_BASE_URL", "recovery.example.com"),
                                          ("RECOVERY_ENCRYPTION_KEYS", "not-a-fernet-key")])
@@ -61,3 +75,15 @@ def test_database_pre_ping_is_off_unless_asked_for(tmp_path):
     assert build_settings({"instance_dir": tmp_path}, environ={}).database_pre_ping is False
     asked = build_settings({"instance_dir": tmp_path}, environ={"RECOVERY_DATABASE_PRE_PING": "true"})
     assert asked.database_pre_ping is True
+
+
+def test_timeouts_are_read_and_a_negative_or_zero_one_is_refused(tmp_path):
+    environ = {"RECOVERY_DATABASE_STATEMENT_TIMEOUT_SECONDS": "2.5", "RECOVERY_DATABASE_CONNECT_TIMEOUT_SECONDS": "4",
+               "RECOVERY_DATABASE_POOL_TIMEOUT_SECONDS": "1.5", "RECOVERY_RATELIMIT_STORAGE_TIMEOUT_SECONDS": "0.25"}
+    settings = build_settings({"instance_dir": tmp_path}, environ=environ)
+    assert (settings.database_statement_timeout_seconds, settings.database_connect_timeout_seconds,
+            settings.database_pool_timeout_seconds, settings.ratelimit_storage_timeout_seconds) == (2.5, 4, 1.5, 0.25)
+    with pytest.raises(SettingsError, match="RECOVERY_DATABASE_STATEMENT_TIMEOUT_SECONDS"):
+        build_settings({"instance_dir": tmp_path}, environ={"RECOVERY_DATABASE_STATEMENT_TIMEOUT_SECONDS": "-1"})
+    with pytest.raises(SettingsError, match="RECOVERY_RATELIMIT_STORAGE_TIMEOUT_SECONDS"):
+        build_settings({"instance_dir": tmp_path}, environ={"RECOVERY_RATELIMIT_STORAGE_TIMEOUT_SECONDS": "0"})
