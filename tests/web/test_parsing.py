@@ -10,7 +10,9 @@ import time
 
 import pytest
 from people import People
+from psycopg import errors as pg_errors
 from sqlalchemy import event
+from sqlalchemy.exc import DataError, OperationalError, ProgrammingError
 
 from recovery.numbers import INT32_MAX, INT64_MAX, parse_id, parse_int
 from recovery.tickets import service as tickets
@@ -235,3 +237,24 @@ def test_a_staff_page_with_an_id_beyond_its_column_answers_4xx(client, people, p
     response = client.get(path)
     assert response.status_code in {400, 404}
     assert BEYOND_32 not in parameters_sent and BEYOND_64 not in parameters_sent
+
+
+@pytest.fixture
+def failing_route(app) -> str:
+    """A route whose query fails as the database fails: bad input, no connection, or SQL of ours it cannot run."""
+    failures = {"data": DataError("SELECT %(v)s", {"v": "x"}, pg_errors.NumericValueOutOfRange("out of range")),
+                "operational": OperationalError("SELECT 1", {}, pg_errors.AdminShutdown("terminating")),
+                "programming": ProgrammingError("SELECT nope", {}, pg_errors.UndefinedColumn("no column"))}
+
+    @app.get("/api/v1/test-failure/<kind>")
+    def fail(kind: str):
+        raise failures[kind]
+
+    return "/api/v1/test-failure"
+
+
+def test_only_an_unreachable_database_answers_503_with_retry_after(client, failing_route):
+    answers = {kind: client.get(f"{failing_route}/{kind}") for kind in ("data", "operational", "programming")}
+    assert {kind: response.status_code for kind, response in answers.items()} == {
+        "data": 400, "operational": 503, "programming": 500}
+    assert [kind for kind, response in answers.items() if "Retry-After" in response.headers] == ["operational"]
