@@ -7,7 +7,7 @@ import re
 from marshmallow import fields
 
 # The ranges of the database's integer columns: an id outside them is unknown, and never reaches the database
-# (PostgreSQL refuses 2**31 for an INTEGER and the driver refuses 2**63; SQLite's driver raises OverflowError).
+# (PostgreSQL refuses 2**31 for an INTEGER and 2**63 for a BIGINT; SQLite's driver raises OverflowError).
 INT16_MAX = 2**15 - 1
 INT32_MAX = 2**31 - 1
 INT64_MAX = 2**63 - 1

@@ -71,11 +71,11 @@ def list_messages(ctx: ServiceContext, *, status: str | None = None, cursor: str
 def _decode_cursor(cursor: str | None) -> tuple[int, int] | None:
     if not cursor:
         return None
-    rank, _, message_id = cursor.partition(".")
-    after = (parse_int(rank, high=INT32_MAX), parse_id(message_id, big=True))
-    if after[0] is None or after[1] is None:
+    rank_text, _, id_text = cursor.partition(".")
+    rank, message_id = parse_int(rank_text, high=INT32_MAX), parse_id(id_text, big=True)
+    if rank is None or message_id is None:
         raise InvalidCursor()
-    return after  # type: ignore[return-value]
+    return rank, message_id
 
 
 def get_message(ctx: ServiceContext, message_id: int) -> OutboxMessage:

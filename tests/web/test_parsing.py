@@ -258,3 +258,18 @@ def test_only_an_unreachable_database_answers_503_with_retry_after(client, faili
     assert {kind: response.status_code for kind, response in answers.items()} == {
         "data": 400, "operational": 503, "programming": 500}
     assert [kind for kind, response in answers.items() if "Retry-After" in response.headers] == ["operational"]
+
+
+@pytest.mark.parametrize(("method", "path", "body"), [
+    ("delete", "/api/v1/sessions/%00", None),
+    ("put", "/api/v1/accounts/{user}/status", {"status": "locked", "reason": "stolen\x00"}),
+    ("post", "/api/v1/appeals", {"email": "ada\x00@example.com", "reason": "other", "message": "x"}),
+    ("post", "/api/v1/sessions", {"email": "ada@example.com\x00", "password": "x"}),
+    ("get", "/api/v1/events?user=ada%00@example.com", None),
+])
+def test_nul_answers_400_before_the_database_by_path_body_and_query(client, people, admin, parameters_sent, method,
+                                                                     path, body):
+    user = people.add("ada@example.com")
+    response = client.open(path.format(user=user), method=method.upper(), json=body, headers=admin)
+    assert response.status_code == 400 and response.get_json()["error"]["code"] == "validation_failed"
+    assert not any("\x00" in value for value in parameters_sent if isinstance(value, str))
