@@ -12,7 +12,10 @@ import shutil
 import signal
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
+
+from recovery.serving import workers_and_threads
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV = ROOT / ".venv"
@@ -61,17 +64,42 @@ def serve() -> int:
     subprocess.run([*flask, "init-db"], check=True, cwd=ROOT)
     port = os.environ.get("RECOVERY_PORT", "5000")
     worker = subprocess.Popen([*flask, "worker"], cwd=ROOT)
+    env = web_environment(os.environ)
     print(f"\nrecovery is starting on http://127.0.0.1:{port} (outbox delivery runs beside it).\n"
           "Create the first staff account with:\n"
           "  .venv/bin/flask --app wsgi recovery create-staff --email you@example.com --role admin\n"
-          f"Mail goes to instance/mailbox/ (listed at http://127.0.0.1:{port}/dev/mailbox) until "
-          "RECOVERY_SMTP_HOST is set.\n", flush=True)
+          + _mail_note(env, port), flush=True)
+    web = subprocess.Popen(gunicorn_command(port, env), cwd=ROOT, env=env)
+    return _wait_for(web, worker)
+
+
+def web_environment(environ: Mapping[str, str]) -> dict[str, str]:
+    """A developer's run (no RECOVERY_ENV or development, no SMTP relay) gets the dev mailbox unless it says no."""
+    env = dict(environ)
+    developing = env.get("RECOVERY_ENV", "development") in {"", "development"} and not env.get("RECOVERY_SMTP_HOST")
+    if developing and not env.get("RECOVERY_DEV_MAILBOX"):
+        env["RECOVERY_DEV_MAILBOX"] = "true"
+    return env
+
+
+def _mail_note(env: dict[str, str], port: str) -> str:
+    if env.get("RECOVERY_SMTP_HOST"):
+        return "Mail goes out through RECOVERY_SMTP_HOST.\n"
+    if env.get("RECOVERY_DEV_MAILBOX", "").lower() in {"1", "true", "yes", "on"}:
+        return (f"Mail goes to instance/mailbox/, listed at http://127.0.0.1:{port}/dev/mailbox (a browser on this "
+                "machine only; RECOVERY_DEV_MAILBOX=false turns the page off).\n")
+    return "Mail goes to instance/mailbox/ until RECOVERY_SMTP_HOST is set.\n"
+
+
+def gunicorn_command(port: str, environ: dict[str, str] | None = None) -> list[str]:
+    """One process with threads while limits are counted in its memory (several processes would each let every
+    limit through once more); with a shared storage (Redis), two. The config refuses several on memory://."""
+    workers, threads = workers_and_threads(os.environ if environ is None else environ)
     # Threads: argon2 releases the GIL, and the equal-time padding of account-revealing answers sleeps;
     # neither should hold a whole worker process.
-    web = subprocess.Popen([str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "2",
-                            "--worker-class", "gthread", "--threads", "4", "--access-logfile", "-",
-                            "--access-logformat", ACCESS_LOG_FORMAT, "wsgi:app"], cwd=ROOT)
-    return _wait_for(web, worker)
+    return [str(BIN / "gunicorn"), "--config", "python:recovery.gunicorn_conf", "--bind", f"127.0.0.1:{port}",
+            "--workers", str(workers), "--worker-class", "gthread", "--threads", str(threads),
+            "--access-logfile", "-", "--access-logformat", ACCESS_LOG_FORMAT, "wsgi:app"]
 
 
 def _wait_for(web: subprocess.Popen, worker: subprocess.Popen) -> int:

@@ -14,6 +14,7 @@ from cryptography.fernet import Fernet
 from limits import parse, parse_many
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEV_MAILBOX_ENVS = frozenset({"development", "testing"})
 
 
 class SettingsError(RuntimeError):
@@ -48,9 +49,15 @@ class Settings:
     smtp_timeout_seconds: float = 10.0  # one message's whole SMTP exchange, connecting included
     mail_from: str = "recovery <no-reply@localhost>"
     mailbox_dir: Path = PROJECT_ROOT / "instance" / "mailbox"
+    # The /dev/mailbox pages listing locally written mail: only when asked for, only in development or tests
+    # (`python3 -m recovery serve` asks for it); every reset link is on them.
+    dev_mailbox: bool = False
     encryption_keys: tuple[str, ...] = ()
     port: int = 5000
     max_content_length: int = 1024 * 1024
+    # The least time an answer that must not reveal an account takes (recovery/web/equal_time.py): above the
+    # slow path's usual duration, so a run of fast answers cannot train the padding below it.
+    equal_time_floor_ms: int = 100
     # argon2id, OWASP minimum by default (m=19 MiB, t=2, p=1).
     argon2_time_cost: int = 2
     argon2_memory_cost: int = 19456
@@ -177,11 +184,13 @@ _ENV_FIELDS: dict[str, tuple[str, Callable[[str], object]]] = {
     "RECOVERY_OUTBOX_BACKOFF_MAX_SECONDS": ("outbox_backoff_max_seconds", float),
     "RECOVERY_MAIL_FROM": ("mail_from", str),
     "RECOVERY_MAILBOX_DIR": ("mailbox_dir", Path),
+    "RECOVERY_DEV_MAILBOX": ("dev_mailbox", _env_bool),
     "RECOVERY_ENCRYPTION_KEYS": ("encryption_keys", lambda v: tuple(k.strip() for k in v.split(",") if k.strip())),
     "RECOVERY_PORT": ("port", int),
     "RECOVERY_WEBHOOK_ALLOWED_HOSTS": ("webhook_allowed_hosts",
                                        lambda v: tuple(h.strip() for h in v.split(",") if h.strip())),
     "RECOVERY_MAX_CONTENT_LENGTH": ("max_content_length", int),
+    "RECOVERY_EQUAL_TIME_FLOOR_MS": ("equal_time_floor_ms", int),
     "RECOVERY_ARGON2_TIME_COST": ("argon2_time_cost", int),
     "RECOVERY_ARGON2_MEMORY_COST": ("argon2_memory_cost", int),
     "RECOVERY_ARGON2_PARALLELISM": ("argon2_parallelism", int),
@@ -314,6 +323,8 @@ def _validate(settings: Settings) -> None:
     parts = urlsplit(settings.base_url)
     if parts.scheme not in {"http", "https"} or not parts.netloc:
         raise SettingsError("RECOVERY_BASE_URL must be an absolute http(s) URL")
+    if settings.equal_time_floor_ms < 0:
+        raise SettingsError("RECOVERY_EQUAL_TIME_FLOOR_MS must be 0 or more")
     if settings.signin_attack_network_cost < 1:
         raise SettingsError("RECOVERY_SIGNIN_ATTACK_NETWORK_COST must be 1 or more")
     _validate_limits(settings)
@@ -324,6 +335,8 @@ def _validate(settings: Settings) -> None:
             Fernet(key.encode())
         except ValueError as exc:
             raise SettingsError("RECOVERY_ENCRYPTION_KEYS holds a key that is not a Fernet key") from exc
+    if settings.dev_mailbox and settings.env not in DEV_MAILBOX_ENVS:
+        raise SettingsError("RECOVERY_DEV_MAILBOX publishes every emailed link: only for RECOVERY_ENV=development")
     if settings.is_production and settings.webhook_allowed_hosts:
         raise SettingsError("RECOVERY_WEBHOOK_ALLOWED_HOSTS is for development and tests, never production")
     _validate_outbox(settings)

@@ -94,6 +94,8 @@ def app_config(database_url, ratelimit_storage_uri, ratelimit_prefix, tmp_path) 
         "argon2_time_cost": 1,
         "argon2_memory_cost": 256,
         "argon2_parallelism": 1,
+        # No sleeping floor under padded answers (tests/web/test_equal_time.py tests it); learned padding stays.
+        "equal_time_floor_ms": 0,
     }
 
 

@@ -43,13 +43,13 @@ def create_account():
 
 
 @bp.post("/accounts/verify")
-@api_doc("Verify an email address with the emailed 8-digit code", body=VerifyEmailBody,
-         responses={200: VerifiedBody}, auth=False, tags=TAGS)
+@api_doc("Verify an email address with the emailed 8-digit code and the password chosen at sign-up",
+         body=VerifyEmailBody, responses={200: VerifiedBody}, auth=False, tags=TAGS)
 @limit_signup("verify")
 @account_errors
 def verify():
     data = parse_json(VerifyEmailBody())
-    user = accounts.verify_email(service_context(), data["email"], data["code"])
+    user = accounts.verify_email(service_context(), data["email"], data["code"], data["password"])
     return VerifiedBody().dump({"status": "verified", "email": user.email})
 
 

@@ -38,6 +38,7 @@ class SignInForm(Credentials, FormSchema):
 class VerifyEmailBody(Schema):
     email = _text(1024, required=True)
     code = _text(64, required=True)
+    password = _text(required=True)  # the one chosen at sign-up: the verifier is the creator
 
 
 class VerifyEmailForm(VerifyEmailBody, FormSchema):

@@ -23,7 +23,7 @@ from recovery.accounts.normalise import email_problem, normalise_email
 from recovery.accounts.notify import notification_addresses, notify_security
 from recovery.accounts.password_policy import password_problems
 from recovery.accounts.status import Approval, set_account_status, set_status_as_operator
-from recovery.accounts.verification import check_code, issue_code
+from recovery.accounts.verification import check_code, count_attempt, issue_code
 from recovery.context import ServiceContext
 from recovery.errors import (
     N_,
@@ -43,7 +43,7 @@ __all__ = [
     "notification_addresses", "notify_security", "password_requirements", "reauthenticate",
     "remove_contact_address", "resend_verification", "security_overview", "send_verification_code",
     "set_account_status", "set_status_as_operator", "sign_up", "verify_contact_address", "verify_email",
-    "WrongPassword",
+    "NotTheCreatorsPassword", "WrongPassword",
 ]
 
 PRIMARY = "primary"
@@ -51,6 +51,16 @@ class WrongPassword(ValidationFailed):
     """The signed-in user's own password, asked for again (re-authentication, password change), was wrong."""
 
     code = "wrong_password"
+
+
+class NotTheCreatorsPassword(ValidationFailed):
+    """The right code, but not the password the account was created with: whoever holds the mailbox did not
+    create this account, and verifying it would hand the creator an account on their address."""
+
+    code = "not_the_creators_password"
+    message = N_("That is not the password this account was created with. If you did not create it, choose "
+                 "your own password through a reset link instead: it proves the address is yours and ends "
+                 "every other claim to the account.")
 
 
 # --- lookups ---------------------------------------------------------------------------------------------
@@ -171,12 +181,22 @@ def send_verification_code(ctx: ServiceContext, user: User) -> list:
     return [row, message]
 
 
-def verify_email(ctx: ServiceContext, email: str, code: str) -> User:
-    """Mark the address verified; an unknown address, a wrong, expired or used code all raise TokenInvalid."""
+def verify_email(ctx: ServiceContext, email: str, code: str, password: str) -> User:
+    """Mark the address verified when the code and the password chosen at sign-up both match.
+
+    The code proves the mailbox, the password proves the person who created the account: someone who signed up
+    with another person's address cannot have that person verify it for them (account pre-hijacking). An
+    unknown address, a wrong, expired or used code all raise TokenInvalid; the right code with another password
+    raises NotTheCreatorsPassword and spends one of the code's attempts (the mailbox's holder resets instead).
+    """
     user = find_user_by_email(ctx, email)
     if user is None or user.is_verified:
         raise TokenInvalid()
-    check_code(ctx, user, user.email, PRIMARY, code)
+    row = check_code(ctx, user, user.email, PRIMARY, code)
+    if len(password) > ctx.settings.password_max_length or not ctx.passwords.verify(user.password_hash, password):
+        event = record_event(ctx, "account.email.verification_failed", user_id=user.id, reason="not_creator")
+        raise NotTheCreatorsPassword({"password": [N_("Enter the password chosen when the account was created.")]},
+                                     persist=[count_attempt(row.id), event])
     user.email_verified_at = ctx.clock.now()
     record_event(ctx, "account.email.verified", user_id=user.id, actor=ctx.actor.as_user(user.id))
     return user

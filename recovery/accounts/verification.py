@@ -59,8 +59,9 @@ def _well_formed(code: str) -> bool:
     return len(code) == _DIGITS and code.isascii() and code.isdigit()
 
 
-def check_code(ctx: ServiceContext, user: User, email: str, purpose: str, code: str) -> None:
-    """Consume the newest code for `email` if `code` is it; any failure raises the same TokenInvalid.
+def check_code(ctx: ServiceContext, user: User, email: str, purpose: str, code: str) -> EmailVerification:
+    """Consume the newest code for `email` if `code` is it (and return its row); any failure raises the same
+    TokenInvalid.
 
     A wrong guess is counted even though the request is rolled back: the error carries the increment.
     """
@@ -71,16 +72,17 @@ def check_code(ctx: ServiceContext, user: User, email: str, purpose: str, code: 
     code = "".join(code.split())
     if not _well_formed(code) or not ctx.tokens.matches(code, _digest_purpose(user.id, email, purpose),
                                                         row.code_digest):
-        raise TokenInvalid(persist=[_count_attempt(row.id), _failure_event(ctx, user.id, purpose, "wrong_code")])
+        raise TokenInvalid(persist=[count_attempt(row.id), _failure_event(ctx, user.id, purpose, "wrong_code")])
     claimed = rowcount(ctx.session.execute(
         update(EmailVerification).where(EmailVerification.id == row.id, EmailVerification.used_at.is_(None))
         .values(used_at=now).execution_options(synchronize_session=False)))
     if claimed != 1:  # another request used it first
         raise TokenInvalid()
     row.used_at = now
+    return row
 
 
-def _count_attempt(row_id: int):
+def count_attempt(row_id: int):
     """The wrong-code counter must survive the rollback of the failed request, so it runs after it."""
 
     def increment(session) -> None:

@@ -85,7 +85,7 @@ def verify_email():
         form = {"email": request.args.get("email", ""), "code": request.args.get("code", "")}
         return render_template("accounts/verify_email.html", form=form, errors={}, confirm=bool(form["code"]))
     data = parse_form(VerifyEmailForm())
-    user = accounts.verify_email(service_context(), data["email"], data["code"])
+    user = accounts.verify_email(service_context(), data["email"], data["code"], data["password"])
     flash(gettext("Your email address is verified. You can sign in now."), "success")
     return redirect(url_for("accounts.signin", email=user.email))
 

@@ -44,10 +44,13 @@ def staff_retry(message_id: int):
 
 
 def _mailbox_dir():
-    """The dev mailbox exists only while mail is written locally, never in production, and only for a browser
-    on this machine: a staging host that forgot RECOVERY_ENV must not publish everyone's reset links."""
+    """The dev mailbox exists only when asked for (RECOVERY_DEV_MAILBOX, which only development accepts), while
+    mail is written locally, and for a browser on this machine. Loopback alone proved nothing: behind a proxy on
+    the same host with RECOVERY_TRUSTED_PROXIES=0 every client is loopback, and a staging host that forgot
+    RECOVERY_ENV published everyone's reset links."""
     settings = runtime().settings
-    if not settings.uses_local_mailbox or settings.is_production or not _from_this_machine():
+    if not (settings.dev_mailbox and settings.uses_local_mailbox and not settings.is_production
+            and _from_this_machine()):
         raise NotFound()
     return settings.mailbox_dir
 

@@ -1,5 +1,6 @@
 """flask-limiter wiring: per-IP, per-network-prefix and per-account (hashed email) keys, the global sign-in
-failure signal (counted, never a wall), a time-bounded storage, and fail-closed or open limits."""
+failure signal (counted, never a wall), a time-bounded storage, and fail-closed or open limits; and the refusals
+that come before anything reads a request's body (too large: 413; over a per-IP limit: 429)."""
 
 from __future__ import annotations
 
@@ -9,13 +10,16 @@ import math
 import time
 from collections.abc import Mapping
 
-from flask import Flask, g, has_request_context, request
-from flask_limiter import HeaderNames, Limiter
+from flask import Flask, current_app, g, has_request_context, request
+from flask_limiter import HeaderNames, Limiter, RequestLimit
+from flask_limiter.errors import RateLimitExceeded
+from flask_limiter.util import get_qualified_name
 from limits import RateLimitItem, parse
 from limits.strategies import RateLimiter
 from limits.util import WindowStats
 from redis.backoff import NoBackoff
 from redis.retry import Retry
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from recovery.accounts.normalise import normalise_email
 from recovery.errors import ServiceUnavailable
@@ -120,7 +124,14 @@ NETWORK_PREFIX_V4, NETWORK_PREFIX_V6 = 24, 64
 # flask-limiter writes its window's reset into Retry-After on every response of a limited route, raised to at
 # least any Retry-After already there: a 503 asking for 5 seconds said an hour, and a 202 carried one too. Its
 # value goes in X-RateLimit-Retry-After; Retry-After is the error handlers' own, on 429 and 503 only.
-limiter = RecoveryLimiter(key_func=lambda: client_ip() or "unknown", headers_enabled=True,
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def ip_key() -> str:
+    return client_ip() or "unknown"
+
+
+limiter = RecoveryLimiter(key_func=ip_key, headers_enabled=True,
                           header_name_mapping={HeaderNames.RETRY_AFTER: "X-RateLimit-Retry-After"})
 
 
@@ -153,6 +164,71 @@ def init_limiter(app: Flask) -> None:
         RATELIMIT_SWALLOW_ERRORS=True,
     )
     limiter.init_app(app)
+    if settings.ratelimits_enabled and settings.ratelimit_storage_uri.startswith("memory://"):
+        log.info("rate limits are counted in this process's memory: serve with one process (threads) or set "
+                 "RECOVERY_RATELIMIT_STORAGE_URI to a shared storage (docs/operations.md)")
+
+
+def init_early_refusals(app: Flask) -> None:
+    """Registered before every hook that reads the body (the control-character check and CSRF read the form)."""
+    app.before_request(refuse_before_reading_body)
+    app.after_request(count_requests_refused_before_the_view)
+
+
+def refuse_before_reading_body() -> None:
+    """A body above the endpoint's size limit is 413 by its Content-Length, and a client already over one of the
+    endpoint's per-IP limits is 429, before the body is read, let alone parsed as a multipart form."""
+    if request.method not in _BODY_METHODS:
+        return
+    allowed = request.max_content_length
+    if allowed is not None and (request.content_length or 0) > allowed:
+        raise RequestEntityTooLarge()
+    pending = _ip_limits_of_this_endpoint()
+    for lim, args in pending:
+        if not _within(lim, args):
+            limiter.context.view_rate_limit = RequestLimit(limiter, lim.limit, args, True, lim.shared)  # Retry-After
+            raise RateLimitExceeded(lim)
+    refuse_if_unchecked()  # storage unreachable: a fail-closed limit answers 503 before the body too
+    g.ip_limits_pending = pending
+
+
+def count_requests_refused_before_the_view(response):
+    """A request refused before its view (a failed CSRF or input check, a body too large to read) counts against
+    the endpoint's per-IP limits all the same: the view's own limits never ran for it, so they never counted it.
+    Failure-only limits (wrong passwords or codes) are not charged: no credential was checked."""
+    pending = g.pop("ip_limits_pending", None)
+    if pending and not limiter.current_limits:
+        for lim, args in pending:
+            if lim.deduct_when is None:
+                _hit(lim, args)
+    return response
+
+
+def _ip_limits_of_this_endpoint() -> list[tuple]:
+    """(limit, storage arguments) of the decorated limits keyed by IP or network (what needs no body) that apply
+    to this request; a limit with an exemption is left to the view (its condition may need the signed-in user,
+    not loaded yet)."""
+    settings = runtime().settings
+    view = current_app.view_functions.get(request.endpoint or "")
+    if not settings.ratelimits_enabled or view is None:
+        return []
+    prefix = [settings.ratelimit_key_prefix] if settings.ratelimit_key_prefix else []
+    try:
+        limits = limiter.limit_manager.decorated_limits(get_qualified_name(view))
+    except Exception:  # noqa: BLE001 - a limit that cannot be built here is refused by the view's own check
+        return []
+    return [(lim, [*prefix, lim.key_func(), lim.scope_for(request.endpoint or "", request.method)]) for lim in limits
+            if lim.key_func in (ip_key, network_key) and not lim.method_exempt and lim.exempt_when is None]
+
+
+def _within(lim, args) -> bool:
+    """The guarded strategy never raises: an unreachable storage passes here and the view's own check answers
+    for it (503 for a fail-closed limit, on for an open one)."""
+    return limiter.limiter.test(lim.limit, *args)
+
+
+def _hit(lim, args) -> None:
+    limiter.limiter.hit(lim.limit, *args, cost=lim.deduction_amount)
 
 
 def _storage_options(uri: str, timeout: float) -> dict:

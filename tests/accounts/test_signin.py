@@ -104,7 +104,9 @@ def test_signin_unverified_email_after_right_password_resends_a_code(client, peo
     assert response.get_json()["error"]["code"] == "email_unverified"
     assert len(outbox(to="ada@example.com", template="verify_email")) == 2
     code = code_in(outbox(to="ada@example.com", template="verify_email")[-1])
-    assert client.post("/api/v1/accounts/verify", json={"email": "ada@example.com", "code": code}).status_code == 200
+    verified = client.post("/api/v1/accounts/verify", json={"email": "ada@example.com", "code": code,
+                                                             "password": PASSWORD})
+    assert verified.status_code == 200
     assert _api_signin(client, "ada@example.com", PASSWORD).status_code == 201
 
 

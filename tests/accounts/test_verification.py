@@ -14,8 +14,8 @@ def _sign_up(client, outbox, email="ada@example.com") -> str:
     return code_in(outbox(to=email, template="verify_email")[-1])
 
 
-def _verify(client, code, email="ada@example.com"):
-    return client.post("/api/v1/accounts/verify", json={"email": email, "code": code})
+def _verify(client, code, email="ada@example.com", password=PASSWORD):
+    return client.post("/api/v1/accounts/verify", json={"email": email, "code": code, "password": password})
 
 
 def _wrong(code: str) -> str:
@@ -131,7 +131,7 @@ def test_verify_page_link_shows_a_button_and_consumes_nothing(client, outbox, pe
 def test_verify_page_post_verifies_and_sends_to_sign_in(client, outbox, people, csrf):
     code = _sign_up(client, outbox)
     response = client.post("/verify-email", data={"csrf_token": csrf("/verify-email"), "email": "ada@example.com",
-                                                  "code": code})
+                                                  "code": code, "password": PASSWORD})
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/signin?email=ada")
     assert people.rows(User, email="ada@example.com")[0].email_verified_at is not None
@@ -140,7 +140,7 @@ def test_verify_page_post_verifies_and_sends_to_sign_in(client, outbox, people, 
 def test_verify_page_wrong_code_rerenders_the_form_without_the_code(client, outbox, csrf):
     code = _sign_up(client, outbox)
     response = client.post("/verify-email", data={"csrf_token": csrf("/verify-email"), "email": "ada@example.com",
-                                                  "code": _wrong(code)})
+                                                  "code": _wrong(code), "password": PASSWORD})
     html = response.get_data(as_text=True)
     assert response.status_code == 400 and INVALID in html
     assert _wrong(code) not in html
@@ -150,7 +150,8 @@ def test_verify_page_wrong_attempts_count_too(client, outbox, csrf, people):
     code = _sign_up(client, outbox)
     token = csrf("/verify-email")
     for _ in range(2):
-        client.post("/verify-email", data={"csrf_token": token, "email": "ada@example.com", "code": _wrong(code)})
+        client.post("/verify-email", data={"csrf_token": token, "email": "ada@example.com", "code": _wrong(code),
+                                           "password": PASSWORD})
     assert people.rows(EmailVerification)[0].attempts == 2
 
 

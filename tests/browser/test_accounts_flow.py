@@ -23,6 +23,7 @@ def test_sign_up_verify_sign_in_and_sign_out(live_server, page, mailbox, caplog)
     verify_link = next(link for link in message["links"] if "/verify-email" in link)
     assert verify_link.startswith(base_url)
     page.goto(verify_link)
+    page.get_by_label("Password").fill(PASSWORD)  # the creator's password: the verifier is the creator
     page.get_by_role("button", name="Verify my email address").click()
 
     page.goto(f"{base_url}/signin")

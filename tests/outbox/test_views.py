@@ -13,6 +13,12 @@ from recovery.outbox.models import OutboxMessage
 from recovery.web.context import runtime
 
 
+@pytest.fixture
+def app_config(app_config):
+    """The dev mailbox pages exist only when asked for (tests/web/test_dev_mailbox.py)."""
+    return {**app_config, "dev_mailbox": True}
+
+
 def _fail(services, message_id: int) -> None:
     with services() as ctx:
         message = ctx.session.get(OutboxMessage, message_id)
@@ -88,7 +94,7 @@ def test_dev_mailbox_message_outside_the_mailbox_is_not_found(client, name):
 
 @pytest.mark.parametrize("settings", [{"smtp_host": "smtp.example.test"},
                                       {"env": "production", "encryption_keys": (Fernet.generate_key().decode(),),
-                                       "extra": {}}])
+                                       "extra": {}, "dev_mailbox": False}])
 def test_dev_mailbox_does_not_exist_with_smtp_or_in_production(make_app, settings):
     client = make_app(**settings).test_client()
     assert client.get("/dev/mailbox").status_code == 404

@@ -1,0 +1,42 @@
+"""How many web processes may serve: one when rate limits are counted in process memory, else any number.
+
+Standard library only: `python3 -m recovery serve` reads it before the virtual environment exists, and gunicorn
+reads it through `recovery/gunicorn_conf.py`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+STORAGE_ENV = "RECOVERY_RATELIMIT_STORAGE_URI"
+# The embedded server's shape: threads in one process when limits live in its memory, else two processes.
+THREADS_IN_ONE_PROCESS = 8
+SHARED_STORAGE_WORKERS = 2
+SHARED_STORAGE_THREADS = 4
+
+
+class SeveralProcessesOnMemoryLimits(SystemExit):
+    """Each process would count every limit alone: N processes would let N times each limit through."""
+
+
+def limits_in_process_memory(environ: Mapping[str, str] | None = None) -> bool:
+    environ = os.environ if environ is None else environ
+    return (environ.get(STORAGE_ENV) or "memory://").startswith("memory://")
+
+
+def workers_and_threads(environ: Mapping[str, str] | None = None) -> tuple[int, int]:
+    """The embedded server's processes and threads per process for this environment's limit storage."""
+    if limits_in_process_memory(environ):
+        return 1, THREADS_IN_ONE_PROCESS
+    return SHARED_STORAGE_WORKERS, SHARED_STORAGE_THREADS
+
+
+def refuse_several_processes(workers: int, environ: Mapping[str, str] | None = None) -> None:
+    """Stop before serving when several processes would each count the limits in their own memory."""
+    if workers > 1 and limits_in_process_memory(environ):
+        raise SeveralProcessesOnMemoryLimits(
+            f"error: {workers} worker processes with {STORAGE_ENV}=memory:// would each count every rate limit "
+            "on its own, letting each limit through that many times. Run one worker with threads "
+            "(--workers 1 --worker-class gthread --threads 8) or set "
+            f"{STORAGE_ENV}=redis://host:6379/0.")
