@@ -19,6 +19,7 @@ from recovery.web.errors import register_error_handlers
 from recovery.web.forms import init_input_checks
 from recovery.web.headers import init_headers
 from recovery.web.i18n import init_i18n
+from recovery.web.inputs import init_input_parsers
 from recovery.web.logredact import install_log_redaction
 from recovery.web.ratelimit import init_early_refusals, init_limiter
 from recovery.web.staff_nav import init_staff_nav
@@ -83,6 +84,7 @@ def create_app(config: dict | None = None, *, clock: Clock | None = None,
 
 def _init_extensions(app: Flask) -> None:
     init_early_refusals(app)  # first: nothing has read the body yet
+    init_input_parsers(app)  # before the blueprints: their routes bind the id converters
     init_i18n(app)
     init_input_checks(app)  # before anything reads the input (CSRF reads the form)
     init_csrf(app)

@@ -46,14 +46,14 @@ def list_alerts():
     return AlertPageOut().dump({"alerts": page.alerts, "next_cursor": page.next_cursor})
 
 
-@bp.get("/alerts/<int:alert_id>")
+@bp.get("/alerts/<bigid:alert_id>")
 @api_doc("One alert with its evidence (security, admin)", responses={200: AlertOut, 404: None}, tags=("alerts",))
 @role_required(TEAM)
 def get_alert(alert_id: int):
     return AlertOut().dump(service.get_alert(service_context(), alert_id))
 
 
-@bp.post("/alerts/<int:alert_id>/acknowledge")
+@bp.post("/alerts/<bigid:alert_id>/acknowledge")
 @api_doc("Acknowledge an alert: an assignee (you by default) and a note (security, admin)", body=AcknowledgeBody,
          responses={200: AlertOut, 404: None, 409: None}, tags=("alerts",))
 @role_required(TEAM)
@@ -62,7 +62,7 @@ def acknowledge(alert_id: int):
     return AlertOut().dump(service.acknowledge(service_context(), alert_id, signed_in_user(), **data))
 
 
-@bp.post("/alerts/<int:alert_id>/resolve")
+@bp.post("/alerts/<bigid:alert_id>/resolve")
 @api_doc("Resolve an alert with a note (security, admin)", body=ResolveBody,
          responses={200: AlertOut, 404: None, 409: None}, tags=("alerts",))
 @role_required(TEAM)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import EXCLUDE, Schema, fields, validate
 
 from recovery.alerts.models import SEVERITIES, STATUSES
+from recovery.numbers import Id
 from recovery.outbox.schemas import shown_recipient
 
 
@@ -32,7 +33,7 @@ class ConsoleQuery(AlertQuery):
 
 class AcknowledgeBody(_In):
     note = fields.String(load_default=None, validate=validate.Length(max=2000))
-    assignee_id = fields.Integer(load_default=None)
+    assignee_id = Id(load_default=None)
 
 
 class ResolveBody(_In):

@@ -33,6 +33,7 @@ from recovery.alerts.models import SEVERITIES, Alert, severity_rank
 from recovery.context import ServiceContext
 from recovery.errors import N_, Conflict, NotFound, ValidationFailed
 from recovery.events.service import InvalidCursor, record_event
+from recovery.numbers import parse_id, parse_int
 
 __all__ = ["raise_alert", "list_alerts", "get_alert", "acknowledge", "resolve", "AlertPage"]
 _SAMPLES = 10
@@ -146,8 +147,8 @@ def list_alerts(ctx: ServiceContext, filters: AlertFilters, *, cursor: str | Non
 
 def _user_id(ctx: ServiceContext, user: str) -> int | None:
     user = user.strip()
-    if user.isdigit() and len(user) < 19:
-        return int(user)
+    if parse_int(user) is not None:  # ASCII digits: an id, or nobody when no column could hold it
+        return parse_id(user)
     return ctx.session.scalar(select(User.id).where(User.email == normalise_email(user)))
 
 
@@ -162,9 +163,10 @@ def _decode_cursor(cursor: str | None) -> int | None:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
     except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
         raise InvalidCursor() from exc
-    if not raw.startswith("a") or not raw[1:].isdigit() or len(raw) > 20:
+    alert_id = parse_id(raw[1:], big=True) if raw.startswith("a") else None
+    if alert_id is None:
         raise InvalidCursor()
-    return int(raw[1:])
+    return alert_id
 
 
 def get_alert(ctx: ServiceContext, alert_id: int) -> Alert:

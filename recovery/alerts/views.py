@@ -40,7 +40,7 @@ def _back():
     return redirect(target if ok else url_for("alerts.console"), 303)
 
 
-@bp.post("/staff/alerts/<int:alert_id>/acknowledge")
+@bp.post("/staff/alerts/<bigid:alert_id>/acknowledge")
 @role_required(TEAM)
 @form_page("alerts/console.html", lambda alert_id: _console())
 def acknowledge(alert_id: int):
@@ -50,7 +50,7 @@ def acknowledge(alert_id: int):
     return _back()
 
 
-@bp.post("/staff/alerts/<int:alert_id>/resolve")
+@bp.post("/staff/alerts/<bigid:alert_id>/resolve")
 @role_required(TEAM)
 @form_page("alerts/console.html", lambda alert_id: _console())
 def resolve(alert_id: int):
@@ -60,7 +60,7 @@ def resolve(alert_id: int):
     return _back()
 
 
-@bp.post("/staff/alerts/<int:alert_id>/lock")
+@bp.post("/staff/alerts/<bigid:alert_id>/lock")
 @role_required(TEAM)
 @form_page("alerts/console.html", lambda alert_id: _console())
 def lock(alert_id: int):
@@ -73,7 +73,7 @@ def lock(alert_id: int):
     return _back()
 
 
-@bp.post("/staff/alerts/<int:alert_id>/revoke-sessions")
+@bp.post("/staff/alerts/<bigid:alert_id>/revoke-sessions")
 @role_required(TEAM)
 @form_page("alerts/console.html", lambda alert_id: _console())
 def revoke_sessions(alert_id: int):
@@ -82,7 +82,7 @@ def revoke_sessions(alert_id: int):
     return _back()
 
 
-@bp.post("/staff/alerts/<int:alert_id>/ticket")
+@bp.post("/staff/alerts/<bigid:alert_id>/ticket")
 @role_required(TEAM)
 @form_page("alerts/console.html", lambda alert_id: _console())
 def open_ticket(alert_id: int):

@@ -21,6 +21,7 @@ from recovery.context import ServiceContext
 from recovery.errors import N_, NotFound, ValidationFailed
 from recovery.events.service import record_event
 from recovery.mfa import crypto
+from recovery.numbers import parse_id
 from recovery.outbox.destinations import DestinationPolicy, UnsafeDestination
 from recovery.outbox.models import OutboxMessage
 from recovery.outbox.service import queue_webhook
@@ -142,11 +143,12 @@ def fan_out(ctx: ServiceContext, alert: Alert, event: str) -> int:
 
 def _resolve_secret(runtime, rest: str) -> str | None:
     """The outbox worker asks for a subscription's secret at delivery time; deleted ones have none."""
-    if not rest.isdigit():
+    subscription_id = parse_id(rest)
+    if subscription_id is None:
         return None
     session = runtime.db.new_session()
     try:
-        subscription = session.get(WebhookSubscription, int(rest))
+        subscription = session.get(WebhookSubscription, subscription_id)
         if subscription is None or subscription.deleted_at is not None:
             return None
         return crypto.unseal(runtime.settings, subscription.secret_ciphertext)

@@ -18,6 +18,7 @@ from recovery.context import Actor, ServiceContext
 from recovery.errors import N_, ValidationFailed
 from recovery.events import queries
 from recovery.events.models import SecurityEvent
+from recovery.numbers import parse_id, parse_int
 
 # Keys that must never reach the log, whatever a caller passes in details.
 _SECRET_KEYS = {"password", "token", "code", "secret", "session_token", "mfa_token", "recovery_code"}
@@ -88,8 +89,8 @@ def _page(ctx: ServiceContext, *, type_prefix, user_id, since, cursor, limit, hi
 
 def _user_id(ctx: ServiceContext, user: str) -> int | None:
     user = user.strip()
-    if user.isdigit() and len(user) < 19:
-        return int(user)
+    if parse_int(user) is not None:  # ASCII digits: an id, or nobody when no column could hold it
+        return parse_id(user)
     return ctx.session.scalar(queries.user_id_by_email(normalise_email(user)))
 
 
@@ -108,7 +109,10 @@ def decode_cursor(cursor: str | None) -> tuple[datetime, int] | None:
         created_at = datetime.fromisoformat(at)
         if created_at.tzinfo is None:
             raise ValueError("naive cursor time")
-        return created_at, int(event_id)
+        known = parse_id(event_id, big=True)
+        if known is None:
+            raise ValueError("not an event id")
+        return created_at, known
     except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
         raise InvalidCursor() from exc
 

@@ -24,7 +24,7 @@ def list_messages():
     return OutboxPageOut().dump({"messages": page.messages, "next_cursor": page.next_cursor})
 
 
-@bp.post("/<int:message_id>/retry")
+@bp.post("/<bigid:message_id>/retry")
 @api_doc("Queue a failed message again with a fresh set of attempts (security, admin)",
          responses={200: OutboxMessageOut, 404: None, 409: None}, tags=("outbox",))
 @role_required("security")

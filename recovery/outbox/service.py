@@ -11,6 +11,7 @@ from recovery.context import ServiceContext
 from recovery.db import rowcount
 from recovery.errors import N_, Conflict, NotFound
 from recovery.events.service import InvalidCursor, record_event
+from recovery.numbers import INT32_MAX, parse_id, parse_int
 from recovery.outbox import queries
 from recovery.outbox.models import OutboxMessage
 
@@ -70,10 +71,11 @@ def list_messages(ctx: ServiceContext, *, status: str | None = None, cursor: str
 def _decode_cursor(cursor: str | None) -> tuple[int, int] | None:
     if not cursor:
         return None
-    rank, _, message_id = cursor.partition(".")
-    if not (rank.isdigit() and message_id.isdigit()) or len(cursor) > 40:
+    rank_text, _, id_text = cursor.partition(".")
+    rank, message_id = parse_int(rank_text, high=INT32_MAX), parse_id(id_text, big=True)
+    if rank is None or message_id is None:
         raise InvalidCursor()
-    return int(rank), int(message_id)
+    return rank, message_id
 
 
 def get_message(ctx: ServiceContext, message_id: int) -> OutboxMessage:

@@ -31,7 +31,7 @@ def staff_outbox():
                            next_cursor=page.next_cursor, status=query["status"], statuses=STATUSES)
 
 
-@bp.post("/staff/outbox/<int:message_id>/retry")
+@bp.post("/staff/outbox/<bigid:message_id>/retry")
 @role_required("security")
 def staff_retry(message_id: int):
     try:

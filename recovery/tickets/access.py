@@ -5,6 +5,7 @@ from __future__ import annotations
 from recovery.accounts.models import User
 from recovery.context import ServiceContext
 from recovery.errors import N_, NotFound, PermissionDenied, TokenInvalid
+from recovery.numbers import parse_id
 from recovery.tickets.models import QUEUES, Ticket
 
 # Support agents work the support queues; the security queue (stolen accounts, takeovers) is the security
@@ -37,7 +38,8 @@ def _token(ctx: ServiceContext, ticket: Ticket, purpose: str) -> str:
 
 def _ticket_for(ctx: ServiceContext, token: str, purpose: str) -> Ticket:
     ticket_id, _, signature = (token or "").partition(".")
-    ticket = ctx.session.get(Ticket, int(ticket_id)) if ticket_id.isdigit() and len(ticket_id) < 19 else None
+    known = parse_id(ticket_id, big=True)
+    ticket = ctx.session.get(Ticket, known) if known is not None else None
     if ticket is None or not ctx.tokens.matches(f"{ticket.id}|{ticket.access_nonce}", purpose, signature):
         raise TokenInvalid()
     return ticket

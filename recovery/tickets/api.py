@@ -171,7 +171,7 @@ def _detail(ticket_id: int) -> dict:
         "timeline": {"account": timeline["user"], "events": timeline["events"], "sessions": timeline["sessions"]}})
 
 
-@bp.get("/tickets/<int:ticket_id>")
+@bp.get("/tickets/<bigid:ticket_id>")
 @api_doc("One ticket with its thread, audit trail, decisions, evidence and the account's security timeline",
          responses={200: TicketDetailOut}, tags=("tickets",))
 @role_required(*STAFF)
@@ -179,7 +179,7 @@ def get_ticket(ticket_id: int):
     return _detail(ticket_id)
 
 
-@bp.post("/tickets/<int:ticket_id>/replies")
+@bp.post("/tickets/<bigid:ticket_id>/replies")
 @api_doc("A public reply to the requester (request_info: wait on the requester, pausing the SLA)", body=Reply,
          responses={201: MessageOut}, tags=("tickets",))
 @role_required(*STAFF)
@@ -191,7 +191,7 @@ def reply(ticket_id: int):
     return MessageOut().dump(message), 201
 
 
-@bp.post("/tickets/<int:ticket_id>/notes")
+@bp.post("/tickets/<bigid:ticket_id>/notes")
 @api_doc("An internal note (staff only)", body=Note, responses={201: MessageOut}, tags=("tickets",))
 @role_required(*STAFF)
 def note(ticket_id: int):
@@ -200,7 +200,7 @@ def note(ticket_id: int):
     return MessageOut().dump(message), 201
 
 
-@bp.post("/tickets/<int:ticket_id>/reroute")
+@bp.post("/tickets/<bigid:ticket_id>/reroute")
 @api_doc("Move the ticket to another queue (and priority) with a reason", body=Reroute,
          responses={200: TicketSummaryOut}, tags=("tickets",))
 @role_required(*STAFF)
@@ -210,7 +210,7 @@ def reroute(ticket_id: int):
     return _summary(ctx, ticket)
 
 
-@bp.post("/tickets/<int:ticket_id>/escalate")
+@bp.post("/tickets/<bigid:ticket_id>/escalate")
 @api_doc("Raise the priority one step and tell the queue's lead", body=Escalate,
          responses={200: TicketSummaryOut}, tags=("tickets",))
 @role_required(*STAFF)
@@ -221,7 +221,7 @@ def escalate(ticket_id: int):
     return _summary(ctx, ticket)
 
 
-@bp.post("/tickets/<int:ticket_id>/claim")
+@bp.post("/tickets/<bigid:ticket_id>/claim")
 @api_doc("Take the ticket", responses={200: TicketSummaryOut}, tags=("tickets",))
 @role_required(*STAFF)
 def claim(ticket_id: int):
@@ -229,7 +229,7 @@ def claim(ticket_id: int):
     return _summary(ctx, service.claim(ctx, staff_ticket(ctx, staff(), ticket_id), staff()))
 
 
-@bp.post("/tickets/<int:ticket_id>/decisions")
+@bp.post("/tickets/<bigid:ticket_id>/decisions")
 @api_doc("Decide: 201 when carried out; 202 when it waits for a second staff member (four-eyes), whose "
          "matching call carries it out", body=Decision, responses={201: DecisionOut, 202: DecisionOut},
          tags=("tickets",))
@@ -240,7 +240,7 @@ def decide(ticket_id: int):
     return DecisionOut().dump(made), 202 if made.status == "pending" else 201
 
 
-@bp.get("/tickets/<int:ticket_id>/evidence/<int:evidence_id>")
+@bp.get("/tickets/<bigid:ticket_id>/evidence/<bigid:evidence_id>")
 @api_doc("Download an evidence file (staff only)", responses={200: None}, tags=("tickets",))
 @role_required(*STAFF)
 def evidence(ticket_id: int, evidence_id: int):

@@ -14,6 +14,7 @@ from recovery.accounts.models import User
 from recovery.context import ServiceContext
 from recovery.errors import N_, ValidationFailed
 from recovery.events.models import SecurityEvent
+from recovery.numbers import INT16_MAX, parse_id, parse_int
 from recovery.sessions.models import UserSession
 from recovery.tickets.access import visible_queues
 from recovery.tickets.models import (
@@ -58,7 +59,10 @@ def decode_cursor(cursor: str) -> tuple[int, datetime, int]:
         parsed = datetime.fromisoformat(due_at)
         if parsed.tzinfo is None:
             raise ValueError("naive")
-        return int(priority), parsed, int(ticket_id)
+        numbers = parse_int(priority, high=INT16_MAX), parse_id(ticket_id, big=True)
+        if numbers[0] is None or numbers[1] is None:
+            raise ValueError("not our numbers")
+        return numbers[0], parsed, numbers[1]
     except (ValueError, UnicodeDecodeError) as exc:
         raise ValidationFailed({"cursor": [N_("This page link is not valid. Start from the first page.")]}) from exc
 

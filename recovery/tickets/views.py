@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import force_locale, gettext
 
+from recovery.errors import N_, ValidationFailed
+from recovery.numbers import parse_id, parse_int
 from recovery.settings import SettingsError
 from recovery.tickets import assignment, decisions, metrics, queries, routing, service, sla
 from recovery.tickets.access import staff_ticket
@@ -39,7 +41,9 @@ def _check_settings(state) -> None:
 
 def queue_filter(args: dict, viewer) -> queries.QueueFilter:
     owner = args.get("owner")
-    owner_id = viewer.id if owner == "me" else int(owner) if owner and owner.isdigit() else None
+    owner_id = viewer.id if owner == "me" else parse_id(owner)
+    if owner and owner_id is None:  # neither "me" nor a possible staff id: say so rather than list everyone's
+        raise ValidationFailed({"owner": [N_("Not a valid integer.")]})
     return queries.QueueFilter(queue=args.get("queue"), category=args.get("category"), status=args.get("status"),
                                owner_id=owner_id)
 
@@ -63,7 +67,7 @@ def _macro_text(ticket, name: str | None) -> str:
         return gettext(MACROS[name][1]) % macro_variables(service_context(), ticket, staff())
 
 
-@bp.get("/<int:ticket_id>")
+@bp.get("/<bigid:ticket_id>")
 @role_required(*STAFF)
 def ticket(ticket_id: int):
     ctx = service_context()
@@ -85,7 +89,7 @@ def _back(ticket_id: int, message: str):
     return redirect(url_for(".ticket", ticket_id=ticket_id), 303)
 
 
-@bp.post("/<int:ticket_id>/reply")
+@bp.post("/<bigid:ticket_id>/reply")
 @role_required(*STAFF)
 def reply(ticket_id: int):
     ctx = service_context()
@@ -94,7 +98,7 @@ def reply(ticket_id: int):
     return _back(ticket_id, gettext("Reply sent."))
 
 
-@bp.post("/<int:ticket_id>/note")
+@bp.post("/<bigid:ticket_id>/note")
 @role_required(*STAFF)
 def note(ticket_id: int):
     ctx = service_context()
@@ -102,7 +106,7 @@ def note(ticket_id: int):
     return _back(ticket_id, gettext("Note added."))
 
 
-@bp.post("/<int:ticket_id>/reroute")
+@bp.post("/<bigid:ticket_id>/reroute")
 @role_required(*STAFF)
 def reroute(ticket_id: int):
     ctx = service_context()
@@ -111,7 +115,7 @@ def reroute(ticket_id: int):
     return _back(ticket_id, gettext("Ticket moved."))
 
 
-@bp.post("/<int:ticket_id>/escalate")
+@bp.post("/<bigid:ticket_id>/escalate")
 @role_required(*STAFF)
 def escalate(ticket_id: int):
     ctx = service_context()
@@ -119,7 +123,7 @@ def escalate(ticket_id: int):
     return _back(ticket_id, gettext("Ticket escalated."))
 
 
-@bp.post("/<int:ticket_id>/claim")
+@bp.post("/<bigid:ticket_id>/claim")
 @role_required(*STAFF)
 def claim(ticket_id: int):
     ctx = service_context()
@@ -127,7 +131,7 @@ def claim(ticket_id: int):
     return _back(ticket_id, gettext("You own this ticket now."))
 
 
-@bp.post("/<int:ticket_id>/decision")
+@bp.post("/<bigid:ticket_id>/decision")
 @role_required(*STAFF)
 def decide(ticket_id: int):
     ctx = service_context()
@@ -142,7 +146,7 @@ def decide(ticket_id: int):
     return _back(ticket_id, gettext("Decision carried out."))
 
 
-@bp.get("/<int:ticket_id>/evidence/<int:evidence_id>")
+@bp.get("/<bigid:ticket_id>/evidence/<bigid:evidence_id>")
 @role_required(*STAFF)
 def evidence(ticket_id: int, evidence_id: int):
     return evidence_download(ticket_id, evidence_id)
@@ -151,10 +155,10 @@ def evidence(ticket_id: int, evidence_id: int):
 @bp.get("/metrics")
 @role_required(*STAFF)
 def metrics_page():
-    days = request.args.get("days", "30")
-    if not days.isdigit() or not 1 <= int(days) <= 365:
+    days = parse_int(request.args.get("days", "30"), low=1, high=365)
+    if days is None:
         abort(400)
-    return render_template("tickets/metrics.html", m=metrics.ticket_metrics(service_context(), days=int(days)))
+    return render_template("tickets/metrics.html", m=metrics.ticket_metrics(service_context(), days=days))
 
 
 @bp.get("/queues")

@@ -1,5 +1,5 @@
 """The one place errors become responses: RecoveryError, HTTP errors, an unreachable or unresponsive database (503)
-or one that refuses the input (400); HTML or JSON."""
+or one that refuses the input (400), a defect in our SQL (500); HTML or JSON."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import logging
 from flask import Flask, Response, g, jsonify, render_template, request
 from flask_babel import gettext
 from flask_limiter.errors import RateLimitExceeded
-from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, NotSupportedError, ProgrammingError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
@@ -115,6 +115,10 @@ def handle_database_error(error: Exception) -> Response:
         # input, which no retry cures, not an outage.
         log.warning("database refused the input: %s", type(error.orig).__name__)
         return error_response(400, _HTTP_CODES[400], _http_message(400))
+    if isinstance(error, ProgrammingError | NotSupportedError) and not error.connection_invalidated:
+        # Our SQL or a value our code bound (a type the driver cannot adapt, a table missing after a bad deploy):
+        # a defect for the logs and alerts, which a 503 with Retry-After would pass off as an outage.
+        return handle_unexpected(error)
     log.warning("database unavailable: %s", type(error).__name__)
     unavailable = ServiceUnavailable()
     return error_response(503, unavailable.code, translate(unavailable.message), retry_after=unavailable.retry_after)

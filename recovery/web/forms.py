@@ -83,8 +83,10 @@ def form_page(template: str, context=None):
 # is every query-string and path value and every body field but the multi-line ones below.
 _ONE_LINE_MESSAGE = N_("Enter this on one line, without control characters.")
 _TEXT_MESSAGE = N_("Remove the control characters (such as NUL) from this text.")
-_ANY_CONTROL = re.compile(r"[\x00-\x1f]")
-_NOT_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # every C0 control but tab, line feed, carriage return
+# A lone surrogate (only a JSON escape such as \ud800 makes one) is no text either: no database, template or
+# encoder can write it, so it is refused with the controls.
+_ANY_CONTROL = re.compile(r"[\x00-\x1f\ud800-\udfff]")
+_NOT_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")  # C0 controls but tab, LF and CR
 # Body fields that may span lines (a ticket's message and reply body, a status or decision reason, a note), and
 # passwords, which are compared, never stored or shown: tab, LF and CR are allowed in those, nothing else.
 MULTILINE_FIELDS = frozenset({"message", "body", "reason", "note"})

@@ -9,6 +9,8 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Blueprint, Flask, current_app, jsonify
 from marshmallow import Schema, fields
 
+from recovery.numbers import INT32_MAX, INT64_MAX
+
 bp = Blueprint("openapi", __name__)
 
 
@@ -40,7 +42,7 @@ def _schema_ref(schema) -> object:
     return schema if isinstance(schema, Schema) else schema
 
 
-def _operation(doc: dict) -> dict:
+def _operation(doc: dict, *, has_path_parameters: bool = False) -> dict:
     operation: dict = {"summary": doc["summary"], "tags": doc["tags"], "responses": {}}
     if doc["body"] is not None:
         operation["requestBody"] = {"required": True,
@@ -52,11 +54,23 @@ def _operation(doc: dict) -> dict:
         if schema is not None:
             response["content"] = {"application/json": {"schema": _schema_ref(schema)}}
         operation["responses"][str(status)] = response
-    for status in (400, 429, 503) + ((401, 403) if doc["auth"] else ()):
+    # 404: a path parameter names nothing (or, for an id, is no number in its column's range).
+    for status in (400, 429, 503) + ((401, 403) if doc["auth"] else ()) + ((404,) if has_path_parameters else ()):
         operation["responses"].setdefault(str(status), {"description": str(status), "content": {
             "application/json": {"schema": "ErrorBody"}}})
     operation["security"] = [{"bearer": []}] if doc["auth"] else []
     return operation
+
+
+# Path parameters by converter: an id is an integer in its column's range (anything else answers 404).
+_ID_PARAMETERS = {"int": {"type": "integer", "format": "int32", "minimum": 1, "maximum": INT32_MAX},
+                  "bigid": {"type": "integer", "format": "int64", "minimum": 1, "maximum": INT64_MAX}}
+_PARAMETER = re.compile(r"<(?:([^:<>]+):)?([^<>]+)>")
+
+
+def _path_parameters(rule: str) -> list[dict]:
+    return [{"name": name, "in": "path", "required": True, "schema": _ID_PARAMETERS.get(converter, {"type": "string"})}
+            for converter, name in _PARAMETER.findall(rule)]
 
 
 def build_spec(app: Flask) -> dict:
@@ -66,18 +80,18 @@ def build_spec(app: Flask) -> dict:
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     spec.components.schema("ErrorBody", schema=ErrorBody)
     paths: dict[str, dict] = {}
+    parameters: dict[str, list[dict]] = {}
     for rule in app.url_map.iter_rules():
         view = app.view_functions.get(rule.endpoint)
         doc = getattr(view, "_openapi", None)
         if doc is None:
             continue
-        path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule)
+        path = _PARAMETER.sub(r"{\2}", rule.rule)
+        parameters[path] = _path_parameters(rule.rule)
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
-            paths.setdefault(path, {})[method.lower()] = _operation(doc)
+            paths.setdefault(path, {})[method.lower()] = _operation(doc, has_path_parameters=bool(parameters[path]))
     for path, operations in sorted(paths.items()):
-        params = [{"name": n, "in": "path", "required": True, "schema": {"type": "string"}}
-                  for n in re.findall(r"{([^}]+)}", path)]
-        spec.path(path=path, operations=operations, parameters=params or None)
+        spec.path(path=path, operations=operations, parameters=parameters[path] or None)
     return spec.to_dict()
 
 
