@@ -21,7 +21,7 @@ bp = Blueprint("detection_api", __name__, url_prefix="/api/v1")
 
 @bp.post("/sessions/step-up")
 @api_doc("Finish a risky sign-in with the code emailed to the account (accounts without MFA)", body=StepUpBody,
-         responses={201: SessionTokenOut}, auth=False, tags=("sessions",))
+         responses={201: SessionTokenOut}, errors=(401,), auth=False, tags=("sessions",))
 @limiter.limit("30 per hour", methods=["POST"])
 def step_up():
     data = parse_json(StepUpBody())
@@ -41,7 +41,7 @@ def my_signins():
 
 
 @bp.delete("/security/devices/<int:device_id>")
-@api_doc("Forget one of the signed-in user's known devices", responses={204: None, 404: None},
+@api_doc("Forget one of the signed-in user's known devices", responses={204: None},
          tags=("security",))
 @login_required
 def forget_device(device_id: int):

@@ -2,61 +2,125 @@
 
 from __future__ import annotations
 
+import copy
 import re
+from collections.abc import Mapping
 
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Blueprint, Flask, current_app, jsonify
 from marshmallow import Schema, fields
+from werkzeug.routing import IntegerConverter, Rule
 
 bp = Blueprint("openapi", __name__)
+
+# The largest id a path may name: ids are PostgreSQL `integer` columns, so any larger number is not an id.
+ID_MAX = 2**31 - 1
+_BODY_METHODS = frozenset({"post", "put", "patch", "delete"})
+# Every answer may be one of these: a control character or bad input anywhere (400), a rate limit (429), the
+# database unreachable (503).
+_ALWAYS = (400, 429, 503)
+_RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait before trying again",
+                                "schema": {"type": "integer", "minimum": 0}}}
+_STAFF_GUARD = "staff_guard"  # the mark recovery.web.auth puts on views behind role_required / own_or_staff_required
+
+
+class NextStep(Schema):
+    action = fields.String(required=True)
+    message = fields.String(required=True)
+    url = fields.String(required=True)
 
 
 class ErrorDetail(Schema):
     code = fields.String(required=True)
     message = fields.String(required=True)
     # "fields" in the document, but not as the attribute: that name is the Schema's own table of its fields.
-    field_errors = fields.Dict(keys=fields.String(), values=fields.Raw(), data_key="fields")
+    field_errors = fields.Dict(keys=fields.String(), values=fields.Raw(), data_key="fields", required=True)
+    # Only on account_not_active (a signed-in attempt on a locked, suspended or banned account).
+    account_status = fields.String()
+    reason = fields.String()
+    next = fields.Nested(NextStep)
 
 
 class ErrorBody(Schema):
     error = fields.Nested(ErrorDetail, required=True)
 
 
-def api_doc(summary: str, *, body: type[Schema] | Schema | None = None,
-            responses: dict[int, type[Schema] | Schema | None] | None = None, auth: bool = True,
+Content = Mapping[str, object]  # media type -> schema (a marshmallow Schema, or JSON Schema as a dict)
+ResponseSpec = type[Schema] | Schema | Content | None
+
+
+def api_doc(summary: str, *, body: type[Schema] | Schema | Content | None = None, body_required: bool = True,
+            responses: dict[int, ResponseSpec] | None = None, errors: tuple[int, ...] = (), auth: bool = True,
             tags: tuple[str, ...] = (), query: type[Schema] | None = None):
-    """Describe an API view for the generated document; the schemas are the same ones the view loads with."""
+    """Describe an API view for the generated document; the schemas are the same ones the view loads with.
+
+    `responses` are the successes (a schema for a JSON body, a {media type: schema} map, or None for no body);
+    `errors` are the error statuses the view itself raises. build_spec adds those every view of its kind can
+    answer (400, 429, 503; 401 and 403 behind the guards; 404 with path parameters; 413 and 415 with a body)."""
 
     def decorate(view):
-        view._openapi = {"summary": summary, "body": body, "responses": responses or {200: None},
-                         "auth": auth, "tags": list(tags), "query": query}
+        view._openapi = {"summary": summary, "body": body, "body_required": body_required,
+                         "responses": responses or {200: None}, "errors": tuple(errors), "auth": auth,
+                         "tags": list(tags), "query": query}
         return view
 
     return decorate
 
 
-def _schema_ref(schema) -> object:
-    return schema if isinstance(schema, Schema) else schema
+def _content(spec: ResponseSpec) -> dict:
+    if isinstance(spec, Mapping):  # copied: apispec resolves the Schema classes in it in place
+        return {media_type: {"schema": copy.deepcopy(schema)} for media_type, schema in spec.items()}
+    return {"application/json": {"schema": spec}}
 
 
-def _operation(doc: dict) -> dict:
+def _error_statuses(doc: dict, method: str, *, has_path_params: bool, staff_guarded: bool) -> set[int]:
+    statuses = set(_ALWAYS) | set(doc["errors"])
+    if doc["auth"]:
+        statuses.add(401)
+    if staff_guarded:
+        statuses.add(403)
+    if has_path_params:
+        statuses.add(404)  # an unknown id, or a path that is not an id at all
+    if method in _BODY_METHODS:
+        statuses.add(413)  # any body is read (the control-character check) and bounded by MAX_CONTENT_LENGTH
+    body = doc["body"]
+    if body is not None and not isinstance(body, Mapping):
+        statuses.add(415)  # a JSON body is required as JSON
+    return statuses
+
+
+def _operation(doc: dict, method: str, *, has_path_params: bool, staff_guarded: bool) -> dict:
     operation: dict = {"summary": doc["summary"], "tags": doc["tags"], "responses": {}}
     if doc["body"] is not None:
-        operation["requestBody"] = {"required": True,
-                                    "content": {"application/json": {"schema": _schema_ref(doc["body"])}}}
+        operation["requestBody"] = {"required": doc["body_required"], "content": _content(doc["body"])}
     if doc["query"] is not None:
         operation["parameters"] = [{"in": "query", "schema": doc["query"]}]
-    for status, schema in doc["responses"].items():
+    for status, spec in doc["responses"].items():
         response: dict = {"description": str(status)}
-        if schema is not None:
-            response["content"] = {"application/json": {"schema": _schema_ref(schema)}}
+        if spec is not None:
+            response["content"] = _content(spec)
         operation["responses"][str(status)] = response
-    for status in (400, 429, 503) + ((401, 403) if doc["auth"] else ()):
-        operation["responses"].setdefault(str(status), {"description": str(status), "content": {
-            "application/json": {"schema": "ErrorBody"}}})
+    for status in sorted(_error_statuses(doc, method, has_path_params=has_path_params, staff_guarded=staff_guarded)):
+        response = {"description": str(status), "content": {"application/json": {"schema": "ErrorBody"}}}
+        if status in (429, 503):
+            response["headers"] = _RETRY_AFTER
+        operation["responses"].setdefault(str(status), response)
     operation["security"] = [{"bearer": []}] if doc["auth"] else []
     return operation
+
+
+def _path_parameters(rule: Rule) -> list[dict]:
+    """Each path variable with the type its converter accepts: `<int:...>` ids are integers from 1 to ID_MAX."""
+    parameters = []
+    for name, converter in rule._converters.items():
+        if isinstance(converter, IntegerConverter):
+            schema: dict = {"type": "integer", "minimum": converter.min if converter.min is not None else 1,
+                            "maximum": converter.max if converter.max is not None else ID_MAX}
+        else:
+            schema = {"type": "string", "minLength": 1, "pattern": "^[^/]+$"}
+        parameters.append({"name": name, "in": "path", "required": True, "schema": schema})
+    return parameters
 
 
 def build_spec(app: Flask) -> dict:
@@ -66,18 +130,20 @@ def build_spec(app: Flask) -> dict:
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     spec.components.schema("ErrorBody", schema=ErrorBody)
     paths: dict[str, dict] = {}
+    parameters: dict[str, list[dict]] = {}
     for rule in app.url_map.iter_rules():
         view = app.view_functions.get(rule.endpoint)
         doc = getattr(view, "_openapi", None)
         if doc is None:
             continue
         path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule)
+        parameters[path] = _path_parameters(rule)
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
-            paths.setdefault(path, {})[method.lower()] = _operation(doc)
+            paths.setdefault(path, {})[method.lower()] = _operation(
+                doc, method.lower(), has_path_params=bool(rule.arguments),
+                staff_guarded=getattr(view, _STAFF_GUARD, None) is not None)
     for path, operations in sorted(paths.items()):
-        params = [{"name": n, "in": "path", "required": True, "schema": {"type": "string"}}
-                  for n in re.findall(r"{([^}]+)}", path)]
-        spec.path(path=path, operations=operations, parameters=params or None)
+        spec.path(path=path, operations=operations, parameters=parameters[path] or None)
     return spec.to_dict()
 
 

@@ -2,7 +2,10 @@
 
 import re
 
+import schemathesis
 from openapi_spec_validator import validate
+from people import PASSWORD
+from werkzeug.routing import IntegerConverter
 
 
 def test_openapi_document_validates(client):
@@ -34,5 +37,111 @@ def test_request_bodies_come_from_marshmallow_schemas(client):
               if isinstance(op, dict) and "requestBody" in op]
     assert bodies, "no request bodies documented"
     for body in bodies:
+        if "multipart/form-data" in body["content"]:  # evidence uploads: files and a message, not JSON
+            continue
         ref = body["content"]["application/json"]["schema"].get("$ref", "")
         assert ref.startswith("#/components/schemas/") and ref.rsplit("/", 1)[1] in schemas
+
+
+# --- the document says exactly what the API answers ---------------------------------------------------------
+
+def _operation(document: dict, method: str, path: str) -> dict:
+    return document["paths"][path][method.lower()]
+
+
+def assert_documented(app, method: str, path: str, response) -> None:
+    """`response` (to `method path`, a path template of the document) has a declared status and content type,
+    and its body validates against the declared schema."""
+    document = app.test_client().get("/api/v1/openapi.json").get_json()
+    declared = _operation(document, method, path)["responses"]
+    status = str(response.status_code)
+    assert status in declared, f"{method} {path} answered {status}, documented: {sorted(declared)}"
+    content = declared[status].get("content")
+    if not response.data:
+        return
+    assert content, f"{method} {path} {status} has a body but documents none"
+    media_type = response.mimetype
+    assert media_type in content, f"{method} {path} {status}: {media_type} not in {sorted(content)}"
+    operation = schemathesis.openapi.from_dict(document)[path][method.upper()]
+    operation.validate_response(response)  # raises on a body that does not match
+
+
+def test_integer_path_parameters_are_bounded_integers(app, client):
+    document = client.get("/api/v1/openapi.json").get_json()
+    int_params = {(re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule), name)
+                  for rule in app.url_map.iter_rules() if rule.rule.startswith("/api/v1/")
+                  for name, converter in rule._converters.items() if isinstance(converter, IntegerConverter)}
+    assert int_params
+    for path, name in int_params:
+        [parameter] = [p for p in document["paths"][path]["parameters"] if p["name"] == name]
+        assert parameter["schema"] == {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}, (path, name)
+
+
+def test_every_error_status_has_the_error_body(client):
+    document = client.get("/api/v1/openapi.json").get_json()
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            if method == "parameters":
+                continue
+            for status, response in operation["responses"].items():
+                if int(status) >= 400:
+                    schema = response["content"]["application/json"]["schema"]
+                    assert schema == {"$ref": "#/components/schemas/ErrorBody"}, (method, path, status)
+
+
+def test_wrong_password_401_is_documented(app, client, people):
+    people.add("ada@example.com")
+    response = client.post("/api/v1/sessions", json={"email": "ada@example.com", "password": "not it at all"})
+    assert response.status_code == 401
+    assert_documented(app, "POST", "/api/v1/sessions", response)
+
+
+def test_blocked_account_403_with_its_next_step_is_documented(app, client, people):
+    people.add("ada@example.com", status="suspended", reason="testing")
+    response = client.post("/api/v1/sessions", json={"email": "ada@example.com", "password": PASSWORD})
+    assert response.status_code == 403 and response.get_json()["error"]["next"]["action"] == "appeal"
+    assert_documented(app, "POST", "/api/v1/sessions", response)
+
+
+def test_unknown_mfa_token_401_is_documented(app, client):
+    response = client.post("/api/v1/sessions/mfa", json={"mfa_token": "x" * 40, "code": "123456"})
+    assert response.status_code == 401
+    assert_documented(app, "POST", "/api/v1/sessions/mfa", response)
+
+
+def test_bodyless_json_post_415_is_documented(app, client):
+    response = client.post("/api/v1/password-resets")
+    assert response.status_code == 415
+    assert_documented(app, "POST", "/api/v1/password-resets", response)
+
+
+def test_non_integer_id_404_is_documented(app, client, people):
+    headers = people.headers(people.staff("sec@example.com", role="security"))
+    response = client.get("/api/v1/alerts/abc", headers=headers)
+    assert response.status_code == 404
+    assert_documented(app, "GET", "/api/v1/alerts/{alert_id}", response)
+
+
+def test_mfa_not_enabled_409s_are_documented(app, client, people):
+    headers = people.headers(people.add("ada@example.com"))
+    response = client.post("/api/v1/mfa/recovery-codes", headers=headers)
+    assert response.status_code == 409
+    assert_documented(app, "POST", "/api/v1/mfa/recovery-codes", response)
+    response = client.post("/api/v1/mfa/totp/disable", headers=headers,
+                           json={"password": PASSWORD, "code": "123456"})
+    assert response.status_code == 409
+    assert_documented(app, "POST", "/api/v1/mfa/totp/disable", response)
+
+
+def test_a_users_own_events_match_the_document(app, client, people):
+    headers = people.headers(people.add("ada@example.com"))
+    response = client.get("/api/v1/events", headers=headers)
+    assert response.status_code == 200 and response.get_json()["events"]
+    assert_documented(app, "GET", "/api/v1/events", response)
+
+
+def test_ticket_metrics_body_is_documented(app, client, people):
+    headers = people.headers(people.staff("agent@example.com"))
+    response = client.get("/api/v1/tickets/metrics", headers=headers)
+    assert response.status_code == 200
+    assert_documented(app, "GET", "/api/v1/tickets/metrics", response)
