@@ -10,12 +10,14 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Blueprint, Flask, current_app, jsonify
 from marshmallow import Schema, fields
-from werkzeug.routing import IntegerConverter, Rule
 
 bp = Blueprint("openapi", __name__)
 
-# The largest id a path may name: ids are PostgreSQL `integer` columns, so any larger number is not an id.
-ID_MAX = 2**31 - 1
+INT32_MAX, INT64_MAX = 2**31 - 1, 2**63 - 1  # the largest ids of INTEGER and BIGINT columns
+# Path parameters by converter: an id is an integer in its column's range (anything else answers 404).
+_ID_PARAMETERS = {"int": {"type": "integer", "format": "int32", "minimum": 1, "maximum": INT32_MAX},
+                  "bigid": {"type": "integer", "format": "int64", "minimum": 1, "maximum": INT64_MAX}}
+_PARAMETER = re.compile(r"<(?:([^:<>]+):)?([^<>]+)>")
 _BODY_METHODS = frozenset({"post", "put", "patch", "delete"})
 # Every answer may be one of these: a control character or bad input anywhere (400), a rate limit (429), the
 # database unreachable (503).
@@ -110,17 +112,12 @@ def _operation(doc: dict, method: str, *, has_path_params: bool, staff_guarded: 
     return operation
 
 
-def _path_parameters(rule: Rule) -> list[dict]:
-    """Each path variable with the type its converter accepts: `<int:...>` ids are integers from 1 to ID_MAX."""
-    parameters = []
-    for name, converter in rule._converters.items():
-        if isinstance(converter, IntegerConverter):
-            schema: dict = {"type": "integer", "minimum": converter.min if converter.min is not None else 1,
-                            "maximum": converter.max if converter.max is not None else ID_MAX}
-        else:
-            schema = {"type": "string", "minLength": 1, "pattern": "^[^/]+$"}
-        parameters.append({"name": name, "in": "path", "required": True, "schema": schema})
-    return parameters
+def _path_parameters(rule: str) -> list[dict]:
+    """Each path variable with the values its converter accepts: ids are integers in their column's range, the
+    rest one path segment."""
+    text = {"type": "string", "minLength": 1, "pattern": "^[^/]+$"}
+    return [{"name": name, "in": "path", "required": True, "schema": dict(_ID_PARAMETERS.get(converter, text))}
+            for converter, name in _PARAMETER.findall(rule)]
 
 
 def build_spec(app: Flask) -> dict:
@@ -136,8 +133,8 @@ def build_spec(app: Flask) -> dict:
         doc = getattr(view, "_openapi", None)
         if doc is None:
             continue
-        path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule)
-        parameters[path] = _path_parameters(rule)
+        path = _PARAMETER.sub(r"{\2}", rule.rule)
+        parameters[path] = _path_parameters(rule.rule)
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
             paths.setdefault(path, {})[method.lower()] = _operation(
                 doc, method.lower(), has_path_params=bool(rule.arguments),

@@ -5,7 +5,6 @@ import re
 import schemathesis
 from openapi_spec_validator import validate
 from people import PASSWORD
-from werkzeug.routing import IntegerConverter
 
 
 def test_openapi_document_validates(client):
@@ -68,13 +67,15 @@ def assert_documented(app, method: str, path: str, response) -> None:
 
 def test_integer_path_parameters_are_bounded_integers(app, client):
     document = client.get("/api/v1/openapi.json").get_json()
-    int_params = {(re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule), name)
-                  for rule in app.url_map.iter_rules() if rule.rule.startswith("/api/v1/")
-                  for name, converter in rule._converters.items() if isinstance(converter, IntegerConverter)}
-    assert int_params
-    for path, name in int_params:
+    ranges = {"int": ("int32", 2**31 - 1), "bigid": ("int64", 2**63 - 1)}  # INTEGER and BIGINT columns
+    ids = {(re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule), name, converter)
+           for rule in app.url_map.iter_rules() if rule.rule.startswith("/api/v1/")
+           for converter, name in re.findall(r"<([^:<>]+):([^<>]+)>", rule.rule) if converter in ranges}
+    assert ids
+    for path, name, converter in ids:
         [parameter] = [p for p in document["paths"][path]["parameters"] if p["name"] == name]
-        assert parameter["schema"] == {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}, (path, name)
+        id_format, maximum = ranges[converter]
+        assert parameter["schema"] == {"type": "integer", "format": id_format, "minimum": 1, "maximum": maximum}
 
 
 def test_every_error_status_has_the_error_body(client):
