@@ -5,6 +5,7 @@ body). Bounded and derandomized, so CI repeats the same cases."""
 from __future__ import annotations
 
 import itertools
+import os
 
 import pytest
 import schemathesis
@@ -22,7 +23,8 @@ from schemathesis.specs.openapi.checks import (
 from recovery.web.equal_time import EqualTiming
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
-EXAMPLES = 12  # per operation and generation mode; each case is sent three times (see `callers`)
+# Per operation and generation mode; each case is sent three times (see Callers). Raise it for a deeper local run.
+EXAMPLES = int(os.environ.get("RECOVERY_FUZZ_EXAMPLES", "12"))
 _numbers = itertools.count()
 
 
@@ -96,6 +98,7 @@ def test_api_conforms_to_its_document(app, callers, mode):
                 except FailureGroup as group:  # collected, so one run reports every kind of failure
                     for failure in group.exceptions:
                         key = f"{operation.label} {caller}: {failure.title}"
-                        failures.setdefault(key, f"{key}\n{group.message if hasattr(group, 'message') else group}")
-    print({caller: len(labels) for caller, labels in succeeded.items()})
+                        failures.setdefault(key, f"{key}\n{group.message}")
     assert not failures, "\n".join(sorted(failures)) + "\n\n" + "\n\n".join(failures.values())
+    # The tokens work: signed-in cases reach the views (about 10 and 25 operations answer them 2xx here).
+    assert len(succeeded["user"]) >= 5 and len(succeeded["admin"]) >= 10, succeeded
