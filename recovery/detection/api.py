@@ -21,7 +21,7 @@ bp = Blueprint("detection_api", __name__, url_prefix="/api/v1")
 
 @bp.post("/sessions/step-up")
 @api_doc("Finish a risky sign-in with the code emailed to the account (accounts without MFA)", body=StepUpBody,
-         responses={201: SessionTokenOut}, errors=(401,), auth=False, tags=("sessions",))
+         responses={201: SessionTokenOut}, auth=False, tags=("sessions",))
 @limiter.limit("30 per hour", methods=["POST"])
 def step_up():
     data = parse_json(StepUpBody())
