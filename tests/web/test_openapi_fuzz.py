@@ -24,7 +24,7 @@ from recovery.web.equal_time import EqualTiming
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 # Per operation and generation mode; each case is sent three times (see Callers). Raise it for a deeper local run.
-EXAMPLES = int(os.environ.get("RECOVERY_FUZZ_EXAMPLES", "12"))
+EXAMPLES = int(os.environ.get("RECOVERY_FUZZ_EXAMPLES", "20"))
 _numbers = itertools.count()
 
 
