@@ -11,6 +11,8 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Blueprint, Flask, current_app, jsonify
 from marshmallow import Schema, fields
 
+from recovery.web.auth import STAFF_GUARD  # the mark role_required / own_or_staff_required leave on a view
+
 bp = Blueprint("openapi", __name__)
 
 INT32_MAX, INT64_MAX = 2**31 - 1, 2**63 - 1  # the largest ids of INTEGER and BIGINT columns
@@ -24,7 +26,6 @@ _BODY_METHODS = frozenset({"post", "put", "patch", "delete"})
 _ALWAYS = (400, 429, 503)
 _RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait before trying again",
                                 "schema": {"type": "integer", "minimum": 0}}}
-_STAFF_GUARD = "staff_guard"  # the mark recovery.web.auth puts on views behind role_required / own_or_staff_required
 
 
 class NextStep(Schema):
@@ -138,7 +139,7 @@ def build_spec(app: Flask) -> dict:
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
             paths.setdefault(path, {})[method.lower()] = _operation(
                 doc, method.lower(), has_path_params=bool(rule.arguments),
-                staff_guarded=getattr(view, _STAFF_GUARD, None) is not None)
+                staff_guarded=getattr(view, STAFF_GUARD, None) is not None)
     for path, operations in sorted(paths.items()):
         spec.path(path=path, operations=operations, parameters=parameters[path] or None)
     return spec.to_dict()

@@ -222,3 +222,14 @@ def test_a_requesters_answers_match_the_document(app, client, people, services):
                            data={"message": "a screenshot", "evidence": (io.BytesIO(png), "shot.png")})
     assert response.status_code == 201, response.get_json()
     assert_documented(app, "POST", base + "/evidence", response)
+
+
+def test_403_is_declared_where_the_staff_guard_or_the_view_can_answer_it(client):
+    document = client.get("/api/v1/openapi.json").get_json()
+    responses = {(method, path): set(op["responses"]) for path, ops in document["paths"].items()
+                 for method, op in ops.items() if method != "parameters"}
+    assert "403" not in responses[("get", "/api/v1/me")]  # signed in is enough
+    assert "403" in responses[("get", "/api/v1/events")]  # own_or_staff_required: staff pass the staff guard
+    assert "403" in responses[("get", "/api/v1/alerts")]  # role_required
+    assert "403" in responses[("post", "/api/v1/mfa/totp/disable")]  # staff must keep MFA
+    assert "401" not in responses[("post", "/api/v1/accounts")]  # no sign-in
