@@ -120,7 +120,7 @@ def status_reply(token: str):
 
 
 @bp.post("/appeals/status/<token>/evidence")
-@api_doc("Add evidence files (multipart field `evidence`: PNG, JPEG or PDF)", body=EVIDENCE_UPLOAD,
+@api_doc("Add evidence files (multipart field `evidence`: PNG, JPEG or PDF)", multipart=EVIDENCE_UPLOAD,
          responses={201: StatusOut}, errors=(409, 415), auth=False, tags=("appeals",))
 @limit_requester_reply
 def status_evidence(token: str):

@@ -294,10 +294,9 @@ class MetricsOut(Schema):
 
 
 # A multipart upload (JSON Schema, as OpenAPI writes one): files under `evidence`, an optional `message`.
-EVIDENCE_UPLOAD = {"multipart/form-data": {
-    "type": "object",
-    "properties": {"evidence": {"type": "array", "items": {"type": "string", "format": "binary"}},
-                   "message": {"type": "string", "maxLength": 5000}}}}
+EVIDENCE_UPLOAD = {"type": "object",
+                   "properties": {"evidence": {"type": "array", "items": {"type": "string", "format": "binary"}},
+                                  "message": {"type": "string", "maxLength": 5000}}}
 # An evidence download: the file as it was checked at upload, one of the accepted types.
 EVIDENCE_FILE = {media_type: {"type": "string", "format": "binary"}
                  for media_type in ("image/png", "image/jpeg", "application/pdf")}

@@ -53,17 +53,19 @@ Content = Mapping[str, object]  # media type -> schema (a marshmallow Schema, or
 ResponseSpec = type[Schema] | Schema | Content | None
 
 
-def api_doc(summary: str, *, body: type[Schema] | Schema | Content | None = None, body_required: bool = True,
-            responses: dict[int, ResponseSpec] | None = None, errors: tuple[int, ...] = (), auth: bool = True,
-            tags: tuple[str, ...] = (), query: type[Schema] | None = None):
+def api_doc(summary: str, *, body: type[Schema] | Schema | None = None, body_required: bool = True,
+            multipart: Mapping[str, object] | None = None, responses: dict[int, ResponseSpec] | None = None,
+            errors: tuple[int, ...] = (), auth: bool = True, tags: tuple[str, ...] = (),
+            query: type[Schema] | None = None):
     """Describe an API view for the generated document; the schemas are the same ones the view loads with.
 
+    `body` is the JSON body's schema; `multipart` the JSON Schema of a multipart/form-data body (uploads).
     `responses` are the successes (a schema for a JSON body, a {media type: schema} map, or None for no body);
     `errors` are the error statuses the view itself raises. build_spec adds those every view of its kind can
     answer (400, 429, 503; 401 and 403 behind the guards; 404 with path parameters; 413 and 415 with a body)."""
 
     def decorate(view):
-        view._openapi = {"summary": summary, "body": body, "body_required": body_required,
+        view._openapi = {"summary": summary, "body": body, "body_required": body_required, "multipart": multipart,
                          "responses": responses or {200: None}, "errors": tuple(errors), "auth": auth,
                          "tags": list(tags), "query": query}
         return view
@@ -87,8 +89,7 @@ def _error_statuses(doc: dict, method: str, *, has_path_params: bool, staff_guar
         statuses.add(404)  # an unknown id, or a path that is not an id at all
     if method in _BODY_METHODS:
         statuses.add(413)  # any body is read (the control-character check) and bounded by MAX_CONTENT_LENGTH
-    body = doc["body"]
-    if body is not None and not isinstance(body, Mapping):
+    if doc["body"] is not None:
         statuses.add(415)  # a JSON body is required as JSON
     return statuses
 
@@ -97,6 +98,8 @@ def _operation(doc: dict, method: str, *, has_path_params: bool, staff_guarded: 
     operation: dict = {"summary": doc["summary"], "tags": doc["tags"], "responses": {}}
     if doc["body"] is not None:
         operation["requestBody"] = {"required": doc["body_required"], "content": _content(doc["body"])}
+    elif doc["multipart"] is not None:
+        operation["requestBody"] = {"required": True, "content": _content({"multipart/form-data": doc["multipart"]})}
     if doc["query"] is not None:
         operation["parameters"] = [{"in": "query", "schema": doc["query"]}]
     for status, spec in doc["responses"].items():
