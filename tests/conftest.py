@@ -100,6 +100,8 @@ def app_config(database_url, ratelimit_storage_uri, ratelimit_prefix, tmp_path) 
 
 
 def _reset_limits(app) -> None:
+    if not app.config.get("RATELIMIT_ENABLED", True):
+        return  # a disabled limiter has no storage to reset
     with app.app_context():
         limiter.reset()
 

@@ -47,7 +47,7 @@ def list_alerts():
 
 
 @bp.get("/alerts/<bigid:alert_id>")
-@api_doc("One alert with its evidence (security, admin)", responses={200: AlertOut, 404: None}, tags=("alerts",))
+@api_doc("One alert with its evidence (security, admin)", responses={200: AlertOut}, tags=("alerts",))
 @role_required(TEAM)
 def get_alert(alert_id: int):
     return AlertOut().dump(service.get_alert(service_context(), alert_id))
@@ -55,7 +55,7 @@ def get_alert(alert_id: int):
 
 @bp.post("/alerts/<bigid:alert_id>/acknowledge")
 @api_doc("Acknowledge an alert: an assignee (you by default) and a note (security, admin)", body=AcknowledgeBody,
-         responses={200: AlertOut, 404: None, 409: None}, tags=("alerts",))
+         responses={200: AlertOut}, errors=(409,), tags=("alerts",))
 @role_required(TEAM)
 def acknowledge(alert_id: int):
     data = parse_json(AcknowledgeBody())
@@ -64,7 +64,7 @@ def acknowledge(alert_id: int):
 
 @bp.post("/alerts/<bigid:alert_id>/resolve")
 @api_doc("Resolve an alert with a note (security, admin)", body=ResolveBody,
-         responses={200: AlertOut, 404: None, 409: None}, tags=("alerts",))
+         responses={200: AlertOut}, errors=(409,), tags=("alerts",))
 @role_required(TEAM)
 def resolve(alert_id: int):
     data = parse_json(ResolveBody())
@@ -93,7 +93,7 @@ def list_webhooks():
 
 @bp.delete("/webhooks/<int:subscription_id>")
 @api_doc("Delete a webhook subscription: no further deliveries; its history stays",
-         responses={204: None, 404: None}, tags=("alerts",))
+         responses={204: None}, tags=("alerts",))
 @role_required(TEAM)
 def delete_webhook(subscription_id: int):
     webhooks.delete_subscription(service_context(), subscription_id)
@@ -102,7 +102,7 @@ def delete_webhook(subscription_id: int):
 
 @bp.get("/webhooks/<int:subscription_id>/deliveries")
 @api_doc("Delivery history of a subscription, newest first: status, attempts, last error",
-         responses={200: DeliveryListOut, 404: None}, tags=("alerts",))
+         responses={200: DeliveryListOut}, tags=("alerts",))
 @role_required(TEAM)
 def deliveries(subscription_id: int):
     return DeliveryListOut().dump({"deliveries": webhooks.deliveries(service_context(), subscription_id)})

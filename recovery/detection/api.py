@@ -41,7 +41,7 @@ def my_signins():
 
 
 @bp.delete("/security/devices/<int:device_id>")
-@api_doc("Forget one of the signed-in user's known devices", responses={204: None, 404: None},
+@api_doc("Forget one of the signed-in user's known devices", responses={204: None},
          tags=("security",))
 @login_required
 def forget_device(device_id: int):

@@ -10,7 +10,7 @@ from flask_babel import gettext
 from recovery.events import service
 from recovery.events.labels import ACTOR_LABELS
 from recovery.events.owner import OwnEvent, own_events
-from recovery.events.schemas import EventOut, EventPageOut, EventQuery, OwnEventOut
+from recovery.events.schemas import EVENTS_RESPONSE, EventOut, EventQuery, OwnEventOut
 from recovery.web.auth import own_or_staff_required, signed_in_user
 from recovery.web.context import service_context
 from recovery.web.forms import parse
@@ -22,7 +22,7 @@ bp = Blueprint("events_api", __name__, url_prefix="/api/v1/events")
 @bp.get("")
 @api_doc("Security events, newest first: staff see all (filter by type prefix, user id or email, since); a user "
          "sees only their own, as labels and teams without staff IPs, browsers or notes (OwnEventOut)",
-         query=EventQuery, responses={200: EventPageOut}, tags=("events",))
+         query=EventQuery, responses={200: EVENTS_RESPONSE}, tags=("events",))
 @own_or_staff_required
 def list_events():
     query = parse(EventQuery(), request.args.to_dict())

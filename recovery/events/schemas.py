@@ -50,3 +50,12 @@ class OwnEventOut(Schema):
 class EventPageOut(Schema):
     events = fields.List(fields.Nested(EventOut))
     next_cursor = fields.String(allow_none=True)
+
+
+class OwnEventPageOut(Schema):
+    events = fields.List(fields.Nested(OwnEventOut))
+    next_cursor = fields.String(allow_none=True)
+
+
+# What GET /api/v1/events answers: staff get EventPageOut, everyone else OwnEventPageOut (for the document).
+EVENTS_RESPONSE = {"application/json": {"anyOf": [EventPageOut, OwnEventPageOut]}}

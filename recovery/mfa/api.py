@@ -37,7 +37,7 @@ def status():
 @bp.post("/mfa/totp")
 @api_doc("Begin TOTP enrollment (a session signed in or re-authenticated in the last minutes); replacing an "
          "active authenticator also needs the password and a current code. Not active until confirmed",
-         body=BeginBody, responses={201: EnrollmentBody}, tags=TAGS)
+         body=BeginBody, body_required=False, responses={201: EnrollmentBody}, errors=(409,), tags=TAGS)
 @limit_password_confirmation
 @limit_codes
 @reauth_required
@@ -66,7 +66,7 @@ def confirm():
 
 @bp.post("/mfa/totp/disable")
 @api_doc("Turn MFA off with the password and a current TOTP or recovery code; every address is told",
-         body=ChangeBody, responses={200: DisabledBody}, tags=TAGS)
+         body=ChangeBody, responses={200: DisabledBody}, errors=(403, 409), tags=TAGS)
 @limit_password_confirmation
 @limit_codes
 @login_required
@@ -79,7 +79,7 @@ def disable():
 
 @bp.post("/mfa/recovery-codes")
 @api_doc("A new set of recovery codes (re-authentication required); the old set stops working",
-         responses={201: RecoveryCodesBody}, tags=TAGS)
+         responses={201: RecoveryCodesBody}, errors=(409,), tags=TAGS)
 @reauth_required
 def regenerate():
     codes = mfa.regenerate_recovery_codes(service_context(), signed_in_user())

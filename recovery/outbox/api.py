@@ -26,7 +26,7 @@ def list_messages():
 
 @bp.post("/<bigid:message_id>/retry")
 @api_doc("Queue a failed message again with a fresh set of attempts (security, admin)",
-         responses={200: OutboxMessageOut, 404: None, 409: None}, tags=("outbox",))
+         responses={200: OutboxMessageOut}, errors=(409,), tags=("outbox",))
 @role_required("security")
 def retry_message(message_id: int):
     return OutboxMessageOut().dump(service.retry_message(service_context(), message_id))

@@ -11,7 +11,7 @@ from recovery.reset.schemas import ResetAccepted, ResetConfirm, ResetDone, Reset
 from recovery.reset.web import limit_confirms, limit_requests
 from recovery.web.context import service_context
 from recovery.web.forms import parse_json
-from recovery.web.openapi import ErrorBody, api_doc
+from recovery.web.openapi import api_doc
 
 bp = Blueprint("reset_api", __name__, url_prefix="/api/v1/password-resets")
 
@@ -30,7 +30,7 @@ def request_reset():
 @bp.post("/confirm")
 @limit_confirms
 @api_doc("Set a new password with the token from a reset link (and a second-factor code when enrolled)",
-         body=ResetConfirm, responses={200: ResetDone, 409: ErrorBody}, auth=False, tags=("password reset",))
+         body=ResetConfirm, responses={200: ResetDone}, errors=(409,), auth=False, tags=("password reset",))
 def confirm_reset():
     data = parse_json(ResetConfirm())
     outcome = service.confirm_reset(service_context(), data["token"], data["password"], data.get("code"))

@@ -50,7 +50,7 @@ def _created(session, token: str) -> tuple[dict, int]:
 @api_doc("Sign in with email and password; answers a Bearer token for API calls, or (200) that a second "
          "factor (or, without one, an emailed code: step_up_required) is required", body=SignInBody,
          responses={201: SessionCreatedBody, 200: MfaRequiredBody, 202: StepUpRequiredOut},
-         auth=False, tags=TAGS)
+         errors=(401, 403), auth=False, tags=TAGS)
 @limit_signin
 @account_errors
 def create_session():
@@ -72,7 +72,7 @@ def create_session():
 
 @bp.post("/sessions/mfa")
 @api_doc("Complete a sign-in with the mfa_token and a TOTP or recovery code; answers a Bearer token",
-         body=MfaSignInBody, responses={201: SessionCreatedBody}, auth=False, tags=TAGS)
+         body=MfaSignInBody, responses={201: SessionCreatedBody}, errors=(401,), auth=False, tags=TAGS)
 @limit_codes
 @code_errors
 def complete_mfa():
@@ -100,7 +100,7 @@ def end_current():
 
 @bp.delete("/sessions/<session_id>")
 @api_doc("End one of the caller's sessions (another account's session id is not found)",
-         responses={204: None, 404: None}, tags=TAGS)
+         responses={204: None}, tags=TAGS)
 @login_required
 def revoke(session_id: str):
     sessions.revoke_session(service_context(), signed_in_user().id, session_id)

@@ -10,6 +10,8 @@ from recovery.tickets.access import staff_ticket, status_link, ticket_for_status
 from recovery.tickets.lifecycle import sla_state
 from recovery.tickets.metrics import ticket_metrics
 from recovery.tickets.schemas import (
+    EVIDENCE_FILE,
+    EVIDENCE_UPLOAD,
     Accepted,
     AppealConfirm,
     AppealRequest,
@@ -18,6 +20,7 @@ from recovery.tickets.schemas import (
     DecisionOut,
     Escalate,
     MessageOut,
+    MetricsOut,
     Note,
     QueuePageOut,
     QueueQuery,
@@ -71,7 +74,7 @@ def _confirmed(ticket):
 
 @bp.post("/appeals/confirm")
 @api_doc("Confirm an appeal with the emailed code: opens the ticket (or adds to the open one)",
-         body=AppealConfirm, responses={201: Confirmed}, auth=False, tags=("appeals",))
+         body=AppealConfirm, responses={201: Confirmed}, errors=(409,), auth=False, tags=("appeals",))
 @limit_intake("appeal-confirm")
 def confirm_appeal():
     return _confirmed(intake.confirm_appeal(service_context(), **parse_json(AppealConfirm())))
@@ -108,7 +111,7 @@ def status(token: str):
 
 @bp.post("/appeals/status/<token>/replies")
 @api_doc("The requester replies (a recently resolved ticket reopens)", body=RequesterReply,
-         responses={201: StatusOut}, auth=False, tags=("appeals",))
+         responses={201: StatusOut}, errors=(409,), auth=False, tags=("appeals",))
 @limit_requester_reply
 def status_reply(token: str):
     ctx = service_context()
@@ -117,8 +120,8 @@ def status_reply(token: str):
 
 
 @bp.post("/appeals/status/<token>/evidence")
-@api_doc("Add evidence files (multipart field `evidence`: PNG, JPEG or PDF)", responses={201: StatusOut},
-         auth=False, tags=("appeals",))
+@api_doc("Add evidence files (multipart field `evidence`: PNG, JPEG or PDF)", multipart=EVIDENCE_UPLOAD,
+         responses={201: StatusOut}, errors=(409, 415), auth=False, tags=("appeals",))
 @limit_requester_reply
 def status_evidence(token: str):
     ctx = service_context()
@@ -129,7 +132,7 @@ def status_evidence(token: str):
 
 @bp.post("/appeals/status/<token>/rating")
 @api_doc("Answer the satisfaction survey (1-5) once the ticket is decided", body=Rating,
-         responses={200: StatusOut}, auth=False, tags=("appeals",))
+         responses={200: StatusOut}, errors=(409,), auth=False, tags=("appeals",))
 def rate(token: str):
     ctx = service_context()
     ticket = intake.rate_ticket(ctx, ticket_for_status_token(ctx, token), parse_json(Rating())["score"])
@@ -181,7 +184,7 @@ def get_ticket(ticket_id: int):
 
 @bp.post("/tickets/<bigid:ticket_id>/replies")
 @api_doc("A public reply to the requester (request_info: wait on the requester, pausing the SLA)", body=Reply,
-         responses={201: MessageOut}, tags=("tickets",))
+         responses={201: MessageOut}, errors=(409,), tags=("tickets",))
 @role_required(*STAFF)
 def reply(ticket_id: int):
     ctx = service_context()
@@ -232,7 +235,7 @@ def claim(ticket_id: int):
 @bp.post("/tickets/<bigid:ticket_id>/decisions")
 @api_doc("Decide: 201 when carried out; 202 when it waits for a second staff member (four-eyes), whose "
          "matching call carries it out", body=Decision, responses={201: DecisionOut, 202: DecisionOut},
-         tags=("tickets",))
+         errors=(409,), tags=("tickets",))
 @role_required(*STAFF)
 def decide(ticket_id: int):
     ctx = service_context()
@@ -241,7 +244,7 @@ def decide(ticket_id: int):
 
 
 @bp.get("/tickets/<bigid:ticket_id>/evidence/<bigid:evidence_id>")
-@api_doc("Download an evidence file (staff only)", responses={200: None}, tags=("tickets",))
+@api_doc("Download an evidence file (staff only)", responses={200: EVIDENCE_FILE}, tags=("tickets",))
 @role_required(*STAFF)
 def evidence(ticket_id: int, evidence_id: int):
     return evidence_download(ticket_id, evidence_id)
@@ -249,7 +252,7 @@ def evidence(ticket_id: int, evidence_id: int):
 
 @bp.get("/tickets/metrics")
 @api_doc("Response and resolution times, SLA attainment, backlog and satisfaction over the last 30 days",
-         responses={200: None}, tags=("tickets",))
+         responses={200: MetricsOut}, tags=("tickets",))
 @role_required(*STAFF)
 def metrics():
     return ticket_metrics(service_context())

@@ -253,3 +253,50 @@ class StatusOut(Schema):
     can_rate = fields.Boolean()
     messages = fields.List(fields.Nested(PublicMessageOut))  # public replies only, never internal notes
     evidence = fields.List(fields.Nested(PublicEvidenceOut))
+
+
+# --- documentation only: what the metrics and evidence endpoints send (the views build these directly) -----
+
+class DurationsOut(Schema):
+    count = fields.Integer(required=True)
+    median_seconds = fields.Float(required=True, allow_none=True)
+    p90_seconds = fields.Float(required=True, allow_none=True)
+
+
+class AttainmentOut(Schema):
+    queue = fields.String(required=True)
+    priority = fields.Integer(required=True)
+    resolved = fields.Integer(required=True)
+    met = fields.Integer(required=True)
+    attainment = fields.Float(required=True)
+
+
+class BacklogOut(Schema):
+    queue = fields.String(required=True)
+    priority = fields.Integer(required=True)
+    status = fields.String(required=True)
+    count = fields.Integer(required=True)
+
+
+class SatisfactionOut(Schema):
+    answers = fields.Integer(required=True)
+    average = fields.Float(required=True, allow_none=True)
+    distribution = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
+
+
+class MetricsOut(Schema):
+    days = fields.Integer(required=True)
+    first_response = fields.Nested(DurationsOut, required=True)
+    resolution = fields.Nested(DurationsOut, required=True)
+    sla = fields.List(fields.Nested(AttainmentOut), required=True)
+    backlog = fields.List(fields.Nested(BacklogOut), required=True)
+    satisfaction = fields.Dict(keys=fields.String(), values=fields.Nested(SatisfactionOut), required=True)
+
+
+# A multipart upload (JSON Schema, as OpenAPI writes one): files under `evidence`, an optional `message`.
+EVIDENCE_UPLOAD = {"type": "object",
+                   "properties": {"evidence": {"type": "array", "items": {"type": "string", "format": "binary"}},
+                                  "message": {"type": "string", "maxLength": 5000}}}
+# An evidence download: the file as it was checked at upload, one of the accepted types.
+EVIDENCE_FILE = {media_type: {"type": "string", "format": "binary"}
+                 for media_type in ("image/png", "image/jpeg", "application/pdf")}

@@ -119,6 +119,7 @@ def _fields_of_request() -> Iterator[tuple[str, object, bool]]:
     if request.method not in _BODY_METHODS:
         return
     for name, value in request.form.items(multi=True):
+        name = name or ""  # a multipart part without a name has None for one
         yield name, value, not _allows_line_breaks(name)
     body = request.get_json(silent=True) if request.is_json else None
     if isinstance(body, dict):

@@ -118,3 +118,13 @@ def test_database_data_error_is_400_and_operational_error_is_503(client, people,
     assert "Retry-After" not in refused.headers
     outage = client.get(f"{failure_route}/operational", headers=headers)
     assert outage.status_code == 503 and outage.headers["Retry-After"] == "5"
+
+
+@pytest.mark.parametrize("part", ['form-data', 'form-data; filename="x.png"'])
+def test_a_multipart_part_without_a_name_is_not_a_500(client, part):
+    """Werkzeug names such a part None; the control-character check once took that for a string."""
+    body = f"--b\r\nContent-Disposition: {part}\r\n\r\nvalue\r\n--b--\r\n".encode()
+    response = client.post("/api/v1/appeals/status/1.x/evidence", data=body,
+                           content_type="multipart/form-data; boundary=b")
+    assert response.status_code == 400
+    assert response.get_json()["error"]["code"] == "token_invalid"
