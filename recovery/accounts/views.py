@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext
 
 from recovery.accounts import service as accounts
@@ -74,9 +74,20 @@ def signup():
                            errors={}, sent=True)
 
 
+def _verify_again() -> dict:
+    """After the emailed link's button, a wrong or missing password shows that button's form again with the
+    link's code, so only the password is typed again; any other error (the code itself) shows the full form."""
+    error = g.get("form_error")
+    again = request.form.get("from_link") == "1" and getattr(error, "code", "") in _PASSWORD_ERRORS
+    return {"confirm": again, "link_code": request.form.get("code", "") if again else ""}
+
+
+_PASSWORD_ERRORS = ("not_the_creators_password", "validation_failed")
+
+
 @bp.route("/verify-email", methods=["GET", "POST"])
 @limit_signup("verify")
-@form_page("accounts/verify_email.html")
+@form_page("accounts/verify_email.html", context=_verify_again)
 @account_errors
 def verify_email():
     if request.method == "GET":

@@ -99,3 +99,26 @@ def test_without_required_verification_the_owners_reset_ends_the_creators_sessio
 
 test_without_required_verification_the_owners_reset_ends_the_creators_sessions.settings = {  # type: ignore[attr-defined]
     "require_email_verification": False}
+
+
+def test_a_wrong_password_after_the_emailed_link_keeps_the_links_code_so_only_the_password_is_typed_again(
+        client, outbox, people):
+    code = _attacker_signs_up(client, outbox)
+    page = client.get(f"/verify-email?email={VICTIM}&code={code}").get_data(as_text=True)
+    token = csrf_from(page)
+    response = client.post("/verify-email", data={"csrf_token": token, "email": VICTIM, "code": code,
+                                                  "from_link": "1", "password": VICTIMS_PASSWORD})
+    answer = response.get_data(as_text=True)
+    assert response.status_code == 400 and "reset link" in answer
+    assert f'name="code" value="{code}"' in answer  # the confirm form again, its code kept from the link
+    again = client.post("/verify-email", data={"csrf_token": csrf_from(answer), "email": VICTIM, "code": code,
+                                               "from_link": "1", "password": ATTACKERS_PASSWORD})
+    assert again.status_code == 302 and people.rows(User, email=VICTIM)[0].email_verified_at is not None
+
+
+def test_a_wrong_code_typed_by_hand_is_not_echoed_back(client, outbox):
+    _attacker_signs_up(client, outbox)
+    token = csrf_from(client.get("/verify-email").get_data(as_text=True))
+    response = client.post("/verify-email", data={"csrf_token": token, "email": VICTIM, "code": "12345678",
+                                                  "password": ATTACKERS_PASSWORD})
+    assert response.status_code == 400 and 'value="12345678"' not in response.get_data(as_text=True)
