@@ -55,7 +55,17 @@ def _mailbox_dir():
     return settings.mailbox_dir
 
 
+_FORWARDING_HEADERS = ("X-Forwarded-For", "Forwarded", "X-Real-IP", "X-Forwarded-Host")
+_LOCAL_NAMES = ("localhost", "127.0.0.1", "[::1]", "::1")
+
+
 def _from_this_machine() -> bool:
+    """A loopback client, asking for a local host name, through no proxy: a forwarding header or a public
+    Host gives away a proxy on this host (which makes every visitor loopback when no hop is trusted)."""
+    if any(header in request.headers for header in _FORWARDING_HEADERS):
+        return False
+    if request.host.rsplit(":", 1)[0].lower() not in _LOCAL_NAMES and request.host.lower() not in _LOCAL_NAMES:
+        return False
     try:
         return ipaddress.ip_address(client_ip() or "").is_loopback
     except ValueError:

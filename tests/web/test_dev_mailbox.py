@@ -18,10 +18,16 @@ def test_dev_mailbox_is_not_found_unless_asked_for(client):
     assert client.get("/dev/mailbox/anything.eml").status_code == 404
 
 
-def test_dev_mailbox_is_not_found_through_a_proxy_on_the_same_host(client):
-    """Behind a same-host proxy with RECOVERY_TRUSTED_PROXIES=0 every visitor arrives from 127.0.0.1."""
-    assert client.get("/dev/mailbox", environ_base=PROXIED).status_code == 404
-    assert client.get("/dev/mailbox/anything.eml", environ_base=PROXIED).status_code == 404
+@pytest.mark.parametrize("header", [{"HTTP_X_FORWARDED_FOR": "203.0.113.50"}, {"HTTP_FORWARDED": "for=203.0.113.50"},
+                                    {"HTTP_X_REAL_IP": "203.0.113.50"}, {"base_url": "http://recovery.example.com"}])
+def test_dev_mailbox_is_not_found_through_a_proxy_on_the_same_host_even_when_asked_for(make_app, header):
+    """Behind a same-host proxy with RECOVERY_TRUSTED_PROXIES=0 every visitor arrives from 127.0.0.1, and `serve`
+    turns the mailbox on in development: a forwarding header or a public host name gives the proxy away."""
+    client = make_app(dev_mailbox=True).test_client()
+    base_url = header.pop("base_url", "http://localhost")
+    for path in ("/dev/mailbox", "/dev/mailbox/anything.eml"):
+        response = client.get(path, base_url=base_url, environ_base={"REMOTE_ADDR": "127.0.0.1", **header})
+        assert response.status_code == 404
 
 
 def test_dev_mailbox_is_not_found_from_another_machine(make_app):
