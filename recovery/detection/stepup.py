@@ -5,7 +5,7 @@ one-time code instead of a session.
 stateDiagram-v2
     [*] --> waiting: start_step_up (code and a "secure my account" button emailed; token to the client)
     waiting --> passed: complete_step_up with the code (row deleted; the caller starts the session)
-    waiting --> waiting: a wrong code (failures + 1)
+    waiting --> waiting: a wrong code (each try counted and committed before its code is compared)
     waiting --> [*]: the 5th wrong code or 10 minutes: sign in again
 ```
 The code is 8 digits, kept only as an HMAC bound to its challenge, and never logged.
@@ -25,6 +25,7 @@ from recovery.detection.errors import StepUpEnded, StepUpInvalid
 from recovery.detection.models import SigninAttempt, StepUpChallenge
 from recovery.detection.policy import detection_policy
 from recovery.events.service import record_event
+from recovery.mfa.budget import claim_attempt, mark_passed
 from recovery.outbox.service import queue_email
 
 TEMPLATE = "signin_code"
@@ -68,11 +69,13 @@ def complete_step_up(ctx: ServiceContext, token: str | None, code: str, *, kind:
     user = ctx.session.get(User, row.user_id) if row is not None else None
     if row is None or user is None or not user.is_active:
         raise StepUpEnded()
-    code = (code or "").strip()
-    if not (code.isascii() and code.isdigit() and ctx.tokens.matches(f"{row.token_digest}|{code}", _CODE_PURPOSE,
-                                                                      row.code_digest)):
-        raise _failed(ctx, user, row)
-    used = ctx.session.execute(delete(StepUpChallenge).where(StepUpChallenge.id == row.id)
+    # Read before the claim commits (which expires the row: a parallel request may have ended it by then).
+    challenge_id, tries, digests = row.id, row.failures + 1, (row.token_digest, row.code_digest)
+    attempt_id = claim_attempt(ctx, user, purpose="step-up", also=lambda: _claim_try(ctx, challenge_id))
+    if not code_matches(ctx, digests, (code or "").strip()):
+        raise _failed(ctx, user, challenge_id, tries)
+    mark_passed(ctx, attempt_id)
+    used = ctx.session.execute(delete(StepUpChallenge).where(StepUpChallenge.id == challenge_id)
                                .execution_options(synchronize_session=False))
     if rowcount(used) != 1:
         raise StepUpEnded()
@@ -80,21 +83,38 @@ def complete_step_up(ctx: ServiceContext, token: str | None, code: str, *, kind:
     return user
 
 
-def _failed(ctx: ServiceContext, user: User, row: StepUpChallenge) -> StepUpInvalid | StepUpEnded:
+def _claim_try(ctx: ServiceContext, challenge_id: int) -> None:
+    """Count one try on the challenge before its code is compared (committed by claim_attempt with the account's
+    count): parallel requests can never compare more codes than the challenge allows. StepUpEnded when spent."""
     limit = detection_policy(ctx.settings).step_up_max_failures
-    failures = row.failures + 1
-    event = record_event(ctx, "detection.step_up.failed", user_id=user.id, actor=ctx.actor.as_user(user.id),
-                         failures=failures)
-    challenge_id = row.id
+    claimed = ctx.session.execute(
+        update(StepUpChallenge).where(StepUpChallenge.id == challenge_id, StepUpChallenge.failures < limit,
+                                      StepUpChallenge.expires_at > ctx.clock.now())
+        .values(failures=StepUpChallenge.failures + 1).execution_options(synchronize_session=False))
+    if rowcount(claimed) != 1:
+        raise StepUpEnded()
 
-    def count(session) -> None:
-        session.execute(update(StepUpChallenge).where(StepUpChallenge.id == challenge_id)
-                        .values(failures=StepUpChallenge.failures + 1))
+
+def code_matches(ctx: ServiceContext, digests: tuple[str, str], code: str) -> bool:
+    """The one place a step-up code is compared (ASCII digits, against the HMAC bound to its challenge's token
+    digest): `digests` is the challenge's (token_digest, code_digest)."""
+    token_digest, code_digest = digests
+    return code.isascii() and code.isdigit() and ctx.tokens.matches(f"{token_digest}|{code}", _CODE_PURPOSE,
+                                                                    code_digest)
+
+
+def _failed(ctx: ServiceContext, user: User, challenge_id: int, tries: int) -> StepUpInvalid | StepUpEnded:
+    """A wrong code (its try is already counted): the event is kept, and the challenge ends with its last try."""
+    limit = detection_policy(ctx.settings).step_up_max_failures
+    event = record_event(ctx, "detection.step_up.failed", user_id=user.id, actor=ctx.actor.as_user(user.id),
+                         failures=tries)
+
+    def end_if_spent(session) -> None:
         session.execute(delete(StepUpChallenge).where(StepUpChallenge.id == challenge_id,
                                                       StepUpChallenge.failures >= limit))
 
-    error: type[StepUpEnded | StepUpInvalid] = StepUpEnded if failures >= limit else StepUpInvalid
-    return error(persist=[event, count])
+    error: type[StepUpEnded | StepUpInvalid] = StepUpEnded if tries >= limit else StepUpInvalid
+    return error(persist=[event, end_if_spent])
 
 
 def drop_step_ups(ctx: ServiceContext, user_id: int) -> None:
