@@ -16,8 +16,11 @@ from recovery.numbers import parse_id
 # No request body of ours nests more than a few levels; the parser recurses once per level (Python's limit is
 # about 1,000, reached by a 2 KB body), and so does everything that walks the result.
 MAX_JSON_DEPTH = 32
-# A string (skipped whole, so brackets inside it do not count) or one bracket; the unrolled loop stays linear.
-_STRING_OR_BRACKET = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]', re.DOTALL)
+# A string (skipped whole, so brackets inside it do not count) or one bracket. Possessive, and a string left
+# open runs to the end: every match attempt succeeds without giving anything back, so the scan is linear. (The
+# first pattern failed on an unclosed string and started again at the next quote: `"\\"` repeated made it
+# quadratic, 11 s for 64 KB, a stalled worker; the outside review of round 2.)
+_STRING_OR_BRACKET = re.compile(r'"(?:[^"\\]++|\\.)*+(?:"|\\?\Z)|[\[\]{}]', re.DOTALL)
 _DEPTH_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
 
 

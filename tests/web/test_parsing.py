@@ -174,6 +174,18 @@ def test_nesting_check_cost_is_linear_on_a_megabyte():
     assert time.perf_counter() - started < 2.0  # about 0.15 s on one core
 
 
+@pytest.mark.parametrize("worst", [
+    "[]" * 40 + '"' + '\\"' * 32_000,  # a string never closed, full of escaped quotes: was 11 s (quadratic)
+    "[]" * 40 + '"' + '\\"' * 32_000 + "\\",  # the same ending in a lone backslash
+    "[]" * 40 + '"\\' * 32_000,  # quotes and backslashes alternating
+])
+def test_nesting_check_cost_stays_linear_on_strings_left_open(worst):
+    """A hang guard, not a speed target: the quadratic scan took 11 s on these 64 KB; now about 1 ms."""
+    started = time.perf_counter()
+    assert not nesting_depth_exceeds(worst)
+    assert time.perf_counter() - started < 2.0
+
+
 # --- item 3: ids beyond their column ----------------------------------------------------------------------------
 
 BEYOND_32, BEYOND_64 = INT32_MAX + 1, INT64_MAX + 1
