@@ -22,12 +22,14 @@ for email, Idempotency-Key and X-Recovery-Delivery for webhooks) so the receiver
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import cast
 
 from sqlalchemy import Table, or_, update
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
 from recovery.context import Actor, ServiceContext
@@ -205,12 +207,13 @@ def _record_sent(rt: Runtime, claim: Claim, worker_id: str) -> None:
     if claim.message.kind == "email":
         # The body may hold a live reset or verification link: once delivered, keep only the subject.
         payload = {"subject": payload.get("subject", "")}
-    with rt.db.transaction() as session:
-        result = session.execute(
+    def mark_sent(session: Session) -> int:
+        return rowcount(session.execute(
             update(OutboxMessage).where(queries.owned_by(claim.message.id, worker_id, claim.attempts))
             .values(status="sent", sent_at=rt.clock.now(), locked_by=None, locked_until=None, last_error=None,
-                    payload=payload).execution_options(synchronize_session=False))
-    if rowcount(result) != 1:
+                    payload=payload).execution_options(synchronize_session=False)))
+
+    if _write_outcome(rt, mark_sent) != 1:
         log.warning("outbox message %s was sent after its lease passed to another worker", claim.message.id)
 
 
@@ -224,14 +227,37 @@ def _record_failure(rt: Runtime, claim: Claim, worker_id: str, error: str, *, re
     else:
         delay = backoff_seconds(settings, claim.attempts, _random_fraction(rt))
         values.update(status="queued", next_attempt_at=now + timedelta(seconds=delay))
-    with rt.db.transaction() as session:
-        result = session.execute(
+    def mark_failed(session: Session) -> int:
+        done = rowcount(session.execute(
             update(OutboxMessage).where(queries.owned_by(claim.message.id, worker_id, claim.attempts))
-            .values(**values).execution_options(synchronize_session=False))
-        if rowcount(result) == 1 and final:
+            .values(**values).execution_options(synchronize_session=False)))
+        if done == 1 and final:
             _record_failed_event(rt, session, claim.message.id, claim.user_id, claim.message.kind, claim.template)
+        return done
+
+    _write_outcome(rt, mark_failed)
     log.info("outbox message %s attempt %s failed (%s): %s", claim.message.id, claim.attempts,
              "final" if final else "will retry", error[:_ERROR_LIMIT])
+
+
+def _write_outcome(rt: Runtime, write: Callable[[Session], int]) -> int:
+    """Write a send's outcome in a unit of work of its own, again across a dropped connection (a database
+    restart or failover) for as long as the shortest send deadline: at least that much of the lease is left
+    after a send (`hold_leases`), so the row never passes to another worker, which would send it again."""
+    settings = rt.settings
+    give_up = time.monotonic() + min(settings.smtp_timeout_seconds, settings.webhook_timeout_seconds)
+    delay = 0.1
+    while True:
+        try:
+            with rt.db.transaction() as session:
+                return write(session)
+        except (OperationalError, InterfaceError):
+            if time.monotonic() + delay > give_up:
+                raise
+            log.warning("outbox: the database dropped the connection while recording an outcome; again in %.1f s",
+                        delay)
+            time.sleep(delay)
+            delay = min(delay * 2, 2.0)
 
 
 def backoff_seconds(settings: Settings, attempts: int, fraction: float) -> float:

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 from people import get, rows
+from sqlalchemy.exc import OperationalError
 
 from outbox.receivers import queue_into
 from recovery.outbox.delivery import claim_due, deliver_due, hold_leases
@@ -109,3 +110,36 @@ def test_settings_refuse_a_lease_that_a_send_could_outlast(app_config):
     with pytest.raises(SettingsError, match="LEASE"):
         build_settings({**app_config, "outbox_lease_seconds": 20, "webhook_timeout_seconds": 10})
     assert build_settings({**app_config, "outbox_lease_seconds": 21}).outbox_lease_seconds == 21
+
+
+class DroppingTheConnection(Counting):
+    """Each send succeeds, then the database connection drops (a restart, a failover): the next unit of work the
+    worker opens fails once, as psycopg reports a connection the server closed."""
+
+    def __init__(self, app, received: Counting) -> None:
+        super().__init__()
+        self.received, self.lock = received.received, received.lock
+        self.db = runtime(app).db
+        self.real_transaction = self.db.transaction
+
+    def send(self, message) -> None:
+        super().send(message)
+
+        def dropped_once():
+            self.db.transaction = self.real_transaction
+            raise OperationalError("UPDATE outbox", {}, Exception("server closed the connection unexpectedly"))
+
+        self.db.transaction = dropped_once
+
+
+@pytest.mark.parametrize("kind", ["webhook", "email"])
+def test_a_send_whose_outcome_write_meets_a_dropped_connection_is_recorded_and_never_sent_again(live_app, clock,
+                                                                                                kind):
+    app = live_app()
+    message_id = queue_into(app, kind, TARGETS[kind])
+    receiver = Counting()
+    deliver_due(app, batch_size=10, worker_id="worker-a", transports={kind: DroppingTheConnection(app, receiver)})
+    clock.advance(seconds=runtime(app).settings.outbox_lease_seconds + 1)  # any lease left would have run out
+    deliver_due(app, batch_size=10, worker_id="worker-b", transports={kind: receiver})
+    assert receiver.received == Counter({get(app, OutboxMessage, message_id).idempotency_key: 1})
+    assert get(app, OutboxMessage, message_id).status == "sent"
