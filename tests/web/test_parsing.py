@@ -285,3 +285,16 @@ def test_nul_answers_400_before_the_database_by_path_body_and_query(client, peop
     response = client.open(path.format(user=user), method=method.upper(), json=body, headers=admin)
     assert response.status_code == 400 and response.get_json()["error"]["code"] == "validation_failed"
     assert not any("\x00" in value for value in parameters_sent if isinstance(value, str))
+
+
+def test_a_body_of_eighty_thousand_unknown_fields_answers_a_short_400(client):
+    body = {str(n): 0 for n in range(80_000)}  # about 940 KB, under the 1 MB limit
+    response = client.post("/api/v1/sessions", json=body)
+    assert response.status_code == 400
+    assert len(response.get_data()) < 2_000
+    assert response.get_json()["error"]["code"] == "validation_failed"
+
+
+def test_a_body_with_a_few_unknown_fields_still_names_each(client):
+    response = client.post("/api/v1/sessions", json={"email": "a@example.com", "password": "x" * 20, "extra": 1})
+    assert response.status_code == 400 and "extra" in response.get_json()["error"]["fields"]
