@@ -30,7 +30,8 @@ def _got(totp: dict | None = None) -> dict:
 
 
 def _rows(got: dict, errors: dict | None = None) -> dict:
-    return {row.figure.split(", n=")[0]: row for row in auth_figures.rows(SimpleNamespace(workers=2), got, errors or {})}
+    rows = auth_figures.rows(SimpleNamespace(workers=2), got, errors or {})
+    return {row.figure.split(", n=")[0]: row for row in rows}
 
 
 def test_sign_in_is_judged_against_the_verify_only_ceiling_of_the_same_run():
