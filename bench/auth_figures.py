@@ -128,11 +128,11 @@ def rows(run: Run, got: dict, errors: dict[str, str]) -> list[Row]:
         Row("2 sign-in, server CPU per request (ratio = ceiling CPU / sign-in CPU)", signin_cpu, "ms",
             peer="verify-only ceiling", peer_value=verify_cpu, ratio=ratio_of(verify_cpu, signin_cpu)),
     ]
-    out += _peer_rows(got, errors, signin_rate)
+    out += _peer_rows(got, errors, signin_rate, bool(getattr(run, "postgres", False)))
     return out
 
 
-def _peer_rows(got: dict, errors: dict[str, str], signin_rate: float | None) -> list[Row]:
+def _peer_rows(got: dict, errors: dict[str, str], signin_rate: float | None, postgres: bool) -> list[Row]:
     reset_rate = _rate(got["reset"], 202)
     fst_signin, allauth_signin = _rate(got.get("fst_signin"), 200), _rate(got.get("allauth_signin"), 200)
     fst_reset, allauth_reset = _rate(got.get("fst_reset"), 200), _rate(got.get("allauth_reset"), 200)
@@ -148,7 +148,8 @@ def _peer_rows(got: dict, errors: dict[str, str], signin_rate: float | None) -> 
             ratio=ratio_of(reset_rate, fst_reset), note=_note(errors, "fst_reset")),
     ]
     totp = got.get("totp")
-    return out + [_totp_row(totp, errors), *totp_figure.least_rows(totp, errors), *_totp_vs_least_rows(totp, errors)]
+    return out + [_totp_row(totp, errors), *totp_figure.least_rows(totp, errors),
+                  *_totp_vs_least_rows(totp, errors, judged=postgres)]
 
 
 def _totp_row(totp: dict | None, errors: dict[str, str]) -> Row:
@@ -164,11 +165,16 @@ def _totp_row(totp: dict | None, errors: dict[str, str]) -> Row:
     return Row(f"{label}, n={len(totp['recovery'])}", ours, "ms", peer=FST, peer_value=fst, ratio=ratio_of(fst, ours))
 
 
-def _totp_vs_least_rows(totp: dict | None, errors: dict[str, str]) -> list[Row]:
+def _totp_vs_least_rows(totp: dict | None, errors: dict[str, str], *, judged: bool) -> list[Row]:
     """The TOTP step's target: within 1.5x the least replay-protected step of the same blocks (ratio = recovery
-    ms / least ms, so below the bound is met); no row when either side has no samples (their rows say why)."""
+    ms / least ms, so below the bound is met); no row when either side has no samples (their rows say why).
+
+    Judged on PostgreSQL, where issue 17 set it (1.5x the least step there is about 2.6x Flask-Security-Too); on
+    SQLite, with no round trips, the least step is about 1.4 ms and the row is shown without a target."""
     if totp is None or not totp.get("recovery") or not totp.get("least") or "totp_least" in errors:
         return []
     ours, least = statistics.median(totp["recovery"]), statistics.median(totp["least"])
     return [Row("3 TOTP step vs the least replay-protected step (median ms; ratio = recovery ms / least ms)", ours,
-                "ms", peer="least step", peer_value=least, ratio=ratio_of(ours, least), target=TOTP_VS_LEAST)]
+                "ms", peer="least step", peer_value=least, ratio=ratio_of(ours, least),
+                target=TOTP_VS_LEAST if judged else None,
+                note=None if judged else "the TOTP step's target (<= 1.5) is judged on PostgreSQL (--postgres)")]

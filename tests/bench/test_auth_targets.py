@@ -29,8 +29,8 @@ def _got(totp: dict | None = None) -> dict:
             "totp": totp or {"recovery": [4.0, 4.5, 5.0], "fst": [12.0] * 3, "least": [3.0, 3.2, 3.4]}}
 
 
-def _rows(got: dict, errors: dict | None = None) -> dict:
-    rows = auth_figures.rows(SimpleNamespace(workers=2), got, errors or {})
+def _rows(got: dict, errors: dict | None = None, *, postgres: bool = True) -> dict:
+    rows = auth_figures.rows(SimpleNamespace(workers=2, postgres=postgres), got, errors or {})
     return {row.figure.split(", n=")[0]: row for row in rows}
 
 
@@ -67,14 +67,21 @@ def test_the_totp_step_is_judged_within_1_5x_the_least_step_and_no_longer_at_4x_
 
 
 def test_the_retired_targets_are_gone():
-    targets = {row.figure: row.target.describe() for row in auth_figures.rows(SimpleNamespace(workers=2), _got(), {})
-               if row.target is not None}
+    rows = auth_figures.rows(SimpleNamespace(workers=2, postgres=True), _got(), {})
+    targets = {row.figure: row.target.describe() for row in rows if row.target is not None}
     assert sorted(targets.values()) == ["≤ 1.5", "≥ 0.87", "≥ 1", "≥ 2"]
 
 
 def test_no_totp_target_row_without_the_least_steps_samples():
     figures = [row.figure for row in auth_figures.rows(
-        SimpleNamespace(workers=2), _got({"recovery": [4.0], "fst": [12.0], "least": None}), {})]
+        SimpleNamespace(workers=2, postgres=True), _got({"recovery": [4.0], "fst": [12.0], "least": None}), {})]
     assert not [figure for figure in figures if "least replay-protected step (median" in figure]
-    failed = auth_figures.rows(SimpleNamespace(workers=2), _got(), {"totp_least": "answered 400"})
+    failed = auth_figures.rows(SimpleNamespace(workers=2, postgres=True), _got(), {"totp_least": "answered 400"})
     assert not [row for row in failed if row.target is not None and row.target.describe() == "≤ 1.5"]
+
+
+def test_the_totp_target_is_judged_on_postgresql_only():
+    sqlite = _rows(_got(), postgres=False)[
+        "3 TOTP step vs the least replay-protected step (median ms; ratio = recovery ms / least ms)"]
+    assert (sqlite.ratio, sqlite.target, sqlite.met) == (4.5 / 3.2, None, None)
+    assert "judged on PostgreSQL" in sqlite.note
