@@ -1,5 +1,8 @@
 """`python -m bench [--postgres] [--quick] [--json PATH]`: every figure of issue 7 (and 15's 10) in one table.
 
+`python -m bench --auth-only` runs figures 1 to 3 alone (the floor, sign-in and its ceiling, the peers, the TOTP
+step): issue 17's sign-in and TOTP rows in a few minutes.
+
 `python -m bench --soak [--soak-minutes N]` runs the soak of issue 16 instead (bench/soak.py).
 
 Starts recovery, Flask-Security-Too, django-allauth and a bare Flask app under the same gunicorn (sync
@@ -40,6 +43,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--threads", type=int, default=1,
                         help="threads per gunicorn worker for every server (default 1: sync workers; "
                              "4 = gthread workers as `python -m recovery serve` runs them)")
+    parser.add_argument("--auth-only", action="store_true",
+                        help="only figures 1 to 3: argon2 floor, sign-in and its ceiling, peers, TOTP step")
     parser.add_argument("--keep", action="store_true", help="keep the working directory (logs, wrk scripts)")
     parser.add_argument("--soak", action="store_true",
                         help="only the soak: the mixed load for --soak-minutes on PostgreSQL + Redis, then the "
@@ -65,8 +70,9 @@ def failed(figure: str, unit: str, errors: dict[str, str], label: str) -> Row:
     return pending(figure, unit, f"{label} failed: {errors.get(label, 'unknown error')}"[:600], missing="failed")
 
 
-def auth_and_pages(run: Run, sinks: Sinks, errors: dict[str, str]) -> list[Row]:
-    """Figures 1-4 and 7: recovery and the peers up together, loads alternating between them."""
+def auth_and_pages(run: Run, sinks: Sinks, errors: dict[str, str], *, auth_only: bool = False) -> list[Row]:
+    """Figures 1-4 and 7 (1-3 with `auth_only`): recovery and the peers up together, loads alternating between
+    them."""
     # The peers (Django, Flask-Security-Too) are imported here: the soak needs none of them.
     from bench import auth_figures
     from bench.peer_servers import Allauth, FlaskSecurityToo, check_argon2_parity, start_bare
@@ -83,6 +89,8 @@ def auth_and_pages(run: Run, sinks: Sinks, errors: dict[str, str]) -> list[Row]:
         print("figures 1-3: argon2 floor, sign-in, peers", flush=True)
         got = auth_figures.measure_all(run, recovery, fst, allauth, errors, bare)
         rows = auth_figures.rows(run, got, errors)
+        if auth_only:
+            return rows
         print("figure 7: cheap pages", flush=True)
         rows += pages.rows(pages.measure_all(run, recovery, bare, errors), errors)
         print("figure 4: enumeration by timing (sequential, interleaved)", flush=True)
@@ -114,10 +122,12 @@ def risk_row(risk: dict | None, errors: dict[str, str]) -> Row:
     return Row(label, large, "ms", peer="10^3 events", peer_value=small, ratio=ratio_of(large, small), target=target)
 
 
-def collect(run: Run) -> list[Row]:
+def collect(run: Run, *, auth_only: bool = False) -> list[Row]:
     errors: dict[str, str] = {}
     sinks = Sinks.start(run)
-    rows = auth_and_pages(run, sinks, errors)
+    rows = auth_and_pages(run, sinks, errors, auth_only=auth_only)
+    if auth_only:
+        return sorted(rows, key=figure_number)
     print("figure 5: risk scoring", flush=True)
     rows.append(risk_row(attempt("risk", lambda: plugins.risk_scoring(run), errors), errors))
     print("figure 6: agent queue", flush=True)
@@ -150,13 +160,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"bench: {run.workers} gunicorn workers x {run.threads} threads per server, {loads}, "
               f"{run.database_kind}; working directory {workdir}", flush=True)
         try:
-            rows = soak.rows(run, args.soak_minutes, args.delivery_workers) if args.soak else collect(run)
+            rows = (soak.rows(run, args.soak_minutes, args.delivery_workers) if args.soak
+                    else collect(run, auth_only=args.auth_only))
         finally:
             procs.stop_all()
             run.drop_databases()
     machine.finish()
     serving = f"{run.workers} workers x {run.threads} threads" if run.threads > 1 else f"{run.workers} sync workers"
     what = f"soak of {args.soak_minutes} min" if args.soak else f"{run.seconds:.0f} s loads"
+    what += ", figures 1-3 only" if args.auth_only and not args.soak else ""
     heading = (f"recovery bench, {run.database_kind}, {serving}, {what}"
                f"{' (--quick)' if args.quick else ''}, {time.monotonic() - started:.0f} s in all\n"
                f"machine: {machine.describe()}")

@@ -1,6 +1,7 @@
 """Figure 3's TOTP step, its lower bound: the least a second step that refuses a replayed code can do.
 
-No target. It tells where the 4x Flask-Security-Too target lies between this step and recovery's. On recovery's
+Its own row has no target; recovery's TOTP step is held to within 1.5x of it (issue 17; it replaced a 4x
+Flask-Security-Too target that this step itself did not reach on PostgreSQL). On recovery's
 own schema, database, engine, keys and frozen clock, through a bare Flask endpoint and SQLAlchemy Core, in one
 transaction:
 - read the challenge with its user and active authenticator;
