@@ -9,6 +9,7 @@ TokenInvalid, NotFound, PermissionDenied.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 
@@ -42,7 +43,8 @@ __all__ = [
     "find_user_by_email", "get_user", "get_user_by_email", "has_second_factor", "list_contacts",
     "notification_addresses", "notify_security", "password_requirements", "reauthenticate",
     "remove_contact_address", "resend_verification", "security_overview", "send_verification_code",
-    "set_account_status", "set_status_as_operator", "sign_up", "verify_contact_address", "verify_email",
+    "set_account_status", "set_second_factor", "set_status_as_operator", "sign_up", "verify_contact_address",
+    "verify_email",
     "NotTheCreatorsPassword", "WrongPassword",
 ]
 
@@ -104,13 +106,14 @@ def security_overview(ctx: ServiceContext, user: User, *, events: int = 20) -> S
 
 
 def has_second_factor(ctx: ServiceContext, user: User) -> bool:
-    """Whether a second factor (a confirmed TOTP authenticator) is switched on; the password rules then ask 8."""
-    from recovery.mfa.service import totp_enabled  # the MFA capability builds on accounts, not the other way
+    """Whether a second factor (a confirmed authenticator) is switched on; the password rules then ask 8."""
+    return user.has_second_factor
 
-    # The answer never depends on this request's pending rows; not flushing them here lets a sign-in's
-    # attempt row be written once, with its final outcome, instead of inserted and then updated.
-    with ctx.session.no_autoflush:
-        return totp_enabled(ctx, user)
+
+def set_second_factor(ctx: ServiceContext, user: User, confirmed_at: datetime | None) -> None:
+    """The MFA capability tells the account when its active second factor was confirmed (None: it has none
+    left), in the transaction that confirms, turns off or resets it."""
+    user.second_factor_at = confirmed_at
 
 
 # --- password rules --------------------------------------------------------------------------------------

@@ -26,7 +26,7 @@ from sqlalchemy import delete, select
 from recovery.accounts.models import User
 from recovery.accounts.notify import notify_security
 from recovery.accounts.passwords import normalise_password
-from recovery.accounts.service import confirm_password
+from recovery.accounts.service import confirm_password, set_second_factor
 from recovery.context import ServiceContext
 from recovery.errors import N_, Message, ValidationFailed
 from recovery.events.service import record_event
@@ -150,6 +150,7 @@ def confirm_enrollment(ctx: ServiceContext, user: User, code: str, *,
         ctx.session.flush()
     pending.state, pending.last_used_step = ACTIVE, step
     pending.confirmed_at, pending.expires_at = ctx.clock.now(), None
+    set_second_factor(ctx, user, pending.confirmed_at)
     if session is not None:
         session.mfa_passed = True
     codes = [] if previous is not None else recovery_codes.replace_codes(ctx, user)
@@ -202,6 +203,7 @@ def _remove_factors(ctx: ServiceContext, user: User) -> None:
                         .execution_options(synchronize_session="fetch"))
     recovery_codes.delete_codes(ctx, user.id)
     drop_challenges(ctx, user.id)
+    set_second_factor(ctx, user, None)
 
 
 def _confirm_password_and_code(ctx: ServiceContext, user: User, password: str | None, code: str | None, *,
