@@ -29,6 +29,8 @@ BLUEPRINTS = (
     ("recovery.web.health", "bp"),
     ("recovery.web.openapi", "bp"),
     ("recovery.web.home", "bp"),
+    ("recovery.signin.views", "bp"),
+    ("recovery.signin.api", "bp"),
     ("recovery.accounts.views", "bp"),
     ("recovery.accounts.api", "bp"),
     ("recovery.accounts.staff", "bp"),

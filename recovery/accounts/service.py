@@ -159,7 +159,7 @@ def sign_up(ctx: ServiceContext, email: str, password: str) -> None:
     if existing is not None:
         ctx.passwords.hash(password)
         queue_email(ctx, to=existing.email, template="signup_existing", locale=existing.locale,
-                    user_id=existing.id, signin_link=ctx.link("accounts.signin"),
+                    user_id=existing.id, signin_link=ctx.link("signin.password"),
                     security_link=ctx.link("accounts.security"))
         record_event(ctx, "account.signup.existing_email", user_id=existing.id)
         return

@@ -12,26 +12,20 @@ from recovery.accounts.schemas import (
     ContactVerifyForm,
     EmailForm,
     ReauthForm,
-    SignInForm,
     SignUpForm,
     VerifyEmailForm,
 )
-from recovery.accounts.signin import PasswordSignIn, sign_in_with_password
 from recovery.accounts.web import (
     account_errors,
     label,
     limit_password_change,
     limit_password_confirmation,
     limit_per_user,
-    limit_signin,
     limit_signup,
 )
 from recovery.detection import service as detection
-from recovery.detection.views import step_up_redirect
-from recovery.detection.web import client_signals, device_id
 from recovery.events.owner import own_events
 from recovery.mfa import service as mfa
-from recovery.mfa.web import begin_second_step
 from recovery.sessions import service as sessions
 from recovery.web.auth import (
     clear_session_cookie,
@@ -39,7 +33,6 @@ from recovery.web.auth import (
     current_user,
     login_required,
     reauth_required,
-    set_session_cookie,
     signed_in_session,
     signed_in_user,
 )
@@ -98,7 +91,7 @@ def verify_email():
     data = parse_form(VerifyEmailForm())
     user = accounts.verify_email(service_context(), data["email"], data["code"], data["password"])
     flash(gettext("Your email address is verified. You can sign in now."), "success")
-    return redirect(url_for("accounts.signin", email=user.email))
+    return redirect(url_for("signin.password", email=user.email))
 
 
 @bp.post("/verify-email/resend")
@@ -111,38 +104,6 @@ def resend_verification():
     accounts.resend_verification(service_context(), data["email"])
     flash(gettext("If that address is waiting to be verified, we have sent it a new code."))
     return redirect(url_for("accounts.verify_email", email=normalise_email(data["email"])))
-
-
-@bp.route("/signin", methods=["GET", "POST"])
-@limit_signin
-@form_page("accounts/signin.html")
-@account_errors
-def signin():
-    if request.method == "GET":
-        device_id()  # the device cookie comes with the page, so the answers to the form never differ by it
-        form = {"email": request.args.get("email", ""), "next": request.args.get("next", "")}
-        return render_template("accounts/signin.html", form=form, errors={})
-    data = parse_form(SignInForm())
-    ctx = service_context()
-    signin = sign_in_with_password(ctx, data["email"], data["password"], client_signals(password_step=True))
-    return _after_password(ctx, signin, data["next"])
-
-
-def _after_password(ctx, signin: PasswordSignIn, next_url: str):
-    """The second factor when enrolled (it also answers a step-up), an emailed code when the risk asks for more
-    on an account without one, else the session."""
-    user = signin.user
-    if signin.has_second_factor:
-        return begin_second_step(user, next_url)
-    if signin.decision.needs_step_up:
-        return step_up_redirect(detection.start_step_up(ctx, user, kind="browser", attempt=signin.decision.attempt),
-                                next_url)
-    detection.complete_signin(ctx, user, signin.observation, stage="password", decision=signin.decision)
-    _session, token = sessions.start_session(ctx, user.id, kind="browser", replaces=current_session())
-    rotate_csrf()
-    response = redirect(safe_next(next_url, url_for("accounts.security")))
-    set_session_cookie(response, token)
-    return response
 
 
 @bp.post("/signout")

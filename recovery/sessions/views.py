@@ -23,7 +23,7 @@ def revoke(session_id: str):
         return redirect(url_for("accounts.security"))
     rotate_csrf()
     flash(gettext("You have signed out."))
-    response = redirect(url_for("accounts.signin"))
+    response = redirect(url_for("signin.password"))
     clear_session_cookie(response)
     return response
 
