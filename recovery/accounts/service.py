@@ -20,23 +20,22 @@ from recovery.accounts.contacts import (
     verify_contact_address,
 )
 from recovery.accounts.models import STAFF_ROLES, ContactAddress, User
-from recovery.accounts.normalise import email_problem, normalise_email
 from recovery.accounts.notify import notification_addresses, notify_security
 from recovery.accounts.password_policy import password_problems
 from recovery.accounts.status import Approval, set_account_status, set_status_as_operator
 from recovery.accounts.verification import check_code, count_attempt, issue_code
 from recovery.context import ServiceContext
+from recovery.emails import email_problem, normalise_email
 from recovery.errors import (
     N_,
     NotFound,
     TokenInvalid,
     ValidationFailed,
 )
-from recovery.events.models import SecurityEvent
-from recovery.events.service import recent_events_for_user, record_event
+from recovery.events.service import SecurityEvent, recent_events_for_user, record_event
 from recovery.outbox.service import queue_email
 from recovery.sessions import service as sessions
-from recovery.sessions.models import UserSession
+from recovery.sessions.service import UserSession
 
 __all__ = [
     "Approval", "add_contact_address", "change_password", "confirm_password", "create_staff",
@@ -160,7 +159,7 @@ def sign_up(ctx: ServiceContext, email: str, password: str) -> None:
         ctx.passwords.hash(password)
         queue_email(ctx, to=existing.email, template="signup_existing", locale=existing.locale,
                     user_id=existing.id, signin_link=ctx.link("signin.password"),
-                    security_link=ctx.link("accounts.security"))
+                    security_link=ctx.link("security.page"))
         record_event(ctx, "account.signup.existing_email", user_id=existing.id)
         return
     now = ctx.clock.now()

@@ -6,10 +6,7 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 from flask_babel import gettext
 
 from recovery.accounts import service as accounts
-from recovery.accounts.normalise import normalise_email
 from recovery.accounts.schemas import (
-    ChangePasswordForm,
-    ContactVerifyForm,
     EmailForm,
     ReauthForm,
     SignUpForm,
@@ -18,14 +15,11 @@ from recovery.accounts.schemas import (
 from recovery.accounts.web import (
     account_errors,
     label,
-    limit_password_change,
     limit_password_confirmation,
     limit_per_user,
     limit_signup,
 )
-from recovery.detection import service as detection
-from recovery.events.owner import own_events
-from recovery.mfa import service as mfa
+from recovery.emails import normalise_email
 from recovery.sessions import service as sessions
 from recovery.web.auth import (
     clear_session_cookie,
@@ -129,36 +123,7 @@ def reauthenticate():
                                errors={})
     data = parse_form(ReauthForm())
     accounts.reauthenticate(service_context(), signed_in_user(), signed_in_session(), data["password"])
-    return redirect(safe_next(data["next"], url_for("accounts.security")))
-
-
-def _security_page() -> dict:
-    ctx = service_context()
-    user = signed_in_user()
-    return {"overview": accounts.security_overview(ctx, user, events=0),
-            "own_events": own_events(ctx, user.id).events,
-            "mfa": mfa.mfa_status(ctx, user), "current_session_id": signed_in_session().id,
-            "detection": detection.security_view(ctx, user)}
-
-
-@bp.get("/security")
-@login_required
-def security():
-    return render_template("accounts/security.html", form={}, errors={}, **_security_page())
-
-
-@bp.post("/security/password")
-@limit_password_change
-@limit_password_confirmation
-@login_required
-@form_page("accounts/security.html", _security_page)
-@account_errors
-def change_password():
-    data = parse_form(ChangePasswordForm())
-    accounts.change_password(service_context(), signed_in_user(), data["current_password"], data["new_password"],
-                             keep_session_id=signed_in_session().id)
-    flash(gettext("Your password is changed, and your other sessions are signed out."), "success")
-    return redirect(url_for("accounts.security"))
+    return redirect(safe_next(data["next"], url_for("security.page")))
 
 
 @bp.route("/security/contacts/add", methods=["GET", "POST"])
@@ -173,19 +138,7 @@ def add_contact():
     contact = accounts.add_contact_address(service_context(), signed_in_user(), data["email"])
     flash(gettext("We have sent a code to %(email)s. Enter it below to start sending notices there.",
                   email=contact.email))
-    return redirect(url_for("accounts.security"))
-
-
-@bp.post("/security/contacts/verify")
-@limit_per_user("contact-verify")
-@login_required
-@form_page("accounts/security.html", _security_page)
-@account_errors
-def verify_contact():
-    data = parse_form(ContactVerifyForm())
-    contact = accounts.verify_contact_address(service_context(), signed_in_user(), data["email"], data["code"])
-    flash(gettext("Security notices now also go to %(email)s.", email=contact.email), "success")
-    return redirect(url_for("accounts.security"))
+    return redirect(url_for("security.page"))
 
 
 @bp.route("/security/contacts/remove", methods=["GET", "POST"])
@@ -199,4 +152,4 @@ def remove_contact():
     data = parse_form(EmailForm())
     accounts.remove_contact_address(service_context(), signed_in_user(), data["email"])
     flash(gettext("The address is removed. Every address on file has been told."))
-    return redirect(url_for("accounts.security"))
+    return redirect(url_for("security.page"))

@@ -85,6 +85,6 @@ def secure_password(token: str):
 def forget_device(device_id: int):
     detection.forget_device(service_context(), signed_in_user(), device_id)
     flash(gettext("The device is forgotten. If it signs in again, we will tell you."), "success")
-    return redirect(url_for("accounts.security"))
+    return redirect(url_for("security.page"))
 
 

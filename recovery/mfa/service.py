@@ -24,7 +24,6 @@ from sqlalchemy import delete, select
 
 from recovery.accounts.models import User
 from recovery.accounts.notify import notify_security
-from recovery.accounts.passwords import normalise_password
 from recovery.accounts.service import confirm_password, set_second_factor
 from recovery.context import ServiceContext
 from recovery.errors import N_, Message, ValidationFailed
@@ -35,7 +34,9 @@ from recovery.mfa.challenge import complete_challenge, drop_challenges, find_cha
 from recovery.mfa.errors import EnrollmentExpired, MfaNotEnabled, SecondFactorInvalid, StaffMustKeepMfa
 from recovery.mfa.factors import accept_code, authenticator, failure, secret_of, spend_totp
 from recovery.mfa.models import ACTIVE, PENDING, TotpAuthenticator
-from recovery.sessions.models import UserSession
+from recovery.passwords import normalise_password
+from recovery.sessions import service as sessions
+from recovery.sessions.service import UserSession
 
 __all__ = ["begin_enrollment", "complete_challenge", "confirm_enrollment",
            "disable_totp", "mfa_status", "pending_enrollment", "regenerate_recovery_codes", "reset_mfa",
@@ -148,7 +149,7 @@ def confirm_enrollment(ctx: ServiceContext, user: User, code: str, *,
     pending.confirmed_at, pending.expires_at = ctx.clock.now(), None
     set_second_factor(ctx, user, pending.confirmed_at)
     if session is not None:
-        session.mfa_passed = True
+        sessions.mark_mfa_passed(ctx, session)
     codes = [] if previous is not None else recovery_codes.replace_codes(ctx, user)
     change = "replaced" if previous is not None else "enabled"
     record_event(ctx, f"mfa.totp.{change}", user_id=user.id)

@@ -53,13 +53,13 @@ def confirm():
         page = _enrollment_page()
         if page["enrollment"] is None:
             flash(gettext("This setup has expired. Please start again."), "error")
-            return redirect(url_for("accounts.security"))
+            return redirect(url_for("security.page"))
         return render_template("mfa/confirm.html", form={}, errors={}, **page)
     data = parse_form(CodeForm())
     codes = mfa.confirm_enrollment(service_context(), signed_in_user(), data["code"], session=current_session())
     if not codes:
         flash(gettext("Your new authenticator is set up. The old one no longer works."), "success")
-        return redirect(url_for("accounts.security"))
+        return redirect(url_for("security.page"))
     return _show_codes(codes, first_time=True)
 
 
@@ -131,4 +131,4 @@ def disable():
     data = parse_form(ChangeForm())
     mfa.disable_totp(service_context(), signed_in_user(), password=data["password"], code=data["code"])
     flash(gettext("Two-step verification is off. Every address on your account has been told."), "success")
-    return redirect(url_for("accounts.security"))
+    return redirect(url_for("security.page"))

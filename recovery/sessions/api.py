@@ -1,15 +1,13 @@
-"""JSON API of sessions: list and revoke one's own sessions; staff do it for others (signing in is
-recovery.signin.api)."""
+"""JSON API of sessions: list and revoke one's own sessions (signing in is recovery.signin.api; staff's view of
+an account's sessions is recovery.accounts.api)."""
 
 from __future__ import annotations
 
 from flask import Blueprint
 
-from recovery.accounts import service as accounts
-from recovery.accounts.status import end_sessions_by_staff, sessions_for_staff
 from recovery.sessions import service as sessions
 from recovery.sessions.schemas import RevokedBody, SessionBody, SessionListBody
-from recovery.web.auth import current_session, login_required, role_required, signed_in_session, signed_in_user
+from recovery.web.auth import current_session, login_required, signed_in_session, signed_in_user
 from recovery.web.context import runtime, service_context
 from recovery.web.openapi import api_doc
 
@@ -23,7 +21,7 @@ def _session_schema(**kwargs) -> SessionBody:
                        idle_minutes=runtime().settings.session_idle_minutes, **kwargs)
 
 
-def _session_list(listed: list) -> dict:
+def session_list(listed: list) -> dict:
     return {"sessions": _session_schema(many=True).dump(listed)}
 
 
@@ -36,7 +34,7 @@ def session_created(session, token: str) -> tuple[dict, int]:
 @api_doc("The caller's active sessions (browser and API)", responses={200: SessionListBody}, tags=TAGS)
 @login_required
 def list_sessions():
-    return _session_list(sessions.list_active_sessions(service_context(), signed_in_user().id))
+    return session_list(sessions.list_active_sessions(service_context(), signed_in_user().id))
 
 
 @bp.delete("/sessions/current")
@@ -63,22 +61,3 @@ def revoke_others():
     revoked = sessions.revoke_all_sessions(service_context(), signed_in_user().id, reason="signed_out_elsewhere",
                                            keep=signed_in_session().id)
     return RevokedBody().dump({"revoked": revoked})
-
-
-@bp.get("/accounts/<int:user_id>/sessions")
-@api_doc("Staff: an account's active sessions (a staff account's: admin only)", responses={200: SessionListBody},
-         tags=TAGS)
-@role_required("agent", "security")
-def staff_list(user_id: int):
-    ctx = service_context()
-    return _session_list(sessions_for_staff(ctx, accounts.get_user(ctx, user_id)))
-
-
-@bp.delete("/accounts/<int:user_id>/sessions")
-@api_doc("Staff: end every session of an account (a staff account's: admin only)", responses={200: RevokedBody},
-         tags=TAGS)
-@role_required("agent", "security")
-def staff_revoke(user_id: int):
-    ctx = service_context()
-    user = accounts.get_user(ctx, user_id)
-    return RevokedBody().dump({"revoked": end_sessions_by_staff(ctx, user, reason="staff_revoked")})

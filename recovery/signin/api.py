@@ -10,8 +10,8 @@ from recovery.detection.schemas import SessionTokenOut, StepUpBody, StepUpRequir
 from recovery.detection.web import client_signals
 from recovery.mfa.web import code_errors, limit_codes
 from recovery.sessions.api import session_created
-from recovery.sessions.schemas import MfaRequiredBody, MfaSignInBody, SessionCreatedBody, SignInBody
 from recovery.signin.flow import Password, SecondFactorDue, StepUpDue, finish_second_factor, finish_step_up, sign_in
+from recovery.signin.schemas import MfaRequiredBody, MfaSignInBody, SessionCreatedBody, SignInBody
 from recovery.web.context import service_context
 from recovery.web.forms import parse_json
 from recovery.web.openapi import api_doc

@@ -16,7 +16,7 @@ from recovery.detection.service import ClientSignals
 from recovery.mfa import service as mfa
 from recovery.mfa.errors import ChallengeEnded, SecondFactorInvalid
 from recovery.sessions import service as sessions
-from recovery.sessions.models import UserSession
+from recovery.sessions.service import UserSession
 from recovery.signin.password import FirstFactor, check_password
 
 

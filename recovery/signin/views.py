@@ -104,7 +104,7 @@ def _answer(outcome: Outcome, next_url: str | None) -> Response:
 
 def _started(signed_in: SignedIn, next_url: str | None) -> Response:
     rotate_csrf()
-    response = redirect(safe_next(next_url, url_for("accounts.security")))
+    response = redirect(safe_next(next_url, url_for("security.page")))
     set_session_cookie(response, signed_in.token)
     return response
 

@@ -21,7 +21,7 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from recovery.accounts.normalise import normalise_email
+from recovery.emails import normalise_email
 from recovery.errors import ServiceUnavailable
 from recovery.web.context import client_ip, runtime
 
