@@ -13,7 +13,7 @@ from recovery.accounts.models import User
 from recovery.accounts.service import send_verification_code
 from recovery.accounts.status import account_not_active
 from recovery.context import ServiceContext
-from recovery.db import release_if_unwritten
+from recovery.db import read_apart, release_if_unwritten
 from recovery.detection import service as detection
 from recovery.detection.service import ClientSignals, Decision, Observation
 from recovery.errors import AuthenticationFailed, EmailNotVerified
@@ -37,6 +37,7 @@ def check_password(ctx: ServiceContext, email: str, password: str, signals: Clie
     account's failures do not count). Only a correct password learns more: AccountNotActive (why, and what
     next) or EmailNotVerified (a code is resent); a sign-in scored too risky raises AuthenticationFailed too.
     """
+    read_apart(ctx.session)  # the account and its lock are read outside a transaction; _checked releases them
     observation, user = detection.check_source_and_find_account(ctx, signals, email)
     user = _checked(ctx, user, email, password, observation)
     return FirstFactor(user, observation, detection.assess_signin(ctx, user, observation))
