@@ -188,6 +188,7 @@ def mfa_accounts(recovery: Recovery, accounts: int) -> list[tuple[int, str]]:
         for _ in range(accounts):
             user = _user(rt, session, f"mfa{secrets.token_hex(6)}-{recovery.run.run_id}@example.com", hashed)
             secret = pyotp.random_base32()
+            user.second_factor_at = rt.clock.now()  # what accounts.set_second_factor writes on a confirmation
             session.add(TotpAuthenticator(user_id=user.id, state=ACTIVE, last_used_step=0,
                                           secret_ciphertext=crypto.seal(rt.settings, secret, rt.clock.now()),
                                           created_at=rt.clock.now(), confirmed_at=rt.clock.now()))

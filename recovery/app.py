@@ -8,6 +8,7 @@ import logging
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from recovery.cli import recovery_cli
 from recovery.clock import Clock
 from recovery.runtime import build_runtime
 from recovery.settings import PROJECT_ROOT, build_settings
@@ -29,7 +30,10 @@ BLUEPRINTS = (
     ("recovery.web.health", "bp"),
     ("recovery.web.openapi", "bp"),
     ("recovery.web.home", "bp"),
+    ("recovery.signin.views", "bp"),
+    ("recovery.signin.api", "bp"),
     ("recovery.accounts.views", "bp"),
+    ("recovery.security.views", "bp"),
     ("recovery.accounts.api", "bp"),
     ("recovery.accounts.staff", "bp"),
     ("recovery.sessions.views", "bp"),
@@ -102,6 +106,4 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_cli(app: Flask) -> None:
-    from recovery.cli import recovery_cli
-
     app.cli.add_command(recovery_cli)

@@ -9,8 +9,11 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from recovery import migrate
+from recovery.accounts.service import create_staff, get_user_by_email, set_status_as_operator
 from recovery.context import Actor
 from recovery.errors import RecoveryError
+from recovery.outbox.worker import LANES, run_worker
+from recovery.web.catalogs import missing_translations
 from recovery.web.context import app_service_context, runtime
 
 recovery_cli = AppGroup("recovery", help="Operate the recovery service.")
@@ -31,8 +34,6 @@ def init_db() -> None:
               help="Lanes this worker runs, each in its own thread: email (with the tasks requests queue), webhook.")
 def worker(once: bool, batch_size: int, poll_seconds: float, kinds: str) -> None:
     """Deliver the outbox (emails, webhooks) with retries, and run periodic jobs."""
-    from recovery.outbox.worker import LANES, run_worker
-
     lanes = tuple(dict.fromkeys(k.strip() for k in kinds.split(",") if k.strip()))
     if not lanes or set(lanes) - set(LANES):
         raise click.BadParameter(f"a comma-separated list of {', '.join(LANES)}", param_hint="--kinds")
@@ -47,8 +48,6 @@ def worker(once: bool, batch_size: int, poll_seconds: float, kinds: str) -> None
 @click.option("--role", required=True, type=click.Choice(["agent", "security", "admin"]))
 def create_staff_command(email: str, role: str) -> None:
     """Create a staff account; the password comes from RECOVERY_STAFF_PASSWORD or a prompt."""
-    from recovery.accounts.service import create_staff
-
     password = os.environ.get("RECOVERY_STAFF_PASSWORD") or click.prompt(
         "Password", hide_input=True, confirmation_prompt=True)
     _run(lambda ctx: create_staff(ctx, email=email, password=password, role=role))
@@ -64,8 +63,6 @@ def set_status_command(email: str, status: str, reason: str) -> None:
 
     The operator's documented exception to the staff rules: no second approval is asked (whoever runs this
     command runs the service), and the event records `authority: operator`."""
-    from recovery.accounts.service import get_user_by_email, set_status_as_operator
-
     _run(lambda ctx: set_status_as_operator(ctx, get_user_by_email(ctx, email), status=status, reason=reason))
     click.echo(f"{email} is now {status}")
 
@@ -110,8 +107,6 @@ def _run(operation) -> None:
 @click.option("--locale", default="zh_Hans", show_default=True)
 def i18n_missing(locale: str) -> None:
     """Print the strings that have no translation yet, as .po entries to fill in."""
-    from recovery.web.catalogs import missing_translations
-
     for msgid, where in missing_translations(locale).items():
         escaped = msgid.replace("\\", "\\\\").replace('"', '\\"')
         click.echo(f"#: {where[0]}\nmsgid \"{escaped}\"\nmsgstr \"\"\n")

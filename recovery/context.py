@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from sqlalchemy.orm import Session
 
 from recovery.clock import Clock
+from recovery.passwords import PasswordHasher
 from recovery.settings import Settings
 from recovery.tokens import Tokens
-
-if TYPE_CHECKING:  # accounts builds on this module; importing it at run time would be a cycle
-    from recovery.accounts.passwords import PasswordHasher
 
 
 @dataclass(frozen=True)

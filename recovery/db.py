@@ -31,6 +31,7 @@ NAMING_CONVENTION = {
 RV = TypeVar("RV")
 AUTOCOMMIT = "AUTOCOMMIT"
 LAZY_COMMIT = "recovery_lazy_commit"  # an execution option (SQLite) and the connection's state of it (execute_alone)
+READ_APART = "recovery_read_apart"  # an execution option (SQLite): a plain BEGIN, not BEGIN IMMEDIATE (read_apart)
 
 
 class Base(DeclarativeBase):
@@ -146,7 +147,7 @@ def _sqlite_engine(url: str) -> Engine:
         if connection.info.get(LAZY_COMMIT, False) != lazy:
             connection.exec_driver_sql(f"PRAGMA synchronous={'NORMAL' if lazy else 'FULL'}")
             connection.info[LAZY_COMMIT] = lazy
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        connection.exec_driver_sql("BEGIN" if connection.get_execution_options().get(READ_APART) else "BEGIN IMMEDIATE")
 
     _set_wal_once(engine)
     return engine
@@ -227,6 +228,25 @@ def _insert_committed_lazily(table: TableClause, columns: tuple[str, ...]) -> In
     lazy = select(func.set_config("synchronous_commit", "off", True).label("setting")).subquery("lazy_commit")
     values = select(*[bindparam(name, type_=table.c[name].type) for name in columns]).select_from(lazy)
     return insert(table).from_select(list(columns), values)
+
+
+def read_apart(session: Session) -> None:
+    """The session's next statements only read, until release_if_unwritten ends them: run them outside a write
+    transaction. PostgreSQL: autocommit, no BEGIN and COMMIT round trips; SQLite: a deferred BEGIN, which does
+    not take the file's write lock the way every other transaction's BEGIN IMMEDIATE does.
+
+    For a request that reads before slow work (the password step's account and lock, before argon2) and writes
+    only after it, in a transaction of its own. A no-op when a transaction has begun or anything is pending, and
+    when the session is bound to a test's outer transaction. Nothing may write between this and the release:
+    an autocommit write would stand alone, and a deferred SQLite transaction may fail to take the write lock.
+    """
+    bind = session.get_bind()
+    if session.in_transaction() or not isinstance(bind, Engine) or session.new or session.dirty or session.deleted:
+        return
+    if bind.dialect.name == "postgresql":
+        session.connection(execution_options={"isolation_level": AUTOCOMMIT})
+    else:
+        session.connection(execution_options={READ_APART: True})
 
 
 def release_if_unwritten(session: Session) -> None:

@@ -8,6 +8,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 
 from recovery.db import make_engine
+from recovery.models import metadata
 from recovery.settings import PROJECT_ROOT
 
 
@@ -29,8 +30,6 @@ def upgrade(database_url: str, revision: str = "heads") -> None:
 
 def schema_differences(database_url: str) -> list:
     """What autogenerate would still write: empty when the migrations produce exactly the models' schema."""
-    from recovery.models import metadata
-
     engine = make_engine(database_url)
     try:
         with engine.connect() as connection:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from recovery.accounts.passwords import PasswordHasher
 from recovery.clock import Clock, SystemClock
 from recovery.db import Database, Timeouts
+from recovery.passwords import PasswordHasher
 from recovery.settings import Settings
 from recovery.tokens import Randomness, Tokens
 

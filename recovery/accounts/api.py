@@ -1,4 +1,5 @@
-"""JSON API of accounts: sign-up and verification, the caller's own account, and status changes by staff."""
+"""JSON API of accounts: sign-up and verification, the caller's own account, status changes by staff and their
+view of an account's sessions."""
 
 from __future__ import annotations
 
@@ -16,7 +17,10 @@ from recovery.accounts.schemas import (
     VerifiedBody,
     VerifyEmailBody,
 )
+from recovery.accounts.status import end_sessions_by_staff, sessions_for_staff
 from recovery.accounts.web import account_errors, limit_signup
+from recovery.sessions.api import session_list
+from recovery.sessions.schemas import RevokedBody, SessionListBody
 from recovery.web.auth import login_required, role_required, signed_in_user
 from recovery.web.context import service_context
 from recovery.web.equal_time import equal_time
@@ -87,3 +91,22 @@ def set_status(user_id: int):
     user = accounts.set_account_status(ctx, accounts.get_user(ctx, user_id), data["status"], data["reason"],
                                        approval=accounts.Approval(signed_in_user()))
     return AccountBody().dump(user)
+
+
+@bp.get("/accounts/<int:user_id>/sessions")
+@api_doc("Staff: an account's active sessions (a staff account's: admin only)", responses={200: SessionListBody},
+         tags=("sessions",))
+@role_required("agent", "security")
+def staff_list(user_id: int):
+    ctx = service_context()
+    return session_list(sessions_for_staff(ctx, accounts.get_user(ctx, user_id)))
+
+
+@bp.delete("/accounts/<int:user_id>/sessions")
+@api_doc("Staff: end every session of an account (a staff account's: admin only)", responses={200: RevokedBody},
+         tags=("sessions",))
+@role_required("agent", "security")
+def staff_revoke(user_id: int):
+    ctx = service_context()
+    user = accounts.get_user(ctx, user_id)
+    return RevokedBody().dump({"revoked": end_sessions_by_staff(ctx, user, reason="staff_revoked")})

@@ -9,10 +9,10 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from recovery.accounts.models import ContactAddress, User
-from recovery.accounts.normalise import email_problem, mask_email, normalise_email
 from recovery.accounts.notify import notify_security
 from recovery.accounts.verification import check_code, issue_code
 from recovery.context import ServiceContext
+from recovery.emails import email_problem, mask_email, normalise_email
 from recovery.errors import N_, NotFound, TokenInvalid, ValidationFailed
 from recovery.events.service import record_event
 from recovery.outbox.service import queue_email
@@ -46,7 +46,7 @@ def add_contact_address(ctx: ServiceContext, user: User, email: str) -> ContactA
     if issued is not None:
         queue_email(ctx, to=email, template="new_contact_verify", locale=user.locale, user_id=user.id,
                     code=issued[1], account_email=user.email, minutes=ctx.settings.verification_code_minutes,
-                    security_link=ctx.link("accounts.security"))
+                    security_link=ctx.link("security.page"))
     ctx.session.flush()
     return contact
 

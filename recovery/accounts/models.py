@@ -32,6 +32,9 @@ class User(Base):
     status_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     locale: Mapped[str] = mapped_column(String(16), default="en")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # When the active second factor was confirmed, NULL without one: written only through
+    # accounts.set_second_factor, which the MFA capability calls as it confirms, turns off or resets one.
+    second_factor_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     @property
     def is_staff(self) -> bool:
@@ -44,6 +47,10 @@ class User(Base):
     @property
     def is_verified(self) -> bool:
         return self.email_verified_at is not None
+
+    @property
+    def has_second_factor(self) -> bool:
+        return self.second_factor_at is not None
 
 
 class ContactAddress(Base):

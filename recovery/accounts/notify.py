@@ -8,8 +8,7 @@ from sqlalchemy import select
 
 from recovery.accounts.models import ContactAddress, User
 from recovery.context import ServiceContext
-from recovery.outbox.models import OutboxMessage
-from recovery.outbox.service import queue_email
+from recovery.outbox.service import OutboxMessage, queue_email
 
 
 def notification_addresses(ctx: ServiceContext, user: User) -> list[str]:
@@ -29,6 +28,6 @@ def notify_security(ctx: ServiceContext, user: User, template: str, **context: A
     context.setdefault("account_email", user.email)
     context.setdefault("occurred_at", ctx.clock.now())
     context.setdefault("ip", ctx.actor.ip)
-    context.setdefault("security_link", ctx.link("accounts.security"))
+    context.setdefault("security_link", ctx.link("security.page"))
     return [queue_email(ctx, to=address, template=template, locale=user.locale, user_id=user.id, **context)
             for address in notification_addresses(ctx, user)]

@@ -12,8 +12,8 @@ import re
 from dataclasses import dataclass
 
 from recovery.accounts.password_estimate import ESTIMATE_LENGTH, estimate, l33t_readings
-from recovery.accounts.passwords import normalise_password
 from recovery.errors import N_, Message
+from recovery.passwords import normalise_password
 
 SERVICE_WORDS = ("recovery",)
 # Pieces of the local part shorter than this are too common to refuse ("bob", "li").

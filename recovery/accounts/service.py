@@ -9,6 +9,7 @@ TokenInvalid, NotFound, PermissionDenied.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 
@@ -19,30 +20,30 @@ from recovery.accounts.contacts import (
     verify_contact_address,
 )
 from recovery.accounts.models import STAFF_ROLES, ContactAddress, User
-from recovery.accounts.normalise import email_problem, normalise_email
 from recovery.accounts.notify import notification_addresses, notify_security
 from recovery.accounts.password_policy import password_problems
 from recovery.accounts.status import Approval, set_account_status, set_status_as_operator
 from recovery.accounts.verification import check_code, count_attempt, issue_code
 from recovery.context import ServiceContext
+from recovery.emails import email_problem, normalise_email
 from recovery.errors import (
     N_,
     NotFound,
     TokenInvalid,
     ValidationFailed,
 )
-from recovery.events.models import SecurityEvent
-from recovery.events.service import recent_events_for_user, record_event
+from recovery.events.service import SecurityEvent, recent_events_for_user, record_event
 from recovery.outbox.service import queue_email
 from recovery.sessions import service as sessions
-from recovery.sessions.models import UserSession
+from recovery.sessions.service import UserSession
 
 __all__ = [
     "Approval", "add_contact_address", "change_password", "confirm_password", "create_staff",
     "find_user_by_email", "get_user", "get_user_by_email", "has_second_factor", "list_contacts",
     "notification_addresses", "notify_security", "password_requirements", "reauthenticate",
     "remove_contact_address", "resend_verification", "security_overview", "send_verification_code",
-    "set_account_status", "set_status_as_operator", "sign_up", "verify_contact_address", "verify_email",
+    "set_account_status", "set_second_factor", "set_status_as_operator", "sign_up", "verify_contact_address",
+    "verify_email",
     "NotTheCreatorsPassword", "WrongPassword",
 ]
 
@@ -104,13 +105,14 @@ def security_overview(ctx: ServiceContext, user: User, *, events: int = 20) -> S
 
 
 def has_second_factor(ctx: ServiceContext, user: User) -> bool:
-    """Whether a second factor (a confirmed TOTP authenticator) is switched on; the password rules then ask 8."""
-    from recovery.mfa.service import totp_enabled  # the MFA capability builds on accounts, not the other way
+    """Whether a second factor (a confirmed authenticator) is switched on; the password rules then ask 8."""
+    return user.has_second_factor
 
-    # The answer never depends on this request's pending rows; not flushing them here lets a sign-in's
-    # attempt row be written once, with its final outcome, instead of inserted and then updated.
-    with ctx.session.no_autoflush:
-        return totp_enabled(ctx, user)
+
+def set_second_factor(ctx: ServiceContext, user: User, confirmed_at: datetime | None) -> None:
+    """The MFA capability tells the account when its active second factor was confirmed (None: it has none
+    left), in the transaction that confirms, turns off or resets it."""
+    user.second_factor_at = confirmed_at
 
 
 # --- password rules --------------------------------------------------------------------------------------
@@ -156,8 +158,8 @@ def sign_up(ctx: ServiceContext, email: str, password: str) -> None:
     if existing is not None:
         ctx.passwords.hash(password)
         queue_email(ctx, to=existing.email, template="signup_existing", locale=existing.locale,
-                    user_id=existing.id, signin_link=ctx.link("accounts.signin"),
-                    security_link=ctx.link("accounts.security"))
+                    user_id=existing.id, signin_link=ctx.link("signin.password"),
+                    security_link=ctx.link("security.page"))
         record_event(ctx, "account.signup.existing_email", user_id=existing.id)
         return
     now = ctx.clock.now()

@@ -24,7 +24,7 @@ from recovery.context import ServiceContext
 from recovery.errors import N_, AccountNotActive, PermissionDenied, ValidationFailed
 from recovery.events.service import record_event
 from recovery.sessions import service as sessions
-from recovery.sessions.models import UserSession
+from recovery.sessions.service import UserSession
 
 __all__ = ["STOLEN_REASON", "Approval", "account_not_active", "current_restriction", "end_sessions_by_staff",
            "ending_needs_two_staff", "is_stolen_lock", "lock_as_stolen", "set_account_status",

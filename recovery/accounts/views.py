@@ -6,32 +6,20 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 from flask_babel import gettext
 
 from recovery.accounts import service as accounts
-from recovery.accounts.normalise import normalise_email
 from recovery.accounts.schemas import (
-    ChangePasswordForm,
-    ContactVerifyForm,
     EmailForm,
     ReauthForm,
-    SignInForm,
     SignUpForm,
     VerifyEmailForm,
 )
-from recovery.accounts.signin import PasswordSignIn, sign_in_with_password
 from recovery.accounts.web import (
     account_errors,
     label,
-    limit_password_change,
     limit_password_confirmation,
     limit_per_user,
-    limit_signin,
     limit_signup,
 )
-from recovery.detection import service as detection
-from recovery.detection.views import step_up_redirect
-from recovery.detection.web import client_signals, device_id
-from recovery.events.owner import own_events
-from recovery.mfa import service as mfa
-from recovery.mfa.web import begin_second_step
+from recovery.emails import normalise_email
 from recovery.sessions import service as sessions
 from recovery.web.auth import (
     clear_session_cookie,
@@ -39,7 +27,6 @@ from recovery.web.auth import (
     current_user,
     login_required,
     reauth_required,
-    set_session_cookie,
     signed_in_session,
     signed_in_user,
 )
@@ -98,7 +85,7 @@ def verify_email():
     data = parse_form(VerifyEmailForm())
     user = accounts.verify_email(service_context(), data["email"], data["code"], data["password"])
     flash(gettext("Your email address is verified. You can sign in now."), "success")
-    return redirect(url_for("accounts.signin", email=user.email))
+    return redirect(url_for("signin.password", email=user.email))
 
 
 @bp.post("/verify-email/resend")
@@ -111,38 +98,6 @@ def resend_verification():
     accounts.resend_verification(service_context(), data["email"])
     flash(gettext("If that address is waiting to be verified, we have sent it a new code."))
     return redirect(url_for("accounts.verify_email", email=normalise_email(data["email"])))
-
-
-@bp.route("/signin", methods=["GET", "POST"])
-@limit_signin
-@form_page("accounts/signin.html")
-@account_errors
-def signin():
-    if request.method == "GET":
-        device_id()  # the device cookie comes with the page, so the answers to the form never differ by it
-        form = {"email": request.args.get("email", ""), "next": request.args.get("next", "")}
-        return render_template("accounts/signin.html", form=form, errors={})
-    data = parse_form(SignInForm())
-    ctx = service_context()
-    signin = sign_in_with_password(ctx, data["email"], data["password"], client_signals(password_step=True))
-    return _after_password(ctx, signin, data["next"])
-
-
-def _after_password(ctx, signin: PasswordSignIn, next_url: str):
-    """The second factor when enrolled (it also answers a step-up), an emailed code when the risk asks for more
-    on an account without one, else the session."""
-    user = signin.user
-    if signin.has_second_factor:
-        return begin_second_step(user, next_url)
-    if signin.decision.needs_step_up:
-        return step_up_redirect(detection.start_step_up(ctx, user, kind="browser", attempt=signin.decision.attempt),
-                                next_url)
-    detection.complete_signin(ctx, user, signin.observation, stage="password", decision=signin.decision)
-    _session, token = sessions.start_session(ctx, user.id, kind="browser", replaces=current_session())
-    rotate_csrf()
-    response = redirect(safe_next(next_url, url_for("accounts.security")))
-    set_session_cookie(response, token)
-    return response
 
 
 @bp.post("/signout")
@@ -168,36 +123,7 @@ def reauthenticate():
                                errors={})
     data = parse_form(ReauthForm())
     accounts.reauthenticate(service_context(), signed_in_user(), signed_in_session(), data["password"])
-    return redirect(safe_next(data["next"], url_for("accounts.security")))
-
-
-def _security_page() -> dict:
-    ctx = service_context()
-    user = signed_in_user()
-    return {"overview": accounts.security_overview(ctx, user, events=0),
-            "own_events": own_events(ctx, user.id).events,
-            "mfa": mfa.mfa_status(ctx, user), "current_session_id": signed_in_session().id,
-            "detection": detection.security_view(ctx, user)}
-
-
-@bp.get("/security")
-@login_required
-def security():
-    return render_template("accounts/security.html", form={}, errors={}, **_security_page())
-
-
-@bp.post("/security/password")
-@limit_password_change
-@limit_password_confirmation
-@login_required
-@form_page("accounts/security.html", _security_page)
-@account_errors
-def change_password():
-    data = parse_form(ChangePasswordForm())
-    accounts.change_password(service_context(), signed_in_user(), data["current_password"], data["new_password"],
-                             keep_session_id=signed_in_session().id)
-    flash(gettext("Your password is changed, and your other sessions are signed out."), "success")
-    return redirect(url_for("accounts.security"))
+    return redirect(safe_next(data["next"], url_for("security.page")))
 
 
 @bp.route("/security/contacts/add", methods=["GET", "POST"])
@@ -212,19 +138,7 @@ def add_contact():
     contact = accounts.add_contact_address(service_context(), signed_in_user(), data["email"])
     flash(gettext("We have sent a code to %(email)s. Enter it below to start sending notices there.",
                   email=contact.email))
-    return redirect(url_for("accounts.security"))
-
-
-@bp.post("/security/contacts/verify")
-@limit_per_user("contact-verify")
-@login_required
-@form_page("accounts/security.html", _security_page)
-@account_errors
-def verify_contact():
-    data = parse_form(ContactVerifyForm())
-    contact = accounts.verify_contact_address(service_context(), signed_in_user(), data["email"], data["code"])
-    flash(gettext("Security notices now also go to %(email)s.", email=contact.email), "success")
-    return redirect(url_for("accounts.security"))
+    return redirect(url_for("security.page"))
 
 
 @bp.route("/security/contacts/remove", methods=["GET", "POST"])
@@ -238,4 +152,4 @@ def remove_contact():
     data = parse_form(EmailForm())
     accounts.remove_contact_address(service_context(), signed_in_user(), data["email"])
     flash(gettext("The address is removed. Every address on file has been told."))
-    return redirect(url_for("accounts.security"))
+    return redirect(url_for("security.page"))

@@ -10,8 +10,7 @@ from recovery.alerts.service import get_alert
 from recovery.context import ServiceContext
 from recovery.errors import N_, ValidationFailed
 from recovery.events.service import record_event
-from recovery.tickets.models import Ticket
-from recovery.tickets.service import open_ticket
+from recovery.tickets.service import Ticket, open_ticket
 
 # Alerts that mean someone else may hold the account: their ticket is a stolen-account case (P1, security).
 TAKEOVER_RULES = {"account_reported_stolen", "signin_blocked", "impossible_travel"}

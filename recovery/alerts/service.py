@@ -27,10 +27,10 @@ from datetime import timedelta
 from sqlalchemy import select, text
 
 from recovery.accounts.models import User
-from recovery.accounts.normalise import normalise_email
 from recovery.alerts import webhooks
 from recovery.alerts.models import SEVERITIES, Alert, severity_rank
 from recovery.context import ServiceContext
+from recovery.emails import normalise_email
 from recovery.errors import N_, Conflict, NotFound, ValidationFailed
 from recovery.events.service import InvalidCursor, record_event
 from recovery.numbers import parse_id, parse_int

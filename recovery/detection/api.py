@@ -1,35 +1,18 @@
-"""JSON API of detection: the emailed-code step of a risky sign-in, a user's own sign-ins and devices, and
-securing one's own account."""
+"""JSON API of detection: a user's own sign-ins and devices, and securing one's own account (the emailed-code
+step of a risky sign-in is recovery.signin.api)."""
 
 from __future__ import annotations
 
 from flask import Blueprint
 
 from recovery.detection import service as detection
-from recovery.detection.schemas import SecuredOut, SecurityOut, SessionTokenOut, StepUpBody
-from recovery.detection.web import client_signals
-from recovery.sessions import service as sessions
+from recovery.detection.schemas import SecuredOut, SecurityOut
 from recovery.tickets.access import status_link
 from recovery.web.auth import login_required, signed_in_user
 from recovery.web.context import service_context
-from recovery.web.forms import parse_json
 from recovery.web.openapi import api_doc
-from recovery.web.ratelimit import limiter
 
 bp = Blueprint("detection_api", __name__, url_prefix="/api/v1")
-
-
-@bp.post("/sessions/step-up")
-@api_doc("Finish a risky sign-in with the code emailed to the account (accounts without MFA)", body=StepUpBody,
-         responses={201: SessionTokenOut}, auth=False, tags=("sessions",))
-@limiter.limit("30 per hour", methods=["POST"])
-def step_up():
-    data = parse_json(StepUpBody())
-    ctx = service_context()
-    user = detection.complete_step_up(ctx, data["step_up_token"], data["code"], kind="api")
-    detection.complete_signin(ctx, user, detection.observe(ctx, client_signals()), stage="step_up")
-    _session, token = sessions.start_session(ctx, user.id, kind="api")
-    return SessionTokenOut().dump({"session_token": token}), 201
 
 
 @bp.get("/security/signins")

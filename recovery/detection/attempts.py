@@ -22,7 +22,6 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, func, update
 
 from recovery.accounts.models import User
-from recovery.accounts.normalise import normalise_email
 from recovery.alerts.service import raise_alert
 from recovery.context import ServiceContext
 from recovery.db import rowcount, upsert_insert
@@ -31,6 +30,7 @@ from recovery.detection.errors import SourceThrottled
 from recovery.detection.models import KnownDevice, SigninAttempt
 from recovery.detection.policy import DetectionPolicy, detection_policy
 from recovery.detection.signals import ClientSignals, Observation, account_key, observe
+from recovery.emails import normalise_email
 from recovery.errors import AuthenticationFailed
 from recovery.events.service import record_event
 

@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from sqlalchemy import delete, select, update
 
 from recovery.accounts.models import User
-from recovery.accounts.normalise import mask_email
 from recovery.accounts.notify import notify_security
 from recovery.accounts.password_policy import password_problems
 from recovery.accounts.service import find_user_by_email, has_second_factor, password_requirements
@@ -32,6 +31,7 @@ from recovery.detection import notices, queries
 from recovery.detection.models import KnownDevice, NoticeLink, SigninAttempt
 from recovery.detection.resetlinks import issue_reset_link
 from recovery.detection.stepup import drop_step_ups
+from recovery.emails import mask_email
 from recovery.errors import ValidationFailed
 from recovery.events.service import record_event
 from recovery.outbox.service import queue_email

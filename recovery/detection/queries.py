@@ -123,15 +123,13 @@ def _when_equal(column, name: str):
 
 @lru_cache(maxsize=8)
 def _history_extras_statement(failures_limit: int, with_device: bool):
-    """Whether the device is known, the recent failures, the second factor's last change and whether one is
-    active: one row."""
+    """Whether the device is known and the recent failures: one row (the second factor is on the user's row)."""
     known_device = (select(KnownDevice.id).where(KnownDevice.user_id == bindparam("user_id"),
                                                  KnownDevice.device_key == bindparam("device_key")).scalar_subquery()
                     if with_device else null())
     failures = _bounded_count(SigninAttempt.user_id == bindparam("user_id"), SigninAttempt.outcome == "failure",
                               SigninAttempt.created_at >= bindparam("failures_since"), limit=failures_limit)
-    return select(known_device.label("known_device"), failures.label("recent_failures"),
-                  _mfa_changed_at().label("mfa_changed_at"), _mfa_active().label("mfa_active"))
+    return select(known_device.label("known_device"), failures.label("recent_failures"))
 
 
 @lru_cache(maxsize=8)
@@ -148,7 +146,7 @@ def account_history(ctx: ServiceContext, user: User, attempt: Seen, now: datetim
                     policy: DetectionPolicy) -> History:
     """What scoring compares an attempt (a correct password) with, in one statement whatever the tables hold:
     the places of recent successes as they compare with the attempt's, whether its device is known, recent
-    failures and the second factor's last change."""
+    failures; the second factor's last change is on the account's row."""
     device_key = attempt.device_key
     with ctx.session.no_autoflush:  # history is what earlier requests left; this one's rows wait for its flush
         rows = ctx.session.execute(_history_statement(policy.history_rows, 1000, device_key is not None), {
@@ -160,8 +158,8 @@ def account_history(ctx: ServiceContext, user: User, attempt: Seen, now: datetim
                    known_devices=(frozenset({device_key}) if extras.known_device is not None
                                   and device_key is not None else frozenset()),
                    recent_failures=extras.recent_failures or 0,
-                   credential_changed_at=_credential_change(user, extras.mfa_changed_at, now, policy),
-                   has_second_factor=bool(extras.mfa_active))
+                   credential_changed_at=_credential_change(user, user.second_factor_at, now, policy),
+                   has_second_factor=user.has_second_factor)
 
 
 def _credential_change(user: User, mfa_change: datetime | None, now: datetime,
@@ -172,27 +170,6 @@ def _credential_change(user: User, mfa_change: datetime | None, now: datetime,
         changes.append(user.password_changed_at)
     recent = [at for at in changes if now - at <= policy.recent_change]
     return max(recent) if recent else None
-
-
-def _mfa_changed_at():
-    """When the active authenticator was confirmed, as a scalar subquery (NULL without the MFA capability)."""
-    try:
-        from recovery.mfa.models import ACTIVE, TotpAuthenticator
-    except ImportError:  # the MFA capability is optional to detection
-        return null()
-    return (select(TotpAuthenticator.confirmed_at)
-            .where(TotpAuthenticator.user_id == bindparam("user_id"), TotpAuthenticator.state == ACTIVE)
-            .scalar_subquery())
-
-
-def _mfa_active():
-    """Whether an authenticator is active (what accounts.has_second_factor asks), as a scalar subquery."""
-    try:
-        from recovery.mfa.models import ACTIVE, TotpAuthenticator
-    except ImportError:
-        return literal(False)
-    return (select(TotpAuthenticator.id).where(TotpAuthenticator.user_id == bindparam("user_id"),
-                                               TotpAuthenticator.state == ACTIVE).exists())
 
 
 def recent_signins(ctx: ServiceContext, user_id: int, *, limit: int = 20) -> list[SigninAttempt]:

@@ -8,11 +8,11 @@ The request side (recovery/detection/web.py) fills `ClientSignals`; `observe` tu
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 
-from recovery.accounts.normalise import normalise_email
 from recovery.context import ServiceContext
 from recovery.detection.geo import Place, geo_lookup, network_of
+from recovery.emails import normalise_email
+from recovery.useragents import parse_user_agent
 
 _ACCOUNT_PURPOSE = "detection-account"
 
@@ -23,7 +23,6 @@ def account_key(ctx: ServiceContext, email: str | None) -> str:
     return ctx.tokens.key_for(normalise_email(email or ""), _ACCOUNT_PURPOSE)
 
 _DEVICE_PURPOSE = "detection-device"
-_MAX_UA = 512
 
 
 @dataclass(frozen=True)
@@ -49,23 +48,6 @@ class Observation:
     os: str | None
     kind: str
     under_attack: bool = False
-
-
-@lru_cache(maxsize=4096)
-def parse_user_agent(user_agent: str) -> tuple[str | None, str | None]:
-    """("Chrome 124", "Windows 10") from a user agent, with ua-parser's maintained regexes."""
-    from ua_parser import parse
-
-    result = parse(user_agent[:_MAX_UA])
-    browser = _versioned(result.user_agent.family, result.user_agent.major) if result.user_agent else None
-    os = _versioned(result.os.family, result.os.major) if result.os else None
-    return browser, os
-
-
-def _versioned(family: str | None, major: str | None) -> str | None:
-    if not family or family == "Other":
-        return None
-    return f"{family} {major}"[:64] if major else family[:64]
 
 
 def device_key(ctx: ServiceContext, signals: ClientSignals, browser: str | None, os: str | None,

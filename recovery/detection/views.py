@@ -1,5 +1,5 @@
 """Browser pages of detection: /secure-account, the buttons of the "new sign-in" email, the containment reset,
-forgetting a known device, and the emailed-code step of a risky sign-in."""
+forgetting a known device (the emailed-code step of a risky sign-in is recovery.signin.views)."""
 
 from __future__ import annotations
 
@@ -7,23 +7,19 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 
 from recovery.detection import service as detection
-from recovery.detection.schemas import EmailForm, SecurePasswordForm, StepUpForm
-from recovery.detection.web import client_signals, install_device_cookie, install_template_helpers
-from recovery.sessions import service as sessions
+from recovery.detection.schemas import EmailForm, SecurePasswordForm
+from recovery.detection.web import install_device_cookie, install_template_helpers
 from recovery.tickets.access import status_token
-from recovery.web.auth import current_session, current_user, login_required, set_session_cookie, signed_in_user
-from recovery.web.context import runtime, service_context
-from recovery.web.csrf import rotate_csrf
+from recovery.web.auth import current_user, login_required, signed_in_user
+from recovery.web.context import service_context
 from recovery.web.equal_time import equal_time
 from recovery.web.forms import form_page, parse_form
 from recovery.web.headers import mark_token_page
-from recovery.web.links import safe_next
 from recovery.web.ratelimit import email_key, limiter
 
 bp = Blueprint("detection", __name__)
 install_device_cookie(bp)
 install_template_helpers(bp)
-STEP_UP_COOKIE = "recovery_step_up"
 _LINK_LIMIT = "30 per hour"
 # Signed out, the form emails a "secure" button to whatever address is typed: cap it per address too, so
 # rotating IPs cannot flood someone's mailbox.
@@ -81,7 +77,7 @@ def secure_password(token: str):
     ticket = detection.confirm_secure_reset(service_context(), token, data["password"], data["code"])
     flash(gettext("Your new password is set. Your account stays locked until our security team has checked "
                   "it; this page shows how that goes."), "success")
-    return _to_ticket(ticket) if ticket is not None else redirect(url_for("accounts.signin"), 303)
+    return _to_ticket(ticket) if ticket is not None else redirect(url_for("signin.password"), 303)
 
 
 @bp.post("/security/devices/<int:device_id>/forget")
@@ -89,38 +85,6 @@ def secure_password(token: str):
 def forget_device(device_id: int):
     detection.forget_device(service_context(), signed_in_user(), device_id)
     flash(gettext("The device is forgotten. If it signs in again, we will tell you."), "success")
-    return redirect(url_for("accounts.security"))
+    return redirect(url_for("security.page"))
 
 
-@bp.route("/signin/verify", methods=["GET", "POST"])
-@limiter.limit(_LINK_LIMIT, methods=["POST"])
-@form_page("detection/step_up.html")
-def step_up():
-    token = request.cookies.get(STEP_UP_COOKIE)
-    if request.method == "GET":
-        if detection.find_step_up(service_context(), token, kind="browser") is None:
-            return redirect(url_for("accounts.signin"))
-        return render_template("detection/step_up.html", form={"next": request.args.get("next", "")}, errors={})
-    data = parse_form(StepUpForm())
-    ctx = service_context()
-    user = detection.complete_step_up(ctx, token, data["code"], kind="browser")
-    detection.complete_signin(ctx, user, detection.observe(ctx, client_signals()), stage="step_up")
-    _session, session_token = sessions.start_session(ctx, user.id, kind="browser", replaces=current_session())
-    rotate_csrf()
-    response = redirect(_safe_next(request.form.get("next")))
-    set_session_cookie(response, session_token)
-    response.delete_cookie(STEP_UP_COOKIE, path="/signin/verify", secure=runtime().settings.uses_https,
-                           httponly=True, samesite="Lax")
-    return response
-
-
-def _safe_next(target: str | None) -> str:
-    return safe_next(target, url_for("accounts.security"))
-
-
-def step_up_redirect(token: str, next_url: str | None = None):
-    """What the sign-in page answers when the risk asks for an emailed code: the code page, token in a cookie."""
-    response = redirect(url_for("detection.step_up", next=next_url or None))
-    response.set_cookie(STEP_UP_COOKIE, token, max_age=15 * 60, httponly=True, samesite="Lax",
-                        secure=runtime().settings.uses_https, path="/signin/verify")
-    return response

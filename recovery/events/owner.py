@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from recovery.context import ServiceContext
-from recovery.detection.signals import parse_user_agent
 from recovery.events.labels import HIDDEN_FROM_OWNER, event_label
 from recovery.events.service import EventRow, events_of_user
+from recovery.useragents import parse_user_agent
 
 _SECURITY_ROLES = frozenset({"security", "admin"})
 

@@ -13,8 +13,8 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from recovery.accounts.normalise import normalise_email
 from recovery.context import Actor, ServiceContext
+from recovery.emails import normalise_email
 from recovery.errors import N_, ValidationFailed
 from recovery.events import queries
 from recovery.events.models import SecurityEvent

@@ -14,8 +14,7 @@ from recovery.accounts.notify import notify_security
 from recovery.context import ServiceContext
 from recovery.db import rowcount
 from recovery.errors import ServiceUnavailable
-from recovery.events.models import SecurityEvent
-from recovery.events.service import record_event
+from recovery.events.service import SecurityEvent, record_event
 from recovery.mfa import crypto, recovery_codes, totp
 from recovery.mfa.models import ACTIVE, PENDING, TotpAuthenticator
 

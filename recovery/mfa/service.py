@@ -19,31 +19,28 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, select
 
 from recovery.accounts.models import User
 from recovery.accounts.notify import notify_security
-from recovery.accounts.passwords import normalise_password
-from recovery.accounts.service import confirm_password
+from recovery.accounts.service import confirm_password, set_second_factor
 from recovery.context import ServiceContext
 from recovery.errors import N_, Message, ValidationFailed
 from recovery.events.service import record_event
 from recovery.mfa import crypto, recovery_codes, totp
 from recovery.mfa.budget import claim_attempt, mark_passed
 from recovery.mfa.challenge import complete_challenge, drop_challenges, find_challenge, start_challenge
-from recovery.mfa.errors import ChallengeEnded, EnrollmentExpired, MfaNotEnabled, SecondFactorInvalid, StaffMustKeepMfa
+from recovery.mfa.errors import EnrollmentExpired, MfaNotEnabled, SecondFactorInvalid, StaffMustKeepMfa
 from recovery.mfa.factors import accept_code, authenticator, failure, secret_of, spend_totp
 from recovery.mfa.models import ACTIVE, PENDING, TotpAuthenticator
-from recovery.sessions.models import UserSession
+from recovery.passwords import normalise_password
+from recovery.sessions import service as sessions
+from recovery.sessions.service import UserSession
 
-if TYPE_CHECKING:  # detection builds on MFA: imported inside the function at run time
-    from recovery.detection.service import Observation
-
-__all__ = ["begin_enrollment", "complete_challenge", "complete_signin_challenge", "confirm_enrollment",
+__all__ = ["begin_enrollment", "complete_challenge", "confirm_enrollment",
            "disable_totp", "mfa_status", "pending_enrollment", "regenerate_recovery_codes", "reset_mfa",
-           "rotate_encryption_keys", "start_challenge", "totp_enabled", "verify_second_factor"]
+           "find_challenge", "rotate_encryption_keys", "start_challenge", "totp_enabled", "verify_second_factor"]
 
 CHANGED_TEMPLATE = "mfa_changed"
 
@@ -150,8 +147,9 @@ def confirm_enrollment(ctx: ServiceContext, user: User, code: str, *,
         ctx.session.flush()
     pending.state, pending.last_used_step = ACTIVE, step
     pending.confirmed_at, pending.expires_at = ctx.clock.now(), None
+    set_second_factor(ctx, user, pending.confirmed_at)
     if session is not None:
-        session.mfa_passed = True
+        sessions.mark_mfa_passed(ctx, session)
     codes = [] if previous is not None else recovery_codes.replace_codes(ctx, user)
     change = "replaced" if previous is not None else "enabled"
     record_event(ctx, f"mfa.totp.{change}", user_id=user.id)
@@ -202,6 +200,7 @@ def _remove_factors(ctx: ServiceContext, user: User) -> None:
                         .execution_options(synchronize_session="fetch"))
     recovery_codes.delete_codes(ctx, user.id)
     drop_challenges(ctx, user.id)
+    set_second_factor(ctx, user, None)
 
 
 def _confirm_password_and_code(ctx: ServiceContext, user: User, password: str | None, code: str | None, *,
@@ -234,26 +233,6 @@ def verify_second_factor(ctx: ServiceContext, user: User, code: str, *, purpose:
         raise SecondFactorInvalid(persist=[failure(ctx, user, purpose)])
     mark_passed(ctx, attempt)
     return kind
-
-
-def complete_signin_challenge(ctx: ServiceContext, token: str | None, code: str, *, kind: str,
-                              observation: Observation) -> tuple[User, str]:
-    """complete_challenge for a sign-in, with the detection capability told: a wrong code after a correct
-    password is recorded (and emails the owner, once per device per 15 minutes), a passed one completes the
-    sign-in there (device remembered, the owner told when it was unusual)."""
-    from recovery.detection import service as detection  # detection builds on MFA's events, not the reverse
-
-    row = find_challenge(ctx, token, kind=kind)
-    owner = row.user if row is not None else None
-    try:
-        user, method = complete_challenge(ctx, token, code, kind=kind, found=row)
-    except (SecondFactorInvalid, ChallengeEnded) as error:
-        if owner is not None:
-            error.persist.extend(detection.record_failure(ctx, owner, owner.email, observation, reason="wrong_code",
-                                                          stage="second_factor"))
-        raise
-    detection.complete_signin(ctx, user, observation, stage="second_factor")
-    return user, method
 
 
 def rotate_encryption_keys(ctx: ServiceContext) -> tuple[int, int]:

@@ -1,4 +1,5 @@
-"""Browser pages of MFA: the second step of sign-in, setting up an authenticator, recovery codes, turning it off."""
+"""Browser pages of MFA: setting up an authenticator, recovery codes, turning it off (the second step of
+signing in is recovery.signin.views)."""
 
 from __future__ import annotations
 
@@ -6,50 +7,20 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_babel import gettext
 
 from recovery.accounts.web import limit_password_confirmation
-from recovery.detection import service as detection
-from recovery.detection.web import client_signals
 from recovery.mfa import recovery_codes
 from recovery.mfa import service as mfa
-from recovery.mfa.schemas import ChangeForm, CodeForm, SecondFactorForm, SheetForm
-from recovery.mfa.web import challenge_token, clear_challenge_cookie, code_errors, limit_codes
-from recovery.sessions import service as sessions
+from recovery.mfa.schemas import ChangeForm, CodeForm, SheetForm
+from recovery.mfa.web import code_errors, limit_codes
 from recovery.web.auth import (
     current_session,
     login_required,
     reauth_required,
-    set_session_cookie,
     signed_in_user,
 )
 from recovery.web.context import service_context
-from recovery.web.csrf import rotate_csrf
 from recovery.web.forms import form_page, parse_form
-from recovery.web.links import safe_next
 
 bp = Blueprint("mfa", __name__)
-
-
-# --- signing in ------------------------------------------------------------------------------------------
-
-@bp.route("/signin/second-factor", methods=["GET", "POST"])
-@limit_codes
-@form_page("mfa/second_factor.html")
-@code_errors
-def second_factor():
-    if request.method == "GET":
-        if challenge_token() is None:
-            return redirect(url_for("accounts.signin"))
-        return render_template("mfa/second_factor.html", form={"next": request.args.get("next", "")}, errors={})
-    data = parse_form(SecondFactorForm())
-    ctx = service_context()
-    user, _method = mfa.complete_signin_challenge(ctx, challenge_token(), data["code"], kind="browser",
-                                                  observation=detection.observe(ctx, client_signals()))
-    _session, token = sessions.start_session(ctx, user.id, kind="browser", mfa_passed=True,
-                                             replaces=current_session())
-    rotate_csrf()
-    response = redirect(safe_next(data["next"], url_for("accounts.security")))
-    set_session_cookie(response, token)
-    clear_challenge_cookie(response)
-    return response
 
 
 # --- setting up ------------------------------------------------------------------------------------------
@@ -82,13 +53,13 @@ def confirm():
         page = _enrollment_page()
         if page["enrollment"] is None:
             flash(gettext("This setup has expired. Please start again."), "error")
-            return redirect(url_for("accounts.security"))
+            return redirect(url_for("security.page"))
         return render_template("mfa/confirm.html", form={}, errors={}, **page)
     data = parse_form(CodeForm())
     codes = mfa.confirm_enrollment(service_context(), signed_in_user(), data["code"], session=current_session())
     if not codes:
         flash(gettext("Your new authenticator is set up. The old one no longer works."), "success")
-        return redirect(url_for("accounts.security"))
+        return redirect(url_for("security.page"))
     return _show_codes(codes, first_time=True)
 
 
@@ -160,4 +131,4 @@ def disable():
     data = parse_form(ChangeForm())
     mfa.disable_totp(service_context(), signed_in_user(), password=data["password"], code=data["code"])
     flash(gettext("Two-step verification is off. Every address on your account has been told."), "success")
-    return redirect(url_for("accounts.security"))
+    return redirect(url_for("security.page"))

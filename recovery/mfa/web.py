@@ -1,54 +1,16 @@
-"""What the MFA pages and API share: the challenge cookie, the per-IP limit on codes, failed-code marking."""
+"""What the MFA pages and API (and signing in) share: the per-IP limit on codes, failed-code marking."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
 
-from flask import g, redirect, request, url_for
-from itsdangerous import BadSignature, Signer
-from werkzeug.wrappers import Response
+from flask import g
 
-from recovery.accounts.models import User
 from recovery.accounts.service import WrongPassword
-from recovery.mfa import service as mfa
 from recovery.mfa.errors import ChallengeEnded, SecondFactorInvalid
-from recovery.web.context import runtime, service_context
+from recovery.web.context import runtime
 from recovery.web.ratelimit import auth_failed, limiter
-
-
-def _cookie_name() -> str:
-    return "__Host-recovery_mfa" if runtime().settings.uses_https else "recovery_mfa"
-
-
-def _signer() -> Signer:
-    return Signer(runtime().settings.secret_key, salt="recovery.mfa-challenge-cookie")
-
-
-def challenge_token() -> str | None:
-    """The browser's pending sign-in token (password given, second factor due), if its cookie is intact."""
-    cookie = request.cookies.get(_cookie_name())
-    if not cookie:
-        return None
-    try:
-        return _signer().unsign(cookie).decode()
-    except BadSignature:
-        return None
-
-
-def begin_second_step(user: User, next_url: str | None) -> Response:
-    """After a correct password for an account with MFA: a challenge (not a session) and the code page."""
-    token = mfa.start_challenge(service_context(), user, kind="browser").token
-    response = redirect(url_for("mfa.second_factor", next=next_url or None))
-    # HttpOnly and Strict: only this site's own second-factor form ever sends it back.
-    response.set_cookie(_cookie_name(), _signer().sign(token).decode(), httponly=True, samesite="Strict",
-                        secure=runtime().settings.uses_https, path="/")
-    return response
-
-
-def clear_challenge_cookie(response: Response) -> None:
-    response.delete_cookie(_cookie_name(), path="/", secure=runtime().settings.uses_https, httponly=True,
-                           samesite="Strict")
 
 
 def limit_codes(view: Callable) -> Callable:

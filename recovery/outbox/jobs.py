@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 from flask import Flask
 from sqlalchemy import and_, delete, or_, update
 
+import recovery
 from recovery.context import Actor, ServiceContext
 from recovery.db import rowcount, upsert_insert
 from recovery.outbox.models import JobRun, OutboxMessage
@@ -56,8 +57,6 @@ def register_job(name: str, every: timedelta, fn: Callable[[ServiceContext], obj
 
 def registered_jobs() -> list[Job]:
     """Every job of every capability: each `recovery.<capability>.jobs` module is imported once."""
-    import recovery
-
     for package in pkgutil.iter_modules(recovery.__path__):
         if package.ispkg and importlib.util.find_spec(f"recovery.{package.name}.jobs") is not None:
             importlib.import_module(f"recovery.{package.name}.jobs")

@@ -23,6 +23,7 @@ from typing import cast
 
 from sqlalchemy import Table, insert
 
+import recovery
 from recovery.context import Actor, ServiceContext
 from recovery.db import execute_alone
 from recovery.outbox.models import OutboxMessage
@@ -41,8 +42,6 @@ def register_task(name: str, fn: TaskFn) -> None:
 def find_task(name: str) -> TaskFn | None:
     """The handler of `name`; each `recovery.<capability>.tasks` module is imported once to register its own."""
     if name not in _TASKS:
-        import recovery
-
         for package in pkgutil.iter_modules(recovery.__path__):
             if package.ispkg and importlib.util.find_spec(f"recovery.{package.name}.tasks") is not None:
                 importlib.import_module(f"recovery.{package.name}.tasks")

@@ -6,7 +6,7 @@ from typing import Any
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates
 
-from recovery.accounts.normalise import email_problem, normalise_email
+from recovery.emails import email_problem, normalise_email
 from recovery.errors import N_
 
 _TOO_LONG = N_("This is too long.")

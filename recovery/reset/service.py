@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from sqlalchemy import select, update
 
 from recovery.accounts.models import User
-from recovery.accounts.normalise import mask_email, normalise_email
 from recovery.accounts.password_policy import password_problems
 from recovery.accounts.service import (
     find_user_by_email,
@@ -35,6 +34,7 @@ from recovery.accounts.service import (
 )
 from recovery.context import ServiceContext
 from recovery.db import rowcount
+from recovery.emails import mask_email, normalise_email
 from recovery.errors import RecoveryError, TooManyAttempts, ValidationFailed
 from recovery.events.service import record_event
 from recovery.mfa.service import verify_second_factor

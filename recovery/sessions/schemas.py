@@ -1,16 +1,10 @@
-"""marshmallow schemas of the sessions API: sign-in body, a session as its owner (or staff) sees it."""
+"""marshmallow schemas of the sessions API: a session as its owner (or staff) sees it (signing in: recovery.signin)."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from marshmallow import Schema, fields, validate
-
-from recovery.accounts.schemas import Credentials
-
-
-class SignInBody(Credentials):
-    pass
+from marshmallow import Schema, fields
 
 
 class SessionBody(Schema):
@@ -37,25 +31,6 @@ class SessionBody(Schema):
 
     def _is_current(self, session) -> bool:
         return session.id == self.current_id
-
-
-class SessionCreatedBody(Schema):
-    session_token = fields.String(required=True, metadata={"description": "send as `Authorization: Bearer`"})
-    session = fields.Nested(SessionBody, required=True)
-
-
-class MfaRequiredBody(Schema):
-    """The password was right and the account has MFA: no session yet, a code must follow."""
-
-    mfa_required = fields.Boolean(required=True, metadata={"description": "always true"})
-    mfa_token = fields.String(required=True, metadata={"description": "send to POST /api/v1/sessions/mfa"})
-    expires_at = fields.DateTime(required=True)
-
-
-class MfaSignInBody(Schema):
-    mfa_token = fields.String(required=True, validate=validate.Length(max=128))
-    code = fields.String(required=True, validate=validate.Length(max=64),
-                         metadata={"description": "a TOTP or recovery code"})
 
 
 class SessionListBody(Schema):

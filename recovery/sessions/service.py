@@ -45,6 +45,11 @@ def start_session(ctx: ServiceContext, user_id: int, *, kind: str, mfa_passed: b
     return session, token
 
 
+def mark_mfa_passed(ctx: ServiceContext, session: UserSession) -> None:
+    """This session has just proved the account's second factor (the one that confirmed a new authenticator)."""
+    session.mfa_passed = True
+
+
 def authenticate(ctx: ServiceContext, token: str) -> UserSession | None:
     """The live session behind a secret, or None when unknown, revoked, idle too long or past its end."""
     digest = ctx.tokens.digest(token, _TOKEN_PURPOSE)

@@ -20,10 +20,10 @@ def revoke(session_id: str):
     sessions.revoke_session(service_context(), signed_in_user().id, session_id)
     if session_id != signed_in_session().id:
         flash(gettext("That session is signed out."))
-        return redirect(url_for("accounts.security"))
+        return redirect(url_for("security.page"))
     rotate_csrf()
     flash(gettext("You have signed out."))
-    response = redirect(url_for("accounts.signin"))
+    response = redirect(url_for("signin.password"))
     clear_session_cookie(response)
     return response
 
@@ -34,4 +34,4 @@ def revoke_others():
     sessions.revoke_all_sessions(service_context(), signed_in_user().id, reason="signed_out_elsewhere",
                                  keep=signed_in_session().id)
     flash(gettext("You are signed out everywhere else."), "success")
-    return redirect(url_for("accounts.security"))
+    return redirect(url_for("security.page"))

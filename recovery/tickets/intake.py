@@ -27,10 +27,10 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import make_transient_to_detached
 
 from recovery.accounts.models import User
-from recovery.accounts.normalise import email_problem, mask_email, normalise_email
 from recovery.accounts.service import find_user_by_email, notify_security
 from recovery.context import ServiceContext
 from recovery.db import rowcount
+from recovery.emails import email_problem, mask_email, normalise_email
 from recovery.errors import N_, TokenInvalid, ValidationFailed
 from recovery.events.service import record_event
 from recovery.outbox.service import queue_email

@@ -11,7 +11,7 @@ from flask_babel import gettext
 from markupsafe import Markup, escape
 
 from recovery.accounts.models import User
-from recovery.accounts.normalise import normalise_email
+from recovery.emails import normalise_email
 from recovery.tickets.access import staff_ticket
 from recovery.tickets.evidence import Upload, evidence_file
 from recovery.tickets.labels import label_of

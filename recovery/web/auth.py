@@ -100,7 +100,7 @@ def signed_in_session() -> UserSession:
 def _deny_anonymous():
     if request.path.startswith("/api/"):
         raise AuthenticationRequired()
-    return redirect(url_for("accounts.signin", next=request.full_path.rstrip("?")))
+    return redirect(url_for("signin.password", next=request.full_path.rstrip("?")))
 
 
 def login_required(view):
@@ -172,7 +172,7 @@ def staff_guard(user: User):
         if request.path.startswith("/api/"):
             raise MfaSessionRequired()
         flash(gettext(MfaSessionRequired.message), "error")
-        return redirect(url_for("accounts.signin", next=request.full_path.rstrip("?")))
+        return redirect(url_for("signin.password", next=request.full_path.rstrip("?")))
     return None
 
 

@@ -21,7 +21,7 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from recovery.accounts.normalise import normalise_email
+from recovery.emails import normalise_email
 from recovery.errors import ServiceUnavailable
 from recovery.web.context import client_ip, runtime
 
@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 # sign-in notice links, which can only lock an account, must work most of all during an incident).
 FAIL_CLOSED = frozenset({
     "signin-ip", "signin-network", "signin-account", "confirm-password", "password-change", "mfa-ip",
-    "detection_api.step_up", "reset-request-ip", "reset-confirm-ip", "password-reset-email",
+    "signin_api.step_up", "reset-request-ip", "reset-confirm-ip", "password-reset-email",
     "signup-ip", "signup-account", "verify-ip", "verify-account", "resend-ip", "resend-account",
     "contact-add", "contact-verify", "appeal-ip", "appeal-email", "appeal-confirm-ip", "appeal-confirm-email",
     "recover-ip", "recover-email", "recover-confirm-ip", "recover-confirm-email",

@@ -13,7 +13,7 @@ from zxcvbn import matching
 from recovery.accounts import password_estimate
 from recovery.accounts.password_estimate import ESTIMATE_LENGTH, L33T_CHARACTERS, estimate_input, l33t_readings
 from recovery.accounts.password_policy import PolicyMessage, password_problems
-from recovery.accounts.passwords import PasswordHasher, normalise_password
+from recovery.passwords import PasswordHasher, normalise_password
 
 EMAIL = "maria.gonzalez@example.com"
 L33T_TABLE_PAYLOAD = "!$%(+0123456789<@[{|"  # every substitution character of zxcvbn's l33t table

@@ -9,8 +9,8 @@ from people import NEW_PASSWORD, PASSWORD, code_in, csrf_from
 from sqlalchemy import select
 
 from recovery.accounts.models import User
-from recovery.accounts.passwords import PasswordHasher
 from recovery.events.models import SecurityEvent
+from recovery.passwords import PasswordHasher
 from recovery.sessions.models import UserSession
 from recovery.web.context import runtime
 

@@ -10,7 +10,7 @@ from recovery.accounts.models import User
 from recovery.accounts.service import sign_up
 from recovery.app import create_app
 from recovery.clock import FrozenClock
-from recovery.db import Database, _insert_committed_lazily, execute_alone, release_if_unwritten
+from recovery.db import Database, _insert_committed_lazily, execute_alone, read_apart, release_if_unwritten
 from recovery.events.service import record_event
 from recovery.outbox.models import OutboxMessage
 from recovery.outbox.tasks import TASK_KIND
@@ -121,6 +121,44 @@ def test_a_statement_run_alone_is_committed_as_it_runs_and_the_next_transaction_
     session.rollback()
     session.close()
     assert _queued_tasks(database) == ["alone"]
+
+
+def test_reads_apart_take_no_write_transaction_and_the_next_transaction_is_whole_again(database):
+    """The password step reads the account before argon2 outside a write transaction: PostgreSQL in autocommit
+    (no BEGIN or COMMIT round trip), SQLite with a deferred BEGIN (not the file's write lock); the writes after
+    it are one transaction again."""
+    statements: list[tuple[str | None, str]] = []
+    event.listen(database.engine, "before_cursor_execute", lambda conn, _cursor, statement, *_: statements.append(
+        (conn.get_execution_options().get("isolation_level"), " ".join(statement.split()[:2]))))
+    session = database.new_session()
+    read_apart(session)
+    session.scalars(select(User).limit(1)).all()
+    release_if_unwritten(session)
+    assert not session.in_transaction()
+    read = [statement for statement in statements if statement[1].startswith(("BEGIN", "SELECT"))]
+    if _ON_POSTGRESQL:
+        assert read == [("AUTOCOMMIT", "SELECT users.id,")]
+    else:
+        assert read[0] == (None, "BEGIN") and read[1][1].startswith("SELECT")
+    statements.clear()
+    session.execute(insert(OutboxMessage.__table__), _probe_row("first"))
+    session.execute(insert(OutboxMessage.__table__), _probe_row("second"))
+    session.rollback()
+    session.close()
+    assert _queued_tasks(database) == []
+    assert all(isolation != "AUTOCOMMIT" for isolation, _ in statements)
+    if not _ON_POSTGRESQL:
+        assert statements[0][1] == "BEGIN IMMEDIATE"
+
+
+def test_reads_apart_do_nothing_inside_a_begun_transaction(database):
+    session = database.new_session()
+    session.scalars(select(User).limit(1)).all()
+    read_apart(session)  # a transaction has begun: it stays one
+    session.execute(insert(OutboxMessage.__table__), _probe_row("joined"))
+    session.rollback()
+    session.close()
+    assert _queued_tasks(database) == []
 
 
 def _read_first(session) -> list[str]:

@@ -1,4 +1,5 @@
-"""Email normalisation: one canonical form per address, so uniqueness and rate-limit keys cannot be dodged."""
+"""Email addresses, below every capability: one canonical form per address, so uniqueness and rate-limit keys
+cannot be dodged."""
 
 from __future__ import annotations
 

@@ -1,0 +1,48 @@
+"""Signing in: the one place that decides a sign-in, above the capabilities it composes.
+
+```mermaid
+stateDiagram-v2
+    [*] --> password: sign_in(ctx, Password(email, password), signals, kind=...)
+    password --> [*]: refused (SourceThrottled 429; AuthenticationFailed for an unknown email, a wrong password,
+    password --> [*]: a temporary lock or a block; AccountNotActive / EmailNotVerified after a correct one)
+    password --> SecondFactorDue: the account has a second factor (it also answers a risky sign-in)
+    password --> StepUpDue: no second factor, and detection asks for more: a code is emailed
+    password --> SignedIn: detection allows (or notifies): the server-side session starts
+    SecondFactorDue --> SignedIn: finish_second_factor with a TOTP or recovery code
+    StepUpDue --> SignedIn: finish_step_up with the emailed code
+```
+
+What it composes, each through its owner's service: the account and its password (accounts), the attempt,
+its score and the decision, the locks, the device and the emailed step-up (detection), the second-factor
+challenge (mfa), the session (sessions). Every path records its attempt and event in the request's
+transaction (failures in the error's `persist`, kept through the rollback).
+
+Public surface (`from recovery import signin`):
+    sign_in(ctx, credentials, signals, *, kind, replaces=None) -> SignedIn | SecondFactorDue | StepUpDue
+    finish_second_factor(ctx, token, code, signals, *, kind, replaces=None) -> SignedIn
+    finish_step_up(ctx, token, code, signals, *, kind, replaces=None) -> SignedIn
+    has_pending_second_factor(ctx, token, *, kind) / has_pending_step_up(ctx, token, *, kind)
+The first factor is a `Credentials` value: `Password` today; a passkey assertion is the seam a later issue
+fills (`first_factor` in flow.py dispatches on the type). The views (`views.py` for pages, `api.py` for JSON)
+keep only cookies, redirects and JSON.
+"""
+
+from __future__ import annotations
+
+from recovery.signin.flow import (
+    Credentials,
+    Outcome,
+    Password,
+    SecondFactorDue,
+    SignedIn,
+    StepUpDue,
+    finish_second_factor,
+    finish_step_up,
+    has_pending_second_factor,
+    has_pending_step_up,
+    sign_in,
+)
+
+__all__ = ["Credentials", "Outcome", "Password", "SecondFactorDue", "SignedIn", "StepUpDue",
+           "finish_second_factor", "finish_step_up", "has_pending_second_factor", "has_pending_step_up",
+           "sign_in"]

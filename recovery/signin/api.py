@@ -1,0 +1,63 @@
+"""JSON API of signing in: a Bearer token for email and password, or the pending step (a second factor, an
+emailed code) and the calls that finish it. Only JSON here; recovery.signin decides."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+from recovery.accounts.web import account_errors, limit_signin
+from recovery.detection.schemas import SessionTokenOut, StepUpBody, StepUpRequiredOut
+from recovery.detection.web import client_signals
+from recovery.mfa.web import code_errors, limit_codes
+from recovery.sessions.api import session_created
+from recovery.signin.flow import Password, SecondFactorDue, StepUpDue, finish_second_factor, finish_step_up, sign_in
+from recovery.signin.schemas import MfaRequiredBody, MfaSignInBody, SessionCreatedBody, SignInBody
+from recovery.web.context import service_context
+from recovery.web.forms import parse_json
+from recovery.web.openapi import api_doc
+from recovery.web.ratelimit import limiter
+
+bp = Blueprint("signin_api", __name__, url_prefix="/api/v1")
+TAGS = ("sessions",)
+
+
+@bp.post("/sessions")
+@api_doc("Sign in with email and password; answers a Bearer token for API calls, or (200) that a second "
+         "factor (or, without one, an emailed code: step_up_required) is required", body=SignInBody,
+         responses={201: SessionCreatedBody, 200: MfaRequiredBody, 202: StepUpRequiredOut},
+         errors=(401, 403), auth=False, tags=TAGS)
+@limit_signin
+@account_errors
+def create_session():
+    data = parse_json(SignInBody())
+    outcome = sign_in(service_context(), Password(data["email"], data["password"]),
+                      client_signals(password_step=True), kind="api")
+    if isinstance(outcome, SecondFactorDue):
+        return MfaRequiredBody().dump({"mfa_required": True, "mfa_token": outcome.token,
+                                       "expires_at": outcome.expires_at})
+    if isinstance(outcome, StepUpDue):  # no second factor to ask for: a code emailed to the account
+        return StepUpRequiredOut().dump({"step_up_required": True, "step_up_token": outcome.token,
+                                         "method": "email_code"}), 202
+    return session_created(outcome.session, outcome.token)
+
+
+@bp.post("/sessions/mfa")
+@api_doc("Complete a sign-in with the mfa_token and a TOTP or recovery code; answers a Bearer token",
+         body=MfaSignInBody, responses={201: SessionCreatedBody}, errors=(401,), auth=False, tags=TAGS)
+@limit_codes
+@code_errors
+def complete_mfa():
+    data = parse_json(MfaSignInBody())
+    signed_in = finish_second_factor(service_context(), data["mfa_token"], data["code"], client_signals(),
+                                     kind="api")
+    return session_created(signed_in.session, signed_in.token)
+
+
+@bp.post("/sessions/step-up")
+@api_doc("Finish a risky sign-in with the code emailed to the account (accounts without MFA)", body=StepUpBody,
+         responses={201: SessionTokenOut}, auth=False, tags=TAGS)
+@limiter.limit("30 per hour", methods=["POST"])
+def step_up():
+    data = parse_json(StepUpBody())
+    signed_in = finish_step_up(service_context(), data["step_up_token"], data["code"], client_signals(), kind="api")
+    return SessionTokenOut().dump({"session_token": signed_in.token}), 201

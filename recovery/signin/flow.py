@@ -1,0 +1,123 @@
+"""The sign-in flow: a first factor, detection's decision, then a second factor, an emailed code or the session.
+
+Each function takes the request's ServiceContext and the client's signals and returns what the client is
+told next; errors are the composed capabilities' own (see the package docstring).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from recovery.accounts.models import User
+from recovery.context import ServiceContext
+from recovery.detection import service as detection
+from recovery.detection.service import ClientSignals
+from recovery.mfa import service as mfa
+from recovery.mfa.errors import ChallengeEnded, SecondFactorInvalid
+from recovery.sessions import service as sessions
+from recovery.sessions.service import UserSession
+from recovery.signin.password import FirstFactor, check_password
+
+
+@dataclass(frozen=True)
+class Password:
+    """An email and password: today's only first factor."""
+
+    email: str
+    password: str
+
+
+# The first factors sign_in accepts; a passkey assertion joins this union (and first_factor's dispatch).
+Credentials = Password
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    """The server-side session has started: `token` goes to the client once (a cookie or a Bearer token)."""
+
+    user: User
+    session: UserSession
+    token: str
+
+
+@dataclass(frozen=True)
+class SecondFactorDue:
+    """The password was right and the account has a second factor: `token` stands for the pending step."""
+
+    user: User
+    token: str
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class StepUpDue:
+    """The password was right, the account has no second factor and detection asks for more: a code is
+    emailed to the account, `token` stands for the pending step."""
+
+    user: User
+    token: str
+
+
+Outcome = SignedIn | SecondFactorDue | StepUpDue
+
+
+def sign_in(ctx: ServiceContext, credentials: Credentials, signals: ClientSignals, *, kind: str,
+            replaces: UserSession | None = None) -> Outcome:
+    """A first factor, then what the account and detection's decision ask for. `kind` is "browser" or "api";
+    `replaces` is the browser's current session, revoked when a new one starts (ids rotate)."""
+    first = first_factor(ctx, credentials, signals)
+    user, decision = first.user, first.decision
+    if user.has_second_factor:  # it also answers a sign-in detection finds risky
+        challenge = mfa.start_challenge(ctx, user, kind=kind)
+        return SecondFactorDue(user, challenge.token, challenge.expires_at)
+    if decision.needs_step_up:
+        return StepUpDue(user, detection.start_step_up(ctx, user, kind=kind, attempt=decision.attempt))
+    detection.complete_signin(ctx, user, first.observation, stage="password", decision=decision)
+    return _signed_in(ctx, user, kind=kind, replaces=replaces, mfa_passed=False)
+
+
+def first_factor(ctx: ServiceContext, credentials: Credentials, signals: ClientSignals) -> FirstFactor:
+    """The account behind the credentials, checked, recorded and scored (the seam for passkeys)."""
+    return check_password(ctx, credentials.email, credentials.password, signals)
+
+
+def finish_second_factor(ctx: ServiceContext, token: str | None, code: str, signals: ClientSignals, *, kind: str,
+                         replaces: UserSession | None = None) -> SignedIn:
+    """The pending second factor with a TOTP or recovery code. A wrong code after a correct password is
+    recorded by detection (and emails the owner, once per device per 15 minutes); a passed one completes the
+    sign-in there (device remembered, the owner told when it was unusual) and starts the session."""
+    observation = detection.observe(ctx, signals)
+    pending = mfa.find_challenge(ctx, token, kind=kind)
+    owner = pending.user if pending is not None else None
+    try:
+        user, _method = mfa.complete_challenge(ctx, token, code, kind=kind, found=pending)
+    except (SecondFactorInvalid, ChallengeEnded) as error:
+        if owner is not None:
+            error.persist.extend(detection.record_failure(ctx, owner, owner.email, observation, reason="wrong_code",
+                                                          stage="second_factor"))
+        raise
+    detection.complete_signin(ctx, user, observation, stage="second_factor")
+    return _signed_in(ctx, user, kind=kind, replaces=replaces, mfa_passed=True)
+
+
+def finish_step_up(ctx: ServiceContext, token: str | None, code: str, signals: ClientSignals, *, kind: str,
+                   replaces: UserSession | None = None) -> SignedIn:
+    """The pending emailed code: the sign-in completes (judged again for device and place) and starts."""
+    user = detection.complete_step_up(ctx, token, code, kind=kind)
+    detection.complete_signin(ctx, user, detection.observe(ctx, signals), stage="step_up")
+    return _signed_in(ctx, user, kind=kind, replaces=replaces, mfa_passed=False)
+
+
+def has_pending_second_factor(ctx: ServiceContext, token: str | None, *, kind: str) -> bool:
+    return mfa.find_challenge(ctx, token, kind=kind) is not None
+
+
+def has_pending_step_up(ctx: ServiceContext, token: str | None, *, kind: str) -> bool:
+    return detection.find_step_up(ctx, token, kind=kind) is not None
+
+
+def _signed_in(ctx: ServiceContext, user: User, *, kind: str, replaces: UserSession | None,
+               mfa_passed: bool) -> SignedIn:
+    session, token = sessions.start_session(ctx, user.id, kind=kind, mfa_passed=mfa_passed, replaces=replaces)
+    return SignedIn(user, session, token)
