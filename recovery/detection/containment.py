@@ -27,22 +27,14 @@ from recovery.accounts.service import find_user_by_email, has_second_factor, pas
 from recovery.accounts.status import is_stolen_lock, lock_as_stolen
 from recovery.alerts.service import raise_alert
 from recovery.context import Actor, ServiceContext
-from recovery.db import rowcount
 from recovery.detection import notices, queries
 from recovery.detection.models import KnownDevice, NoticeLink, SigninAttempt
-from recovery.detection.resetlinks import issue_reset_link
 from recovery.detection.stepup import drop_step_ups
 from recovery.errors import ValidationFailed
 from recovery.events.service import record_event
 from recovery.outbox.service import queue_email
-from recovery.reset.errors import (
-    ResetLinkUsed,
-    SecondFactorInvalid,
-    SecondFactorRequired,
-)
-from recovery.reset.models import PasswordReset
-from recovery.reset.service import revoke_resets, usable_link, verify_second_factor
-from recovery.reset.tokens import read_token
+from recovery.reset.errors import SecondFactorInvalid, SecondFactorRequired
+from recovery.reset.service import LiveLink, check_link, consume_link, issue_link, revoke_resets, verify_second_factor
 from recovery.sessions.service import revoke_all_sessions
 from recovery.tickets.access import status_link
 from recovery.tickets.models import Ticket
@@ -65,7 +57,7 @@ def secure_account(ctx: ServiceContext, user: User, *, source: str, attempt_id: 
                          message=f"The account holder reported the account stolen ({source}).",
                          source="secure_account", attachments=suspicious_signins(ctx, user.id),
                          tags=["stolen", source], opened_by_containment=True)
-    reset_link = issue_reset_link(ctx, user, PASSWORD_ENDPOINT)
+    reset_link = issue_link(ctx, user, PASSWORD_ENDPOINT)
     queue_email(ctx, to=user.email, template=SECURED_TEMPLATE, locale=user.locale, user_id=user.id,
                 reset_link=reset_link, reset_minutes=ctx.settings.reset_token_minutes,
                 status_link=status_link(ctx, ticket), ticket_id=ticket.id)
@@ -156,13 +148,13 @@ class SecureResetForm:
     max_length: int
 
 
-def _live(ctx: ServiceContext, token: object) -> tuple[PasswordReset, User]:
+def _live(ctx: ServiceContext, token: object) -> LiveLink:
     """Containment's reset link works only while the account is locked as stolen (and was issued after it)."""
-    return usable_link(ctx, read_token(ctx, token), account_allows=is_stolen_lock)
+    return check_link(ctx, token, account_allows=is_stolen_lock)
 
 
 def inspect_secure_reset(ctx: ServiceContext, token: object) -> SecureResetForm:
-    _row, user = _live(ctx, token)
+    user = _live(ctx, token).user
     rules = password_requirements(ctx, user)
     return SecureResetForm(mask_email(user.email), has_second_factor(ctx, user), rules["min_length"],
                            rules["max_length"])
@@ -170,7 +162,8 @@ def inspect_secure_reset(ctx: ServiceContext, token: object) -> SecureResetForm:
 
 def confirm_secure_reset(ctx: ServiceContext, token: object, password: str, code: str | None) -> Ticket | None:
     """Set the new password of a stolen-locked account; it stays locked. Returns the open stolen ticket."""
-    row, user = _live(ctx, token)
+    link = _live(ctx, token)
+    user = link.user
     rules = password_requirements(ctx, user)
     problems = password_problems(password, email=user.email, min_length=rules["min_length"],
                                  max_length=rules["max_length"])
@@ -181,12 +174,8 @@ def confirm_secure_reset(ctx: ServiceContext, token: object, password: str, code
             raise SecondFactorRequired()
         if not verify_second_factor(ctx, user, code):
             raise SecondFactorInvalid()
+    consume_link(ctx, link)
     now = ctx.clock.now()
-    used = ctx.session.execute(update(PasswordReset).where(PasswordReset.id == row.id, PasswordReset.used_at.is_(None),
-                                                           PasswordReset.revoked_at.is_(None))
-                               .values(used_at=now).execution_options(synchronize_session=False))
-    if rowcount(used) != 1:
-        raise ResetLinkUsed()
     user.password_hash, user.password_changed_at = ctx.passwords.hash(password), now
     revoke_resets(ctx, user.id, reason="password_reset")
     sessions = revoke_all_sessions(ctx, user.id, reason="password_reset")
