@@ -22,19 +22,25 @@ from sqlalchemy import delete, select, update
 from recovery.accounts.models import User
 from recovery.accounts.normalise import mask_email
 from recovery.accounts.notify import notify_security
-from recovery.accounts.password_policy import password_problems
-from recovery.accounts.service import find_user_by_email, has_second_factor, password_requirements
+from recovery.accounts.service import (
+    check_new_password,
+    find_user_by_email,
+    has_second_factor,
+    password_requirements,
+    set_password,
+)
 from recovery.accounts.status import is_stolen_lock, lock_as_stolen
 from recovery.alerts.service import raise_alert
 from recovery.context import Actor, ServiceContext
 from recovery.detection import notices, queries
+from recovery.detection.attempts import remember_device
 from recovery.detection.models import KnownDevice, NoticeLink, SigninAttempt
 from recovery.detection.stepup import drop_step_ups
-from recovery.errors import ValidationFailed
 from recovery.events.service import record_event
+from recovery.mfa.service import drop_challenges, verify_second_factor
 from recovery.outbox.service import queue_email
 from recovery.reset.errors import SecondFactorInvalid, SecondFactorRequired
-from recovery.reset.service import LiveLink, check_link, consume_link, issue_link, revoke_resets, verify_second_factor
+from recovery.reset.service import LiveLink, check_link, consume_link, issue_link, revoke_resets
 from recovery.sessions.service import revoke_all_sessions
 from recovery.tickets.access import status_link
 from recovery.tickets.models import Ticket
@@ -73,12 +79,7 @@ def _end_pending_steps(ctx: ServiceContext, user: User, attempt_id: int | None) 
     """No second-factor or emailed-code step may finish, no "it was me" may trust a device, and the device of
     the reported attempt is forgotten."""
     drop_step_ups(ctx, user.id)
-    try:
-        from recovery.mfa.challenge import drop_challenges
-    except ImportError:
-        pass
-    else:
-        drop_challenges(ctx, user.id)
+    drop_challenges(ctx, user.id)
     ctx.session.execute(update(NoticeLink).where(NoticeLink.user_id == user.id, NoticeLink.used_at.is_(None))
                         .values(used_at=ctx.clock.now()).execution_options(synchronize_session=False))
     if attempt_id is not None:
@@ -102,8 +103,6 @@ def suspicious_signins(ctx: ServiceContext, user_id: int) -> list[dict]:
 
 def confirm_it_was_me(ctx: ServiceContext, token: object) -> User:
     """"Yes, it was me": the device becomes known (and confirmed); nothing else changes."""
-    from recovery.detection.attempts import remember_device
-
     row = notices.read_link(ctx, token, notices.CONFIRM)
     notices.consume(ctx, row)
     user = ctx.session.get_one(User, row.user_id)
@@ -164,25 +163,16 @@ def confirm_secure_reset(ctx: ServiceContext, token: object, password: str, code
     """Set the new password of a stolen-locked account; it stays locked. Returns the open stolen ticket."""
     link = _live(ctx, token)
     user = link.user
-    rules = password_requirements(ctx, user)
-    problems = password_problems(password, email=user.email, min_length=rules["min_length"],
-                                 max_length=rules["max_length"])
-    if problems:
-        raise ValidationFailed({"password": [problem.text for problem in problems]})
+    check_new_password(ctx, user, password)
     if has_second_factor(ctx, user):
         if not code:
             raise SecondFactorRequired()
         if not verify_second_factor(ctx, user, code):
             raise SecondFactorInvalid()
     consume_link(ctx, link)
-    now = ctx.clock.now()
-    user.password_hash, user.password_changed_at = ctx.passwords.hash(password), now
     revoke_resets(ctx, user.id, reason="password_reset")
-    sessions = revoke_all_sessions(ctx, user.id, reason="password_reset")
-    record_event(ctx, "account.password.reset", user_id=user.id, actor=ctx.actor.as_user(user.id),
-                 via="secure_account", still_locked=True)
-    notify_security(ctx, user, "password_reset_done", sessions_revoked=sessions,
-                    not_me_link=ctx.link("detection.secure_account"))
+    set_password(ctx, user, password, reason="password_reset", details={"via": "secure_account", "still_locked": True},
+                 notice={"not_me_link": ctx.link("detection.secure_account")})
     ctx.session.flush()
     return ctx.session.scalar(select(Ticket).where(Ticket.user_id == user.id, Ticket.category == "stolen_account")
                               .order_by(Ticket.id.desc()).limit(1))

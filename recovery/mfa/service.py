@@ -42,8 +42,8 @@ if TYPE_CHECKING:  # detection builds on MFA: imported inside the function at ru
     from recovery.detection.service import Observation
 
 __all__ = ["begin_enrollment", "complete_challenge", "complete_signin_challenge", "confirm_enrollment",
-           "disable_totp", "mfa_status", "pending_enrollment", "regenerate_recovery_codes", "reset_mfa",
-           "rotate_encryption_keys", "start_challenge", "totp_enabled", "verify_second_factor"]
+           "disable_totp", "drop_challenges", "mfa_status", "pending_enrollment", "regenerate_recovery_codes",
+           "reset_mfa", "rotate_encryption_keys", "start_challenge", "totp_enabled", "verify_second_factor"]
 
 CHANGED_TEMPLATE = "mfa_changed"
 

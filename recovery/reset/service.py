@@ -30,16 +30,16 @@ from sqlalchemy import select, update
 
 from recovery.accounts.models import User
 from recovery.accounts.normalise import mask_email, normalise_email
-from recovery.accounts.password_policy import password_problems
 from recovery.accounts.service import (
+    check_new_password,
     find_user_by_email,
     has_second_factor,
-    notify_security,
     password_requirements,
+    set_password,
 )
 from recovery.context import ServiceContext
 from recovery.db import rowcount
-from recovery.errors import RecoveryError, TooManyAttempts, ValidationFailed
+from recovery.errors import RecoveryError, TooManyAttempts
 from recovery.events.service import record_event
 from recovery.mfa.service import verify_second_factor
 from recovery.outbox.service import queue_email
@@ -55,11 +55,10 @@ from recovery.reset.errors import (
 from recovery.reset.models import PasswordReset
 from recovery.reset.policy import reset_policy
 from recovery.reset.tokens import issue_token, read_token, tag_matches
-from recovery.sessions.service import revoke_all_sessions
 
 LINK_TEMPLATE = "reset_link"
 BLOCKED_TEMPLATE = "reset_blocked_account"
-DONE_TEMPLATE = "password_reset_done"
+DONE_TEMPLATE = "password_reset_done"  # sent by accounts.set_password
 
 
 @dataclass(frozen=True)
@@ -235,21 +234,15 @@ def confirm_reset(ctx: ServiceContext, token: object, password: str, code: str |
     """Set the new password through a live link, once; end every session and link; tell every address."""
     link = _live_link(ctx, token)
     user = link.user
-    _check_new_password(ctx, user, password)
+    check_new_password(ctx, user, password)
     _check_second_factor(ctx, user, code)
-    new_hash = ctx.passwords.hash(password)
     consume_link(ctx, link)
-    now = ctx.clock.now()
-    user.password_hash, user.password_changed_at = new_hash, now
-    if user.email_verified_at is None:
-        user.email_verified_at = now  # the link reached this address: that proves control of it
     links = revoke_resets(ctx, user.id, reason="password_reset")
-    sessions = revoke_all_sessions(ctx, user.id, reason="password_reset")
+    sessions = set_password(ctx, user, password, reason="password_reset", details={"links_revoked": links},
+                            notice={"not_me_link": _site_path(ctx, "/secure-account")})
+    if user.email_verified_at is None:
+        user.email_verified_at = user.password_changed_at  # the link reached this address: that proves control
     lift_temporary_lock(ctx, user)
-    record_event(ctx, "account.password.reset", user_id=user.id, actor=ctx.actor.as_user(user.id),
-                 sessions_revoked=sessions, links_revoked=links)
-    notify_security(ctx, user, DONE_TEMPLATE, not_me_link=_site_path(ctx, "/secure-account"),
-                    sessions_revoked=sessions)
     ctx.session.flush()
     return ResetOutcome(user=user, sessions_revoked=sessions)
 
@@ -265,14 +258,6 @@ def consume_link(ctx: ServiceContext, link: LiveLink) -> None:
         .values(used_at=now).execution_options(synchronize_session=False))
     if rowcount(result) != 1:
         raise ResetLinkUsed()
-
-
-def _check_new_password(ctx: ServiceContext, user: User, password: str) -> None:
-    rules = password_requirements(ctx, user)
-    problems = password_problems(password, email=user.email, min_length=rules["min_length"],
-                                 max_length=rules["max_length"])
-    if problems:
-        raise ValidationFailed({"password": [problem.text for problem in problems]})
 
 
 def _check_second_factor(ctx: ServiceContext, user: User, code: str | None) -> None:
