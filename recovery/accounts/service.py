@@ -250,7 +250,7 @@ class _PasswordChange:
     by_holder: bool  # the event's actor is the account holder: nobody is signed in on a reset link's page
 
 
-_PASSWORD_CHANGES = {
+PASSWORD_CHANGES = {
     "password_changed": _PasswordChange("account.password.changed", "password_changed", by_holder=False),
     "password_reset": _PasswordChange("account.password.reset", "password_reset_done", by_holder=True),
 }
@@ -267,7 +267,7 @@ def set_password(ctx: ServiceContext, user: User, new: str, *, reason: str, keep
     to the event and the email. The caller has checked the new password (check_new_password) and whoever
     may set it, and ends the reset links it owns (recovery.reset.revoke_resets) beforehand.
     """
-    change = _PASSWORD_CHANGES[reason]
+    change = PASSWORD_CHANGES[reason]
     user.password_hash = ctx.passwords.hash(new)
     user.password_changed_at = ctx.clock.now()
     revoked = sessions.revoke_all_sessions(ctx, user.id, reason=reason, keep=keep_session)

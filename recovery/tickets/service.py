@@ -27,8 +27,7 @@ from sqlalchemy import select
 from recovery.accounts.models import User
 from recovery.context import ServiceContext
 from recovery.errors import N_, ValidationFailed
-from recovery.events.models import SecurityEvent
-from recovery.events.service import record_event
+from recovery.events.service import event_types_since, record_event
 from recovery.outbox.service import queue_email
 from recovery.tickets import routing, sla
 from recovery.tickets.access import require_staff_access
@@ -60,9 +59,7 @@ def account_signals(ctx: ServiceContext, user_id: int | None) -> set[str]:
     if user_id is None:
         return set()
     since = ctx.clock.now() - timedelta(days=ctx.settings.ticket_signal_days)
-    types = ctx.session.scalars(select(SecurityEvent.type).where(SecurityEvent.user_id == user_id,
-                                                                 SecurityEvent.created_at >= since).limit(1000))
-    return routing.signals_from_event_types(types)
+    return routing.signals_from_event_types(event_types_since(ctx, user_id, since))
 
 
 def _open_in_family(ctx: ServiceContext, user_id: int | None, category: str) -> list[Ticket]:
