@@ -257,19 +257,24 @@ PASSWORD_CHANGES = {
 
 
 def set_password(ctx: ServiceContext, user: User, new: str, *, reason: str, keep_session: str | None = None,
-                 details: Mapping[str, object] | None = None, notice: Mapping[str, object] | None = None) -> int:
+                 details: Mapping[str, object] | None = None, notice: Mapping[str, object] | None = None,
+                 proves_address: bool = False) -> int:
     """The one place a password is set, whatever the path: hash, timestamp, end every session but
     `keep_session`, record the event and tell every address; returns how many sessions ended.
 
     `reason` is the sessions' revocation reason and picks the event and the email: "password_changed" (the
     signed-in holder, accounts' change_password) or "password_reset" (through a link: recovery/reset's
     confirm_reset, containment's reset of a stolen account). `details` and `notice` add the path's own facts
-    to the event and the email. The caller has checked the new password (check_new_password) and whoever
-    may set it, and ends the reset links it owns (recovery.reset.revoke_resets) beforehand.
+    to the event and the email. `proves_address`: the password came through a link emailed to the account's
+    address, which proves control of it, so an unverified address becomes verified. The caller has checked
+    the new password (check_new_password) and who may set it, and has ended the reset links it owns
+    (recovery.reset.revoke_resets) beforehand.
     """
     change = PASSWORD_CHANGES[reason]
     user.password_hash = ctx.passwords.hash(new)
     user.password_changed_at = ctx.clock.now()
+    if proves_address and user.email_verified_at is None:
+        user.email_verified_at = user.password_changed_at
     revoked = sessions.revoke_all_sessions(ctx, user.id, reason=reason, keep=keep_session)
     record_event(ctx, change.event, user_id=user.id, actor=ctx.actor.as_user(user.id) if change.by_holder else None,
                  sessions_revoked=revoked, **(details or {}))

@@ -17,7 +17,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, update
 
 from recovery.accounts.models import User
 from recovery.accounts.normalise import mask_email
@@ -44,7 +44,7 @@ from recovery.reset.service import LiveLink, check_link, consume_link, issue_lin
 from recovery.sessions.service import revoke_all_sessions
 from recovery.tickets.access import status_link
 from recovery.tickets.models import Ticket
-from recovery.tickets.service import open_ticket
+from recovery.tickets.service import latest_ticket, open_ticket
 
 SECURED_TEMPLATE = "account_secured"
 LINK_TEMPLATE = "secure_account_link"
@@ -174,5 +174,4 @@ def confirm_secure_reset(ctx: ServiceContext, token: object, password: str, code
     set_password(ctx, user, password, reason="password_reset", details={"via": "secure_account", "still_locked": True},
                  notice={"not_me_link": ctx.link("detection.secure_account")})
     ctx.session.flush()
-    return ctx.session.scalar(select(Ticket).where(Ticket.user_id == user.id, Ticket.category == "stolen_account")
-                              .order_by(Ticket.id.desc()).limit(1))
+    return latest_ticket(ctx, user.id, "stolen_account")

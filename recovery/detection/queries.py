@@ -13,6 +13,7 @@ from recovery.context import ServiceContext
 from recovery.detection.models import KnownDevice, SigninAttempt, SigninLock
 from recovery.detection.policy import DetectionPolicy
 from recovery.detection.rules import History, Seen, SourceCounts
+from recovery.mfa import queries as mfa_queries
 
 _DISTINCT_SCAN = 500  # recent failures read to count distinct accounts per source
 
@@ -131,7 +132,8 @@ def _history_extras_statement(failures_limit: int, with_device: bool):
     failures = _bounded_count(SigninAttempt.user_id == bindparam("user_id"), SigninAttempt.outcome == "failure",
                               SigninAttempt.created_at >= bindparam("failures_since"), limit=failures_limit)
     return select(known_device.label("known_device"), failures.label("recent_failures"),
-                  _mfa_changed_at().label("mfa_changed_at"), _mfa_active().label("mfa_active"))
+                  mfa_queries.active_confirmed_at(bindparam("user_id")).label("mfa_changed_at"),
+                  mfa_queries.has_active(bindparam("user_id")).label("mfa_active"))
 
 
 @lru_cache(maxsize=8)
@@ -172,27 +174,6 @@ def _credential_change(user: User, mfa_change: datetime | None, now: datetime,
         changes.append(user.password_changed_at)
     recent = [at for at in changes if now - at <= policy.recent_change]
     return max(recent) if recent else None
-
-
-def _mfa_changed_at():
-    """When the active authenticator was confirmed, as a scalar subquery (NULL without the MFA capability)."""
-    try:
-        from recovery.mfa.models import ACTIVE, TotpAuthenticator
-    except ImportError:  # the MFA capability is optional to detection
-        return null()
-    return (select(TotpAuthenticator.confirmed_at)
-            .where(TotpAuthenticator.user_id == bindparam("user_id"), TotpAuthenticator.state == ACTIVE)
-            .scalar_subquery())
-
-
-def _mfa_active():
-    """Whether an authenticator is active (what accounts.has_second_factor asks), as a scalar subquery."""
-    try:
-        from recovery.mfa.models import ACTIVE, TotpAuthenticator
-    except ImportError:
-        return literal(False)
-    return (select(TotpAuthenticator.id).where(TotpAuthenticator.user_id == bindparam("user_id"),
-                                               TotpAuthenticator.state == ACTIVE).exists())
 
 
 def recent_signins(ctx: ServiceContext, user_id: int, *, limit: int = 20) -> list[SigninAttempt]:

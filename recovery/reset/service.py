@@ -239,9 +239,7 @@ def confirm_reset(ctx: ServiceContext, token: object, password: str, code: str |
     consume_link(ctx, link)
     links = revoke_resets(ctx, user.id, reason="password_reset")
     sessions = set_password(ctx, user, password, reason="password_reset", details={"links_revoked": links},
-                            notice={"not_me_link": _site_path(ctx, "/secure-account")})
-    if user.email_verified_at is None:
-        user.email_verified_at = user.password_changed_at  # the link reached this address: that proves control
+                            notice={"not_me_link": _site_path(ctx, "/secure-account")}, proves_address=True)
     lift_temporary_lock(ctx, user)
     ctx.session.flush()
     return ResetOutcome(user=user, sessions_revoked=sessions)

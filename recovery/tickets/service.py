@@ -38,7 +38,7 @@ from recovery.tickets.lifecycle import audit, log, notify_requester, sla_policy,
 from recovery.tickets.models import CATEGORIES, OPEN_STATUSES, QUEUES, Ticket, TicketMessage
 
 __all__ = ["open_ticket", "reply", "add_note", "add_system_note", "requester_reply", "reroute", "escalate",
-           "claim", "account_signals", "find_open_ticket", "Upload"]
+           "claim", "account_signals", "find_open_ticket", "latest_ticket", "Upload"]
 
 # Requests that are one conversation per account and requester: a repeat from the same proven contact is added
 # to its open ticket, not queued again. A second-factor reset is its own family: it waits out a security hold
@@ -83,6 +83,12 @@ def find_open_ticket(ctx: ServiceContext, user_id: int | None, category: str,
     return next((t for t in _open_in_family(ctx, user_id, category)
                  if t.requester_email == requester_email and t.opened_by_containment == opened_by_containment
                  and (not held or t.hold_until is not None)), None)
+
+
+def latest_ticket(ctx: ServiceContext, user_id: int, category: str) -> Ticket | None:
+    """The account's newest ticket of `category`, whatever its status (containment's stolen-account case)."""
+    return ctx.session.scalar(select(Ticket).where(Ticket.user_id == user_id, Ticket.category == category)
+                              .order_by(Ticket.id.desc()).limit(1))
 
 
 def _check_open_arguments(category: str, subject: str, message: str, priority: int | None, queue: str | None
