@@ -8,6 +8,7 @@ TokenInvalid, NotFound, PermissionDenied.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -38,12 +39,12 @@ from recovery.sessions import service as sessions
 from recovery.sessions.service import UserSession
 
 __all__ = [
-    "Approval", "add_contact_address", "change_password", "confirm_password", "create_staff",
+    "Approval", "add_contact_address", "change_password", "check_new_password", "confirm_password", "create_staff",
     "find_user_by_email", "get_user", "get_user_by_email", "has_second_factor", "list_contacts",
     "notification_addresses", "notify_security", "password_requirements", "reauthenticate",
     "remove_contact_address", "resend_verification", "security_overview", "send_verification_code",
-    "set_account_status", "set_second_factor", "set_status_as_operator", "sign_up", "verify_contact_address",
-    "verify_email",
+    "set_account_status", "set_password", "set_second_factor", "set_status_as_operator", "sign_up",
+    "verify_contact_address", "verify_email",
     "NotTheCreatorsPassword", "WrongPassword",
 ]
 
@@ -231,14 +232,55 @@ def change_password(ctx: ServiceContext, user: User, current_password: str, new_
                     keep_session_id: str | None) -> int:
     """Replace the password, end every other session and tell every address; returns how many sessions ended."""
     confirm_password(ctx, user, current_password, field="current_password")
-    problems = _new_password_problems(ctx, user.email, new_password, user)
+    check_new_password(ctx, user, new_password, field="new_password")
+    return set_password(ctx, user, new_password, reason="password_changed", keep_session=keep_session_id)
+
+
+def check_new_password(ctx: ServiceContext, user: User, password: str, *, field: str = "password") -> None:
+    """ValidationFailed on `field` naming every rule the new password breaks (the rules of this account)."""
+    problems = _new_password_problems(ctx, user.email, password, user)
     if problems:
-        raise ValidationFailed({"new_password": problems})
-    user.password_hash = ctx.passwords.hash(new_password)
+        raise ValidationFailed({field: problems})
+
+
+@dataclass(frozen=True)
+class _PasswordChange:
+    """What one kind of password change records and tells the account's addresses."""
+
+    event: str
+    template: str
+    by_holder: bool  # the event's actor is the account holder: nobody is signed in on a reset link's page
+
+
+PASSWORD_CHANGES = {
+    "password_changed": _PasswordChange("account.password.changed", "password_changed", by_holder=False),
+    "password_reset": _PasswordChange("account.password.reset", "password_reset_done", by_holder=True),
+}
+
+
+def set_password(ctx: ServiceContext, user: User, new: str, *, reason: str, keep_session: str | None = None,
+                 details: Mapping[str, object] | None = None, notice: Mapping[str, object] | None = None,
+                 proves_address: bool = False) -> int:
+    """The one place a password is set, whatever the path: hash, timestamp, end every session but
+    `keep_session`, record the event and tell every address; returns how many sessions ended.
+
+    `reason` is the sessions' revocation reason and picks the event and the email: "password_changed" (the
+    signed-in holder, accounts' change_password) or "password_reset" (through a link: recovery/reset's
+    confirm_reset, containment's reset of a stolen account). `details` and `notice` add the path's own facts
+    to the event and the email. `proves_address`: the password came through a link emailed to the account's
+    address, which proves control of it, so an unverified address becomes verified. The caller has checked
+    the new password (check_new_password) and who may set it, and has ended the reset links it owns
+    (recovery.reset.revoke_resets) beforehand.
+    """
+    change = PASSWORD_CHANGES[reason]
+    user.password_hash = ctx.passwords.hash(new)
     user.password_changed_at = ctx.clock.now()
-    revoked = sessions.revoke_all_sessions(ctx, user.id, reason="password_changed", keep=keep_session_id)
-    record_event(ctx, "account.password.changed", user_id=user.id, sessions_revoked=revoked)
-    notify_security(ctx, user, "password_changed", sessions_revoked=revoked)
+    if proves_address and user.email_verified_at is None:
+        user.email_verified_at = user.password_changed_at
+    revoked = sessions.revoke_all_sessions(ctx, user.id, reason=reason, keep=keep_session)
+    record_event(ctx, change.event, user_id=user.id, actor=ctx.actor.as_user(user.id) if change.by_holder else None,
+                 sessions_revoked=revoked, **(details or {}))
+    notify_security(ctx, user, change.template, sessions_revoked=revoked, **(notice or {}))
     return revoked
 
 

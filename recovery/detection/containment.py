@@ -17,36 +17,33 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, update
 
 from recovery.accounts.models import User
 from recovery.accounts.notify import notify_security
-from recovery.accounts.password_policy import password_problems
-from recovery.accounts.service import find_user_by_email, has_second_factor, password_requirements
+from recovery.accounts.service import (
+    check_new_password,
+    find_user_by_email,
+    has_second_factor,
+    password_requirements,
+    set_password,
+)
 from recovery.accounts.status import is_stolen_lock, lock_as_stolen
 from recovery.alerts.service import raise_alert
 from recovery.context import Actor, ServiceContext
-from recovery.db import rowcount
 from recovery.detection import notices, queries
+from recovery.detection.attempts import remember_device
 from recovery.detection.models import KnownDevice, NoticeLink, SigninAttempt
-from recovery.detection.resetlinks import issue_reset_link
 from recovery.detection.stepup import drop_step_ups
 from recovery.emails import mask_email
-from recovery.errors import ValidationFailed
 from recovery.events.service import record_event
+from recovery.mfa.service import drop_challenges, verify_second_factor
 from recovery.outbox.service import queue_email
-from recovery.reset.errors import (
-    ResetLinkUsed,
-    SecondFactorInvalid,
-    SecondFactorRequired,
-)
-from recovery.reset.models import PasswordReset
-from recovery.reset.service import revoke_resets, usable_link, verify_second_factor
-from recovery.reset.tokens import read_token
+from recovery.reset.errors import SecondFactorInvalid, SecondFactorRequired
+from recovery.reset.service import LiveLink, check_link, consume_link, issue_link, revoke_resets
 from recovery.sessions.service import revoke_all_sessions
 from recovery.tickets.access import status_link
-from recovery.tickets.models import Ticket
-from recovery.tickets.service import open_ticket
+from recovery.tickets.service import Ticket, latest_ticket, open_ticket
 
 SECURED_TEMPLATE = "account_secured"
 LINK_TEMPLATE = "secure_account_link"
@@ -65,7 +62,7 @@ def secure_account(ctx: ServiceContext, user: User, *, source: str, attempt_id: 
                          message=f"The account holder reported the account stolen ({source}).",
                          source="secure_account", attachments=suspicious_signins(ctx, user.id),
                          tags=["stolen", source], opened_by_containment=True)
-    reset_link = issue_reset_link(ctx, user, PASSWORD_ENDPOINT)
+    reset_link = issue_link(ctx, user, PASSWORD_ENDPOINT)
     queue_email(ctx, to=user.email, template=SECURED_TEMPLATE, locale=user.locale, user_id=user.id,
                 reset_link=reset_link, reset_minutes=ctx.settings.reset_token_minutes,
                 status_link=status_link(ctx, ticket), ticket_id=ticket.id)
@@ -81,12 +78,7 @@ def _end_pending_steps(ctx: ServiceContext, user: User, attempt_id: int | None) 
     """No second-factor or emailed-code step may finish, no "it was me" may trust a device, and the device of
     the reported attempt is forgotten."""
     drop_step_ups(ctx, user.id)
-    try:
-        from recovery.mfa.challenge import drop_challenges
-    except ImportError:
-        pass
-    else:
-        drop_challenges(ctx, user.id)
+    drop_challenges(ctx, user.id)
     ctx.session.execute(update(NoticeLink).where(NoticeLink.user_id == user.id, NoticeLink.used_at.is_(None))
                         .values(used_at=ctx.clock.now()).execution_options(synchronize_session=False))
     if attempt_id is not None:
@@ -110,8 +102,6 @@ def suspicious_signins(ctx: ServiceContext, user_id: int) -> list[dict]:
 
 def confirm_it_was_me(ctx: ServiceContext, token: object) -> User:
     """"Yes, it was me": the device becomes known (and confirmed); nothing else changes."""
-    from recovery.detection.attempts import remember_device
-
     row = notices.read_link(ctx, token, notices.CONFIRM)
     notices.consume(ctx, row)
     user = ctx.session.get_one(User, row.user_id)
@@ -156,13 +146,13 @@ class SecureResetForm:
     max_length: int
 
 
-def _live(ctx: ServiceContext, token: object) -> tuple[PasswordReset, User]:
+def _live(ctx: ServiceContext, token: object) -> LiveLink:
     """Containment's reset link works only while the account is locked as stolen (and was issued after it)."""
-    return usable_link(ctx, read_token(ctx, token), account_allows=is_stolen_lock)
+    return check_link(ctx, token, account_allows=is_stolen_lock)
 
 
 def inspect_secure_reset(ctx: ServiceContext, token: object) -> SecureResetForm:
-    _row, user = _live(ctx, token)
+    user = _live(ctx, token).user
     rules = password_requirements(ctx, user)
     return SecureResetForm(mask_email(user.email), has_second_factor(ctx, user), rules["min_length"],
                            rules["max_length"])
@@ -170,30 +160,17 @@ def inspect_secure_reset(ctx: ServiceContext, token: object) -> SecureResetForm:
 
 def confirm_secure_reset(ctx: ServiceContext, token: object, password: str, code: str | None) -> Ticket | None:
     """Set the new password of a stolen-locked account; it stays locked. Returns the open stolen ticket."""
-    row, user = _live(ctx, token)
-    rules = password_requirements(ctx, user)
-    problems = password_problems(password, email=user.email, min_length=rules["min_length"],
-                                 max_length=rules["max_length"])
-    if problems:
-        raise ValidationFailed({"password": [problem.text for problem in problems]})
+    link = _live(ctx, token)
+    user = link.user
+    check_new_password(ctx, user, password)
     if has_second_factor(ctx, user):
         if not code:
             raise SecondFactorRequired()
         if not verify_second_factor(ctx, user, code):
             raise SecondFactorInvalid()
-    now = ctx.clock.now()
-    used = ctx.session.execute(update(PasswordReset).where(PasswordReset.id == row.id, PasswordReset.used_at.is_(None),
-                                                           PasswordReset.revoked_at.is_(None))
-                               .values(used_at=now).execution_options(synchronize_session=False))
-    if rowcount(used) != 1:
-        raise ResetLinkUsed()
-    user.password_hash, user.password_changed_at = ctx.passwords.hash(password), now
+    consume_link(ctx, link)
     revoke_resets(ctx, user.id, reason="password_reset")
-    sessions = revoke_all_sessions(ctx, user.id, reason="password_reset")
-    record_event(ctx, "account.password.reset", user_id=user.id, actor=ctx.actor.as_user(user.id),
-                 via="secure_account", still_locked=True)
-    notify_security(ctx, user, "password_reset_done", sessions_revoked=sessions,
-                    not_me_link=ctx.link("detection.secure_account"))
+    set_password(ctx, user, password, reason="password_reset", details={"via": "secure_account", "still_locked": True},
+                 notice={"not_me_link": ctx.link("detection.secure_account")})
     ctx.session.flush()
-    return ctx.session.scalar(select(Ticket).where(Ticket.user_id == user.id, Ticket.category == "stolen_account")
-                              .order_by(Ticket.id.desc()).limit(1))
+    return latest_ticket(ctx, user.id, "stolen_account")

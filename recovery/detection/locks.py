@@ -38,10 +38,10 @@ from recovery.db import upsert_insert
 from recovery.detection import rules
 from recovery.detection.models import AddressLock, SigninLock
 from recovery.detection.policy import detection_policy
-from recovery.detection.resetlinks import issue_reset_link
 from recovery.detection.signals import account_key
 from recovery.events.service import record_event
 from recovery.outbox.tasks import queue_task
+from recovery.reset.service import issue_link
 
 LOCK_TEMPLATE = "account_locked_temporarily"
 ANNOUNCE_TASK = "detection.lock.announce"
@@ -158,7 +158,7 @@ def announce(ctx: ServiceContext, user: User, happened: str, *, failures: int, l
     record_event(ctx, "detection.password.disabled" if disabled else "detection.lock.engaged", user_id=user.id,
                  failures=failures, locks=locks, minutes=minutes)
     notify_security(ctx, user, LOCK_TEMPLATE, minutes=minutes, disabled=disabled, failures=failures,
-                    reset_link=issue_reset_link(ctx, user, "reset.open_link"),
+                    reset_link=issue_link(ctx, user, "reset.open_link"),
                     reset_minutes=ctx.settings.reset_token_minutes)
     severity = "high" if disabled else ("medium" if locks >= 3 else "low")
     raise_alert(ctx, rule="brute_force", severity=severity, user_id=user.id,

@@ -40,9 +40,17 @@ def record_event(ctx: ServiceContext, type: str, *, user_id: int | None, actor: 
 
 
 def recent_events_for_user(ctx: ServiceContext, user_id: int, limit: int = 50) -> list[SecurityEvent]:
+    """The user's newest events, newest first: the account's timeline for staff and the security pages."""
     query = (select(SecurityEvent).where(SecurityEvent.user_id == user_id)
              .order_by(SecurityEvent.created_at.desc(), SecurityEvent.id.desc()).limit(limit))
     return list(ctx.session.scalars(query))
+
+
+def event_types_since(ctx: ServiceContext, user_id: int, since: datetime, *, limit: int = 1000) -> list[str]:
+    """The types of the user's events at or after `since` (at most `limit`), for rules that read what happened."""
+    return list(ctx.session.scalars(select(SecurityEvent.type).where(SecurityEvent.user_id == user_id,
+                                                                     SecurityEvent.created_at >= since)
+                                    .limit(limit)))
 
 
 @dataclass(frozen=True)

@@ -38,9 +38,9 @@ from recovery.passwords import normalise_password
 from recovery.sessions import service as sessions
 from recovery.sessions.service import UserSession
 
-__all__ = ["begin_enrollment", "complete_challenge", "confirm_enrollment",
-           "disable_totp", "mfa_status", "pending_enrollment", "regenerate_recovery_codes", "reset_mfa",
-           "find_challenge", "rotate_encryption_keys", "start_challenge", "totp_enabled", "verify_second_factor"]
+__all__ = ["begin_enrollment", "complete_challenge", "confirm_enrollment", "disable_totp", "drop_challenges",
+           "find_challenge", "mfa_status", "pending_enrollment", "regenerate_recovery_codes", "reset_mfa",
+           "rotate_encryption_keys", "start_challenge", "totp_enabled", "verify_second_factor"]
 
 CHANGED_TEMPLATE = "mfa_changed"
 

@@ -13,6 +13,10 @@ stateDiagram-v2
 
 Errors: ResetLinkInvalid / ResetLinkExpired / ResetLinkUsed / ResetLinkRevoked (see reset/errors.py),
 SecondFactorRequired, SecondFactorInvalid, ValidationFailed (the new password breaks the policy).
+
+The only writer of `password_resets`. Other capabilities call: issue_link (a live link to one of their pages),
+check_link and consume_link (a page of theirs that sets the password through such a link), revoke_resets,
+send_reset_link (staff).
 """
 
 from __future__ import annotations
@@ -25,17 +29,17 @@ from dataclasses import dataclass
 from sqlalchemy import select, update
 
 from recovery.accounts.models import User
-from recovery.accounts.password_policy import password_problems
 from recovery.accounts.service import (
+    check_new_password,
     find_user_by_email,
     has_second_factor,
-    notify_security,
     password_requirements,
+    set_password,
 )
 from recovery.context import ServiceContext
 from recovery.db import rowcount
 from recovery.emails import mask_email, normalise_email
-from recovery.errors import RecoveryError, TooManyAttempts, ValidationFailed
+from recovery.errors import RecoveryError, TooManyAttempts
 from recovery.events.service import record_event
 from recovery.mfa.service import verify_second_factor
 from recovery.outbox.service import queue_email
@@ -50,12 +54,11 @@ from recovery.reset.errors import (
 )
 from recovery.reset.models import PasswordReset
 from recovery.reset.policy import reset_policy
-from recovery.reset.tokens import ReadToken, issue_token, read_token, tag_matches
-from recovery.sessions.service import revoke_all_sessions
+from recovery.reset.tokens import issue_token, read_token, tag_matches
 
 LINK_TEMPLATE = "reset_link"
 BLOCKED_TEMPLATE = "reset_blocked_account"
-DONE_TEMPLATE = "password_reset_done"
+DONE_TEMPLATE = "password_reset_done"  # sent by accounts.set_password
 
 
 @dataclass(frozen=True)
@@ -119,8 +122,30 @@ def send_reset_link(ctx: ServiceContext, user: User, *, to: str | None = None) -
 
 
 def _send_to(ctx: ServiceContext, user: User, to: str | None = None) -> str:
+    if not user.is_active:
+        _retire_old_links(ctx, user.id)
+        return _send_blocked_notice(ctx, user)
+    link = issue_link(ctx, user, "reset.open_link")
+    # To the address on file, never to the string typed in (normalisation tricks cannot redirect it); only
+    # staff granting a recovery request name another, already proven address.
+    queue_email(ctx, to=to or user.email, template=LINK_TEMPLATE, locale=user.locale, user_id=user.id,
+                **_link_email_context(ctx, link))
+    return "link_sent"
+
+
+def issue_link(ctx: ServiceContext, user: User, endpoint: str) -> str:
+    """A new live link to `endpoint` (a page taking `token`), retiring the oldest beyond the live-link limit.
+
+    The one way a `password_resets` row is made: this capability's own email, and the links detection puts in
+    its lock and containment emails (it never checks the account's status: the page the link opens does).
+    """
     _retire_old_links(ctx, user.id)
-    return _send_link(ctx, user, to) if user.is_active else _send_blocked_notice(ctx, user)
+    now = ctx.clock.now()
+    issued = issue_token(ctx, user.password_hash)
+    ctx.session.add(PasswordReset(id_digest=issued.id_digest, user_id=user.id, created_at=now,
+                                  expires_at=now + reset_policy(ctx.settings).token_lifetime,
+                                  requester_ip=ctx.actor.ip))
+    return ctx.link(endpoint, token=issued.token)
 
 
 def _retire_old_links(ctx: ServiceContext, user_id: int) -> None:
@@ -137,21 +162,8 @@ def _unfinished(user_id: int) -> tuple:
     return (PasswordReset.user_id == user_id, PasswordReset.used_at.is_(None), PasswordReset.revoked_at.is_(None))
 
 
-def _send_link(ctx: ServiceContext, user: User, to: str | None = None) -> str:
-    now = ctx.clock.now()
-    issued = issue_token(ctx, user.password_hash)
-    ctx.session.add(PasswordReset(id_digest=issued.id_digest, user_id=user.id, created_at=now,
-                                  expires_at=now + reset_policy(ctx.settings).token_lifetime,
-                                  requester_ip=ctx.actor.ip))
-    # To the address on file, never to the string typed in (normalisation tricks cannot redirect it); only
-    # staff granting a recovery request name another, already proven address.
-    queue_email(ctx, to=to or user.email, template=LINK_TEMPLATE, locale=user.locale, user_id=user.id,
-                **_link_email_context(ctx, issued.token))
-    return "link_sent"
-
-
-def _link_email_context(ctx: ServiceContext, token: str) -> dict:
-    return {"link": ctx.link("reset.open_link", token=token), "new_request_link": ctx.link("reset.forgot"),
+def _link_email_context(ctx: ServiceContext, link: str) -> dict:
+    return {"link": link, "new_request_link": ctx.link("reset.forgot"),
             "minutes": ctx.settings.reset_token_minutes, "ip": ctx.actor.ip}
 
 
@@ -172,23 +184,31 @@ def _site_path(ctx: ServiceContext, path: str) -> str:
 
 def inspect_link(ctx: ServiceContext, token: object) -> ResetForm:
     """What the form shows for a live link; consumes nothing (mail scanners open links too)."""
-    _row, user = _live_link(ctx, read_token(ctx, token))
+    user = _live_link(ctx, token).user
     rules = password_requirements(ctx, user)
     return ResetForm(masked_email=mask_email(user.email), needs_code=has_second_factor(ctx, user),
                      min_length=rules["min_length"], max_length=rules["max_length"])
 
 
-def _live_link(ctx: ServiceContext, read: ReadToken) -> tuple[PasswordReset, User]:
-    return usable_link(ctx, read, account_allows=lambda user: user.is_active)
+@dataclass(frozen=True)
+class LiveLink:
+    """A link that may still be used, and its account: what a caller holds between checking and consuming it."""
+
+    id_digest: str
+    user: User
 
 
-def usable_link(ctx: ServiceContext, read: ReadToken, *, account_allows: Callable[[User], bool]
-                ) -> tuple[PasswordReset, User]:
-    """The link's row and account when the link may still be used, else the ResetLink* error that says why.
+def _live_link(ctx: ServiceContext, token: object) -> LiveLink:
+    return check_link(ctx, token, account_allows=lambda user: user.is_active)
+
+
+def check_link(ctx: ServiceContext, token: object, *, account_allows: Callable[[User], bool]) -> LiveLink:
+    """The link and its account when the link may still be used, else the ResetLink* error that says why.
 
     `account_allows` is the account state the link is for: active for the self-service reset, locked as
     stolen for containment's own reset page (recovery.detection.containment).
     """
+    read = read_token(ctx, token)
     row = ctx.session.scalar(select(PasswordReset).where(PasswordReset.id_digest == read.id_digest))
     if row is None:
         raise ResetLinkInvalid()
@@ -202,7 +222,7 @@ def usable_link(ctx: ServiceContext, read: ReadToken, *, account_allows: Callabl
     if user is None or not tag_matches(ctx, read, user.password_hash) or not account_allows(user) \
             or _status_changed_since(user, row):
         raise ResetLinkRevoked()
-    return row, user
+    return LiveLink(row.id_digest, user)
 
 
 def _status_changed_since(user: User, row: PasswordReset) -> bool:
@@ -212,44 +232,30 @@ def _status_changed_since(user: User, row: PasswordReset) -> bool:
 
 def confirm_reset(ctx: ServiceContext, token: object, password: str, code: str | None = None) -> ResetOutcome:
     """Set the new password through a live link, once; end every session and link; tell every address."""
-    row, user = _live_link(ctx, read_token(ctx, token))
-    _check_new_password(ctx, user, password)
+    link = _live_link(ctx, token)
+    user = link.user
+    check_new_password(ctx, user, password)
     _check_second_factor(ctx, user, code)
-    new_hash = ctx.passwords.hash(password)
-    _consume(ctx, row)
-    now = ctx.clock.now()
-    user.password_hash, user.password_changed_at = new_hash, now
-    if user.email_verified_at is None:
-        user.email_verified_at = now  # the link reached this address: that proves control of it
+    consume_link(ctx, link)
     links = revoke_resets(ctx, user.id, reason="password_reset")
-    sessions = revoke_all_sessions(ctx, user.id, reason="password_reset")
+    sessions = set_password(ctx, user, password, reason="password_reset", details={"links_revoked": links},
+                            notice={"not_me_link": _site_path(ctx, "/secure-account")}, proves_address=True)
     lift_temporary_lock(ctx, user)
-    record_event(ctx, "account.password.reset", user_id=user.id, actor=ctx.actor.as_user(user.id),
-                 sessions_revoked=sessions, links_revoked=links)
-    notify_security(ctx, user, DONE_TEMPLATE, not_me_link=_site_path(ctx, "/secure-account"),
-                    sessions_revoked=sessions)
     ctx.session.flush()
     return ResetOutcome(user=user, sessions_revoked=sessions)
 
 
-def _consume(ctx: ServiceContext, row: PasswordReset) -> None:
-    """The one atomic step: of two simultaneous submissions exactly one sees rowcount 1."""
+def consume_link(ctx: ServiceContext, link: LiveLink) -> None:
+    """Use the link up, in one atomic step: of two simultaneous submissions exactly one sees rowcount 1, the
+    other gets ResetLinkUsed."""
     now = ctx.clock.now()
     result = ctx.session.execute(
         update(PasswordReset)
-        .where(PasswordReset.id_digest == row.id_digest, PasswordReset.used_at.is_(None),
+        .where(PasswordReset.id_digest == link.id_digest, PasswordReset.used_at.is_(None),
                PasswordReset.revoked_at.is_(None), PasswordReset.expires_at > now)
         .values(used_at=now).execution_options(synchronize_session=False))
     if rowcount(result) != 1:
         raise ResetLinkUsed()
-
-
-def _check_new_password(ctx: ServiceContext, user: User, password: str) -> None:
-    rules = password_requirements(ctx, user)
-    problems = password_problems(password, email=user.email, min_length=rules["min_length"],
-                                 max_length=rules["max_length"])
-    if problems:
-        raise ValidationFailed({"password": [problem.text for problem in problems]})
 
 
 def _check_second_factor(ctx: ServiceContext, user: User, code: str | None) -> None:

@@ -83,6 +83,13 @@ def list_active_sessions(ctx: ServiceContext, user_id: int) -> list[UserSession]
     return [s for s in ctx.session.scalars(query) if is_live(ctx, s)]
 
 
+def recent_sessions(ctx: ServiceContext, user_id: int, *, limit: int) -> list[UserSession]:
+    """The user's newest sessions, ended ones included, newest first (timelines, identity checks)."""
+    query = (select(UserSession).where(UserSession.user_id == user_id)
+             .order_by(UserSession.created_at.desc()).limit(limit))
+    return list(ctx.session.scalars(query))
+
+
 def end_session(ctx: ServiceContext, session: UserSession) -> None:
     """Sign-out of the session in hand."""
     _revoke(ctx, session, "signed_out")

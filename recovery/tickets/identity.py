@@ -8,14 +8,14 @@ strong as what an attacker could not have learned.
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
-
-from sqlalchemy import select
+from typing import Protocol
 
 from recovery.accounts.models import User
 from recovery.context import ServiceContext
-from recovery.events.models import SecurityEvent
-from recovery.sessions.models import UserSession
+from recovery.events.service import recent_events_for_user
+from recovery.sessions.service import recent_sessions
 
 QUESTIONS = ("last_signin_place", "last_signin_date", "devices", "recent_activity")
 # Words a person uses for a device, in both languages, and the user-agent fragments that show it.
@@ -73,7 +73,17 @@ def date_matches(answer: str, signins: list[datetime], *, slack: timedelta = tim
     return any(abs(signed_in.date() - day) <= slack for signed_in in signins)
 
 
-def _places(events: list[SecurityEvent]) -> list[str]:
+class _Located(Protocol):
+    """What _places reads of a security event."""
+
+    @property
+    def ip(self) -> str | None: ...
+
+    @property
+    def details(self) -> dict | None: ...
+
+
+def _places(events: Iterable[_Located]) -> list[str]:
     places: set[str] = set()
     for event in events:
         if event.ip:
@@ -87,10 +97,8 @@ def _places(events: list[SecurityEvent]) -> list[str]:
 
 def check_identity(ctx: ServiceContext, user: User | None, answers: dict[str, str]) -> list[dict]:
     """[{question, answer, matched}] for each answer given; with no account, nothing matches."""
-    sessions = list(ctx.session.scalars(select(UserSession).where(UserSession.user_id == user.id)
-                                        .order_by(UserSession.created_at.desc()).limit(_HISTORY))) if user else []
-    events = list(ctx.session.scalars(select(SecurityEvent).where(SecurityEvent.user_id == user.id)
-                                      .order_by(SecurityEvent.id.desc()).limit(_HISTORY))) if user else []
+    sessions = recent_sessions(ctx, user.id, limit=_HISTORY) if user else []
+    events = recent_events_for_user(ctx, user.id, limit=_HISTORY) if user else []
     checkers = {
         "last_signin_place": lambda a: place_matches(a, _places(events)),
         "last_signin_date": lambda a: date_matches(a, [s.created_at for s in sessions]),

@@ -13,9 +13,9 @@ from sqlalchemy.orm import defer
 from recovery.accounts.models import User
 from recovery.context import ServiceContext
 from recovery.errors import N_, ValidationFailed
-from recovery.events.models import SecurityEvent
+from recovery.events.service import recent_events_for_user
 from recovery.numbers import INT16_MAX, parse_id, parse_int
-from recovery.sessions.models import UserSession
+from recovery.sessions.service import recent_sessions
 from recovery.tickets.access import visible_queues
 from recovery.tickets.models import (
     CATEGORIES,
@@ -141,12 +141,9 @@ def account_timeline(ctx: ServiceContext, user_id: int | None) -> dict:
     """The account's recent security events (sign-ins, resets, MFA changes, alerts) and its sessions."""
     if user_id is None:
         return {"user": None, "events": [], "sessions": []}
-    events = ctx.session.scalars(select(SecurityEvent).where(SecurityEvent.user_id == user_id)
-                                 .order_by(SecurityEvent.created_at.desc(), SecurityEvent.id.desc())
-                                 .limit(TIMELINE_SIZE))
-    sessions = ctx.session.scalars(select(UserSession).where(UserSession.user_id == user_id)
-                                   .order_by(UserSession.created_at.desc()).limit(TIMELINE_SIZE))
-    return {"user": ctx.session.get(User, user_id), "events": list(events), "sessions": list(sessions)}
+    return {"user": ctx.session.get(User, user_id),
+            "events": recent_events_for_user(ctx, user_id, limit=TIMELINE_SIZE),
+            "sessions": recent_sessions(ctx, user_id, limit=TIMELINE_SIZE)}
 
 
 def staff_names(ctx: ServiceContext, ids) -> dict[int, str]:

@@ -27,8 +27,7 @@ from sqlalchemy import select
 from recovery.accounts.models import User
 from recovery.context import ServiceContext
 from recovery.errors import N_, ValidationFailed
-from recovery.events.models import SecurityEvent
-from recovery.events.service import record_event
+from recovery.events.service import event_types_since, record_event
 from recovery.outbox.service import queue_email
 from recovery.tickets import routing, sla
 from recovery.tickets.access import require_staff_access
@@ -39,7 +38,7 @@ from recovery.tickets.lifecycle import audit, log, notify_requester, sla_policy,
 from recovery.tickets.models import CATEGORIES, OPEN_STATUSES, QUEUES, Ticket, TicketMessage
 
 __all__ = ["open_ticket", "reply", "add_note", "add_system_note", "requester_reply", "reroute", "escalate",
-           "claim", "account_signals", "find_open_ticket", "Upload"]
+           "claim", "account_signals", "find_open_ticket", "latest_ticket", "Upload"]
 
 # Requests that are one conversation per account and requester: a repeat from the same proven contact is added
 # to its open ticket, not queued again. A second-factor reset is its own family: it waits out a security hold
@@ -60,9 +59,7 @@ def account_signals(ctx: ServiceContext, user_id: int | None) -> set[str]:
     if user_id is None:
         return set()
     since = ctx.clock.now() - timedelta(days=ctx.settings.ticket_signal_days)
-    types = ctx.session.scalars(select(SecurityEvent.type).where(SecurityEvent.user_id == user_id,
-                                                                 SecurityEvent.created_at >= since).limit(1000))
-    return routing.signals_from_event_types(types)
+    return routing.signals_from_event_types(event_types_since(ctx, user_id, since))
 
 
 def _open_in_family(ctx: ServiceContext, user_id: int | None, category: str) -> list[Ticket]:
@@ -86,6 +83,12 @@ def find_open_ticket(ctx: ServiceContext, user_id: int | None, category: str,
     return next((t for t in _open_in_family(ctx, user_id, category)
                  if t.requester_email == requester_email and t.opened_by_containment == opened_by_containment
                  and (not held or t.hold_until is not None)), None)
+
+
+def latest_ticket(ctx: ServiceContext, user_id: int, category: str) -> Ticket | None:
+    """The account's newest ticket of `category`, whatever its status (containment's stolen-account case)."""
+    return ctx.session.scalar(select(Ticket).where(Ticket.user_id == user_id, Ticket.category == category)
+                              .order_by(Ticket.id.desc()).limit(1))
 
 
 def _check_open_arguments(category: str, subject: str, message: str, priority: int | None, queue: str | None

@@ -12,6 +12,7 @@ from recovery.accounts.models import User
 from recovery.alerts.models import Alert
 from recovery.detection import service as detection
 from recovery.detection.models import KnownDevice, SigninAttempt
+from recovery.events.models import SecurityEvent
 from recovery.reset.models import PasswordReset
 from recovery.reset.service import request_reset
 from recovery.sessions.models import UserSession
@@ -130,6 +131,25 @@ def test_containment_reset_link_sets_the_password_but_keeps_the_lock(client, peo
         assert ctx.passwords.verify(user.password_hash, NEW_PASSWORD)
     again = client.post(path, data={"csrf_token": csrf_from(page.get_data(as_text=True)), "password": NEW_PASSWORD})
     assert again.status_code == 409
+
+
+def test_containment_reset_is_an_ordinary_password_reset_for_the_log_and_the_mail(client, people, victim, outbox):
+    """The same event and email as recovery/reset's confirm (accounts.set_password), with what is particular
+    to it: the account stays locked, and every session and other link ends."""
+    press(client, buttons(outbox)["secure"])
+    [mail] = outbox(to=EMAIL, template="account_secured")
+    path = SECURE_RESET.search(mail.payload["text"]).group(1)
+    page = client.get(path)
+    client.post(path, data={"csrf_token": csrf_from(page.get_data(as_text=True)), "password": NEW_PASSWORD})
+    [event] = people.rows(SecurityEvent, type="account.password.reset", user_id=victim)
+    assert (event.actor_type, event.actor_id) == ("user", victim)
+    assert event.details["via"] == "secure_account" and event.details["still_locked"] is True
+    [done] = outbox(to=EMAIL, template="password_reset_done")
+    assert "/secure-account" in done.payload["text"]
+    assert [s.revoked_reason for s in people.rows(UserSession, UserSession.user_id == victim,
+                                                   UserSession.revoked_at.is_(None))] == []
+    assert [r.used_at is not None or r.revoked_at is not None
+            for r in people.rows(PasswordReset, PasswordReset.user_id == victim)] == [True, True]
 
 
 def test_ordinary_reset_still_refuses_a_stolen_locked_account(client, people, victim, outbox):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+from recovery.accounts.service import PASSWORD_CHANGES
 from recovery.detection import scoring
 from recovery.events.labels import ACTOR_LABELS, EVENT_LABELS, HIDDEN_FROM_OWNER
 from recovery.tickets.models import OUTCOMES
@@ -20,6 +21,7 @@ ROOT = Path(__file__).resolve().parents[2] / "recovery"
 DYNAMIC = {
     "f'account.{kind}.verification_failed'": {"account.email.verification_failed",
                                               "account.contact.verification_failed"},
+    "change.event": {change.event for change in PASSWORD_CHANGES.values()},
     "f'detection.signin.{assessment.action}'": {f"detection.signin.{action}" for action in (
         scoring.ALLOW, scoring.NOTIFY, scoring.STEP_UP, scoring.BLOCK)},
     "f'mfa.totp.{change}'": {"mfa.totp.enabled", "mfa.totp.replaced"},
