@@ -47,6 +47,7 @@ from recovery.detection.signals import ClientSignals, Observation, observe
 from recovery.detection.stepup import complete_step_up, find_step_up, start_step_up
 from recovery.errors import NotFound
 from recovery.events.service import record_event
+from recovery.reset import service as reset
 
 __all__ = [
     "ClientSignals", "Decision", "Observation", "STOLEN_REASON", "assess_signin", "check_source",
@@ -80,3 +81,6 @@ def forget_device(ctx: ServiceContext, user: User, device_id: int) -> None:
     if rowcount(result) != 1:
         raise NotFound()
     record_event(ctx, "detection.device.forgotten", user_id=user.id, device_id=device_id)
+
+
+reset.after_reset(lift_temporary_lock)  # a completed password reset lifts the account's temporary lock

@@ -21,8 +21,6 @@ send_reset_link (staff).
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -280,21 +278,21 @@ def revoke_resets(ctx: ServiceContext, user_id: int, *, reason: str) -> int:
     return rowcount(result)
 
 
-# --- seam the detection capability fills -------------------------------------------------------
+# --- what other capabilities do when a reset completes -------------------------------------------
 
-def _seam(module: str, name: str):
-    """`module.name` when that capability is installed, else None."""
-    try:
-        if importlib.util.find_spec(module) is None:
-            return None
-    except ModuleNotFoundError:
-        return None
-    return getattr(importlib.import_module(module), name, None)
+_AFTER_RESET: list[Callable[[ServiceContext, User], None]] = []
+
+
+def after_reset(fn: Callable[[ServiceContext, User], None]) -> Callable[[ServiceContext, User], None]:
+    """Subscribe `fn(ctx, user)` to every completed reset, run in its transaction: detection lifts its temporary
+    lock this way. A capability above reset subscribes; reset never imports it (no cycle, none hidden)."""
+    if fn not in _AFTER_RESET:
+        _AFTER_RESET.append(fn)
+    return fn
 
 
 def lift_temporary_lock(ctx: ServiceContext, user: User) -> None:
-    """Lift a brute-force lock (detection capability). Status locks by staff or a stolen report stay: a
-    reset never changes user.status, and a non-active account never gets a link in the first place."""
-    lift = _seam("recovery.detection.service", "lift_temporary_lock")
-    if lift is not None:
-        lift(ctx, user)
+    """What a completed reset tells its subscribers (detection lifts a brute-force lock). Status locks by staff
+    or a stolen report stay: a reset never changes user.status, and a non-active account never gets a link."""
+    for subscriber in _AFTER_RESET:
+        subscriber(ctx, user)

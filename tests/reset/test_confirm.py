@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.machinery
-import sys
-import types
-
 import pytest
 from conftest import run_queued_tasks
 from itsdangerous import URLSafeTimedSerializer
@@ -45,15 +41,6 @@ def _messages(app, template: str) -> list[OutboxMessage]:
             return list(session.scalars(select(OutboxMessage).where(OutboxMessage.template == template)))
         finally:
             session.close()
-
-
-def _fake_module(monkeypatch, name: str, **functions) -> None:
-    """Install a stand-in for a capability that has not landed yet (MFA, detection)."""
-    module = types.ModuleType(name)
-    module.__spec__ = importlib.machinery.ModuleSpec(name, None)
-    for attr, fn in functions.items():
-        setattr(module, attr, fn)
-    monkeypatch.setitem(sys.modules, name, module)
 
 
 def test_confirm_sets_the_password_and_revokes_every_session(app, client, account, request_link, session_for,
@@ -185,10 +172,9 @@ def test_confirm_wrong_second_factor_code_is_recorded(second_factor_enrolled, cl
         assert "000000" not in str(failed[0].details)
 
 
-def test_confirm_lifts_a_temporary_lock_through_the_detection_seam(client, account, request_link, monkeypatch):
+def test_confirm_tells_its_subscribers_detection_among_them(client, account, request_link, monkeypatch):
     lifted = []
-    _fake_module(monkeypatch, "recovery.detection.service",
-                 lift_temporary_lock=lambda ctx, user: lifted.append(user.id))
+    monkeypatch.setattr(service, "_AFTER_RESET", [lambda ctx, user: lifted.append(user.id)])
     assert _confirm(client, request_link()).status_code == 200
     assert lifted == [account.id]
 
@@ -207,7 +193,7 @@ def test_confirm_after_a_status_lock_is_refused_and_the_lock_stays(client, accou
 
 
 def test_confirm_never_changes_the_account_status(client, account, request_link, db_rows, monkeypatch):
-    _fake_module(monkeypatch, "recovery.detection.service", lift_temporary_lock=lambda ctx, user: None)
+    monkeypatch.setattr(service, "_AFTER_RESET", [])
     _confirm(client, request_link())
     assert db_rows.user(account.id).status == "active"
 
