@@ -12,7 +12,8 @@ from recovery.detection.web import client_signals, install_device_cookie, instal
 from recovery.sessions import service as sessions
 from recovery.tickets.access import status_token
 from recovery.web.auth import current_session, current_user, login_required, set_session_cookie, signed_in_user
-from recovery.web.context import runtime, service_context
+from recovery.web.context import service_context
+from recovery.web.cookies import STEP_UP, clear_cookie, read_cookie, set_cookie
 from recovery.web.csrf import rotate_csrf
 from recovery.web.equal_time import equal_time
 from recovery.web.forms import form_page, parse_form
@@ -23,7 +24,6 @@ from recovery.web.ratelimit import email_key, limiter
 bp = Blueprint("detection", __name__)
 install_device_cookie(bp)
 install_template_helpers(bp)
-STEP_UP_COOKIE = "recovery_step_up"
 _LINK_LIMIT = "30 per hour"
 # Signed out, the form emails a "secure" button to whatever address is typed: cap it per address too, so
 # rotating IPs cannot flood someone's mailbox.
@@ -96,7 +96,7 @@ def forget_device(device_id: int):
 @limiter.limit(_LINK_LIMIT, methods=["POST"])
 @form_page("detection/step_up.html")
 def step_up():
-    token = request.cookies.get(STEP_UP_COOKIE)
+    token = read_cookie(STEP_UP)
     if request.method == "GET":
         if detection.find_step_up(service_context(), token, kind="browser") is None:
             return redirect(url_for("accounts.signin"))
@@ -109,8 +109,7 @@ def step_up():
     rotate_csrf()
     response = redirect(_safe_next(request.form.get("next")))
     set_session_cookie(response, session_token)
-    response.delete_cookie(STEP_UP_COOKIE, path="/signin/verify", secure=runtime().settings.uses_https,
-                           httponly=True, samesite="Lax")
+    clear_cookie(response, STEP_UP)
     return response
 
 
@@ -121,6 +120,5 @@ def _safe_next(target: str | None) -> str:
 def step_up_redirect(token: str, next_url: str | None = None):
     """What the sign-in page answers when the risk asks for an emailed code: the code page, token in a cookie."""
     response = redirect(url_for("detection.step_up", next=next_url or None))
-    response.set_cookie(STEP_UP_COOKIE, token, max_age=15 * 60, httponly=True, samesite="Lax",
-                        secure=runtime().settings.uses_https, path="/signin/verify")
+    set_cookie(response, STEP_UP, token)
     return response

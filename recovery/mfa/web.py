@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 
-from flask import g, redirect, request, url_for
-from itsdangerous import BadSignature, Signer
+from flask import g, redirect, url_for
 from werkzeug.wrappers import Response
 
 from recovery.accounts.models import User
@@ -14,41 +13,25 @@ from recovery.accounts.service import WrongPassword
 from recovery.mfa import service as mfa
 from recovery.mfa.errors import ChallengeEnded, SecondFactorInvalid
 from recovery.web.context import runtime, service_context
+from recovery.web.cookies import MFA_CHALLENGE, clear_cookie, read_cookie, set_cookie
 from recovery.web.ratelimit import auth_failed, limiter
-
-
-def _cookie_name() -> str:
-    return "__Host-recovery_mfa" if runtime().settings.uses_https else "recovery_mfa"
-
-
-def _signer() -> Signer:
-    return Signer(runtime().settings.secret_key, salt="recovery.mfa-challenge-cookie")
 
 
 def challenge_token() -> str | None:
     """The browser's pending sign-in token (password given, second factor due), if its cookie is intact."""
-    cookie = request.cookies.get(_cookie_name())
-    if not cookie:
-        return None
-    try:
-        return _signer().unsign(cookie).decode()
-    except BadSignature:
-        return None
+    return read_cookie(MFA_CHALLENGE)
 
 
 def begin_second_step(user: User, next_url: str | None) -> Response:
     """After a correct password for an account with MFA: a challenge (not a session) and the code page."""
     token = mfa.start_challenge(service_context(), user, kind="browser").token
     response = redirect(url_for("mfa.second_factor", next=next_url or None))
-    # HttpOnly and Strict: only this site's own second-factor form ever sends it back.
-    response.set_cookie(_cookie_name(), _signer().sign(token).decode(), httponly=True, samesite="Strict",
-                        secure=runtime().settings.uses_https, path="/")
+    set_cookie(response, MFA_CHALLENGE, token)
     return response
 
 
 def clear_challenge_cookie(response: Response) -> None:
-    response.delete_cookie(_cookie_name(), path="/", secure=runtime().settings.uses_https, httponly=True,
-                           samesite="Strict")
+    clear_cookie(response, MFA_CHALLENGE)
 
 
 def limit_codes(view: Callable) -> Callable:
