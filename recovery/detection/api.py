@@ -14,7 +14,7 @@ from recovery.web.auth import login_required, signed_in_user
 from recovery.web.context import service_context
 from recovery.web.forms import parse_json
 from recovery.web.openapi import api_doc
-from recovery.web.ratelimit import limiter
+from recovery.web.ratelimit import limit
 
 bp = Blueprint("detection_api", __name__, url_prefix="/api/v1")
 
@@ -22,7 +22,7 @@ bp = Blueprint("detection_api", __name__, url_prefix="/api/v1")
 @bp.post("/sessions/step-up")
 @api_doc("Finish a risky sign-in with the code emailed to the account (accounts without MFA)", body=StepUpBody,
          responses={201: SessionTokenOut}, auth=False, tags=("sessions",))
-@limiter.limit("30 per hour", methods=["POST"])
+@limit("step-up-api-ip")
 def step_up():
     data = parse_json(StepUpBody())
     ctx = service_context()

@@ -12,9 +12,9 @@ from recovery.accounts.models import User
 from recovery.accounts.service import WrongPassword
 from recovery.mfa import service as mfa
 from recovery.mfa.errors import ChallengeEnded, SecondFactorInvalid
-from recovery.web.context import runtime, service_context
+from recovery.web.context import service_context
 from recovery.web.cookies import MFA_CHALLENGE, clear_cookie, read_cookie, set_cookie
-from recovery.web.ratelimit import auth_failed, limiter
+from recovery.web.ratelimit import limit
 
 
 def challenge_token() -> str | None:
@@ -34,10 +34,8 @@ def clear_challenge_cookie(response: Response) -> None:
     clear_cookie(response, MFA_CHALLENGE)
 
 
-def limit_codes(view: Callable) -> Callable:
-    """Wrong codes per IP across accounts (the per-account budget is enforced by the service, any IP)."""
-    return limiter.shared_limit(lambda: runtime().settings.mfa_ip_limits, "mfa-ip", deduct_when=auth_failed,
-                                methods=["POST"])(view)
+# Wrong codes per IP across accounts (the per-account budget is enforced by the service, any IP).
+limit_codes = limit("mfa-ip")
 
 
 def code_errors(view: Callable) -> Callable:

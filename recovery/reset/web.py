@@ -9,21 +9,14 @@ from flask import make_response, render_template
 from werkzeug.wrappers import Response
 
 from recovery.reset.errors import ResetLinkMissing, ResetLinkProblem
-from recovery.reset.policy import reset_policy
-from recovery.web.context import runtime
 from recovery.web.cookies import RESET, clear_cookie, read_cookie, set_cookie
 from recovery.web.errors import discard_and_persist, translate
 from recovery.web.headers import mark_token_page
-from recovery.web.ratelimit import limiter
-
-
-def _policy():
-    return reset_policy(runtime().settings)
-
+from recovery.web.ratelimit import limit
 
 # One counter per IP for the page and the API alike (shared scope), only for POST.
-limit_requests = limiter.shared_limit(lambda: _policy().request_ip_limit, "reset-request-ip", methods=["POST"])
-limit_confirms = limiter.shared_limit(lambda: _policy().confirm_ip_limit, "reset-confirm-ip", methods=["POST"])
+limit_requests = limit("reset-request-ip")
+limit_confirms = limit("reset-confirm-ip")
 
 
 def cookie_token() -> str:
