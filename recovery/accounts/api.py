@@ -16,7 +16,7 @@ from recovery.accounts.schemas import (
     VerifiedBody,
     VerifyEmailBody,
 )
-from recovery.accounts.web import account_errors, limit_signup
+from recovery.accounts.view_kit import account_errors, limit_signup
 from recovery.web.auth import login_required, role_required, signed_in_user
 from recovery.web.context import service_context
 from recovery.web.equal_time import equal_time

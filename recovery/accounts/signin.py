@@ -44,7 +44,7 @@ def sign_in_with_password(ctx: ServiceContext, email: str, password: str,
     temporarily locked account raise the same AuthenticationFailed after the same argon2 work (a locked
     account's failures do not count). Only a correct password learns more: AccountNotActive (why, and what
     next) or EmailNotVerified (a code is resent); a sign-in scored too risky raises AuthenticationFailed too.
-    `signals` are the client's (recovery.detection.web.client_signals()); by default the actor's IP and agent.
+    `signals` are the client's (recovery.detection.view_kit.client_signals()); by default the actor's IP and agent.
     """
     from recovery.detection import service as detection  # detection builds on accounts, not the other way
 

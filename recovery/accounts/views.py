@@ -17,7 +17,7 @@ from recovery.accounts.schemas import (
     VerifyEmailForm,
 )
 from recovery.accounts.signin import PasswordSignIn, sign_in_with_password
-from recovery.accounts.web import (
+from recovery.accounts.view_kit import (
     account_errors,
     label,
     limit_password_change,
@@ -27,11 +27,11 @@ from recovery.accounts.web import (
     limit_signup,
 )
 from recovery.detection import service as detection
+from recovery.detection.view_kit import client_signals, device_id
 from recovery.detection.views import step_up_redirect
-from recovery.detection.web import client_signals, device_id
 from recovery.events.owner import own_events
 from recovery.mfa import service as mfa
-from recovery.mfa.web import begin_second_step
+from recovery.mfa.view_kit import begin_second_step
 from recovery.sessions import service as sessions
 from recovery.web.auth import (
     clear_session_cookie,

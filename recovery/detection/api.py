@@ -7,7 +7,7 @@ from flask import Blueprint
 
 from recovery.detection import service as detection
 from recovery.detection.schemas import SecuredOut, SecurityOut, SessionTokenOut, StepUpBody
-from recovery.detection.web import client_signals
+from recovery.detection.view_kit import client_signals
 from recovery.sessions import service as sessions
 from recovery.tickets.access import status_link
 from recovery.web.auth import login_required, signed_in_user

@@ -8,7 +8,7 @@ from flask_babel import gettext
 
 from recovery.detection import service as detection
 from recovery.detection.schemas import EmailForm, SecurePasswordForm, StepUpForm
-from recovery.detection.web import client_signals, install_device_cookie, install_template_helpers
+from recovery.detection.view_kit import client_signals, install_device_cookie, install_template_helpers
 from recovery.sessions import service as sessions
 from recovery.tickets.access import status_token
 from recovery.web.auth import current_session, current_user, login_required, set_session_cookie, signed_in_user

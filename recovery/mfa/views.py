@@ -5,13 +5,13 @@ from __future__ import annotations
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 
-from recovery.accounts.web import limit_password_confirmation
+from recovery.accounts.view_kit import limit_password_confirmation
 from recovery.detection import service as detection
-from recovery.detection.web import client_signals
+from recovery.detection.view_kit import client_signals
 from recovery.mfa import recovery_codes
 from recovery.mfa import service as mfa
 from recovery.mfa.schemas import ChangeForm, CodeForm, SecondFactorForm, SheetForm
-from recovery.mfa.web import challenge_token, clear_challenge_cookie, code_errors, limit_codes
+from recovery.mfa.view_kit import challenge_token, clear_challenge_cookie, code_errors, limit_codes
 from recovery.sessions import service as sessions
 from recovery.web.auth import (
     current_session,

@@ -7,12 +7,12 @@ from flask import Blueprint
 from recovery.accounts import service as accounts
 from recovery.accounts.signin import sign_in_with_password
 from recovery.accounts.status import end_sessions_by_staff, sessions_for_staff
-from recovery.accounts.web import account_errors, limit_signin
+from recovery.accounts.view_kit import account_errors, limit_signin
 from recovery.detection import service as detection
 from recovery.detection.schemas import StepUpRequiredOut
-from recovery.detection.web import client_signals
+from recovery.detection.view_kit import client_signals
 from recovery.mfa import service as mfa
-from recovery.mfa.web import code_errors, limit_codes
+from recovery.mfa.view_kit import code_errors, limit_codes
 from recovery.sessions import service as sessions
 from recovery.sessions.schemas import (
     MfaRequiredBody,

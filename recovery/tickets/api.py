@@ -34,8 +34,7 @@ from recovery.tickets.schemas import (
     TicketDetailOut,
     TicketSummaryOut,
 )
-from recovery.tickets.views import STAFF, queue_filter
-from recovery.tickets.web import (
+from recovery.tickets.view_kit import (
     allow_uploads,
     evidence_download,
     limit_intake,
@@ -43,6 +42,7 @@ from recovery.tickets.web import (
     staff,
     uploaded_files,
 )
+from recovery.tickets.views import STAFF, queue_filter
 from recovery.web.auth import role_required
 from recovery.web.context import service_context
 from recovery.web.equal_time import equal_time

@@ -16,7 +16,7 @@ from recovery.tickets.schemas import (
     RecoveryRequest,
     RequesterReply,
 )
-from recovery.tickets.web import (
+from recovery.tickets.view_kit import (
     allow_uploads,
     limit_intake,
     limit_requester_reply,
