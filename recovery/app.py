@@ -15,6 +15,7 @@ from recovery.settings import PROJECT_ROOT, build_settings
 from recovery.tokens import Randomness
 from recovery.web.auth import init_auth
 from recovery.web.context import close_request_session, commit_request_session
+from recovery.web.cookies import flask_session_config
 from recovery.web.csrf import init_csrf
 from recovery.web.errors import register_error_handlers
 from recovery.web.forms import init_input_checks
@@ -72,9 +73,8 @@ def create_app(config: dict | None = None, *, clock: Clock | None = None,
                         static_folder=str(PROJECT_ROOT / "recovery" / "web" / "static"))
     app.extensions["recovery"] = build_runtime(settings, clock=clock, randomness=randomness)
     app.config.update(SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=settings.max_content_length,
-                      SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
-                      SESSION_COOKIE_SECURE=settings.uses_https, PREFERRED_URL_SCHEME="https"
-                      if settings.uses_https else "http", JSON_SORT_KEYS=False)
+                      PREFERRED_URL_SCHEME="https" if settings.uses_https else "http", JSON_SORT_KEYS=False,
+                      **flask_session_config(settings))
     if settings.trusted_proxies:
         hops = settings.trusted_proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0, x_port=0)  # type: ignore[method-assign]

@@ -18,7 +18,7 @@ from recovery.accounts.schemas import (
     VerifyEmailBody,
 )
 from recovery.accounts.status import end_sessions_by_staff, sessions_for_staff
-from recovery.accounts.web import account_errors, limit_signup
+from recovery.accounts.view_kit import account_errors, limit_signup
 from recovery.sessions.api import session_list
 from recovery.sessions.schemas import RevokedBody, SessionListBody
 from recovery.web.auth import login_required, role_required, signed_in_user

@@ -12,7 +12,7 @@ from recovery.accounts.schemas import (
     SignUpForm,
     VerifyEmailForm,
 )
-from recovery.accounts.web import (
+from recovery.accounts.view_kit import (
     account_errors,
     label,
     limit_password_confirmation,

@@ -23,8 +23,7 @@ from recovery.events.service import record_event
 from recovery.mfa import crypto
 from recovery.numbers import parse_id
 from recovery.outbox.destinations import DestinationPolicy, UnsafeDestination
-from recovery.outbox.models import OutboxMessage
-from recovery.outbox.service import queue_webhook
+from recovery.outbox.service import OutboxMessage, messages_by_id, queue_webhook
 from recovery.outbox.transports import register_secret_resolver
 
 SECRET_SCHEME = "alert-webhook"  # noqa: S105 - a secret_ref scheme, not a secret
@@ -107,12 +106,10 @@ def delete_subscription(ctx: ServiceContext, subscription_id: int) -> None:
 def deliveries(ctx: ServiceContext, subscription_id: int, *, limit: int = 50) -> list[Delivery]:
     if ctx.session.get(WebhookSubscription, subscription_id) is None:  # a deleted one keeps its history
         raise NotFound()
-    rows = ctx.session.execute(
-        select(WebhookDelivery, OutboxMessage)
-        .outerjoin(OutboxMessage, OutboxMessage.id == WebhookDelivery.message_id)
-        .where(WebhookDelivery.subscription_id == subscription_id)
-        .order_by(WebhookDelivery.id.desc()).limit(limit)).all()
-    return [Delivery(delivery, message) for delivery, message in rows]
+    rows = list(ctx.session.scalars(select(WebhookDelivery).where(WebhookDelivery.subscription_id == subscription_id)
+                                    .order_by(WebhookDelivery.id.desc()).limit(limit)))
+    messages = messages_by_id(ctx, [row.message_id for row in rows if row.message_id is not None])
+    return [Delivery(row, messages.get(row.message_id) if row.message_id is not None else None) for row in rows]
 
 
 def alert_body(alert: Alert, event: str) -> dict:

@@ -1,7 +1,7 @@
 """What one sign-in attempt tells about itself: the device (cookie, browser and OS from the user agent), the
 network (IP, prefix, ASN) and the place (country, city, coordinates).
 
-The request side (recovery/detection/web.py) fills `ClientSignals`; `observe` turns them into an
+The request side (recovery/detection/view_kit.py) fills `ClientSignals`; `observe` turns them into an
 `Observation` with nothing secret in it: the device cookie is kept only as an HMAC.
 """
 

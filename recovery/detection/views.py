@@ -8,22 +8,18 @@ from flask_babel import gettext
 
 from recovery.detection import service as detection
 from recovery.detection.schemas import EmailForm, SecurePasswordForm
-from recovery.detection.web import install_device_cookie, install_template_helpers
+from recovery.detection.view_kit import install_device_cookie, install_template_helpers
 from recovery.tickets.access import status_token
 from recovery.web.auth import current_user, login_required, signed_in_user
 from recovery.web.context import service_context
 from recovery.web.equal_time import equal_time
 from recovery.web.forms import form_page, parse_form
 from recovery.web.headers import mark_token_page
-from recovery.web.ratelimit import email_key, limiter
+from recovery.web.ratelimit import limit
 
 bp = Blueprint("detection", __name__)
 install_device_cookie(bp)
 install_template_helpers(bp)
-_LINK_LIMIT = "30 per hour"
-# Signed out, the form emails a "secure" button to whatever address is typed: cap it per address too, so
-# rotating IPs cannot flood someone's mailbox.
-_PER_ADDRESS_LIMIT = "3 per hour"
 
 
 def _to_ticket(ticket):
@@ -32,8 +28,7 @@ def _to_ticket(ticket):
 
 
 @bp.route("/secure-account", methods=["GET", "POST"])
-@limiter.limit(_LINK_LIMIT, methods=["POST"])
-@limiter.limit(_PER_ADDRESS_LIMIT, key_func=email_key, methods=["POST"], exempt_when=lambda: current_user() is not None)
+@limit("secure-account-email", "secure-account-ip")
 @equal_time(lambda: "secure-account.signed-in" if current_user() else "secure-account")
 @form_page("detection/secure_account.html")
 def secure_account():
@@ -49,7 +44,7 @@ def secure_account():
 
 
 @bp.route("/signin-notice/<any(confirm, secure):purpose>/<token>", methods=["GET", "POST"])
-@limiter.limit(_LINK_LIMIT, methods=["POST"])
+@limit("notice-link-ip")
 @form_page("detection/notice_link.html", lambda purpose, token: {"purpose": purpose, "token": token})
 def notice_link(purpose: str, token: str):
     mark_token_page()
@@ -67,7 +62,7 @@ def _secure_password_page(token: str) -> dict:
 
 
 @bp.route("/secure-account/password/<token>", methods=["GET", "POST"])
-@limiter.limit(_LINK_LIMIT, methods=["POST"])
+@limit("secure-password-ip")
 @form_page("detection/secure_password.html", lambda token: {"token": token, "reset": None})
 def secure_password(token: str):
     mark_token_page()

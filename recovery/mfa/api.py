@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, request
 from flask_babel import gettext
 
-from recovery.accounts.web import limit_password_confirmation
+from recovery.accounts.view_kit import limit_password_confirmation
 from recovery.mfa import service as mfa
 from recovery.mfa.schemas import (
     BeginBody,
@@ -16,7 +16,7 @@ from recovery.mfa.schemas import (
     MfaStatusBody,
     RecoveryCodesBody,
 )
-from recovery.mfa.web import code_errors, limit_codes
+from recovery.mfa.view_kit import code_errors, limit_codes
 from recovery.web.auth import current_session, login_required, reauth_required, signed_in_user
 from recovery.web.context import service_context
 from recovery.web.forms import parse_json

@@ -6,11 +6,11 @@ from __future__ import annotations
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 
-from recovery.accounts.web import limit_password_confirmation
+from recovery.accounts.view_kit import limit_password_confirmation
 from recovery.mfa import recovery_codes
 from recovery.mfa import service as mfa
 from recovery.mfa.schemas import ChangeForm, CodeForm, SheetForm
-from recovery.mfa.web import code_errors, limit_codes
+from recovery.mfa.view_kit import code_errors, limit_codes
 from recovery.web.auth import (
     current_session,
     login_required,

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from recovery.context import ServiceContext
 from recovery.db import rowcount
@@ -76,6 +77,14 @@ def _decode_cursor(cursor: str | None) -> tuple[int, int] | None:
     if rank is None or message_id is None:
         raise InvalidCursor()
     return rank, message_id
+
+
+def messages_by_id(ctx: ServiceContext, message_ids: Collection[int]) -> dict[int, OutboxMessage]:
+    """The messages still kept among `message_ids` (a pruned one is absent), by id: one indexed read."""
+    if not message_ids:
+        return {}
+    found = ctx.session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(set(message_ids))))
+    return {message.id: message for message in found}
 
 
 def get_message(ctx: ServiceContext, message_id: int) -> OutboxMessage:

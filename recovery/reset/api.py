@@ -8,7 +8,7 @@ from flask_babel import gettext
 from recovery.reset import service
 from recovery.reset.quota import request_within_quota
 from recovery.reset.schemas import ResetAccepted, ResetConfirm, ResetDone, ResetRequest
-from recovery.reset.web import limit_confirms, limit_requests
+from recovery.reset.view_kit import limit_confirms, limit_requests
 from recovery.web.context import service_context
 from recovery.web.forms import parse_json
 from recovery.web.openapi import api_doc

@@ -23,13 +23,14 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from recovery.context import ServiceContext
-from recovery.reset.policy import reset_policy
 from recovery.reset.service import queue_reset_request
 from recovery.settings import Settings
 from recovery.web.context import runtime
-from recovery.web.ratelimit import LimitsUnavailable, email_key, limiter, refuse_if_unchecked
+from recovery.web.limit_table import LIMITS
+from recovery.web.ratelimit import LimitsUnavailable, limiter, refuse_if_unchecked
 
-_SCOPE = "password-reset-email"
+_CAP = LIMITS["password-reset-email"]  # its amount (reset policy), key (the address's HMAC), fail-closed
+_SCOPE = _CAP.stored_as
 # Striped: a bounded number of locks whatever the number of addresses; two addresses rarely share one.
 _LOCKS = tuple(threading.Lock() for _ in range(64))
 _LOCK_WAIT_SECONDS = 10.0
@@ -43,7 +44,7 @@ def request_within_quota(ctx: ServiceContext, email: str) -> None:
     if not settings.ratelimits_enabled:
         queue_reset_request(ctx, email)
         return
-    item, key = parse(reset_policy(settings).per_email_limit), email_key()
+    item, key = parse(_CAP.amount(settings)), _CAP.key()
     _hold_until_the_request_ends(key)
     under_cap = limiter.limiter.test(item, settings.ratelimit_key_prefix, key, _SCOPE)
     refuse_if_unchecked()

@@ -7,7 +7,7 @@ from flask import Blueprint, make_response, redirect, render_template, url_for
 from recovery.reset import service
 from recovery.reset.quota import request_within_quota
 from recovery.reset.schemas import NewPasswordForm, ResetRequestForm
-from recovery.reset.web import (
+from recovery.reset.view_kit import (
     clear_reset_cookie,
     cookie_token,
     limit_confirms,

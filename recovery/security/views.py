@@ -8,7 +8,12 @@ from flask_babel import gettext
 
 from recovery.accounts import service as accounts
 from recovery.accounts.schemas import ChangePasswordForm, ContactVerifyForm
-from recovery.accounts.web import account_errors, limit_password_change, limit_password_confirmation, limit_per_user
+from recovery.accounts.view_kit import (
+    account_errors,
+    limit_password_change,
+    limit_password_confirmation,
+    limit_per_user,
+)
 from recovery.detection import service as detection
 from recovery.events.owner import own_events
 from recovery.mfa import service as mfa

@@ -5,17 +5,17 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from recovery.accounts.web import account_errors, limit_signin
+from recovery.accounts.view_kit import account_errors, limit_signin
 from recovery.detection.schemas import SessionTokenOut, StepUpBody, StepUpRequiredOut
-from recovery.detection.web import client_signals
-from recovery.mfa.web import code_errors, limit_codes
+from recovery.detection.view_kit import client_signals
+from recovery.mfa.view_kit import code_errors, limit_codes
 from recovery.sessions.api import session_created
 from recovery.signin.flow import Password, SecondFactorDue, StepUpDue, finish_second_factor, finish_step_up, sign_in
 from recovery.signin.schemas import MfaRequiredBody, MfaSignInBody, SessionCreatedBody, SignInBody
 from recovery.web.context import service_context
 from recovery.web.forms import parse_json
 from recovery.web.openapi import api_doc
-from recovery.web.ratelimit import limiter
+from recovery.web.ratelimit import limit
 
 bp = Blueprint("signin_api", __name__, url_prefix="/api/v1")
 TAGS = ("sessions",)
@@ -56,7 +56,7 @@ def complete_mfa():
 @bp.post("/sessions/step-up")
 @api_doc("Finish a risky sign-in with the code emailed to the account (accounts without MFA)", body=StepUpBody,
          responses={201: SessionTokenOut}, auth=False, tags=TAGS)
-@limiter.limit("30 per hour", methods=["POST"])
+@limit("step-up-api-ip")
 def step_up():
     data = parse_json(StepUpBody())
     signed_in = finish_step_up(service_context(), data["step_up_token"], data["code"], client_signals(), kind="api")

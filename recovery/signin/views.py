@@ -4,15 +4,14 @@ cookies, redirects and the forms; recovery.signin decides."""
 from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, request, url_for
-from itsdangerous import BadSignature, Signer
 from werkzeug.wrappers import Response
 
 from recovery.accounts.schemas import SignInForm
-from recovery.accounts.web import account_errors, limit_signin
+from recovery.accounts.view_kit import account_errors, limit_signin
 from recovery.detection.schemas import StepUpForm
-from recovery.detection.web import client_signals, device_id
+from recovery.detection.view_kit import client_signals, device_id
 from recovery.mfa.schemas import SecondFactorForm
-from recovery.mfa.web import code_errors, limit_codes
+from recovery.mfa.view_kit import code_errors, limit_codes
 from recovery.signin.flow import (
     Outcome,
     Password,
@@ -25,15 +24,14 @@ from recovery.signin.flow import (
     sign_in,
 )
 from recovery.web.auth import current_session, set_session_cookie
-from recovery.web.context import runtime, service_context
+from recovery.web.context import service_context
+from recovery.web.cookies import MFA_CHALLENGE, STEP_UP, clear_cookie, read_cookie, set_cookie
 from recovery.web.csrf import rotate_csrf
 from recovery.web.forms import form_page, parse_form
 from recovery.web.links import safe_next
-from recovery.web.ratelimit import limiter
+from recovery.web.ratelimit import limit
 
 bp = Blueprint("signin", __name__)
-STEP_UP_COOKIE = "recovery_step_up"
-_STEP_UP_LIMIT = "30 per hour"
 
 
 @bp.route("/signin", methods=["GET", "POST"])
@@ -64,15 +62,15 @@ def second_factor():
     signed_in = finish_second_factor(service_context(), challenge_token(), data["code"], client_signals(),
                                      kind="browser", replaces=current_session())
     response = _started(signed_in, data["next"])
-    _clear_challenge_cookie(response)
+    clear_cookie(response, MFA_CHALLENGE)
     return response
 
 
 @bp.route("/signin/verify", methods=["GET", "POST"])
-@limiter.limit(_STEP_UP_LIMIT, methods=["POST"])
+@limit("step-up-ip")
 @form_page("detection/step_up.html")
 def step_up():
-    token = request.cookies.get(STEP_UP_COOKIE)
+    token = read_cookie(STEP_UP)
     if request.method == "GET":
         if not has_pending_step_up(service_context(), token, kind="browser"):
             return redirect(url_for("signin.password"))
@@ -81,8 +79,7 @@ def step_up():
     signed_in = finish_step_up(service_context(), token, data["code"], client_signals(), kind="browser",
                                replaces=current_session())
     response = _started(signed_in, request.form.get("next"))
-    response.delete_cookie(STEP_UP_COOKIE, path="/signin/verify", secure=runtime().settings.uses_https,
-                           httponly=True, samesite="Lax")
+    clear_cookie(response, STEP_UP)
     return response
 
 
@@ -90,14 +87,11 @@ def _answer(outcome: Outcome, next_url: str | None) -> Response:
     """The session's cookie, or the pending step's cookie and page."""
     if isinstance(outcome, SecondFactorDue):
         response = redirect(url_for("signin.second_factor", next=next_url or None))
-        # HttpOnly and Strict: only this site's own second-factor form ever sends it back.
-        response.set_cookie(_challenge_cookie_name(), _challenge_signer().sign(outcome.token).decode(),
-                            httponly=True, samesite="Strict", secure=runtime().settings.uses_https, path="/")
+        set_cookie(response, MFA_CHALLENGE, outcome.token)  # Strict: only our own code form sends it back
         return response
     if isinstance(outcome, StepUpDue):
         response = redirect(url_for("signin.step_up", next=next_url or None))
-        response.set_cookie(STEP_UP_COOKIE, outcome.token, max_age=15 * 60, httponly=True, samesite="Lax",
-                            secure=runtime().settings.uses_https, path="/signin/verify")
+        set_cookie(response, STEP_UP, outcome.token)
         return response
     return _started(outcome, next_url)
 
@@ -109,25 +103,6 @@ def _started(signed_in: SignedIn, next_url: str | None) -> Response:
     return response
 
 
-def _challenge_cookie_name() -> str:
-    return "__Host-recovery_mfa" if runtime().settings.uses_https else "recovery_mfa"
-
-
-def _challenge_signer() -> Signer:
-    return Signer(runtime().settings.secret_key, salt="recovery.mfa-challenge-cookie")
-
-
 def challenge_token() -> str | None:
     """The browser's pending sign-in token (password given, second factor due), if its cookie is intact."""
-    cookie = request.cookies.get(_challenge_cookie_name())
-    if not cookie:
-        return None
-    try:
-        return _challenge_signer().unsign(cookie).decode()
-    except BadSignature:
-        return None
-
-
-def _clear_challenge_cookie(response: Response) -> None:
-    response.delete_cookie(_challenge_cookie_name(), path="/", secure=runtime().settings.uses_https, httponly=True,
-                           samesite="Strict")
+    return read_cookie(MFA_CHALLENGE)

@@ -34,8 +34,7 @@ from recovery.tickets.schemas import (
     TicketDetailOut,
     TicketSummaryOut,
 )
-from recovery.tickets.views import STAFF, queue_filter
-from recovery.tickets.web import (
+from recovery.tickets.view_kit import (
     allow_uploads,
     evidence_download,
     limit_intake,
@@ -43,6 +42,7 @@ from recovery.tickets.web import (
     staff,
     uploaded_files,
 )
+from recovery.tickets.views import STAFF, queue_filter
 from recovery.web.auth import role_required
 from recovery.web.context import service_context
 from recovery.web.equal_time import equal_time
@@ -83,7 +83,7 @@ def confirm_appeal():
 @bp.post("/recovery-requests")
 @api_doc("Ask to recover an account whose factors are all lost: a code goes to the new contact given",
          body=RecoveryRequest, responses={202: Accepted}, auth=False, tags=("appeals",))
-@limit_intake("recover", by_contact=True)
+@limit_intake("recover")
 @equal_time("recover")
 def request_recovery():
     data = parse_json(RecoveryRequest())
@@ -96,7 +96,7 @@ def request_recovery():
 @bp.post("/recovery-requests/confirm")
 @api_doc("Confirm a recovery request with the code sent to the new contact: opens the ticket on hold",
          body=RecoveryConfirm, responses={201: Confirmed}, auth=False, tags=("appeals",))
-@limit_intake("recover-confirm", by_contact=True)
+@limit_intake("recover-confirm")
 def confirm_recovery():
     return _confirmed(intake.confirm_recovery(service_context(), **parse_json(RecoveryConfirm())))
 

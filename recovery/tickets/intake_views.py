@@ -16,7 +16,7 @@ from recovery.tickets.schemas import (
     RecoveryRequest,
     RequesterReply,
 )
-from recovery.tickets.web import (
+from recovery.tickets.view_kit import (
     allow_uploads,
     limit_intake,
     limit_requester_reply,
@@ -68,7 +68,7 @@ def _hold() -> dict:
 
 
 @bp.route("/recover", methods=["GET", "POST"])
-@limit_intake("recover", by_contact=True)
+@limit_intake("recover")
 @equal_time("recover")
 @form_page("tickets/recover.html", _hold)
 def recovery_request():
@@ -83,7 +83,7 @@ def recovery_request():
 
 
 @bp.route("/recover/confirm", methods=["GET", "POST"])
-@limit_intake("recover-confirm", by_contact=True)
+@limit_intake("recover-confirm")
 @form_page("tickets/recover_confirm.html")
 def recovery_confirm():
     if request.method == "GET":

@@ -15,7 +15,7 @@ from recovery.tickets.lifecycle import sla_state
 from recovery.tickets.macros import MACROS, macro_variables
 from recovery.tickets.models import CATEGORIES, QUEUES, STATUSES
 from recovery.tickets.schemas import Availability, Decision, Escalate, Membership, Note, QueueQuery, Reply, Reroute
-from recovery.tickets.web import evidence_download, labels_of, register_template_helpers, staff
+from recovery.tickets.view_kit import evidence_download, labels_of, register_template_helpers, staff
 from recovery.web.auth import role_required
 from recovery.web.context import service_context
 from recovery.web.forms import parse, parse_form

@@ -10,7 +10,6 @@ from functools import wraps
 
 from flask import Flask, flash, g, redirect, request, url_for
 from flask_babel import gettext
-from itsdangerous import BadSignature, Signer
 from werkzeug.wrappers import Response
 
 from recovery.accounts.models import User
@@ -20,26 +19,15 @@ from recovery.mfa.errors import MfaEnrollmentRequired, MfaSessionRequired
 from recovery.sessions import service as sessions
 from recovery.sessions.models import UserSession
 from recovery.web.context import runtime, service_context
-
-
-def session_cookie_name() -> str:
-    return "__Host-recovery_session" if runtime().settings.uses_https else "recovery_session"
-
-
-def _signer() -> Signer:
-    return Signer(runtime().settings.secret_key, salt="recovery.session-cookie")
+from recovery.web.cookies import SESSION, clear_cookie, read_cookie, set_cookie
 
 
 def set_session_cookie(response: Response, token: str) -> None:
-    settings = runtime().settings
-    # No max_age: the server enforces idle and absolute timeouts; the cookie ends with the browser.
-    response.set_cookie(session_cookie_name(), _signer().sign(token).decode(), httponly=True, samesite="Lax",
-                        secure=settings.uses_https, path="/")
+    set_cookie(response, SESSION, token)
 
 
 def clear_session_cookie(response: Response) -> None:
-    response.delete_cookie(session_cookie_name(), path="/", secure=runtime().settings.uses_https,
-                           httponly=True, samesite="Lax")
+    clear_cookie(response, SESSION)
 
 
 def _presented_token() -> tuple[str | None, str]:
@@ -47,13 +35,7 @@ def _presented_token() -> tuple[str | None, str]:
         header = request.headers.get("Authorization", "")
         scheme, _, token = header.partition(" ")
         return (token.strip() or None, "api") if scheme.lower() == "bearer" else (None, "api")
-    cookie = request.cookies.get(session_cookie_name())
-    if not cookie:
-        return None, "browser"
-    try:
-        return _signer().unsign(cookie).decode(), "browser"
-    except BadSignature:
-        return None, "browser"
+    return read_cookie(SESSION), "browser"
 
 
 def load_identity() -> None:

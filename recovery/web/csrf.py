@@ -15,6 +15,7 @@ from flask import Flask, Response, g, request
 
 from recovery.errors import N_, RecoveryError
 from recovery.web.context import runtime
+from recovery.web.cookies import CSRF, read_cookie, set_cookie
 
 _UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 
@@ -26,7 +27,7 @@ class CsrfFailed(RecoveryError):
 
 
 def cookie_name() -> str:
-    return "__Host-recovery_csrf" if runtime().settings.uses_https else "recovery_csrf"
+    return CSRF.name_for(runtime().settings)
 
 
 def _sign(seed: str) -> str:
@@ -36,7 +37,7 @@ def _sign(seed: str) -> str:
 
 def _seed() -> str:
     if "csrf_seed" not in g:
-        existing = request.cookies.get(cookie_name(), "")
+        existing = read_cookie(CSRF) or ""
         g.csrf_seed = existing if len(existing) >= 32 else secrets.token_urlsafe(32)
         g.csrf_seed_new = g.csrf_seed != existing
     return g.csrf_seed
@@ -55,7 +56,7 @@ def rotate_csrf() -> None:
 def _check() -> None:
     if request.method not in _UNSAFE or request.path.startswith("/api/"):
         return
-    seed = request.cookies.get(cookie_name(), "")
+    seed = read_cookie(CSRF) or ""
     sent = request.form.get("csrf_token") or request.headers.get("X-CSRF-Token", "")
     if not seed or not sent or not hmac.compare_digest(_sign(seed), sent):
         raise CsrfFailed()
@@ -63,9 +64,7 @@ def _check() -> None:
 
 def _set_cookie(response: Response) -> Response:
     if g.get("csrf_seed_new"):
-        settings = runtime().settings
-        response.set_cookie(cookie_name(), g.csrf_seed, httponly=True, samesite="Lax",
-                            secure=settings.uses_https, path="/")
+        set_cookie(response, CSRF, g.csrf_seed)
     return response
 
 

@@ -16,11 +16,11 @@ from babel.messages.pofile import read_po
 from flask import Blueprint, Flask, g, has_app_context, redirect, request
 from flask_babel import Babel, get_locale, get_translations
 
+from recovery.web.cookies import LANGUAGE, read_cookie, set_cookie
 from recovery.web.links import safe_next
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 LOCALES = {"en": "English", "zh_Hans": "简体中文"}
-COOKIE = "recovery_lang"
 
 bp = Blueprint("i18n", __name__)
 
@@ -58,7 +58,7 @@ def match_locale(header_value: str | None) -> str | None:
 
 
 def select_locale() -> str:
-    chosen = match_locale(request.cookies.get(COOKIE))
+    chosen = match_locale(read_cookie(LANGUAGE))
     if chosen:
         return chosen
     user = g.get("current_user")
@@ -79,7 +79,7 @@ def html_lang() -> str:
 def choose_language(code: str):
     response = redirect(safe_next(request.args.get("next"), "/"))  # never an open redirect
     if code in LOCALES:
-        response.set_cookie(COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+        set_cookie(response, LANGUAGE, code)
     return response
 
 

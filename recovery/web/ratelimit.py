@@ -1,14 +1,14 @@
-"""flask-limiter wiring: per-IP, per-network-prefix and per-account (hashed email) keys, the global sign-in
-failure signal (counted, never a wall), a time-bounded storage, and fail-closed or open limits; and the refusals
-that come before anything reads a request's body (too large: 413; over a per-IP limit: 429)."""
+"""flask-limiter wiring: `limit(*names)`, the one factory of view limits (built from the rows of
+`recovery.web.limit_table`), the global sign-in failure signal (counted, never a wall), a time-bounded storage,
+and fail-closed or open limits; and the refusals that come before anything reads a request's body (too large:
+413; over a per-IP limit: 429)."""
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import math
 import time
-from collections.abc import Mapping
+from collections.abc import Callable
 
 from flask import Flask, current_app, g, has_request_context, request
 from flask_limiter import HeaderNames, Limiter, RequestLimit
@@ -21,24 +21,12 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from recovery.emails import normalise_email
 from recovery.errors import ServiceUnavailable
-from recovery.web.context import client_ip, runtime
+from recovery.web.context import runtime
+from recovery.web.limit_table import FAIL_CLOSED, LIMITS, LimitRow, ip_key, network_key
 
 log = logging.getLogger(__name__)
 
-# What a limit does while its storage (Redis) cannot be reached, by scope; docs/operations.md, "What each
-# dependency's failure does to users". Closed (503 with Retry-After): the budgets between an attacker and a
-# guess (passwords, second factors, emailed codes, reset links) and those of mail sent to an address the
-# requester typed. Every other limit is open: skipped, the request goes on (the "secure my account" and
-# sign-in notice links, which can only lock an account, must work most of all during an incident).
-FAIL_CLOSED = frozenset({
-    "signin-ip", "signin-network", "signin-account", "confirm-password", "password-change", "mfa-ip",
-    "signin_api.step_up", "reset-request-ip", "reset-confirm-ip", "password-reset-email",
-    "signup-ip", "signup-account", "verify-ip", "verify-account", "resend-ip", "resend-account",
-    "contact-add", "contact-verify", "appeal-ip", "appeal-email", "appeal-confirm-ip", "appeal-confirm-email",
-    "recover-ip", "recover-email", "recover-confirm-ip", "recover-confirm-email",
-})
 _PAUSE_SECONDS = 2.0  # after a storage error, calls fail at once for this long: a frozen Redis costs one timeout
 
 
@@ -119,16 +107,10 @@ def refuse_if_unchecked() -> None:
         raise LimitsUnavailable()
 
 
-NETWORK_PREFIX_V4, NETWORK_PREFIX_V6 = 24, 64
-
 # flask-limiter writes its window's reset into Retry-After on every response of a limited route, raised to at
 # least any Retry-After already there: a 503 asking for 5 seconds said an hour, and a 202 carried one too. Its
 # value goes in X-RateLimit-Retry-After; Retry-After is the error handlers' own, on 429 and 503 only.
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-
-
-def ip_key() -> str:
-    return client_ip() or "unknown"
 
 
 limiter = RecoveryLimiter(key_func=ip_key, headers_enabled=True,
@@ -239,30 +221,6 @@ def _storage_options(uri: str, timeout: float) -> dict:
     return {"socket_connect_timeout": timeout, "socket_timeout": timeout, "retry": Retry(NoBackoff(), 0)}
 
 
-def submitted_email() -> str:
-    """The email a form or JSON body names, normalised; rate limits key on its HMAC, never the address itself."""
-    data = request.get_json(silent=True) if request.is_json else request.form
-    raw = data.get("email", "") if isinstance(data, Mapping) else ""
-    return normalise_email(raw if isinstance(raw, str) else "")
-
-
-def email_key() -> str:
-    return "email:" + runtime().tokens.key_for(submitted_email(), "ratelimit-email")
-
-
-def network_key() -> str:
-    """The client's /24 (IPv4) or /64 (IPv6): one attacker holds a whole IPv6 /64, and often a /24."""
-    ip = client_ip() or ""
-    try:
-        address = ipaddress.ip_address(ip)
-    except ValueError:
-        return f"net:{ip or 'unknown'}"
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
-    prefix = NETWORK_PREFIX_V4 if address.version == 4 else NETWORK_PREFIX_V6
-    return "net:" + str(ipaddress.ip_network(f"{address}/{prefix}", strict=False))
-
-
 _SIGNAL_ARGS = ("signin-attack", "global")
 
 
@@ -308,3 +266,22 @@ def signin_network_cost() -> int:
 def auth_failed(_response) -> bool:
     """deduct_when for failure-only limits: the view sets g.auth_failed when credentials were wrong."""
     return bool(g.get("auth_failed"))
+
+
+def limit(*names: str) -> Callable[[Callable], Callable]:
+    """The decorator of a view counted by the named rows of `recovery.web.limit_table`, checked in this order."""
+    rows = [LIMITS[name] for name in names]  # KeyError at import: a view names a limit no row declares
+
+    def decorate(view: Callable) -> Callable:
+        for row in rows:
+            view = _route_limit(row)(view)
+        return view
+
+    return decorate
+
+
+def _route_limit(row: LimitRow):
+    return limiter.shared_limit(lambda: row.amount(runtime().settings), row.stored_as, key_func=row.key,
+                                deduct_when=auth_failed if row.failures_only else None,
+                                cost=signin_network_cost if row.costlier_under_attack else 1,
+                                exempt_when=row.exempt_when, methods=["POST"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from people import csrf_from
 
 from recovery.web.ratelimit import limiter
 
@@ -39,6 +40,13 @@ def test_fail_closed_limit_with_unreachable_storage_answers_503_with_retry_after
     assert response.get_json()["error"]["code"] == "service_unavailable"
     assert response.headers["Retry-After"] == "5"
     assert "X-RateLimit-Limit" not in response.headers  # no guessed figures for limits that could not be read
+
+
+def test_browser_step_up_code_page_fails_closed_like_the_api(client, calls):
+    """The emailed sign-in code is a budget between an attacker and a guess, on the page as in the API."""
+    token = csrf_from(client.get("/signin").get_data(as_text=True))
+    response = client.post("/signin/verify", data={"csrf_token": token, "code": "12345678"})
+    assert response.status_code == 503 and response.headers["Retry-After"] == "5"
 
 
 def test_open_limit_with_unreachable_storage_lets_the_request_through(client, calls):

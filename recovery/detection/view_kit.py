@@ -1,7 +1,7 @@
 """The request side of detection: the long-lived signed device cookie and the attempt's client signals.
 
-The device cookie holds a random id (128 bits) signed with its own salt; the database keeps only its HMAC.
-It is HttpOnly, SameSite=Lax, Secure behind https (`__Host-` prefix), and lives 400 days (browsers' cap).
+The device cookie (`recovery.web.cookies.DEVICE`) holds a random id (128 bits) signed with its own salt; the
+database keeps only its HMAC.
 The client IP is `request.remote_addr`, which ProxyFix has rewritten from X-Forwarded-For only for the
 RECOVERY_TRUSTED_PROXIES hops configured; with none, a forged header changes nothing.
 """
@@ -12,33 +12,18 @@ import secrets
 
 from flask import Blueprint, Response, g, request
 from flask_babel import gettext
-from itsdangerous import BadSignature, Signer
 
 from recovery.detection.signals import ClientSignals
 from recovery.errors import N_
-from recovery.web.context import client_ip, runtime
+from recovery.web.context import client_ip
+from recovery.web.cookies import DEVICE, read_cookie, set_cookie
 from recovery.web.ratelimit import signin_under_attack
-
-COOKIE_MAX_AGE = 400 * 24 * 3600
-_SALT = "recovery.device-cookie"
-
-
-def device_cookie_name() -> str:
-    return "__Host-recovery_device" if runtime().settings.uses_https else "recovery_device"
-
-
-def _signer() -> Signer:
-    return Signer(runtime().settings.secret_key, salt=_SALT)
 
 
 def device_id() -> str:
     """This browser's device id, minted (and set on the response) when it has none or a forged one."""
     if "device_id" not in g:
-        raw = request.cookies.get(device_cookie_name(), "")
-        try:
-            g.device_id = _signer().unsign(raw).decode() if raw and len(raw) < 200 else None
-        except BadSignature:
-            g.device_id = None
+        g.device_id = read_cookie(DEVICE)
         if g.device_id is None:
             g.device_id, g.device_id_new = secrets.token_urlsafe(16), True
     return g.device_id
@@ -54,8 +39,7 @@ def client_signals(*, password_step: bool = False) -> ClientSignals:
 
 def _set_device_cookie(response: Response) -> Response:
     if g.get("device_id_new"):
-        response.set_cookie(device_cookie_name(), _signer().sign(g.device_id).decode(), max_age=COOKIE_MAX_AGE,
-                            httponly=True, samesite="Lax", secure=runtime().settings.uses_https, path="/")
+        set_cookie(response, DEVICE, g.device_id)
     return response
 
 

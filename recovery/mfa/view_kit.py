@@ -9,14 +9,10 @@ from flask import g
 
 from recovery.accounts.service import WrongPassword
 from recovery.mfa.errors import ChallengeEnded, SecondFactorInvalid
-from recovery.web.context import runtime
-from recovery.web.ratelimit import auth_failed, limiter
+from recovery.web.ratelimit import limit
 
-
-def limit_codes(view: Callable) -> Callable:
-    """Wrong codes per IP across accounts (the per-account budget is enforced by the service, any IP)."""
-    return limiter.shared_limit(lambda: runtime().settings.mfa_ip_limits, "mfa-ip", deduct_when=auth_failed,
-                                methods=["POST"])(view)
+# Wrong codes per IP across accounts (the per-account budget is enforced by the service, any IP).
+limit_codes = limit("mfa-ip")
 
 
 def code_errors(view: Callable) -> Callable:

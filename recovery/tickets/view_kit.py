@@ -3,7 +3,7 @@ hand, larger request bodies for evidence uploads, and the template helpers (labe
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from flask import Blueprint, g, request, send_file
@@ -11,52 +11,26 @@ from flask_babel import gettext
 from markupsafe import Markup, escape
 
 from recovery.accounts.models import User
-from recovery.emails import normalise_email
 from recovery.tickets.access import staff_ticket
 from recovery.tickets.evidence import Upload, evidence_file
 from recovery.tickets.labels import label_of
 from recovery.web.auth import signed_in_user
 from recovery.web.context import runtime, service_context
-from recovery.web.ratelimit import email_key, limiter
+from recovery.web.ratelimit import limit
 
 UPLOAD_SLACK = 256 * 1024  # form fields and multipart framing around the files
 FILES_PER_UPLOAD = 3
 
 
-def _limits() -> str:
-    return runtime().settings.ticket_intake_limits
+def limit_intake(scope: str) -> Callable:
+    """Per IP and per email address (its HMAC; a recovery request's contact address), shared by the page and the
+    API of the same step."""
+    return limit(f"{scope}-ip", f"{scope}-email")
 
 
-def _contact_key() -> str:
-    data = request.get_json(silent=True) if request.is_json else request.form
-    raw = data.get("contact_email", "") if isinstance(data, Mapping) else ""
-    return "contact:" + runtime().tokens.key_for(normalise_email(raw if isinstance(raw, str) else ""),
-                                                 "ratelimit-email")
-
-
-def limit_intake(scope: str, *, by_contact: bool = False) -> Callable:
-    """Per IP and per email address (its HMAC), shared by the page and the API of the same step."""
-
-    def decorate(view: Callable) -> Callable:
-        view = limiter.shared_limit(_limits, f"{scope}-ip", methods=["POST"])(view)
-        return limiter.shared_limit(_limits, f"{scope}-email", key_func=_contact_key if by_contact else email_key,
-                                    methods=["POST"])(view)
-
-    return decorate
-
-
-def _status_link_key() -> str:
-    """The status link in the URL (its HMAC, never the link): one key per ticket, whatever the door or the IP;
-    a forged link is a key of its own, so it cannot spend the real requester's budget."""
-    token = str((request.view_args or {}).get("token", ""))
-    return "status-link:" + runtime().tokens.key_for(token, "ratelimit-status-link")
-
-
-def limit_requester_reply(view: Callable) -> Callable:
-    """A requester's replies through the status link: the page's form, the JSON reply and the evidence upload
-    share one limit per link (`ticket_intake_limits`), and one per IP, so the doors together get exactly it."""
-    view = limiter.shared_limit(_limits, "evidence-ip", methods=["POST"])(view)
-    return limiter.shared_limit(_limits, "status-reply", key_func=_status_link_key, methods=["POST"])(view)
+# A requester's replies through the status link: the page's form, the JSON reply and the evidence upload
+# share one limit per link (`ticket_intake_limits`), and one per IP, so the doors together get exactly it.
+limit_requester_reply = limit("evidence-ip", "status-reply")
 
 
 def uploaded_files(field: str = "evidence") -> list[Upload]:

@@ -5,48 +5,36 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 
-from flask import make_response, render_template, request
+from flask import make_response, render_template
 from werkzeug.wrappers import Response
 
 from recovery.reset.errors import ResetLinkMissing, ResetLinkProblem
-from recovery.reset.policy import reset_policy
-from recovery.web.context import runtime
+from recovery.web.cookies import RESET, clear_cookie, read_cookie, set_cookie
 from recovery.web.errors import discard_and_persist, translate
 from recovery.web.headers import mark_token_page
-from recovery.web.ratelimit import limiter
-
-# Holds the token between the emailed link and the form, so the token leaves the address bar (and the
-# language switcher's `next`, history and logs) after one redirect. Scoped to /reset, HttpOnly.
-COOKIE = "recovery_reset"
-COOKIE_PATH = "/reset"
-
-
-def _policy():
-    return reset_policy(runtime().settings)
-
+from recovery.web.ratelimit import limit
 
 # One counter per IP for the page and the API alike (shared scope), only for POST.
-limit_requests = limiter.shared_limit(lambda: _policy().request_ip_limit, "reset-request-ip", methods=["POST"])
-limit_confirms = limiter.shared_limit(lambda: _policy().confirm_ip_limit, "reset-confirm-ip", methods=["POST"])
+limit_requests = limit("reset-request-ip")
+limit_confirms = limit("reset-confirm-ip")
 
 
 def cookie_token() -> str:
     """The token the emailed link left in this browser; ResetLinkMissing when the form is opened without it."""
-    token = request.cookies.get(COOKIE)
+    token = read_cookie(RESET)
     if not token:
         raise ResetLinkMissing()
     return token
 
 
 def set_reset_cookie(response: Response, token: str) -> None:
-    settings = runtime().settings
-    response.set_cookie(COOKIE, token, max_age=settings.reset_token_minutes * 60, path=COOKIE_PATH,
-                        secure=settings.uses_https, httponly=True, samesite="Lax")
+    """Holds the token between the emailed link and the form, so the token leaves the address bar (and the
+    language switcher's `next`, history and logs) after one redirect (cookies.RESET: scoped to /reset)."""
+    set_cookie(response, RESET, token)
 
 
 def clear_reset_cookie(response: Response) -> None:
-    response.delete_cookie(COOKIE, path=COOKIE_PATH, secure=runtime().settings.uses_https, httponly=True,
-                           samesite="Lax")
+    clear_cookie(response, RESET)
 
 
 def shows_link_problems(view: Callable) -> Callable:
