@@ -9,6 +9,7 @@ import logging
 
 from sqlalchemy import select, update
 
+from recovery import crypto
 from recovery.accounts.models import User
 from recovery.accounts.notify import notify_security
 from recovery.context import ServiceContext
@@ -16,7 +17,7 @@ from recovery.db import rowcount
 from recovery.errors import ServiceUnavailable
 from recovery.events.models import SecurityEvent
 from recovery.events.service import record_event
-from recovery.mfa import crypto, recovery_codes, totp
+from recovery.mfa import recovery_codes, totp
 from recovery.mfa.models import ACTIVE, PENDING, TotpAuthenticator
 
 log = logging.getLogger(__name__)
