@@ -25,7 +25,7 @@ from recovery.numbers import parse_id
 from recovery.outbox.destinations import DestinationPolicy, UnsafeDestination
 from recovery.outbox.models import OutboxMessage
 from recovery.outbox.service import queue_webhook
-from recovery.outbox.transports import register_secret_resolver
+from recovery.outbox.transports.webhooks import register_secret_resolver
 
 SECRET_SCHEME = "alert-webhook"  # noqa: S105 - a secret_ref scheme, not a secret
 _MIN_SECRET = 24
