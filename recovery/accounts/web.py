@@ -9,8 +9,8 @@ from flask import g
 from flask_babel import gettext
 
 from recovery.accounts.service import WrongPassword
-from recovery.errors import N_, AccountNotActive, AuthenticationFailed
-from recovery.events.labels import ACTOR_LABELS, EVENT_LABELS
+from recovery.errors import AccountNotActive, AuthenticationFailed
+from recovery.events.labels import label as label  # re-exported for accounts/views.py, which registers it
 from recovery.web.auth import current_user
 from recovery.web.context import runtime
 from recovery.web.ratelimit import (
@@ -21,17 +21,6 @@ from recovery.web.ratelimit import (
     network_key,
     signin_network_cost,
 )
-
-STATUS_LABELS = {"active": N_("Active"), "locked": N_("Locked"), "suspended": N_("Suspended"),
-                 "banned": N_("Banned")}
-ROLE_LABELS = {"user": N_("User"), "agent": N_("Support agent"), "security": N_("Security team"),
-               "admin": N_("Administrator")}
-
-
-def label(value: str, kind: str) -> str:
-    """`{{ user.status|label("status") }}`: the translated name of a status, role, event type or actor."""
-    labels = {"status": STATUS_LABELS, "role": ROLE_LABELS, "event": EVENT_LABELS, "actor": ACTOR_LABELS}[kind]
-    return gettext(labels[value]) if value in labels else value
 
 
 def _apply(view: Callable, *decorators) -> Callable:
