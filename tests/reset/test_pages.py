@@ -122,7 +122,7 @@ def test_form_sets_a_password_of_any_allowed_length(client, account, request_lin
 def test_forgot_form_error_summary_links_to_the_field_and_keeps_what_was_typed(client, csrf):
     response = client.post("/forgot", data={"csrf_token": csrf("/forgot"), "email": "ada at example"})
     html = response.get_data(as_text=True)
-    summary = html.split('role="alert"')[1].split("</div>")[0]
+    summary = html.split('class="errors summary"')[1].split("</ul>")[0]
     assert response.status_code == 400 and 'href="#email"' in summary
     assert 'id="email"' in html and 'aria-describedby="email-errors"' in html and 'id="email-errors"' in html
     assert 'value="ada at example"' in html
