@@ -176,7 +176,7 @@ def mfa_accounts(recovery: Recovery, accounts: int) -> list[tuple[int, str]]:
     """`accounts` new accounts with an active authenticator: (user id, TOTP secret) of each."""
     import pyotp
 
-    from recovery.mfa import crypto
+    from recovery import crypto
     from recovery.mfa.models import ACTIVE, TotpAuthenticator
     from recovery.web.context import runtime
 

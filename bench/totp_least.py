@@ -27,9 +27,9 @@ from flask import Flask, request
 from sqlalchemy import and_, bindparam, delete, insert, select, update
 
 from bench.mfa_step import enrolled_account
+from recovery import crypto
 from recovery.accounts.models import User
 from recovery.events.models import SecurityEvent
-from recovery.mfa import crypto
 from recovery.mfa.models import ACTIVE, MfaChallenge, TotpAuthenticator
 from recovery.mfa.totp import matching_step
 from recovery.sessions.models import UserSession

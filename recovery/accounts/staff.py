@@ -12,7 +12,8 @@ from flask_babel import gettext
 from recovery.accounts import service as accounts
 from recovery.accounts.schemas import StaffLookupQuery, StatusForm
 from recovery.accounts.status import end_sessions_by_staff, may_act_on_sessions
-from recovery.accounts.view_kit import account_errors, label
+from recovery.accounts.view_kit import account_errors
+from recovery.events.labels import label
 from recovery.web.auth import role_required, signed_in_user
 from recovery.web.context import service_context
 from recovery.web.forms import form_page, parse, parse_form

@@ -9,20 +9,8 @@ from flask import g
 from flask_babel import gettext
 
 from recovery.accounts.service import WrongPassword
-from recovery.errors import N_, AccountNotActive, AuthenticationFailed
-from recovery.events.labels import ACTOR_LABELS, EVENT_LABELS
+from recovery.errors import AccountNotActive, AuthenticationFailed
 from recovery.web.ratelimit import count_signin_failure, limit
-
-STATUS_LABELS = {"active": N_("Active"), "locked": N_("Locked"), "suspended": N_("Suspended"),
-                 "banned": N_("Banned")}
-ROLE_LABELS = {"user": N_("User"), "agent": N_("Support agent"), "security": N_("Security team"),
-               "admin": N_("Administrator")}
-
-
-def label(value: str, kind: str) -> str:
-    """`{{ user.status|label("status") }}`: the translated name of a status, role, event type or actor."""
-    labels = {"status": STATUS_LABELS, "role": ROLE_LABELS, "event": EVENT_LABELS, "actor": ACTOR_LABELS}[kind]
-    return gettext(labels[value]) if value in labels else value
 
 
 def limit_signin(view: Callable) -> Callable:

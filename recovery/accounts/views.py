@@ -14,7 +14,6 @@ from recovery.accounts.schemas import (
 )
 from recovery.accounts.view_kit import (
     account_errors,
-    label,
     limit_password_confirmation,
     limit_per_user,
     limit_signup,
@@ -39,8 +38,6 @@ from recovery.web.links import safe_next
 
 bp = Blueprint("accounts", __name__)
 
-
-bp.add_app_template_filter(label, "label")
 
 
 def _password_rules() -> dict:

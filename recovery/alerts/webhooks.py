@@ -1,7 +1,7 @@
 """Webhook subscriptions of the security team and the fan-out of alerts to them through the outbox.
 
 The subscription's secret is generated (or given) once, shown once, and kept encrypted with the service's
-rotating keys (recovery/mfa/crypto.py); the outbox row names it only as `secret_ref="alert-webhook:<id>"`,
+rotating keys (recovery/crypto.py); the outbox row names it only as `secret_ref="alert-webhook:<id>"`,
 which the resolver registered here turns back into the secret at delivery time. The outbox transport signs
 the JSON body with HMAC-SHA256 over "<timestamp>.<body>" (header X-Recovery-Signature: t=...,v1=...), so a
 receiver checks both and rejects old timestamps (replays). Retries with backoff are the outbox's.
@@ -15,16 +15,16 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import select
 
+from recovery import crypto
 from recovery.accounts.models import User
 from recovery.alerts.models import SEVERITIES, Alert, WebhookDelivery, WebhookSubscription, severity_rank
 from recovery.context import ServiceContext
 from recovery.errors import N_, NotFound, ValidationFailed
 from recovery.events.service import record_event
-from recovery.mfa import crypto
 from recovery.numbers import parse_id
 from recovery.outbox.destinations import DestinationPolicy, UnsafeDestination
 from recovery.outbox.service import OutboxMessage, messages_by_id, queue_webhook
-from recovery.outbox.transports import register_secret_resolver
+from recovery.outbox.transports.webhooks import register_secret_resolver
 
 SECRET_SCHEME = "alert-webhook"  # noqa: S105 - a secret_ref scheme, not a secret
 _MIN_SECRET = 24

@@ -1,4 +1,5 @@
-"""What each security event type reads as, in the account holder's words; one registry for every page and API.
+"""What each security event type (and the account status, role and actor beside it) reads as, in both languages:
+the one registry of these labels for every page, email and API; `label` is its template filter.
 
 Every type any capability records (record_event) has a label here: tests/events/test_labels.py scans the code
 and fails on a type without one. `HIDDEN_FROM_OWNER` are the staff's own workflow (an alert raised, a decision
@@ -7,6 +8,8 @@ show them. Who acted reads as a team, never as a staff member (ACTOR_LABELS).
 """
 
 from __future__ import annotations
+
+from flask_babel import gettext
 
 from recovery.errors import N_
 
@@ -111,9 +114,28 @@ ACTOR_LABELS = {
     "other": N_("Another account"),
 }
 
+# The account's status and role, as the staff pages, the ticket timeline and the status email name them.
+STATUS_LABELS = {"active": N_("Active"), "locked": N_("Locked"), "suspended": N_("Suspended"),
+                 "banned": N_("Banned")}
+ROLE_LABELS = {"user": N_("User"), "agent": N_("Support agent"), "security": N_("Security team"),
+               "admin": N_("Administrator")}
+
 UNKNOWN_EVENT = N_("Security event")
+
+_KINDS = {"event": EVENT_LABELS, "actor": ACTOR_LABELS, "status": STATUS_LABELS, "role": ROLE_LABELS}
 
 
 def event_label(type: str) -> str:
     """The msgid of an event type's label (translate it where it is shown)."""
     return EVENT_LABELS.get(type, UNKNOWN_EVENT)
+
+
+def label(value: str, kind: str) -> str:
+    """`{{ e.type|label("event") }}`: the translated words for a code, in the page's or the email's language.
+
+    An event type without a label reads as "Security event", never as its code.
+    """
+    labels = _KINDS[kind]
+    if value in labels:
+        return gettext(labels[value])
+    return gettext(UNKNOWN_EVENT) if kind == "event" else value

@@ -5,12 +5,14 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request
 
 from recovery.events import service
+from recovery.events.labels import label
 from recovery.events.schemas import EventOut, EventQuery
 from recovery.web.auth import role_required
 from recovery.web.context import service_context
 from recovery.web.forms import parse
 
 bp = Blueprint("events", __name__)
+bp.add_app_template_filter(label, "label")  # every page and email names codes through the one registry
 
 
 @bp.get("/staff/events")

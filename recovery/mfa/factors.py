@@ -9,13 +9,14 @@ import logging
 
 from sqlalchemy import select, update
 
+from recovery import crypto
 from recovery.accounts.models import User
 from recovery.accounts.notify import notify_security
 from recovery.context import ServiceContext
 from recovery.db import rowcount
 from recovery.errors import ServiceUnavailable
 from recovery.events.service import SecurityEvent, record_event
-from recovery.mfa import crypto, recovery_codes, totp
+from recovery.mfa import recovery_codes, totp
 from recovery.mfa.models import ACTIVE, PENDING, TotpAuthenticator
 
 log = logging.getLogger(__name__)

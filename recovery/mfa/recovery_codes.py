@@ -11,11 +11,11 @@ import re
 
 from sqlalchemy import delete, func, select, update
 
+from recovery import crypto
 from recovery.accounts.models import User
 from recovery.context import ServiceContext
 from recovery.db import rowcount
 from recovery.errors import N_, TokenInvalid
-from recovery.mfa import crypto
 from recovery.mfa.models import RecoveryCode
 
 COUNT = 10

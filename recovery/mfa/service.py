@@ -22,13 +22,14 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
 
+from recovery import crypto
 from recovery.accounts.models import User
 from recovery.accounts.notify import notify_security
 from recovery.accounts.service import confirm_password, set_second_factor
 from recovery.context import ServiceContext
 from recovery.errors import N_, Message, ValidationFailed
 from recovery.events.service import record_event
-from recovery.mfa import crypto, recovery_codes, totp
+from recovery.mfa import recovery_codes, totp
 from recovery.mfa.budget import claim_attempt, mark_passed
 from recovery.mfa.challenge import complete_challenge, drop_challenges, find_challenge, start_challenge
 from recovery.mfa.errors import EnrollmentExpired, MfaNotEnabled, SecondFactorInvalid, StaffMustKeepMfa

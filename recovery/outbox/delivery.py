@@ -13,7 +13,7 @@ stateDiagram-v2
 
 Sending happens outside any database transaction, so a slow SMTP server never holds a row lock. A lease never
 runs out under a live worker: before each send the worker renews the batch's lease whenever less than twice
-that send's deadline is left (transports bound a whole send: recovery.outbox.transports.Watchdog), and skips a
+that send's deadline is left (transports bound a whole send: recovery.outbox.transports.watchdog), and skips a
 message whose lease another worker took meanwhile. A crash between send and mark means the message is sent
 again after the lease: every message carries its idempotency key (Message-ID and X-Recovery-Idempotency-Key
 for email, Idempotency-Key and X-Recovery-Delivery for webhooks) so the receiver can drop it.
@@ -38,7 +38,8 @@ from recovery.events.service import record_event
 from recovery.outbox import queries
 from recovery.outbox.models import OutboxMessage
 from recovery.outbox.tasks import TASK_KIND, find_task, task_actor
-from recovery.outbox.transports import DeliveryError, OutgoingMessage, Transport, build_transports, send_deadline
+from recovery.outbox.transports import build_transports
+from recovery.outbox.transports.base import DeliveryError, OutgoingMessage, Transport, send_deadline
 from recovery.runtime import Runtime
 from recovery.settings import Settings
 from recovery.web.context import app_service_context

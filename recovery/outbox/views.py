@@ -12,7 +12,7 @@ from recovery.errors import NotFound
 from recovery.outbox import service
 from recovery.outbox.models import STATUSES
 from recovery.outbox.schemas import OutboxListQuery, OutboxMessageOut
-from recovery.outbox.transports import list_mailbox, read_mailbox_message
+from recovery.outbox.transports.mailbox import list_mailbox, read_mailbox_message
 from recovery.web.auth import role_required
 from recovery.web.context import client_ip, runtime, service_context
 from recovery.web.forms import parse

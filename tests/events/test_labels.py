@@ -8,14 +8,18 @@ here until it is labelled.
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
+
+from flask_babel import force_locale
 
 from recovery.accounts.service import PASSWORD_CHANGES
 from recovery.detection import scoring
-from recovery.events.labels import ACTOR_LABELS, EVENT_LABELS, HIDDEN_FROM_OWNER
+from recovery.events.labels import ACTOR_LABELS, EVENT_LABELS, HIDDEN_FROM_OWNER, label
 from recovery.tickets.models import OUTCOMES
 
 ROOT = Path(__file__).resolve().parents[2] / "recovery"
+TEMPLATES = ROOT.parent / "templates"
 
 # The source text of each computed type -> every type it can produce.
 DYNAMIC = {
@@ -71,3 +75,25 @@ def test_every_label_belongs_to_a_recorded_event_type():
 
 def test_actor_labels_cover_every_kind_of_actor_the_owner_view_names():
     assert set(ACTOR_LABELS) == {"account", "support", "security", "recovery", "other"}
+
+
+def test_label_reads_an_event_type_in_english_and_simplified_chinese(app):
+    with app.test_request_context():
+        with force_locale("en"):
+            assert label("session.started", "event") == "Signed in"
+        with force_locale("zh_Hans"):
+            chinese = label("session.started", "event")
+    assert chinese not in {"Signed in", "session.started"} and re.search(r"[\u4e00-\u9fff]", chinese)
+
+
+def test_label_of_an_unknown_event_type_never_shows_its_code(app):
+    with app.test_request_context(), force_locale("en"):
+        assert label("test.not_labelled", "event") == "Security event"
+        assert label("locked", "status") == "Locked" and label("admin", "role") == "Administrator"
+
+
+def test_no_template_prints_an_event_type_without_its_label():
+    """Event loops name their item `e` (or `event`): its type is shown only through the registry."""
+    raw = {str(path.relative_to(TEMPLATES)): match.group(0) for path in TEMPLATES.rglob("*.html")
+           for match in re.finditer(r"\{\{\s*(e|event)\.type\s*\}\}", path.read_text(encoding="utf-8"))}
+    assert raw == {}, f"print these through |label(\"event\"): {raw}"

@@ -12,7 +12,9 @@ from outbox.receivers import ScriptedTransport, SmtpReceiver, WebhookReceiver, f
 from recovery.events.models import SecurityEvent
 from recovery.outbox import delivery
 from recovery.outbox.delivery import backoff_seconds, claim_due, deliver_due
-from recovery.outbox.transports import DeliveryError, build_transports, register_secret_resolver
+from recovery.outbox.transports import build_transports
+from recovery.outbox.transports.base import DeliveryError
+from recovery.outbox.transports.webhooks import register_secret_resolver
 from recovery.web.context import runtime
 
 SMTP_PORT = free_port()

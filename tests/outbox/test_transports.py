@@ -15,17 +15,11 @@ import pytest
 
 from outbox.receivers import PUBLIC_ADDRESS, WebhookReceiver, fake_resolver, free_port, verify_signature
 from recovery.outbox.destinations import DestinationPolicy
-from recovery.outbox.transports import (
-    DeliveryError,
-    MailboxTransport,
-    OutgoingMessage,
-    SmtpTransport,
-    WebhookTransport,
-    build_transports,
-    list_mailbox,
-    read_mailbox_message,
-    safe_key,
-)
+from recovery.outbox.transports import build_transports
+from recovery.outbox.transports.base import DeliveryError, OutgoingMessage, safe_key
+from recovery.outbox.transports.mailbox import MailboxTransport, list_mailbox, read_mailbox_message
+from recovery.outbox.transports.smtp import SmtpTransport
+from recovery.outbox.transports.webhooks import WebhookTransport
 from recovery.web.context import runtime
 
 EMAIL = OutgoingMessage(1, "email", "ada@example.test", "key-123",

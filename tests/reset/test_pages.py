@@ -117,3 +117,12 @@ def test_form_sets_a_password_of_any_allowed_length(client, account, request_lin
     response = client.post(FORM, data={"password": long_password(length), "csrf_token": csrf_from(page)})
     assert response.status_code == 200 and "Your password has been changed" in response.get_data(as_text=True)
     assert db_rows.resets(account.id)[0].used_at is not None
+
+
+def test_forgot_form_error_summary_links_to_the_field_and_keeps_what_was_typed(client, csrf):
+    response = client.post("/forgot", data={"csrf_token": csrf("/forgot"), "email": "ada at example"})
+    html = response.get_data(as_text=True)
+    summary = html.split('class="errors summary"')[1].split("</ul>")[0]
+    assert response.status_code == 400 and 'href="#email"' in summary
+    assert 'id="email"' in html and 'aria-describedby="email-errors"' in html and 'id="email-errors"' in html
+    assert 'value="ada at example"' in html

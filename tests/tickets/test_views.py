@@ -149,6 +149,21 @@ def test_ticket_page_shows_timeline_and_inserts_a_macro_in_the_requesters_langua
     assert "Account security timeline" in html and "ada@example.com" in html
 
 
+def test_ticket_timeline_names_events_in_words_in_both_languages(client, services, people):
+    ticket_id = _open(services, people)
+    people.sign_in(people.staff("agent@example.com"))
+
+    def timeline() -> str:
+        html = client.get(f"/staff/tickets/{ticket_id}").get_data(as_text=True)
+        return html.split('id="timeline-h"')[1].split('id="audit-h"')[0]
+
+    english = timeline()
+    assert "Support request opened" in english and "ticket.opened" not in english
+    client.set_cookie("recovery_lang", "zh_Hans")
+    chinese = timeline()
+    assert "ticket.opened" not in chinese and "Support request opened" not in chinese and "<td>" in chinese
+
+
 def test_console_decision_form_unblocks_the_account(client, services, people):
     ticket_id = _open(services, people)
     people.sign_in(people.staff("agent@example.com"))

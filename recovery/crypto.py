@@ -1,5 +1,6 @@
-"""Secrets at rest: Fernet tokens under RECOVERY_ENCRYPTION_KEYS (newest first), so keys rotate without downtime.
+"""Encryption at rest for every capability (TOTP and webhook secrets): Fernet under RECOVERY_ENCRYPTION_KEYS.
 
+Keys are listed newest first, so they rotate without downtime.
 Encryption always uses the newest key; decryption tries every configured key. Rotation re-encrypts each secret
 under the newest key, after which the older keys can be removed from the setting. Times come from the caller's
 clock (Fernet tokens carry their creation time; the sealed recovery-code sheet has a lifetime).
