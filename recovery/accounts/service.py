@@ -24,7 +24,7 @@ from recovery.accounts.models import STAFF_ROLES, ContactAddress, User
 from recovery.accounts.notify import notification_addresses, notify_security
 from recovery.accounts.password_policy import password_problems
 from recovery.accounts.status import Approval, set_account_status, set_status_as_operator
-from recovery.accounts.verification import check_code, count_attempt, issue_code
+from recovery.accounts.verification import check_code, issue_code
 from recovery.context import ServiceContext
 from recovery.emails import email_problem, normalise_email
 from recovery.errors import (
@@ -195,11 +195,11 @@ def verify_email(ctx: ServiceContext, email: str, code: str, password: str) -> U
     user = find_user_by_email(ctx, email)
     if user is None or user.is_verified:
         raise TokenInvalid()
-    row = check_code(ctx, user, user.email, PRIMARY, code)
+    check_code(ctx, user, user.email, PRIMARY, code)
     if len(password) > ctx.settings.password_max_length or not ctx.passwords.verify(user.password_hash, password):
         event = record_event(ctx, "account.email.verification_failed", user_id=user.id, reason="not_creator")
         raise NotTheCreatorsPassword({"password": [N_("Enter the password chosen when the account was created.")]},
-                                     persist=[count_attempt(row.id), event])
+                                     persist=[event])
     user.email_verified_at = ctx.clock.now()
     record_event(ctx, "account.email.verified", user_id=user.id, actor=ctx.actor.as_user(user.id))
     return user

@@ -1,10 +1,11 @@
-"""Email verification codes: issue (8 digits, stored only as an HMAC), check (expiry, attempts, single use).
+"""Email verification codes: issue (8 digits, only an HMAC kept), check (recovery.codes: tries, expiry, single use).
 
 ```mermaid
 stateDiagram-v2
     [*] --> pending: issue_code (emailed; a newer code supersedes it)
     pending --> used: check_code with the right code (one atomic conditional update)
-    pending --> dead: MAX_ATTEMPTS wrong codes, verification_code_minutes pass, or a newer code is issued
+    pending --> pending: a code tried (attempts + 1, committed before it is compared)
+    pending --> dead: MAX_ATTEMPTS tries, verification_code_minutes pass, or a newer code is issued
 ```
 """
 
@@ -12,11 +13,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
+from recovery import codes
 from recovery.accounts.models import EmailVerification, User
+from recovery.codes import Codes, Redeemed
 from recovery.context import ServiceContext
-from recovery.db import rowcount
 from recovery.errors import TokenInvalid
 from recovery.events.service import record_event
 
@@ -24,11 +26,9 @@ MAX_ATTEMPTS = 5
 # A correct password on an unverified account resends a code; a short pause keeps that from flooding a mailbox.
 RESEND_PAUSE = timedelta(seconds=60)
 _DIGITS = 8
-
-
-def _digest_purpose(user_id: int, email: str, purpose: str) -> str:
-    # Binding the digest to the user, address and purpose keeps a code from being replayed anywhere else.
-    return f"email-verification|{purpose}|{user_id}|{email}"
+# Binding the digest to the user, address and purpose keeps a code from being replayed anywhere else.
+_DIGEST = "email-verification"
+CODES = Codes(EmailVerification, max_tries=MAX_ATTEMPTS)
 
 
 def latest_code(ctx: ServiceContext, user_id: int, email: str, purpose: str) -> EmailVerification | None:
@@ -49,47 +49,31 @@ def issue_code(ctx: ServiceContext, user: User, email: str, purpose: str
         return None
     code = ctx.tokens.numeric_code(_DIGITS)
     row = EmailVerification(user_id=user.id, email=email, purpose=purpose, attempts=0, created_at=now,
-                            code_digest=ctx.tokens.digest(code, _digest_purpose(user.id, email, purpose)),
+                            code_digest=codes.digest(ctx, code, _DIGEST, purpose, user.id, email),
                             expires_at=now + timedelta(minutes=ctx.settings.verification_code_minutes))
     ctx.session.add(row)
     return row, code
-
-
-def _well_formed(code: str) -> bool:
-    return len(code) == _DIGITS and code.isascii() and code.isdigit()
 
 
 def check_code(ctx: ServiceContext, user: User, email: str, purpose: str, code: str) -> EmailVerification:
     """Consume the newest code for `email` if `code` is it (and return its row); any failure raises the same
     TokenInvalid.
 
-    A wrong guess is counted even though the request is rolled back: the error carries the increment.
+    Every try is counted and committed before the code is compared (recovery.codes): a wrong guess stays
+    counted although the request is rolled back, and the right code given with something else wrong (the
+    creator's password) has spent its try too.
     """
-    now = ctx.clock.now()
     row = latest_code(ctx, user.id, email, purpose)
-    if row is None or row.used_at is not None or now >= row.expires_at or row.attempts >= MAX_ATTEMPTS:
+    redeemed = CODES.redeem(ctx, row, code, digits=_DIGITS, digest_column="code_digest", purpose=_DIGEST,
+                            subject=(purpose, user.id, email))
+    if redeemed is Redeemed.DEAD:
         raise TokenInvalid(persist=[_failure_event(ctx, user.id, purpose, "no_live_code")])
-    code = "".join(code.split())
-    if not _well_formed(code) or not ctx.tokens.matches(code, _digest_purpose(user.id, email, purpose),
-                                                        row.code_digest):
-        raise TokenInvalid(persist=[count_attempt(row.id), _failure_event(ctx, user.id, purpose, "wrong_code")])
-    claimed = rowcount(ctx.session.execute(
-        update(EmailVerification).where(EmailVerification.id == row.id, EmailVerification.used_at.is_(None))
-        .values(used_at=now).execution_options(synchronize_session=False)))
-    if claimed != 1:  # another request used it first
+    if redeemed is Redeemed.WRONG:
+        raise TokenInvalid(persist=[_failure_event(ctx, user.id, purpose, "wrong_code")])
+    if redeemed is Redeemed.TAKEN:  # another request used it first
         raise TokenInvalid()
-    row.used_at = now
+    assert row is not None  # redeemed: USED
     return row
-
-
-def count_attempt(row_id: int):
-    """The wrong-code counter must survive the rollback of the failed request, so it runs after it."""
-
-    def increment(session) -> None:
-        session.execute(update(EmailVerification).where(EmailVerification.id == row_id)
-                        .values(attempts=EmailVerification.attempts + 1))
-
-    return increment
 
 
 def _failure_event(ctx: ServiceContext, user_id: int | None, purpose: str, reason: str):

@@ -15,11 +15,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select
 
+from recovery import codes
 from recovery.accounts.models import User
+from recovery.codes import Codes
 from recovery.context import ServiceContext
-from recovery.db import rowcount
 from recovery.detection import notices
 from recovery.detection.errors import StepUpEnded, StepUpInvalid
 from recovery.detection.models import SigninAttempt, StepUpChallenge
@@ -31,6 +32,7 @@ from recovery.outbox.service import queue_email
 TEMPLATE = "signin_code"
 _TOKEN_PURPOSE = "signin-step-up"  # noqa: S105 - a digest label
 _CODE_PURPOSE = "signin-step-up-code"
+_DIGITS = 8
 
 
 def start_step_up(ctx: ServiceContext, user: User, *, kind: str, attempt: SigninAttempt | None = None) -> str:
@@ -39,10 +41,10 @@ def start_step_up(ctx: ServiceContext, user: User, *, kind: str, attempt: Signin
     now = ctx.clock.now()
     ctx.session.execute(delete(StepUpChallenge).where(StepUpChallenge.user_id == user.id)
                         .execution_options(synchronize_session=False))
-    token, code = ctx.tokens.opaque(32), ctx.tokens.numeric_code(8)
+    token, code = ctx.tokens.opaque(32), ctx.tokens.numeric_code(_DIGITS)
     token_digest = ctx.tokens.digest(token, _TOKEN_PURPOSE)
-    ctx.session.add(StepUpChallenge(token_digest=token_digest, code_digest=ctx.tokens.digest(
-        f"{token_digest}|{code}", _CODE_PURPOSE), user_id=user.id, attempt_id=attempt.id if attempt else None,
+    ctx.session.add(StepUpChallenge(token_digest=token_digest, code_digest=codes.digest(
+        ctx, code, _CODE_PURPOSE, token_digest), user_id=user.id, attempt_id=attempt.id if attempt else None,
         kind=kind, failures=0, created_at=now, expires_at=now + timedelta(minutes=policy.step_up_minutes)))
     # The code tells the owner someone has the password: the email carries the one-click way out too.
     secure_link = notices.button_link(ctx, user, notices.SECURE, attempt=attempt)
@@ -70,51 +72,47 @@ def complete_step_up(ctx: ServiceContext, token: str | None, code: str, *, kind:
     if row is None or user is None or not user.is_active:
         raise StepUpEnded()
     # Read before the claim commits (which expires the row: a parallel request may have ended it by then).
-    challenge_id, tries, digests = row.id, row.failures + 1, (row.token_digest, row.code_digest)
-    attempt_id = claim_attempt(ctx, user, purpose="step-up", also=lambda: _claim_try(ctx, challenge_id))
-    if not code_matches(ctx, digests, (code or "").strip()):
-        raise _failed(ctx, user, challenge_id, tries)
+    challenge_id, digests = row.id, (row.token_digest, row.code_digest)
+    tries: list[int] = []
+    attempt_id = claim_attempt(ctx, user, purpose="step-up", also=lambda: tries.append(_claim_try(ctx, challenge_id)))
+    if not code_matches(ctx, digests, code):
+        raise _failed(ctx, user, challenge_id, tries[0])
     mark_passed(ctx, attempt_id)
-    used = ctx.session.execute(delete(StepUpChallenge).where(StepUpChallenge.id == challenge_id)
-                               .execution_options(synchronize_session=False))
-    if rowcount(used) != 1:
+    if _codes(ctx).consume(ctx, challenge_id) is None:
         raise StepUpEnded()
     record_event(ctx, "detection.step_up.passed", user_id=user.id, actor=ctx.actor.as_user(user.id))
     return user
 
 
-def _claim_try(ctx: ServiceContext, challenge_id: int) -> None:
+def _codes(ctx: ServiceContext) -> Codes:
+    """The step-up codes (recovery.codes): a used one's row is deleted, its tries are counted in `failures`."""
+    return Codes(StepUpChallenge, detection_policy(ctx.settings).step_up_max_failures, attempts="failures",
+                 used_at=None)
+
+
+def _claim_try(ctx: ServiceContext, challenge_id: int) -> int:
     """Count one try on the challenge before its code is compared (committed by claim_attempt with the account's
     count): parallel requests can never compare more codes than the challenge allows. StepUpEnded when spent."""
-    limit = detection_policy(ctx.settings).step_up_max_failures
-    claimed = ctx.session.execute(
-        update(StepUpChallenge).where(StepUpChallenge.id == challenge_id, StepUpChallenge.failures < limit,
-                                      StepUpChallenge.expires_at > ctx.clock.now())
-        .values(failures=StepUpChallenge.failures + 1).execution_options(synchronize_session=False))
-    if rowcount(claimed) != 1:
+    tries = _codes(ctx).claim_try(ctx, challenge_id, commit=False)
+    if tries is None:
         raise StepUpEnded()
+    return tries
 
 
-def code_matches(ctx: ServiceContext, digests: tuple[str, str], code: str) -> bool:
-    """The one place a step-up code is compared (ASCII digits, against the HMAC bound to its challenge's token
-    digest): `digests` is the challenge's (token_digest, code_digest)."""
+def code_matches(ctx: ServiceContext, digests: tuple[str, str], code: object) -> bool:
+    """The one place a step-up code is compared (recovery.codes: what was typed, normalised, against the HMAC
+    bound to its challenge's token digest): `digests` is the challenge's (token_digest, code_digest)."""
     token_digest, code_digest = digests
-    return code.isascii() and code.isdigit() and ctx.tokens.matches(f"{token_digest}|{code}", _CODE_PURPOSE,
-                                                                    code_digest)
+    return codes.matches(ctx, code, _DIGITS, code_digest, _CODE_PURPOSE, token_digest)
 
 
 def _failed(ctx: ServiceContext, user: User, challenge_id: int, tries: int) -> StepUpInvalid | StepUpEnded:
     """A wrong code (its try is already counted): the event is kept, and the challenge ends with its last try."""
-    limit = detection_policy(ctx.settings).step_up_max_failures
+    spent = _codes(ctx)
     event = record_event(ctx, "detection.step_up.failed", user_id=user.id, actor=ctx.actor.as_user(user.id),
                          failures=tries)
-
-    def end_if_spent(session) -> None:
-        session.execute(delete(StepUpChallenge).where(StepUpChallenge.id == challenge_id,
-                                                      StepUpChallenge.failures >= limit))
-
-    error: type[StepUpEnded | StepUpInvalid] = StepUpEnded if tries >= limit else StepUpInvalid
-    return error(persist=[event, end_if_spent])
+    error: type[StepUpEnded | StepUpInvalid] = StepUpEnded if tries >= spent.max_tries else StepUpInvalid
+    return error(persist=[event, spent.drop_if_spent(challenge_id)])
 
 
 def drop_step_ups(ctx: ServiceContext, user_id: int) -> None:

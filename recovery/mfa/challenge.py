@@ -14,8 +14,8 @@ Events kept for detection: mfa.challenge.started (a correct password), .failed (
 .passed. A password followed only by failures is what a stolen password looks like.
 
 Each code is counted before it is checked, against the account's budget (mfa.budget.claim_attempt) and the
-challenge's own five tries (a conditional UPDATE under the same lock), and committed at once: parallel codes
-on one challenge or one account check exactly the budget, never more.
+challenge's own five tries (recovery.codes' conditional UPDATE, under the same lock), and committed at once:
+parallel codes on one challenge or one account check exactly the budget, never more.
 """
 
 from __future__ import annotations
@@ -24,10 +24,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import joinedload
 
 from recovery.accounts.models import User
+from recovery.codes import Codes
 from recovery.context import ServiceContext
 from recovery.db import rowcount
 from recovery.events.service import record_event
@@ -38,6 +39,9 @@ from recovery.mfa.models import PENDING, MfaChallenge, TotpAuthenticator
 
 MAX_FAILURES = 5
 _PURPOSE = "mfa-challenge"
+# The challenge's tries (recovery.codes): counted in `failures`; a passed challenge's row is deleted. Its codes
+# are the account's second factor, compared by mfa.factors, so this table keeps no code digest of its own.
+CODES = Codes(MfaChallenge, MAX_FAILURES, attempts="failures", used_at=None)
 
 
 @dataclass(frozen=True)
@@ -92,9 +96,7 @@ def complete_challenge(ctx: ServiceContext, token: str | None, code: str, *, kin
     method = accept_code_of(ctx, user, row.authenticator, code)
     if method is None:
         raise _failed(ctx, user, row, tries[0])
-    used = ctx.session.execute(delete(MfaChallenge).where(MfaChallenge.id == row.id)
-                               .execution_options(synchronize_session=False))
-    if rowcount(used) != 1:  # another request completed it first
+    if CODES.consume(ctx, row.id) is None:  # another request completed it first
         raise ChallengeInvalid()
     mark_passed(ctx, attempt)
     record_event(ctx, "mfa.challenge.passed", user_id=user.id, actor=ctx.actor.as_user(user.id), method=method,
@@ -103,14 +105,10 @@ def complete_challenge(ctx: ServiceContext, token: str | None, code: str, *, kin
 
 
 def _count_try(ctx: ServiceContext, row: MfaChallenge) -> int:
-    """This code's number among the challenge's tries, counted by one conditional UPDATE before the check;
-    ChallengeEnded when its tries are used up or it expired (another request's code may have been the last)."""
-    counted = ctx.session.execute(
-        update(MfaChallenge)
-        .where(MfaChallenge.id == row.id, MfaChallenge.failures < MAX_FAILURES,
-               MfaChallenge.expires_at > ctx.clock.now())
-        .values(failures=MfaChallenge.failures + 1).returning(MfaChallenge.failures)
-        .execution_options(synchronize_session=False)).scalar()
+    """This code's number among the challenge's tries, counted by one conditional UPDATE before the check
+    (recovery.codes; claim_attempt's commit carries it); ChallengeEnded when its tries are used up or it
+    expired (another request's code may have been the last)."""
+    counted = CODES.claim_try(ctx, row.id, commit=False)
     if counted is None:
         raise ChallengeEnded()
     return counted
@@ -124,14 +122,8 @@ def _failed(ctx: ServiceContext, user: User, row: MfaChallenge, failures: int) -
     events = [record_event(ctx, "mfa.challenge.failed", user_id=user.id, actor=actor, failures=failures)]
     if ended:
         events.append(record_event(ctx, "mfa.challenge.dropped", user_id=user.id, actor=actor, failures=failures))
-    challenge_id = row.id
-
-    def drop(session) -> None:
-        session.execute(delete(MfaChallenge).where(MfaChallenge.id == challenge_id,
-                                                   MfaChallenge.failures >= MAX_FAILURES))
-
     error = ChallengeEnded if ended else SecondFactorInvalid
-    return error(persist=[*events, drop])
+    return error(persist=[*events, CODES.drop_if_spent(row.id)])
 
 
 def drop_challenges(ctx: ServiceContext, user_id: int) -> None:

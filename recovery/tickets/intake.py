@@ -4,7 +4,7 @@
 stateDiagram-v2
     [*] --> code_sent: request_appeal (code to every address on file) / request_recovery (code to the new contact)
     code_sent --> ticket: confirm_* with the code (single use, 30 minutes, 5 attempts); repeats join own ticket
-    code_sent --> dead: expired, 5 wrong codes, or a newer code was sent
+    code_sent --> dead: expired, 5 codes tried, or a newer code was sent
     ticket --> on_hold: recovery request or second-factor reset (every address on file told, with a cancel link)
     on_hold --> reviewable: ticket_recovery_hold_hours pass without cancellation
     on_hold --> withdrawn: cancel link used
@@ -24,12 +24,12 @@ from collections.abc import Callable, Sequence
 from datetime import timedelta
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import make_transient_to_detached
 
+from recovery import codes
 from recovery.accounts.models import User
 from recovery.accounts.service import find_user_by_email, notify_security
+from recovery.codes import Codes, Redeemed
 from recovery.context import ServiceContext
-from recovery.db import rowcount
 from recovery.emails import email_problem, mask_email, normalise_email
 from recovery.errors import N_, TokenInvalid, ValidationFailed
 from recovery.events.service import record_event
@@ -55,16 +55,14 @@ APPEAL_REASONS = {
 HELD_CATEGORIES = ("account_recovery", "mfa_reset", "stolen_account")
 MAX_ATTEMPTS = 5
 _DIGITS = 8
+_DIGEST = "ticket-intake"  # bound to the kind and the address the code was sent for
+CODES = Codes(IntakeChallenge, max_tries=MAX_ATTEMPTS)
 # Files, or a callable that reads them: views pass the reader so nothing is read before the code checks.
 Uploads = Sequence[Upload] | Callable[[], Sequence[Upload]]
 
 
 def _files(uploads: Uploads) -> list[Upload]:
     return list(uploads() if callable(uploads) else uploads)
-
-
-def _purpose(kind: str, lookup_email: str) -> str:
-    return f"ticket-intake|{kind}|{lookup_email}"
 
 
 def _issue(ctx: ServiceContext, kind: str, lookup_email: str, user_id: int | None, payload: dict) -> str:
@@ -76,39 +74,25 @@ def _issue(ctx: ServiceContext, kind: str, lookup_email: str, user_id: int | Non
                         .values(used_at=now).execution_options(synchronize_session=False))
     code = ctx.tokens.numeric_code(_DIGITS)
     ctx.session.add(IntakeChallenge(kind=kind, lookup_email=lookup_email, user_id=user_id, payload=payload,
-                                    code_digest=ctx.tokens.digest(code, _purpose(kind, lookup_email)),
+                                    code_digest=codes.digest(ctx, code, _DIGEST, kind, lookup_email),
                                     attempts=0, created_at=now,
                                     expires_at=now + timedelta(minutes=ctx.settings.verification_code_minutes)))
     return code
 
 
 def _consume(ctx: ServiceContext, kind: str, lookup_email: str, code: str) -> IntakeChallenge:
-    """The live challenge this code opens, used up atomically; every failure is the same TokenInvalid."""
+    """The live challenge this code opens, used up atomically; every failure is the same TokenInvalid.
+
+    Its try is counted and committed before the code is compared (recovery.codes), so a wrong one stays counted
+    although the request rolls back: call this before the request writes anything."""
     row = ctx.session.scalar(select(IntakeChallenge)
                              .where(IntakeChallenge.kind == kind, IntakeChallenge.lookup_email == lookup_email)
                              .order_by(IntakeChallenge.id.desc()).limit(1))
-    now = ctx.clock.now()
-    if row is None or row.used_at is not None or now >= row.expires_at or row.attempts >= MAX_ATTEMPTS:
-        raise TokenInvalid()
-    code = "".join((code or "").split())
-    well_formed = len(code) == _DIGITS and code.isascii() and code.isdigit()
-    if not well_formed or not ctx.tokens.matches(code, _purpose(kind, lookup_email), row.code_digest):
-        raise TokenInvalid(persist=[_one_more_attempt(ctx, row)])
-    claimed = rowcount(ctx.session.execute(update(IntakeChallenge)
-                                           .where(IntakeChallenge.id == row.id, IntakeChallenge.used_at.is_(None))
-                                           .values(used_at=now).execution_options(synchronize_session=False)))
-    if claimed != 1:
+    redeemed = CODES.redeem(ctx, row, code, digits=_DIGITS, digest_column="code_digest", purpose=_DIGEST,
+                            subject=(kind, lookup_email))
+    if redeemed is not Redeemed.USED or row is None:
         raise TokenInvalid()
     return row
-
-
-def _one_more_attempt(ctx: ServiceContext, row: IntakeChallenge) -> IntakeChallenge:
-    """The error layer rolls back and then commits `persist`: this detached copy carries only the increment."""
-    ctx.session.expunge(row)
-    counted = IntakeChallenge(id=row.id)
-    make_transient_to_detached(counted)
-    counted.attempts = IntakeChallenge.attempts + 1
-    return counted
 
 
 def _check_message(message: str) -> str:

@@ -107,6 +107,18 @@ def test_risky_api_signin_steps_up_with_an_emailed_code(client, people, ada, out
     assert done.status_code == 201 and done.get_json()["session_token"]
 
 
+@pytest.mark.parametrize("typed", ["{0} {1}", "{0}-{1}"])
+def test_step_up_code_typed_with_a_space_or_a_dash_is_accepted(client, people, ada, outbox, clock, typed):
+    """The one normalisation of recovery.codes: spaces and dashes anywhere are dropped, as for every code."""
+    assert api_signin(client).status_code == 201
+    clock.advance(days=2)
+    body = api_signin(client, ip=SYDNEY).get_json()
+    code = CODE.search(outbox(to=EMAIL, template="signin_code")[-1].payload["text"]).group(1)
+    done = client.post("/api/v1/sessions/step-up", environ_base={"REMOTE_ADDR": SYDNEY},
+                       json={"step_up_token": body["step_up_token"], "code": typed.format(code[:4], code[4:])})
+    assert done.status_code == 201
+
+
 @pytest.mark.parametrize("overrides", [{"detection_deny_list": "203.0.113.0/24"}])
 def test_deny_listed_source_is_refused_like_a_wrong_password_and_the_owner_told(client, ada, outbox):
     blocked = api_signin(client, ip=SYDNEY)
