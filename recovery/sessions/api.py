@@ -3,6 +3,8 @@ an account's sessions is recovery.accounts.api)."""
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from flask import Blueprint
 
 from recovery.sessions import service as sessions
@@ -15,10 +17,15 @@ bp = Blueprint("sessions_api", __name__, url_prefix="/api/v1")
 TAGS = ("sessions",)
 
 
-def _session_schema(**kwargs) -> SessionBody:
+def _session_schema(*, many: bool = False) -> SessionBody:
     current = current_session()
-    return SessionBody(current_id=current.id if current else None,
-                       idle_minutes=runtime().settings.session_idle_minutes, **kwargs)
+    return _built_schema(current.id if current else None, runtime().settings.session_idle_minutes, many)
+
+
+@lru_cache(maxsize=32)
+def _built_schema(current_id: str | None, idle_minutes: int, many: bool) -> SessionBody:
+    """Built once per (current session, idle timeout): a sign-in's answer has no current session."""
+    return SessionBody(current_id=current_id, idle_minutes=idle_minutes, many=many)
 
 
 def session_list(listed: list) -> dict:
