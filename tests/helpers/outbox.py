@@ -1,11 +1,11 @@
-"""Real receivers for delivery tests: an SMTP server (aiosmtpd) and an HTTP webhook endpoint, on 127.0.0.1;
-and queueing into a live app's outbox from outside a request."""
+"""The outbox from a test's side: real receivers for delivery tests (an SMTP server (aiosmtpd) and an HTTP webhook
+endpoint, on 127.0.0.1), queueing into a live app's outbox from outside a request, and running the tasks requests
+queued as the worker would."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import socket
 import threading
 from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -15,13 +15,6 @@ from aiosmtpd.controller import Controller
 from recovery.context import RenderedEmail
 from recovery.outbox.service import queue_email, queue_webhook
 from recovery.web.context import app_service_context, runtime
-
-
-def free_port() -> int:
-    """A port nothing listens on (yet): bind, read the number, close."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class SmtpReceiver:
@@ -146,3 +139,14 @@ def queue_into(app, kind: str, target: str, **fields) -> int:
             message = queue_webhook(ctx, url=target, body={"type": "test.ping", **fields})
         session.flush()
         return message.id
+
+
+def run_queued_tasks(app) -> int:
+    """Run every due task (never send mail or webhooks) as a delivery worker would; returns how many ran."""
+    from recovery.outbox.delivery import deliver_due
+    from recovery.outbox.tasks import TASK_KIND
+
+    ran = 0
+    while (batch := deliver_due(app, batch_size=100, worker_id="test-tasks", kinds=(TASK_KIND,))):
+        ran += batch
+    return ran
