@@ -130,9 +130,6 @@ class AppCache:
         self._last = cached
         return cached
 
-    def __len__(self) -> int:
-        return len(self._apps)
-
     def close(self) -> None:
         for cached in self._apps.values():
             runtime(cached.app).db.dispose()  # type: ignore[arg-type]

@@ -103,19 +103,33 @@ class ScriptedTransport:
 PUBLIC_ADDRESS = "93.184.215.14"  # a public address the test names resolve to; nothing is ever sent there
 
 
-def fake_resolver(names: dict[str, list[str]] | None = None):
-    """Name resolution for tests (settings.extra["webhook_resolver"]): `names` first, then every *.example.com
-    host to PUBLIC_ADDRESS, then the system resolver (numeric hosts such as 0x7f000001 need no network)."""
-    from recovery.outbox.destinations import system_resolve
+class FakeResolver:
+    """Name resolution for tests (settings.extra["webhook_resolver"]): `names` first (read at every lookup, so a
+    test may change an answer, as a DNS rebind would), then every *.example.com host to PUBLIC_ADDRESS, then the
+    system resolver (numeric hosts such as 0x7f000001 need no network). Resolvers of the same `names` object, or
+    of none, are equal, so the apps built with them are one cached app (tests/helpers/apps.py)."""
 
-    def resolve(host: str, port: int) -> list[str]:
-        if names and host in names:
-            return list(names[host])
+    def __init__(self, names: dict[str, list[str]] | None = None) -> None:
+        self.names = names or None
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, FakeResolver) and self.names is other.names
+
+    def __hash__(self) -> int:
+        return id(self.names)
+
+    def __call__(self, host: str, port: int) -> list[str]:
+        from recovery.outbox.destinations import system_resolve
+
+        if self.names and host in self.names:
+            return list(self.names[host])
         if host == "example.com" or host.endswith(".example.com"):
             return [PUBLIC_ADDRESS]
         return system_resolve(host, port)
 
-    return resolve
+
+def fake_resolver(names: dict[str, list[str]] | None = None) -> FakeResolver:
+    return FakeResolver(names)
 
 
 def webhook_test_settings(**names: list[str]) -> dict:
