@@ -5,11 +5,6 @@ from __future__ import annotations
 import pytest
 
 
-@pytest.fixture
-def ada(people) -> int:
-    return people.user("ada@example.com")
-
-
 def test_me_answers_the_signed_in_account_with_its_notification_addresses(client, people, ada):
     body = client.get("/api/v1/me", headers=people.bearer("ada@example.com")).get_json()
     assert body["id"] == ada and body["email"] == "ada@example.com" and body["email_verified"] is True

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from people import PASSWORD
+from helpers.people import PASSWORD
 
 
 def test_create_staff_from_the_environment_password(app, people, monkeypatch):

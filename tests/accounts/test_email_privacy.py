@@ -1,6 +1,7 @@
 """Codes travel only in email bodies: subjects are kept after sending and shown to staff in the outbox."""
 
-from people import PASSWORD, code_in
+from helpers.mail import code_in
+from helpers.people import PASSWORD
 
 
 def test_verification_code_is_in_the_body_but_never_in_the_subject(client, outbox):

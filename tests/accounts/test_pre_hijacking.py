@@ -4,23 +4,22 @@ the owner's way in is a reset link, which takes the account from whoever created
 
 from __future__ import annotations
 
-import re
-
 import pytest
-from people import PASSWORD, code_in, csrf_from
+from helpers.csrf import csrf_from
+from helpers.mail import RESET_LINK, code_in
+from helpers.people import PASSWORD
 
 from recovery.accounts.models import EmailVerification, User
 
 VICTIM = "victim@example.com"
 ATTACKERS_PASSWORD = PASSWORD  # chosen by the attacker at sign-up
 VICTIMS_PASSWORD = "the owner's own long passphrase here"
-RESET_LINK = re.compile(r"https?://[^\s\"<>]+/reset/([A-Za-z0-9_.\-]+)")
 
 
 @pytest.fixture
-def app_config(app_config, request):
+def app_settings(app_settings, request):
     """A test may carry its own settings as `test_function.settings`."""
-    return {**app_config, **getattr(request.function, "settings", {})}
+    return {**app_settings, **getattr(request.function, "settings", {})}
 
 
 def _attacker_signs_up(client, outbox) -> str:

@@ -3,14 +3,16 @@ Retry-After. The global count is a signal only."""
 
 from __future__ import annotations
 
-from people import PASSWORD, csrf_from
+from helpers.csrf import csrf_from
+from helpers.people import PASSWORD
+from helpers.signin import api_signin
 
 from recovery.web.ratelimit import limiter
 
 
 def _signin(client, email, password="not the right passphrase", ip="10.0.0.1"):
-    return client.post("/api/v1/sessions", json={"email": email, "password": password},
-                       environ_base={"REMOTE_ADDR": ip})
+    """A wrong password by default, from one address."""
+    return api_signin(client, password, ip=ip, email=email)
 
 
 def _app_with_user(make_app, **settings):

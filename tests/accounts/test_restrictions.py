@@ -15,11 +15,6 @@ from recovery.errors import PermissionDenied
 from recovery.migrate import upgrade
 
 
-@pytest.fixture
-def ada(people) -> int:
-    return people.user("ada@example.com")
-
-
 def _put(client, people, user_id: int, status: str, reason: str, staff: str = "sec@example.com"):
     return client.put(f"/api/v1/accounts/{user_id}/status", json={"status": status, "reason": reason},
                       headers=people.bearer(staff))

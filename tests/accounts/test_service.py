@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from people import PASSWORD
+from helpers.people import PASSWORD
 
 from recovery.accounts import service
 from recovery.context import Actor

@@ -5,7 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from people import NEW_PASSWORD, PASSWORD, code_in, csrf_from
+from helpers.csrf import csrf_from
+from helpers.mail import code_in
+from helpers.people import NEW_PASSWORD, PASSWORD
+from helpers.signin import api_signin
 from sqlalchemy import select
 
 from recovery.accounts.models import User
@@ -16,11 +19,6 @@ from recovery.web.context import runtime
 
 COOKIE = "__Host-recovery_session"
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-
-
-def _api_signin(client, email, password, ip="10.0.0.1"):
-    return client.post("/api/v1/sessions", json={"email": email, "password": password},
-                       environ_base={"REMOTE_ADDR": ip})
 
 
 def test_signin_page_right_password_sets_the_session_cookie_and_goes_to_security(client, people):
@@ -44,8 +42,8 @@ def test_signin_page_wrong_password_rerenders_with_one_message(client, people):
 
 def test_signin_api_unknown_email_and_wrong_password_answer_identically(client, people):
     people.user("ada@example.com")
-    wrong = _api_signin(client, "ada@example.com", "not the right passphrase", ip="10.0.0.1")
-    unknown = _api_signin(client, "nobody@example.com", "not the right passphrase", ip="10.0.0.2")
+    wrong = api_signin(client, "not the right passphrase", ip="10.0.0.1", email="ada@example.com")
+    unknown = api_signin(client, "not the right passphrase", ip="10.0.0.2", email="nobody@example.com")
     assert wrong.status_code == unknown.status_code == 401
     assert wrong.get_data() == unknown.get_data()
     assert _headers(wrong) == _headers(unknown)
@@ -74,14 +72,14 @@ def test_signin_unknown_email_spends_one_dummy_argon2_verification(client, app):
     calls = []
     original = hasher.verify
     hasher.verify = lambda stored, password: calls.append(stored) or original(stored, password)
-    _api_signin(client, "nobody@example.com", PASSWORD)
+    api_signin(client, PASSWORD, ip="10.0.0.1", email="nobody@example.com")
     assert len(calls) == 1  # verify_dummy goes through verify, against the dummy hash
 
 
 def test_signin_failure_is_recorded_even_though_the_request_fails(client, people):
     user_id = people.user("ada@example.com")
-    _api_signin(client, "ada@example.com", "not the right passphrase")
-    _api_signin(client, "nobody@example.com", "not the right passphrase")
+    api_signin(client, "not the right passphrase", ip="10.0.0.1", email="ada@example.com")
+    api_signin(client, "not the right passphrase", ip="10.0.0.1", email="nobody@example.com")
     [known] = people.events("account.signin.failed", user_id)
     assert known.details == {"reason": "wrong_password"} and known.ip == "10.0.0.1"
     unknown = [e for e in people.events("account.signin.failed") if e.user_id is None]
@@ -92,14 +90,14 @@ def test_signin_over_long_password_is_refused_before_hashing(client, people, app
     people.user("ada@example.com")
     hasher = app.extensions["recovery"].passwords
     hasher.verify = lambda *a: pytest.fail("hashed an over-long password")
-    response = _api_signin(client, "ada@example.com", "x" * 257)
+    response = api_signin(client, "x" * 257, ip="10.0.0.1", email="ada@example.com")
     assert response.status_code == 401
 
 
 def test_signin_unverified_email_after_right_password_resends_a_code(client, people, outbox, clock):
     people.user("ada@example.com", verified=False)
     clock.advance(minutes=5)
-    response = _api_signin(client, "ada@example.com", PASSWORD)
+    response = api_signin(client, PASSWORD, ip="10.0.0.1", email="ada@example.com")
     assert response.status_code == 403
     assert response.get_json()["error"]["code"] == "email_unverified"
     assert len(outbox(to="ada@example.com", template="verify_email")) == 2
@@ -107,12 +105,12 @@ def test_signin_unverified_email_after_right_password_resends_a_code(client, peo
     verified = client.post("/api/v1/accounts/verify", json={"email": "ada@example.com", "code": code,
                                                              "password": PASSWORD})
     assert verified.status_code == 200
-    assert _api_signin(client, "ada@example.com", PASSWORD).status_code == 201
+    assert api_signin(client, PASSWORD, ip="10.0.0.1", email="ada@example.com").status_code == 201
 
 
 def test_signin_unverified_email_with_wrong_password_says_only_wrong_credentials(client, people):
     people.user("ada@example.com", verified=False)
-    response = _api_signin(client, "ada@example.com", "not the right passphrase")
+    response = api_signin(client, "not the right passphrase", ip="10.0.0.1", email="ada@example.com")
     assert response.status_code == 401 and response.get_json()["error"]["code"] == "invalid_credentials"
 
 
@@ -120,14 +118,14 @@ def test_signin_unverified_allowed_when_verification_is_optional(make_app):
     app = make_app(require_email_verification=False)
     client = app.test_client()
     client.post("/api/v1/accounts", json={"email": "ada@example.com", "password": PASSWORD})
-    assert _api_signin(client, "ada@example.com", PASSWORD).status_code == 201
+    assert api_signin(client, PASSWORD, ip="10.0.0.1", email="ada@example.com").status_code == 201
 
 
 @pytest.mark.parametrize("status", ["locked", "suspended", "banned"])
 def test_signin_api_non_active_account_with_right_password_is_told_why_and_what_next(client, people, status):
     user_id = people.user("ada@example.com")
     people.set_status(user_id, status, "Spam reports from several users")
-    response = _api_signin(client, "ada@example.com", PASSWORD)
+    response = api_signin(client, PASSWORD, ip="10.0.0.1", email="ada@example.com")
     error = response.get_json()["error"]
     assert response.status_code == 403 and error["code"] == "account_not_active"
     assert error["message"] == f"This account is {status}. Reason: Spam reports from several users"
@@ -139,7 +137,7 @@ def test_signin_api_non_active_account_with_right_password_is_told_why_and_what_
 def test_signin_api_non_active_account_with_wrong_password_learns_nothing(client, people):
     user_id = people.user("ada@example.com")
     people.set_status(user_id, "banned", "Fraud")
-    response = _api_signin(client, "ada@example.com", "not the right passphrase")
+    response = api_signin(client, "not the right passphrase", ip="10.0.0.1", email="ada@example.com")
     assert response.status_code == 401 and "Fraud" not in response.get_data(as_text=True)
 
 
@@ -237,7 +235,7 @@ def test_signout_without_csrf_token_answers_400_and_keeps_the_session(client, pe
 
 def test_signin_api_answers_201_with_a_bearer_token_for_an_api_session(client, people):
     user_id = people.user("ada@example.com")
-    response = _api_signin(client, "ADA@example.com", PASSWORD)
+    response = api_signin(client, PASSWORD, ip="10.0.0.1", email="ADA@example.com")
     body = response.get_json()
     assert response.status_code == 201
     assert len(body["session_token"]) >= 43
@@ -259,5 +257,5 @@ def test_signin_with_a_changed_password_uses_the_new_one(client, people):
     people.user("ada@example.com")
     people.sign_in("ada@example.com")
     people.post_form("/security/password", {"current_password": PASSWORD, "new_password": NEW_PASSWORD})
-    assert _api_signin(client, "ada@example.com", PASSWORD).status_code == 401
-    assert _api_signin(client, "ada@example.com", NEW_PASSWORD).status_code == 201
+    assert api_signin(client, PASSWORD, ip="10.0.0.1", email="ada@example.com").status_code == 401
+    assert api_signin(client, NEW_PASSWORD, ip="10.0.0.1", email="ada@example.com").status_code == 201

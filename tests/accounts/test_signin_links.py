@@ -1,6 +1,6 @@
 """The sign-in page leads to every way back: forgot password, full recovery, and an appeal when blocked."""
 
-from people import PASSWORD
+from helpers.people import PASSWORD
 
 
 def test_signin_page_links_to_password_reset_and_account_recovery(client):

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from people import PASSWORD, code_in, long_password
+from helpers.mail import code_in
+from helpers.people import PASSWORD, long_password
 
 from recovery.accounts.models import User
 

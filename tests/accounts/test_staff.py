@@ -3,12 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from people import PASSWORD
-
-
-@pytest.fixture
-def ada(people) -> int:
-    return people.user("ada@example.com")
+from helpers.people import PASSWORD
 
 
 def _status_by(people, role, user_id, status, reason):

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from people import PASSWORD, code_in
+from helpers.mail import code_in
+from helpers.people import PASSWORD
 
 from recovery.accounts.models import EmailVerification, User
 

@@ -1,11 +1,11 @@
-import pytest
-from outbox.receivers import webhook_test_settings
+"""Alerts' app: detection's (the fixed geo answers, the test's `overrides`), opting in explicitly to webhook
+receivers on 127.0.0.1 and test host names."""
 
-from tests.detection.fixtures import geo, overrides  # noqa: F401
+import pytest
+from helpers.outbox import webhook_test_settings
 
 
 @pytest.fixture
-def app(make_app, geo, overrides):  # noqa: F811
-    """The detection tests' app, opting in explicitly to webhook receivers on 127.0.0.1 and test host names."""
+def app(make_app, geo, overrides):
     extra = {"geo_lookup": geo, **webhook_test_settings(), **overrides.get("extra", {})}
     return make_app(**{**overrides, "extra": extra})

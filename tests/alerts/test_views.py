@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from people import csrf_from
+from helpers.csrf import csrf_from
 
 from recovery.accounts.models import User
 from recovery.alerts import service
@@ -13,14 +13,9 @@ from recovery.tickets.models import Ticket
 
 
 @pytest.fixture
-def account(people) -> int:
-    return people.add("ada@example.com")
-
-
-@pytest.fixture
-def alert(services, account) -> int:
+def alert(services, ada) -> int:
     with services() as ctx:
-        return service.raise_alert(ctx, rule="signin_blocked", severity="high", user_id=account,
+        return service.raise_alert(ctx, rule="signin_blocked", severity="high", user_id=ada,
                                    source="203.0.113.9", evidence={"score": 130}).id
 
 
@@ -65,16 +60,16 @@ def test_console_acknowledge_keeps_the_filters(client, security, alert, people):
     assert evil.headers["Location"] == "/staff/alerts"
 
 
-def test_console_locks_revokes_and_opens_a_ticket(client, security, alert, account, people):
-    people.token(account)
+def test_console_locks_revokes_and_opens_a_ticket(client, security, alert, ada, people):
+    people.token(ada)
     html = client.get("/staff/alerts").get_data(as_text=True)
     token = csrf_from(html)
     assert client.post(f"/staff/alerts/{alert}/revoke-sessions", data={"csrf_token": token}).status_code == 303
-    assert all(s.revoked_at for s in people.rows(UserSession, UserSession.user_id == account))
+    assert all(s.revoked_at for s in people.rows(UserSession, UserSession.user_id == ada))
     assert client.post(f"/staff/alerts/{alert}/lock", data={"csrf_token": token}).status_code == 303
-    assert people.user(account).status == "locked"
+    assert people.user(ada).status == "locked"
     response = client.post(f"/staff/alerts/{alert}/ticket", data={"csrf_token": token})
-    [ticket] = people.rows(Ticket, Ticket.user_id == account)
+    [ticket] = people.rows(Ticket, Ticket.user_id == ada)
     assert response.headers["Location"].endswith(f"/staff/tickets/{ticket.id}") or str(ticket.id) in \
         response.headers["Location"]
     assert (ticket.category, ticket.priority, ticket.queue) == ("stolen_account", 1, "security")
@@ -91,16 +86,16 @@ def test_webhooks_page_shows_the_secret_once_and_the_history(client, security):
 
 
 @pytest.mark.parametrize("status, reason", [("locked", "Reported stolen by its owner"), ("banned", "Fraud")])
-def test_console_lock_leaves_a_stolen_lock_or_a_ban_in_force(client, security, alert, account, people, status,
+def test_console_lock_leaves_a_stolen_lock_or_a_ban_in_force(client, security, alert, ada, people, status,
                                                              reason):
     """Overwriting the owner's stolen-account lock (or a ban) with an alert's lock would let one person end a
     restriction that needs two: the stronger one stays, and the console says so."""
     with people.services() as ctx:
-        ctx.session.get(User, account).status, ctx.session.get(User, account).status_reason = status, reason
+        ctx.session.get(User, ada).status, ctx.session.get(User, ada).status_reason = status, reason
     token = csrf_from(client.get("/staff/alerts").get_data(as_text=True))
     response = client.post(f"/staff/alerts/{alert}/lock", data={"csrf_token": token}, follow_redirects=True)
     assert "already has a stronger restriction, which stays in force" in response.get_data(as_text=True)
-    user = people.user(account)
+    user = people.user(ada)
     assert (user.status, user.status_reason) == (status, reason)
     [kept] = people.rows(SecurityEvent, SecurityEvent.type == "alert.action.locked")
     assert kept.details["kept"] == ("stolen" if status == "locked" else "ban")

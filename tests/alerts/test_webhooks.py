@@ -13,7 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from cryptography.fernet import Fernet
-from outbox.receivers import fake_resolver
+from helpers.outbox import fake_resolver
 
 from recovery.accounts.models import User
 from recovery.alerts import service, webhooks
@@ -188,7 +188,6 @@ def test_growing_alert_sends_milestones_not_every_occurrence(app, client, clock,
 def test_subscription_input_is_checked(client, security, body, field):
     response = client.post("/api/v1/webhooks", headers=security, json=body)
     assert response.status_code == 400 and field in response.get_json()["error"]["fields"]
-
 
 
 NO_ALLOW_LIST = {"extra": {"webhook_allowed_hosts": ()}}  # this app's default, without the tests' opt-in

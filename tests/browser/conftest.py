@@ -13,7 +13,7 @@ from email.parser import BytesParser
 from pathlib import Path
 
 import pytest
-from people import serial
+from helpers.database import serial
 from playwright.sync_api import sync_playwright
 from werkzeug.serving import WSGIRequestHandler, make_server
 
@@ -40,15 +40,20 @@ class PathOnlyLogHandler(WSGIRequestHandler):
         self.log("info", '"%s %s" %s', self.command, self.path.split("?", 1)[0], code)
 
 
-@pytest.fixture
-def live_server(make_app):
-    """Serve a fresh app on a free port; returns its base URL. Links in emails use the same URL."""
+@pytest.fixture(scope="session")
+def _server():
+    """One server on a free port for the whole run, so the served app's settings (its base URL) stay the same
+    and `make_app` builds it once: each test puts its own (reset, rolled-back) app behind it."""
     holder: dict = {}
     lock = threading.RLock()
 
     def serve_one(environ, start):  # whole answer under the lock: the body may still read the database
         with lock:
-            answer = holder["app"](environ, start)
+            app = holder.get("app")
+            if app is None:  # between tests (a request the last page left behind): no app to answer it
+                start("503 Service Unavailable", [("Content-Type", "text/plain")])
+                return [b"no test is running"]
+            answer = app(environ, start)
             try:
                 return list(answer)
             finally:
@@ -56,14 +61,24 @@ def live_server(make_app):
                     answer.close()
 
     server = make_server("127.0.0.1", 0, serve_one, threaded=False, request_handler=PathOnlyLogHandler)
-    base_url = f"http://127.0.0.1:{server.server_port}"
-    holder["app"] = make_app(base_url=base_url)
-    holder["app"].extensions["serial_db"] = lock  # people.serial: the test thread's reads wait for it
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield holder["app"], base_url
+    yield holder, lock, f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     thread.join(timeout=5)
+
+
+@pytest.fixture
+def live_server(_server, make_app):
+    """The test's app served on 127.0.0.1; returns it and its base URL. Links in emails use the same URL."""
+    holder, lock, base_url = _server
+    app = make_app(base_url=base_url)
+    app.extensions["serial_db"] = lock  # helpers.database.serial: the test thread's reads wait for it
+    with lock:
+        holder["app"] = app
+    yield app, base_url
+    with lock:  # before make_app rolls the test's transaction back
+        holder.pop("app", None)
 
 
 @pytest.fixture

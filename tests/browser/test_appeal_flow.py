@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from people import PASSWORD, add_user
+from helpers.people import PASSWORD, add_user
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from people import NEW_PASSWORD, add_user
+from helpers.people import NEW_PASSWORD, add_user
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser

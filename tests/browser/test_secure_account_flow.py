@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 
 import pytest
-from people import add_user, csrf_from, rows
+from helpers.csrf import csrf_from
+from helpers.database import rows
+from helpers.people import add_user
 from playwright.sync_api import expect
 
 from recovery.accounts.models import User

@@ -6,7 +6,8 @@ from __future__ import annotations
 import re
 
 import pytest
-from people import csrf_from
+from helpers.csrf import csrf_from
+from helpers.detection import BUTTON, FIREFOX, press, run, signals
 
 from recovery.accounts.models import User
 from recovery.alerts.models import Alert
@@ -17,7 +18,6 @@ from recovery.reset.models import PasswordReset
 from recovery.reset.service import request_reset
 from recovery.sessions.models import UserSession
 from recovery.tickets.models import Ticket
-from tests.detection.helpers import BUTTON, FIREFOX, press, run, signals
 
 EMAIL = "ada@example.com"
 NEW_PASSWORD = "copper lantern drifts over seven quiet hills"

@@ -8,11 +8,12 @@ import re
 from html import unescape
 
 import pytest
+from helpers.detection import BUTTON, press
+from helpers.phone import enroll_totp
+from helpers.signin import api_signin
 
 from recovery.accounts.models import User
 from recovery.detection import service as detection
-from tests.detection.helpers import BUTTON, api_signin, press
-from tests.mfa.helpers import enroll_totp
 
 EMAIL = "ada@example.com"
 BERLIN, SYDNEY = "198.51.100.7", "203.0.113.9"

@@ -7,6 +7,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from helpers.detection import FIREFOX, keep, run, signals
 
 from recovery.accounts.models import User
 from recovery.alerts.models import Alert
@@ -19,7 +20,6 @@ from recovery.errors import AuthenticationFailed
 from recovery.events.models import SecurityEvent
 from recovery.outbox.models import OutboxMessage
 from recovery.reset.service import confirm_reset
-from tests.detection.helpers import FIREFOX, keep, run, signals
 
 EMAIL = "ada@example.com"
 RESET_TOKEN = re.compile(r"/reset/([^\s\"<>]+)")

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from helpers.detection import CHROME, FIREFOX
 
 from recovery.detection.geo import FastGeoLookup, NullGeoLookup, network_of
 from recovery.detection.signals import parse_user_agent
 from recovery.events.models import SecurityEvent
 from recovery.settings import Settings
-from tests.detection.helpers import CHROME, FIREFOX
 
 IPHONE = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
           "Version/17.4 Mobile/15E148 Safari/604.1")
@@ -44,7 +44,7 @@ def test_network_prefix(ip, network):
 def _secure_link_ip(client, people, headers: dict) -> str:
     people.add("ada@example.com")
     page = client.get("/secure-account")
-    from people import csrf_from
+    from helpers.csrf import csrf_from
 
     client.post("/secure-account", headers=headers, data={"csrf_token": csrf_from(page.get_data(as_text=True)),
                                                           "email": "ada@example.com"})

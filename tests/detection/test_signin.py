@@ -8,13 +8,15 @@ import re
 from functools import partial
 
 import pytest
-from people import PASSWORD, csrf_from
+from helpers.csrf import csrf_from
+from helpers.detection import FIREFOX
+from helpers.people import PASSWORD
+from helpers.signin import api_signin
 from sqlalchemy import event
 
 from recovery.accounts.models import User
 from recovery.detection.models import KnownDevice, SigninAttempt
 from recovery.web.context import runtime
-from tests.detection.helpers import FIREFOX, api_signin
 
 EMAIL = "ada@example.com"
 BERLIN, SYDNEY, PARIS = "198.51.100.7", "203.0.113.9", "203.0.113.77"
@@ -31,11 +33,6 @@ def page_signin(client, password=PASSWORD, ip=BERLIN, email=EMAIL, agent=None, h
 def attempts(people, user_id=None) -> list[SigninAttempt]:
     where = [SigninAttempt.user_id == user_id] if user_id else []
     return people.rows(SigninAttempt, *where, order=SigninAttempt.id)
-
-
-@pytest.fixture
-def ada(people) -> int:
-    return people.add(EMAIL)
 
 
 def test_signin_page_sets_the_device_cookie_and_records_the_attempt(client, people, ada):
@@ -129,7 +126,7 @@ def test_deny_listed_source_is_refused_like_a_wrong_password_and_the_owner_told(
 
 def test_mfa_wrong_code_after_right_password_is_recorded_and_emails_the_owner(client, people, ada, services,
                                                                             outbox):
-    from tests.mfa.helpers import enroll_totp
+    from helpers.phone import enroll_totp
 
     with services() as ctx:
         phone = enroll_totp(ctx, ctx.session.get(User, ada))

@@ -6,10 +6,12 @@ signal raises one growing alert. Real limiter (memory or Redis), client addresse
 from __future__ import annotations
 
 import pytest
-from people import PASSWORD, csrf_from
+from helpers.csrf import csrf_from
+from helpers.detection import CHROME, FIREFOX
+from helpers.people import PASSWORD
+from helpers.signin import api_signin
 
 from recovery.alerts.models import Alert
-from tests.detection.helpers import CHROME, FIREFOX, api_signin
 
 EMAIL = "ada@example.com"
 BERLIN, PARIS = "198.51.100.7", "203.0.113.77"
@@ -31,11 +33,6 @@ def _page_signin(client, ip: str, agent: str = CHROME):
     token = csrf_from(client.get("/signin").get_data(as_text=True))
     return client.post("/signin", data={"csrf_token": token, "email": EMAIL, "password": PASSWORD},
                        environ_base={"REMOTE_ADDR": ip}, headers={"User-Agent": agent})
-
-
-@pytest.fixture
-def ada(people) -> int:
-    return people.add(EMAIL)
 
 
 @pytest.mark.parametrize("overrides", [ATTACK])

@@ -12,7 +12,7 @@ import threading
 from collections import Counter
 
 import pytest
-from people import PASSWORD
+from helpers.people import PASSWORD
 
 from recovery.accounts import service as accounts
 from recovery.app import create_app

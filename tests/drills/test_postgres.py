@@ -8,10 +8,10 @@ from collections.abc import Callable
 
 import pytest
 from helpers.load import Answer, Load, send
+from helpers.processes import serve, served_env
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from drills.conftest import serve, served_env
 from recovery.db import Database, Timeouts
 
 BOUND = 6.0  # seconds: the longest a request may take while the database is unreachable (docs/operations.md)

@@ -7,9 +7,7 @@ import uuid
 
 import pytest
 from helpers.load import Answer, all_at_once, send
-from helpers.processes import PrivateRedis
-
-from drills.conftest import serve, served_env
+from helpers.processes import PrivateRedis, serve, served_env
 
 BOUND = 3.0  # seconds: the longest a request may take while Redis is down (docs/operations.md)
 

@@ -5,7 +5,7 @@ and device of what happened on their own side (a failed sign-in from some addres
 from __future__ import annotations
 
 import pytest
-from people import PASSWORD
+from helpers.people import PASSWORD
 
 from recovery.tickets.service import open_ticket
 

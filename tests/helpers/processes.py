@@ -17,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.request import urlopen
@@ -250,3 +251,27 @@ def started(server: PrivateServer) -> Iterator[PrivateServer]:
         yield server
     finally:
         server.stop()
+
+
+def served_env(tmp_path, database_url: str, ratelimit_storage_uri: str = "memory://") -> dict[str, str]:
+    """The environment of an app a drill serves with gunicorn: its own directories, cheap argon2, wide budgets."""
+    return {
+        "RECOVERY_ENV": "testing",
+        "RECOVERY_INSTANCE_DIR": str(tmp_path / "instance"),
+        "RECOVERY_MAILBOX_DIR": str(tmp_path / "mailbox"),
+        "RECOVERY_DATABASE_URL": database_url,
+        "RECOVERY_RATELIMIT_STORAGE_URI": ratelimit_storage_uri,
+        "RECOVERY_RATELIMIT_KEY_PREFIX": f"drill-{uuid.uuid4().hex[:8]}",
+        "RECOVERY_SECRET_KEY": "drill-secret-key-that-is-long-enough-0123456789",
+        "RECOVERY_ARGON2_TIME_COST": "1",
+        "RECOVERY_ARGON2_MEMORY_COST": "256",
+        # The drills make more requests from one address than the default budgets allow.
+        "RECOVERY_SIGNIN_LIMITS": "10000 per minute",
+        "RECOVERY_SIGNUP_LIMITS": "10000 per minute",
+        "RECOVERY_MFA_IP_LIMITS": "10000 per minute",
+    }
+
+
+def serve(tmp_path, env: dict[str, str]) -> ServedApp:
+    """The app served by gunicorn with `env`, started."""
+    return ServedApp(tmp_path / "served", env).start()

@@ -3,17 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from accounts.conftest import accounts_people  # noqa: F401  (users made through the accounts service)
-from people import PASSWORD, rows
+from helpers.database import rows
+from helpers.people import ADA, PASSWORD
+from helpers.signin import api_signin as post_signin
 
 from recovery.events.models import SecurityEvent
-
-ADA = "ada@example.com"
-
-
-@pytest.fixture
-def ada(people) -> int:
-    return people.user(ADA)
 
 
 @pytest.fixture
@@ -24,11 +18,10 @@ def phone(people, ada):
 
 @pytest.fixture
 def api_signin(client):
-    """POST /api/v1/sessions with Ada's password from an IP; returns the JSON answer and status."""
+    """helpers.signin.api_signin with Ada's password from 10.0.0.1 by default; returns the status and JSON answer."""
 
     def sign_in(email: str = ADA, password: str = PASSWORD, ip: str = "10.0.0.1"):
-        response = client.post("/api/v1/sessions", json={"email": email, "password": password},
-                               environ_base={"REMOTE_ADDR": ip})
+        response = post_signin(client, password, ip=ip, email=email)
         return response.status_code, response.get_json()
 
     return sign_in

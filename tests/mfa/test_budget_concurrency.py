@@ -8,15 +8,15 @@ of a few apps with their own engines, as separate processes would.
 
 from __future__ import annotations
 
-import re
 import threading
 from collections import Counter
 
 import pytest
-from people import PASSWORD
+from helpers.mail import RESET_LINK
+from helpers.people import PASSWORD
+from helpers.phone import Phone, enroll_totp
 from sqlalchemy import func, select
 
-from mfa.helpers import Phone, enroll_totp
 from recovery.accounts import service as accounts
 from recovery.app import create_app
 from recovery.events.models import SecurityEvent
@@ -27,7 +27,6 @@ from recovery.reset.service import LINK_TEMPLATE, send_reset_link
 from recovery.web.context import app_service_context, runtime
 
 pytestmark = pytest.mark.concurrency
-RESET_LINK = re.compile(r"https?://[^\s\"<>]+/reset/([A-Za-z0-9_.\-]+)")
 THREADS, APPS, BUDGET = 16, 4, 5
 EMAIL = "guessed@example.com"
 

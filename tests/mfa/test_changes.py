@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-from people import PASSWORD
+from helpers.errors import error_code
+from helpers.people import ADA, PASSWORD
 
-from mfa.conftest import ADA
 from recovery.context import Actor
 from recovery.mfa.models import MfaChallenge, RecoveryCode, TotpAuthenticator
 
 
 def _disable(client, headers, **body):
     return client.post("/api/v1/mfa/totp/disable", json=body, headers=headers)
-
-
-def _error(response) -> str:
-    return response.get_json()["error"]["code"]
 
 
 def _add_verified_contact(services, user_id: int, email: str) -> None:
@@ -27,7 +23,7 @@ def _add_verified_contact(services, user_id: int, email: str) -> None:
 
 def test_disabling_needs_the_password(client, people, ada, phone):
     response = _disable(client, people.bearer(ADA), password="not the right passphrase", code=phone.code())
-    assert response.status_code == 400 and _error(response) == "wrong_password"
+    assert response.status_code == 400 and error_code(response) == "wrong_password"
     assert people.rows(TotpAuthenticator, user_id=ada)
 
 
@@ -36,7 +32,7 @@ def test_disabling_needs_a_current_factor(client, people, ada, phone):
     missing = client.post("/api/v1/mfa/totp/disable", json={"password": PASSWORD}, headers=headers)
     assert missing.status_code == 400 and "code" in missing.get_json()["error"]["fields"]
     wrong = _disable(client, headers, password=PASSWORD, code="000000")
-    assert wrong.status_code == 400 and _error(wrong) == "second_factor_invalid"
+    assert wrong.status_code == 400 and error_code(wrong) == "second_factor_invalid"
     assert people.rows(TotpAuthenticator, user_id=ada)
 
 
@@ -74,7 +70,7 @@ def test_disabling_refuses_a_password_too_short_for_an_account_without_mfa(app, 
 
 def test_disabling_when_mfa_is_off_answers_409(client, people, ada):
     response = _disable(client, people.bearer(ADA), password=PASSWORD, code="123456")
-    assert response.status_code == 409 and _error(response) == "mfa_not_enabled"
+    assert response.status_code == 409 and error_code(response) == "mfa_not_enabled"
 
 
 def test_replacing_through_the_api_needs_the_password_and_a_code(client, people, ada, phone):

@@ -11,9 +11,9 @@ from collections import Counter
 
 import pyotp
 import pytest
-from people import PASSWORD
+from helpers.people import PASSWORD
+from helpers.phone import Phone, enroll_totp
 
-from mfa.helpers import Phone, enroll_totp
 from recovery.accounts import service as accounts
 from recovery.app import create_app
 from recovery.web.context import app_service_context, runtime

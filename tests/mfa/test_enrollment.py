@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 
 import pyotp
+from helpers.people import ADA
 
-from mfa.conftest import ADA
 from recovery.mfa.models import RecoveryCode, TotpAuthenticator
 from recovery.sessions.models import UserSession
 from recovery.web.context import runtime

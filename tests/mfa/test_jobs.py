@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from mfa.conftest import ADA
+from helpers.people import ADA
+
 from recovery.mfa.challenge import prune_expired
 from recovery.mfa.models import MfaChallenge, TotpAuthenticator
 from recovery.outbox.jobs import registered_jobs

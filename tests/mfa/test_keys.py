@@ -6,9 +6,8 @@ import dataclasses
 
 import pytest
 from cryptography.fernet import Fernet
-from people import PASSWORD
+from helpers.people import ADA, PASSWORD
 
-from mfa.conftest import ADA
 from recovery.accounts.service import get_user
 from recovery.alerts.models import WebhookSubscription
 from recovery.alerts.webhooks import create_subscription

@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-
-from people import Accounts
-
-from mfa.conftest import ADA
-from recovery.web.context import app_service_context, runtime
+from helpers.people import ADA, Accounts
 
 
 def _challenge(client, ip: str, email: str = ADA) -> str:
@@ -77,18 +72,9 @@ def test_the_account_budget_also_covers_turning_mfa_off(client, phone, people):
     assert response.status_code == 429
 
 
-def _people_of(app) -> Accounts:
-    @contextmanager
-    def unit_of_work(actor=None):
-        with app.app_context(), runtime(app).db.transaction() as session:
-            yield app_service_context(app, session, actor)
-
-    return Accounts(app, unit_of_work, app.test_client())
-
-
 def test_wrong_codes_from_one_ip_across_accounts_stop_that_ip(make_app):
     app = make_app(mfa_ip_limits="3 per 5 minutes")
-    people = _people_of(app)
+    people = Accounts.of(app)
     phones = {}
     for name in ("ada", "bob", "cy", "dee"):
         people.user(f"{name}@example.com")

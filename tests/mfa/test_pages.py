@@ -6,9 +6,9 @@ import re
 
 import pyotp
 import pytest
-from people import PASSWORD, csrf_from
+from helpers.csrf import csrf_from
+from helpers.people import ADA, PASSWORD
 
-from mfa.conftest import ADA
 from recovery.sessions.models import UserSession
 
 SESSION_COOKIE = "__Host-recovery_session"

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
+from helpers.errors import error_code
+from helpers.mail import token_in
+from helpers.people import ADA
 
-from mfa.conftest import ADA
 from recovery.reset.models import PasswordReset
 
-LINK = re.compile(r"https?://[^\s\"<>]+/reset/([A-Za-z0-9_.\-]+)")
 NEW_PASSWORD = "copper lantern drifts over seven quiet hills"
 
 
@@ -17,7 +16,7 @@ NEW_PASSWORD = "copper lantern drifts over seven quiet hills"
 def reset_token(client, outbox):
     def request() -> str:
         assert client.post("/api/v1/password-resets", json={"email": ADA}).status_code == 202
-        return LINK.search(outbox(to=ADA, template="reset_link")[-1].payload["text"]).group(1)
+        return token_in(outbox(to=ADA, template="reset_link")[-1])
 
     return request
 
@@ -27,16 +26,12 @@ def _confirm(client, token: str, code: str | None = None, password: str = NEW_PA
     return client.post("/api/v1/password-resets/confirm", json=body)
 
 
-def _error(response) -> str:
-    return response.get_json()["error"]["code"]
-
-
 def test_reset_of_an_mfa_account_needs_a_valid_code(client, people, ada, phone, reset_token, api_signin):
     token = reset_token()
     missing = _confirm(client, token)
-    assert missing.status_code == 400 and _error(missing) == "second_factor_required"
+    assert missing.status_code == 400 and error_code(missing) == "second_factor_required"
     wrong = _confirm(client, token, "000000")
-    assert wrong.status_code == 400 and _error(wrong) == "second_factor_invalid"
+    assert wrong.status_code == 400 and error_code(wrong) == "second_factor_invalid"
     assert [row.used_at for row in people.rows(PasswordReset, user_id=ada)] == [None]
     assert people.events("mfa.code.failed", ada)[0].details == {"purpose": "verify"}
     done = _confirm(client, token, phone.code())
@@ -49,7 +44,7 @@ def test_reset_of_an_mfa_account_accepts_a_recovery_code_once(client, people, ad
     code = phone.recovery_codes[0]
     assert _confirm(client, reset_token(), code).status_code == 200
     assert len(outbox(to=ADA, template="mfa_recovery_code_used")) == 1
-    assert _error(_confirm(client, reset_token(), code, password="brass kettle hums beneath winter stars")) == \
+    assert error_code(_confirm(client, reset_token(), code, password="brass kettle hums beneath winter stars")) == \
         "second_factor_invalid"
 
 

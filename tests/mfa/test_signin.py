@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from helpers.errors import error_code
+from helpers.people import ADA
 from sqlalchemy import event
 
-from mfa.conftest import ADA
 from recovery.accounts.service import get_user
 from recovery.mfa.models import MfaChallenge
 from recovery.sessions.models import UserSession
@@ -22,10 +23,6 @@ def challenge(phone, api_signin):
         return body["mfa_token"]
 
     return start
-
-
-def _error(response) -> str:
-    return response.get_json()["error"]["code"]
 
 
 def test_signin_api_with_mfa_answers_a_challenge_and_no_session(phone, api_signin, people, ada, event_types):
@@ -90,7 +87,7 @@ def test_totp_one_step_of_drift_either_way_is_accepted(challenge, second_step, p
 def test_totp_two_steps_of_drift_are_rejected(challenge, second_step, phone, clock, offset):
     clock.advance(minutes=2)
     response = second_step(challenge(), phone.code_at(offset))
-    assert response.status_code == 400 and _error(response) == "second_factor_invalid"
+    assert response.status_code == 400 and error_code(response) == "second_factor_invalid"
 
 
 def test_totp_code_replayed_is_rejected(challenge, second_step, phone, clock):
@@ -98,7 +95,7 @@ def test_totp_code_replayed_is_rejected(challenge, second_step, phone, clock):
     code = phone.code_at(0)
     assert second_step(challenge(), code).status_code == 201
     response = second_step(challenge(), code)
-    assert response.status_code == 400 and _error(response) == "second_factor_invalid"
+    assert response.status_code == 400 and error_code(response) == "second_factor_invalid"
 
 
 def test_totp_code_of_an_earlier_step_after_a_later_one_is_rejected(challenge, second_step, phone, clock):
@@ -123,7 +120,7 @@ def test_recovery_code_signs_in_once_and_notifies(challenge, second_step, phone,
     response = second_step(challenge(), code.lower().replace("-", " "))
     assert response.status_code == 201 and response.get_json()["session"]["mfa_passed"] is True
     again = second_step(challenge(), code)
-    assert again.status_code == 400 and _error(again) == "second_factor_invalid"
+    assert again.status_code == 400 and error_code(again) == "second_factor_invalid"
     [notice] = outbox(to=ADA, template="mfa_recovery_code_used")
     assert "9" in notice.payload["text"] and code not in notice.payload["text"]
     assert "mfa.recovery_code.used" in event_types(ada)
@@ -151,14 +148,14 @@ def test_regenerating_recovery_codes_needs_a_recent_password(phone, client, peop
     headers = people.bearer(ADA)
     clock.advance(minutes=11)
     response = client.post("/api/v1/mfa/recovery-codes", headers=headers)
-    assert response.status_code == 401 and _error(response) == "reauthentication_required"
+    assert response.status_code == 401 and error_code(response) == "reauthentication_required"
 
 
 def test_challenge_expires_after_five_minutes(challenge, second_step, phone, clock):
     token = challenge()
     clock.advance(minutes=5)
     response = second_step(token, phone.code())
-    assert response.status_code == 401 and _error(response) == "mfa_challenge_invalid"
+    assert response.status_code == 401 and error_code(response) == "mfa_challenge_invalid"
 
 
 def test_challenge_dies_after_five_wrong_codes_and_the_password_is_needed_again(challenge, second_step, phone,
@@ -166,10 +163,10 @@ def test_challenge_dies_after_five_wrong_codes_and_the_password_is_needed_again(
     token = challenge()
     answers = [second_step(token, "000000") for _ in range(5)]
     assert [r.status_code for r in answers] == [400, 400, 400, 400, 401]
-    assert _error(answers[-1]) == "mfa_challenge_ended"
+    assert error_code(answers[-1]) == "mfa_challenge_ended"
     assert people.rows(MfaChallenge, user_id=ada) == []
     response = second_step(token, phone.code())
-    assert response.status_code == 401 and _error(response) == "mfa_challenge_invalid"
+    assert response.status_code == 401 and error_code(response) == "mfa_challenge_invalid"
     assert event_types(ada).count("mfa.challenge.failed") == 5
     assert event_types(ada)[-2:] == ["mfa.challenge.failed", "mfa.challenge.dropped"]
     assert "000000" not in str([e.details for e in people.events("mfa.challenge.failed", ada)])
@@ -184,7 +181,7 @@ def test_each_wrong_code_counts_on_the_challenge_although_the_request_fails(chal
 
 
 def test_api_challenge_token_does_not_work_in_the_browser(challenge, phone, client, people, ada):
-    from people import csrf_from
+    from helpers.csrf import csrf_from
 
     token = challenge()
     client.set_cookie("recovery_mfa", token)  # unsigned and of another kind: ignored
@@ -196,7 +193,7 @@ def test_api_challenge_token_does_not_work_in_the_browser(challenge, phone, clie
 
 def test_unknown_mfa_token_answers_401(second_step, phone):
     response = second_step("not-a-token", phone.code())
-    assert response.status_code == 401 and _error(response) == "mfa_challenge_invalid"
+    assert response.status_code == 401 and error_code(response) == "mfa_challenge_invalid"
 
 
 def test_account_locked_during_the_challenge_cannot_complete_it(challenge, second_step, phone, people, ada):
@@ -218,4 +215,4 @@ def test_challenge_begun_before_a_password_change_cannot_complete(challenge, sec
     with services() as ctx:
         get_user(ctx, ada).password_changed_at = ctx.clock.now()
     response = second_step(token, phone.code())
-    assert response.status_code == 401 and _error(response) == "mfa_challenge_invalid"
+    assert response.status_code == 401 and error_code(response) == "mfa_challenge_invalid"

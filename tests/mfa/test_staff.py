@@ -6,10 +6,10 @@ import re
 
 import pyotp
 import pytest
-from people import PASSWORD, csrf_from
+from helpers.csrf import csrf_from
+from helpers.people import PASSWORD, Accounts
+from helpers.phone import enroll_totp
 
-from mfa.helpers import enroll_totp
-from mfa.test_limits import _people_of
 from recovery.accounts.service import get_user
 
 
@@ -81,7 +81,7 @@ def test_staff_cannot_turn_mfa_off(client, people):
 
 def test_the_rule_can_be_switched_off(make_app):
     app = make_app(staff_require_mfa=False)
-    people = _people_of(app)
+    people = Accounts.of(app)
     people.staff("agent@example.com", "agent", mfa=False)
     people.sign_in("agent@example.com")
     assert people.client.get("/staff/").status_code == 200

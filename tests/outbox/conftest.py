@@ -1,18 +1,18 @@
 from dataclasses import replace
 
 import pytest
-from people import get
+from helpers.database import get
+from helpers.outbox import render_test_email as _render
+from helpers.outbox import webhook_test_settings
 
-from outbox.receivers import render_test_email as _render
-from outbox.receivers import webhook_test_settings
 from recovery.outbox.models import OutboxMessage
 from recovery.outbox.service import queue_email, queue_webhook
 
 
 @pytest.fixture
-def app_config(app_config) -> dict:
+def app_settings(app_settings) -> dict:
     """Opt in explicitly: the webhook receivers of these tests listen on 127.0.0.1 (never allowed by default)."""
-    return {**app_config, "extra": webhook_test_settings()}
+    return {**app_settings, "extra": webhook_test_settings()}
 
 
 @pytest.fixture

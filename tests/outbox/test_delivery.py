@@ -6,9 +6,10 @@ from datetime import timedelta
 from email import message_from_bytes
 
 import pytest
+from helpers.outbox import ScriptedTransport, SmtpReceiver, WebhookReceiver, verify_signature
+from helpers.processes import free_port
 from sqlalchemy import select
 
-from outbox.receivers import ScriptedTransport, SmtpReceiver, WebhookReceiver, free_port, verify_signature
 from recovery.events.models import SecurityEvent
 from recovery.outbox import delivery
 from recovery.outbox.delivery import backoff_seconds, claim_due, deliver_due

@@ -6,8 +6,8 @@ from dataclasses import replace
 
 import pytest
 from cryptography.fernet import Fernet
+from helpers.outbox import PUBLIC_ADDRESS, fake_resolver
 
-from outbox.receivers import PUBLIC_ADDRESS, fake_resolver
 from recovery.outbox.destinations import DestinationPolicy, UnsafeDestination
 from recovery.settings import SettingsError
 from recovery.web.context import runtime

@@ -14,9 +14,10 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from people import get, rows
+from helpers.database import get, rows
+from helpers.outbox import queue_into, webhook_test_settings
+from helpers.processes import free_port
 
-from outbox.receivers import free_port, queue_into, webhook_test_settings
 from recovery.app import create_app
 from recovery.outbox.models import OutboxMessage
 from recovery.web.context import runtime

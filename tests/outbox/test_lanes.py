@@ -6,9 +6,9 @@ import threading
 import time
 
 import pytest
-from people import get
+from helpers.database import get
+from helpers.outbox import WebhookReceiver, queue_into
 
-from outbox.receivers import WebhookReceiver, queue_into
 from recovery.outbox.models import OutboxMessage
 from recovery.outbox.worker import run_worker
 

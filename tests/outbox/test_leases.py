@@ -7,10 +7,10 @@ from collections import Counter
 from datetime import timedelta
 
 import pytest
-from people import get, rows
+from helpers.database import get, rows
+from helpers.outbox import queue_into
 from sqlalchemy.exc import OperationalError
 
-from outbox.receivers import queue_into
 from recovery.outbox.delivery import claim_due, deliver_due, hold_leases
 from recovery.outbox.models import OutboxMessage
 from recovery.settings import SettingsError, build_settings

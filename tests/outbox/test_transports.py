@@ -12,8 +12,9 @@ from email.parser import BytesParser
 from types import SimpleNamespace
 
 import pytest
+from helpers.outbox import PUBLIC_ADDRESS, WebhookReceiver, fake_resolver, verify_signature
+from helpers.processes import free_port
 
-from outbox.receivers import PUBLIC_ADDRESS, WebhookReceiver, fake_resolver, free_port, verify_signature
 from recovery.outbox.destinations import DestinationPolicy
 from recovery.outbox.transports import build_transports
 from recovery.outbox.transports.base import DeliveryError, OutgoingMessage, safe_key

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from cryptography.fernet import Fernet
-from people import csrf_from
+from helpers.csrf import csrf_from
 from sqlalchemy import select
 
 from recovery.events.models import SecurityEvent
@@ -14,9 +14,9 @@ from recovery.web.context import runtime
 
 
 @pytest.fixture
-def app_config(app_config):
+def app_settings(app_settings):
     """The dev mailbox pages exist only when asked for (tests/web/test_dev_mailbox.py)."""
-    return {**app_config, "dev_mailbox": True}
+    return {**app_settings, "dev_mailbox": True}
 
 
 def _fail(services, message_id: int) -> None:

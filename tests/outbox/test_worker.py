@@ -6,20 +6,21 @@ import os
 import signal
 import threading
 
-from people import get
+from helpers.database import get
+from helpers.outbox import WebhookReceiver, queue_into
 
-from outbox.receivers import WebhookReceiver, queue_into
 from recovery.outbox.models import OutboxMessage
 from recovery.outbox.worker import run_worker
+from recovery.web.context import runtime
 
 
-def test_worker_once_delivers_what_is_due_to_the_mailbox_and_exits(app, queue, stored, tmp_path):
+def test_worker_once_delivers_what_is_due_to_the_mailbox_and_exits(app, queue, stored):
     ids = [queue.email(to=f"user{i}@example.test") for i in range(3)]
     result = app.test_cli_runner().invoke(args=["recovery", "worker", "--once", "--batch-size", "2"])
     assert result.exit_code == 0, result.output
     assert "processed 3 message(s)" in result.output
     assert all(stored(i).status == "sent" for i in ids)
-    assert len(list((tmp_path / "mailbox").glob("*.eml"))) == 3
+    assert len(list(runtime(app).settings.mailbox_dir.glob("*.eml"))) == 3
 
 
 def test_worker_once_with_nothing_due_processes_nothing(app):

@@ -1,23 +1,21 @@
-"""Reset fixtures: accounts as rows (tests/people.py; the accounts service is not under test here), links read
-from the outbox."""
+"""Reset fixtures: accounts as rows (helpers.people; the accounts service is not under test here), links read
+from the outbox (helpers.mail)."""
 
 from __future__ import annotations
 
-import re
-
 import pytest
-from people import Added, add_user, get, rows
+from helpers.database import get, rows
+from helpers.mail import token_in
+from helpers.people import Added, add_user
 
 from recovery.accounts.models import User
 from recovery.reset.models import PasswordReset
 from recovery.sessions.service import start_session
 
-LINK = re.compile(r"https?://[^\s\"<>]+/reset/([A-Za-z0-9_.\-]+)")
-
 
 @pytest.fixture
 def make_account(app):
-    """An account as a committed row, with the shared test password (people.PASSWORD, the reset's old one)."""
+    """An account as a committed row, with the shared test password (helpers.people.PASSWORD, the reset's old one)."""
     return lambda email="ada@example.com", **kwargs: add_user(app, email, **kwargs)
 
 
@@ -36,12 +34,6 @@ def request_link(client, outbox):
         return token_in(outbox(to=email, template="reset_link")[-1])
 
     return request
-
-
-def token_in(message) -> str:
-    match = LINK.search(message.payload["text"])
-    assert match, message.payload["text"]
-    return match.group(1)
 
 
 @pytest.fixture

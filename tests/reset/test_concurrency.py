@@ -12,7 +12,8 @@ import threading
 from collections import Counter
 
 import pytest
-from people import PASSWORD as OLD_PASSWORD
+from helpers.mail import RESET_LINK
+from helpers.people import PASSWORD as OLD_PASSWORD
 from sqlalchemy import func, select
 
 from recovery.accounts.models import User
@@ -22,8 +23,6 @@ from recovery.outbox.models import OutboxMessage
 from recovery.reset.models import PasswordReset
 from recovery.reset.service import LINK_TEMPLATE, send_reset_link
 from recovery.web.context import app_service_context, runtime
-
-from .conftest import LINK
 
 pytestmark = pytest.mark.concurrency
 SUBMITTERS = 4
@@ -36,7 +35,7 @@ def _new_link(app, user_id: int) -> str:
         send_reset_link(ctx, session.get(User, user_id))
         message = session.scalars(select(OutboxMessage).where(OutboxMessage.template == LINK_TEMPLATE)
                                   .order_by(OutboxMessage.id.desc())).first()
-        return re.search(LINK, message.payload["text"]).group(1)
+        return re.search(RESET_LINK, message.payload["text"]).group(1)
 
 
 def _race(apps, token: str, round_no: int) -> dict[int, str]:

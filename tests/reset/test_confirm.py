@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from conftest import run_queued_tasks
+from helpers.mail import token_in
+from helpers.outbox import run_queued_tasks
+from helpers.people import NEW_PASSWORD, add_user, long_password
+from helpers.people import PASSWORD as OLD_PASSWORD
 from itsdangerous import URLSafeTimedSerializer
-from people import NEW_PASSWORD, add_user, long_password
-from people import PASSWORD as OLD_PASSWORD
 from sqlalchemy import select
 
 from recovery.events.models import SecurityEvent
@@ -15,8 +16,6 @@ from recovery.reset import service
 from recovery.reset.service import DONE_TEMPLATE, LINK_TEMPLATE
 from recovery.sessions.models import UserSession
 from recovery.web.context import runtime
-
-from .conftest import token_in
 
 CONFIRM = "/api/v1/password-resets/confirm"
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from people import NEW_PASSWORD, csrf_from, long_password
+from helpers.csrf import csrf_from
+from helpers.people import NEW_PASSWORD, long_password
 
 FORM = "/reset"
 

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import pytest
 from flask import Flask
+from helpers.mail import token_in
 
 from recovery.reset.service import BLOCKED_TEMPLATE, LINK_TEMPLATE
 from recovery.web.ratelimit import limiter
-
-from .conftest import token_in
 
 # Values that follow the wall clock (to the second), not the account: compared by name only.
 _CLOCK_HEADERS = {"Date", "X-RateLimit-Reset", "X-RateLimit-Retry-After", "Retry-After"}

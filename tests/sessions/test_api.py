@@ -2,13 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
-
-@pytest.fixture
-def ada(people) -> int:
-    return people.user("ada@example.com")
-
 
 def _sessions(client, headers) -> list[dict]:
     response = client.get("/api/v1/sessions", headers=headers)

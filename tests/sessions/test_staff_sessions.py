@@ -4,16 +4,13 @@
 from __future__ import annotations
 
 import pytest
-from people import People, csrf_from
+from helpers.csrf import csrf_from
+from helpers.people import People
 
 from recovery.alerts import service as alerts
 from recovery.sessions.models import UserSession
 
-
-@pytest.fixture(name="people")
-def row_people(app, services, client) -> People:
-    """Accounts as rows, staff with MFA enrolled and signed in past it (the staff guard lets them through)."""
-    return People(app, services, client)
+PEOPLE = People  # accounts as rows, staff with MFA enrolled and signed in past it (the staff guard lets them through)
 
 
 @pytest.fixture

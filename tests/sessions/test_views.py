@@ -2,31 +2,22 @@
 
 from __future__ import annotations
 
-import pytest
-
 COOKIE = "__Host-recovery_session"
 
 
-@pytest.fixture
-def ada(people, client) -> int:
-    user_id = people.user("ada@example.com")
-    people.sign_in("ada@example.com")
-    return user_id
-
-
-def test_session_survives_activity_within_the_idle_timeout(client, ada, clock):
+def test_session_survives_activity_within_the_idle_timeout(client, signed_in_ada, clock):
     for _ in range(3):
         clock.advance(minutes=50)
         assert client.get("/security").status_code == 200
 
 
-def test_session_ends_after_an_hour_idle(client, ada, clock):
+def test_session_ends_after_an_hour_idle(client, signed_in_ada, clock):
     clock.advance(minutes=61)
     response = client.get("/security")
     assert response.status_code == 302 and response.headers["Location"].startswith("/signin")
 
 
-def test_session_ends_after_24_hours_however_active(client, ada, clock):
+def test_session_ends_after_24_hours_however_active(client, signed_in_ada, clock):
     for _ in range(30):  # 25 hours, never idle for an hour
         clock.advance(minutes=50)
         client.get("/security")
@@ -46,23 +37,23 @@ def test_session_timeouts_follow_the_settings(make_app, clock):
     assert client.get("/api/v1/me", headers=headers).status_code == 401
 
 
-def test_security_page_revokes_another_session(client, people, ada):
+def test_security_page_revokes_another_session(client, people, signed_in_ada):
     api = people.bearer("ada@example.com")
-    other = next(s for s in people.sessions_of(ada) if s.kind == "api")
+    other = next(s for s in people.sessions_of(signed_in_ada) if s.kind == "api")
     response = people.post_form(f"/security/sessions/{other.id}/revoke")
     assert response.status_code == 302 and response.headers["Location"] == "/security"
     assert client.get("/api/v1/me", headers=api).status_code == 401
     assert client.get("/security").status_code == 200
 
 
-def test_security_page_revoking_this_session_signs_out(client, people, ada):
-    current = people.sessions_of(ada)[0]
+def test_security_page_revoking_this_session_signs_out(client, people, signed_in_ada):
+    current = people.sessions_of(signed_in_ada)[0]
     response = people.post_form(f"/security/sessions/{current.id}/revoke")
     assert response.headers["Location"] == "/signin"
     assert client.get_cookie(COOKIE) is None
 
 
-def test_security_page_cannot_revoke_another_users_session(client, people, ada):
+def test_security_page_cannot_revoke_another_users_session(client, people, signed_in_ada):
     bob = people.user("bob@example.com")
     people.token("bob@example.com")
     [bob_session] = people.sessions_of(bob)
@@ -70,20 +61,20 @@ def test_security_page_cannot_revoke_another_users_session(client, people, ada):
     assert people.sessions_of(bob)[0].revoked_at is None
 
 
-def test_security_page_signs_out_everywhere_else(client, people, ada):
+def test_security_page_signs_out_everywhere_else(client, people, signed_in_ada):
     others = [people.bearer("ada@example.com") for _ in range(2)]
     response = people.post_form("/security/sessions/revoke-others")
     assert response.status_code == 302
     assert all(client.get("/api/v1/me", headers=h).status_code == 401 for h in others)
     assert client.get("/security").status_code == 200
-    [event] = people.events("session.revoked_all", ada)
+    [event] = people.events("session.revoked_all", signed_in_ada)
     assert event.details["count"] == 2
 
 
-def test_session_revoke_without_csrf_answers_400(client, people, ada):
-    current = people.sessions_of(ada)[0]
+def test_session_revoke_without_csrf_answers_400(client, people, signed_in_ada):
+    current = people.sessions_of(signed_in_ada)[0]
     assert client.post(f"/security/sessions/{current.id}/revoke").status_code == 400
-    assert people.sessions_of(ada)[0].revoked_at is None
+    assert people.sessions_of(signed_in_ada)[0].revoked_at is None
 
 
 def _tampered(signed: str) -> str:
@@ -93,7 +84,7 @@ def _tampered(signed: str) -> str:
     return signed[:at] + ("A" if signed[at] != "A" else "B") + signed[at + 1:]
 
 
-def test_session_cookie_tampered_is_ignored(client, ada):
+def test_session_cookie_tampered_is_ignored(client, signed_in_ada):
     cookie = client.get_cookie(COOKIE)
     client.set_cookie(COOKIE, _tampered(cookie.value))
     assert client.get("/security").status_code == 302

@@ -2,7 +2,8 @@
 with their role checks, cursor pages, timeline and four-eyes decisions."""
 
 import pytest
-from people import code_in, csrf_from
+from helpers.csrf import csrf_from
+from helpers.mail import code_in
 
 from recovery.tickets import service
 from recovery.tickets.access import status_token

@@ -1,17 +1,16 @@
 """Decisions act on the account in the same transaction, notify, and need two staff members where risky."""
 
 import pytest
+from helpers.tickets import decide, events_of
 from sqlalchemy import select
 
-from recovery.context import Actor
 from recovery.errors import PermissionDenied, ValidationFailed
-from recovery.events.models import SecurityEvent
 from recovery.reset.models import PasswordReset
 from recovery.sessions.models import UserSession
 from recovery.sessions.service import start_session
 from recovery.tickets import decisions, service
 from recovery.tickets.errors import AlreadyDecided, SecondApproverRequired
-from recovery.tickets.models import Ticket, TicketDecision
+from recovery.tickets.models import TicketDecision
 
 
 def _ticket(services, user_id, category="unblock_appeal", source="appeal") -> int:
@@ -20,30 +19,20 @@ def _ticket(services, user_id, category="unblock_appeal", source="appeal") -> in
                                    source=source).id
 
 
-def _decide(services, people, staff_id, ticket_id, **kwargs):
-    with services(Actor("staff", staff_id, "198.51.100.7")) as ctx:
-        return decisions.decide(ctx, ctx.session.get(Ticket, ticket_id), people.user(staff_id), **kwargs)
-
-
-def _events(services, type_):
-    with services() as ctx:
-        return list(ctx.session.scalars(select(SecurityEvent).where(SecurityEvent.type == type_)))
-
-
 def test_granting_an_unblock_appeal_reactivates_the_account_and_tells_the_user(services, people, outbox):
     ada = people.add("ada@example.com", status="locked", reason="too many reports")
     agent = people.staff("agent@example.com")
     ticket_id = _ticket(services, ada)
-    made = _decide(services, people, agent, ticket_id, outcome="granted", reason="Reports were false",
+    made = decide(services, people, agent, ticket_id, outcome="granted", reason="Reports were false",
                    message="Welcome back.")
     assert made.status == "executed" and made.actions == ["unblock"]
     user = people.user(ada)
     assert user.status == "active"
     ticket = people.ticket(ticket_id)
     assert (ticket.status, ticket.outcome) == ("resolved", "granted")
-    event = _events(services, "ticket.decision.granted")[0]
+    event = events_of(services, "ticket.decision.granted")[0]
     assert event.user_id == ada and event.details["decided_by"] == agent and event.actor_id == agent
-    assert _events(services, "account.status.changed")[0].details["status"] == "active"
+    assert events_of(services, "account.status.changed")[0].details["status"] == "active"
     decision_mail = outbox(to="ada@example.com", template="ticket_decision")[-1]
     assert "Reports were false" in decision_mail.payload["text"] and "Welcome back." in decision_mail.payload["text"]
 
@@ -52,7 +41,7 @@ def test_a_denial_keeps_the_account_blocked_and_says_why_and_when(services, peop
     ada = people.add("ada@example.com", status="suspended", reason="spam")
     agent = people.staff("agent@example.com")
     ticket_id = _ticket(services, ada)
-    made = _decide(services, people, agent, ticket_id, outcome="denied", reason="Spam confirmed",
+    made = decide(services, people, agent, ticket_id, outcome="denied", reason="Spam confirmed",
                    appeal_again_days=14)
     assert people.user(ada).status == "suspended"
     assert made.appeal_again_after.date().isoformat() == "2026-03-16"
@@ -64,7 +53,7 @@ def test_a_denial_cannot_carry_account_actions(services, people):
     ticket_id = _ticket(services, people.add("ada@example.com", status="banned"))
     agent = people.staff("agent@example.com")
     with pytest.raises(ValidationFailed):
-        _decide(services, people, agent, ticket_id, outcome="denied", reason="no", actions=["unblock"])
+        decide(services, people, agent, ticket_id, outcome="denied", reason="no", actions=["unblock"])
 
 
 def test_lifting_a_ban_needs_a_second_staff_member(services, people, outbox):
@@ -72,16 +61,16 @@ def test_lifting_a_ban_needs_a_second_staff_member(services, people, outbox):
     first = people.staff("agent1@example.com")
     second = people.staff("agent2@example.com")
     ticket_id = _ticket(services, ada)
-    pending = _decide(services, people, first, ticket_id, outcome="granted", reason="Mistaken identity")
+    pending = decide(services, people, first, ticket_id, outcome="granted", reason="Mistaken identity")
     assert pending.status == "pending" and people.user(ada).status == "banned"
     assert not outbox(template="ticket_decision")
     with pytest.raises(SecondApproverRequired):
-        _decide(services, people, first, ticket_id, outcome="granted", reason="Mistaken identity")
-    done = _decide(services, people, second, ticket_id, outcome="granted", reason="Looks right to me")
+        decide(services, people, first, ticket_id, outcome="granted", reason="Mistaken identity")
+    done = decide(services, people, second, ticket_id, outcome="granted", reason="Looks right to me")
     assert done.id == pending.id and done.status == "executed"
     assert (done.requested_by, done.approved_by) == (first, second)
     assert people.user(ada).status == "active"
-    event = _events(services, "ticket.decision.granted")[0]
+    event = events_of(services, "ticket.decision.granted")[0]
     assert (event.details["decided_by"], event.details["approved_by"]) == (first, second)
 
 
@@ -90,8 +79,8 @@ def test_four_eyes_a_different_second_call_replaces_the_pending_one(services, pe
     first = people.staff("agent1@example.com")
     second = people.staff("agent2@example.com")
     ticket_id = _ticket(services, ada)
-    _decide(services, people, first, ticket_id, outcome="granted", reason="ok")
-    denied = _decide(services, people, second, ticket_id, outcome="denied", reason="Fraud is real")
+    decide(services, people, first, ticket_id, outcome="granted", reason="ok")
+    denied = decide(services, people, second, ticket_id, outcome="denied", reason="Fraud is real")
     assert denied.status == "executed" and people.user(ada).status == "banned"
     with services() as ctx:
         statuses = [d.status for d in ctx.session.scalars(select(TicketDecision).order_by(TicketDecision.id))]
@@ -106,14 +95,14 @@ class TestWithoutFourEyes:
     def test_lifting_a_ban_happens_at_once(self, services, people):
         ada = people.add("ada@example.com", status="banned")
         agent = people.staff("agent@example.com")
-        made = _decide(services, people, agent, _ticket(services, ada), outcome="granted", reason="ok")
+        made = decide(services, people, agent, _ticket(services, ada), outcome="granted", reason="ok")
         assert made.status == "executed" and people.user(ada).status == "active"
 
 
 def test_unblocking_a_locked_account_needs_no_second_approval(services, people):
     ada = people.add("ada@example.com", status="locked")
     agent = people.staff("agent@example.com")
-    made = _decide(services, people, agent, _ticket(services, ada), outcome="granted", reason="ok")
+    made = decide(services, people, agent, _ticket(services, ada), outcome="granted", reason="ok")
     assert made.status == "executed"
 
 
@@ -124,8 +113,8 @@ def test_stolen_account_recovery_revokes_sessions_unblocks_and_sends_a_reset_lin
     sec1 = people.staff("sec1@example.com", role="security")
     sec2 = people.staff("sec2@example.com", role="security")
     ticket_id = _ticket(services, ada, category="stolen_account", source="detection")
-    assert _decide(services, people, sec1, ticket_id, outcome="granted", reason="Owner verified").status == "pending"
-    made = _decide(services, people, sec2, ticket_id, outcome="granted", reason="Owner verified")
+    assert decide(services, people, sec1, ticket_id, outcome="granted", reason="Owner verified").status == "pending"
+    made = decide(services, people, sec2, ticket_id, outcome="granted", reason="Owner verified")
     assert made.actions == ["revoke_sessions", "unblock", "force_password_reset"]
     assert people.user(ada).status == "active"
     with services() as ctx:
@@ -139,16 +128,16 @@ def test_an_agent_cannot_decide_outside_their_queues(services, people):
     agent = people.staff("agent@example.com", role="agent")
     ticket_id = _ticket(services, ada, category="stolen_account", source="detection")
     with pytest.raises(PermissionDenied):
-        _decide(services, people, agent, ticket_id, outcome="denied", reason="no")
+        decide(services, people, agent, ticket_id, outcome="denied", reason="no")
 
 
 def test_a_decided_ticket_cannot_be_decided_again(services, people):
     ada = people.add("ada@example.com", status="locked")
     agent = people.staff("agent@example.com")
     ticket_id = _ticket(services, ada)
-    _decide(services, people, agent, ticket_id, outcome="ineligible", reason="Not our service")
+    decide(services, people, agent, ticket_id, outcome="ineligible", reason="Not our service")
     with pytest.raises(AlreadyDecided):
-        _decide(services, people, agent, ticket_id, outcome="granted", reason="changed my mind")
+        decide(services, people, agent, ticket_id, outcome="granted", reason="changed my mind")
 
 
 def test_a_failure_midway_rolls_back_the_whole_decision(client, services, people, monkeypatch):
@@ -168,7 +157,7 @@ def test_a_failure_midway_rolls_back_the_whole_decision(client, services, people
     assert people.ticket(ticket_id).status == "new"
     with services() as ctx:
         assert ctx.session.scalars(select(TicketDecision)).all() == []
-    assert _events(services, "ticket.decision.granted") == []
+    assert events_of(services, "ticket.decision.granted") == []
 
 
 def test_granted_recovery_sends_the_reset_link_to_the_proven_new_contact_not_the_lost_mailbox(
@@ -179,11 +168,11 @@ def test_granted_recovery_sends_the_reset_link_to_the_proven_new_contact_not_the
                                         message="I lost my phone and my mailbox", source="recovery_request",
                                         requester_email="ada.new@example.net", hold_hours=0).id
     agent = people.staff("agent@example.com")
-    made = _decide(services, people, agent, ticket_id, outcome="granted", reason="Identity matched")
+    made = decide(services, people, agent, ticket_id, outcome="granted", reason="Identity matched")
     assert made.status == "executed" and "force_password_reset" in made.actions
     assert outbox(to="ada.new@example.net", template="reset_link")
     assert not outbox(to="ada@example.com", template="reset_link")
-    sent = _events(services, "account.password.reset_link_sent")
+    sent = events_of(services, "account.password.reset_link_sent")
     assert [event.details["to_new_contact"] for event in sent] == [True]
 
 
@@ -194,7 +183,7 @@ def test_lifting_a_stolen_lock_needs_two_staff_whatever_the_ticket_category(serv
                                         message="let me back in", source="recovery_request",
                                         requester_email="someone@example.net", hold_hours=0).id
     security = people.staff("sec@example.com", role="security")
-    made = _decide(services, people, security, ticket_id, outcome="granted", reason="Looks fine")
+    made = decide(services, people, security, ticket_id, outcome="granted", reason="Looks fine")
     assert made.status == "pending"
     assert people.user(ada).status == "locked"
 
@@ -204,5 +193,5 @@ def test_a_second_factor_cannot_be_reset_from_an_unheld_appeal(services, people)
     ticket_id = _ticket(services, ada)  # an unblock appeal: no security hold, no cancel link sent
     security = people.staff("sec@example.com", role="security")
     with pytest.raises(ValidationFailed):
-        _decide(services, people, security, ticket_id, outcome="granted", reason="ok", actions=["reset_mfa"])
+        decide(services, people, security, ticket_id, outcome="granted", reason="ok", actions=["reset_mfa"])
     assert people.ticket(ticket_id).status == "new"

@@ -3,6 +3,7 @@
 import io
 
 import pytest
+from helpers.tickets import JPEG, PDF, PNG
 from sqlalchemy import select
 
 from recovery.context import Actor
@@ -11,10 +12,6 @@ from recovery.tickets.errors import EvidenceTooLarge, EvidenceTooMany, EvidenceW
 from recovery.tickets.evidence import Upload, attach_files, evidence_dir, sniff
 from recovery.tickets.models import Ticket, TicketEvidence
 from recovery.web.context import app_service_context, runtime
-
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
-PDF = b"%PDF-1.7\n" + b"0" * 64
 
 
 @pytest.mark.parametrize("content, name, expected", [

@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 import pytest
-from people import code_in
+from helpers.mail import cancel_token_in, code_in, status_token_in
 from sqlalchemy import func, select
 
 from recovery.accounts.models import ContactAddress
@@ -16,7 +16,6 @@ from recovery.tickets import decisions, intake
 from recovery.tickets.errors import AppealTooSoon, HoldActive
 from recovery.tickets.models import IntakeChallenge, Ticket, TicketMessage
 from recovery.web.context import app_service_context, runtime
-from tests.tickets.conftest import cancel_token_in, status_token_in
 
 
 def _tickets(services) -> int:

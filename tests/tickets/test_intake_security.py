@@ -5,7 +5,7 @@ import re
 from datetime import timedelta
 
 import pytest
-from people import code_in
+from helpers.mail import cancel_token_in, code_in, status_token_in
 from sqlalchemy import select
 
 from recovery.accounts.models import ContactAddress
@@ -14,7 +14,6 @@ from recovery.tickets import api, decisions, intake, intake_views
 from recovery.tickets.access import ticket_for_cancel_token
 from recovery.tickets.errors import HoldActive
 from recovery.tickets.models import Ticket, TicketMessage
-from tests.tickets.conftest import cancel_token_in, status_token_in
 
 
 def _recover(services, outbox, *, contact, account="ada@example.com", message="Lost everything", **answers):

@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+from helpers.tickets import PNG
 from sqlalchemy import select
 
 from recovery.accounts.models import User
@@ -10,7 +11,6 @@ from recovery.tickets import assignment, decisions, intake, jobs, service
 from recovery.tickets.evidence import Upload, evidence_dir
 from recovery.tickets.models import Ticket, TicketEvent, TicketEvidence
 from recovery.web.context import runtime
-from tests.tickets.test_evidence import PNG
 
 
 def _open(services, user_id, **kwargs) -> int:

@@ -1,7 +1,8 @@
 """Resetting someone's second factor from a ticket: four-eyes, then the MFA capability removes the factor."""
 
+from helpers.tickets import decide, events_of
+
 from recovery.tickets import service
-from tests.tickets.test_decisions import _decide, _events
 
 
 def test_resetting_mfa_needs_a_second_staff_member_then_removes_the_factor(services, people, outbox, clock):
@@ -12,10 +13,10 @@ def test_resetting_mfa_needs_a_second_staff_member_then_removes_the_factor(servi
         ticket_id = service.open_ticket(ctx, category="mfa_reset", user_id=ada, subject="Lost phone",
                                         message="please", source="appeal", hold_hours=72).id
     clock.advance(hours=73)
-    assert _decide(services, people, first, ticket_id, outcome="granted", reason="Lost phone, ID checked"
+    assert decide(services, people, first, ticket_id, outcome="granted", reason="Lost phone, ID checked"
                    ).status == "pending"
-    assert _events(services, "mfa.reset") == []
-    made = _decide(services, people, second, ticket_id, outcome="granted", reason="Lost phone, ID checked")
+    assert events_of(services, "mfa.reset") == []
+    made = decide(services, people, second, ticket_id, outcome="granted", reason="Lost phone, ID checked")
     assert made.status == "executed" and made.actions == ["reset_mfa"]
-    (event,) = _events(services, "mfa.reset")
+    (event,) = events_of(services, "mfa.reset")
     assert event.actor_id == second and f"ticket {ticket_id}" in event.details["note"]

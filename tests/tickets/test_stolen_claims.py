@@ -5,8 +5,8 @@ hold, and a merge never moves that standing between tickets."""
 from __future__ import annotations
 
 import pytest
-from mfa.helpers import enroll_totp
-from people import code_in
+from helpers.mail import cancel_token_in, code_in
+from helpers.phone import enroll_totp
 from sqlalchemy import select
 
 from recovery.accounts.models import ContactAddress, User
@@ -16,12 +16,11 @@ from recovery.mfa.service import totp_enabled
 from recovery.tickets import decisions, intake
 from recovery.tickets.errors import HoldActive
 from recovery.tickets.models import Ticket
-from tests.tickets.conftest import cancel_token_in
 
 
 @pytest.fixture
-def ada(people, services) -> int:
-    ada = people.add("ada@example.com")
+def protected_ada(ada, services) -> int:
+    """Ada (tests/conftest.py) with a verified backup address and TOTP enrolled."""
     with services() as ctx:
         now = ctx.clock.now()
         ctx.session.add(ContactAddress(user_id=ada, email="ada.backup@example.com", verified_at=now, created_at=now))
@@ -55,7 +54,8 @@ def _has_totp(services, user_id: int) -> bool:
         return totp_enabled(ctx, ctx.session.get(User, user_id))
 
 
-def test_self_declared_stolen_appeal_is_held_and_every_address_gets_the_cancel_link(services, people, ada, outbox):
+def test_self_declared_stolen_appeal_is_held_and_every_address_gets_the_cancel_link(services, people, protected_ada,
+                                                                                     outbox):
     ticket = people.ticket(_claim_stolen(services, outbox))
     assert ticket.category == "stolen_account" and ticket.hold_until is not None
     notices = outbox(template="appeal_recovery_notice")
@@ -64,32 +64,32 @@ def test_self_declared_stolen_appeal_is_held_and_every_address_gets_the_cancel_l
     assert not people.ticket(ticket.id).opened_by_containment
 
 
-def test_reset_mfa_on_a_self_declared_stolen_appeal_waits_out_the_hold(services, people, ada, outbox, clock):
+def test_reset_mfa_on_a_self_declared_stolen_appeal_waits_out_the_hold(services, people, protected_ada, outbox, clock):
     ticket_id = _claim_stolen(services, outbox)
     first, second = people.staff("sec1@example.com", "security"), people.staff("sec2@example.com", "security")
     with pytest.raises(HoldActive):
         _reset_mfa(services, people, first, ticket_id)
     with pytest.raises(HoldActive):
         _reset_mfa(services, people, second, ticket_id)
-    assert _has_totp(services, ada)
+    assert _has_totp(services, protected_ada)
     clock.advance(hours=73)  # the hold passed and no one cancelled it
     assert _reset_mfa(services, people, first, ticket_id).status == "pending"
     assert _reset_mfa(services, people, second, ticket_id).status == "executed"
-    assert not _has_totp(services, ada)
+    assert not _has_totp(services, protected_ada)
 
 
-def test_reset_mfa_on_a_containment_case_needs_no_hold(services, people, ada):
-    ticket_id = _secure(services, ada)
+def test_reset_mfa_on_a_containment_case_needs_no_hold(services, people, protected_ada):
+    ticket_id = _secure(services, protected_ada)
     ticket = people.ticket(ticket_id)
     assert ticket.opened_by_containment and ticket.hold_until is None
     first, second = people.staff("sec1@example.com", "security"), people.staff("sec2@example.com", "security")
     assert _reset_mfa(services, people, first, ticket_id).status == "pending"
     assert _reset_mfa(services, people, second, ticket_id).status == "executed"
-    assert not _has_totp(services, ada)
+    assert not _has_totp(services, protected_ada)
 
 
-def test_self_declared_appeal_after_containment_opens_its_own_held_ticket(services, people, ada, outbox):
-    contained = _secure(services, ada)
+def test_self_declared_appeal_after_containment_opens_its_own_held_ticket(services, people, protected_ada, outbox):
+    contained = _secure(services, protected_ada)
     claimed = _claim_stolen(services, outbox)
     assert claimed != contained
     assert people.ticket(claimed).hold_until is not None and people.ticket(contained).hold_until is None
@@ -97,11 +97,11 @@ def test_self_declared_appeal_after_containment_opens_its_own_held_ticket(servic
 
 
 def test_containment_after_a_self_declared_appeal_opens_its_own_case_and_the_claim_keeps_its_hold(
-        services, people, ada, outbox):
+        services, people, protected_ada, outbox):
     claimed = _claim_stolen(services, outbox)
-    contained = _secure(services, ada)
+    contained = _secure(services, protected_ada)
     assert claimed != contained
     assert people.ticket(claimed).hold_until is not None and people.ticket(contained).hold_until is None
     assert people.ticket(contained).opened_by_containment and not people.ticket(claimed).opened_by_containment
     with services() as ctx:
-        assert len(ctx.session.scalars(select(Ticket).where(Ticket.user_id == ada)).all()) == 2
+        assert len(ctx.session.scalars(select(Ticket).where(Ticket.user_id == protected_ada)).all()) == 2

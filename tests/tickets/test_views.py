@@ -4,15 +4,15 @@ metrics, queues), in both languages, without JavaScript."""
 import io
 
 import pytest
-from people import code_in, csrf_from
+from helpers.csrf import csrf_from
+from helpers.mail import cancel_token_in, code_in, status_token_in
+from helpers.tickets import PNG
 from sqlalchemy.exc import InvalidRequestError
 
 from recovery.accounts.models import User
 from recovery.tickets import queries, service
 from recovery.tickets.access import status_token
 from recovery.tickets.models import Ticket
-from tests.tickets.conftest import cancel_token_in, status_token_in
-from tests.tickets.test_evidence import PNG
 
 
 def test_appeal_page_offers_the_reasons_in_chinese(client):

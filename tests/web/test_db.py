@@ -3,7 +3,7 @@
 import os
 
 import pytest
-from people import csrf_from
+from helpers.csrf import csrf_from
 from sqlalchemy import create_engine, event, insert, select, text
 
 from recovery.accounts.models import User

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import io
 
-from people import PASSWORD, add_user, csrf_from
+from helpers.csrf import csrf_from
+from helpers.people import PASSWORD, add_user
 
 UPLOAD = "/appeal/confirm"  # an intake step that accepts evidence files (about 15 MiB)
 IP = "198.51.100.77"

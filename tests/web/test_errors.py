@@ -101,7 +101,7 @@ def test_a_pool_that_lends_no_connection_in_time_answers_503_with_retry_after(ma
     """Every pooled connection busy past the pool timeout (a slow or frozen database): 503, not a 500."""
     from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-    app = make_app()
+    app = make_app(fresh=True)  # a route of its own: not the cached app every other test shares
 
     def exhausted():
         raise PoolTimeout("QueuePool limit of size 10 overflow 10 reached, connection timed out, timeout 5.00")

@@ -16,9 +16,10 @@ from functools import partial
 from urllib.parse import quote, urlencode
 
 import pytest
+from helpers.database import unit_of_work
+from helpers.people import People
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from people import People, unit_of_work
 
 from recovery.settings import PROJECT_ROOT
 from recovery.web.csrf import _sign, cookie_name

@@ -5,7 +5,7 @@ string); a database's refusal of bad input is a 400 too, never taken for an outa
 from __future__ import annotations
 
 import pytest
-from people import PASSWORD, People
+from helpers.people import PASSWORD
 from psycopg import errors as pg_errors
 from sqlalchemy.exc import DataError, OperationalError
 
@@ -13,11 +13,6 @@ from recovery.web.auth import role_required
 
 ONE_LINE = "Enter this on one line, without control characters."
 TEXT = "Remove the control characters (such as NUL) from this text."
-
-
-@pytest.fixture(name="people")
-def row_people(app, services, client) -> People:
-    return People(app, services, client)
 
 
 def _field_error(response, field: str) -> list[str]:
@@ -111,6 +106,7 @@ def failure_route(app) -> str:
     return "/api/v1/test-failure"
 
 
+@pytest.mark.fresh_app  # failure_route adds a route to the app
 def test_database_data_error_is_400_and_operational_error_is_503(client, people, failure_route):
     headers = people.headers(people.staff("sec@example.com", "security"))
     refused = client.get(f"{failure_route}/data", headers=headers)

@@ -4,8 +4,8 @@ import io
 import re
 
 import schemathesis
+from helpers.people import PASSWORD
 from openapi_spec_validator import validate
-from people import PASSWORD
 
 
 def test_openapi_document_validates(client):

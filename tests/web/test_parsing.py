@@ -9,7 +9,6 @@ import re
 import time
 
 import pytest
-from people import People
 from psycopg import errors as pg_errors
 from sqlalchemy import event
 from sqlalchemy.exc import DataError, OperationalError, ProgrammingError
@@ -20,11 +19,6 @@ from recovery.web.context import runtime
 from recovery.web.inputs import MAX_JSON_DEPTH, nesting_depth_exceeds
 
 SUPERSCRIPT_THREE, ARABIC_THREE = "\u00b3", "\u0663"  # "³": isdigit() but not int(); "٣": both, as 3
-
-
-@pytest.fixture(name="people")
-def row_people(app, services, client) -> People:
-    return People(app, services, client)
 
 
 @pytest.fixture
@@ -277,6 +271,7 @@ def failing_route(app) -> str:
     return "/api/v1/test-failure"
 
 
+@pytest.mark.fresh_app  # failing_route adds a route to the app
 def test_only_an_unreachable_database_answers_503_with_retry_after(client, failing_route):
     answers = {kind: client.get(f"{failing_route}/{kind}") for kind in ("data", "operational", "programming")}
     assert {kind: response.status_code for kind, response in answers.items()} == {

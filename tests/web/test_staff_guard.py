@@ -6,10 +6,12 @@ from __future__ import annotations
 import re
 
 import pytest
-from accounts.conftest import accounts_people  # noqa: F401  (staff made through the accounts service, MFA or not)
-from people import csrf_from
+from helpers.csrf import csrf_from
+from helpers.people import Accounts
 
 from recovery.web.auth import STAFF_GUARD
+
+PEOPLE = Accounts  # staff made through the accounts service, MFA or not
 
 # /api/v1 endpoints outside the staff guard, each with why. Everything else under /api/v1 (and all of /staff) is
 # staff-only and must carry the guard's mark. Public: anonymous callers, the proof is in the body or the link.

@@ -1,11 +1,11 @@
-"""Real receivers for delivery tests: an SMTP server (aiosmtpd) and an HTTP webhook endpoint, on 127.0.0.1;
-and queueing into a live app's outbox from outside a request."""
+"""The outbox from a test's side: real receivers for delivery tests (an SMTP server (aiosmtpd) and an HTTP webhook
+endpoint, on 127.0.0.1), queueing into a live app's outbox from outside a request, and running the tasks requests
+queued as the worker would."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import socket
 import threading
 from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -15,13 +15,6 @@ from aiosmtpd.controller import Controller
 from recovery.context import RenderedEmail
 from recovery.outbox.service import queue_email, queue_webhook
 from recovery.web.context import app_service_context, runtime
-
-
-def free_port() -> int:
-    """A port nothing listens on (yet): bind, read the number, close."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class SmtpReceiver:
@@ -110,19 +103,33 @@ class ScriptedTransport:
 PUBLIC_ADDRESS = "93.184.215.14"  # a public address the test names resolve to; nothing is ever sent there
 
 
-def fake_resolver(names: dict[str, list[str]] | None = None):
-    """Name resolution for tests (settings.extra["webhook_resolver"]): `names` first, then every *.example.com
-    host to PUBLIC_ADDRESS, then the system resolver (numeric hosts such as 0x7f000001 need no network)."""
-    from recovery.outbox.destinations import system_resolve
+class FakeResolver:
+    """Name resolution for tests (settings.extra["webhook_resolver"]): `names` first (read at every lookup, so a
+    test may change an answer, as a DNS rebind would), then every *.example.com host to PUBLIC_ADDRESS, then the
+    system resolver (numeric hosts such as 0x7f000001 need no network). Resolvers of the same `names` object, or
+    of none, are equal, so the apps built with them are one cached app (tests/helpers/apps.py)."""
 
-    def resolve(host: str, port: int) -> list[str]:
-        if names and host in names:
-            return list(names[host])
+    def __init__(self, names: dict[str, list[str]] | None = None) -> None:
+        self.names = names or None
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, FakeResolver) and self.names is other.names
+
+    def __hash__(self) -> int:
+        return id(self.names)
+
+    def __call__(self, host: str, port: int) -> list[str]:
+        from recovery.outbox.destinations import system_resolve
+
+        if self.names and host in self.names:
+            return list(self.names[host])
         if host == "example.com" or host.endswith(".example.com"):
             return [PUBLIC_ADDRESS]
         return system_resolve(host, port)
 
-    return resolve
+
+def fake_resolver(names: dict[str, list[str]] | None = None) -> FakeResolver:
+    return FakeResolver(names)
 
 
 def webhook_test_settings(**names: list[str]) -> dict:
@@ -146,3 +153,14 @@ def queue_into(app, kind: str, target: str, **fields) -> int:
             message = queue_webhook(ctx, url=target, body={"type": "test.ping", **fields})
         session.flush()
         return message.id
+
+
+def run_queued_tasks(app) -> int:
+    """Run every due task (never send mail or webhooks) as a delivery worker would; returns how many ran."""
+    from recovery.outbox.delivery import deliver_due
+    from recovery.outbox.tasks import TASK_KIND
+
+    ran = 0
+    while (batch := deliver_due(app, batch_size=100, worker_id="test-tasks", kinds=(TASK_KIND,))):
+        ran += batch
+    return ran

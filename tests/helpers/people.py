@@ -1,89 +1,40 @@
 """Test people, shared by every capability's tests: accounts added as rows or made through the accounts service,
-signed in by API token, browser cookie or the real sign-in page, and fresh reads of what the database holds.
+signed in by API token, browser cookie or the real sign-in page, and read back fresh.
 
-Import it as `from people import ...` (tests/ is on sys.path, as for `conftest`). The `people` fixture in
-tests/conftest.py hands out `People`; the accounts, sessions and MFA tests ask for `Accounts` instead.
+The `people` fixture in tests/conftest.py hands out `People` (rows); the packages whose tests exercise the accounts
+service get `Accounts` (`PEOPLE_BY_PACKAGE` there), and a module may choose with a module-level `PEOPLE = ...`.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from functools import partial
 from http.cookies import SimpleCookie
 
 from flask import Response
-from mfa.helpers import Phone, enroll_totp
-from sqlalchemy import select
 
+from helpers.csrf import csrf_from
+from helpers.database import get, rows, unit_of_work
+from helpers.phone import Phone, enroll_totp
 from recovery.accounts import service as accounts
 from recovery.accounts.models import STAFF_ROLES, User
 from recovery.accounts.service import has_second_factor
 from recovery.accounts.status import lock_as_stolen
-from recovery.context import Actor, ServiceContext
 from recovery.events.models import SecurityEvent
 from recovery.sessions.models import UserSession
 from recovery.sessions.service import start_session
+from recovery.tickets.models import Ticket
 from recovery.web.auth import set_session_cookie
-from recovery.web.context import app_service_context, runtime
 
+ADA = "ada@example.com"  # the account most tests are about (the `ada` fixture)
 PASSWORD = "a sturdy passphrase for tests"
 NEW_PASSWORD = "copper lantern drifts over seven quiet hills"
-CODE = re.compile(r"\b(\d{8})\b")
 
 
 def long_password(length: int) -> str:
     """A password of exactly `length` characters that the policy accepts (zxcvbn 4.5 raised ValueError past 72)."""
     return ((NEW_PASSWORD + " ") * (length // len(NEW_PASSWORD) + 1))[:length]
-
-
-def csrf_from(html: str) -> str:
-    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert match, "page has no CSRF token"
-    return match.group(1)
-
-
-def code_in(message) -> str:
-    """The 8-digit code of a queued email."""
-    match = CODE.search(message.payload["text"])
-    assert match, "no code in the email"
-    return match.group(1)
-
-
-def serial(app) -> AbstractContextManager:
-    """The lock a live server holds while it answers (tests/browser/conftest.py): the test app's sessions share one
-    connection, so a read from the test thread must not run while the server thread is inside a request."""
-    return app.extensions.get("serial_db") or nullcontext()
-
-
-@contextmanager
-def unit_of_work(app, actor: Actor | None = None) -> Iterator[ServiceContext]:
-    """Domain operations in one committed unit of work of `app`, as a CLI command would run them."""
-    with serial(app), app.app_context(), runtime(app).db.transaction() as session:
-        yield app_service_context(app, session, actor)
-
-
-def rows(app, model, *where, order=None, **by) -> list:
-    """Fresh reads of `model` outside any request: `where` clauses and/or column=value pairs, optionally ordered."""
-    with serial(app), app.app_context():
-        session = runtime(app).db.new_session()
-        try:
-            query = select(model).where(*where).filter_by(**by)
-            return list(session.scalars(query.order_by(order) if order is not None else query))
-        finally:
-            session.close()
-
-
-def get(app, model, key):
-    """A fresh read of one row by primary key (None when there is none)."""
-    with serial(app), app.app_context():
-        session = runtime(app).db.new_session()
-        try:
-            return session.get(model, key)
-        finally:
-            session.close()
 
 
 @dataclass
@@ -93,7 +44,7 @@ class Added:
     phone: Phone | None = None  # a staff account's authenticator
 
 
-def add_user(app, email: str = "ada@example.com", *, password: str = PASSWORD, role: str = "user",
+def add_user(app, email: str = ADA, *, password: str = PASSWORD, role: str = "user",
              status: str = "active", reason: str | None = None, locale: str = "en", verified: bool = True) -> Added:
     """An account as a committed row of `app`'s (rolled-back) test transaction, bypassing the accounts service.
     Staff get TOTP enrolled (staff pages require it); their phone is in `.phone`."""
@@ -116,6 +67,10 @@ class _Helper:
     def rows(self, model, *where, order=None, **by) -> list:
         return rows(self.app, model, *where, order=order, **by)
 
+    def new_account(self, email: str) -> int:
+        """An active, verified account with the shared PASSWORD, made the way these people make accounts."""
+        raise NotImplementedError
+
 
 class People(_Helper):
     """Adds accounts straight to the database and signs them in through the real sessions service, so the guards
@@ -127,6 +82,9 @@ class People(_Helper):
         if added.phone is not None:
             self.phones[email] = added.phone
         return added.id
+
+    def new_account(self, email: str) -> int:
+        return self.add(email)
 
     def staff(self, email: str, role: str = "agent") -> int:
         return self.add(email, role=role)
@@ -168,7 +126,10 @@ class Accounts(_Helper):
         """For an app the test built itself (`make_app` with other settings), with a client of its own."""
         return cls(app, partial(unit_of_work, app), app.test_client())
 
-    def user(self, email: str = "ada@example.com", *, password: str = PASSWORD, verified: bool = True,
+    def new_account(self, email: str) -> int:
+        return self.user(email)
+
+    def user(self, email: str = ADA, *, password: str = PASSWORD, verified: bool = True,
              locale: str = "en") -> int:
         with self.services() as ctx:
             ctx.locale = locale
@@ -251,3 +212,10 @@ class Accounts(_Helper):
     def events(self, type: str, user_id: int | None = None) -> list[SecurityEvent]:
         where = {"type": type} if user_id is None else {"type": type, "user_id": user_id}
         return self.rows(SecurityEvent, **where)
+
+
+class TicketPeople(People):
+    """The shared people (rows), and the tickets they open read back fresh (the tickets tests)."""
+
+    def ticket(self, ticket_id: int) -> Ticket:
+        return get(self.app, Ticket, ticket_id)

@@ -1,4 +1,4 @@
-"""The test's phone: enroll TOTP through the MFA service and produce codes at the app's frozen time.
+"""The test's phone (an authenticator app): enroll TOTP through the MFA service, produce codes at the frozen time.
 
 Other capabilities' tests use `enroll_totp` for staff accounts (staff pages need MFA) and `Phone.code()` to
 sign them in. A time step is accepted once per account, so `code()` moves the frozen clock to the next

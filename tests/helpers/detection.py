@@ -1,12 +1,11 @@
-"""Shared by the detection and alerts tests: the fixed geo answers (the in-memory twin of the geo lookup), client
-signals, and applying what a failed request keeps. People come from tests/people.py."""
+"""Detection's test inputs: the fixed geo answers (the in-memory twin of the geo lookup), client signals, applying
+what a failed request keeps, and pressing a security email's button. Used by the detection and alerts tests."""
 
 from __future__ import annotations
 
 import re
 
-from people import PASSWORD, csrf_from
-
+from helpers.csrf import csrf_from
 from recovery.detection.geo import Place, StaticGeoLookup
 from recovery.detection.signals import ClientSignals
 from recovery.errors import RecoveryError
@@ -51,11 +50,6 @@ def run(services, operation):
             keep(ctx, error.persist)
             ctx.session.commit()
             raise
-
-
-def api_signin(client, password: str = PASSWORD, ip: str = "198.51.100.7", email: str = "ada@example.com"):
-    return client.post("/api/v1/sessions", json={"email": email, "password": password},
-                       environ_base={"REMOTE_ADDR": ip})
 
 
 def press(client, path: str):
