@@ -8,8 +8,9 @@ Each try is counted and committed before its code is compared (recovery.codes); 
 from __future__ import annotations
 
 import pytest
+from helpers.mail import code_in
+from helpers.people import PASSWORD
 from helpers.races import count_calls, post_at_once, read, separate_apps
-from people import PASSWORD, code_in
 from sqlalchemy import func, select
 
 from recovery.accounts import service as accounts

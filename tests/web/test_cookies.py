@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 from flask import Response
-from people import PASSWORD, Accounts, csrf_from
+from helpers.csrf import csrf_from
+from helpers.people import PASSWORD, Accounts
 
 from recovery.web import cookies
 from recovery.web.cookies import SPECS

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from people import csrf_from
+from helpers.csrf import csrf_from
 
 from recovery.web.ratelimit import limiter
 
