@@ -20,10 +20,11 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("users") as batch:
         batch.add_column(sa.Column("second_factor_at", recovery.db.UTCDateTime(timezone=True), nullable=True))
-    # Written here as the MFA table was at this revision: state 'active' is a confirmed authenticator.
+    # Written here as the MFA table was at this revision: state 'active' is a confirmed authenticator; one
+    # without a confirmation time still counts (its creation time stands in), never as "no second factor".
     op.execute(sa.text(
-        "UPDATE users SET second_factor_at = (SELECT mfa_totp.confirmed_at FROM mfa_totp "
-        "WHERE mfa_totp.user_id = users.id AND mfa_totp.state = 'active')"))
+        "UPDATE users SET second_factor_at = (SELECT COALESCE(mfa_totp.confirmed_at, mfa_totp.created_at) "
+        "FROM mfa_totp WHERE mfa_totp.user_id = users.id AND mfa_totp.state = 'active')"))
 
 
 def downgrade() -> None:

@@ -24,7 +24,6 @@ from recovery.accounts.notify import notify_security
 from recovery.accounts.service import (
     check_new_password,
     find_user_by_email,
-    has_second_factor,
     password_requirements,
     set_password,
 )
@@ -37,7 +36,7 @@ from recovery.detection.models import KnownDevice, NoticeLink, SigninAttempt
 from recovery.detection.stepup import drop_step_ups
 from recovery.emails import mask_email
 from recovery.events.service import record_event
-from recovery.mfa.service import drop_challenges, verify_second_factor
+from recovery.mfa.service import drop_challenges, has_second_factor, verify_second_factor
 from recovery.outbox.service import queue_email
 from recovery.reset.errors import SecondFactorInvalid, SecondFactorRequired
 from recovery.reset.service import LiveLink, check_link, consume_link, issue_link, revoke_resets

@@ -13,6 +13,7 @@ from recovery.context import ServiceContext
 from recovery.detection.models import KnownDevice, SigninAttempt, SigninLock
 from recovery.detection.policy import DetectionPolicy
 from recovery.detection.rules import History, Seen, SourceCounts
+from recovery.mfa import queries as mfa_queries
 
 _DISTINCT_SCAN = 500  # recent failures read to count distinct accounts per source
 
@@ -123,13 +124,14 @@ def _when_equal(column, name: str):
 
 @lru_cache(maxsize=8)
 def _history_extras_statement(failures_limit: int, with_device: bool):
-    """Whether the device is known and the recent failures: one row (the second factor is on the user's row)."""
+    """Whether the device is known, the recent failures and whether an authenticator is active: one row."""
     known_device = (select(KnownDevice.id).where(KnownDevice.user_id == bindparam("user_id"),
                                                  KnownDevice.device_key == bindparam("device_key")).scalar_subquery()
                     if with_device else null())
     failures = _bounded_count(SigninAttempt.user_id == bindparam("user_id"), SigninAttempt.outcome == "failure",
                               SigninAttempt.created_at >= bindparam("failures_since"), limit=failures_limit)
-    return select(known_device.label("known_device"), failures.label("recent_failures"))
+    return select(known_device.label("known_device"), failures.label("recent_failures"),
+                  mfa_queries.has_active(bindparam("user_id")).label("mfa_active"))
 
 
 @lru_cache(maxsize=8)
@@ -159,7 +161,9 @@ def account_history(ctx: ServiceContext, user: User, attempt: Seen, now: datetim
                                   and device_key is not None else frozenset()),
                    recent_failures=extras.recent_failures or 0,
                    credential_changed_at=_credential_change(user, user.second_factor_at, now, policy),
-                   has_second_factor=user.has_second_factor)
+                   # Fail safe: the account row's flag or an active authenticator (a flag out of step, from
+                   # a release that did not write it, must never let a password alone through).
+                   has_second_factor=user.has_second_factor or bool(extras.mfa_active))
 
 
 def _credential_change(user: User, mfa_change: datetime | None, now: datetime,

@@ -17,10 +17,11 @@ Errors: see recovery/mfa/errors.py.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 
 from recovery import crypto
 from recovery.accounts.models import User
@@ -40,10 +41,12 @@ from recovery.sessions import service as sessions
 from recovery.sessions.service import UserSession
 
 __all__ = ["begin_enrollment", "complete_challenge", "confirm_enrollment", "disable_totp", "drop_challenges",
-           "find_challenge", "mfa_status", "pending_enrollment", "regenerate_recovery_codes", "reset_mfa",
-           "rotate_encryption_keys", "start_challenge", "totp_enabled", "verify_second_factor"]
+           "find_challenge", "has_second_factor", "mfa_status", "pending_enrollment", "regenerate_recovery_codes",
+           "reset_mfa", "rotate_encryption_keys", "start_challenge", "sync_second_factor", "totp_enabled",
+           "verify_second_factor"]
 
 CHANGED_TEMPLATE = "mfa_changed"
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,14 @@ class MfaStatus:
     @property
     def low_on_codes(self) -> bool:
         return self.totp_enabled and self.recovery_codes_remaining <= recovery_codes.WARN_AT
+
+
+def has_second_factor(ctx: ServiceContext, user: User) -> bool:
+    """Whether a password alone is not enough for this account: the account row says so
+    (accounts.set_second_factor) or an authenticator is active. Fail safe: either one is enough, so a flag out of
+    step with this capability's table (written by a release before users.second_factor_at) never lets a
+    password alone through; `mfa.sync_second_factor` puts the flag back in step."""
+    return user.has_second_factor or totp_enabled(ctx, user)
 
 
 def totp_enabled(ctx: ServiceContext, user: User) -> bool:
@@ -234,6 +245,29 @@ def verify_second_factor(ctx: ServiceContext, user: User, code: str, *, purpose:
         raise SecondFactorInvalid(persist=[failure(ctx, user, purpose)])
     mark_passed(ctx, attempt)
     return kind
+
+
+def sync_second_factor(ctx: ServiceContext, *, batch: int = 1000) -> int:
+    """Put users.second_factor_at back in step with the active authenticators (a periodic job): set it where an
+    authenticator is active and the flag is not, clear it where the flag is set and none is (a release that
+    predates the flag enrolled or removed a factor); returns how many accounts changed, at most 2 x `batch`."""
+    active = (select(TotpAuthenticator.id).where(TotpAuthenticator.user_id == User.id,
+                                                 TotpAuthenticator.state == ACTIVE).exists())
+    unflagged = ctx.session.execute(
+        select(User, func.coalesce(TotpAuthenticator.confirmed_at, TotpAuthenticator.created_at))
+        .join(TotpAuthenticator, (TotpAuthenticator.user_id == User.id) & (TotpAuthenticator.state == ACTIVE))
+        .where(User.second_factor_at.is_(None)).order_by(User.id).limit(batch)).all()
+    stale = list(ctx.session.scalars(select(User).where(User.second_factor_at.is_not(None), ~active)
+                                     .order_by(User.id).limit(batch)))
+    for user, since in unflagged:
+        set_second_factor(ctx, user, since)
+    for user in stale:
+        set_second_factor(ctx, user, None)
+    changed = len(unflagged) + len(stale)
+    if changed:
+        log.warning("second-factor flag out of step on %d account(s): put back in step", changed)
+    ctx.session.flush()
+    return changed
 
 
 def rotate_encryption_keys(ctx: ServiceContext) -> tuple[int, int]:

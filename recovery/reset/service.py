@@ -30,7 +30,6 @@ from recovery.accounts.models import User
 from recovery.accounts.service import (
     check_new_password,
     find_user_by_email,
-    has_second_factor,
     password_requirements,
     set_password,
 )
@@ -39,7 +38,7 @@ from recovery.db import rowcount
 from recovery.emails import mask_email, normalise_email
 from recovery.errors import RecoveryError, TooManyAttempts
 from recovery.events.service import record_event
-from recovery.mfa.service import verify_second_factor
+from recovery.mfa.service import has_second_factor, verify_second_factor
 from recovery.outbox.service import queue_email
 from recovery.outbox.tasks import queue_task_alone
 from recovery.reset.errors import (

@@ -12,6 +12,7 @@ from datetime import datetime
 from recovery.accounts.models import User
 from recovery.context import ServiceContext
 from recovery.detection import service as detection
+from recovery.detection.errors import StepUpEnded
 from recovery.detection.service import ClientSignals
 from recovery.mfa import service as mfa
 from recovery.mfa.errors import ChallengeEnded, SecondFactorInvalid
@@ -68,7 +69,7 @@ def sign_in(ctx: ServiceContext, credentials: Credentials, signals: ClientSignal
     `replaces` is the browser's current session, revoked when a new one starts (ids rotate)."""
     first = first_factor(ctx, credentials, signals)
     user, decision = first.user, first.decision
-    if user.has_second_factor:  # it also answers a sign-in detection finds risky
+    if decision.has_second_factor:  # the flag or an active authenticator; it also answers a risky sign-in
         challenge = mfa.start_challenge(ctx, user, kind=kind)
         return SecondFactorDue(user, challenge.token, challenge.expires_at)
     if decision.needs_step_up:
@@ -105,6 +106,8 @@ def finish_step_up(ctx: ServiceContext, token: str | None, code: str, signals: C
                    replaces: UserSession | None = None) -> SignedIn:
     """The pending emailed code: the sign-in completes (judged again for device and place) and starts."""
     user = detection.complete_step_up(ctx, token, code, kind=kind)
+    if mfa.has_second_factor(ctx, user):  # a factor enrolled since the code was sent: it is what is asked now
+        raise StepUpEnded()
     detection.complete_signin(ctx, user, detection.observe(ctx, signals), stage="step_up")
     return _signed_in(ctx, user, kind=kind, replaces=replaces, mfa_passed=False)
 
