@@ -247,6 +247,7 @@ def read_apart(session: Session) -> None:
         session.connection(execution_options={"isolation_level": AUTOCOMMIT})
     else:
         session.connection(execution_options={READ_APART: True})
+    session.info[READ_APART] = True  # until the transaction ends: a write meanwhile raises (_refuse_writes_apart)
 
 
 def release_if_unwritten(session: Session) -> None:
@@ -260,6 +261,16 @@ def release_if_unwritten(session: Session) -> None:
     session.commit()
 
 
+class WriteWhileReadingApart(RuntimeError):
+    """A write between read_apart and the end of its reads: in autocommit it would stand alone."""
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_flush_apart(session: Session, _context, _instances) -> None:
+    if session.info.get(READ_APART) and (session.new or session.dirty or session.deleted):
+        raise WriteWhileReadingApart("release_if_unwritten (or a rollback) must end read_apart's reads first")
+
+
 @event.listens_for(Session, "after_flush")
 def _flushed(session: Session, _context) -> None:
     session.info["wrote"] = True
@@ -268,6 +279,8 @@ def _flushed(session: Session, _context) -> None:
 @event.listens_for(Session, "do_orm_execute")
 def _executed(state) -> None:
     if state.is_insert or state.is_update or state.is_delete:
+        if state.session.info.get(READ_APART):
+            raise WriteWhileReadingApart("release_if_unwritten (or a rollback) must end read_apart's reads first")
         state.session.info["wrote"] = True
 
 
@@ -275,6 +288,7 @@ def _executed(state) -> None:
 def _ended(session: Session, transaction) -> None:
     if transaction.parent is None:
         session.info.pop("wrote", None)
+        session.info.pop(READ_APART, None)
 
 
 class Database:

@@ -10,7 +10,14 @@ from recovery.accounts.models import User
 from recovery.accounts.service import sign_up
 from recovery.app import create_app
 from recovery.clock import FrozenClock
-from recovery.db import Database, _insert_committed_lazily, execute_alone, read_apart, release_if_unwritten
+from recovery.db import (
+    Database,
+    WriteWhileReadingApart,
+    _insert_committed_lazily,
+    execute_alone,
+    read_apart,
+    release_if_unwritten,
+)
 from recovery.events.service import record_event
 from recovery.outbox.models import OutboxMessage
 from recovery.outbox.tasks import TASK_KIND
@@ -149,6 +156,26 @@ def test_reads_apart_take_no_write_transaction_and_the_next_transaction_is_whole
     assert all(isolation != "AUTOCOMMIT" for isolation, _ in statements)
     if not _ON_POSTGRESQL:
         assert statements[0][1] == "BEGIN IMMEDIATE"
+
+
+@pytest.mark.parametrize("write", ["flush", "statement"])
+def test_a_write_between_reads_apart_and_their_release_is_refused(database, write):
+    """In autocommit a write would stand alone (and on SQLite a deferred BEGIN may fail to take the write lock):
+    nothing may write before release_if_unwritten or a rollback ends the reads."""
+    session = database.new_session()
+    read_apart(session)
+    session.scalars(select(User).limit(1)).all()
+    with pytest.raises(WriteWhileReadingApart):
+        if write == "flush":
+            session.add(OutboxMessage(**_probe_row("apart")))
+            session.flush()
+        else:
+            session.execute(insert(OutboxMessage.__table__), _probe_row("apart"))
+    session.rollback()
+    session.execute(insert(OutboxMessage.__table__), _probe_row("after"))  # a transaction of its own again
+    session.commit()
+    session.close()
+    assert _queued_tasks(database) == ["after"]
 
 
 def test_reads_apart_do_nothing_inside_a_begun_transaction(database):
