@@ -183,6 +183,14 @@ def recent_signins(ctx: ServiceContext, user_id: int, *, limit: int = 20) -> lis
                                     .limit(limit)))
 
 
+def has_signed_in_from(ctx: ServiceContext, email: str, device_key: str) -> bool:
+    """Whether the account behind `email` has signed in from this device: one probe of the (user, device)
+    unique index, the same work whether or not the address has an account."""
+    found = ctx.session.scalar(select(KnownDevice.id).join(User, User.id == KnownDevice.user_id)
+                               .where(User.email == email, KnownDevice.device_key == device_key).limit(1))
+    return found is not None
+
+
 def known_devices(ctx: ServiceContext, user_id: int, *, limit: int = 50) -> list[KnownDevice]:
     return list(ctx.session.scalars(select(KnownDevice).where(KnownDevice.user_id == user_id)
                                     .order_by(KnownDevice.last_seen_at.desc()).limit(limit)))

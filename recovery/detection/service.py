@@ -43,8 +43,9 @@ from recovery.detection.containment import (
 )
 from recovery.detection.locks import lift_temporary_lock
 from recovery.detection.models import KnownDevice, SigninAttempt
-from recovery.detection.signals import ClientSignals, Observation, observe
+from recovery.detection.signals import ClientSignals, Observation, cookie_device_key, observe
 from recovery.detection.stepup import complete_step_up, find_step_up, start_step_up
+from recovery.emails import normalise_email
 from recovery.errors import NotFound
 from recovery.events.service import record_event
 from recovery.reset import service as reset
@@ -54,7 +55,8 @@ __all__ = [
     "check_source_and_find_account",
     "complete_signin", "complete_step_up", "confirm_it_was_me", "confirm_secure_reset",
     "find_step_up",
-    "forget_device", "inspect_secure_reset", "is_locked", "is_stolen_lock", "lift_temporary_lock", "observe",
+    "forget_device", "inspect_secure_reset", "is_familiar_device", "is_locked", "is_stolen_lock",
+    "lift_temporary_lock", "observe",
     "record_attempt", "record_failure", "report_not_me", "request_secure_link", "secure_account",
     "security_view", "start_step_up",
 ]
@@ -71,6 +73,20 @@ class SecurityView:
 def security_view(ctx: ServiceContext, user: User) -> SecurityView:
     return SecurityView(signins=queries.recent_signins(ctx, user.id, limit=15),
                         devices=queries.known_devices(ctx, user.id))
+
+
+def is_familiar_device(ctx: ServiceContext, email: str, device_cookie_id: str | None) -> bool:
+    """Whether this browser (its device cookie's id) has signed in to the account behind `email` before: such a
+    sign-in is not refused by the walls that an attacker elsewhere can fill for one account or one network
+    (the per-account and per-network failure limits, the temporary lock). Only a cookie counts, never the
+    browser, OS and network an API client is recognised by: those can be copied."""
+    if not device_cookie_id or not email:
+        return False
+    key = (normalise_email(email), cookie_device_key(ctx, device_cookie_id))
+    known = ctx.session.info.setdefault("familiar_devices", {})  # asked by the limits, then by the password step
+    if key not in known:
+        known[key] = queries.has_signed_in_from(ctx, *key)
+    return known[key]
 
 
 def forget_device(ctx: ServiceContext, user: User, device_id: int) -> None:

@@ -50,11 +50,16 @@ class Observation:
     under_attack: bool = False
 
 
+def cookie_device_key(ctx: ServiceContext, device_id: str) -> str:
+    """What the database keeps of a browser's device cookie: its HMAC."""
+    return ctx.tokens.digest(device_id, _DEVICE_PURPOSE)
+
+
 def device_key(ctx: ServiceContext, signals: ClientSignals, browser: str | None, os: str | None,
                network: str | None) -> str | None:
     """The cookie's id when the client keeps cookies; otherwise (API clients) browser, OS and network together."""
     if signals.device_id:
-        return ctx.tokens.digest(signals.device_id, _DEVICE_PURPOSE)
+        return cookie_device_key(ctx, signals.device_id)
     if not (browser or os or network):
         return None
     return ctx.tokens.digest(f"{browser}|{os}|{network}", _DEVICE_PURPOSE + "-derived")

@@ -39,18 +39,23 @@ def check_password(ctx: ServiceContext, email: str, password: str, signals: Clie
     """
     read_apart(ctx.session)  # the account and its lock are read outside a transaction; _checked releases them
     observation, user = detection.check_source_and_find_account(ctx, signals, email)
-    user = _checked(ctx, user, email, password, observation)
+    # Asked for every address alike (an unknown one too), so a locked account does no work an unknown one does not.
+    familiar = detection.is_familiar_device(ctx, email, signals.device_id)
+    user = _checked(ctx, user, email, password, observation, familiar=familiar)
     return FirstFactor(user, observation, detection.assess_signin(ctx, user, observation))
 
 
-def _checked(ctx: ServiceContext, user: User | None, email: str, password: str, observation: Observation) -> User:
+def _checked(ctx: ServiceContext, user: User | None, email: str, password: str, observation: Observation, *,
+             familiar: bool) -> User:
     if len(password) > ctx.settings.password_max_length:  # refused before any hashing, known or not
         raise _failed(ctx, user, "too_long", email, observation)
     if user is None:
         release_if_unwritten(ctx.session)
         ctx.passwords.verify_dummy(password)
         raise _failed(ctx, None, "unknown_account", email, observation)
-    locked = detection.is_locked(ctx, user)
+    # A temporary lock refuses every password, except from a browser this account has signed in from: anyone
+    # elsewhere can set the lock off, and it must not keep the owner out (docs/security.md, "Targeted lockout").
+    locked = detection.is_locked(ctx, user) and not familiar
     release_if_unwritten(ctx.session)  # no lock or connection held through argon2's ~20 ms
     if not ctx.passwords.verify(user.password_hash, password) or locked:
         raise _failed(ctx, user, "locked" if locked else "wrong_password", email, observation, locked=locked)

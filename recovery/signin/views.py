@@ -3,11 +3,13 @@ cookies, redirects and the forms; recovery.signin decides."""
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, g, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from recovery.accounts.schemas import SignInForm
 from recovery.accounts.view_kit import account_errors, limit_signin
+from recovery.db import release_if_unwritten
+from recovery.detection import service as detection
 from recovery.detection.schemas import StepUpForm
 from recovery.detection.view_kit import client_signals, device_id
 from recovery.mfa.schemas import SecondFactorForm
@@ -25,13 +27,29 @@ from recovery.signin.flow import (
 )
 from recovery.web.auth import current_session, set_session_cookie
 from recovery.web.context import service_context
-from recovery.web.cookies import MFA_CHALLENGE, STEP_UP, clear_cookie, read_cookie, set_cookie
+from recovery.web.cookies import DEVICE, MFA_CHALLENGE, STEP_UP, clear_cookie, read_cookie, set_cookie
 from recovery.web.csrf import rotate_csrf
 from recovery.web.forms import form_page, parse_form
+from recovery.web.limit_table import exempt_familiar_devices
 from recovery.web.links import safe_next
 from recovery.web.ratelimit import limit
 
 bp = Blueprint("signin", __name__)
+
+
+def _familiar_device() -> bool:
+    """The sign-in form posted by a browser whose device cookie its account has signed in from (once per request;
+    its read is ended at once, so the password step's own reads stay apart)."""
+    if request.endpoint != "signin.password" or request.method != "POST":
+        return False
+    if "familiar_device" not in g:
+        ctx = service_context()
+        g.familiar_device = detection.is_familiar_device(ctx, request.form.get("email", ""), read_cookie(DEVICE))
+        release_if_unwritten(ctx.session)
+    return bool(g.familiar_device)
+
+
+exempt_familiar_devices(_familiar_device)
 
 
 @bp.route("/signin", methods=["GET", "POST"])

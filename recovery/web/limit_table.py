@@ -83,6 +83,22 @@ def signed_in() -> bool:
     return current_user() is not None
 
 
+_FAMILIAR: list[Callable[[], bool]] = []
+
+
+def exempt_familiar_devices(check: Callable[[], bool]) -> None:
+    """The sign-in flow tells the limits how to recognise a browser the account has signed in from before
+    (registered by recovery.signin.views, which this module cannot import)."""
+    if check not in _FAMILIAR:
+        _FAMILIAR.append(check)
+
+
+def familiar_device() -> bool:
+    """This sign-in comes from a browser its account has signed in from: the account's and the network's failure
+    walls, which anyone elsewhere can fill, do not refuse it (docs/security.md, "Targeted lockout")."""
+    return any(check() for check in _FAMILIAR)
+
+
 def _fixed(amount: str) -> Callable[[Settings], str]:
     return lambda _settings: amount
 
@@ -118,8 +134,9 @@ LIMITS = _rows(
     # Sign-in failures, page and API: per IP, per network prefix and per account (docs/security.md).
     LimitRow(name="signin-ip", amount=_SIGNIN, failures_only=True, fail_closed=True),
     LimitRow(name="signin-network", amount=attrgetter("signin_network_limits"), key=network_key,
-             failures_only=True, costlier_under_attack=True, fail_closed=True),
-    LimitRow(name="signin-account", amount=_SIGNIN, key=email_key, failures_only=True, fail_closed=True),
+             failures_only=True, costlier_under_attack=True, exempt_when=familiar_device, fail_closed=True),
+    LimitRow(name="signin-account", amount=_SIGNIN, key=email_key, failures_only=True, exempt_when=familiar_device,
+             fail_closed=True),
     # Wrong passwords typed by a signed-in user (re-authentication, password change, MFA changes).
     LimitRow(name="confirm-password", amount=_SIGNIN, key=user_key, failures_only=True, fail_closed=True),
     # Every password change posted: each costs two argon2 hashes and an estimate.

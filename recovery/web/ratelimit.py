@@ -23,7 +23,8 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from recovery.errors import ServiceUnavailable
 from recovery.web.context import runtime
-from recovery.web.limit_table import FAIL_CLOSED, LIMITS, LimitRow, ip_key, network_key
+from recovery.web.cookies import DEVICE, read_cookie
+from recovery.web.limit_table import FAIL_CLOSED, LIMITS, LimitRow, familiar_device, ip_key, network_key
 
 log = logging.getLogger(__name__)
 
@@ -200,7 +201,15 @@ def _ip_limits_of_this_endpoint() -> list[tuple]:
     except Exception:  # noqa: BLE001 - a limit that cannot be built here is refused by the view's own check
         return []
     return [(lim, [*prefix, lim.key_func(), lim.scope_for(request.endpoint or "", request.method)]) for lim in limits
-            if lim.key_func in (ip_key, network_key) and not lim.method_exempt and lim.exempt_when is None]
+            if lim.key_func in (ip_key, network_key) and not lim.method_exempt and _decided_without_the_body(lim)]
+
+
+def _decided_without_the_body(lim) -> bool:
+    """A limit without an exemption; or the familiar-device one when the request carries no device cookie (its
+    check needs the email in the body, and without an intact cookie no browser can be familiar)."""
+    if lim.exempt_when is None:
+        return True
+    return lim.exempt_when is familiar_device and read_cookie(DEVICE) is None
 
 
 def _within(lim, args) -> bool:
