@@ -21,7 +21,7 @@ Public surface (`from recovery import signin`):
     sign_in(ctx, credentials, signals, *, kind, replaces=None) -> SignedIn | SecondFactorDue | StepUpDue
     finish_second_factor(ctx, token, code, signals, *, kind, replaces=None) -> SignedIn
     finish_step_up(ctx, token, code, signals, *, kind, replaces=None) -> SignedIn
-    has_pending_second_factor(ctx, token, *, kind) / has_pending_step_up(ctx, token, *, kind)
+    has_pending_step_up(ctx, token, *, kind)  (the code page's GET: is there a code to type?)
 The first factor is a `Credentials` value: `Password` today; a passkey assertion is the seam a later issue
 fills (`first_factor` in flow.py dispatches on the type). The views (`views.py` for pages, `api.py` for JSON)
 keep only cookies, redirects and JSON.
@@ -38,11 +38,10 @@ from recovery.signin.flow import (
     StepUpDue,
     finish_second_factor,
     finish_step_up,
-    has_pending_second_factor,
     has_pending_step_up,
     sign_in,
 )
 
 __all__ = ["Credentials", "Outcome", "Password", "SecondFactorDue", "SignedIn", "StepUpDue",
-           "finish_second_factor", "finish_step_up", "has_pending_second_factor", "has_pending_step_up",
+           "finish_second_factor", "finish_step_up", "has_pending_step_up",
            "sign_in"]

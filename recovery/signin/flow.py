@@ -112,10 +112,6 @@ def finish_step_up(ctx: ServiceContext, token: str | None, code: str, signals: C
     return _signed_in(ctx, user, kind=kind, replaces=replaces, mfa_passed=False)
 
 
-def has_pending_second_factor(ctx: ServiceContext, token: str | None, *, kind: str) -> bool:
-    return mfa.find_challenge(ctx, token, kind=kind) is not None
-
-
 def has_pending_step_up(ctx: ServiceContext, token: str | None, *, kind: str) -> bool:
     return detection.find_step_up(ctx, token, kind=kind) is not None
 
