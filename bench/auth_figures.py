@@ -10,17 +10,20 @@ from __future__ import annotations
 
 import json
 import statistics
+from typing import TYPE_CHECKING
 
 from bench import plugins, totp_figure
 from bench.argon2_floor import Argon2Params
 from bench.argon2_floor import measure as measure_floor
 from bench.context import Run
 from bench.loads import Load, attempt, measure_in_rounds, rounds_of
-from bench.peer_servers import Allauth, FlaskSecurityToo
 from bench.procs import Proc
 from bench.recovery_server import PASSWORD, Recovery
 from bench.table import Row, Target, pending, ratio_of
 from bench.wrk import Request
+
+if TYPE_CHECKING:  # the peers need the bench extra (Django, Flask-Security-Too); the figures' tests do not
+    from bench.peer_servers import Allauth, FlaskSecurityToo
 
 JSON = {"Content-Type": "application/json"}
 FST = totp_figure.FST
