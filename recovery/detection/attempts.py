@@ -24,7 +24,7 @@ from sqlalchemy import Table, bindparam, func, update
 from recovery.accounts.models import User
 from recovery.alerts.service import raise_alert
 from recovery.context import ServiceContext
-from recovery.db import rowcount, upsert_insert
+from recovery.db import Row, read_apart, release_if_unwritten, rowcount, upsert_insert
 from recovery.detection import locks, notices, queries, rules, scoring
 from recovery.detection.errors import SourceThrottled
 from recovery.detection.models import KnownDevice, SigninAttempt
@@ -32,7 +32,7 @@ from recovery.detection.policy import DetectionPolicy, detection_policy
 from recovery.detection.signals import ClientSignals, Observation, account_key, observe
 from recovery.emails import normalise_email
 from recovery.errors import AuthenticationFailed
-from recovery.events.service import record_event
+from recovery.events.service import SecurityEvent, new_event
 
 _THROTTLE_RETRY = 3600
 # Password failures that count toward a lock; refusals after a correct password (a suspended account, an
@@ -43,6 +43,17 @@ _COUNTED = frozenset({"wrong_password", "unknown_account", "too_long", "locked"}
 def record_attempt(ctx: ServiceContext, observation: Observation, *, user: User | None, email: str | None,
                    stage: str, outcome: str, reason: str | None = None,
                    assessment: scoring.Assessment | None = None) -> SigninAttempt:
+    attempt = new_attempt(ctx, observation, user=user, email=email, stage=stage, outcome=outcome, reason=reason,
+                          assessment=assessment)
+    ctx.session.add(attempt)
+    return attempt
+
+
+def new_attempt(ctx: ServiceContext, observation: Observation, *, user: User | None, email: str | None,
+                stage: str, outcome: str, reason: str | None = None,
+                assessment: scoring.Assessment | None = None) -> SigninAttempt:
+    """An attempt not yet in the session (record_attempt adds it; a sign-in that starts a session writes it
+    with the session's rows, complete_signin)."""
     place = observation.place
     attempt = SigninAttempt(
         user_id=user.id if user else None, account_key=account_key(ctx, email or (user.email if user else "")),
@@ -52,7 +63,6 @@ def record_attempt(ctx: ServiceContext, observation: Observation, *, user: User 
         device_key=observation.device_key, browser=observation.browser, os=observation.os,
         score=assessment.score if assessment else None, action=assessment.action if assessment else None,
         reasons=assessment.reasons if assessment else [], notified=False, created_at=ctx.clock.now())
-    ctx.session.add(attempt)
     return attempt
 
 
@@ -171,8 +181,12 @@ def is_locked(ctx: ServiceContext, user: User) -> bool:
 
 @dataclass(frozen=True)
 class Decision:
+    """A correct password scored. Its attempt and event are not in the session yet: complete_signin writes them
+    with the session, keep_decision when a further step is due."""
+
     assessment: scoring.Assessment
     attempt: SigninAttempt
+    event: SecurityEvent
     has_second_factor: bool = False  # read with the history: the sign-in asks for the second factor next
 
     @property
@@ -187,23 +201,34 @@ class Decision:
 def assess_signin(ctx: ServiceContext, user: User, observation: Observation, *, stage: str = "password"
                   ) -> Decision:
     """Score a correct password; a "block" raises AuthenticationFailed (the same answer as a wrong password),
-    emails the owner and raises an alert. Every decision is a security event with its reasons."""
+    emails the owner and raises an alert. Every decision is a security event with its reasons.
+
+    The account's history is read outside a write transaction (`db.read_apart`: on PostgreSQL in autocommit,
+    no BEGIN and COMMIT round trips), as the account was before the verify."""
     now = ctx.clock.now()
     policy = detection_policy(ctx.settings)
     seen = _seen(observation, now)
+    read_apart(ctx.session)
     history = queries.account_history(ctx, user, seen, now, policy)
+    release_if_unwritten(ctx.session)
     assessment = scoring.assess(seen, history, policy)
     locks.reset_failures(ctx, user)
     blocked = assessment.action == scoring.BLOCK
-    attempt = record_attempt(ctx, observation, user=user, email=user.email, stage=stage,
-                             outcome="blocked" if blocked else "partial", assessment=assessment)
-    event = record_event(ctx, f"detection.signin.{assessment.action}", user_id=user.id,
-                         actor=ctx.actor.as_user(user.id), score=assessment.score, reasons=assessment.reasons,
-                         evidence=assessment.evidence, country=observation.place.country,
-                         city=observation.place.city, device=attempt.device_label)
+    attempt = new_attempt(ctx, observation, user=user, email=user.email, stage=stage,
+                          outcome="blocked" if blocked else "partial", assessment=assessment)
+    event = new_event(ctx, f"detection.signin.{assessment.action}", user_id=user.id,
+                      actor=ctx.actor.as_user(user.id), score=assessment.score, reasons=assessment.reasons,
+                      evidence=assessment.evidence, country=observation.place.country,
+                      city=observation.place.city, device=attempt.device_label)
     if blocked:
         raise AuthenticationFailed(persist=[lambda session: _keep_block(ctx, user, attempt, event, assessment)])
-    return Decision(assessment=assessment, attempt=attempt, has_second_factor=history.has_second_factor)
+    return Decision(assessment=assessment, attempt=attempt, event=event,
+                    has_second_factor=history.has_second_factor)
+
+
+def keep_decision(ctx: ServiceContext, decision: Decision) -> None:
+    """A further step is due (a second factor, an emailed code): the attempt and its decision join the session."""
+    ctx.session.add_all([decision.attempt, decision.event])
 
 
 def _keep_block(ctx: ServiceContext, user: User, attempt: SigninAttempt, event, assessment) -> None:
@@ -217,24 +242,51 @@ def _keep_block(ctx: ServiceContext, user: User, attempt: SigninAttempt, event, 
 
 
 def complete_signin(ctx: ServiceContext, user: User, observation: Observation, *, stage: str,
-                    decision: Decision | None = None) -> SigninAttempt:
+                    decision: Decision | None = None) -> list[Row]:
     """The session is about to start: record the success, remember the device, and tell the owner when the
-    sign-in was unusual (at most one email per device per 15 minutes)."""
+    sign-in was unusual (at most one email per device per 15 minutes).
+
+    Answers the rows the caller writes with the session's (`db.write_together`: the attempt, its decision and
+    the device's refresh, with the session in one statement); an unusual sign-in, whose email links to its
+    attempt, writes its rows now and answers none."""
     now = ctx.clock.now()
     if decision is not None:  # the password was the only step: its attempt becomes the success
         assessment, attempt = decision.assessment, decision.attempt
         attempt.outcome = "success"
+        rows = [Row.of(attempt), Row.of(decision.event)]
     else:  # a later request (second factor, emailed code): judge the device and place again
         policy = detection_policy(ctx.settings)
         seen = _seen(observation, now)
         assessment = scoring.assess(seen, queries.account_history(ctx, user, seen, now, policy), policy)
-        attempt = record_attempt(ctx, observation, user=user, email=user.email, stage=stage, outcome="success",
-                                 assessment=assessment)
-    with ctx.session.no_autoflush:  # the attempt's row goes with the session's, in the caller's one flush
+        attempt = new_attempt(ctx, observation, user=user, email=user.email, stage=stage, outcome="success",
+                              assessment=assessment)
+        rows = [Row.of(attempt)]
+    if assessment.action == scoring.ALLOW:
+        return [*rows, *device_rows(ctx, user, attempt)]
+    ctx.session.add_all([attempt, *([decision.event] if decision is not None else [])])
+    with ctx.session.no_autoflush:  # the attempt's row goes with the device's, in one flush
         remember_device(ctx, user, attempt)
-    if assessment.action != scoring.ALLOW:
-        notices.send_notice(ctx, user, attempt, "signin")
-    return attempt
+    notices.send_notice(ctx, user, attempt, "signin")
+    return []
+
+
+def device_rows(ctx: ServiceContext, user: User, attempt: SigninAttempt) -> list[Row]:
+    """remember_device as a row for `db.write_together`: the refresh of a known device, or (when the UPDATE
+    matched none: a first sign-in from it, or a device removed meanwhile) the upsert, right after."""
+    if attempt.device_key is None:
+        return []
+    now = ctx.clock.now()
+    seen = {"browser": attempt.browser, "os": attempt.os, "last_ip": attempt.ip, "last_country": attempt.country,
+            "last_city": attempt.city, "last_seen_at": now}
+
+    def insert_it(session) -> None:
+        session.execute(_device_upsert(session.get_bind().dialect.name, False), {
+            **seen, "user_id": user.id, "device_key": attempt.device_key, "first_seen_at": now,
+            "confirmed_at": None})
+
+    table = cast(Table, KnownDevice.__table__)
+    return [Row(table, {**seen, "user_id": user.id, "device_key": attempt.device_key},
+                match=("user_id", "device_key"), on_missing=insert_it)]
 
 
 def remember_device(ctx: ServiceContext, user: User, attempt: SigninAttempt, *, confirmed: bool = False) -> None:

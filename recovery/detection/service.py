@@ -30,6 +30,7 @@ from recovery.detection.attempts import (
     check_source_and_find_account,
     complete_signin,
     is_locked,
+    keep_decision,
     record_attempt,
     record_failure,
 )
@@ -55,7 +56,7 @@ __all__ = [
     "check_source_and_find_account",
     "complete_signin", "complete_step_up", "confirm_it_was_me", "confirm_secure_reset",
     "find_step_up",
-    "forget_device", "inspect_secure_reset", "is_familiar_device", "is_locked", "is_stolen_lock",
+    "forget_device", "inspect_secure_reset", "is_familiar_device", "is_locked", "is_stolen_lock", "keep_decision",
     "lift_temporary_lock", "observe",
     "record_attempt", "record_failure", "report_not_me", "request_secure_link", "secure_account",
     "security_view", "start_step_up",

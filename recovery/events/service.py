@@ -31,12 +31,19 @@ def _scrub(details: dict) -> dict:
 def record_event(ctx: ServiceContext, type: str, *, user_id: int | None, actor: Actor | None = None,
                  **details: object) -> SecurityEvent:
     """Add one event to the session (committed with the caller's change); returns it unflushed."""
-    actor = actor or ctx.actor
-    event = SecurityEvent(type=type, user_id=user_id, actor_type=actor.type, actor_id=actor.id,
-                          ip=actor.ip, user_agent=(actor.user_agent or "")[:512] or None,
-                          details=_scrub(details), created_at=ctx.clock.now())
+    event = new_event(ctx, type, user_id=user_id, actor=actor, **details)
     ctx.session.add(event)
     return event
+
+
+def new_event(ctx: ServiceContext, type: str, *, user_id: int | None, actor: Actor | None = None,
+              **details: object) -> SecurityEvent:
+    """An event not yet in the session: for a flow that writes it with other rows in one statement
+    (`db.Row.of(event)`, `db.write_together`), or adds it only on some paths."""
+    actor = actor or ctx.actor
+    return SecurityEvent(type=type, user_id=user_id, actor_type=actor.type, actor_id=actor.id,
+                         ip=actor.ip, user_agent=(actor.user_agent or "")[:512] or None,
+                         details=_scrub(details), created_at=ctx.clock.now())
 
 
 def recent_events_for_user(ctx: ServiceContext, user_id: int, limit: int = 50) -> list[SecurityEvent]:

@@ -17,9 +17,9 @@ from datetime import timedelta
 from sqlalchemy import select, update
 
 from recovery.context import ServiceContext
-from recovery.db import rowcount
+from recovery.db import Row, rowcount, write_together
 from recovery.errors import NotFound
-from recovery.events.service import record_event
+from recovery.events.service import new_event, record_event
 from recovery.sessions.models import UserSession
 
 _TOKEN_PURPOSE = "session"  # noqa: S105 - a digest label, not a secret
@@ -29,6 +29,15 @@ _TOUCH_EVERY = timedelta(minutes=1)
 def start_session(ctx: ServiceContext, user_id: int, *, kind: str, mfa_passed: bool = False,
                   replaces: UserSession | None = None) -> tuple[UserSession, str]:
     """A new session with a fresh secret; the one it replaces (same browser) is revoked, so ids rotate."""
+    session, token, rows = new_session(ctx, user_id, kind=kind, mfa_passed=mfa_passed, replaces=replaces)
+    write_together(ctx.session, rows)
+    return session, token
+
+
+def new_session(ctx: ServiceContext, user_id: int, *, kind: str, mfa_passed: bool = False,
+                replaces: UserSession | None = None) -> tuple[UserSession, str, list[Row]]:
+    """start_session's session, secret and rows (the session and its event), for a flow that writes them with
+    rows of its own in one statement (`db.write_together`: the sign-in's attempt, device and decision)."""
     if replaces is not None and replaces.revoked_at is None:
         _revoke(ctx, replaces, "rotated")
     now = ctx.clock.now()
@@ -37,12 +46,11 @@ def start_session(ctx: ServiceContext, user_id: int, *, kind: str, mfa_passed: b
         id=str(uuid.uuid4()), token_digest=ctx.tokens.digest(token, _TOKEN_PURPOSE), user_id=user_id, kind=kind,
         created_at=now, last_seen_at=now, authenticated_at=now, mfa_passed=mfa_passed,
         expires_at=now + timedelta(hours=ctx.settings.session_absolute_hours),
-        ip=ctx.actor.ip, user_agent=(ctx.actor.user_agent or "")[:512] or None)
-    ctx.session.add(session)
-    record_event(ctx, "session.started", user_id=user_id, actor=ctx.actor.as_user(user_id),
-                 session_id=session.id, kind=kind)
-    ctx.session.flush()
-    return session, token
+        ip=ctx.actor.ip, user_agent=(ctx.actor.user_agent or "")[:512] or None, revoked_at=None,
+        revoked_reason=None)
+    started = new_event(ctx, "session.started", user_id=user_id, actor=ctx.actor.as_user(user_id),
+                        session_id=session.id, kind=kind)
+    return session, token, [Row.of(session), Row.of(started)]
 
 
 def mark_mfa_passed(ctx: ServiceContext, session: UserSession) -> None:

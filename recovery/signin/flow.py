@@ -11,6 +11,7 @@ from datetime import datetime
 
 from recovery.accounts.models import User
 from recovery.context import ServiceContext
+from recovery.db import Row, write_together
 from recovery.detection import service as detection
 from recovery.detection.errors import StepUpEnded
 from recovery.detection.service import ClientSignals
@@ -70,12 +71,14 @@ def sign_in(ctx: ServiceContext, credentials: Credentials, signals: ClientSignal
     first = first_factor(ctx, credentials, signals)
     user, decision = first.user, first.decision
     if decision.has_second_factor:  # the flag or an active authenticator; it also answers a risky sign-in
+        detection.keep_decision(ctx, decision)
         challenge = mfa.start_challenge(ctx, user, kind=kind)
         return SecondFactorDue(user, challenge.token, challenge.expires_at)
     if decision.needs_step_up:
+        detection.keep_decision(ctx, decision)
         return StepUpDue(user, detection.start_step_up(ctx, user, kind=kind, attempt=decision.attempt))
-    detection.complete_signin(ctx, user, first.observation, stage="password", decision=decision)
-    return _signed_in(ctx, user, kind=kind, replaces=replaces, mfa_passed=False)
+    rows = detection.complete_signin(ctx, user, first.observation, stage="password", decision=decision)
+    return _signed_in(ctx, user, rows, kind=kind, replaces=replaces, mfa_passed=False)
 
 
 def first_factor(ctx: ServiceContext, credentials: Credentials, signals: ClientSignals) -> FirstFactor:
@@ -98,8 +101,8 @@ def finish_second_factor(ctx: ServiceContext, token: str | None, code: str, sign
             error.persist.extend(detection.record_failure(ctx, owner, owner.email, observation, reason="wrong_code",
                                                           stage="second_factor"))
         raise
-    detection.complete_signin(ctx, user, observation, stage="second_factor")
-    return _signed_in(ctx, user, kind=kind, replaces=replaces, mfa_passed=True)
+    rows = detection.complete_signin(ctx, user, observation, stage="second_factor")
+    return _signed_in(ctx, user, rows, kind=kind, replaces=replaces, mfa_passed=True)
 
 
 def finish_step_up(ctx: ServiceContext, token: str | None, code: str, signals: ClientSignals, *, kind: str,
@@ -108,15 +111,19 @@ def finish_step_up(ctx: ServiceContext, token: str | None, code: str, signals: C
     user = detection.complete_step_up(ctx, token, code, kind=kind)
     if mfa.has_second_factor(ctx, user):  # a factor enrolled since the code was sent: it is what is asked now
         raise StepUpEnded()
-    detection.complete_signin(ctx, user, detection.observe(ctx, signals), stage="step_up")
-    return _signed_in(ctx, user, kind=kind, replaces=replaces, mfa_passed=False)
+    rows = detection.complete_signin(ctx, user, detection.observe(ctx, signals), stage="step_up")
+    return _signed_in(ctx, user, rows, kind=kind, replaces=replaces, mfa_passed=False)
 
 
 def has_pending_step_up(ctx: ServiceContext, token: str | None, *, kind: str) -> bool:
     return detection.find_step_up(ctx, token, kind=kind) is not None
 
 
-def _signed_in(ctx: ServiceContext, user: User, *, kind: str, replaces: UserSession | None,
+def _signed_in(ctx: ServiceContext, user: User, rows: list[Row], *, kind: str, replaces: UserSession | None,
                mfa_passed: bool) -> SignedIn:
-    session, token = sessions.start_session(ctx, user.id, kind=kind, mfa_passed=mfa_passed, replaces=replaces)
+    """The session starts, written with detection's rows of the sign-in (its attempt, decision and device) in
+    one statement where the database allows it: each owner built its rows, the flow writes them together."""
+    session, token, session_rows = sessions.new_session(ctx, user.id, kind=kind, mfa_passed=mfa_passed,
+                                                        replaces=replaces)
+    write_together(ctx.session, [*rows, *session_rows])
     return SignedIn(user, session, token)

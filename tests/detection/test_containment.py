@@ -11,6 +11,7 @@ from helpers.detection import BUTTON, FIREFOX, press, run, signals
 
 from recovery.accounts.models import User
 from recovery.alerts.models import Alert
+from recovery.db import write_together
 from recovery.detection import service as detection
 from recovery.detection.models import KnownDevice, SigninAttempt
 from recovery.events.models import SecurityEvent
@@ -33,7 +34,8 @@ def new_device_signin(services, user_id: int) -> None:
             observation = detection.check_source(ctx, signals(device=device, **({"agent": agent} if agent else {})),
                                                  user.email)
             decision = detection.assess_signin(ctx, user, observation)
-            detection.complete_signin(ctx, user, observation, stage="password", decision=decision)
+            write_together(ctx.session, detection.complete_signin(ctx, user, observation, stage="password",
+                                                                 decision=decision))
         run(services, operation)
 
 

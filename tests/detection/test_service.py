@@ -11,6 +11,7 @@ from helpers.detection import FIREFOX, keep, run, signals
 
 from recovery.accounts.models import User
 from recovery.alerts.models import Alert
+from recovery.db import write_together
 from recovery.detection import queries, rules
 from recovery.detection import service as detection
 from recovery.detection.errors import SourceThrottled, StepUpEnded, StepUpInvalid
@@ -42,7 +43,8 @@ def sign_in(services, user_id: int, **signal_args) -> str:
         user = ctx.session.get(User, user_id)
         observation = detection.check_source(ctx, signals(**signal_args), user.email)
         decision = detection.assess_signin(ctx, user, observation)
-        detection.complete_signin(ctx, user, observation, stage="password", decision=decision)
+        write_together(ctx.session, detection.complete_signin(ctx, user, observation, stage="password",
+                                                                 decision=decision))
         return decision.action
 
     return run(services, operation)

@@ -12,12 +12,16 @@ from recovery.app import create_app
 from recovery.clock import FrozenClock
 from recovery.db import (
     Database,
+    Row,
     WriteWhileReadingApart,
     _insert_committed_lazily,
     execute_alone,
     read_apart,
     release_if_unwritten,
+    write_together,
 )
+from recovery.detection.models import KnownDevice
+from recovery.events.models import SecurityEvent
 from recovery.events.service import record_event
 from recovery.outbox.models import OutboxMessage
 from recovery.outbox.tasks import TASK_KIND
@@ -336,3 +340,85 @@ def test_reset_requests_queue_committed_tasks_anonymous_or_signed_in(signed_in_a
                                         "csrf_token": csrf_from(client.get("/forgot").get_data(as_text=True))})
     assert page.status_code == 202 and b"Check your email" in page.get_data()  # rendered after the commit
     assert _queued_tasks(runtime(app).db) == [REQUEST_TASK] * 3
+
+
+def _statements(database) -> list[tuple[str | None, str]]:
+    seen: list[tuple[str | None, str]] = []
+    event.listen(database.engine, "before_cursor_execute", lambda conn, _cursor, statement, *_: seen.append(
+        (conn.get_execution_options().get("isolation_level"), " ".join(statement.split()[:2]))))
+    return seen
+
+
+def _device_rows(database, user_id: int, inserted: list[str]) -> list[Row]:
+    def insert_it(session) -> None:
+        inserted.append("upsert")
+        session.execute(insert(KnownDevice.__table__), {"user_id": user_id, "device_key": "d1", "browser": "B",
+                                                        "first_seen_at": _NOW, "last_seen_at": _NOW})
+
+    return [Row(KnownDevice.__table__, {"user_id": user_id, "device_key": "d1", "browser": "Firefox",
+                                        "last_seen_at": _NOW}, match=("user_id", "device_key"),
+                on_missing=insert_it)]
+
+
+_NOW = FrozenClock().now()
+
+
+def _user(database) -> int:
+    session = database.new_session()
+    user = User(email="rows@example.com", password_hash="x", password_changed_at=_NOW, created_at=_NOW)
+    session.add(user)
+    session.commit()
+    session.close()
+    return user.id
+
+
+def test_rows_of_several_tables_are_written_together_and_an_update_that_matched_nothing_runs_its_fallback(database):
+    """The sign-in's rows (an attempt, events, a session, a device's refresh) in one statement on PostgreSQL,
+    in autocommit when the request has written nothing else; on SQLite one cached statement each. A device
+    refresh that matched no row (a first sign-in from it) runs its upsert; a second time, the refresh does."""
+    user_id = _user(database)
+    statements, inserted = _statements(database), []
+    session = database.new_session()
+    events = [Row.of(SecurityEvent(type=f"test.together.{n}", user_id=user_id, actor_type="system", details={"n": n},
+                                   created_at=_NOW)) for n in (1, 2)]
+    write_together(session, [*events, *_device_rows(database, user_id, inserted)])
+    session.commit()
+    assert inserted == ["upsert"]
+    if _ON_POSTGRESQL:
+        writes = [s for s in statements if not s[1].startswith(("BEGIN", "COMMIT"))]
+        assert writes == [("AUTOCOMMIT", "WITH w0"), ("AUTOCOMMIT", "INSERT INTO")]
+    write_together(session, _device_rows(database, user_id, inserted))
+    session.commit()
+    assert inserted == ["upsert"]
+    check = database.new_session()
+    assert check.scalars(select(SecurityEvent.details).where(SecurityEvent.type.like("test.together.%"))
+                         .order_by(SecurityEvent.id)).all() == [{"n": 1}, {"n": 2}]
+    assert check.scalars(select(KnownDevice.browser).where(KnownDevice.user_id == user_id)).all() == ["Firefox"]
+    check.close()
+    session.close()
+
+
+def test_rows_written_together_join_a_begun_transaction_and_roll_back_with_it(database):
+    user_id = _user(database)
+    statements = _statements(database)
+    session = database.new_session()
+    session.scalars(select(User).limit(1)).all()  # the request's transaction has begun
+    write_together(session, [Row.of(SecurityEvent(type="test.joined", user_id=user_id, actor_type="system",
+                                                  details={}, created_at=_NOW))])
+    assert all(isolation != "AUTOCOMMIT" for isolation, _ in statements)
+    session.rollback()
+    session.close()
+    check = database.new_session()
+    assert check.scalars(select(SecurityEvent).where(SecurityEvent.type == "test.joined")).all() == []
+    check.close()
+
+
+def test_rows_are_not_written_together_while_reading_apart(database):
+    session = database.new_session()
+    read_apart(session)
+    session.scalars(select(User).limit(1)).all()
+    with pytest.raises(WriteWhileReadingApart):
+        write_together(session, [Row.of(SecurityEvent(type="test.apart", user_id=None, actor_type="system",
+                                                      details={}, created_at=_NOW))])
+    session.rollback()
+    session.close()
