@@ -30,9 +30,9 @@ from sqlalchemy.orm import joinedload
 from recovery.accounts.models import User
 from recovery.codes import Codes
 from recovery.context import ServiceContext
-from recovery.db import rowcount
-from recovery.events.service import record_event
-from recovery.mfa.budget import claim_attempt, mark_passed
+from recovery.db import Row, rowcount
+from recovery.events.service import new_event, record_event
+from recovery.mfa.budget import claim_attempt, passed_row
 from recovery.mfa.errors import ChallengeEnded, ChallengeInvalid, SecondFactorInvalid
 from recovery.mfa.factors import accept_code_of
 from recovery.mfa.models import PENDING, MfaChallenge, TotpAuthenticator
@@ -81,8 +81,10 @@ def _challenge_with_user_and_factor():
 
 
 def complete_challenge(ctx: ServiceContext, token: str | None, code: str, *, kind: str,
-                       found: MfaChallenge | None = None) -> tuple[User, str]:
-    """The user and the kind of factor that passed; the challenge is used up. The caller starts the session.
+                       found: MfaChallenge | None = None) -> tuple[User, str, list[Row]]:
+    """The user, the kind of factor that passed and the rows that record it (the budget's attempt marked
+    passed, the event), which the caller writes with the session's (`db.write_together`); the challenge is
+    used up. The caller starts the session.
 
     `found` is find_challenge's row for this token when the caller already read it (one query fewer).
     """
@@ -98,10 +100,9 @@ def complete_challenge(ctx: ServiceContext, token: str | None, code: str, *, kin
         raise _failed(ctx, user, row, tries[0])
     if CODES.consume(ctx, row.id) is None:  # another request completed it first
         raise ChallengeInvalid()
-    mark_passed(ctx, attempt)
-    record_event(ctx, "mfa.challenge.passed", user_id=user.id, actor=ctx.actor.as_user(user.id), method=method,
-                 kind=kind)
-    return user, method
+    passed = new_event(ctx, "mfa.challenge.passed", user_id=user.id, actor=ctx.actor.as_user(user.id),
+                       method=method, kind=kind)
+    return user, method, [passed_row(ctx, attempt), Row.of(passed)]
 
 
 def _count_try(ctx: ServiceContext, row: MfaChallenge) -> int:

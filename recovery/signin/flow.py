@@ -95,14 +95,14 @@ def finish_second_factor(ctx: ServiceContext, token: str | None, code: str, sign
     pending = mfa.find_challenge(ctx, token, kind=kind)
     owner = pending.user if pending is not None else None
     try:
-        user, _method = mfa.complete_challenge(ctx, token, code, kind=kind, found=pending)
+        user, _method, passed = mfa.complete_challenge(ctx, token, code, kind=kind, found=pending)
     except (SecondFactorInvalid, ChallengeEnded) as error:
         if owner is not None:
             error.persist.extend(detection.record_failure(ctx, owner, owner.email, observation, reason="wrong_code",
                                                           stage="second_factor"))
         raise
     rows = detection.complete_signin(ctx, user, observation, stage="second_factor")
-    return _signed_in(ctx, user, rows, kind=kind, replaces=replaces, mfa_passed=True)
+    return _signed_in(ctx, user, [*passed, *rows], kind=kind, replaces=replaces, mfa_passed=True)
 
 
 def finish_step_up(ctx: ServiceContext, token: str | None, code: str, signals: ClientSignals, *, kind: str,
