@@ -264,8 +264,17 @@ def build_settings(overrides: dict | None = None, environ: Mapping[str, str] | N
     unknown = set(values) - known
     if unknown:
         raise SettingsError(f"unknown settings: {sorted(unknown)}")
+    if "base_url" not in values and "port" in values:
+        values["base_url"] = base_url_on_port(values["port"])
     settings = Settings(**values)
     return _fill_defaults(settings)
+
+
+def base_url_on_port(port: int) -> str:
+    """The default base URL with another port: with RECOVERY_PORT=5731 and no RECOVERY_BASE_URL, emailed links
+    point where `python3 -m recovery serve` listens, not at the default port."""
+    default = urlsplit(Settings.base_url)
+    return default._replace(netloc=f"{default.hostname}:{port}").geturl()
 
 
 def _fill_defaults(settings: Settings) -> Settings:
