@@ -24,8 +24,6 @@ BIN = VENV / "bin"
 STAMP = VENV / ".recovery-installed"
 INSTALL_STEPS = 3
 CHROMIUM = "/usr/bin/chromium"
-# %(U)s is the path without the query string: emailed links carry their codes in the query, never in logs.
-ACCESS_LOG_FORMAT = '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms'
 
 
 def _python() -> str:
@@ -114,14 +112,16 @@ def _mail_note(env: dict[str, str], port: str) -> str:
 
 
 def gunicorn_command(port: str, environ: dict[str, str] | None = None) -> list[str]:
-    """One process with threads while limits are counted in its memory (several processes would each let every
+    """No gunicorn access log: the app logs one line per request itself, with its request id, client IP, user
+    and duration, the path only and redacted (recovery/observability/logs.py).
+
+    One process with threads while limits are counted in its memory (several processes would each let every
     limit through once more); with a shared storage (Redis), two. The config refuses several on memory://."""
     workers, threads = workers_and_threads(os.environ if environ is None else environ)
     # Threads: argon2 releases the GIL, and the equal-time padding of account-revealing answers sleeps;
     # neither should hold a whole worker process.
     return [str(BIN / "gunicorn"), "--config", "python:recovery.gunicorn_conf", "--bind", f"127.0.0.1:{port}",
-            "--workers", str(workers), "--worker-class", "gthread", "--threads", str(threads),
-            "--access-logfile", "-", "--access-logformat", ACCESS_LOG_FORMAT, "wsgi:app"]
+            "--workers", str(workers), "--worker-class", "gthread", "--threads", str(threads), "wsgi:app"]
 
 
 def _wait_for(web: subprocess.Popen, worker: subprocess.Popen) -> int:

@@ -130,6 +130,8 @@ class Settings:
     detection_retention_days: int = 180
     alert_dedup_minutes: int = 60  # one alert grows per (rule, account, source) within this window
     alert_console_refresh_seconds: int = 30
+    # Logs and metrics; see recovery/observability/ and docs/operations.md, "Logs" and "Metrics".
+    log_format: str = ""  # "json" or "text"; unset: json in production, text for a developer's terminal
     extra: dict = field(default_factory=dict)
 
     @property
@@ -143,6 +145,10 @@ class Settings:
     @property
     def uses_local_mailbox(self) -> bool:
         return not self.smtp_host
+
+    @property
+    def log_json(self) -> bool:
+        return (self.log_format or ("json" if self.is_production else "text")) == "json"
 
     @property
     def is_sqlite(self) -> bool:
@@ -225,6 +231,7 @@ _ENV_FIELDS: dict[str, tuple[str, Callable[[str], object]]] = {
     "RECOVERY_DETECTION_STEP_UP_SCORE": ("detection_step_up_score", int),
     "RECOVERY_DETECTION_BLOCK_SCORE": ("detection_block_score", int),
     "RECOVERY_ALERT_DEDUP_MINUTES": ("alert_dedup_minutes", int),
+    "RECOVERY_LOG_FORMAT": ("log_format", str),
 }
 
 
@@ -350,6 +357,7 @@ def _validate(settings: Settings) -> None:
         raise SettingsError("RECOVERY_WEBHOOK_ALLOWED_HOSTS is for development and tests, never production")
     _validate_outbox(settings)
     _validate_timeouts(settings)
+    _validate_observability(settings)
     if settings.password_min_length_with_mfa < 8 or settings.password_min_length < 8:
         raise SettingsError("password minimum length below NIST's floor of 8")
 
@@ -362,3 +370,8 @@ def _validate_timeouts(settings: Settings) -> None:
     if settings.database_pool_timeout_seconds <= 0 or settings.ratelimit_storage_timeout_seconds <= 0:
         raise SettingsError("RECOVERY_DATABASE_POOL_TIMEOUT_SECONDS and RECOVERY_RATELIMIT_STORAGE_TIMEOUT_SECONDS "
                             "must be more than 0")
+
+
+def _validate_observability(settings: Settings) -> None:
+    if settings.log_format not in {"", "json", "text"}:
+        raise SettingsError("RECOVERY_LOG_FORMAT must be json or text")

@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session
 from recovery.context import Actor, ServiceContext
 from recovery.db import rowcount
 from recovery.events.service import record_event
+from recovery.observability.logs import log_fields
 from recovery.outbox import queries
 from recovery.outbox.models import OutboxMessage
 from recovery.outbox.tasks import TASK_KIND, find_task, task_actor
@@ -56,6 +57,7 @@ class Claim:
     user_id: int | None
     template: str | None
     leased_until: datetime
+    request_id: str | None = None  # of the request that queued it: the lines logged for it carry it
 
 
 def deliver_due(target, *, batch_size: int = 50, worker_id: str = "worker",
@@ -80,7 +82,10 @@ def deliver_due(target, *, batch_size: int = 50, worker_id: str = "worker",
                 return done
             pending = hold_leases(rt, pending, worker_id, send_deadline(transports.get(pending[0].message.kind)))
             if pending:
-                _deliver_one(rt, transports, pending[0], worker_id, app)
+                claim = pending[0]
+                with log_fields(request_id=claim.request_id, outbox_message=claim.message.id,
+                                outbox_kind=claim.message.kind):
+                    _deliver_one(rt, transports, claim, worker_id, app)
                 pending = pending[1:]
             done += 1
         return len(claims)
@@ -133,9 +138,9 @@ def claim_due(rt: Runtime, *, batch_size: int, worker_id: str, kinds: tuple[str,
             update(table).where(table.c.id.in_(ids), queries.due_condition(now))
             .values(status="sending", locked_by=worker_id, attempts=table.c.attempts + 1, locked_until=until)
             .returning(table.c.id, table.c.kind, table.c.recipient, table.c.idempotency_key, table.c.payload,
-                       table.c.attempts, table.c.user_id, table.c.template)).all()
+                       table.c.attempts, table.c.user_id, table.c.template, table.c.request_id)).all()
     claims = [Claim(OutgoingMessage(row.id, row.kind, row.recipient, row.idempotency_key, dict(row.payload)),
-                    row.attempts, row.user_id, row.template, until) for row in claimed]
+                    row.attempts, row.user_id, row.template, until, row.request_id) for row in claimed]
     return sorted(claims, key=lambda c: c.message.id)
 
 
@@ -177,6 +182,7 @@ def _deliver_one(rt: Runtime, transports: Mapping[str, Transport], claim: Claim,
         _record_failure(rt, claim, worker_id, f"unexpected error: {type(error).__name__}", retryable=True)
     else:
         _record_sent(rt, claim, worker_id)
+        log.info("outbox message %s (%s) sent on attempt %s", claim.message.id, claim.message.kind, claim.attempts)
 
 
 def _run_task(rt: Runtime, app, claim: Claim, worker_id: str) -> None:
@@ -198,6 +204,7 @@ def _run_task(rt: Runtime, app, claim: Claim, worker_id: str) -> None:
             ctx = app_service_context(app, session, task_actor(payload))
             ctx.locale = payload.get("locale") or ctx.locale
             task(ctx, payload.get("args") or {})
+        log.info("outbox task %s (%s) done", claim.message.id, name)
     except Exception as error:  # rolled back: retried like an undelivered message, then failed for staff
         log.exception("outbox task %s (%s) failed", claim.message.id, name)
         _record_failure(rt, claim, worker_id, f"task failed: {type(error).__name__}", retryable=True)
