@@ -16,7 +16,7 @@ import time
 from collections.abc import Mapping
 from pathlib import Path
 
-from recovery.serving import refuse_busy_port, workers_and_threads
+from recovery.serving import MULTIPROC_ENV, refuse_busy_port, wipe_metrics_dir, workers_and_threads
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV = ROOT / ".venv"
@@ -76,8 +76,9 @@ def serve() -> int:
     flask = [str(BIN / "flask"), "--app", "wsgi", "recovery"]
     print("applying database migrations ...", flush=True)
     subprocess.run([*flask, "init-db"], check=True, cwd=ROOT)
-    worker = subprocess.Popen([*flask, "worker"], cwd=ROOT)
     env = web_environment(os.environ)
+    wipe_metrics_dir(env)  # before the worker starts: gunicorn's own wipe then leaves the live worker's file
+    worker = subprocess.Popen([*flask, "worker"], cwd=ROOT, env=env)
     print(f"\nrecovery is starting on http://127.0.0.1:{port} (outbox delivery runs beside it).\n"
           "Create the first staff account with:\n"
           "  .venv/bin/flask --app wsgi recovery create-staff --email you@example.com --role admin\n"
@@ -94,8 +95,11 @@ def serving_port(environ: Mapping[str, str]) -> str:
 
 
 def web_environment(environ: Mapping[str, str]) -> dict[str, str]:
-    """A developer's run (no RECOVERY_ENV or development, no SMTP relay) gets the dev mailbox unless it says no."""
+    """A developer's run (no RECOVERY_ENV or development, no SMTP relay) gets the dev mailbox unless it says no.
+    The web and the worker count metrics into one directory (prometheus-client's multiprocess mode), which /metrics
+    reads: instance/prometheus unless PROMETHEUS_MULTIPROC_DIR names another."""
     env = dict(environ)
+    env.setdefault(MULTIPROC_ENV, str(Path(env.get("RECOVERY_INSTANCE_DIR") or ROOT / "instance") / "prometheus"))
     developing = env.get("RECOVERY_ENV", "development") in {"", "development"} and not env.get("RECOVERY_SMTP_HOST")
     if developing and not env.get("RECOVERY_DEV_MAILBOX"):
         env["RECOVERY_DEV_MAILBOX"] = "true"

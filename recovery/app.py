@@ -10,6 +10,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from recovery.cli import recovery_cli
 from recovery.clock import Clock
+from recovery.observability.endpoint import init_metrics
 from recovery.observability.logs import configure_logging, init_request_logging
 from recovery.runtime import build_runtime
 from recovery.settings import PROJECT_ROOT, build_settings
@@ -90,6 +91,7 @@ def create_app(config: dict | None = None, *, clock: Clock | None = None,
 
 def _init_extensions(app: Flask) -> None:
     init_request_logging(app)  # first: every answer, refusals included, carries its request id
+    init_metrics(app)  # /metrics, its private port, request latency
     init_early_refusals(app)  # first: nothing has read the body yet
     init_input_parsers(app)  # before the blueprints: their routes bind the id converters
     init_i18n(app)

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import socket
 from collections.abc import Mapping
+from pathlib import Path
 
 STORAGE_ENV = "RECOVERY_RATELIMIT_STORAGE_URI"
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 # The embedded server's shape: threads in one process when limits live in its memory, else two processes.
 THREADS_IN_ONE_PROCESS = 8
 SHARED_STORAGE_WORKERS = 2
@@ -73,3 +76,34 @@ def _suggest(port: int, host: str) -> int:
                 continue
             return candidate
     return port + 1
+
+
+_METRIC_FILE = re.compile(r"[a-z_]+_(\d+)\.db")
+
+
+def wipe_metrics_dir(environ: Mapping[str, str] | None = None) -> int:
+    """Create PROMETHEUS_MULTIPROC_DIR if missing and remove the metric files of every process that no longer runs
+    (a previous start's); returns how many went. A process still running keeps its file: `python3 -m recovery
+    serve` starts its delivery worker beside gunicorn, and both count into the one directory /metrics reads."""
+    path = (os.environ if environ is None else environ).get(MULTIPROC_ENV)
+    if not path:
+        return 0
+    directory = Path(path)
+    directory.mkdir(parents=True, exist_ok=True)
+    removed = 0
+    for file in directory.glob("*.db"):
+        match = _METRIC_FILE.fullmatch(file.name)
+        if match is None or not _running(int(match.group(1))):
+            file.unlink(missing_ok=True)
+            removed += 1
+    return removed
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process: it runs
+        return True
+    return True

@@ -132,6 +132,15 @@ class Settings:
     alert_console_refresh_seconds: int = 30
     # Logs and metrics; see recovery/observability/ and docs/operations.md, "Logs" and "Metrics".
     log_format: str = ""  # "json" or "text"; unset: json in production, text for a developer's terminal
+    metrics_path: str = "/metrics"
+    # A port of its own for /metrics (gunicorn bound to it on a private interface as well): then /metrics answers
+    # there only, and that port serves nothing else but /healthz. 0: /metrics is on the public port, open in
+    # development, and in production only to `Authorization: Bearer <metrics_token>` (refused without a token).
+    metrics_port: int = 0
+    metrics_token: str = ""
+    worker_metrics_address: str = ""  # "127.0.0.1:9101": a worker-only host serves its own counters there
+    worker_heartbeat_seconds: int = 30  # how often a worker writes its heartbeat row
+    worker_stale_minutes: int = 5  # /healthz reports the worker stale when no heartbeat is this recent
     extra: dict = field(default_factory=dict)
 
     @property
@@ -232,6 +241,12 @@ _ENV_FIELDS: dict[str, tuple[str, Callable[[str], object]]] = {
     "RECOVERY_DETECTION_BLOCK_SCORE": ("detection_block_score", int),
     "RECOVERY_ALERT_DEDUP_MINUTES": ("alert_dedup_minutes", int),
     "RECOVERY_LOG_FORMAT": ("log_format", str),
+    "RECOVERY_METRICS_PATH": ("metrics_path", str),
+    "RECOVERY_METRICS_PORT": ("metrics_port", int),
+    "RECOVERY_METRICS_TOKEN": ("metrics_token", str),
+    "RECOVERY_WORKER_METRICS_ADDRESS": ("worker_metrics_address", str),
+    "RECOVERY_WORKER_HEARTBEAT_SECONDS": ("worker_heartbeat_seconds", int),
+    "RECOVERY_WORKER_STALE_MINUTES": ("worker_stale_minutes", int),
 }
 
 
@@ -375,3 +390,18 @@ def _validate_timeouts(settings: Settings) -> None:
 def _validate_observability(settings: Settings) -> None:
     if settings.log_format not in {"", "json", "text"}:
         raise SettingsError("RECOVERY_LOG_FORMAT must be json or text")
+    if not settings.metrics_path.startswith("/") or settings.metrics_path.startswith("//") or \
+            any(ch in settings.metrics_path for ch in "?#<> "):
+        raise SettingsError("RECOVERY_METRICS_PATH must be a path such as /metrics")
+    if not 0 <= settings.metrics_port < 65536:
+        raise SettingsError("RECOVERY_METRICS_PORT must be a port number, or 0 for none")
+    if settings.metrics_token and len(settings.metrics_token) < 32:
+        raise SettingsError("RECOVERY_METRICS_TOKEN must be at least 32 characters")
+    if settings.worker_metrics_address:
+        host, _, port = settings.worker_metrics_address.rpartition(":")
+        if not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise SettingsError("RECOVERY_WORKER_METRICS_ADDRESS must be host:port, e.g. 127.0.0.1:9101")
+    if settings.worker_heartbeat_seconds < 1 or settings.worker_stale_minutes < 1 or \
+            settings.worker_stale_minutes * 60 <= 2 * settings.worker_heartbeat_seconds:
+        raise SettingsError("RECOVERY_WORKER_STALE_MINUTES must be more than two heartbeats "
+                            "(RECOVERY_WORKER_HEARTBEAT_SECONDS)")

@@ -36,6 +36,7 @@ from recovery.context import Actor, ServiceContext
 from recovery.db import rowcount
 from recovery.events.service import record_event
 from recovery.observability.logs import log_fields
+from recovery.observability.metrics import count_delivery, observe_webhook
 from recovery.outbox import queries
 from recovery.outbox.models import OutboxMessage
 from recovery.outbox.tasks import TASK_KIND, find_task, task_actor
@@ -171,18 +172,28 @@ def _deliver_one(rt: Runtime, transports: Mapping[str, Transport], claim: Claim,
         _run_task(rt, app, claim, worker_id)
         return
     transport = transports.get(claim.message.kind)
+    started = time.perf_counter()
     try:
         if transport is None:
             raise DeliveryError(f"no transport for kind {claim.message.kind!r}", retryable=False)
         transport.send(claim.message)
     except DeliveryError as error:
+        _observe_send(claim, started, "error")
         _record_failure(rt, claim, worker_id, str(error), retryable=error.retryable)
     except Exception as error:  # a transport bug must neither stop the batch nor lose the message
+        _observe_send(claim, started, "error")
         log.exception("outbox message %s: unexpected error while sending", claim.message.id)
         _record_failure(rt, claim, worker_id, f"unexpected error: {type(error).__name__}", retryable=True)
     else:
+        _observe_send(claim, started, "sent")
         _record_sent(rt, claim, worker_id)
+        count_delivery(claim.message.kind, "sent")
         log.info("outbox message %s (%s) sent on attempt %s", claim.message.id, claim.message.kind, claim.attempts)
+
+
+def _observe_send(claim: Claim, started: float, result: str) -> None:
+    if claim.message.kind == "webhook":
+        observe_webhook(time.perf_counter() - started, result)
 
 
 def _run_task(rt: Runtime, app, claim: Claim, worker_id: str) -> None:
@@ -204,6 +215,7 @@ def _run_task(rt: Runtime, app, claim: Claim, worker_id: str) -> None:
             ctx = app_service_context(app, session, task_actor(payload))
             ctx.locale = payload.get("locale") or ctx.locale
             task(ctx, payload.get("args") or {})
+        count_delivery(TASK_KIND, "sent")
         log.info("outbox task %s (%s) done", claim.message.id, name)
     except Exception as error:  # rolled back: retried like an undelivered message, then failed for staff
         log.exception("outbox task %s (%s) failed", claim.message.id, name)
@@ -244,6 +256,7 @@ def _record_failure(rt: Runtime, claim: Claim, worker_id: str, error: str, *, re
         return done
 
     _write_outcome(rt, mark_failed)
+    count_delivery(claim.message.kind, "failed" if final else "retry")
     log.info("outbox message %s attempt %s failed (%s): %s", claim.message.id, claim.attempts,
              "final" if final else "will retry", error[:_ERROR_LIMIT])
 
