@@ -85,7 +85,7 @@ def deliver_due(target, *, batch_size: int = 50, worker_id: str = "worker",
             if pending:
                 claim = pending[0]
                 with log_fields(request_id=claim.request_id, outbox_message=claim.message.id,
-                                outbox_kind=claim.message.kind):
+                                outbox_kind=claim.message.kind, user_id=claim.user_id):
                     _deliver_one(rt, transports, claim, worker_id, app)
                 pending = pending[1:]
             done += 1

@@ -12,6 +12,7 @@ from helpers.people import ADA, PASSWORD
 
 from recovery.observability.logs import JsonFormatter, TextFormatter, log_fields
 from recovery.outbox.delivery import deliver_due
+from recovery.settings import SettingsError, build_settings
 
 
 @pytest.fixture
@@ -52,6 +53,7 @@ def test_one_reset_is_followed_by_its_request_id_from_web_to_worker(app, client,
     assert web[0]["client_ip"] == "127.0.0.1"
     worker = [line for line in lines if line["logger"] == "recovery.outbox.delivery"]
     assert {line["outbox_kind"] for line in worker} == {"task", "email"}, worker
+    assert [line["user_id"] for line in worker if line["outbox_kind"] == "email"] == [ada]
     everything = "\n".join(json.dumps(line) for line in json_lines())
     assert token not in everything and PASSWORD not in everything
 
@@ -81,8 +83,6 @@ def test_text_lines_carry_the_request_id_for_a_terminal():
 
 
 def test_log_format_follows_the_environment(tmp_path):
-    from recovery.settings import SettingsError, build_settings
-
     assert not build_settings({"instance_dir": tmp_path}, environ={}).log_json
     assert build_settings({"instance_dir": tmp_path}, environ={"RECOVERY_LOG_FORMAT": "json"}).log_json
     with pytest.raises(SettingsError, match="RECOVERY_LOG_FORMAT"):

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import re
+import socket
 from datetime import timedelta
+from pathlib import Path
+from urllib.request import urlopen
 
 import pytest
 from helpers.mail import token_in
@@ -10,14 +15,17 @@ from helpers.outbox import ScriptedTransport, queue_into
 from helpers.people import ADA, NEW_PASSWORD, PASSWORD, Accounts
 from prometheus_client.parser import text_string_to_metric_families
 
-from recovery.accounts.service import get_user
+from recovery.accounts.service import get_user, get_user_by_email
 from recovery.detection.containment import secure_account
+from recovery.detection.stepup import start_step_up
+from recovery.events.service import record_event
 from recovery.observability import metrics
 from recovery.observability.endpoint import metrics_access
 from recovery.outbox.delivery import deliver_due
 from recovery.outbox.jobs import publish_queue_gauges
 from recovery.outbox.models import OutboxMessage
 from recovery.outbox.transports.base import DeliveryError
+from recovery.outbox.worker import _metrics_server
 from recovery.settings import build_settings
 from recovery.tickets.jobs import check_slas, publish_sla_gauges
 from recovery.tickets.service import open_ticket
@@ -50,6 +58,7 @@ MOVED = [
     ("recovery_second_factor_steps_total", {"result": "started", "method": ""}),
     ("recovery_second_factor_steps_total", {"result": "passed", "method": "totp"}),
     ("recovery_second_factor_steps_total", {"result": "failed", "method": ""}),
+    ("recovery_step_ups_total", {"result": "started"}),
     ("recovery_mfa_enrolments_total", {"method": "totp"}),
     ("recovery_password_resets_total", {"stage": "requested", "outcome": "link_sent"}),
     ("recovery_password_resets_total", {"stage": "completed", "outcome": ""}),
@@ -83,6 +92,8 @@ def test_a_scripted_session_moves_every_domain_counter(app, client, people, serv
     [link] = people.rows(OutboxMessage, template="reset_link")
     assert client.post("/api/v1/password-resets/confirm",
                        json={"token": token_in(link), "password": NEW_PASSWORD}).status_code == 200
+    with services() as ctx:
+        start_step_up(ctx, get_user_by_email(ctx, BOB), kind="api")  # a risky sign-in's emailed code
     people.set_status(ada, "locked", "review")
     with services() as ctx:
         secure_account(ctx, get_user(ctx, ada), source="signin_notice")
@@ -153,8 +164,6 @@ def test_label_values_are_clipped_to_a_safe_alphabet():
 
 
 def test_an_event_rolled_back_is_not_counted(app, services):
-    from recovery.events.service import record_event
-
     before = metrics.USER_EVENTS.labels("test.rolled_back", "")._value.get()
     with pytest.raises(RuntimeError), services() as ctx:
         record_event(ctx, "test.rolled_back", user_id=None)
@@ -195,9 +204,6 @@ def test_the_private_port_serves_metrics_and_health_only(make_app):
 
 
 def test_the_sample_dashboard_reads_only_metrics_that_exist():
-    import json
-    import re
-    from pathlib import Path
 
     dashboard = json.loads((Path(__file__).resolve().parents[2] / "docs" / "grafana-recovery.json").read_text())
     exprs = [target["expr"] for panel in dashboard["panels"] for target in panel.get("targets", [])]
@@ -206,3 +212,13 @@ def test_the_sample_dashboard_reads_only_metrics_that_exist():
     for name in EXPECTED:
         known |= {f"{name}_total", f"{name}_bucket", f"{name}_count", f"{name}_sum"}
     assert used and used <= known, used - known
+
+
+def test_a_worker_serves_its_own_counters_when_asked():
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with _metrics_server(f"127.0.0.1:{port}"):
+        body = urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read()  # noqa: S310 - our own server
+    assert b"recovery_outbox_deliveries_total" in body
