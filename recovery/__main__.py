@@ -82,6 +82,7 @@ def serve() -> int:
     print(f"\nrecovery is starting on http://127.0.0.1:{port} (outbox delivery runs beside it).\n"
           "Create the first staff account with:\n"
           "  .venv/bin/flask --app wsgi recovery create-staff --email you@example.com --role admin\n"
+          f"Health at http://127.0.0.1:{port}/healthz, Prometheus metrics at http://127.0.0.1:{port}/metrics.\n"
           + _mail_note(env, port), flush=True)
     web = subprocess.Popen(gunicorn_command(port, env), cwd=ROOT, env=env)
     return _wait_for(web, worker)

@@ -6,6 +6,7 @@
 - tickets.surveys (every 15 minutes): the one-question survey, 24 hours after a ticket resolves.
 - tickets.evidence_purge (hourly): evidence files go 30 days after the decision; each deletion is logged.
 - tickets.prune_codes (hourly): intake codes are dropped a day after they stopped working.
+- tickets.sla_gauges (every 30 seconds): open tickets near or past their deadline, by priority, for /metrics.
 """
 
 from __future__ import annotations
