@@ -12,18 +12,18 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Mapping
 from pathlib import Path
 
-from recovery.serving import workers_and_threads
+from recovery.serving import MULTIPROC_ENV, refuse_busy_port, wipe_metrics_dir, workers_and_threads
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV = ROOT / ".venv"
 BIN = VENV / "bin"
 STAMP = VENV / ".recovery-installed"
+INSTALL_STEPS = 3
 CHROMIUM = "/usr/bin/chromium"
-# %(U)s is the path without the query string: emailed links carry their codes in the query, never in logs.
-ACCESS_LOG_FORMAT = '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms'
 
 
 def _python() -> str:
@@ -31,17 +31,28 @@ def _python() -> str:
 
 
 def ensure_environment(extras: str) -> None:
-    if not (BIN / "python").exists():
-        print("creating the virtual environment in .venv ...", flush=True)
-        subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
+    """Create .venv and install recovery into it, saying what each step does: a first install takes about a
+    minute, and pip's own lines (one per package collected and installed) show it moving."""
     wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + extras.encode()).hexdigest()
     installed = STAMP.read_text().split() if STAMP.exists() else []
-    if wanted in installed:
+    if (BIN / "python").exists() and wanted in installed:
         return
-    print(f"installing recovery{extras} ...", flush=True)
+    started = time.monotonic()
+    if not (BIN / "python").exists():
+        _step(1, "creating the virtual environment in .venv")
+        subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
+    _step(2, "updating pip in .venv")
     subprocess.run([_python(), "-m", "pip", "install", "--quiet", "--upgrade", "pip"], check=True)
-    subprocess.run([_python(), "-m", "pip", "install", "--quiet", "-e", f".{extras}"], check=True, cwd=ROOT)
+    _step(3, f"installing recovery{extras} and its dependencies into .venv (about a minute the first time)")
+    subprocess.run([_python(), "-m", "pip", "install", "--progress-bar", "on", "-e", f".{extras}"], check=True,
+                   cwd=ROOT)
     STAMP.write_text(" ".join([*installed, wanted]))
+    print(f"[{INSTALL_STEPS}/{INSTALL_STEPS}] installed in {time.monotonic() - started:.0f} s; the next run skips "
+          "this until pyproject.toml changes", flush=True)
+
+
+def _step(number: int, what: str) -> None:
+    print(f"[{number}/{INSTALL_STEPS}] {what} ...", flush=True)
 
 
 def ensure_chromium() -> None:
@@ -59,23 +70,37 @@ def ensure_chromium() -> None:
 
 
 def serve() -> int:
+    port = serving_port(os.environ)
+    refuse_busy_port(int(port))  # before installing anything: say so at once, not after gunicorn's retries
     ensure_environment("")
     flask = [str(BIN / "flask"), "--app", "wsgi", "recovery"]
+    print("applying database migrations ...", flush=True)
     subprocess.run([*flask, "init-db"], check=True, cwd=ROOT)
-    port = os.environ.get("RECOVERY_PORT", "5000")
-    worker = subprocess.Popen([*flask, "worker"], cwd=ROOT)
     env = web_environment(os.environ)
+    wipe_metrics_dir(env)  # before the worker starts: gunicorn's own wipe then leaves the live worker's file
+    worker = subprocess.Popen([*flask, "worker"], cwd=ROOT, env=env)
     print(f"\nrecovery is starting on http://127.0.0.1:{port} (outbox delivery runs beside it).\n"
           "Create the first staff account with:\n"
           "  .venv/bin/flask --app wsgi recovery create-staff --email you@example.com --role admin\n"
+          f"Health at http://127.0.0.1:{port}/healthz, Prometheus metrics at http://127.0.0.1:{port}/metrics.\n"
           + _mail_note(env, port), flush=True)
     web = subprocess.Popen(gunicorn_command(port, env), cwd=ROOT, env=env)
     return _wait_for(web, worker)
 
 
+def serving_port(environ: Mapping[str, str]) -> str:
+    raw = environ.get("RECOVERY_PORT") or "5000"
+    if not raw.isascii() or not raw.isdigit() or not 0 < int(raw) < 65536:
+        raise SystemExit(f"error: RECOVERY_PORT={raw!r} is not a port number (1-65535)")
+    return str(int(raw))
+
+
 def web_environment(environ: Mapping[str, str]) -> dict[str, str]:
-    """A developer's run (no RECOVERY_ENV or development, no SMTP relay) gets the dev mailbox unless it says no."""
+    """A developer's run (no RECOVERY_ENV or development, no SMTP relay) gets the dev mailbox unless it says no.
+    The web and the worker count metrics into one directory (prometheus-client's multiprocess mode), which /metrics
+    reads: instance/prometheus unless PROMETHEUS_MULTIPROC_DIR names another."""
     env = dict(environ)
+    env.setdefault(MULTIPROC_ENV, str(Path(env.get("RECOVERY_INSTANCE_DIR") or ROOT / "instance") / "prometheus"))
     developing = env.get("RECOVERY_ENV", "development") in {"", "development"} and not env.get("RECOVERY_SMTP_HOST")
     if developing and not env.get("RECOVERY_DEV_MAILBOX"):
         env["RECOVERY_DEV_MAILBOX"] = "true"
@@ -92,14 +117,16 @@ def _mail_note(env: dict[str, str], port: str) -> str:
 
 
 def gunicorn_command(port: str, environ: dict[str, str] | None = None) -> list[str]:
-    """One process with threads while limits are counted in its memory (several processes would each let every
+    """No gunicorn access log: the app logs one line per request itself, with its request id, client IP, user
+    and duration, the path only and redacted (recovery/observability/logs.py).
+
+    One process with threads while limits are counted in its memory (several processes would each let every
     limit through once more); with a shared storage (Redis), two. The config refuses several on memory://."""
     workers, threads = workers_and_threads(os.environ if environ is None else environ)
     # Threads: argon2 releases the GIL, and the equal-time padding of account-revealing answers sleeps;
     # neither should hold a whole worker process.
     return [str(BIN / "gunicorn"), "--config", "python:recovery.gunicorn_conf", "--bind", f"127.0.0.1:{port}",
-            "--workers", str(workers), "--worker-class", "gthread", "--threads", str(threads),
-            "--access-logfile", "-", "--access-logformat", ACCESS_LOG_FORMAT, "wsgi:app"]
+            "--workers", str(workers), "--worker-class", "gthread", "--threads", str(threads), "wsgi:app"]
 
 
 def _wait_for(web: subprocess.Popen, worker: subprocess.Popen) -> int:

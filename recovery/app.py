@@ -10,6 +10,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from recovery.cli import recovery_cli
 from recovery.clock import Clock
+from recovery.observability.endpoint import init_metrics
+from recovery.observability.logs import configure_logging, init_request_logging
 from recovery.runtime import build_runtime
 from recovery.settings import PROJECT_ROOT, build_settings
 from recovery.tokens import Randomness
@@ -78,6 +80,7 @@ def create_app(config: dict | None = None, *, clock: Clock | None = None,
     if settings.trusted_proxies:
         hops = settings.trusted_proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0, x_port=0)  # type: ignore[method-assign]
+    configure_logging("json" if settings.log_json else "text")
     _init_extensions(app)
     _register_blueprints(app)
     app.teardown_appcontext(close_request_session)
@@ -87,6 +90,8 @@ def create_app(config: dict | None = None, *, clock: Clock | None = None,
 
 
 def _init_extensions(app: Flask) -> None:
+    init_request_logging(app)  # first: every answer, refusals included, carries its request id
+    init_metrics(app)  # /metrics, its private port, request latency
     init_early_refusals(app)  # first: nothing has read the body yet
     init_input_parsers(app)  # before the blueprints: their routes bind the id converters
     init_i18n(app)

@@ -130,6 +130,17 @@ class Settings:
     detection_retention_days: int = 180
     alert_dedup_minutes: int = 60  # one alert grows per (rule, account, source) within this window
     alert_console_refresh_seconds: int = 30
+    # Logs and metrics; see recovery/observability/ and docs/operations.md, "Logs" and "Metrics".
+    log_format: str = ""  # "json" or "text"; unset: json in production, text for a developer's terminal
+    metrics_path: str = "/metrics"
+    # A port of its own for /metrics (gunicorn bound to it on a private interface as well): then /metrics answers
+    # there only, and that port serves nothing else but /healthz. 0: /metrics is on the public port, open in
+    # development, and in production only to `Authorization: Bearer <metrics_token>` (refused without a token).
+    metrics_port: int = 0
+    metrics_token: str = ""
+    worker_metrics_address: str = ""  # "127.0.0.1:9101": a worker-only host serves its own counters there
+    worker_heartbeat_seconds: int = 30  # how often a worker writes its heartbeat row
+    worker_stale_minutes: int = 5  # /healthz reports the worker stale when no heartbeat is this recent
     extra: dict = field(default_factory=dict)
 
     @property
@@ -143,6 +154,10 @@ class Settings:
     @property
     def uses_local_mailbox(self) -> bool:
         return not self.smtp_host
+
+    @property
+    def log_json(self) -> bool:
+        return (self.log_format or ("json" if self.is_production else "text")) == "json"
 
     @property
     def is_sqlite(self) -> bool:
@@ -225,6 +240,13 @@ _ENV_FIELDS: dict[str, tuple[str, Callable[[str], object]]] = {
     "RECOVERY_DETECTION_STEP_UP_SCORE": ("detection_step_up_score", int),
     "RECOVERY_DETECTION_BLOCK_SCORE": ("detection_block_score", int),
     "RECOVERY_ALERT_DEDUP_MINUTES": ("alert_dedup_minutes", int),
+    "RECOVERY_LOG_FORMAT": ("log_format", str),
+    "RECOVERY_METRICS_PATH": ("metrics_path", str),
+    "RECOVERY_METRICS_PORT": ("metrics_port", int),
+    "RECOVERY_METRICS_TOKEN": ("metrics_token", str),
+    "RECOVERY_WORKER_METRICS_ADDRESS": ("worker_metrics_address", str),
+    "RECOVERY_WORKER_HEARTBEAT_SECONDS": ("worker_heartbeat_seconds", int),
+    "RECOVERY_WORKER_STALE_MINUTES": ("worker_stale_minutes", int),
 }
 
 
@@ -264,8 +286,17 @@ def build_settings(overrides: dict | None = None, environ: Mapping[str, str] | N
     unknown = set(values) - known
     if unknown:
         raise SettingsError(f"unknown settings: {sorted(unknown)}")
+    if "base_url" not in values and "port" in values:
+        values["base_url"] = base_url_on_port(values["port"])
     settings = Settings(**values)
     return _fill_defaults(settings)
+
+
+def base_url_on_port(port: int) -> str:
+    """The default base URL with another port: with RECOVERY_PORT=5731 and no RECOVERY_BASE_URL, emailed links
+    point where `python3 -m recovery serve` listens, not at the default port."""
+    default = urlsplit(Settings.base_url)
+    return default._replace(netloc=f"{default.hostname}:{port}").geturl()
 
 
 def _fill_defaults(settings: Settings) -> Settings:
@@ -341,6 +372,7 @@ def _validate(settings: Settings) -> None:
         raise SettingsError("RECOVERY_WEBHOOK_ALLOWED_HOSTS is for development and tests, never production")
     _validate_outbox(settings)
     _validate_timeouts(settings)
+    _validate_observability(settings)
     if settings.password_min_length_with_mfa < 8 or settings.password_min_length < 8:
         raise SettingsError("password minimum length below NIST's floor of 8")
 
@@ -353,3 +385,23 @@ def _validate_timeouts(settings: Settings) -> None:
     if settings.database_pool_timeout_seconds <= 0 or settings.ratelimit_storage_timeout_seconds <= 0:
         raise SettingsError("RECOVERY_DATABASE_POOL_TIMEOUT_SECONDS and RECOVERY_RATELIMIT_STORAGE_TIMEOUT_SECONDS "
                             "must be more than 0")
+
+
+def _validate_observability(settings: Settings) -> None:
+    if settings.log_format not in {"", "json", "text"}:
+        raise SettingsError("RECOVERY_LOG_FORMAT must be json or text")
+    if not settings.metrics_path.startswith("/") or settings.metrics_path.startswith("//") or \
+            any(ch in settings.metrics_path for ch in "?#<> "):
+        raise SettingsError("RECOVERY_METRICS_PATH must be a path such as /metrics")
+    if not 0 <= settings.metrics_port < 65536:
+        raise SettingsError("RECOVERY_METRICS_PORT must be a port number, or 0 for none")
+    if settings.metrics_token and len(settings.metrics_token) < 32:
+        raise SettingsError("RECOVERY_METRICS_TOKEN must be at least 32 characters")
+    if settings.worker_metrics_address:
+        host, _, port = settings.worker_metrics_address.rpartition(":")
+        if not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise SettingsError("RECOVERY_WORKER_METRICS_ADDRESS must be host:port, e.g. 127.0.0.1:9101")
+    if settings.worker_heartbeat_seconds < 1 or settings.worker_stale_minutes < 1 or \
+            settings.worker_stale_minutes * 60 <= 2 * settings.worker_heartbeat_seconds:
+        raise SettingsError("RECOVERY_WORKER_STALE_MINUTES must be more than two heartbeats "
+                            "(RECOVERY_WORKER_HEARTBEAT_SECONDS)")

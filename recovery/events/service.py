@@ -19,6 +19,7 @@ from recovery.errors import N_, ValidationFailed
 from recovery.events import queries
 from recovery.events.models import SecurityEvent
 from recovery.numbers import parse_id, parse_int
+from recovery.observability.metrics import count_event
 
 # Keys that must never reach the log, whatever a caller passes in details.
 _SECRET_KEYS = {"password", "token", "code", "secret", "session_token", "mfa_token", "recovery_code"}
@@ -33,6 +34,7 @@ def record_event(ctx: ServiceContext, type: str, *, user_id: int | None, actor: 
     """Add one event to the session (committed with the caller's change); returns it unflushed."""
     event = new_event(ctx, type, user_id=user_id, actor=actor, **details)
     ctx.session.add(event)
+    count_event(ctx.session, event, type, details)  # the domain counters of /metrics, once it commits
     return event
 
 

@@ -35,6 +35,8 @@ from sqlalchemy.orm import Session
 from recovery.context import Actor, ServiceContext
 from recovery.db import rowcount
 from recovery.events.service import record_event
+from recovery.observability.logs import log_fields
+from recovery.observability.metrics import count_delivery, observe_webhook
 from recovery.outbox import queries
 from recovery.outbox.models import OutboxMessage
 from recovery.outbox.tasks import TASK_KIND, find_task, task_actor
@@ -56,6 +58,7 @@ class Claim:
     user_id: int | None
     template: str | None
     leased_until: datetime
+    request_id: str | None = None  # of the request that queued it: the lines logged for it carry it
 
 
 def deliver_due(target, *, batch_size: int = 50, worker_id: str = "worker",
@@ -80,7 +83,10 @@ def deliver_due(target, *, batch_size: int = 50, worker_id: str = "worker",
                 return done
             pending = hold_leases(rt, pending, worker_id, send_deadline(transports.get(pending[0].message.kind)))
             if pending:
-                _deliver_one(rt, transports, pending[0], worker_id, app)
+                claim = pending[0]
+                with log_fields(request_id=claim.request_id, outbox_message=claim.message.id,
+                                outbox_kind=claim.message.kind, user_id=claim.user_id):
+                    _deliver_one(rt, transports, claim, worker_id, app)
                 pending = pending[1:]
             done += 1
         return len(claims)
@@ -133,9 +139,9 @@ def claim_due(rt: Runtime, *, batch_size: int, worker_id: str, kinds: tuple[str,
             update(table).where(table.c.id.in_(ids), queries.due_condition(now))
             .values(status="sending", locked_by=worker_id, attempts=table.c.attempts + 1, locked_until=until)
             .returning(table.c.id, table.c.kind, table.c.recipient, table.c.idempotency_key, table.c.payload,
-                       table.c.attempts, table.c.user_id, table.c.template)).all()
+                       table.c.attempts, table.c.user_id, table.c.template, table.c.request_id)).all()
     claims = [Claim(OutgoingMessage(row.id, row.kind, row.recipient, row.idempotency_key, dict(row.payload)),
-                    row.attempts, row.user_id, row.template, until) for row in claimed]
+                    row.attempts, row.user_id, row.template, until, row.request_id) for row in claimed]
     return sorted(claims, key=lambda c: c.message.id)
 
 
@@ -166,17 +172,28 @@ def _deliver_one(rt: Runtime, transports: Mapping[str, Transport], claim: Claim,
         _run_task(rt, app, claim, worker_id)
         return
     transport = transports.get(claim.message.kind)
+    started = time.perf_counter()
     try:
         if transport is None:
             raise DeliveryError(f"no transport for kind {claim.message.kind!r}", retryable=False)
         transport.send(claim.message)
     except DeliveryError as error:
+        _observe_send(claim, started, "error")
         _record_failure(rt, claim, worker_id, str(error), retryable=error.retryable)
     except Exception as error:  # a transport bug must neither stop the batch nor lose the message
+        _observe_send(claim, started, "error")
         log.exception("outbox message %s: unexpected error while sending", claim.message.id)
         _record_failure(rt, claim, worker_id, f"unexpected error: {type(error).__name__}", retryable=True)
     else:
+        _observe_send(claim, started, "sent")
         _record_sent(rt, claim, worker_id)
+        count_delivery(claim.message.kind, "sent")
+        log.info("outbox message %s (%s) sent on attempt %s", claim.message.id, claim.message.kind, claim.attempts)
+
+
+def _observe_send(claim: Claim, started: float, result: str) -> None:
+    if claim.message.kind == "webhook":
+        observe_webhook(time.perf_counter() - started, result)
 
 
 def _run_task(rt: Runtime, app, claim: Claim, worker_id: str) -> None:
@@ -198,6 +215,8 @@ def _run_task(rt: Runtime, app, claim: Claim, worker_id: str) -> None:
             ctx = app_service_context(app, session, task_actor(payload))
             ctx.locale = payload.get("locale") or ctx.locale
             task(ctx, payload.get("args") or {})
+        count_delivery(TASK_KIND, "sent")
+        log.info("outbox task %s (%s) done", claim.message.id, name)
     except Exception as error:  # rolled back: retried like an undelivered message, then failed for staff
         log.exception("outbox task %s (%s) failed", claim.message.id, name)
         _record_failure(rt, claim, worker_id, f"task failed: {type(error).__name__}", retryable=True)
@@ -237,6 +256,7 @@ def _record_failure(rt: Runtime, claim: Claim, worker_id: str, error: str, *, re
         return done
 
     _write_outcome(rt, mark_failed)
+    count_delivery(claim.message.kind, "failed" if final else "retry")
     log.info("outbox message %s attempt %s failed (%s): %s", claim.message.id, claim.attempts,
              "final" if final else "will retry", error[:_ERROR_LIMIT])
 

@@ -20,11 +20,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import Flask
-from sqlalchemy import and_, delete, or_, update
+from sqlalchemy import and_, delete, func, or_, select, update
 
 import recovery
 from recovery.context import Actor, ServiceContext
 from recovery.db import rowcount, upsert_insert
+from recovery.observability.metrics import publish_gauge
 from recovery.outbox.models import JobRun, OutboxMessage
 from recovery.web.context import app_service_context, runtime
 
@@ -121,3 +122,26 @@ def prune_sent_messages(ctx: ServiceContext) -> int:
 
 
 register_job("outbox.prune_sent", timedelta(hours=1), prune_sent_messages)
+
+KINDS = ("task", "email", "webhook")
+UNSENT = ("queued", "sending", "failed")
+
+
+def publish_queue_gauges(ctx: ServiceContext) -> None:
+    """Queue depth by kind and status, and the oldest unsent message's age by kind, for /metrics: computed here
+    every 30 seconds (one grouped read of the unsent rows on the due index), never per scrape."""
+    now = ctx.clock.now()
+    rows = ctx.session.execute(
+        select(OutboxMessage.kind, OutboxMessage.status, func.count(), func.min(OutboxMessage.created_at))
+        .where(OutboxMessage.status.in_(UNSENT)).group_by(OutboxMessage.kind, OutboxMessage.status)).all()
+    depth: dict[tuple[str, ...], float] = {(kind, status): 0.0 for kind in KINDS for status in UNSENT}
+    oldest: dict[tuple[str, ...], float] = {(kind,): 0.0 for kind in KINDS}
+    for kind, status, count, first in rows:
+        depth[(kind, status)] = float(count)
+        if status != "failed" and first is not None:
+            oldest[(kind,)] = max(oldest.get((kind,), 0.0), (now - first).total_seconds())
+    publish_gauge(ctx.session, "recovery_outbox_queue_depth", depth, now)
+    publish_gauge(ctx.session, "recovery_outbox_oldest_age_seconds", oldest, now)
+
+
+register_job("outbox.queue_gauges", timedelta(seconds=30), publish_queue_gauges)

@@ -35,6 +35,8 @@ class OutboxMessage(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The request that queued it (X-Request-ID or generated): the worker logs its lines for this row with it.
+    request_id: Mapped[str | None] = mapped_column(String(64))
 
 
 class JobRun(Base):

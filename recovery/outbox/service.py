@@ -13,6 +13,7 @@ from recovery.db import rowcount
 from recovery.errors import N_, Conflict, NotFound
 from recovery.events.service import InvalidCursor, record_event
 from recovery.numbers import INT32_MAX, parse_id, parse_int
+from recovery.observability.logs import current_request_id
 from recovery.outbox import queries
 from recovery.outbox.models import OutboxMessage
 
@@ -29,7 +30,7 @@ def queue_email(ctx: ServiceContext, *, to: str, template: str, locale: str | No
         kind="email", idempotency_key=idempotency_key or uuid.uuid4().hex, recipient=to, template=template,
         payload={"subject": rendered.subject, "text": rendered.text, "html": rendered.html},
         user_id=user_id, status="queued", attempts=0, next_attempt_at=ctx.clock.now(),
-        created_at=ctx.clock.now())
+        created_at=ctx.clock.now(), request_id=current_request_id())
     ctx.session.add(message)
     return message
 
@@ -40,7 +41,7 @@ def queue_webhook(ctx: ServiceContext, *, url: str, body: dict, secret_ref: str 
     message = OutboxMessage(
         kind="webhook", idempotency_key=idempotency_key or uuid.uuid4().hex, recipient=url, template=None,
         payload={"body": body, "secret_ref": secret_ref}, status="queued", attempts=0,
-        next_attempt_at=ctx.clock.now(), created_at=ctx.clock.now())
+        next_attempt_at=ctx.clock.now(), created_at=ctx.clock.now(), request_id=current_request_id())
     ctx.session.add(message)
     return message
 

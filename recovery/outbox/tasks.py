@@ -26,6 +26,7 @@ from sqlalchemy import Table, insert
 import recovery
 from recovery.context import Actor, ServiceContext
 from recovery.db import execute_alone
+from recovery.observability.logs import current_request_id
 from recovery.outbox.models import OutboxMessage
 
 TASK_KIND = "task"
@@ -73,7 +74,8 @@ def _task_row(ctx: ServiceContext, name: str, args: dict[str, object]) -> tuple[
         "kind": TASK_KIND, "idempotency_key": key, "recipient": name, "template": None,
         "payload": {"args": args, "locale": ctx.locale,
                     "actor": {"type": actor.type, "id": actor.id, "ip": actor.ip, "user_agent": actor.user_agent}},
-        "user_id": None, "status": "queued", "attempts": 0, "next_attempt_at": now, "created_at": now}
+        "user_id": None, "status": "queued", "attempts": 0, "next_attempt_at": now, "created_at": now,
+        "request_id": current_request_id()}
 
 
 @lru_cache(maxsize=1)

@@ -16,10 +16,15 @@ import socket
 import threading
 import uuid
 from collections.abc import Sequence
+from contextlib import contextmanager
+from datetime import datetime
 
 from flask import Flask
+from prometheus_client import start_http_server
 from sqlalchemy.exc import DBAPIError
 
+from recovery.observability.heartbeat import beat
+from recovery.observability.metrics import process_registry
 from recovery.outbox.delivery import deliver_due
 from recovery.outbox.jobs import run_due_jobs
 from recovery.outbox.tasks import TASK_KIND
@@ -47,18 +52,58 @@ def run_worker(app: Flask, *, once: bool = False, batch_size: int = 50, poll_sec
     worker_id = make_worker_id()
     restore = _install_signal_handlers(stop)
     log.info("outbox worker %s started (lanes: %s)", worker_id, ", ".join(lanes))
+    heartbeat = Heartbeat(app, worker_id, lanes)
     try:
         if once:
             total = sum(_lane(app, worker_id, lane, batch_size, poll_seconds, stop, once=True) for lane in lanes)
             run_due_jobs(app, worker_id=worker_id)
+            heartbeat.beat()
             return total
-        return _run_lanes(app, worker_id, lanes, batch_size, poll_seconds, stop)
+        with _metrics_server(runtime(app).settings.worker_metrics_address):
+            return _run_lanes(app, worker_id, lanes, batch_size, poll_seconds, stop, heartbeat)
     finally:
         restore()
 
 
+class Heartbeat:
+    """Writes this worker's heartbeat row at most every `worker_heartbeat_seconds` (by the app's clock), from
+    the thread that runs the jobs: a worker whose loop is stuck stops beating, and /healthz says so."""
+
+    def __init__(self, app: Flask, worker_id: str, lanes: Sequence[str]) -> None:
+        self.app, self.worker_id, self.lanes = app, worker_id, ",".join(lanes)
+        self.last: datetime | None = None
+
+    def beat_if_due(self) -> None:
+        rt = runtime(self.app)
+        if self.last is None or (rt.clock.now() - self.last).total_seconds() >= rt.settings.worker_heartbeat_seconds:
+            self.beat()
+
+    def beat(self) -> None:
+        rt = runtime(self.app)
+        now = rt.clock.now()
+        with rt.db.transaction() as session:
+            beat(session, worker_id=self.worker_id, lanes=self.lanes, pid=os.getpid(), now=now)
+        self.last = now
+
+
+@contextmanager
+def _metrics_server(address: str):
+    """A worker-only host's own /metrics (RECOVERY_WORKER_METRICS_ADDRESS), for as long as the worker runs."""
+    if not address:
+        yield
+        return
+    host, _, port = address.rpartition(":")
+    server, thread = start_http_server(int(port), addr=host, registry=process_registry())
+    log.info("worker metrics at http://%s/metrics", address)
+    try:
+        yield
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+
+
 def _run_lanes(app: Flask, worker_id: str, lanes: Sequence[str], batch_size: int, poll_seconds: float,
-               stop: threading.Event) -> int:
+               stop: threading.Event, heartbeat: Heartbeat) -> int:
     """One thread per lane; this thread runs the periodic jobs and waits for a signal."""
     counts = dict.fromkeys(lanes, 0)
 
@@ -76,6 +121,7 @@ def _run_lanes(app: Flask, worker_id: str, lanes: Sequence[str], batch_size: int
     try:
         while not stop.is_set():
             _guarded(lambda: run_due_jobs(app, worker_id=worker_id), poll_seconds)
+            _guarded(heartbeat.beat_if_due, poll_seconds)
             stop.wait(poll_seconds)
     finally:
         stop.set()

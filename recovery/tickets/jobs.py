@@ -6,23 +6,25 @@
 - tickets.surveys (every 15 minutes): the one-question survey, 24 hours after a ticket resolves.
 - tickets.evidence_purge (hourly): evidence files go 30 days after the decision; each deletion is logged.
 - tickets.prune_codes (hourly): intake codes are dropped a day after they stopped working.
+- tickets.sla_gauges (every 30 seconds): open tickets near or past their deadline, by priority, for /metrics.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import delete, select, text
+from sqlalchemy import and_, case, delete, func, select, text
 
 from recovery.accounts.models import User
 from recovery.context import ServiceContext
 from recovery.db import rowcount
+from recovery.observability.metrics import count_sla, publish_gauge
 from recovery.outbox.jobs import register_job
 from recovery.outbox.service import queue_email
 from recovery.tickets import sla
 from recovery.tickets.evidence import purge_evidence
 from recovery.tickets.lifecycle import audit, clock_of, log, notify_requester, sync_sla, warn_before
-from recovery.tickets.models import OPEN_CONDITION, IntakeChallenge, Ticket
+from recovery.tickets.models import OPEN_CONDITION, PRIORITIES, IntakeChallenge, Ticket
 from recovery.tickets.service import escalate
 
 BATCH = 500
@@ -55,8 +57,10 @@ def check_slas(ctx: ServiceContext) -> dict:
                                resolution_breached=ticket.resolution_breached)
         if verdict.warn_for is not None:
             _warn_owner(ctx, ticket, verdict.warn_for)
+            count_sla("warning", ticket.priority)
             warned += 1
         for kind in verdict.breached:
+            count_sla(f"breach_{kind}", ticket.priority)  # the priority it breached at, before escalation
             _breach(ctx, ticket, kind)
             breached += 1
     ctx.session.flush()
@@ -119,7 +123,21 @@ def prune_codes(ctx: ServiceContext) -> int:
     return rowcount(result)
 
 
+def publish_sla_gauges(ctx: ServiceContext) -> None:
+    """recovery_tickets_sla_at_risk for /metrics: open tickets with a running clock whose deadline is near or past,
+    by priority (computed here on a schedule, never per scrape; one pass over the open-order index)."""
+    now = ctx.clock.now()
+    state = case((Ticket.due_at <= now, "breached"), else_="at_risk")
+    near = and_(_OPEN, Ticket.sla_paused_at.is_(None), Ticket.due_at <= now + warn_before(ctx))
+    rows = ctx.session.execute(select(Ticket.priority, state, func.count()).where(near)
+                               .group_by(Ticket.priority, state))
+    values: dict[tuple[str, ...], float] = {(s, f"P{p}"): 0.0 for p in PRIORITIES for s in ("at_risk", "breached")}
+    values.update({(s, f"P{p}"): float(n) for p, s, n in rows})
+    publish_gauge(ctx.session, "recovery_tickets_sla_at_risk", values, now)
+
+
 register_job("tickets.sla_check", timedelta(minutes=1), check_slas)
+register_job("tickets.sla_gauges", timedelta(seconds=30), publish_sla_gauges)
 register_job("tickets.close_resolved", timedelta(hours=1), close_resolved)
 register_job("tickets.surveys", timedelta(minutes=15), send_surveys)
 register_job("tickets.evidence_purge", timedelta(hours=1), purge_evidence)

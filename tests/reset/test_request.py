@@ -9,8 +9,8 @@ from helpers.mail import token_in
 from recovery.reset.service import BLOCKED_TEMPLATE, LINK_TEMPLATE
 from recovery.web.ratelimit import limiter
 
-# Values that follow the wall clock (to the second), not the account: compared by name only.
-_CLOCK_HEADERS = {"Date", "X-RateLimit-Reset", "X-RateLimit-Retry-After", "Retry-After"}
+# Values that follow the wall clock (to the second) or the request (its id), not the account: compared by name only.
+_CLOCK_HEADERS = {"Date", "X-RateLimit-Reset", "X-RateLimit-Retry-After", "Retry-After", "X-Request-ID"}
 
 
 def _fresh_limits(app: Flask) -> None:
