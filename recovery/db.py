@@ -44,6 +44,7 @@ NAMING_CONVENTION = {
 RV = TypeVar("RV")
 AUTOCOMMIT = "AUTOCOMMIT"
 LAZY_COMMIT = "recovery_lazy_commit"  # an execution option (SQLite) and the connection's state of it (execute_alone)
+WRITTEN_TOGETHER = "recovery_written_together"  # session.info: entities written_together in this transaction
 READ_APART = "recovery_read_apart"  # an execution option (SQLite): a plain BEGIN, not BEGIN IMMEDIATE (read_apart)
 
 
@@ -256,13 +257,20 @@ class Row:
     values: dict[str, Any]
     match: tuple[str, ...] = ()
     on_missing: Callable[[Session], None] | None = None
+    source: object | None = None  # the entity Row.of read, which stays out of the session
 
     @classmethod
     def of(cls, entity: Base) -> Row:
         """A new entity's row: the columns it was given (the rest take their column defaults)."""
         table = cast(Table, type(entity).__table__)
         given = entity.__dict__
-        return cls(table, {c.key: given[c.key] for c in table.columns if c.key in given})
+        return cls(table, {c.key: given[c.key] for c in table.columns if c.key in given}, source=entity)
+
+
+def written_together(session: Session) -> list[object]:
+    """The entities whose rows write_together wrote in the session's current transaction (after_commit
+    listeners read it: such an entity is never `persistent` in the ORM's sense)."""
+    return session.info.get(WRITTEN_TOGETHER, [])
 
 
 def write_together(session: Session, rows: Sequence[Row]) -> None:
@@ -281,6 +289,7 @@ def write_together(session: Session, rows: Sequence[Row]) -> None:
         raise WriteWhileReadingApart("release_if_unwritten (or a rollback) must end read_apart's reads first")
     bind = session.get_bind()
     on_postgresql = isinstance(bind, Engine) and bind.dialect.name == "postgresql"
+    session.info.setdefault(WRITTEN_TOGETHER, []).extend(row.source for row in rows if row.source is not None)
     if not on_postgresql:
         for row in rows:
             statement = _row_statement(row.table, tuple(row.values), row.match, "")
@@ -381,6 +390,7 @@ def _executed(state) -> None:
 def _ended(session: Session, transaction) -> None:
     if transaction.parent is None:
         session.info.pop("wrote", None)
+        session.info.pop(WRITTEN_TOGETHER, None)
         session.info.pop(READ_APART, None)
 
 

@@ -34,7 +34,6 @@ def record_event(ctx: ServiceContext, type: str, *, user_id: int | None, actor: 
     """Add one event to the session (committed with the caller's change); returns it unflushed."""
     event = new_event(ctx, type, user_id=user_id, actor=actor, **details)
     ctx.session.add(event)
-    count_event(ctx.session, event, type, details)  # the domain counters of /metrics, once it commits
     return event
 
 
@@ -43,9 +42,12 @@ def new_event(ctx: ServiceContext, type: str, *, user_id: int | None, actor: Act
     """An event not yet in the session: for a flow that writes it with other rows in one statement
     (`db.Row.of(event)`, `db.write_together`), or adds it only on some paths."""
     actor = actor or ctx.actor
-    return SecurityEvent(type=type, user_id=user_id, actor_type=actor.type, actor_id=actor.id,
-                         ip=actor.ip, user_agent=(actor.user_agent or "")[:512] or None,
-                         details=_scrub(details), created_at=ctx.clock.now())
+    event = SecurityEvent(type=type, user_id=user_id, actor_type=actor.type, actor_id=actor.id,
+                          ip=actor.ip, user_agent=(actor.user_agent or "")[:512] or None,
+                          details=_scrub(details), created_at=ctx.clock.now())
+    # The domain counters of /metrics, once it commits (added to the session, or written together).
+    count_event(ctx.session, event, type, details)
+    return event
 
 
 def recent_events_for_user(ctx: ServiceContext, user_id: int, limit: int = 50) -> list[SecurityEvent]:

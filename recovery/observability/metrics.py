@@ -27,6 +27,7 @@ from prometheus_client.multiprocess import MultiProcessCollector
 from sqlalchemy import delete, event, inspect, select
 from sqlalchemy.orm import Session
 
+from recovery.db import written_together
 from recovery.observability.models import MetricGauge
 
 USER_EVENTS = Counter("recovery_user_events", "Security events recorded, by type and error (as Keycloak's "
@@ -135,8 +136,12 @@ def on_commit(session: Session, row: object, callback: Callable[[], None]) -> No
 @event.listens_for(Session, "after_commit")
 def _after_commit(session: Session) -> None:
     pending = session.info.pop(_PENDING, None)
-    for row, callback in pending or ():
-        if inspect(row).persistent:  # committed; a row rolled back (and not added again) is transient
+    if not pending:
+        return
+    together = written_together(session)  # written by one statement with others: committed, never persistent
+    for row, callback in pending:
+        # committed; a row rolled back (and not added again) is transient
+        if inspect(row).persistent or any(row is written for written in together):
             callback()
 
 
