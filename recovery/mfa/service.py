@@ -36,6 +36,8 @@ from recovery.mfa.challenge import complete_challenge, drop_challenges, find_cha
 from recovery.mfa.errors import EnrollmentExpired, MfaNotEnabled, SecondFactorInvalid, StaffMustKeepMfa
 from recovery.mfa.factors import accept_code, authenticator, failure, secret_of, spend_totp
 from recovery.mfa.models import ACTIVE, PENDING, TotpAuthenticator
+from recovery.passkeys import service as passkeys
+from recovery.passkeys.queries import has_any as has_passkey_row
 from recovery.passwords import normalise_password
 from recovery.sessions import service as sessions
 from recovery.sessions.service import UserSession
@@ -83,7 +85,7 @@ def has_second_factor(ctx: ServiceContext, user: User) -> bool:
     (accounts.set_second_factor) or an authenticator is active. Fail safe: either one is enough, so a flag out of
     step with this capability's table (written by a release before users.second_factor_at) never lets a
     password alone through; `mfa.sync_second_factor` puts the flag back in step."""
-    return user.has_second_factor or totp_enabled(ctx, user)
+    return user.has_second_factor or totp_enabled(ctx, user) or passkeys.has_passkey(ctx, user.id)
 
 
 def totp_enabled(ctx: ServiceContext, user: User) -> bool:
@@ -195,11 +197,11 @@ def disable_totp(ctx: ServiceContext, user: User, *, password: str, code: str) -
 
 
 def reset_mfa(ctx: ServiceContext, user: User, *, actor_note: str = "") -> bool:
-    """Support decision (a granted ticket): remove the authenticator and recovery codes; the holder is told.
-
-    Returns whether there was anything to remove. The acting staff member is ctx.actor.
+    """Support decision (a granted ticket): remove the authenticator, recovery codes and passkeys; the holder is
+    told. Returns whether there was anything to remove. The acting staff member is ctx.actor.
     """
-    had_factor = totp_enabled(ctx, user)
+    had_factor = totp_enabled(ctx, user) or passkeys.has_passkey(ctx, user.id)
+    passkeys.remove_all(ctx, user.id)
     _remove_factors(ctx, user)
     record_event(ctx, "mfa.reset", user_id=user.id, note=(actor_note or "")[:500], had_factor=had_factor)
     notify_security(ctx, user, CHANGED_TEMPLATE, change="reset_by_support")
@@ -212,7 +214,8 @@ def _remove_factors(ctx: ServiceContext, user: User) -> None:
                         .execution_options(synchronize_session="fetch"))
     recovery_codes.delete_codes(ctx, user.id)
     drop_challenges(ctx, user.id)
-    set_second_factor(ctx, user, None)
+    if not passkeys.has_passkey(ctx, user.id):  # passkeys are a second factor too: the flag stays with them
+        set_second_factor(ctx, user, None)
 
 
 def _confirm_password_and_code(ctx: ServiceContext, user: User, password: str | None, code: str | None, *,
@@ -252,7 +255,7 @@ def sync_second_factor(ctx: ServiceContext, *, batch: int = 1000) -> int:
     authenticator is active and the flag is not, clear it where the flag is set and none is (a release that
     predates the flag enrolled or removed a factor); returns how many accounts changed, at most 2 x `batch`."""
     active = (select(TotpAuthenticator.id).where(TotpAuthenticator.user_id == User.id,
-                                                 TotpAuthenticator.state == ACTIVE).exists())
+                                                 TotpAuthenticator.state == ACTIVE).exists()) | has_passkey_row(User.id)
     unflagged = ctx.session.execute(
         select(User, func.coalesce(TotpAuthenticator.confirmed_at, TotpAuthenticator.created_at))
         .join(TotpAuthenticator, (TotpAuthenticator.user_id == User.id) & (TotpAuthenticator.state == ACTIVE))
