@@ -35,6 +35,7 @@ BLUEPRINTS = (
     ("recovery.signin.api", "bp"),
     ("recovery.accounts.views", "bp"),
     ("recovery.security.views", "bp"),
+    ("recovery.security.passkey_api", "bp"),
     ("recovery.accounts.api", "bp"),
     ("recovery.accounts.staff", "bp"),
     ("recovery.sessions.views", "bp"),

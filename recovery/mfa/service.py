@@ -34,7 +34,7 @@ from recovery.mfa import recovery_codes, totp
 from recovery.mfa.budget import claim_attempt, mark_passed
 from recovery.mfa.challenge import complete_challenge, drop_challenges, find_challenge, start_challenge
 from recovery.mfa.errors import EnrollmentExpired, MfaNotEnabled, SecondFactorInvalid, StaffMustKeepMfa
-from recovery.mfa.factors import accept_code, authenticator, failure, secret_of, spend_totp
+from recovery.mfa.factors import Proof, accept_proof, authenticator, failure, secret_of, spend_totp
 from recovery.mfa.models import ACTIVE, PENDING, TotpAuthenticator
 from recovery.passkeys import service as passkeys
 from recovery.passkeys.queries import has_any as has_passkey_row
@@ -236,16 +236,18 @@ def _confirm_password_and_code(ctx: ServiceContext, user: User, password: str | 
 
 # --- for other capabilities ------------------------------------------------------------------------------
 
-def verify_second_factor(ctx: ServiceContext, user: User, code: str, *, purpose: str = "verify") -> str:
-    """Spend a TOTP or recovery code of the account: "totp" or "recovery_code"; SecondFactorInvalid if wrong.
+def verify_second_factor(ctx: ServiceContext, user: User, code: Proof, *, purpose: str = "verify") -> str:
+    """Spend a TOTP or recovery code of the account, or check one of its passkeys: "totp", "recovery_code" or
+    "passkey"; SecondFactorInvalid if wrong.
 
     Every code is counted against the account's budget before it is checked, committed with what the request
     read so far (call it before writing anything); wrong codes are recorded, kept when the change rolls back.
     """
     attempt = claim_attempt(ctx, user, purpose=purpose)
-    kind = accept_code(ctx, user, code)
+    kept: list = []
+    kind = accept_proof(ctx, user, authenticator(ctx, user.id), code, kept)
     if kind is None:
-        raise SecondFactorInvalid(persist=[failure(ctx, user, purpose)])
+        raise SecondFactorInvalid(persist=[failure(ctx, user, purpose), *kept])
     mark_passed(ctx, attempt)
     return kind
 

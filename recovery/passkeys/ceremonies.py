@@ -103,14 +103,15 @@ def _descriptor(passkey: Passkey) -> PublicKeyCredentialDescriptor:
     return PublicKeyCredentialDescriptor(id=base64url_to_bytes(passkey.credential_id), transports=transports or None)
 
 
-def take(ctx: ServiceContext, flow: object, purpose: str) -> PasskeyCeremony:
+def take(ctx: ServiceContext, flow: object, purpose: str | tuple[str, ...]) -> PasskeyCeremony:
     """The live ceremony behind a flow id, used up by one conditional DELETE (of two answers with one flow, one
     wins); PasskeyFlowInvalid when unknown, expired, of another purpose or already used."""
+    purposes = (purpose,) if isinstance(purpose, str) else purpose
     if not isinstance(flow, str) or not flow or len(flow) > 128:
         raise PasskeyFlowInvalid()
     row = ctx.session.scalar(select(PasskeyCeremony).where(
         PasskeyCeremony.flow_digest == ctx.tokens.digest(flow, _PURPOSE)))
-    if row is None or row.purpose != purpose or row.expires_at <= ctx.clock.now():
+    if row is None or row.purpose not in purposes or row.expires_at <= ctx.clock.now():
         raise PasskeyFlowInvalid()
     used = ctx.session.execute(delete(PasskeyCeremony).where(PasskeyCeremony.id == row.id)
                                .execution_options(synchronize_session=False))
@@ -118,6 +119,11 @@ def take(ctx: ServiceContext, flow: object, purpose: str) -> PasskeyCeremony:
         raise PasskeyFlowInvalid()
     ctx.session.expunge(row)
     return row
+
+
+def used_up(ceremony_id: int):
+    """For an error's `persist`: the ceremony stays used although the failed request rolls back."""
+    return lambda session: session.execute(delete(PasskeyCeremony).where(PasskeyCeremony.id == ceremony_id))
 
 
 def check_registration(ctx: ServiceContext, ceremony: PasskeyCeremony, credential: dict):

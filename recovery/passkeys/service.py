@@ -29,10 +29,17 @@ from recovery.events.service import SecurityEvent, record_event
 from recovery.passkeys import ceremonies
 from recovery.passkeys.ceremonies import PREFERRED, REQUIRED, Ceremony
 from recovery.passkeys.errors import PasskeyInvalid, PasskeyRejected
-from recovery.passkeys.models import AUTHENTICATE, REGISTER, SECOND_FACTOR, Passkey, PasskeyUserHandle
+from recovery.passkeys.models import (
+    AUTHENTICATE,
+    REGISTER,
+    SECOND_FACTOR,
+    Passkey,
+    PasskeyCeremony,
+    PasskeyUserHandle,
+)
 from recovery.passkeys.queries import has_any
 
-__all__ = ["AUTHENTICATE", "SECOND_FACTOR", "Ceremony", "Passkey", "Where", "begin_authentication",
+__all__ = ["AUTHENTICATE", "SECOND_FACTOR", "Assertion", "Ceremony", "Passkey", "Where", "begin_authentication",
            "begin_registration", "finish_registration", "has_passkey", "list_passkeys", "remove_all",
            "remove_passkey", "rename_passkey", "verify_assertion"]
 
@@ -82,7 +89,8 @@ def finish_registration(ctx: ServiceContext, user: User, flow: object, credentia
     try:
         verified = ceremonies.check_registration(ctx, ceremony, credential)
     except Exception:  # noqa: BLE001 - any malformed or failing answer is the client's, never a 500
-        raise PasskeyRejected(persist=[_failed(ctx, user.id, "registration")]) from None
+        failed = _failed(ctx, user.id, "registration")
+        raise PasskeyRejected(persist=[failed, ceremonies.used_up(ceremony.id)]) from None
     credential_id = bytes_to_base64url(verified.credential_id)
     if ctx.session.scalar(select(exists().where(Passkey.credential_id == credential_id))):
         raise PasskeyRejected(N_("This passkey is already registered."))
@@ -119,6 +127,16 @@ def _name(name: str) -> str:
 
 # --- authentication --------------------------------------------------------------------------------------
 
+@dataclass(frozen=True)
+class Assertion:
+    """An authenticator's answer to a ceremony (AuthenticationResponseJSON), offered as a factor, and where the
+    client was when it answered."""
+
+    flow: str
+    credential: dict
+    where: Where = Where()
+
+
 def begin_authentication(ctx: ServiceContext, *, purpose: str, user: User | None = None) -> Ceremony:
     """Options for navigator.credentials.get(). Without a password (`purpose` AUTHENTICATE) any discoverable
     passkey answers and the authenticator must verify its user (it is both factors); as a second factor
@@ -131,12 +149,24 @@ def begin_authentication(ctx: ServiceContext, *, purpose: str, user: User | None
                                              allowed=list_passkeys(ctx, user), verification=PREFERRED)
 
 
-def verify_assertion(ctx: ServiceContext, flow: object, credential: object, *, purpose: str,
+def verify_assertion(ctx: ServiceContext, flow: object, credential: object, *, purpose: str | tuple[str, ...],
                      user: User | None = None, where: Where = Where()) -> Passkey:
     """The passkey that signed this ceremony's challenge, its counter and last use updated; PasskeyFlowInvalid
-    (ask for new options) or PasskeyInvalid (failures recorded, kept through the rollback). A counter that goes
-    back is refused as a cloned authenticator and recorded as `passkey.counter_regressed`."""
+    (ask for new options) or PasskeyInvalid (failures recorded, kept through the rollback, and the ceremony used
+    up all the same). A counter that goes back is refused as a cloned authenticator and recorded as
+    `passkey.counter_regressed`. `purpose` may name several (a second factor also takes a passwordless
+    ceremony's answer, which asked for more)."""
     ceremony = ceremonies.take(ctx, flow, purpose)
+    try:
+        return _verified(ctx, ceremony, credential, user, where)
+    except PasskeyInvalid as error:
+        error.persist.append(ceremonies.used_up(ceremony.id))
+        raise
+
+
+def _verified(ctx: ServiceContext, ceremony: PasskeyCeremony, credential: object, user: User | None,
+              where: Where) -> Passkey:
+    purpose = ceremony.purpose
     expected_user = user.id if user is not None else ceremony.user_id
     credential = credential if isinstance(credential, dict) else {}
     passkey = _presented(ctx, credential)

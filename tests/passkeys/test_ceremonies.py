@@ -16,7 +16,7 @@ from helpers.detection import run
 from recovery.accounts.models import User
 from recovery.events.models import SecurityEvent
 from recovery.passkeys import service as passkeys
-from recovery.passkeys.ceremonies import PREFERRED, REQUIRED, _PURPOSE
+from recovery.passkeys.ceremonies import _PURPOSE, PREFERRED, REQUIRED
 from recovery.passkeys.errors import PasskeyFlowInvalid, PasskeyInvalid, PasskeyRejected
 from recovery.passkeys.models import AUTHENTICATE, REGISTER, SECOND_FACTOR, Passkey, PasskeyCeremony, PasskeyUserHandle
 from recovery.passkeys.service import Where
