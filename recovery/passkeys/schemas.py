@@ -17,6 +17,8 @@ class Credential(fields.Field):
     text from a form; py_webauthn checks its inside."""
 
     def _deserialize(self, value, attr, data, **kwargs):
+        if value == "" and not self.required:  # a form's empty hidden field: no passkey was used
+            return None
         if isinstance(value, str):
             if len(value) > MAX_CREDENTIAL_CHARS:
                 raise ValidationError(N_("Your device's answer could not be read. Please try again."))

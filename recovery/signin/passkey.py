@@ -15,9 +15,11 @@ from recovery.context import ServiceContext
 from recovery.detection import service as detection
 from recovery.detection.service import ClientSignals, Observation
 from recovery.events.service import record_event
+from recovery.mfa import service as mfa
+from recovery.mfa.errors import ChallengeInvalid
 from recovery.passkeys import service as passkeys
 from recovery.passkeys.errors import PasskeyFlowInvalid, PasskeyInvalid
-from recovery.passkeys.service import Where
+from recovery.passkeys.service import Ceremony, Where
 from recovery.signin.password import FirstFactor, check_may_sign_in
 
 
@@ -49,3 +51,17 @@ def check_passkey(ctx: ServiceContext, credentials: Passkey, signals: ClientSign
     check_may_sign_in(ctx, user, user.email, observation)
     decision = detection.assess_signin(ctx, user, observation, stage="passkey")
     return FirstFactor(user, observation, decision, both_factors=True)
+
+
+def offers_passkey(ctx: ServiceContext, token: str | None, *, kind: str) -> bool:
+    """Whether the pending second factor's account holds a passkey (the code page then offers it)."""
+    pending = mfa.find_challenge(ctx, token, kind=kind)
+    return pending is not None and passkeys.has_passkey(ctx, pending.user_id)
+
+
+def second_factor_options(ctx: ServiceContext, token: str | None, *, kind: str) -> Ceremony:
+    """Options for the pending second factor: the account's own passkeys, user presence enough."""
+    pending = mfa.find_challenge(ctx, token, kind=kind)
+    if pending is None:
+        raise ChallengeInvalid()
+    return passkeys.begin_authentication(ctx, purpose=passkeys.SECOND_FACTOR, user=pending.user)
