@@ -43,9 +43,9 @@ from recovery.sessions import service as sessions
 from recovery.sessions.service import UserSession
 
 __all__ = ["begin_enrollment", "complete_challenge", "confirm_enrollment", "disable_totp", "drop_challenges",
-           "find_challenge", "has_second_factor", "mfa_status", "pending_enrollment", "regenerate_recovery_codes",
-           "reset_mfa", "rotate_encryption_keys", "start_challenge", "sync_second_factor", "totp_enabled",
-           "verify_second_factor"]
+           "find_challenge", "has_second_factor", "mfa_status", "passes_staff_requirement", "pending_enrollment",
+           "regenerate_recovery_codes", "reset_mfa", "rotate_encryption_keys", "staff_factor_missing",
+           "start_challenge", "sync_second_factor", "totp_enabled", "verify_second_factor"]
 
 CHANGED_TEMPLATE = "mfa_changed"
 log = logging.getLogger(__name__)
@@ -86,6 +86,20 @@ def has_second_factor(ctx: ServiceContext, user: User) -> bool:
     step with this capability's table (written by a release before users.second_factor_at) never lets a
     password alone through; `mfa.sync_second_factor` puts the flag back in step."""
     return user.has_second_factor or totp_enabled(ctx, user) or passkeys.has_passkey(ctx, user.id)
+
+
+def staff_factor_missing(ctx: ServiceContext, user: User) -> bool:
+    """A staff account lacks what the staff requirement asks for: a second factor (RECOVERY_STAFF_REQUIRE_MFA),
+    and a passkey in particular when RECOVERY_STAFF_REQUIRE_PHISHING_RESISTANT is set."""
+    if ctx.settings.staff_require_phishing_resistant:
+        return not passkeys.has_passkey(ctx, user.id)
+    return ctx.settings.staff_require_mfa and not has_second_factor(ctx, user)
+
+
+def passes_staff_requirement(ctx: ServiceContext, user: User, method: str) -> bool:
+    """Whether a sign-in whose second factor was `method` counts as past MFA: any factor does, but only a
+    passkey for staff where a phishing-resistant one is required (a TOTP code can be phished)."""
+    return method == "passkey" or not (user.is_staff and ctx.settings.staff_require_phishing_resistant)
 
 
 def totp_enabled(ctx: ServiceContext, user: User) -> bool:

@@ -101,14 +101,15 @@ def finish_second_factor(ctx: ServiceContext, token: str | None, code: str | Pas
     owner = pending.user if pending is not None else None
     proof = Assertion(code.flow, code.credential, where(observation)) if isinstance(code, Passkey) else code
     try:
-        user, _method = mfa.complete_challenge(ctx, token, proof, kind=kind, found=pending)
+        user, method = mfa.complete_challenge(ctx, token, proof, kind=kind, found=pending)
     except (SecondFactorInvalid, ChallengeEnded) as error:
         if owner is not None:
             error.persist.extend(detection.record_failure(ctx, owner, owner.email, observation, reason="wrong_code",
                                                           stage="second_factor"))
         raise
     detection.complete_signin(ctx, user, observation, stage="second_factor")
-    return _signed_in(ctx, user, kind=kind, replaces=replaces, mfa_passed=True)
+    return _signed_in(ctx, user, kind=kind, replaces=replaces,
+                      mfa_passed=mfa.passes_staff_requirement(ctx, user, method))
 
 
 def finish_step_up(ctx: ServiceContext, token: str | None, code: str, signals: ClientSignals, *, kind: str,
