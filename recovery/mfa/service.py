@@ -37,6 +37,7 @@ from recovery.mfa.errors import EnrollmentExpired, MfaNotEnabled, SecondFactorIn
 from recovery.mfa.factors import Proof, accept_proof, authenticator, failure, secret_of, spend_totp
 from recovery.mfa.models import ACTIVE, PENDING, TotpAuthenticator
 from recovery.passkeys import service as passkeys
+from recovery.passkeys.queries import first_added as passkey_added
 from recovery.passkeys.queries import has_any as has_passkey_row
 from recovery.passwords import normalise_password
 from recovery.sessions import service as sessions
@@ -269,15 +270,20 @@ def verify_second_factor(ctx: ServiceContext, user: User, code: Proof, *, purpos
 def sync_second_factor(ctx: ServiceContext, *, batch: int = 1000) -> int:
     """Put users.second_factor_at back in step with the active authenticators (a periodic job): set it where an
     authenticator is active and the flag is not, clear it where the flag is set and none is (a release that
-    predates the flag enrolled or removed a factor); returns how many accounts changed, at most 2 x `batch`."""
-    active = (select(TotpAuthenticator.id).where(TotpAuthenticator.user_id == User.id,
-                                                 TotpAuthenticator.state == ACTIVE).exists()) | has_passkey_row(User.id)
-    unflagged = ctx.session.execute(
+    predates the flag enrolled or removed a factor); passkeys count as factors; returns how many accounts changed,
+    at most 3 x `batch`."""
+    totp_active = select(TotpAuthenticator.id).where(TotpAuthenticator.user_id == User.id,
+                                                     TotpAuthenticator.state == ACTIVE).exists()
+    active = totp_active | has_passkey_row(User.id)
+    unflagged: list = list(ctx.session.execute(
         select(User, func.coalesce(TotpAuthenticator.confirmed_at, TotpAuthenticator.created_at))
         .join(TotpAuthenticator, (TotpAuthenticator.user_id == User.id) & (TotpAuthenticator.state == ACTIVE))
-        .where(User.second_factor_at.is_(None)).order_by(User.id).limit(batch)).all()
+        .where(User.second_factor_at.is_(None)).order_by(User.id).limit(batch)).all())
     stale = list(ctx.session.scalars(select(User).where(User.second_factor_at.is_not(None), ~active)
                                      .order_by(User.id).limit(batch)))
+    unflagged += ctx.session.execute(  # passkeys only (added by a release before they counted)
+        select(User, passkey_added(User.id)).where(User.second_factor_at.is_(None), has_passkey_row(User.id),
+                                                   ~totp_active).order_by(User.id).limit(batch)).all()
     for user, since in unflagged:
         set_second_factor(ctx, user, since)
     for user in stale:
