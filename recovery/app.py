@@ -37,6 +37,8 @@ BLUEPRINTS = (
     ("recovery.signin.api", "bp"),
     ("recovery.accounts.views", "bp"),
     ("recovery.security.views", "bp"),
+    ("recovery.security.passkey_api", "bp"),
+    ("recovery.security.passkey_views", "bp"),
     ("recovery.accounts.api", "bp"),
     ("recovery.accounts.staff", "bp"),
     ("recovery.sessions.views", "bp"),

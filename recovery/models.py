@@ -8,6 +8,7 @@ from recovery.events import models as _events  # noqa: F401
 from recovery.mfa import models as _mfa  # noqa: F401
 from recovery.observability import models as _observability  # noqa: F401
 from recovery.outbox import models as _outbox  # noqa: F401
+from recovery.passkeys import models as _passkeys  # noqa: F401
 from recovery.reset import models as _reset  # noqa: F401
 from recovery.sessions import models as _sessions  # noqa: F401
 from recovery.tickets import models as _tickets  # noqa: F401

@@ -35,7 +35,7 @@ class Settings:
     database_connect_timeout_seconds: int = 3
     database_pool_timeout_seconds: float = 5.0
     secret_key: str = ""
-    base_url: str = "http://127.0.0.1:5000"
+    base_url: str = "http://localhost:5000"  # a host name: WebAuthn refuses an IP address as its RP id
     ratelimit_storage_uri: str = "memory://"
     ratelimit_key_prefix: str = "recovery"
     ratelimits_enabled: bool = True
@@ -110,6 +110,11 @@ class Settings:
     mfa_challenge_minutes: int = 5
     mfa_failure_limits: str = "5 per 5 minutes;20 per hour;50 per day"  # wrong codes per account, any IP
     mfa_ip_limits: str = "20 per 5 minutes;100 per day"  # wrong codes per IP, any account
+    # Passkeys (WebAuthn); see recovery/passkeys/. The RP id defaults to the base URL's host; more origins are
+    # accepted for apps (an Android app's "android:apk-key-hash:..." origin, say).
+    webauthn_rp_id: str = ""
+    webauthn_origins: tuple[str, ...] = ()
+    staff_require_phishing_resistant: bool = False
     # Suspicious sign-ins, containment and alerts; see recovery/detection/ and recovery/alerts/.
     geoip_city_db: str = ""  # a MaxMind city .mmdb for coordinates; country and ASN come from geoip2fast's data
     geoip_fast_data: str = "geoip2fast-asn-ipv6.dat.gz"  # which file of the geoip2fast package (IPv4+6, ASN)
@@ -150,6 +155,16 @@ class Settings:
     @property
     def uses_https(self) -> bool:
         return urlsplit(self.base_url).scheme == "https"
+
+    @property
+    def rp_id(self) -> str:
+        """The WebAuthn relying party: RECOVERY_WEBAUTHN_RP_ID, else the base URL's host."""
+        return self.webauthn_rp_id or (urlsplit(self.base_url).hostname or "")
+
+    @property
+    def webauthn_accepted_origins(self) -> list[str]:
+        parts = urlsplit(self.base_url)
+        return [f"{parts.scheme}://{parts.netloc}", *self.webauthn_origins]
 
     @property
     def uses_local_mailbox(self) -> bool:
@@ -229,6 +244,9 @@ _ENV_FIELDS: dict[str, tuple[str, Callable[[str], object]]] = {
     "RECOVERY_TICKET_EVIDENCE_MAX_BYTES": ("ticket_evidence_max_bytes", int),
     "RECOVERY_TICKET_EVIDENCE_RETENTION_DAYS": ("ticket_evidence_retention_days", int),
     "RECOVERY_STAFF_REQUIRE_MFA": ("staff_require_mfa", _env_bool),
+    "RECOVERY_STAFF_REQUIRE_PHISHING_RESISTANT": ("staff_require_phishing_resistant", _env_bool),
+    "RECOVERY_WEBAUTHN_RP_ID": ("webauthn_rp_id", str),
+    "RECOVERY_WEBAUTHN_ORIGINS": ("webauthn_origins", lambda v: tuple(o.strip() for o in v.split(",") if o.strip())),
     "RECOVERY_MFA_ISSUER": ("mfa_issuer", str),
     "RECOVERY_MFA_FAILURE_LIMITS": ("mfa_failure_limits", str),
     "RECOVERY_MFA_IP_LIMITS": ("mfa_ip_limits", str),

@@ -57,6 +57,13 @@ EVENT_LABELS = {
     "mfa.challenge.dropped": N_("Sign-in stopped after wrong codes"),
     "mfa.challenge.passed": N_("Signed in with a second factor"),
     "mfa.keys.rotated": N_("Encryption keys rotated"),
+    # passkeys (recovery/passkeys)
+    "passkey.added": N_("Passkey added"),
+    "passkey.renamed": N_("Passkey renamed"),
+    "passkey.removed": N_("Passkey removed"),
+    "passkey.used": N_("Passkey used"),
+    "passkey.failed": N_("Passkey not accepted"),
+    "passkey.counter_regressed": N_("Passkey refused: it may have been copied"),
     # detection (recovery/detection)
     "detection.signin.allow": N_("Sign-in checked"),
     "detection.signin.notify": N_("Unusual sign-in, reported to you"),

@@ -3,7 +3,7 @@
 ```mermaid
 stateDiagram-v2
     [*] --> waiting: start_challenge (password correct; token to the browser cookie or the API client)
-    waiting --> passed: complete_challenge with a TOTP or recovery code (deleted; the caller starts a session)
+    waiting --> passed: complete_challenge with a TOTP or recovery code, or a passkey (deleted; a session follows)
     waiting --> waiting: a code tried (failures + 1, counted before the check; a wrong one records an event)
     waiting --> dropped: the 5th wrong code, mfa_challenge_minutes passed, the password changed, MFA removed
     passed --> [*]
@@ -34,7 +34,7 @@ from recovery.db import Row, rowcount
 from recovery.events.service import new_event, record_event
 from recovery.mfa.budget import claim_attempt, passed_row
 from recovery.mfa.errors import ChallengeEnded, ChallengeInvalid, SecondFactorInvalid
-from recovery.mfa.factors import accept_code_of
+from recovery.mfa.factors import Proof, accept_proof
 from recovery.mfa.models import PENDING, MfaChallenge, TotpAuthenticator
 
 MAX_FAILURES = 5
@@ -80,7 +80,7 @@ def _challenge_with_user_and_factor():
             .where(MfaChallenge.token_digest == bindparam("digest"), MfaChallenge.kind == bindparam("kind")))
 
 
-def complete_challenge(ctx: ServiceContext, token: str | None, code: str, *, kind: str,
+def complete_challenge(ctx: ServiceContext, token: str | None, code: Proof, *, kind: str,
                        found: MfaChallenge | None = None) -> tuple[User, str, list[Row]]:
     """The user, the kind of factor that passed and the rows that record it (the budget's attempt marked
     passed, the event), which the caller writes with the session's (`db.write_together`); the challenge is
@@ -95,9 +95,12 @@ def complete_challenge(ctx: ServiceContext, token: str | None, code: str, *, kin
         raise ChallengeInvalid()
     tries: list[int] = []
     attempt = claim_attempt(ctx, user, purpose="signin", also=lambda: tries.append(_count_try(ctx, row)))
-    method = accept_code_of(ctx, user, row.authenticator, code)
+    kept: list = []
+    method = accept_proof(ctx, user, row.authenticator, code, kept)
     if method is None:
-        raise _failed(ctx, user, row, tries[0])
+        error = _failed(ctx, user, row, tries[0])
+        error.persist.extend(kept)
+        raise error
     if CODES.consume(ctx, row.id) is None:  # another request completed it first
         raise ChallengeInvalid()
     passed = new_event(ctx, "mfa.challenge.passed", user_id=user.id, actor=ctx.actor.as_user(user.id),

@@ -1,6 +1,7 @@
-"""Checking and spending a second factor: a TOTP code (once per time step, per account) or a recovery code (once).
+"""Checking and spending a second factor: a TOTP code (once per time step, per account), a recovery code (once)
+or a passkey's assertion (its ceremony used once, by the passkeys capability).
 
-Both are spent by one conditional UPDATE, so of two simultaneous submissions of one code exactly one passes.
+Codes are spent by one conditional UPDATE, so of two simultaneous submissions of one code exactly one passes.
 """
 
 from __future__ import annotations
@@ -18,9 +19,14 @@ from recovery.errors import ServiceUnavailable
 from recovery.events.service import SecurityEvent, record_event
 from recovery.mfa import recovery_codes, totp
 from recovery.mfa.models import ACTIVE, PENDING, TotpAuthenticator
+from recovery.passkeys import service as passkeys
+from recovery.passkeys.errors import PasskeyFlowInvalid, PasskeyInvalid
+from recovery.passkeys.service import Assertion
 
 log = logging.getLogger(__name__)
-TOTP, RECOVERY_CODE = "totp", "recovery_code"
+TOTP, RECOVERY_CODE, PASSKEY = "totp", "recovery_code", "passkey"
+# What a second factor is offered as: a typed code, or a passkey's answer to a ceremony.
+Proof = str | Assertion
 
 
 def authenticator(ctx: ServiceContext, user_id: int, state: str = ACTIVE) -> TotpAuthenticator | None:
@@ -63,6 +69,21 @@ _SPEND = (update(TotpAuthenticator)
 def accept_code(ctx: ServiceContext, user: User, code: str) -> str | None:
     """Spend a TOTP or recovery code of the account; returns which kind passed, or None."""
     return accept_code_of(ctx, user, authenticator(ctx, user.id), code)
+
+
+def accept_proof(ctx: ServiceContext, user: User, row: TotpAuthenticator | None, proof: Proof,
+                 kept: list) -> str | None:
+    """A code (accept_code_of) or a passkey of this account: which kind passed, or None; what a refused passkey
+    leaves to keep (its failure event, a cloned counter's event, the ceremony used up) goes into `kept`."""
+    if not isinstance(proof, Assertion):
+        return accept_code_of(ctx, user, row, proof)
+    try:
+        passkeys.verify_assertion(ctx, proof.flow, proof.credential, purpose=(passkeys.SECOND_FACTOR,
+                                  passkeys.AUTHENTICATE), user=user, where=proof.where)
+    except (PasskeyInvalid, PasskeyFlowInvalid) as error:
+        kept.extend(error.persist)
+        return None
+    return PASSKEY
 
 
 def accept_code_of(ctx: ServiceContext, user: User, row: TotpAuthenticator | None, code: str) -> str | None:

@@ -34,16 +34,19 @@ from recovery.mfa import recovery_codes, totp
 from recovery.mfa.budget import claim_attempt, mark_passed
 from recovery.mfa.challenge import complete_challenge, drop_challenges, find_challenge, start_challenge
 from recovery.mfa.errors import EnrollmentExpired, MfaNotEnabled, SecondFactorInvalid, StaffMustKeepMfa
-from recovery.mfa.factors import accept_code, authenticator, failure, secret_of, spend_totp
+from recovery.mfa.factors import Proof, accept_proof, authenticator, failure, secret_of, spend_totp
 from recovery.mfa.models import ACTIVE, PENDING, TotpAuthenticator
+from recovery.passkeys import service as passkeys
+from recovery.passkeys.queries import first_added as passkey_added
+from recovery.passkeys.queries import has_any as has_passkey_row
 from recovery.passwords import normalise_password
 from recovery.sessions import service as sessions
 from recovery.sessions.service import UserSession
 
 __all__ = ["begin_enrollment", "complete_challenge", "confirm_enrollment", "disable_totp", "drop_challenges",
-           "find_challenge", "has_second_factor", "mfa_status", "pending_enrollment", "regenerate_recovery_codes",
-           "reset_mfa", "rotate_encryption_keys", "start_challenge", "sync_second_factor", "totp_enabled",
-           "verify_second_factor"]
+           "find_challenge", "has_second_factor", "mfa_status", "passes_staff_requirement", "pending_enrollment",
+           "regenerate_recovery_codes", "reset_mfa", "rotate_encryption_keys", "staff_factor_missing",
+           "start_challenge", "sync_second_factor", "totp_enabled", "verify_second_factor"]
 
 CHANGED_TEMPLATE = "mfa_changed"
 log = logging.getLogger(__name__)
@@ -83,7 +86,21 @@ def has_second_factor(ctx: ServiceContext, user: User) -> bool:
     (accounts.set_second_factor) or an authenticator is active. Fail safe: either one is enough, so a flag out of
     step with this capability's table (written by a release before users.second_factor_at) never lets a
     password alone through; `mfa.sync_second_factor` puts the flag back in step."""
-    return user.has_second_factor or totp_enabled(ctx, user)
+    return user.has_second_factor or totp_enabled(ctx, user) or passkeys.has_passkey(ctx, user.id)
+
+
+def staff_factor_missing(ctx: ServiceContext, user: User) -> bool:
+    """A staff account lacks what the staff requirement asks for: a second factor (RECOVERY_STAFF_REQUIRE_MFA),
+    and a passkey in particular when RECOVERY_STAFF_REQUIRE_PHISHING_RESISTANT is set."""
+    if ctx.settings.staff_require_phishing_resistant:
+        return not passkeys.has_passkey(ctx, user.id)
+    return ctx.settings.staff_require_mfa and not has_second_factor(ctx, user)
+
+
+def passes_staff_requirement(ctx: ServiceContext, user: User, method: str) -> bool:
+    """Whether a sign-in whose second factor was `method` counts as past MFA: any factor does, but only a
+    passkey for staff where a phishing-resistant one is required (a TOTP code can be phished)."""
+    return method == "passkey" or not (user.is_staff and ctx.settings.staff_require_phishing_resistant)
 
 
 def totp_enabled(ctx: ServiceContext, user: User) -> bool:
@@ -195,11 +212,11 @@ def disable_totp(ctx: ServiceContext, user: User, *, password: str, code: str) -
 
 
 def reset_mfa(ctx: ServiceContext, user: User, *, actor_note: str = "") -> bool:
-    """Support decision (a granted ticket): remove the authenticator and recovery codes; the holder is told.
-
-    Returns whether there was anything to remove. The acting staff member is ctx.actor.
+    """Support decision (a granted ticket): remove the authenticator, recovery codes and passkeys; the holder is
+    told. Returns whether there was anything to remove. The acting staff member is ctx.actor.
     """
-    had_factor = totp_enabled(ctx, user)
+    had_factor = totp_enabled(ctx, user) or passkeys.has_passkey(ctx, user.id)
+    passkeys.remove_all(ctx, user.id)
     _remove_factors(ctx, user)
     record_event(ctx, "mfa.reset", user_id=user.id, note=(actor_note or "")[:500], had_factor=had_factor)
     notify_security(ctx, user, CHANGED_TEMPLATE, change="reset_by_support")
@@ -212,7 +229,8 @@ def _remove_factors(ctx: ServiceContext, user: User) -> None:
                         .execution_options(synchronize_session="fetch"))
     recovery_codes.delete_codes(ctx, user.id)
     drop_challenges(ctx, user.id)
-    set_second_factor(ctx, user, None)
+    if not passkeys.has_passkey(ctx, user.id):  # passkeys are a second factor too: the flag stays with them
+        set_second_factor(ctx, user, None)
 
 
 def _confirm_password_and_code(ctx: ServiceContext, user: User, password: str | None, code: str | None, *,
@@ -233,16 +251,18 @@ def _confirm_password_and_code(ctx: ServiceContext, user: User, password: str | 
 
 # --- for other capabilities ------------------------------------------------------------------------------
 
-def verify_second_factor(ctx: ServiceContext, user: User, code: str, *, purpose: str = "verify") -> str:
-    """Spend a TOTP or recovery code of the account: "totp" or "recovery_code"; SecondFactorInvalid if wrong.
+def verify_second_factor(ctx: ServiceContext, user: User, code: Proof, *, purpose: str = "verify") -> str:
+    """Spend a TOTP or recovery code of the account, or check one of its passkeys: "totp", "recovery_code" or
+    "passkey"; SecondFactorInvalid if wrong.
 
     Every code is counted against the account's budget before it is checked, committed with what the request
     read so far (call it before writing anything); wrong codes are recorded, kept when the change rolls back.
     """
     attempt = claim_attempt(ctx, user, purpose=purpose)
-    kind = accept_code(ctx, user, code)
+    kept: list = []
+    kind = accept_proof(ctx, user, authenticator(ctx, user.id), code, kept)
     if kind is None:
-        raise SecondFactorInvalid(persist=[failure(ctx, user, purpose)])
+        raise SecondFactorInvalid(persist=[failure(ctx, user, purpose), *kept])
     mark_passed(ctx, attempt)
     return kind
 
@@ -250,15 +270,20 @@ def verify_second_factor(ctx: ServiceContext, user: User, code: str, *, purpose:
 def sync_second_factor(ctx: ServiceContext, *, batch: int = 1000) -> int:
     """Put users.second_factor_at back in step with the active authenticators (a periodic job): set it where an
     authenticator is active and the flag is not, clear it where the flag is set and none is (a release that
-    predates the flag enrolled or removed a factor); returns how many accounts changed, at most 2 x `batch`."""
-    active = (select(TotpAuthenticator.id).where(TotpAuthenticator.user_id == User.id,
-                                                 TotpAuthenticator.state == ACTIVE).exists())
-    unflagged = ctx.session.execute(
+    predates the flag enrolled or removed a factor); passkeys count as factors; returns how many accounts changed,
+    at most 3 x `batch`."""
+    totp_active = select(TotpAuthenticator.id).where(TotpAuthenticator.user_id == User.id,
+                                                     TotpAuthenticator.state == ACTIVE).exists()
+    active = totp_active | has_passkey_row(User.id)
+    unflagged: list = list(ctx.session.execute(
         select(User, func.coalesce(TotpAuthenticator.confirmed_at, TotpAuthenticator.created_at))
         .join(TotpAuthenticator, (TotpAuthenticator.user_id == User.id) & (TotpAuthenticator.state == ACTIVE))
-        .where(User.second_factor_at.is_(None)).order_by(User.id).limit(batch)).all()
+        .where(User.second_factor_at.is_(None)).order_by(User.id).limit(batch)).all())
     stale = list(ctx.session.scalars(select(User).where(User.second_factor_at.is_not(None), ~active)
                                      .order_by(User.id).limit(batch)))
+    unflagged += ctx.session.execute(  # passkeys only (added by a release before they counted)
+        select(User, passkey_added(User.id)).where(User.second_factor_at.is_(None), has_passkey_row(User.id),
+                                                   ~totp_active).order_by(User.id).limit(batch)).all()
     for user, since in unflagged:
         set_second_factor(ctx, user, since)
     for user in stale:

@@ -8,7 +8,7 @@ from flask_babel import gettext
 from recovery.reset import service
 from recovery.reset.quota import request_within_quota
 from recovery.reset.schemas import ResetAccepted, ResetConfirm, ResetDone, ResetRequest
-from recovery.reset.view_kit import limit_confirms, limit_requests
+from recovery.reset.view_kit import limit_confirms, limit_requests, passkey_answer
 from recovery.web.context import service_context
 from recovery.web.forms import parse_json
 from recovery.web.openapi import api_doc
@@ -33,5 +33,6 @@ def request_reset():
          body=ResetConfirm, responses={200: ResetDone}, errors=(409,), auth=False, tags=("password reset",))
 def confirm_reset():
     data = parse_json(ResetConfirm())
-    outcome = service.confirm_reset(service_context(), data["token"], data["password"], data.get("code"))
+    outcome = service.confirm_reset(service_context(), data["token"], data["password"], data.get("code"),
+                                    passkey_answer(data))
     return jsonify({"status": "password_reset", "sessions_revoked": outcome.sessions_revoked})

@@ -8,6 +8,7 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, vali
 
 from recovery.emails import email_problem, normalise_email
 from recovery.errors import N_
+from recovery.passkeys.schemas import Credential
 
 _TOO_LONG = N_("This is too long.")
 _REQUIRED: dict[str, Any] = {"required": N_("This field is required.")}
@@ -33,11 +34,23 @@ def _code() -> fields.String:
     return fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64, error=_TOO_LONG))
 
 
+def _flow() -> fields.String:
+    return fields.String(load_default=None, validate=validate.Length(max=128, error=_TOO_LONG),
+                         metadata={"description": "with `credential`: a passkey as the second factor, answering "
+                                                  "POST /api/v1/passkeys/authentication-options"})
+
+
+def _credential() -> Credential:
+    return Credential(load_default=None, metadata={"description": "AuthenticationResponseJSON", "type": "object"})
+
+
 class ResetConfirm(Schema):
     token = fields.String(required=True, error_messages=_REQUIRED,
                           validate=validate.Length(max=1024, error=_TOO_LONG))
     password = _password()
     code = _code()
+    flow = _flow()
+    credential = _credential()
 
 
 class _Form(Schema):
@@ -54,6 +67,8 @@ class NewPasswordForm(_Form):
 
     password = _password()
     code = _code()
+    flow = _flow()
+    credential = _credential()
 
 
 class ResetAccepted(Schema):

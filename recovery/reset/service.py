@@ -41,6 +41,8 @@ from recovery.events.service import record_event
 from recovery.mfa.service import has_second_factor, verify_second_factor
 from recovery.outbox.service import queue_email
 from recovery.outbox.tasks import queue_task_alone
+from recovery.passkeys import service as passkeys
+from recovery.passkeys.service import Assertion, Ceremony
 from recovery.reset.errors import (
     ResetLinkExpired,
     ResetLinkInvalid,
@@ -66,6 +68,7 @@ class ResetForm:
     needs_code: bool
     min_length: int
     max_length: int
+    offers_passkey: bool = False  # the account holds a passkey: the form offers it as the second factor
 
 
 @dataclass(frozen=True)
@@ -184,7 +187,13 @@ def inspect_link(ctx: ServiceContext, token: object) -> ResetForm:
     user = _live_link(ctx, token).user
     rules = password_requirements(ctx, user)
     return ResetForm(masked_email=mask_email(user.email), needs_code=has_second_factor(ctx, user),
-                     min_length=rules["min_length"], max_length=rules["max_length"])
+                     min_length=rules["min_length"], max_length=rules["max_length"],
+                     offers_passkey=passkeys.has_passkey(ctx, user.id))
+
+
+def passkey_options(ctx: ServiceContext, token: object) -> Ceremony:
+    """Options for the second factor of a live link's reset: the account's own passkeys."""
+    return passkeys.begin_authentication(ctx, purpose=passkeys.SECOND_FACTOR, user=_live_link(ctx, token).user)
 
 
 @dataclass(frozen=True)
@@ -227,12 +236,14 @@ def _status_changed_since(user: User, row: PasswordReset) -> bool:
     return user.status_changed_at is not None and row.created_at < user.status_changed_at
 
 
-def confirm_reset(ctx: ServiceContext, token: object, password: str, code: str | None = None) -> ResetOutcome:
-    """Set the new password through a live link, once; end every session and link; tell every address."""
+def confirm_reset(ctx: ServiceContext, token: object, password: str, code: str | None = None,
+                  passkey: Assertion | None = None) -> ResetOutcome:
+    """Set the new password through a live link, once; end every session and link; tell every address. The
+    second factor, when the account has one, is a code or a passkey's answer."""
     link = _live_link(ctx, token)
     user = link.user
     check_new_password(ctx, user, password)
-    _check_second_factor(ctx, user, code)
+    _check_second_factor(ctx, user, passkey or code)
     consume_link(ctx, link)
     links = revoke_resets(ctx, user.id, reason="password_reset")
     sessions = set_password(ctx, user, password, reason="password_reset", details={"links_revoked": links},
@@ -255,7 +266,7 @@ def consume_link(ctx: ServiceContext, link: LiveLink) -> None:
         raise ResetLinkUsed()
 
 
-def _check_second_factor(ctx: ServiceContext, user: User, code: str | None) -> None:
+def _check_second_factor(ctx: ServiceContext, user: User, code: str | Assertion | None) -> None:
     if not has_second_factor(ctx, user):
         return
     if not code:

@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 
-from flask import make_response, render_template
+from flask import make_response, render_template, request
 from werkzeug.wrappers import Response
 
+from recovery.passkeys.service import Assertion, Where
 from recovery.reset.errors import ResetLinkMissing, ResetLinkProblem
+from recovery.useragents import parse_user_agent
 from recovery.web.cookies import RESET, clear_cookie, read_cookie, set_cookie
 from recovery.web.errors import discard_and_persist, translate
 from recovery.web.headers import mark_token_page
@@ -17,6 +19,14 @@ from recovery.web.ratelimit import limit
 # One counter per IP for the page and the API alike (shared scope), only for POST.
 limit_requests = limit("reset-request-ip")
 limit_confirms = limit("reset-confirm-ip")
+
+
+def passkey_answer(data: dict) -> Assertion | None:
+    """The passkey a reset form or body offers as its second factor (flow and credential), if any."""
+    if not data.get("flow") or not data.get("credential"):
+        return None
+    browser, os = parse_user_agent(request.headers.get("User-Agent", ""))
+    return Assertion(data["flow"], data["credential"], Where.of(browser, os, None, None))
 
 
 def cookie_token() -> str:

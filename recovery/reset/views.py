@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, make_response, redirect, render_template, url_for
 
+from recovery.passkeys.view_kit import limit_options
 from recovery.reset import service
 from recovery.reset.quota import request_within_quota
 from recovery.reset.schemas import NewPasswordForm, ResetRequestForm
@@ -12,6 +13,7 @@ from recovery.reset.view_kit import (
     cookie_token,
     limit_confirms,
     limit_requests,
+    passkey_answer,
     set_reset_cookie,
     shows_link_problems,
 )
@@ -65,7 +67,16 @@ def choose_password():
 def choose_password_submit():
     mark_token_page()
     data = parse_form(NewPasswordForm())
-    service.confirm_reset(service_context(), cookie_token(), data["password"], data.get("code"))
+    service.confirm_reset(service_context(), cookie_token(), data["password"], data.get("code"),
+                          passkey_answer(data))
     response = make_response(render_template("reset/done.html"))
     clear_reset_cookie(response)
     return response
+
+
+@bp.post("/reset/passkey-options")
+@limit_options
+@shows_link_problems
+def passkey_options():
+    ceremony = service.passkey_options(service_context(), cookie_token())
+    return {"options": ceremony.options, "flow": ceremony.flow}

@@ -17,6 +17,7 @@ from recovery.accounts.view_kit import (
 from recovery.detection import service as detection
 from recovery.events.owner import own_events
 from recovery.mfa import service as mfa
+from recovery.passkeys import service as passkeys
 from recovery.web.auth import login_required, signed_in_session, signed_in_user
 from recovery.web.context import service_context
 from recovery.web.forms import form_page, parse_form
@@ -30,7 +31,7 @@ def _page() -> dict:
     return {"overview": accounts.security_overview(ctx, user, events=0),
             "own_events": own_events(ctx, user.id).events,
             "mfa": mfa.mfa_status(ctx, user), "current_session_id": signed_in_session().id,
-            "detection": detection.security_view(ctx, user)}
+            "detection": detection.security_view(ctx, user), "passkeys": passkeys.list_passkeys(ctx, user)}
 
 
 @bp.get("/security")

@@ -8,7 +8,10 @@ stateDiagram-v2
     password --> SecondFactorDue: the account has a second factor (it also answers a risky sign-in)
     password --> StepUpDue: no second factor, and detection asks for more: a code is emailed
     password --> SignedIn: detection allows (or notifies): the server-side session starts
-    SecondFactorDue --> SignedIn: finish_second_factor with a TOTP or recovery code
+    [*] --> passkey: sign_in(ctx, Passkey(flow, credential), signals, kind=...)
+    passkey --> SignedIn: verified with user verification: both factors, phishing-resistant; detection scores
+    passkey --> [*]: it all the same (a block refuses, an unusual one emails the owner), never steps it up
+    SecondFactorDue --> SignedIn: finish_second_factor with a TOTP or recovery code, or a passkey
     StepUpDue --> SignedIn: finish_step_up with the emailed code
 ```
 
@@ -22,9 +25,9 @@ Public surface (`from recovery import signin`):
     finish_second_factor(ctx, token, code, signals, *, kind, replaces=None) -> SignedIn
     finish_step_up(ctx, token, code, signals, *, kind, replaces=None) -> SignedIn
     has_pending_step_up(ctx, token, *, kind)  (the code page's GET: is there a code to type?)
-The first factor is a `Credentials` value: `Password` today; a passkey assertion is the seam a later issue
-fills (`first_factor` in flow.py dispatches on the type). The views (`views.py` for pages, `api.py` for JSON)
-keep only cookies, redirects and JSON.
+The first factor is a `Credentials` value: `Password` or `Passkey` (passkey.py: a discoverable passkey's answer,
+both factors at once; `first_factor` in flow.py dispatches on the type). The views (`views.py` for pages,
+`api.py` for JSON) keep only cookies, redirects and JSON.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from __future__ import annotations
 from recovery.signin.flow import (
     Credentials,
     Outcome,
+    Passkey,
     Password,
     SecondFactorDue,
     SignedIn,
@@ -42,6 +46,6 @@ from recovery.signin.flow import (
     sign_in,
 )
 
-__all__ = ["Credentials", "Outcome", "Password", "SecondFactorDue", "SignedIn", "StepUpDue",
+__all__ = ["Credentials", "Outcome", "Passkey", "Password", "SecondFactorDue", "SignedIn", "StepUpDue",
            "finish_second_factor", "finish_step_up", "has_pending_step_up",
            "sign_in"]

@@ -17,21 +17,23 @@ from recovery.detection.errors import StepUpEnded
 from recovery.detection.service import ClientSignals
 from recovery.mfa import service as mfa
 from recovery.mfa.errors import ChallengeEnded, SecondFactorInvalid
+from recovery.passkeys.service import Assertion
 from recovery.sessions import service as sessions
 from recovery.sessions.service import UserSession
+from recovery.signin.passkey import Passkey, check_passkey, where
 from recovery.signin.password import FirstFactor, check_password
 
 
 @dataclass(frozen=True)
 class Password:
-    """An email and password: today's only first factor."""
+    """An email and password."""
 
     email: str
     password: str
 
 
-# The first factors sign_in accepts; a passkey assertion joins this union (and first_factor's dispatch).
-Credentials = Password
+# The first factors sign_in accepts (first_factor dispatches on the type); a passkey counts as both factors.
+Credentials = Password | Passkey
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,9 @@ def sign_in(ctx: ServiceContext, credentials: Credentials, signals: ClientSignal
     `replaces` is the browser's current session, revoked when a new one starts (ids rotate)."""
     first = first_factor(ctx, credentials, signals)
     user, decision = first.user, first.decision
+    if first.both_factors:  # a passkey: two factors and phishing-resistant, so nothing more to step up to
+        rows = detection.complete_signin(ctx, user, first.observation, stage="passkey", decision=decision)
+        return _signed_in(ctx, user, rows, kind=kind, replaces=replaces, mfa_passed=True)
     if decision.has_second_factor:  # the flag or an active authenticator; it also answers a risky sign-in
         detection.keep_decision(ctx, decision)
         challenge = mfa.start_challenge(ctx, user, kind=kind)
@@ -82,27 +87,32 @@ def sign_in(ctx: ServiceContext, credentials: Credentials, signals: ClientSignal
 
 
 def first_factor(ctx: ServiceContext, credentials: Credentials, signals: ClientSignals) -> FirstFactor:
-    """The account behind the credentials, checked, recorded and scored (the seam for passkeys)."""
+    """The account behind the credentials, checked, recorded and scored."""
+    if isinstance(credentials, Passkey):
+        return check_passkey(ctx, credentials, signals)
     return check_password(ctx, credentials.email, credentials.password, signals)
 
 
-def finish_second_factor(ctx: ServiceContext, token: str | None, code: str, signals: ClientSignals, *, kind: str,
-                         replaces: UserSession | None = None) -> SignedIn:
-    """The pending second factor with a TOTP or recovery code. A wrong code after a correct password is
-    recorded by detection (and emails the owner, once per device per 15 minutes); a passed one completes the
-    sign-in there (device remembered, the owner told when it was unusual) and starts the session."""
+def finish_second_factor(ctx: ServiceContext, token: str | None, code: str | Passkey, signals: ClientSignals, *,
+                         kind: str, replaces: UserSession | None = None) -> SignedIn:
+    """The pending second factor with a TOTP or recovery code, or a passkey. A wrong one after a correct password
+    is recorded by detection (and emails the owner, once per device per 15 minutes); a passed one completes the
+    sign-in there (device remembered, the owner told when it was unusual) and starts the session. A passkey
+    after a password from an unfamiliar place is not stepped up again: it is the phishing-resistant answer."""
     observation = detection.observe(ctx, signals)
     pending = mfa.find_challenge(ctx, token, kind=kind)
     owner = pending.user if pending is not None else None
+    proof = Assertion(code.flow, code.credential, where(observation)) if isinstance(code, Passkey) else code
     try:
-        user, _method, passed = mfa.complete_challenge(ctx, token, code, kind=kind, found=pending)
+        user, method, passed = mfa.complete_challenge(ctx, token, proof, kind=kind, found=pending)
     except (SecondFactorInvalid, ChallengeEnded) as error:
         if owner is not None:
             error.persist.extend(detection.record_failure(ctx, owner, owner.email, observation, reason="wrong_code",
                                                           stage="second_factor"))
         raise
     rows = detection.complete_signin(ctx, user, observation, stage="second_factor")
-    return _signed_in(ctx, user, [*passed, *rows], kind=kind, replaces=replaces, mfa_passed=True)
+    return _signed_in(ctx, user, [*passed, *rows], kind=kind, replaces=replaces,
+                      mfa_passed=mfa.passes_staff_requirement(ctx, user, method))
 
 
 def finish_step_up(ctx: ServiceContext, token: str | None, code: str, signals: ClientSignals, *, kind: str,

@@ -27,6 +27,7 @@ class FirstFactor:
     user: User
     observation: Observation
     decision: Decision  # allow, notify or step_up (a block raised)
+    both_factors: bool = False  # a passkey that verified its user: no second factor is asked after it
 
 
 def check_password(ctx: ServiceContext, email: str, password: str, signals: ClientSignals) -> FirstFactor:
@@ -59,7 +60,7 @@ def _checked(ctx: ServiceContext, user: User | None, email: str, password: str, 
     release_if_unwritten(ctx.session)  # no lock or connection held through argon2's ~20 ms
     if not ctx.passwords.verify(user.password_hash, password) or locked:
         raise _failed(ctx, user, "locked" if locked else "wrong_password", email, observation, locked=locked)
-    _check_may_sign_in(ctx, user, email, observation)
+    check_may_sign_in(ctx, user, email, observation)
     if ctx.passwords.needs_rehash(user.password_hash):
         user.password_hash = ctx.passwords.hash(password)
         record_event(ctx, "account.password.rehashed", user_id=user.id, actor=ctx.actor.as_user(user.id))
@@ -73,7 +74,8 @@ def _failed(ctx: ServiceContext, user: User | None, reason: str, email: str, obs
     return AuthenticationFailed(persist=[event, *kept])
 
 
-def _check_may_sign_in(ctx: ServiceContext, user: User, email: str, observation: Observation) -> None:
+def check_may_sign_in(ctx: ServiceContext, user: User, email: str, observation: Observation) -> None:
+    """After a correct first factor: AccountNotActive or EmailNotVerified (a code resent) when it may not."""
     refused = user.status if not user.is_active else (
         "email_unverified" if ctx.settings.require_email_verification and not user.is_verified else None)
     if refused is None:

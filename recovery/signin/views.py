@@ -14,8 +14,12 @@ from recovery.detection.schemas import StepUpForm
 from recovery.detection.view_kit import client_signals, device_id
 from recovery.mfa.schemas import SecondFactorForm
 from recovery.mfa.view_kit import code_errors, limit_codes
+from recovery.passkeys import service as passkeys
+from recovery.passkeys.schemas import AssertionForm
+from recovery.passkeys.view_kit import limit_options, limit_passkey_signin, passkey_errors
 from recovery.signin.flow import (
     Outcome,
+    Passkey,
     Password,
     SecondFactorDue,
     SignedIn,
@@ -25,6 +29,7 @@ from recovery.signin.flow import (
     has_pending_step_up,
     sign_in,
 )
+from recovery.signin.passkey import offers_passkey, second_factor_options
 from recovery.web.auth import current_session, set_session_cookie
 from recovery.web.context import service_context
 from recovery.web.cookies import DEVICE, MFA_CHALLENGE, STEP_UP, clear_cookie, read_cookie, set_cookie
@@ -67,21 +72,73 @@ def password():
     return _answer(outcome, data["next"])
 
 
+def _second_factor_page() -> dict:
+    """What the code page needs to offer a passkey (templates/passkeys/_second_factor.html)."""
+    return {"passkey_second_factor": offers_passkey(service_context(), challenge_token(), kind="browser")}
+
+
 @bp.route("/signin/second-factor", methods=["GET", "POST"])
 @limit_codes
-@form_page("mfa/second_factor.html")
+@form_page("mfa/second_factor.html", _second_factor_page)
 @code_errors
 def second_factor():
     if request.method == "GET":
         if challenge_token() is None:
             return redirect(url_for("signin.password"))
-        return render_template("mfa/second_factor.html", form={"next": request.args.get("next", "")}, errors={})
+        return render_template("mfa/second_factor.html", form={"next": request.args.get("next", "")}, errors={},
+                               **_second_factor_page())
     data = parse_form(SecondFactorForm())
     signed_in = finish_second_factor(service_context(), challenge_token(), data["code"], client_signals(),
                                      kind="browser", replaces=current_session())
     response = _started(signed_in, data["next"])
     clear_cookie(response, MFA_CHALLENGE)
     return response
+
+
+@bp.post("/signin/second-factor/options")
+@limit_options
+@code_errors
+def second_factor_options_json():
+    ceremony = second_factor_options(service_context(), challenge_token(), kind="browser")
+    return {"options": ceremony.options, "flow": ceremony.flow}
+
+
+@bp.post("/signin/second-factor/passkey")
+@limit_codes
+@form_page("mfa/second_factor.html", _second_factor_page)
+@code_errors
+def second_factor_passkey():
+    data = parse_form(AssertionForm())
+    signed_in = finish_second_factor(service_context(), challenge_token(), Passkey(data["flow"], data["credential"]),
+                                     client_signals(), kind="browser", replaces=current_session())
+    response = _started(signed_in, data["next"])
+    clear_cookie(response, MFA_CHALLENGE)
+    return response
+
+
+@bp.get("/signin/passkey")
+def passkey():
+    device_id()  # the device cookie comes with the page, as on the password form
+    return render_template("passkeys/signin.html", form={"next": request.args.get("next", "")}, errors={})
+
+
+@bp.post("/signin/passkey/options")
+@limit_options
+def passkey_options():
+    ceremony = passkeys.begin_authentication(service_context(), purpose=passkeys.AUTHENTICATE)
+    return {"options": ceremony.options, "flow": ceremony.flow}
+
+
+@bp.post("/signin/passkey")
+@limit_passkey_signin
+@form_page("passkeys/signin.html")
+@account_errors
+@passkey_errors
+def passkey_submit():
+    data = parse_form(AssertionForm())
+    outcome = sign_in(service_context(), Passkey(data["flow"], data["credential"]), client_signals(),
+                      kind="browser", replaces=current_session())
+    return _answer(outcome, data["next"])
 
 
 @bp.route("/signin/verify", methods=["GET", "POST"])

@@ -13,9 +13,9 @@ from flask_babel import gettext
 from werkzeug.wrappers import Response
 
 from recovery.accounts.models import User
-from recovery.accounts.service import has_second_factor
 from recovery.errors import AuthenticationRequired, PermissionDenied, ReauthRequired
 from recovery.mfa.errors import MfaEnrollmentRequired, MfaSessionRequired
+from recovery.mfa.service import staff_factor_missing
 from recovery.sessions import service as sessions
 from recovery.sessions.models import UserSession
 from recovery.web.context import runtime, service_context
@@ -138,18 +138,21 @@ def own_or_staff_required(view):
 
 def staff_guard(user: User):
     """The one staff guard: staff need an enrolled second factor and a session that passed it (setting
-    staff_require_mfa). None lets the request through; anyone who is not staff passes.
+    staff_require_mfa; a passkey, and a session that passed with one, under staff_require_phishing_resistant).
+    None lets the request through; anyone who is not staff passes.
 
     Not enrolled: to enrollment (API: 403 mfa_enrollment_required). Enrolled, but this session began without
     the second factor (say, before enrolling): sign in again (API: 403 mfa_session_required).
     """
-    if not (user.is_staff and runtime().settings.staff_require_mfa):
+    settings = runtime().settings
+    if not (user.is_staff and (settings.staff_require_mfa or settings.staff_require_phishing_resistant)):
         return None
-    if not has_second_factor(service_context(), user):
+    if staff_factor_missing(service_context(), user):
         if request.path.startswith("/api/"):
             raise MfaEnrollmentRequired()
         flash(gettext(MfaEnrollmentRequired.message), "error")
-        return redirect(url_for("mfa.setup"))
+        return redirect(url_for("security_passkeys.new" if settings.staff_require_phishing_resistant
+                                else "mfa.setup"))
     if not signed_in_session().mfa_passed:
         if request.path.startswith("/api/"):
             raise MfaSessionRequired()

@@ -183,6 +183,12 @@ LIMITS = _rows(
              fail_closed=False),
     LimitRow(name="step-up-ip", scope="signin.step_up", amount=_fixed("30 per hour"), fail_closed=True),
     LimitRow(name="step-up-api-ip", scope="signin_api.step_up", amount=_fixed("30 per hour"), fail_closed=True),
+    # Passkeys (recovery/passkeys/view_kit.py): ceremonies begun per IP (each a row until used or expired),
+    # refused passkey sign-ins per IP (a signature is not guessed: open while the storage is away), changes per
+    # account.
+    LimitRow(name="passkey-options-ip", amount=_fixed("60 per 5 minutes"), fail_closed=False),
+    LimitRow(name="passkey-signin-ip", amount=_SIGNIN, failures_only=True, fail_closed=False),
+    LimitRow(name="passkey-change", amount=_fixed("20 per hour"), key=user_key, fail_closed=False),
 )
 
 FAIL_CLOSED = frozenset(row.stored_as for row in LIMITS.values() if row.fail_closed)

@@ -2,7 +2,7 @@
 database (SQLite file or PostgreSQL), exactly the budget of codes is checked, per challenge and per account.
 
 The attempt is counted (and committed) before its code is checked; a thread-safe counter around the check
-(`accept_code_of`, the one place a sign-in code is compared) says how many were checked. Each submitter uses one
+(`accept_proof`, the one place a second factor is compared) says how many were checked. Each submitter uses one
 of a few apps with their own engines, as separate processes would.
 """
 
@@ -63,8 +63,8 @@ def checked(monkeypatch) -> Counter:
             return real(*args, **kwargs)
         return check
 
-    monkeypatch.setattr(challenge_module, "accept_code_of", counting(challenge_module.accept_code_of))
-    monkeypatch.setattr(mfa_service, "accept_code", counting(mfa_service.accept_code))  # reset and changes
+    monkeypatch.setattr(challenge_module, "accept_proof", counting(challenge_module.accept_proof))
+    monkeypatch.setattr(mfa_service, "accept_proof", counting(mfa_service.accept_proof))  # reset and changes
     return seen
 
 

@@ -23,6 +23,8 @@ PUBLIC_API = {
     "signin_api.create_session": "sign-in with a password",
     "signin_api.complete_mfa": "sign-in's second factor",
     "signin_api.step_up": "sign-in's emailed step-up code",
+    "signin_api.passkey_options": "a passkey sign-in's options",
+    "signin_api.create_passkey_session": "sign-in with a passkey",
     "detection_api.secure_account": "'this wasn't me': a signed link or the owner's session",
     "reset_api.request_reset": "forgot password",
     "reset_api.confirm_reset": "reset by signed link",
@@ -49,6 +51,11 @@ OWN_API = {
     "mfa_api.regenerate": "new recovery codes",
     "detection_api.my_signins": "the caller's sign-ins",
     "detection_api.forget_device": "forget one of the caller's devices",
+    "passkeys_api.registration_options": "register a passkey (staff without MFA may enroll one)",
+    "passkeys_api.register": "register a passkey",
+    "passkeys_api.list_passkeys": "the caller's passkeys",
+    "passkeys_api.rename": "rename one of the caller's passkeys",
+    "passkeys_api.remove": "remove one of the caller's passkeys (staff keep a factor)",
 }
 OUTSIDE_GUARD = PUBLIC_API.keys() | OWN_API.keys()
 
