@@ -79,10 +79,10 @@ def serve() -> int:
     env = web_environment(os.environ)
     wipe_metrics_dir(env)  # before the worker starts: gunicorn's own wipe then leaves the live worker's file
     worker = subprocess.Popen([*flask, "worker"], cwd=ROOT, env=env)
-    print(f"\nrecovery is starting on http://127.0.0.1:{port} (outbox delivery runs beside it).\n"
+    print(f"\nrecovery is starting on http://localhost:{port} (outbox delivery runs beside it).\n"
           "Create the first staff account with:\n"
           "  .venv/bin/flask --app wsgi recovery create-staff --email you@example.com --role admin\n"
-          f"Health at http://127.0.0.1:{port}/healthz, Prometheus metrics at http://127.0.0.1:{port}/metrics.\n"
+          f"Health at http://localhost:{port}/healthz, Prometheus metrics at http://localhost:{port}/metrics.\n"
           + _mail_note(env, port), flush=True)
     web = subprocess.Popen(gunicorn_command(port, env), cwd=ROOT, env=env)
     return _wait_for(web, worker)
@@ -111,7 +111,7 @@ def _mail_note(env: dict[str, str], port: str) -> str:
     if env.get("RECOVERY_SMTP_HOST"):
         return "Mail goes out through RECOVERY_SMTP_HOST.\n"
     if env.get("RECOVERY_DEV_MAILBOX", "").lower() in {"1", "true", "yes", "on"}:
-        return (f"Mail goes to instance/mailbox/, listed at http://127.0.0.1:{port}/dev/mailbox (a browser on this "
+        return (f"Mail goes to instance/mailbox/, listed at http://localhost:{port}/dev/mailbox (a browser on this "
                 "machine only; RECOVERY_DEV_MAILBOX=false turns the page off).\n")
     return "Mail goes to instance/mailbox/ until RECOVERY_SMTP_HOST is set.\n"
 
