@@ -232,6 +232,7 @@ def status_view(ctx: ServiceContext, ticket: Ticket) -> dict:
     reopen_until = ticket.resolved_at + timedelta(days=ctx.settings.ticket_reopen_days) if ticket.resolved_at else None
     return {
         "ticket_id": ticket.id, "category": ticket.category, "status": ticket.status,
+        "summary": case_summary(ticket),
         "created_at": ticket.created_at, "hold_until": ticket.hold_until if ticket.is_open else None,
         "deadline": _expected_decision(ctx, ticket),
         "outcome": decision.outcome if decision else None, "reason": decision.reason if decision else None,
@@ -247,6 +248,22 @@ def status_view(ctx: ServiceContext, ticket: Ticket) -> dict:
                                                                           TicketEvidence.deleted_at.is_(None))
                                              .order_by(TicketEvidence.id))),
     }
+
+
+# What a case the requester did not write themselves is about, in their words (its opening message is a note
+# written for staff: the source, the alert's numbers). A msgid: the page translates it.
+_SUMMARIES = {
+    "secure_account": N_("You told us someone else may have used your account. We locked it to keep it safe "
+                         "and signed everyone out. Our security team is checking the account and will write "
+                         "to you here."),
+    "alert": N_("Our security team opened this case to check recent activity on your account. We will write "
+                "to you here if we need anything from you."),
+}
+
+
+def case_summary(ticket: Ticket) -> str | None:
+    """What this case is about for a requester who did not open it by writing to us; None when they did."""
+    return _SUMMARIES.get(ticket.source)
 
 
 def _expected_decision(ctx: ServiceContext, ticket: Ticket):
