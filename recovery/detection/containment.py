@@ -55,7 +55,7 @@ _SUSPICIOUS = 20
 # The locked sign-in's next step while the owner's case is open. No link: a correct password does not prove the
 # owner (the thief has it too), and the status link is the case's key, so it stays in the owner's mailbox.
 CASE_STEP = N_("You told us this account was stolen, so we locked it. Our security team is working on your "
-               "case: follow it with the link in the email we sent to the addresses on this account.")
+               "request: follow it with the link in the email we sent to the addresses on this account.")
 
 
 def secure_account(ctx: ServiceContext, user: User, *, source: str, attempt_id: int | None = None) -> Ticket:

@@ -256,7 +256,7 @@ _SUMMARIES = {
     "secure_account": N_("You told us someone else may have used your account. We locked it to keep it safe "
                          "and signed everyone out. Our security team is checking the account and will write "
                          "to you here."),
-    "alert": N_("Our security team opened this case to check recent activity on your account. We will write "
+    "alert": N_("Our security team opened this request to check recent activity on your account. We will write "
                 "to you here if we need anything from you."),
 }
 

@@ -33,9 +33,9 @@ def test_the_status_page_of_a_staff_opened_case_says_what_it_is_in_plain_words(p
         path = status_link(ctx, ticket).split("recovery.example.test", 1)[1]
     page = client.get(path).get_data(as_text=True)
     assert "Opened from alert" not in page
-    assert "Our security team opened this case" in page
+    assert "Our security team opened this request" in page
     zh = client.get(path, headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
-    assert "我们的安全团队创建了此案件" in zh and "Opened from alert" not in zh
+    assert "我们的安全团队创建了此请求" in zh and "Opened from alert" not in zh
 
 
 def test_a_requesters_own_repeat_is_still_acknowledged(people, services, outbox):
