@@ -33,6 +33,7 @@ def notify_security(ctx: ServiceContext, user: User, template: str, **context: A
     context.setdefault("ip", ctx.actor.ip)
     context.setdefault("security_link", ctx.link("security.page"))
     context.setdefault("primary_address", user.email)
+    context.setdefault("recipient", user)  # its language and time zone (recovery/web/emails.py::email_time)
     return [queue_email(ctx, to=address, template=template, locale=user.locale, user_id=user.id,
                         **({**context, **primary_only} if address == user.email else context))
             for address in notification_addresses(ctx, user)]

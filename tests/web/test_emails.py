@@ -177,6 +177,21 @@ def test_email_time_is_one_format_in_the_readers_language(app):
         assert email_time(None) == ""
 
 
+def test_email_time_follows_the_accounts_time_zone_when_it_has_one(app):
+    from types import SimpleNamespace
+
+    from flask_babel import force_locale
+
+    shanghai, unknown = SimpleNamespace(time_zone="Asia/Shanghai"), SimpleNamespace(time_zone="Mars/Olympus")
+    with app.test_request_context("/"):
+        assert email_time(AT, shanghai) == "Mar 2, 2026 17:05 China Standard Time"
+        assert email_time(AT, unknown) == email_time(AT, SimpleNamespace()) == "Mar 2, 2026 09:05 UTC"
+        with force_locale("zh_Hans"):
+            assert email_time(AT, shanghai) == "2026年3月2日 17:05 中国标准时间"
+        email = compose_email("password_changed", "en", **COMMON, recipient=shanghai, sessions_revoked=1)
+    assert "Mar 2, 2026 17:05 China Standard Time" in email.text
+
+
 @pytest.mark.parametrize("index", [0, 1, 2])
 def test_was_this_you_is_two_buttons_each_on_its_own_row(app, index):
     html = render(app, "new_signin", index, "en").html
