@@ -72,7 +72,7 @@ def secure_account(ctx: ServiceContext, user: User, *, source: str, attempt_id: 
     reset_link = issue_link(ctx, user, PASSWORD_ENDPOINT)
     notify_security(ctx, user, SECURED_TEMPLATE, primary_only={"reset_link": reset_link},
                     reset_minutes=ctx.settings.reset_token_minutes, status_link=status_link(ctx, ticket),
-                    ticket_id=ticket.id, status=user.status)
+                    ticket_id=ticket.id, status=user.status, answer_by=ticket.first_response_due_at)
     raise_alert(ctx, rule="account_reported_stolen", severity="high", user_id=user.id,
                 evidence={"source": source, "ticket_id": ticket.id, "ip": ctx.actor.ip})
     record_event(ctx, "account.secured", user_id=user.id, source=source, ticket_id=ticket.id,

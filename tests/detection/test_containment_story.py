@@ -49,6 +49,7 @@ def test_securing_sends_one_email_per_address_saying_what_happened_and_what_next
         words = re.sub(r"https://\S+", "", text + mail.payload["subject"]).lower()
         assert "appeal" not in words  # the owner is already a P1 case
         assert STATUS.search(text)  # the case, to follow
+    assert "Our security team will answer you there by Mar 2, 2026 10:00 UTC." in primary.payload["text"]  # P1: 1 h
     assert SECURE_RESET.search(primary.payload["text"])
     assert not SECURE_RESET.search(backup.payload["text"])  # the reset link goes to the main address alone
 

@@ -30,7 +30,7 @@ SAMPLES: dict[str, list[dict]] = {
                                                                        "minutes": 0, "reset_minutes": 30,
                                                                        "reset_link": LINK + "reset/t1"}],
     "account_secured": [{"reset_link": LINK + "secure-account/password/t", "reset_minutes": 30, "ticket_id": 4,
-                         "status_link": LINK + "appeal/status/4.ab"},
+                         "status_link": LINK + "appeal/status/4.ab", "answer_by": LATER},
                         {"reset_minutes": 30, "ticket_id": 4, "status_link": LINK + "appeal/status/4.ab"}],
     "account_status_changed": [{"status": "banned", "previous": "active", "appeal_link": LINK + "appeal"},
                                {"status": "locked", "previous": "active", "appeal_link": LINK + "appeal"},
