@@ -38,6 +38,7 @@ from recovery.tickets.access import cancel_link, ticket_for_status_token
 from recovery.tickets.errors import AppealTooSoon, TicketClosed
 from recovery.tickets.evidence import Upload
 from recovery.tickets.identity import check_identity
+from recovery.tickets.labels import case_summary
 from recovery.tickets.lifecycle import audit, notify_requester, sync_sla
 from recovery.tickets.models import IntakeChallenge, Ticket, TicketDecision, TicketEvidence, TicketMessage
 from recovery.tickets.service import add_system_note, open_ticket, requester_reply
@@ -248,22 +249,6 @@ def status_view(ctx: ServiceContext, ticket: Ticket) -> dict:
                                                                           TicketEvidence.deleted_at.is_(None))
                                              .order_by(TicketEvidence.id))),
     }
-
-
-# What a case the requester did not write themselves is about, in their words (its opening message is a note
-# written for staff: the source, the alert's numbers). A msgid: the page translates it.
-_SUMMARIES = {
-    "secure_account": N_("You told us someone else may have used your account. We locked it to keep it safe "
-                         "and signed everyone out. Our security team is checking the account and will write "
-                         "to you here."),
-    "alert": N_("Our security team opened this request to check recent activity on your account. We will write "
-                "to you here if we need anything from you."),
-}
-
-
-def case_summary(ticket: Ticket) -> str | None:
-    """What this case is about for a requester who did not open it by writing to us; None when they did."""
-    return _SUMMARIES.get(ticket.source)
 
 
 def _expected_decision(ctx: ServiceContext, ticket: Ticket):
