@@ -89,7 +89,7 @@ def render(app, name: str, index: int, locale: str):
 class _Blocks(HTMLParser):
     """The HTML part's readable blocks (paragraphs, headings, cells, buttons) and its links."""
 
-    BLOCKS = {"p", "h1", "td", "a", "li"}
+    BLOCKS = {"p", "h1", "h2", "td", "a", "li"}
 
     def __init__(self) -> None:
         super().__init__()
