@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import select
@@ -23,11 +24,16 @@ def notify_security(ctx: ServiceContext, user: User, template: str, **context: A
     """Queue `template` to each notification address in the user's language, in the caller's transaction.
 
     Every notice says when and from where it happened and links to the security page, so a person who did
-    not do it knows where to act.
+    not do it knows where to act. `primary_only` (a mapping) is what only the account's own address may
+    receive (a password link): the other addresses get the same email without it, and are told where it went.
     """
+    primary_only: Mapping[str, Any] = context.pop("primary_only", None) or {}
     context.setdefault("account_email", user.email)
     context.setdefault("occurred_at", ctx.clock.now())
     context.setdefault("ip", ctx.actor.ip)
     context.setdefault("security_link", ctx.link("security.page"))
-    return [queue_email(ctx, to=address, template=template, locale=user.locale, user_id=user.id, **context)
+    context.setdefault("primary_address", user.email)
+    context.setdefault("recipient", user)  # its language and time zone (recovery/web/emails.py::email_time)
+    return [queue_email(ctx, to=address, template=template, locale=user.locale, user_id=user.id,
+                        **({**context, **primary_only} if address == user.email else context))
             for address in notification_addresses(ctx, user)]

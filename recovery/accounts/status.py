@@ -45,12 +45,16 @@ def is_stolen_lock(user: User) -> bool:
     return user.status == "locked" and user.status_reason == STOLEN_REASON
 
 
-def account_not_active(ctx: ServiceContext, user: User, **kwargs) -> AccountNotActive:
-    """The error a non-active account sees after a correct password: its status, the reason, the next step."""
-    appeal_url = ctx.link("tickets_intake.appeal", email=user.email)
+def account_not_active(ctx: ServiceContext, user: User, *, next_step: dict | None = None,
+                       **kwargs) -> AccountNotActive:
+    """The error a non-active account sees after a correct password: its status, the reason, the next step.
+
+    `next_step` replaces the appeal where a flow above knows better (an open stolen-account case: the owner
+    is already a P1 case, so an appeal is the wrong door; detection.containment.case_next_step)."""
+    appeal = {"action": "appeal", "message": NEXT_STEP, "url": ctx.link("tickets_intake.appeal", email=user.email)}
     error = AccountNotActive(user.status, user.status_reason, extra={
-        "account_status": user.status, "reason": user.status_reason or "",
-        "next": {"action": "appeal", "message": NEXT_STEP, "url": appeal_url}}, **kwargs)
+        "account_status": user.status, "reason": user.status_reason or "", "next": next_step or appeal},
+        **kwargs)
     error.message = _STATUS_MESSAGES.get(user.status, error.message)
     return error
 
@@ -77,13 +81,14 @@ def lock_as_stolen(ctx: ServiceContext, user: User, *, source: str) -> User:
     account's restriction) stays in force untouched."""
     restriction = current_restriction(ctx, user)
     if restriction is None or restriction.kind == "lock":
+        # Not announced here: containment sends the one email that says what happened and what happens next.
         _change(ctx, user, "locked", STOLEN_REASON, approval=None, via=f"secure-account:{source}"[:48],
-                stolen=True)
+                stolen=True, announce=False)
     return user
 
 
 def _change(ctx: ServiceContext, user: User, status: str, reason: str, *, approval: Approval | None, via: str,
-            stolen: bool = False) -> User:
+            stolen: bool = False, announce: bool = True) -> User:
     reason = (reason or "").strip()
     _check_fields(status, reason, stolen=stolen)
     ctx.session.flush()
@@ -103,7 +108,9 @@ def _change(ctx: ServiceContext, user: User, status: str, reason: str, *, approv
                  kind=imposed.kind if imposed else None, ended=ended.kind if ended else None,
                  decided_by=approval.decided_by.id if approval else None,
                  approved_by=approval.approved_by.id if approval and approval.approved_by else None)
-    notify_security(ctx, user, "account_status_changed", status=status, reason=reason, previous=previous)
+    if announce:
+        notify_security(ctx, user, "account_status_changed", status=status, reason=reason, previous=previous,
+                        appeal_link=ctx.link("tickets_intake.appeal", email=user.email))
     ctx.session.flush()
     return user
 

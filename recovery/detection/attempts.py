@@ -135,7 +135,8 @@ def record_failure(ctx: ServiceContext, user: User | None, email: str | None, ob
     A wrong password counts toward the account's temporary lock, and any password for an address no account
     has toward that address's, with the same work (locks.count_failed_password; a failure while locked, which
     the caller answers exactly like a wrong password, counts nothing); a wrong second factor after a correct
-    password emails the owner; a source failing across many accounts raises the credential-stuffing alert.
+    password may email the owner (notices.second_factor_failed: a few minutes later, unless they succeeded);
+    a source failing across many accounts raises the credential-stuffing alert.
     """
     outcome = "locked" if locked else "failure"
     attempt = record_attempt(ctx, observation, user=user, email=email, stage=stage, outcome=outcome,
@@ -150,7 +151,7 @@ def record_failure(ctx: ServiceContext, user: User | None, email: str | None, ob
         if stage == "password" and reason in _COUNTED:  # a known address or not, locked or not: same work
             locks.count_failed_password(ctx, user_id, address)
         if user is not None and stage == "second_factor":
-            notices.send_notice(ctx, user, attempt, "second_factor_failed")
+            notices.second_factor_failed(ctx, user, attempt)  # told later, only if no success settles it
         # Checked for a locked account too: skipping it made a locked (so existing) account answer faster
         # than an unknown address (the bench's sign-in timing figure), which told the account exists.
         policy = detection_policy(ctx.settings)

@@ -3,7 +3,11 @@
 secure_account, in one transaction: the account is locked (status `locked`, reason stolen), every session and
 reset link ends, pending sign-in steps and the email buttons die, the event is recorded, a P1 `stolen_account`
 ticket opens in the `security` queue with the suspicious sign-ins attached, the security team gets an alert,
-and the account's address gets a reset link. The person lands on the ticket's status page.
+and the owner gets ONE email per address on file (`account_secured`): what happened, the case to follow, and,
+to the account's own address only, the reset link. The lock and the case send nothing of their own (no
+"your account is now locked, you can appeal" beside it: the owner is already a P1 case). The person lands on
+the ticket's status page; a correct password on the locked account is answered with the open case
+(`case_next_step`), not an appeal.
 
 That reset link is a deliberate exception (docs/security.md): a locked account never gets a reset link from
 recovery/reset, but the owner who just reported the theft should take the password back at once. The link
@@ -35,19 +39,23 @@ from recovery.detection.attempts import remember_device
 from recovery.detection.models import KnownDevice, NoticeLink, SigninAttempt
 from recovery.detection.stepup import drop_step_ups
 from recovery.emails import mask_email
+from recovery.errors import N_
 from recovery.events.service import record_event
 from recovery.mfa.service import drop_challenges, has_second_factor, verify_second_factor
-from recovery.outbox.service import queue_email
 from recovery.reset.errors import SecondFactorInvalid, SecondFactorRequired
 from recovery.reset.service import LiveLink, check_link, consume_link, issue_link, revoke_resets
 from recovery.sessions.service import revoke_all_sessions
 from recovery.tickets.access import status_link
-from recovery.tickets.service import Ticket, latest_ticket, open_ticket
+from recovery.tickets.service import Ticket, find_open_ticket, latest_ticket, open_ticket
 
 SECURED_TEMPLATE = "account_secured"
 LINK_TEMPLATE = "secure_account_link"
 PASSWORD_ENDPOINT = "detection.secure_password"  # noqa: S105 - an endpoint name
 _SUSPICIOUS = 20
+# The locked sign-in's next step while the owner's case is open. No link: a correct password does not prove the
+# owner (the thief has it too), and the status link is the case's key, so it stays in the owner's mailbox.
+CASE_STEP = N_("You told us this account was stolen, so we locked it. Our security team is working on your "
+               "request: follow it with the link in the email we sent to the addresses on this account.")
 
 
 def secure_account(ctx: ServiceContext, user: User, *, source: str, attempt_id: int | None = None) -> Ticket:
@@ -60,17 +68,31 @@ def secure_account(ctx: ServiceContext, user: User, *, source: str, attempt_id: 
     ticket = open_ticket(ctx, category="stolen_account", user_id=user.id, subject="Account reported stolen",
                          message=f"The account holder reported the account stolen ({source}).",
                          source="secure_account", attachments=suspicious_signins(ctx, user.id),
-                         tags=["stolen", source], opened_by_containment=True)
+                         tags=["stolen", source], opened_by_containment=True, announce=False)
     reset_link = issue_link(ctx, user, PASSWORD_ENDPOINT)
-    queue_email(ctx, to=user.email, template=SECURED_TEMPLATE, locale=user.locale, user_id=user.id,
-                reset_link=reset_link, reset_minutes=ctx.settings.reset_token_minutes,
-                status_link=status_link(ctx, ticket), ticket_id=ticket.id)
+    notify_security(ctx, user, SECURED_TEMPLATE, primary_only={"reset_link": reset_link},
+                    reset_minutes=ctx.settings.reset_token_minutes, status_link=status_link(ctx, ticket),
+                    ticket_id=ticket.id, status=user.status, answer_by=ticket.first_response_due_at)
     raise_alert(ctx, rule="account_reported_stolen", severity="high", user_id=user.id,
                 evidence={"source": source, "ticket_id": ticket.id, "ip": ctx.actor.ip})
     record_event(ctx, "account.secured", user_id=user.id, source=source, ticket_id=ticket.id,
                  sessions_revoked=sessions, links_revoked=links)
     ctx.session.flush()
     return ticket
+
+
+def open_case(ctx: ServiceContext, user: User) -> Ticket | None:
+    """The account's open stolen-account case that containment opened (the owner's own report), if any."""
+    return find_open_ticket(ctx, user.id, "stolen_account", opened_by_containment=True)
+
+
+def case_next_step(ctx: ServiceContext, user: User) -> dict | None:
+    """What a correct password on a stolen-locked account is told instead of "you can appeal": its open case.
+    None when there is no such case (the ordinary appeal applies)."""
+    case = open_case(ctx, user) if is_stolen_lock(user) else None
+    if case is None:
+        return None
+    return {"action": "case", "message": CASE_STEP, "ticket_id": case.id, "url": None}
 
 
 def _end_pending_steps(ctx: ServiceContext, user: User, attempt_id: int | None) -> None:

@@ -4,12 +4,17 @@
 Both are signed (itsdangerous, their own salt, timestamp from the injected clock), single use (one atomic
 conditional UPDATE), valid 7 days, and kept only as an HMAC of their random id. The secure button can only
 lock: nothing reachable from it unlocks anything. At most one email per device per 15 minutes.
+
+A wrong second factor after a correct password is told only when it means something (docs/security.md,
+"Second-factor failure notices"): the failure queues a task for SECOND_FACTOR_GRACE later
+(`second_factor_failed`); the worker then sends the notice unless the same, already known device signed in
+within that grace (the owner mistyped), and at most once per account per notice period (15 minutes).
 """
 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from itsdangerous import BadData, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 from sqlalchemy import select, update
@@ -19,14 +24,19 @@ from recovery.accounts.notify import notify_security
 from recovery.context import ServiceContext
 from recovery.db import rowcount
 from recovery.detection.errors import NoticeLinkExpired, NoticeLinkInvalid, NoticeLinkUsed
-from recovery.detection.models import NoticeLink, SigninAttempt
+from recovery.detection.models import KnownDevice, NoticeLink, SigninAttempt
 from recovery.detection.policy import detection_policy
+from recovery.outbox.tasks import queue_task
 
 TEMPLATE = "new_signin"
 CONFIRM, SECURE = "confirm", "secure"
 _SALT = "recovery.signin-notice.v1"
 _ID_PURPOSE = "signin-notice-link"
 _MAX_TOKEN = 512
+SECOND_FACTOR_TASK = "detection.second_factor.notice"
+# How long a wrong second factor waits for the owner's success before it is worth an email: a mistyped code is
+# retyped within seconds; a thief who has the password and not the factor never succeeds.
+SECOND_FACTOR_GRACE = timedelta(minutes=5)
 
 
 def _serializer(ctx: ServiceContext) -> URLSafeTimedSerializer:
@@ -121,3 +131,41 @@ def send_notice(ctx: ServiceContext, user: User, attempt: SigninAttempt, variant
                     link_days=ctx.settings.detection_link_days)
     attempt.notified = True
     return True
+
+
+# --- a wrong second factor: decided later ------------------------------------------------------------------------
+
+def second_factor_failed(ctx: ServiceContext, user: User, attempt: SigninAttempt) -> None:
+    """A wrong second factor after a correct password (the attempt is flushed): queue the check for later."""
+    queue_task(ctx, SECOND_FACTOR_TASK, not_before=attempt.created_at + SECOND_FACTOR_GRACE, user_id=user.id,
+               attempt_id=attempt.id)
+
+
+def settled_by_owner(ctx: ServiceContext, attempt: SigninAttempt) -> bool:
+    """A device the account already knew signed in within the grace after the failure: the owner mistyped."""
+    if attempt.device_key is None or attempt.user_id is None:
+        return False
+    known = ctx.session.scalar(select(KnownDevice.id).where(
+        KnownDevice.user_id == attempt.user_id, KnownDevice.device_key == attempt.device_key,
+        KnownDevice.first_seen_at < attempt.created_at))
+    succeeded = ctx.session.scalar(select(SigninAttempt.id).where(
+        SigninAttempt.user_id == attempt.user_id, SigninAttempt.device_key == attempt.device_key,
+        SigninAttempt.outcome == "success", SigninAttempt.created_at >= attempt.created_at,
+        SigninAttempt.created_at <= attempt.created_at + SECOND_FACTOR_GRACE).limit(1))
+    return known is not None and succeeded is not None
+
+
+def recently_told_of_second_factor(ctx: ServiceContext, attempt: SigninAttempt) -> bool:
+    """The account was emailed about a wrong second factor in the notice period before this one."""
+    since = attempt.created_at - detection_policy(ctx.settings).notice_every
+    return ctx.session.scalar(select(SigninAttempt.id).where(
+        SigninAttempt.user_id == attempt.user_id, SigninAttempt.stage == "second_factor",
+        SigninAttempt.outcome == "failure", SigninAttempt.notified.is_(True),
+        SigninAttempt.created_at >= since, SigninAttempt.id != attempt.id).limit(1)) is not None
+
+
+def check_second_factor_failure(ctx: ServiceContext, user: User, attempt: SigninAttempt) -> bool:
+    """The worker's half, once the grace has passed: email the owner unless it means nothing; True if sent."""
+    if settled_by_owner(ctx, attempt) or recently_told_of_second_factor(ctx, attempt):
+        return False
+    return send_notice(ctx, user, attempt, "second_factor_failed")

@@ -6,7 +6,8 @@ step, which also reads the account with its lock row), is_locked, record_failure
 complete_signin, start_step_up / complete_step_up (attempts.py, stepup.py).
 For the reset capability: lift_temporary_lock(ctx, user).
 For people: report_not_me, confirm_it_was_me, secure_account, request_secure_link, forget_device,
-security_view (containment.py and below).
+security_view (containment.py and below). For the sign-in flow: case_next_step (a stolen-locked account's
+open case, told instead of an appeal).
 
 Errors: SourceThrottled (429), NoticeLinkInvalid / NoticeLinkExpired / NoticeLinkUsed, StepUpInvalid, StepUpEnded
 (see errors.py), plus AuthenticationFailed for a blocked sign-in, which answers like a wrong password.
@@ -35,6 +36,7 @@ from recovery.detection.attempts import (
     record_failure,
 )
 from recovery.detection.containment import (
+    case_next_step,
     confirm_it_was_me,
     confirm_secure_reset,
     inspect_secure_reset,
@@ -52,7 +54,7 @@ from recovery.events.service import record_event
 from recovery.reset import service as reset
 
 __all__ = [
-    "ClientSignals", "Decision", "Observation", "STOLEN_REASON", "assess_signin", "check_source",
+    "ClientSignals", "Decision", "Observation", "STOLEN_REASON", "assess_signin", "case_next_step", "check_source",
     "check_source_and_find_account",
     "complete_signin", "complete_step_up", "confirm_it_was_me", "confirm_secure_reset",
     "find_step_up",

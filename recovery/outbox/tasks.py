@@ -18,6 +18,7 @@ import importlib.util
 import pkgutil
 import uuid
 from collections.abc import Callable
+from datetime import datetime
 from functools import lru_cache
 from typing import cast
 
@@ -49,10 +50,13 @@ def find_task(name: str) -> TaskFn | None:
     return _TASKS.get(name)
 
 
-def queue_task(ctx: ServiceContext, name: str, **args: object) -> str:
+def queue_task(ctx: ServiceContext, name: str, *, not_before: datetime | None = None, **args: object) -> str:
     """Queue `name(args)` for a worker, as the caller's actor and in the caller's language (JSON-safe args),
-    in the caller's transaction; returns the task's idempotency key."""
+    in the caller's transaction; returns the task's idempotency key. `not_before` delays it (a check that
+    must wait to see what happens next, such as detection's second-factor notice)."""
     key, row = _task_row(ctx, name, args)
+    if not_before is not None:
+        row["next_attempt_at"] = not_before
     ctx.session.execute(_task_insert(), row)
     return key
 

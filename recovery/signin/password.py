@@ -85,4 +85,4 @@ def check_may_sign_in(ctx: ServiceContext, user: User, email: str, observation: 
     kept = [event, *detection.record_failure(ctx, user, email, observation, reason=refused, locked=True)]
     if refused == "email_unverified":
         raise EmailNotVerified(persist=[*kept, *send_verification_code(ctx, user)])
-    raise account_not_active(ctx, user, persist=kept)
+    raise account_not_active(ctx, user, persist=kept, next_step=detection.case_next_step(ctx, user))

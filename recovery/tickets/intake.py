@@ -38,6 +38,7 @@ from recovery.tickets.access import cancel_link, ticket_for_status_token
 from recovery.tickets.errors import AppealTooSoon, TicketClosed
 from recovery.tickets.evidence import Upload
 from recovery.tickets.identity import check_identity
+from recovery.tickets.labels import case_summary
 from recovery.tickets.lifecycle import audit, notify_requester, sync_sla
 from recovery.tickets.models import IntakeChallenge, Ticket, TicketDecision, TicketEvidence, TicketMessage
 from recovery.tickets.service import add_system_note, open_ticket, requester_reply
@@ -232,6 +233,7 @@ def status_view(ctx: ServiceContext, ticket: Ticket) -> dict:
     reopen_until = ticket.resolved_at + timedelta(days=ctx.settings.ticket_reopen_days) if ticket.resolved_at else None
     return {
         "ticket_id": ticket.id, "category": ticket.category, "status": ticket.status,
+        "summary": case_summary(ticket),
         "created_at": ticket.created_at, "hold_until": ticket.hold_until if ticket.is_open else None,
         "deadline": _expected_decision(ctx, ticket),
         "outcome": decision.outcome if decision else None, "reason": decision.reason if decision else None,

@@ -29,6 +29,22 @@ LABELS: dict[str, dict[str, str]] = {
 }
 
 
+# What a request the person did not write themselves is about, by the ticket's source, in their words: its
+# opening message is a note written for staff (the source, the alert's numbers) and is never shown to them.
+SUMMARIES: dict[str, str] = {
+    "secure_account": N_("You told us someone else may have used your account. We locked it to keep it safe "
+                         "and signed everyone out. Our security team is checking the account and will write "
+                         "to you here."),
+    "alert": N_("Our security team opened this request to check recent activity on your account. We will "
+                "write to you here if we need anything from you."),
+}
+
+
+def case_summary(ticket: object) -> str | None:
+    """The msgid that says what a request opened for the person is about; None for one they wrote."""
+    return SUMMARIES.get(str(getattr(ticket, "source", "")))
+
+
 def label_of(kind: str, value: object) -> str:
     """The English label (a msgid), or the value itself when it has none."""
     return LABELS.get(kind, {}).get(str(value), str(value))

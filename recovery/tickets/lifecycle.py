@@ -94,6 +94,10 @@ def notify_requester(ctx: ServiceContext, ticket: Ticket, template: str, *, also
         user = ctx.session.get(User, ticket.user_id)
         addresses += [a for a in notification_addresses(ctx, user) if a not in addresses] if user else []
     link = status_link(ctx, ticket)
+    holder = ctx.session.get(User, ticket.user_id) if ticket.user_id else None
     for address in addresses:
+        # The account's time zone for its own addresses; a recovery request's new contact reads UTC.
+        recipient = holder if holder is not None and address != ticket.requester_email else None
         queue_email(ctx, to=address, template=template, locale=ticket.locale, user_id=ticket.user_id,
-                    ticket_id=ticket.id, subject_line=ticket.subject, status_link=link, **context)
+                    ticket_id=ticket.id, subject_line=ticket.subject, status_link=link, recipient=recipient,
+                    **context)

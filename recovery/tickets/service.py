@@ -113,15 +113,21 @@ def open_ticket(ctx: ServiceContext, *, category: str, user_id: int | None, subj
                 attachments: Sequence[Upload | Mapping] = (), signals: Iterable[str] | None = None,
                 requester_email: str | None = None, hold_hours: int | None = None,
                 identity_checks: Sequence[Mapping] = (), tags: Iterable[str] = (),
-                opened_by_containment: bool = False) -> Ticket:
+                opened_by_containment: bool = False, announce: bool | None = None) -> Ticket:
     """Open a ticket, or add to the account's open one of the same family; returns the ticket.
 
     Routing decides queue and priority where the caller leaves them None (a stolen account is always P1 in
     `security`). `attachments` holds files (Upload) and linked records (mappings, e.g. suspicious sign-ins).
-    The ticket is assigned round-robin, its SLA clock starts (or waits for the hold to end), the requester is
-    emailed the status link, and `ticket.opened` is recorded - all in the caller's transaction.
+    The ticket is assigned round-robin, its SLA clock starts (or waits for the hold to end), `ticket.opened` is
+    recorded - all in the caller's transaction - and a requester who asked (an appeal, a recovery request) is
+    emailed the status link. Nobody else is emailed (`announce` defaults to that): a case staff open from an
+    alert is their work, not a message to the account holder, and containment sends its own one email.
+    `message` is the requester's own words on a request; from anyone else (the system, staff) it is an
+    internal note, since it is written for staff.
     `opened_by_containment` is for detection.containment.secure_account alone (see find_open_ticket).
     """
+    from_requester = source in REQUESTER_SOURCES
+    announce = from_requester if announce is None else announce
     _check_open_arguments(category, subject, message, priority, queue)
     all_signals = account_signals(ctx, user_id) | set(signals or ())
     routed = routing.route(_rules(ctx.settings.ticket_routing_file), category=category, subject=subject,
@@ -130,7 +136,7 @@ def open_ticket(ctx: ServiceContext, *, category: str, user_id: int | None, subj
                                 opened_by_containment=opened_by_containment, held=bool(hold_hours))
     if existing is not None:
         return _merge(ctx, existing, category=category, message=message, source=source, routed=routed,
-                      attachments=attachments, identity_checks=identity_checks)
+                      attachments=attachments, identity_checks=identity_checks, announce=announce)
     # Another open ticket for the account (another requester's, or one of another standing): never joined, but
     # this one is held like it (unless containment opens it: the owner's proof waits for no hold), routed
     # beside it and linked to it so staff weigh both together.
@@ -149,7 +155,8 @@ def open_ticket(ctx: ServiceContext, *, category: str, user_id: int | None, subj
     ticket.opened_by_containment = opened_by_containment
     ticket.identity_checks = [dict(check) for check in identity_checks]
     ticket.tags = sorted(set(tags))
-    _add_message(ctx, ticket, message, author_type="requester" if source in REQUESTER_SOURCES else "system")
+    _add_message(ctx, ticket, message, author_type="requester" if from_requester else "system",
+                 internal=not from_requester)
     _attach(ctx, ticket, attachments)
     audit(ctx, ticket, "created", source=source, rule=routed.rule, queue=ticket.queue, priority=ticket.priority,
           signals=sorted(all_signals))
@@ -158,7 +165,8 @@ def open_ticket(ctx: ServiceContext, *, category: str, user_id: int | None, subj
     assign_round_robin(ctx, ticket)
     for other in others:
         _link(ctx, ticket, other)
-    notify_requester(ctx, ticket, "ticket_opened", hold_until=ticket.hold_until)
+    if announce:
+        notify_requester(ctx, ticket, "ticket_opened", hold_until=ticket.hold_until)
     ctx.session.flush()
     return ticket
 
@@ -200,15 +208,17 @@ def _new_ticket(ctx: ServiceContext, *, category: str, user_id: int | None, subj
 
 
 def _merge(ctx: ServiceContext, ticket: Ticket, *, category: str, message: str, source: str,
-           routed: routing.Route, attachments, identity_checks: Sequence[Mapping] = ()) -> Ticket:
+           routed: routing.Route, attachments, identity_checks: Sequence[Mapping] = (), announce: bool) -> Ticket:
     """A repeated request joins the open ticket; a more urgent one (a stolen account) raises it. Its identity
-    answers are kept beside the earlier ones."""
+    answers are kept beside the earlier ones. Only a requester's own new message is acknowledged by email."""
+    from_requester = source in REQUESTER_SOURCES
     if category == "stolen_account" and ticket.category != "stolen_account":
         ticket.category = "stolen_account"
         _move(ctx, ticket, queue="security", priority=1, reason="stolen account reported")
     elif routed.priority < ticket.priority:
         ticket.priority = routed.priority
-    _add_message(ctx, ticket, message, author_type="requester" if source in REQUESTER_SOURCES else "system")
+    _add_message(ctx, ticket, message, author_type="requester" if from_requester else "system",
+                 internal=not from_requester)
     _attach(ctx, ticket, attachments)
     if identity_checks:
         ticket.identity_checks = [*(ticket.identity_checks or []), *(dict(check) for check in identity_checks)]
@@ -217,7 +227,8 @@ def _merge(ctx: ServiceContext, ticket: Ticket, *, category: str, message: str, 
         sync_sla(ctx, ticket)
     audit(ctx, ticket, "merged", source=source, category=category)
     record_event(ctx, "ticket.merged", user_id=ticket.user_id, ticket_id=ticket.id, source=source)
-    notify_requester(ctx, ticket, "ticket_updated", change="merged")
+    if announce:
+        notify_requester(ctx, ticket, "ticket_updated", change="merged")
     ctx.session.flush()
     return ticket
 

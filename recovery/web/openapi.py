@@ -29,9 +29,12 @@ _RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait before trying ag
 
 
 class NextStep(Schema):
+    # "appeal" (url: the appeal form) or "case" (the owner's own stolen-account case is open: no url, its
+    # status link stays in the owner's mailbox, since the password alone does not prove the owner).
     action = fields.String(required=True)
     message = fields.String(required=True)
-    url = fields.String(required=True)
+    url = fields.String(required=True, allow_none=True)
+    ticket_id = fields.Integer()
 
 
 class ErrorDetail(Schema):
