@@ -1,0 +1,93 @@
+"""The checks every user page passes in the browser: no horizontal overflow at a phone's width, no console error,
+and no WCAG 2.2 A/AA violation of serious or critical impact found by axe-core.
+
+axe-core (the `axe-core@4` npm package's axe.min.js, MPL-2.0) is vendored in tests/browser/vendor/ so CI needs no
+npm; RECOVERY_AXE_JS names another copy. A missing script fails the checks, it never skips them. The script is
+evaluated through the DevTools protocol, which the page's CSP does not govern, so the page keeps its real CSP and
+a violation of it still shows as a console error.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+VENDORED_AXE = Path(__file__).resolve().parents[1] / "browser" / "vendor" / "axe.min.js"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
+BLOCKING_IMPACTS = ("serious", "critical")
+# Chromium logs a document answered with an error status (our 404 and 400 pages) as a console error.
+_ERROR_STATUS = re.compile(r"Failed to load resource: the server responded with a status of (\d{3})")
+
+
+def axe_source() -> str:
+    path = Path(os.environ.get("RECOVERY_AXE_JS") or VENDORED_AXE)
+    assert path.is_file(), f"axe-core's axe.min.js is missing at {path} (set RECOVERY_AXE_JS, or restore the copy)"
+    return path.read_text(encoding="utf-8")
+
+
+@dataclass
+class Finding:
+    """What one page showed at one size: axe's violations (all, and the blocking ones), console errors, overflow."""
+
+    page: str
+    size: str
+    violations: list[dict] = field(default_factory=list)
+    console_errors: list[str] = field(default_factory=list)
+    overflow_px: int = 0
+
+    @property
+    def blocking(self) -> list[dict]:
+        return [v for v in self.violations if v.get("impact") in BLOCKING_IMPACTS]
+
+    def problems(self) -> list[str]:
+        where = f"{self.page} at {self.size}"
+        found = [f"{where}: axe {v['id']} ({v['impact']}) on {[n['target'] for n in v['nodes']][:3]}: {v['help']}"
+                 for v in self.blocking]
+        found += [f"{where}: console error: {message}" for message in self.console_errors]
+        if self.overflow_px:
+            found.append(f"{where}: scrolls sideways by {self.overflow_px} px")
+        return found
+
+
+class PageChecker:
+    """One browser page at one viewport, reused for every visit (a context per size keeps the runtime modest)."""
+
+    def __init__(self, browser, *, size: str, viewport: tuple[int, int], locale: str, axe: str,
+                 screenshots: Path | None = None) -> None:
+        width, height = viewport
+        self.size, self.axe, self.screenshots = size, axe, screenshots
+        self.context = browser.new_context(locale=locale, viewport={"width": width, "height": height},
+                                           extra_http_headers={"Accept-Language": locale})
+        self.context.set_default_timeout(10_000)
+        self.page = self.context.new_page()
+        self._messages: list[str] = []
+        self.page.on("console", lambda message: message.type == "error" and self._messages.append(message.text))
+        self.page.on("pageerror", lambda error: self._messages.append(f"uncaught: {error}"))
+
+    def close(self) -> None:
+        self.context.close()
+
+    def check(self, name: str, *, status: int = 200, phone: bool = False) -> Finding:
+        """Check the page as it is now (after a goto or a form's answer); `status`: the document's expected one."""
+        page = self.page
+        page.wait_for_load_state("load")
+        errors = [m for m in self._messages if not self._expected(m, status)]
+        self._messages.clear()
+        page.evaluate(self.axe)
+        result = page.evaluate("""async (tags) => {
+            const r = await axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']});
+            return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+                                           nodes: v.nodes.map(n => ({target: n.target.join(' ')}))}));
+        }""", AXE_TAGS)
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth") if phone else 0
+        if self.screenshots is not None:
+            self.screenshots.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(self.screenshots / f"{name}-{self.size}.png"), full_page=True)
+        return Finding(name, self.size, violations=result, console_errors=errors, overflow_px=max(0, overflow))
+
+    @staticmethod
+    def _expected(message: str, status: int) -> bool:
+        match = _ERROR_STATUS.search(message)
+        return bool(match) and int(match.group(1)) == status != 200
