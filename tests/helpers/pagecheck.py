@@ -52,12 +52,13 @@ class Finding:
 
 
 class PageChecker:
-    """One browser page at one viewport, reused for every visit (a context per size keeps the runtime modest)."""
+    """One browser page for a whole walk: each visit is checked at every size by resizing the page (the layout is
+    CSS alone, so a resize lays it out as a fresh load would), which halves the navigations, sign-ins and flows."""
 
-    def __init__(self, browser, *, size: str, viewport: tuple[int, int], locale: str, axe: str,
+    def __init__(self, browser, *, sizes: dict[str, tuple[int, int]], locale: str, axe: str,
                  screenshots: Path | None = None) -> None:
-        width, height = viewport
-        self.size, self.axe, self.screenshots = size, axe, screenshots
+        self.sizes, self.axe, self.screenshots = sizes, axe, screenshots
+        width, height = next(iter(sizes.values()))
         self.context = browser.new_context(locale=locale, viewport={"width": width, "height": height},
                                            extra_http_headers={"Accept-Language": locale})
         self.context.set_default_timeout(10_000)
@@ -69,23 +70,42 @@ class PageChecker:
     def close(self) -> None:
         self.context.close()
 
-    def check(self, name: str, *, status: int = 200, phone: bool = False) -> Finding:
-        """Check the page as it is now (after a goto or a form's answer); `status`: the document's expected one."""
+    def check(self, name: str, *, status: int = 200) -> list[Finding]:
+        """Check the page as it is now (after a goto or a form's answer) at each size; `status`: the document's
+        expected one. Sideways scrolling is measured where it matters, at the narrowest size."""
         page = self.page
         page.wait_for_load_state("load")
         errors = [m for m in self._messages if not self._expected(m, status)]
         self._messages.clear()
         page.evaluate(self.axe)
-        result = page.evaluate("""async (tags) => {
-            const r = await axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']});
-            return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
-                                           nodes: v.nodes.map(n => ({target: n.target.join(' ')}))}));
-        }""", AXE_TAGS)
-        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth") if phone else 0
-        if self.screenshots is not None:
-            self.screenshots.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(self.screenshots / f"{name}-{self.size}.png"), full_page=True)
-        return Finding(name, self.size, violations=result, console_errors=errors, overflow_px=max(0, overflow))
+        narrowest = min(width for width, _ in self.sizes.values())
+        findings = []
+        for size, (width, height) in self.sizes.items():
+            page.set_viewport_size({"width": width, "height": height})
+            result = page.evaluate("""async (tags) => {
+                const r = await axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']});
+                return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+                                               nodes: v.nodes.map(n => ({target: n.target.join(' ')}))}));
+            }""", AXE_TAGS)
+            overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth") \
+                if width == narrowest else 0
+            if self.screenshots is not None:
+                self.screenshots.mkdir(parents=True, exist_ok=True)
+                page.screenshot(path=str(self.screenshots / f"{name}-{size}.png"), full_page=True)
+            findings.append(Finding(name, size, violations=result, console_errors=errors if not findings else [],
+                                    overflow_px=max(0, overflow)))
+        first = next(iter(self.sizes.values()))
+        page.set_viewport_size({"width": first[0], "height": first[1]})
+        return findings
+
+    def blocking_ids_on(self, html: str) -> set[str]:
+        """axe's serious or critical findings on a page of our making: proves the engine runs and reports, so a
+        walk with no violation is not a walk in which nothing was looked at."""
+        self.page.set_content(html)
+        self.page.evaluate(self.axe)
+        found = self.page.evaluate("""async (tags) => (await axe.run(document, {runOnly: {type: 'tag', values: tags}}))
+            .violations.filter(v => v.impact === 'serious' || v.impact === 'critical').map(v => v.id)""", AXE_TAGS)
+        return set(found)
 
     @staticmethod
     def _expected(message: str, status: int) -> bool:
