@@ -64,6 +64,7 @@ class PageChecker:
         self.context.set_default_timeout(10_000)
         self.page = self.context.new_page()
         self._messages: list[str] = []
+        self.checked_urls: list[str] = []  # every page checked, for the walk's coverage of the URL map
         self.page.on("console", lambda message: message.type == "error" and self._messages.append(message.text))
         self.page.on("pageerror", lambda error: self._messages.append(f"uncaught: {error}"))
 
@@ -75,6 +76,7 @@ class PageChecker:
         expected one. Sideways scrolling is measured where it matters, at the narrowest size."""
         page = self.page
         page.wait_for_load_state("load")
+        self.checked_urls.append(page.url)
         errors = [m for m in self._messages if not self._expected(m, status)]
         self._messages.clear()
         page.evaluate(self.axe)
