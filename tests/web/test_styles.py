@@ -10,8 +10,10 @@ ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = ROOT / "templates"
 CSS = ROOT / "recovery" / "web" / "static" / "css"
 
-# Classes that are hooks for our own scripts, never styled (none yet; issue 19's console scripts may add some).
-JS_HOOKS: dict[str, str] = {}
+# Classes that are hooks for our own scripts, never styled, and why.
+JS_HOOKS: dict[str, str] = {
+    "passkey": "a passkey button (issue 21): recovery/web/static/passkeys.js finds the button pressed by it",
+}
 # Values a template writes from a variable (class="flash {{ category }}", class="{{ state }}"): the flash
 # categories the views use (flash() without one is "message") and the tracker's step states
 # (recovery/tickets/progress.py::steps). They must be styled like any other class.
@@ -23,7 +25,7 @@ _LITERAL = re.compile(r"""'([^']*)'|"([^"]*)\"""")
 # A literal compared with (state == 'breached') is a value, not a class the expression writes.
 _COMPARED = re.compile(r"""(?:==|!=)\s*(?:'[^']*'|"[^"]*")|(?:'[^']*'|"[^"]*")\s*(?:==|!=)""")
 # submit(text, "kind"): the kit puts the kind in the button's class.
-_SUBMIT_KIND = re.compile(r'submit\((?:_\("(?:[^"\\]|\\.)*"(?:,[^)]*)?\)|[^,()]+),\s*"([\w-]+)"')
+_SUBMIT_KIND = re.compile(r'submit\((?:_\("(?:[^"\\]|\\.)*"(?:,[^)]*)?\)|[^,()]+),\s*"([\w -]+)"')
 
 
 def _classes_in(value: str) -> set[str]:
@@ -44,7 +46,8 @@ def used_classes() -> dict[str, str]:
         if path.is_relative_to(TEMPLATES / "email"):
             continue
         text = path.read_text(encoding="utf-8")
-        names = set().union(*(_classes_in(v) for v in _CLASS_ATTRIBUTE.findall(text)), set(_SUBMIT_KIND.findall(text)))
+        kinds = {name for kind in _SUBMIT_KIND.findall(text) for name in kind.split()}
+        names = set().union(*(_classes_in(v) for v in _CLASS_ATTRIBUTE.findall(text)), kinds)
         for name in names:
             used.setdefault(name, str(path.relative_to(TEMPLATES)))
     return used
@@ -70,8 +73,8 @@ def test_classes_written_from_variables_are_styled_too():
 def test_the_checker_sees_classes_inside_template_expressions():
     assert _classes_in("badge{% if s == 'failed' %} bad{% endif %} {{ 'from-you' if a == 'me' else \"from-team\" }}"
                        ) == {"badge", "bad", "from-you", "from-team"}
-    assert _SUBMIT_KIND.findall('{{ submit(_("No, it was not me"), "danger") }} {{ submit(b, "link") }}') == [
-        "danger", "link"]
+    assert _SUBMIT_KIND.findall('{{ submit(_("No, it was not me"), "danger") }} {{ submit(b, "link secondary") }}'
+                                ) == ["danger", "link secondary"]
 
 
 def test_the_layout_loads_every_stylesheet():
