@@ -1,8 +1,11 @@
-"""`flask --app wsgi recovery <command>`: init-db, worker, create-staff, set-status, rotate-encryption-keys."""
+"""`flask --app wsgi recovery <command>`: init-db, worker, create-staff, set-status, rotate-encryption-keys,
+i18n-missing, screenshots."""
 
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 
 import click
 from flask import current_app
@@ -13,6 +16,7 @@ from recovery.accounts.service import create_staff, get_user_by_email, set_statu
 from recovery.context import Actor
 from recovery.errors import RecoveryError
 from recovery.outbox.worker import LANES, run_worker
+from recovery.settings import PROJECT_ROOT
 from recovery.web.catalogs import missing_translations
 from recovery.web.context import app_service_context, runtime
 
@@ -110,3 +114,19 @@ def i18n_missing(locale: str) -> None:
     for msgid, where in missing_translations(locale).items():
         escaped = msgid.replace("\\", "\\\\").replace('"', '\\"')
         click.echo(f"#: {where[0]}\nmsgid \"{escaped}\"\nmsgstr \"\"\n")
+
+
+@recovery_cli.command("screenshots")
+@click.option("--out", default="screenshots", show_default=True, type=click.Path(file_okay=False),
+              help="Folder for the PNGs (git-ignored), one sub-folder per language.")
+def screenshots(out: str) -> None:
+    """Screenshot every user page in English and Chinese at 1280 and 390 px: the browser page walk
+    (tests/browser/test_pages.py, which also runs its checks) with RECOVERY_SCREENSHOTS set."""
+    folder = (PROJECT_ROOT / out).resolve()
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/browser/test_pages.py"]
+    # A fixed command of our own (no user input reaches it): the same interpreter runs the repository's test.
+    done = subprocess.run(command, cwd=PROJECT_ROOT, env={**os.environ, "RECOVERY_SCREENSHOTS": str(folder)},  # noqa: S603
+                          check=False)
+    if done.returncode != 0:
+        raise click.ClickException(f"the page walk failed (its checks above); what it took is in {folder}")
+    click.echo(f"screenshots in {folder}")

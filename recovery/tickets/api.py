@@ -9,6 +9,7 @@ from recovery.tickets import decisions, intake, queries, service
 from recovery.tickets.access import staff_ticket, status_link, ticket_for_status_token
 from recovery.tickets.lifecycle import sla_state
 from recovery.tickets.metrics import ticket_metrics
+from recovery.tickets.requester import status_view
 from recovery.tickets.schemas import (
     EVIDENCE_FILE,
     EVIDENCE_UPLOAD,
@@ -106,7 +107,7 @@ def confirm_recovery():
          auth=False, tags=("appeals",))
 def status(token: str):
     ctx = service_context()
-    return StatusOut().dump(intake.status_view(ctx, ticket_for_status_token(ctx, token)))
+    return StatusOut().dump(status_view(ctx, ticket_for_status_token(ctx, token)))
 
 
 @bp.post("/appeals/status/<token>/replies")
@@ -116,7 +117,7 @@ def status(token: str):
 def status_reply(token: str):
     ctx = service_context()
     ticket = intake.requester_reply_by_token(ctx, token, parse_json(RequesterReply())["message"], [])
-    return StatusOut().dump(intake.status_view(ctx, ticket)), 201
+    return StatusOut().dump(status_view(ctx, ticket)), 201
 
 
 @bp.post("/appeals/status/<token>/evidence")
@@ -127,7 +128,7 @@ def status_evidence(token: str):
     ctx = service_context()
     # the files are read only once the link checks
     ticket = intake.requester_reply_by_token(ctx, token, request.form.get("message", ""), uploaded_files)
-    return StatusOut().dump(intake.status_view(ctx, ticket)), 201
+    return StatusOut().dump(status_view(ctx, ticket)), 201
 
 
 @bp.post("/appeals/status/<token>/rating")
@@ -136,7 +137,7 @@ def status_evidence(token: str):
 def rate(token: str):
     ctx = service_context()
     ticket = intake.rate_ticket(ctx, ticket_for_status_token(ctx, token), parse_json(Rating())["score"])
-    return StatusOut().dump(intake.status_view(ctx, ticket))
+    return StatusOut().dump(status_view(ctx, ticket))
 
 
 # --- staff -----------------------------------------------------------------------------------------------

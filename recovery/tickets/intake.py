@@ -38,9 +38,8 @@ from recovery.tickets.access import cancel_link, ticket_for_status_token
 from recovery.tickets.errors import AppealTooSoon, TicketClosed
 from recovery.tickets.evidence import Upload
 from recovery.tickets.identity import check_identity
-from recovery.tickets.labels import case_summary
 from recovery.tickets.lifecycle import audit, notify_requester, sync_sla
-from recovery.tickets.models import IntakeChallenge, Ticket, TicketDecision, TicketEvidence, TicketMessage
+from recovery.tickets.models import IntakeChallenge, Ticket, TicketDecision
 from recovery.tickets.service import add_system_note, open_ticket, requester_reply
 
 APPEAL_REASONS = {
@@ -222,44 +221,7 @@ def cancel_recovery(ctx: ServiceContext, ticket: Ticket) -> Ticket:
     return ticket
 
 
-# --- the requester's status page -------------------------------------------------------------------------
-
-def status_view(ctx: ServiceContext, ticket: Ticket) -> dict:
-    """What the requester sees: status, deadline or hold, public thread, decision and when to appeal again."""
-    now = ctx.clock.now()
-    decision = ctx.session.scalar(select(TicketDecision)
-                                  .where(TicketDecision.ticket_id == ticket.id, TicketDecision.status == "executed")
-                                  .order_by(TicketDecision.id.desc()).limit(1))
-    reopen_until = ticket.resolved_at + timedelta(days=ctx.settings.ticket_reopen_days) if ticket.resolved_at else None
-    return {
-        "ticket_id": ticket.id, "category": ticket.category, "status": ticket.status,
-        "summary": case_summary(ticket),
-        "created_at": ticket.created_at, "hold_until": ticket.hold_until if ticket.is_open else None,
-        "deadline": _expected_decision(ctx, ticket),
-        "outcome": decision.outcome if decision else None, "reason": decision.reason if decision else None,
-        "appeal_again_after": decision.appeal_again_after if decision else None,
-        "can_reply": ticket.is_open or (ticket.status == "resolved" and reopen_until is not None
-                                        and now <= reopen_until),
-        "can_rate": ticket.status in ("resolved", "closed") and ticket.outcome != "withdrawn",
-        "satisfaction": ticket.satisfaction,
-        "messages": list(ctx.session.scalars(select(TicketMessage).where(TicketMessage.ticket_id == ticket.id,
-                                                                         TicketMessage.internal.is_(False))
-                                             .order_by(TicketMessage.id))),
-        "evidence": list(ctx.session.scalars(select(TicketEvidence).where(TicketEvidence.ticket_id == ticket.id,
-                                                                          TicketEvidence.deleted_at.is_(None))
-                                             .order_by(TicketEvidence.id))),
-    }
-
-
-def _expected_decision(ctx: ServiceContext, ticket: Ticket):
-    """When the requester can expect a decision: the resolution deadline, moved past a running security hold;
-    None while we wait on them (it depends on their answer) or once decided."""
-    if not ticket.is_open or ticket.status == "waiting_on_user":
-        return None
-    if ticket.sla_paused_at is not None and ticket.hold_until is not None and ticket.hold_until > ctx.clock.now():
-        return ticket.resolution_due_at + (ticket.hold_until - ticket.sla_paused_at)
-    return ticket.resolution_due_at
-
+# --- the requester's answers ---------------------------------------------------------------------------
 
 def rate_ticket(ctx: ServiceContext, ticket: Ticket, score: int) -> Ticket:
     """The one-question survey (1-5) once the ticket is resolved; a second answer replaces the first."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 
-from recovery.tickets import intake
+from recovery.tickets import intake, requester
 from recovery.tickets.access import status_token, ticket_for_cancel_token, ticket_for_status_token
 from recovery.tickets.labels import LABELS
 from recovery.tickets.schemas import (
@@ -23,6 +23,7 @@ from recovery.tickets.view_kit import (
     register_template_helpers,
     uploaded_files,
 )
+from recovery.web.auth import current_user
 from recovery.web.context import runtime, service_context
 from recovery.web.equal_time import equal_time
 from recovery.web.forms import form_page, parse_form
@@ -43,9 +44,9 @@ def _reasons() -> dict:
 @equal_time("appeal")
 @form_page("tickets/appeal.html", _reasons)
 def appeal():
-    if request.method == "GET":
-        return render_template("tickets/appeal.html", form={"email": request.args.get("email", "")}, errors={},
-                               **_reasons())
+    if request.method == "GET":  # the front door and the sign-in page may name the reason: chosen for them
+        form = {"email": request.args.get("email", ""), "reason": request.args.get("reason", "")}
+        return render_template("tickets/appeal.html", form=form, errors={}, **_reasons())
     data = parse_form(AppealRequest())
     intake.request_appeal(service_context(), **data)
     # The same page for every address: whether an account exists is not revealed here.
@@ -96,7 +97,7 @@ def recovery_confirm():
 def _status_context(token: str) -> dict:
     ctx = service_context()
     ticket = ticket_for_status_token(ctx, token)
-    return {"token": token, "view": intake.status_view(ctx, ticket)}
+    return {"token": token, "view": requester.status_view(ctx, ticket)}
 
 
 @bp.get("/appeal/status/<token>")
@@ -125,6 +126,14 @@ def rate(token: str):
     intake.rate_ticket(ctx, ticket_for_status_token(ctx, token), parse_form(Rating())["score"])
     flash(gettext("Thank you for your answer."), "success")
     return redirect(url_for(".status", token=token), 303)
+
+
+@bp.get("/requests")
+def my_requests():
+    """The signed-in account holder's requests; signed out, where a request's status is found instead."""
+    user = current_user()
+    requests = requester.my_requests(service_context(), user.id) if user is not None else None
+    return render_template("tickets/my_requests.html", requests=requests)
 
 
 @bp.route("/recover/cancel/<token>", methods=["GET", "POST"])

@@ -159,3 +159,13 @@ def ticket_detail(ctx: ServiceContext, ticket: Ticket) -> dict:
     return {"ticket": ticket, "messages": thread(ctx, ticket, include_internal=True),
             "audit": audit_trail(ctx, ticket), "decisions": decisions(ctx, ticket),
             "evidence": evidence(ctx, ticket), "timeline": timeline}
+
+
+def requests_of_user(ctx: ServiceContext, user_id: int, *, limit: int = PAGE_SIZE) -> list[Ticket]:
+    """The account holder's own requests for "My requests": tickets about their account, except a recovery
+    request from a contact they did not prove (`requester_email`: that requester's, whose status link is their
+    only key; the owner hears of it by email, with a cancel link). Newest first, on ix_tickets_user_status."""
+    query = (select(Ticket).options(*_NOT_IN_QUEUE)
+             .where(Ticket.user_id == user_id, Ticket.requester_email.is_(None))
+             .order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(limit))
+    return list(ctx.session.scalars(query))

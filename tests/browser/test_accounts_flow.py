@@ -60,4 +60,4 @@ def test_pages_switch_to_chinese(live_server, page):
     _app, base_url = live_server
     page.goto(f"{base_url}/signin")
     page.get_by_role("link", name="简体中文").click()
-    assert page.get_by_role("heading", name="登录").is_visible()
+    assert page.get_by_role("heading", name="登录", exact=True).is_visible()

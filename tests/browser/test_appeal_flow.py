@@ -80,7 +80,7 @@ def test_banned_user_appeals_agents_approve_and_the_user_signs_in(live_server, p
     assert decision["subject"] == f"A decision on your request #{ticket_id}"
     assert "The reports were about another account" in decision["text"]
     page.goto(status_url)
-    expect(page.get_by_text("Granted")).to_be_visible()
+    expect(page.get_by_text("Granted", exact=True)).to_be_visible()
 
     _sign_in(page, base_url, EMAIL, phones)
     expect(page).to_have_url(re.compile(r"/security$"))

@@ -1,0 +1,89 @@
+"""The requester's side: the front door's "Check my request", My requests for a signed-in account holder, and the
+status page's tracker and promise, which show nothing written for staff."""
+
+import re
+
+from recovery.accounts.models import User
+from recovery.detection.containment import secure_account
+from recovery.tickets import service
+from recovery.tickets.access import status_token
+from recovery.tickets.models import Ticket
+
+LINK = re.compile(r'href="(/appeal/status/[0-9]+\.[0-9a-f]+)"')
+
+
+def _appeal(services, user_id, **kwargs) -> int:
+    with services() as ctx:
+        return service.open_ticket(ctx, category=kwargs.pop("category", "unblock_appeal"), user_id=user_id,
+                                   subject="Appeal", message=kwargs.pop("message", "Please unlock my account."),
+                                   source=kwargs.pop("source", "appeal"), **kwargs).id
+
+
+def _status_page(client, services, ticket_id, **headers) -> str:
+    with services() as ctx:
+        token = status_token(ctx, ctx.session.get(Ticket, ticket_id))
+    return client.get(f"/appeal/status/{token}", headers=headers).get_data(as_text=True)
+
+
+def test_my_requests_lists_the_account_holders_own_requests_with_their_status_links(client, services, people):
+    ada = people.add("ada@example.com")
+    mine = _appeal(services, ada)
+    theirs = _appeal(services, ada, category="account_recovery", source="recovery_request",
+                     requester_email="someone.else@example.net", hold_hours=72)  # another contact's: not listed
+    other = _appeal(services, people.add("bob@example.com"))
+    people.sign_in(ada)
+    html = client.get("/requests").get_data(as_text=True)
+    assert f"Request #{mine}" in html and f"Request #{theirs}" not in html and f"Request #{other}" not in html
+    assert "Our support team is reviewing your request." in html
+    (link,) = LINK.findall(html)
+    assert f"Request #{mine}" in client.get(link).get_data(as_text=True)
+
+
+def test_my_requests_signed_out_explains_where_the_status_link_is(client):
+    response = client.get("/requests")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "Find your status page" in html and 'href="/signin?next=/requests"' in html
+
+
+def test_status_page_shows_no_system_line_and_no_internal_note(client, services, people):
+    staff = people.staff("agent@example.com")
+    ticket_id = _appeal(services, people.add("ada@example.com"), source="alert",
+                        message="Opened from alert 1 (high, seen 1 times)")
+    with services() as ctx:
+        ticket = ctx.session.get(Ticket, ticket_id)
+        service.add_note(ctx, ticket, ctx.session.get(User, staff), "Looks like a takeover to me")
+        service.reply(ctx, ticket, ctx.session.get(User, staff), "Which city did you last sign in from?",
+                      request_info=True)
+    html = _status_page(client, services, ticket_id)
+    assert "Opened from alert" not in html and "takeover to me" not in html
+    assert "Which city did you last sign in from?" in html
+    assert 'aria-current="step"' in html and "We need an answer from you." in html
+
+
+def test_a_stolen_account_case_promises_the_hour_and_never_offers_an_appeal(client, services, people):
+    ada = people.add("ada@example.com", locale="zh_Hans")
+    with services() as ctx:
+        ticket_id = secure_account(ctx, ctx.session.get(User, ada), source="email_button").id
+    html = _status_page(client, services, ticket_id)
+    assert "We answer urgent cases within 1 hour." in html and "Our security team is checking" in html
+    assert "email_button" not in html and "appeal" not in html.lower().replace("/appeal/status/", "")
+    chinese = _status_page(client, services, ticket_id, **{"Accept-Language": "zh-CN"})
+    assert "紧急情况我们会在 1 小时内答复。" in chinese
+
+
+def test_a_promise_in_days_for_a_low_priority_request(client, services, people):
+    ticket_id = _appeal(services, people.add("ada@example.com"), priority=4)
+    assert "We answer within 3 days." in _status_page(client, services, ticket_id)
+
+
+def test_support_leads_to_the_front_door_whose_choices_lead_into_each_flow(client):
+    assert client.get("/support").headers["Location"] == "/#help"
+    html = client.get("/").get_data(as_text=True)
+    for href in ("/forgot", "/secure-account", "/appeal?reason=account_locked", "/appeal?reason=lost_second_factor",
+                 "/recover", "/requests", "/signin", "/signup"):
+        assert f'href="{href}"' in html, href
+
+
+def test_the_appeal_form_comes_with_the_reason_the_front_door_chose(client):
+    html = client.get("/appeal?reason=lost_second_factor").get_data(as_text=True)
+    assert '<option value="lost_second_factor" selected>' in html and "Still have your recovery codes?" in html
