@@ -45,6 +45,7 @@ SAMPLES: dict[str, list[dict]] = {
     "contact_removed": [{"removed_address": "backup@example.org"}],
     "mfa_changed": [{"change": change} for change in ("enabled", "disabled", "replaced", "codes_regenerated",
                                                       "reset_by_support")],
+    "passkey_changed": [{"change": "added", "name": "Laptop"}, {"change": "removed", "name": "Phone"}],
     "mfa_recovery_code_used": [{"remaining": 1}, {"remaining": 7}],
     "new_contact_verify": [{"code": "12345678", "minutes": 15}],
     "new_signin": [{"variant": variant, "device": "Firefox 125 · Linux", "place": "Berlin, DE",
