@@ -19,11 +19,13 @@ import pytest
 from helpers.database import unit_of_work
 from helpers.pagecheck import PageChecker, axe_source
 from helpers.people import add_user
+from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
 from recovery.accounts.models import User
 from recovery.detection.containment import PASSWORD_ENDPOINT, secure_account
 from recovery.detection.notices import button_link
+from recovery.passkeys.models import Passkey
 from recovery.reset.service import issue_link
 from recovery.tickets import service as tickets
 from recovery.tickets.access import cancel_link, status_link
@@ -34,7 +36,7 @@ pytestmark = pytest.mark.browser
 PASSWORD = "lantern orchard velvet compass"
 SIZES = {"1280": (1280, 800), "390": (390, 844)}
 # Pages of the URL map that are not a person's: the consoles, the API, the development mailbox, assets, health.
-NOT_USER_PAGES = ("/staff", "/api/", "/dev/", "/static/", "/healthz")
+NOT_USER_PAGES = ("/staff", "/api/", "/dev/", "/static/", "/healthz", "/metrics")
 # User pages the walk does not check, and why. Every other GET page of the URL map must be checked.
 NOT_WALKED = {
     "home.support": "a redirect to the front door (tests/tickets/test_requester_pages.py)",
@@ -139,6 +141,7 @@ def _signed_out(walk: Walk, seeded: Seeded) -> None:
     walk.visit("recover", "/recover")
     walk.visit("recover-confirm", "/recover/confirm")
     walk.visit("secure-account", "/secure-account")
+    walk.visit("signin-passkey", "/signin/passkey")
     walk.visit("secure-password", seeded.secure_password)
     walk.visit("notice-secure", seeded.notice)
     walk.visit("status-waiting-on-you", seeded.status)
@@ -166,12 +169,27 @@ def _signed_in(walk: Walk, app, base_url: str) -> None:
     walk.visit("mfa-regenerate", "/security/mfa/recovery-codes")
     walk.visit("mfa-replace", "/security/mfa/replace")
     walk.visit("mfa-disable", "/security/mfa/disable")
+    walk.visit("passkey-new", "/security/passkeys/new")
+    passkey_id = _add_passkey(app, walk.seeded.email)
+    walk.visit("passkey-rename", f"/security/passkeys/{passkey_id}/rename")
+    walk.visit("passkey-remove", f"/security/passkeys/{passkey_id}/remove")
     walk.visit("security-with-mfa", "/security")
     walk.page.click("nav.site-nav button[type=submit]")  # sign out
     walk.page.wait_for_url(f"{base_url}/")
     walk.sign_in()
     walk.page.wait_for_url(f"{base_url}/signin/second-factor*")
     walk.check("mfa-second-factor")
+
+
+def _add_passkey(app, email: str) -> int:
+    """A passkey on the walker's account, as a registration leaves it (the pages list, rename and remove it)."""
+    with unit_of_work(app) as ctx:
+        user_id = ctx.session.scalar(select(User.id).where(User.email == email))
+        passkey = Passkey(user_id=user_id, credential_id="d2Fsay1wYXNza2V5", public_key=b"\x00" * 77,
+                          name="Laptop", created_at=ctx.clock.now(), created_device="Chrome 124 · Windows 10")
+        ctx.session.add(passkey)
+        ctx.session.flush()
+        return passkey.id
 
 
 @pytest.mark.parametrize(("locale", "browser_locale"), [("en", "en-US"), ("zh_Hans", "zh-CN")])
