@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Blueprint, g, make_response
+from flask import Blueprint, g, make_response, request
 from flask_babel import get_locale
 
 from recovery.accounts import service as accounts
@@ -43,13 +43,22 @@ def request_zone() -> str:
     return g.time_zone
 
 
-def zone_to_report() -> str:
-    """What the page tells the script the server already knows: the script posts when the browser differs
-    (a signed-in account without a zone of its own knows none yet, so the browser's is stored once)."""
+# Pages that carry no script at all, not even ours: those that show a secret or take a code (TOTP setup,
+# recovery codes, the second-factor and emailed-code pages) and the staff alert console (tests assert it).
+_NO_SCRIPT = ("mfa.", "signin.", "alerts.")
+
+
+def zone_to_report() -> str | None:
+    """None when the page needs no report (the zone is known, or the page carries no script); else what the
+    server knows ("" or the cookie's zone, for an account without a zone of its own): the script posts the
+    browser's zone when it differs, so a browser reports once."""
+    endpoint = request.endpoint or ""
+    if endpoint.startswith(_NO_SCRIPT):
+        return None
     user = current_user()
-    if user is not None and not user.time_zone:
-        return ""
-    return reported_zone() or ""
+    if user is not None:
+        return None if is_time_zone(user.time_zone) else (reported_zone() or "")
+    return None if reported_zone() else ""
 
 
 @bp.app_template_global("local_time")

@@ -13,6 +13,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from recovery.errors import Conflict, Message, RecoveryError, ServiceUnavailable, TooManyAttempts, ValidationFailed
+from recovery.web.messages import translate_marshmallow
 from recovery.web.ratelimit import seconds_until_allowed
 
 log = logging.getLogger(__name__)
@@ -50,7 +51,9 @@ def translate_fields(fields: dict) -> dict:
 def _translate_message(message: object) -> object:
     if isinstance(message, Message):
         return translate(message.msgid, message.params)
-    return translate(message) if isinstance(message, str) else message
+    if isinstance(message, str):
+        return translate_marshmallow(message) or translate(message)
+    return message
 
 
 def error_response(status: int, code: str, message: str, fields: dict | None = None,
