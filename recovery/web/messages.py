@@ -1,4 +1,5 @@
-"""marshmallow's own messages in the reader's language: the plain ones are msgids as they are (marked here), and
+"""Messages in the reader's language: `translate` (a msgid with its parameters), `in_words` (a `Message`), and
+marshmallow's own messages: the plain ones are msgids as they are (marked here), and
 the ones marshmallow formats with numbers or choices ("Length must be between 1 and 5000.") are recognised by
 the shape of the validator's template and rewritten through the catalog, with ngettext where a count decides the
 wording. A choice list is never repeated back (it holds internal codes). web/errors.py calls `translate_marshmallow`
@@ -14,7 +15,7 @@ from collections.abc import Callable
 from flask_babel import gettext, ngettext
 from marshmallow import validate
 
-from recovery.errors import N_
+from recovery.errors import N_, Message
 
 MARSHMALLOW_MESSAGES = (
     N_("Missing data for required field."),
@@ -94,6 +95,21 @@ _FORMATTED: tuple[tuple[re.Pattern[str], Callable[[dict[str, str]], str]], ...] 
     (_shape(validate.ContainsOnly.default_message), lambda p: gettext("Choose only from the options offered.")),
     (_shape(validate.Equal.default_message), lambda p: gettext("This does not match what was expected.")),
 )
+
+
+def translate(message: str, params: dict | None = None) -> str:
+    """A msgid in the reader's language, formatted with `params`; a parameter that is itself a `Message` (a
+    status reason the service wrote) is translated too."""
+    text = gettext(message)
+    try:
+        return text % {key: in_words(value) for key, value in params.items()} if params else text
+    except (KeyError, TypeError, ValueError):
+        return text
+
+
+def in_words(value: object) -> object:
+    """A `Message` in the reader's language; anything else as it is (emails pass their context through it)."""
+    return translate(value.msgid, value.params) if isinstance(value, Message) else value
 
 
 def translate_marshmallow(message: str) -> str | None:
