@@ -6,7 +6,7 @@ The check reads the rendered HTML as a person does: the text of the page (not sc
 values, except title, alt, placeholder and aria-label, which are read out or shown), without what a page marks
 as another language (`lang="en"`: the language switcher's "English"). What may stay in Latin letters is listed
 in ALLOWED: names of products and systems, the brand, and values (email addresses, URLs, IPs, codes, time zone
-names). Anything else of two or more English words in a row is a leak. A GET route without parameters is found
+names). Any other English word of three letters or more is a leak. A GET route without parameters is found
 from the URL map, so a new page is checked without listing it; a route with parameters must be in TOKEN_PAGES.
 """
 
@@ -19,6 +19,7 @@ import pytest
 from helpers.csrf import csrf_from
 from helpers.detection import CHROME, fixed_geo
 from helpers.people import PASSWORD, People
+from helpers.phone import enroll_totp
 
 from recovery.accounts import service as accounts
 from recovery.accounts.status import set_status_as_operator
@@ -33,7 +34,7 @@ from recovery.tickets import access
 from recovery.tickets.service import open_ticket
 
 PEOPLE = People
-ADA, BOB, CAROL = "ada@example.com", "bob@example.com", "carol@example.com"
+ADA, BOB, CAROL, DAN = "ada@example.com", "bob@example.com", "carol@example.com", "dan@example.com"
 BERLIN_IP = "198.51.100.7"
 
 # Proper nouns and values that stay in Latin letters on a Chinese page.
@@ -44,7 +45,7 @@ ALLOWED = [
     r"\b\d{1,3}(\.\d{1,3}){3}\b",  # IPv4
     r"\b[A-Z][a-z]+/[A-Za-z_/-]+\b",  # IANA time zone names (Asia/Shanghai)
     r"\b(Chrome|Firefox|Safari|Edge|Opera|Windows|Mac OS X|macOS|Linux|Android|iOS|Ubuntu)\b( \d+)?",
-    r"\b(Google Authenticator|Microsoft Authenticator|Authy|1Password|Bitwarden|FreeOTP)\b",
+    r"\b(Google Authenticator|Microsoft Authenticator|Authy|1Password|Bitwarden|FreeOTP|iPhone|Android)\b",
     r"\brecovery\b",  # the brand
     r"\b(UTC|GMT|API|ID|IP|URL|UUID|QR|TOTP|HTML|JSON|CSV|PDF|PNG|JPEG|SMS|Webhook|webhook|NaN|UTF-8|IPv[46]|KB|MB)\b",
     r"\bEnglish\b",
@@ -52,8 +53,8 @@ ALLOWED = [
     r"\b(Berlin|Sydney|Paris|Shanghai)\b",  # city names the geo database gives in English only
 ]
 _ALLOWED = re.compile("|".join(f"(?:{pattern})" for pattern in ALLOWED))
-# Two or more English words in a row (a word: two or more Latin letters).
-_SENTENCE = re.compile(r"[A-Za-z][A-Za-z'’-]+(?:[ ,.:;!?()/]+[A-Za-z][A-Za-z'’-]*)+")
+# English words in a row, reported together; a run with a word of three letters or more is English.
+_WORDS = re.compile(r"[A-Za-z][A-Za-z'’-]*(?:[ ,.:;!?()/]+[A-Za-z][A-Za-z'’-]*)*")
 _READ_ATTRIBUTES = {"title", "alt", "placeholder", "aria-label"}
 _SILENT = {"script", "style", "template"}
 
@@ -97,17 +98,17 @@ def english_in(html: str) -> list[str]:
     found = []
     for part in parser.parts:
         rest = _ALLOWED.sub(" ", part)
-        found += [run.group(0) for run in _SENTENCE.finditer(rest)
-                  if len(re.findall(r"[A-Za-z]{2,}", run.group(0))) >= 2]
+        found += [run.group(0) for run in _WORDS.finditer(rest) if re.search(r"[A-Za-z]{3,}", run.group(0))]
     return found
 
 
 def test_the_detector_reads_text_and_read_out_attributes_only():
     html = ('<html lang="zh-Hans"><head><title>安全 · recovery</title><style>.a b {}</style></head><body>'
             '<script>var sign in = 1;</script><p>您好 Sign in now</p><a lang="en" href="/x">English here ok</a>'
-            '<input placeholder="Your email" value="some value"><img alt="QR code">'
+            '<input placeholder="Your email" value="some value"><img alt="QR 码">'
             '<span title="Chrome 124 · Windows 10">ada@example.com · 198.51.100.7 · Asia/Shanghai</span></body></html>')
     assert english_in(html) == ["Sign in now", "Your email"]
+    assert english_in("<p>状态：Active</p>") == ["Active"]
 
 
 # --- the data a real account has ---------------------------------------------------------------------------
@@ -119,8 +120,9 @@ def app(make_app):
 
 @pytest.fixture
 def world(app, people, services) -> dict:
-    """Ada with a full history; Bob whose account was reported stolen; Carol locked by an alert."""
-    ada, bob, carol = (people.add(email) for email in (ADA, BOB, CAROL))
+    """Ada with a full history; Bob whose account was reported stolen; Carol locked by an alert; Dan with an
+    authenticator app."""
+    ada, bob, carol, dan = (people.add(email) for email in (ADA, BOB, CAROL, DAN))
     staff = people.staff("agent@example.com")
     security = people.staff("sec@example.com", role="security")
     with services(Actor("user", ada, BERLIN_IP, CHROME)) as ctx:
@@ -147,7 +149,8 @@ def world(app, people, services) -> dict:
         links["stolen_status"] = access.status_link(ctx, bob_ticket)
     with services() as ctx:
         set_status_as_operator(ctx, accounts.get_user(ctx, carol), "locked", "Security alert 3: credential_stuffing")
-    return {"ada": ada, "links": {name: link.split(".test", 1)[1] for name, link in links.items()}}
+        enroll_totp(ctx, accounts.get_user(ctx, dan))
+    return {"ada": ada, "dan": dan, "links": {name: link.split(".test", 1)[1] for name, link in links.items()}}
 
 
 TOKEN_PAGES = {  # endpoint -> the world's link that opens it
@@ -243,7 +246,7 @@ def test_no_english_on_chinese_form_errors(app, people, world):
     for path, page in forms:
         if path in ("/signout", "/security/sessions/revoke-others", "/time-zone"):
             continue
-        for data in ({}, {"message": "x" * 6000, "email": "x" * 400, "time_zone": "Mars/Base", "code": "1" * 70}):
+        for data in ({}, {"message": "1" * 6000, "email": "1" * 400, "time_zone": "1/2", "code": "1" * 70}):
             html = client.get(page, follow_redirects=True).get_data(as_text=True)
             token = csrf_from(html if 'name="csrf_token"' in html else client.get("/security").get_data(as_text=True))
             answer = client.post(path, data={"csrf_token": token, **data})
@@ -251,4 +254,23 @@ def test_no_english_on_chinese_form_errors(app, people, world):
                 found = english_in(answer.get_data(as_text=True))
                 if found:
                     leaks[f"POST {path} {sorted(data)}"] = found
+    assert not leaks, _report(leaks)
+
+
+def test_no_english_on_chinese_second_factor_pages(app, people, world):
+    """Dan's sign-in stops at the second-factor page; a wrong code answers on it; signed in, his MFA pages."""
+    leaks: dict = {}
+    client = _chinese_client(app)
+    page = client.get("/signin").get_data(as_text=True)
+    answer = client.post("/signin", data={"csrf_token": csrf_from(page), "email": DAN, "password": PASSWORD})
+    assert answer.headers["Location"].startswith("/signin/second-factor")
+    _check(client, answer.headers["Location"], leaks)
+    code_page = client.get("/signin/second-factor").get_data(as_text=True)
+    wrong = client.post("/signin/second-factor", data={"csrf_token": csrf_from(code_page), "code": "000000"})
+    if found := english_in(wrong.get_data(as_text=True)):
+        leaks["POST /signin/second-factor (wrong code)"] = found
+    signed_in = _chinese_client(app)
+    people.sign_in(world["dan"], client=signed_in)
+    for path in ("/security", "/security/mfa/recovery-codes", "/security/mfa/replace", "/security/mfa/disable"):
+        _check(signed_in, path, leaks)
     assert not leaks, _report(leaks)
