@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 from helpers.csrf import csrf_from, form_token
 from helpers.people import People
+from helpers.phone import enroll_totp
 
 from recovery.accounts.models import User
 from recovery.times import format_utc, format_when
@@ -83,3 +84,12 @@ def test_time_zone_column_is_stored_per_account(people, services):
     with services() as ctx:
         user = ctx.session.get(User, ada)
         assert user.time_zone is None
+
+
+def test_a_time_inside_a_sentence_is_markup_not_escaped_text(client, people, services):
+    ada = people.add("ada@example.com")
+    with services() as ctx:
+        enroll_totp(ctx, ctx.session.get(User, ada))
+    people.sign_in(ada)
+    html = client.get("/security").get_data(as_text=True)
+    assert "Authenticator app, set up <time datetime=" in html and "&lt;time" not in html

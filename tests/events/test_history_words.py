@@ -50,3 +50,13 @@ def test_sessions_table_names_the_device_not_the_raw_user_agent(client, people, 
     people.sign_in(ada)
     html = client.get("/security").get_data(as_text=True)
     assert "Chrome 124 · Windows 10" in html and "AppleWebKit" not in html
+
+
+def test_staff_event_log_names_the_device_and_keeps_the_raw_agent_on_hover(client, people, services):
+    ada = people.add("ada@example.com")
+    with services(Actor("user", ada, BERLIN_IP, CHROME)) as ctx:
+        start_session(ctx, ada, kind="browser")
+    people.sign_in(people.staff("agent@example.com"))
+    html = client.get("/staff/events?type=session.").get_data(as_text=True)
+    assert f'title="{CHROME}">Chrome 124 · Windows 10</span>' in html
+    assert f">{CHROME}<" not in html
