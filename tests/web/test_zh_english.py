@@ -134,7 +134,10 @@ def world(app, people, services) -> dict:
         accounts.add_contact_address(ctx, user, "ada.backup@example.com")  # waiting for its code
         ticket = open_ticket(ctx, category="unblock_appeal", user_id=ada, subject="申诉", message="请帮帮我",
                              source="appeal")
-        links = {"status": access.status_link(ctx, ticket), "reset": issue_link(ctx, user, "reset.open_link"),
+        recovery_request = open_ticket(ctx, category="account_recovery", user_id=ada, subject="找回账号",
+                                       message="我丢了手机", source="recovery_request", hold_hours=72)
+        links = {"status": access.status_link(ctx, ticket), "cancel": access.cancel_link(ctx, recovery_request),
+                 "held_status": access.status_link(ctx, recovery_request), "reset": issue_link(ctx, user, "reset.open_link"),
                  "secure_password": issue_link(ctx, user, "detection.secure_password"),
                  "notice_confirm": notices.button_link(ctx, user, "confirm"),
                  "notice_secure": notices.button_link(ctx, user, "secure")}
@@ -154,11 +157,11 @@ def world(app, people, services) -> dict:
 
 
 TOKEN_PAGES = {  # endpoint -> the world's link that opens it
-    "tickets_intake.status": ["status", "stolen_status"],
+    "tickets_intake.status": ["status", "stolen_status", "held_status"],
     "reset.open_link": ["reset"],
     "detection.secure_password": ["secure_password"],
     "detection.notice_link": ["notice_confirm", "notice_secure"],
-    "tickets_intake.cancel": [],  # only a recovery request has one: tests/tickets cover its page
+    "tickets_intake.cancel": ["cancel"],
     "i18n.choose_language": [],  # a redirect
     "outbox.mailbox_message": [],  # the development mailbox, not a page for people (dev only)
 }
