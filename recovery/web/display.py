@@ -49,15 +49,15 @@ _NO_SCRIPT = ("mfa.", "signin.", "alerts.")
 
 
 def zone_to_report() -> str | None:
-    """None when the page needs no report (the zone is known, or the page carries no script); else what the
-    server knows ("" or the cookie's zone, for an account without a zone of its own): the script posts the
-    browser's zone when it differs, so a browser reports once."""
+    """None when the page needs no report (the zone is known, or the page carries no script); else "": the
+    script posts the browser's zone (an account without a zone of its own gets it although the cookie has it),
+    so a browser reports once."""
     endpoint = request.endpoint or ""
     if endpoint.startswith(_NO_SCRIPT):
         return None
     user = current_user()
     if user is not None:
-        return None if is_time_zone(user.time_zone) else (reported_zone() or "")
+        return None if is_time_zone(user.time_zone) else ""
     return None if reported_zone() else ""
 
 

@@ -137,7 +137,8 @@ def world(app, people, services) -> dict:
         recovery_request = open_ticket(ctx, category="account_recovery", user_id=ada, subject="找回账号",
                                        message="我丢了手机", source="recovery_request", hold_hours=72)
         links = {"status": access.status_link(ctx, ticket), "cancel": access.cancel_link(ctx, recovery_request),
-                 "held_status": access.status_link(ctx, recovery_request), "reset": issue_link(ctx, user, "reset.open_link"),
+                 "held_status": access.status_link(ctx, recovery_request),
+                 "reset": issue_link(ctx, user, "reset.open_link"),
                  "secure_password": issue_link(ctx, user, "detection.secure_password"),
                  "notice_confirm": notices.button_link(ctx, user, "confirm"),
                  "notice_secure": notices.button_link(ctx, user, "secure")}
