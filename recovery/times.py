@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from babel.core import get_global
 from babel.dates import format_datetime, get_timezone_location
 
 DEFAULT_ZONE = "UTC"
@@ -27,9 +28,21 @@ def _known() -> frozenset[str]:
 
 
 @lru_cache(maxsize=1)
+def _aliases() -> dict[str, str]:
+    """CLDR's old names of zones ("Asia/Calcutta" -> "Asia/Kolkata"), as Babel ships them."""
+    return dict(get_global("zone_aliases"))
+
+
+def canonical_zone(name: str) -> str:
+    """The current name of a zone a browser may still report by an old one, when this system knows it."""
+    current = _aliases().get(name, name)
+    return current if current in _known() else name
+
+
+@lru_cache(maxsize=1)
 def offered_zones() -> tuple[str, ...]:
-    """The zones the security page's list offers, sorted: UTC first, then every Area/Location name."""
-    return (DEFAULT_ZONE, *sorted(z for z in _known() if z.startswith(_AREAS)))
+    """The zones the security page's list offers, sorted: UTC first, then every current Area/Location name."""
+    return (DEFAULT_ZONE, *sorted(z for z in _known() if z.startswith(_AREAS) and z not in _aliases()))
 
 
 @lru_cache(maxsize=4)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, validate
 
 from recovery.accounts.models import STATUSES
 from recovery.errors import N_
-from recovery.times import is_time_zone
+from recovery.times import canonical_zone, is_time_zone
 
 # Generous caps that only keep absurd input away from the service; the real rules give better messages.
 _TOO_LONG = N_("This is too long.")
@@ -100,6 +100,10 @@ class TimeZoneForm(FormSchema):
     """A time zone, chosen on the security page or reported by the browser: an IANA name zoneinfo knows."""
 
     time_zone = fields.String(required=True, validate=lambda value: _known_zone(value))
+
+    @post_load
+    def current_name(self, data: dict, **_kwargs) -> dict:
+        return {**data, "time_zone": canonical_zone(data["time_zone"])}
 
 
 def _known_zone(value: str) -> None:

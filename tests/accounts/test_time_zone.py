@@ -93,3 +93,11 @@ def test_a_time_inside_a_sentence_is_markup_not_escaped_text(client, people, ser
     people.sign_in(ada)
     html = client.get("/security").get_data(as_text=True)
     assert "Authenticator app, set up <time datetime=" in html and "&lt;time" not in html
+
+
+def test_an_old_zone_name_is_stored_by_its_current_one(client, people):
+    ada = people.add("ada@example.com")
+    people.sign_in(ada)
+    assert _report(client, "Asia/Calcutta").status_code == 204
+    assert people.user(ada).time_zone == "Asia/Kolkata"
+    assert '<option value="Asia/Kolkata" selected>' in client.get("/security").get_data(as_text=True)
