@@ -61,8 +61,9 @@ def test_recovery_through_the_pages_shows_the_hold_and_the_owner_can_cancel(clie
                                                      "contact_email": "ada.new@example.net", "code": code})
     assert response.status_code == 303
     status_html = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "cannot be approved before 2026-03-05 09:00 UTC" in status_html
-    assert "2026-03-08 09:00 UTC" in status_html  # the hold, then the P2 resolution target of 3 days
+    assert 'cannot be approved before <time datetime="2026-03-05T09:00:00+00:00" title="2026-03-05 09:00 UTC">' \
+        in status_html  # in the reader's zone (UTC until the browser says), UTC on hover
+    assert 'title="2026-03-08 09:00 UTC"' in status_html  # the hold, then the P2 resolution target of 3 days
     cancel = f"/recover/cancel/{cancel_token_in(outbox(to='ada@example.com', template='appeal_recovery_notice')[-1])}"
     shown = client.get(cancel)
     assert "Cancel this request" in shown.get_data(as_text=True)
