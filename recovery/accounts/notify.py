@@ -27,6 +27,7 @@ def notify_security(ctx: ServiceContext, user: User, template: str, **context: A
     """
     context.setdefault("account_email", user.email)
     context.setdefault("occurred_at", ctx.clock.now())
+    context.setdefault("time_zone", user.time_zone)  # for time_in(occurred_at, time_zone): the holder's zone
     context.setdefault("ip", ctx.actor.ip)
     context.setdefault("security_link", ctx.link("security.page"))
     return [queue_email(ctx, to=address, template=template, locale=user.locale, user_id=user.id, **context)

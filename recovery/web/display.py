@@ -69,6 +69,15 @@ def local_time(value: datetime | None, format: str = "short") -> str:
     return format_when(value, zone=request_zone(), locale=str(get_locale() or "en"), format=format)
 
 
+@bp.app_template_global("time_in")
+def time_in(value: datetime | None, zone: str | None, format: str = "medium") -> str:
+    """For emails: `{{ time_in(occurred_at, time_zone) }}`, the recipient's zone (notify_security passes
+    `time_zone`) in the language the email is rendered in (force_locale); None reads as UTC."""
+    if value is None:
+        return ""
+    return format_when(value, zone=zone, locale=str(get_locale() or "en"), format=format)
+
+
 @bp.app_template_global("utc_time")
 def utc_time(value: datetime | None) -> str:
     return format_utc(value) if value is not None else ""

@@ -101,3 +101,10 @@ def test_an_old_zone_name_is_stored_by_its_current_one(client, people):
     assert _report(client, "Asia/Calcutta").status_code == 204
     assert people.user(ada).time_zone == "Asia/Kolkata"
     assert '<option value="Asia/Kolkata" selected>' in client.get("/security").get_data(as_text=True)
+
+
+def test_emails_can_name_a_time_in_the_recipients_zone(app):
+    moment = datetime(2026, 12, 7, 16, 45, tzinfo=UTC)
+    with app.test_request_context():
+        rendered = app.jinja_env.from_string("{{ time_in(at, zone) }}").render(at=moment, zone=SHANGHAI)
+    assert rendered == "Dec 8, 2026, 12:45:00\u202fAM"
