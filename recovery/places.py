@@ -8,6 +8,7 @@ holder's history all name places through here.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 
 from babel import Locale, UnknownLocaleError
@@ -37,3 +38,21 @@ def place_name(city: str | None, country: str | None, locale: str) -> str | None
         joiner = " " if city and city.isascii() else ""
         return joiner.join(part for part in (name, city) if part) or None
     return ", ".join(part for part in (city, name) if part) or None
+
+
+@dataclass(frozen=True)
+class PlaceName:
+    """A place to name later, in the language of the page or email it lands in (emails are composed under the
+    recipient's locale: recovery/web/messages.py::in_words names it); reads in English where nothing does."""
+
+    city: str | None
+    country: str | None
+
+    def in_language(self, locale: str) -> str:
+        return place_name(self.city, self.country, locale) or ""
+
+    def __str__(self) -> str:
+        return self.in_language("en")
+
+    def __bool__(self) -> bool:
+        return bool(self.city or self.country)

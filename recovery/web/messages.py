@@ -12,10 +12,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from flask_babel import gettext, ngettext
+from flask_babel import get_locale, gettext, ngettext
 from marshmallow import validate
 
 from recovery.errors import N_, Message
+from recovery.places import PlaceName
 
 MARSHMALLOW_MESSAGES = (
     N_("Missing data for required field."),
@@ -108,7 +109,10 @@ def translate(message: str, params: dict | None = None) -> str:
 
 
 def in_words(value: object) -> object:
-    """A `Message` in the reader's language; anything else as it is (emails pass their context through it)."""
+    """A `Message` or a `PlaceName` in the reader's language; anything else as it is (emails pass their context
+    through it)."""
+    if isinstance(value, PlaceName):
+        return value.in_language(str(get_locale() or "en"))
     return translate(value.msgid, value.params) if isinstance(value, Message) else value
 
 
