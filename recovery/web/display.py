@@ -4,8 +4,8 @@ UTC on hover, devices and places by one name each; and the browser's report of i
 The request's zone (`request_zone`): the account's (`users.time_zone`), else the zone this browser reported (the
 `recovery_tz` cookie, for signed-out pages), else UTC. A small script of our own (static/time-zone.js, included
 by templates/_time_zone.html) posts the browser's zone once to `POST /time-zone`; without JavaScript the holder
-chooses one on the security page. Emails do not use the request's zone: they call `recovery.times.format_when`
-with the recipient's.
+chooses one on the security page. Emails do not use the request's zone: they name a time in the recipient's
+(`time_in(value, time_zone)` in a template, `recovery.times.format_when` in code).
 """
 
 from __future__ import annotations
