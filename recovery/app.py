@@ -33,6 +33,7 @@ BLUEPRINTS = (
     ("recovery.web.health", "bp"),
     ("recovery.web.openapi", "bp"),
     ("recovery.web.home", "bp"),
+    ("recovery.web.display", "bp"),
     ("recovery.signin.views", "bp"),
     ("recovery.signin.api", "bp"),
     ("recovery.accounts.views", "bp"),

@@ -1,5 +1,6 @@
-"""What a user agent reads as ("Chrome 124", "Windows 10"): detection's device signals and the account
-holder's event history both show it, so it sits below both."""
+"""What a device reads as ("Chrome 124 · Windows 10"): the one name a browser gets on every page and email
+(sessions, known devices, sign-ins, the account holder's history, the staff timeline), never its raw
+user-agent string. Detection's device signals and the event history both use it, so it sits below both."""
 
 from __future__ import annotations
 
@@ -17,6 +18,19 @@ def parse_user_agent(user_agent: str) -> tuple[str | None, str | None]:
     browser = _versioned(result.user_agent.family, result.user_agent.major) if result.user_agent else None
     os = _versioned(result.os.family, result.os.major) if result.os else None
     return browser, os
+
+
+def device_name(browser: str | None, os: str | None) -> str | None:
+    """"Chrome 124 · Windows 10" from the parsed parts; None when neither is known (the page says "Unknown
+    device" in its language)."""
+    return " · ".join(part for part in (browser, os) if part) or None
+
+
+def device_of(user_agent: str | None) -> str | None:
+    """The device name of a raw user-agent string; None when it names no browser or system we recognise."""
+    if not user_agent:
+        return None
+    return device_name(*parse_user_agent(user_agent))
 
 
 def _versioned(family: str | None, major: str | None) -> str | None:

@@ -35,6 +35,9 @@ class User(Base):
     # When the active second factor was confirmed, NULL without one: written only through
     # accounts.set_second_factor, which the MFA capability calls as it confirms, turns off or resets one.
     second_factor_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The IANA zone every time is shown in (recovery/times.py), NULL until the browser reports one or the
+    # holder chooses one on the security page: written only through accounts.set_time_zone.
+    time_zone: Mapped[str | None] = mapped_column(String(64))
 
     @property
     def is_staff(self) -> bool:

@@ -30,6 +30,7 @@ def notify_security(ctx: ServiceContext, user: User, template: str, **context: A
     primary_only: Mapping[str, Any] = context.pop("primary_only", None) or {}
     context.setdefault("account_email", user.email)
     context.setdefault("occurred_at", ctx.clock.now())
+    context.setdefault("time_zone", user.time_zone)  # for time_in(occurred_at, time_zone): the holder's zone
     context.setdefault("ip", ctx.actor.ip)
     context.setdefault("security_link", ctx.link("security.page"))
     context.setdefault("primary_address", user.email)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from marshmallow import EXCLUDE, Schema, fields, validate
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, validate
 
 from recovery.accounts.models import STATUSES
 from recovery.errors import N_
+from recovery.times import canonical_zone, is_time_zone
 
 # Generous caps that only keep absurd input away from the service; the real rules give better messages.
 _TOO_LONG = N_("This is too long.")
@@ -95,6 +96,22 @@ class VerifiedBody(Schema):
     email = fields.String(required=True)
 
 
+class TimeZoneForm(FormSchema):
+    """A time zone, chosen on the security page or reported by the browser: an IANA name zoneinfo knows."""
+
+    time_zone = fields.String(required=True, validate=lambda value: _known_zone(value))
+
+    @post_load
+    def current_name(self, data: dict, **_kwargs) -> dict:
+        return {**data, "time_zone": canonical_zone(data["time_zone"])}
+
+
+def _known_zone(value: str) -> None:
+    """zoneinfo's database decides, so a name is checked against the zones this system can convert to."""
+    if not is_time_zone(value):
+        raise ValidationError(N_("Choose a time zone from the list."))
+
+
 class _AccountFields(Schema):
     id = fields.Integer(required=True)
     email = fields.String(required=True)
@@ -106,6 +123,7 @@ class _AccountFields(Schema):
 
 class MeBody(_AccountFields):
     locale = fields.String(required=True)
+    time_zone = fields.String(allow_none=True)
     notification_addresses = fields.List(fields.String(), required=True)
 
 

@@ -116,6 +116,15 @@ def set_second_factor(ctx: ServiceContext, user: User, confirmed_at: datetime | 
     user.second_factor_at = confirmed_at
 
 
+def set_time_zone(ctx: ServiceContext, user: User, zone: str, *, only_if_unset: bool = False) -> bool:
+    """Store the IANA zone the holder's times are shown in (the schema has checked it is one); returns whether
+    the row changed. `only_if_unset`: the browser's report, which never overrides a zone the holder chose."""
+    if (only_if_unset and user.time_zone) or user.time_zone == zone:
+        return False
+    user.time_zone = zone
+    return True
+
+
 # --- password rules --------------------------------------------------------------------------------------
 
 def password_requirements(ctx: ServiceContext, user: User | None = None) -> dict:

@@ -9,6 +9,8 @@ sees the status, the reason and the next step (NIST 800-63A-4 §5).
 
 from __future__ import annotations
 
+import re
+
 from recovery.accounts.models import STATUSES, AccountRestriction, User
 from recovery.accounts.notify import notify_security
 from recovery.accounts.restrictions import (
@@ -21,13 +23,13 @@ from recovery.accounts.restrictions import (
     kind_for,
 )
 from recovery.context import ServiceContext
-from recovery.errors import N_, AccountNotActive, PermissionDenied, ValidationFailed
+from recovery.errors import N_, AccountNotActive, Message, PermissionDenied, ValidationFailed
 from recovery.events.service import record_event
 from recovery.sessions import service as sessions
 from recovery.sessions.service import UserSession
 
 __all__ = ["STOLEN_REASON", "Approval", "account_not_active", "current_restriction", "end_sessions_by_staff",
-           "ending_needs_two_staff", "is_stolen_lock", "lock_as_stolen", "set_account_status",
+           "ending_needs_two_staff", "is_stolen_lock", "lock_as_stolen", "reason_for_owner", "set_account_status",
            "set_status_as_operator"]
 OPERATOR = "operator"
 
@@ -41,6 +43,28 @@ NEXT_STEP = N_("If you think this is a mistake, you can appeal. We have sent the
                "addresses on this account.")
 
 
+# Reasons the service writes itself (not staff, whose reason is "written for the account holder"), as the holder
+# reads them in their language: the stolen-account report's, an alert action's ("Security alert 3: rule", an
+# internal rule name) and a ticket decision's prefix ("Ticket 4: " before the reason written for the requester).
+_OWNER_STOLEN = N_("You reported it stolen.")
+_OWNER_ALERT = N_("Our security team saw unusual activity on it.")
+_ALERT_REASON = re.compile(r"^Security alert \d+: ")
+_TICKET_REASON = re.compile(r"^Ticket \d+: ")
+
+
+def reason_for_owner(reason: str | None) -> str:
+    """The status reason as the account holder may read it: a `Message` (translated wherever it is shown: the
+    error layer, emails) for the service's own reasons, a staff member's reason as it was written, never an
+    internal rule name or ticket number."""
+    if not reason:
+        return ""
+    if reason == STOLEN_REASON:
+        return Message(_OWNER_STOLEN)
+    if _ALERT_REASON.match(reason):
+        return Message(_OWNER_ALERT)
+    return _TICKET_REASON.sub("", reason, count=1)
+
+
 def is_stolen_lock(user: User) -> bool:
     return user.status == "locked" and user.status_reason == STOLEN_REASON
 
@@ -52,9 +76,9 @@ def account_not_active(ctx: ServiceContext, user: User, *, next_step: dict | Non
     `next_step` replaces the appeal where a flow above knows better (an open stolen-account case: the owner
     is already a P1 case, so an appeal is the wrong door; detection.containment.case_next_step)."""
     appeal = {"action": "appeal", "message": NEXT_STEP, "url": ctx.link("tickets_intake.appeal", email=user.email)}
-    error = AccountNotActive(user.status, user.status_reason, extra={
-        "account_status": user.status, "reason": user.status_reason or "", "next": next_step or appeal},
-        **kwargs)
+    reason = reason_for_owner(user.status_reason)
+    error = AccountNotActive(user.status, reason, extra={
+        "account_status": user.status, "reason": reason, "next": next_step or appeal}, **kwargs)
     error.message = _STATUS_MESSAGES.get(user.status, error.message)
     return error
 
@@ -109,8 +133,8 @@ def _change(ctx: ServiceContext, user: User, status: str, reason: str, *, approv
                  decided_by=approval.decided_by.id if approval else None,
                  approved_by=approval.approved_by.id if approval and approval.approved_by else None)
     if announce:
-        notify_security(ctx, user, "account_status_changed", status=status, reason=reason, previous=previous,
-                        appeal_link=ctx.link("tickets_intake.appeal", email=user.email))
+        notify_security(ctx, user, "account_status_changed", status=status, reason=reason_for_owner(reason),
+                        previous=previous, appeal_link=ctx.link("tickets_intake.appeal", email=user.email))
     ctx.session.flush()
     return user
 

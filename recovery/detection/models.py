@@ -13,6 +13,7 @@ from sqlalchemy import JSON, BigInteger, Boolean, Float, ForeignKey, Index, Inte
 from sqlalchemy.orm import Mapped, mapped_column
 
 from recovery.db import Base, UTCDateTime
+from recovery.useragents import device_name
 
 BigId = BigInteger().with_variant(Integer, "sqlite")
 
@@ -62,7 +63,7 @@ class SigninAttempt(Base):
 
     @property
     def device_label(self) -> str:
-        return " · ".join(part for part in (self.browser, self.os) if part) or "?"
+        return device_name(self.browser, self.os) or "?"
 
     @property
     def place(self) -> str:
@@ -89,7 +90,7 @@ class KnownDevice(Base):
 
     @property
     def label(self) -> str:
-        return " · ".join(part for part in (self.browser, self.os) if part) or "?"
+        return device_name(self.browser, self.os) or "?"
 
     @property
     def place(self) -> str:

@@ -27,6 +27,7 @@ from recovery.detection.errors import NoticeLinkExpired, NoticeLinkInvalid, Noti
 from recovery.detection.models import KnownDevice, NoticeLink, SigninAttempt
 from recovery.detection.policy import detection_policy
 from recovery.outbox.tasks import queue_task
+from recovery.places import PlaceName
 
 TEMPLATE = "new_signin"
 CONFIRM, SECURE = "confirm", "secure"
@@ -125,7 +126,8 @@ def send_notice(ctx: ServiceContext, user: User, attempt: SigninAttempt, variant
     notice_id = uuid.uuid4().hex
     links = {purpose: button_link(ctx, user, purpose, notice_id=notice_id, attempt=attempt)
              for purpose in (CONFIRM, SECURE)}
-    notify_security(ctx, user, TEMPLATE, variant=variant, device=attempt.device_label, place=attempt.place,
+    notify_security(ctx, user, TEMPLATE, variant=variant, device=attempt.device_label,
+                    place=PlaceName(attempt.city, attempt.country),
                     ip=attempt.ip, occurred_at=attempt.created_at, reasons=list(attempt.reasons or []),
                     confirm_link=links[CONFIRM], secure_link=links[SECURE],
                     link_days=ctx.settings.detection_link_days)

@@ -8,7 +8,7 @@ from flask import Blueprint, request
 from flask_babel import gettext
 
 from recovery.events import service
-from recovery.events.labels import ACTOR_LABELS
+from recovery.events.labels import ACTOR_LABELS, own_sentence
 from recovery.events.owner import OwnEvent, own_events
 from recovery.events.schemas import EVENTS_RESPONSE, EventOut, EventQuery, OwnEventOut
 from recovery.web.auth import own_or_staff_required, signed_in_user
@@ -38,4 +38,4 @@ def list_events():
 
 def _in_words(event: OwnEvent) -> dict:
     return {**dataclasses.asdict(event), "label": gettext(event.label),
-            "actor_label": gettext(ACTOR_LABELS[event.actor])}
+            "sentence": own_sentence(event.type, event.actor), "actor_label": gettext(ACTOR_LABELS[event.actor])}

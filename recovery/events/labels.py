@@ -129,12 +129,77 @@ ROLE_LABELS = {"user": N_("User"), "agent": N_("Support agent"), "security": N_(
 
 UNKNOWN_EVENT = N_("Security event")
 
+# The account holder's history in sentences (events/owner.py): what they did themselves, as "You ..." ...
+OWN_SENTENCES = {
+    "account.created": N_("You created your account"),
+    "account.email.verified": N_("You verified your email address"),
+    "account.password.changed": N_("You changed your password"),
+    "account.password.reset": N_("You reset your password with an emailed link"),
+    "account.password.reset_requested": N_("You asked for a password reset link"),
+    "account.contact.added": N_("You added a notification address"),
+    "account.contact.verified": N_("You verified a notification address"),
+    "account.contact.removed": N_("You removed a notification address"),
+    "account.secured": N_("You secured your account: it is locked and our security team took over"),
+    "session.started": N_("You signed in"),
+    "session.signed_out": N_("You signed out"),
+    "session.revoked": N_("You signed out one of your sessions"),
+    "session.revoked_all": N_("You signed out everywhere else"),
+    "session.reauthenticated": N_("You confirmed your password"),
+    "mfa.totp.enrollment_started": N_("You started setting up two-step verification"),
+    "mfa.totp.enabled": N_("You turned on two-step verification"),
+    "mfa.totp.replaced": N_("You replaced your authenticator app"),
+    "mfa.totp.disabled": N_("You turned off two-step verification"),
+    "mfa.recovery_codes.generated": N_("You made new recovery codes"),
+    "mfa.recovery_code.used": N_("You used a recovery code"),
+    "mfa.challenge.passed": N_("You signed in with two-step verification"),
+    "detection.device.confirmed": N_("You confirmed a device as yours"),
+    "detection.device.forgotten": N_("You removed a device from your known devices"),
+    "detection.signin.reported": N_("You reported a sign-in as not you"),
+    "detection.step_up.passed": N_("You entered the emailed sign-in code"),
+    "ticket.appeal.confirmed": N_("You sent an appeal"),
+    "ticket.recovery.requested": N_("You asked to recover your account"),
+    "ticket.recovery.cancelled": N_("You cancelled an account recovery request"),
+}
+# ... and what a staff team did, as "Our support team ..." / "Our security team ..." (%(team)s is TEAMS').
+TEAM_SENTENCES = {
+    "account.status.changed": N_("%(team)s changed your account's status"),
+    "account.password.reset_link_sent": N_("%(team)s sent you a password reset link"),
+    "session.revoked_all": N_("%(team)s signed you out everywhere"),
+    "session.revoked": N_("%(team)s ended one of your sessions"),
+    "mfa.reset": N_("%(team)s reset your two-step verification"),
+    "ticket.opened": N_("%(team)s opened a request about your account"),
+    "ticket.info_requested": N_("%(team)s asked you for more information"),
+    "ticket.merged": N_("%(team)s merged your request with another one"),
+    "ticket.decision.granted": N_("%(team)s granted your appeal"),
+    "ticket.decision.denied": N_("%(team)s denied your appeal"),
+    "ticket.decision.ineligible": N_("%(team)s could not act on your appeal"),
+    "ticket.decision.withdrawn": N_("%(team)s withdrew your appeal"),
+    "alert.action.locked": N_("%(team)s locked your account"),
+    "alert.action.sessions_revoked": N_("%(team)s signed you out everywhere"),
+    "alert.action.ticket_opened": N_("%(team)s opened a request about your account"),
+}
+TEAMS = {"support": N_("Our support team"), "security": N_("Our security team")}
+TEAM_DID = N_("%(team)s: %(what)s")  # a staff event without a sentence of its own: the team, then the label
+
 _KINDS = {"event": EVENT_LABELS, "actor": ACTOR_LABELS, "status": STATUS_LABELS, "role": ROLE_LABELS}
 
 
 def event_label(type: str) -> str:
     """The msgid of an event type's label (translate it where it is shown)."""
     return EVENT_LABELS.get(type, UNKNOWN_EVENT)
+
+
+def own_sentence(type: str, actor: str) -> str:
+    """What happened, as the account holder reads it, translated: "You signed in", "Our support team denied
+    your appeal"; an event without a sentence of its own reads as its label ("Security event" if none)."""
+    if actor == "account" and type in OWN_SENTENCES:
+        return gettext(OWN_SENTENCES[type])
+    if actor in TEAMS:
+        team = gettext(TEAMS[actor])
+        if type in TEAM_SENTENCES:
+            return gettext(TEAM_SENTENCES[type], team=team)
+        return gettext(TEAM_DID, team=team, what=gettext(event_label(type)))
+    return gettext(event_label(type))
 
 
 def label(value: str, kind: str) -> str:

@@ -34,11 +34,13 @@ class EventOut(Schema):
 
 class OwnEventOut(Schema):
     """An event as its account holder reads it (events/owner.py): no staff IP, browser, identity or notes.
-    `label` and `actor_label` are the translated words; `type` and `actor` stay for programs."""
+    `label`, `sentence` ("You signed in", "Our support team denied your appeal") and `actor_label` are the
+    translated words; `type` and `actor` stay for programs."""
 
     id = fields.Integer()
     type = fields.String()
     label = fields.String()
+    sentence = fields.String()
     actor = fields.String()
     actor_label = fields.String()
     ip = fields.String(allow_none=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request
 
 from recovery.events import service
-from recovery.events.labels import label
+from recovery.events.labels import label, own_sentence
 from recovery.events.schemas import EventOut, EventQuery
 from recovery.web.auth import role_required
 from recovery.web.context import service_context
@@ -13,6 +13,7 @@ from recovery.web.forms import parse
 
 bp = Blueprint("events", __name__)
 bp.add_app_template_filter(label, "label")  # every page and email names codes through the one registry
+bp.add_app_template_global(own_sentence, "own_sentence")  # the account holder's history, in sentences
 
 
 @bp.get("/staff/events")

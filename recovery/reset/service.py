@@ -33,6 +33,7 @@ from recovery.accounts.service import (
     password_requirements,
     set_password,
 )
+from recovery.accounts.status import reason_for_owner
 from recovery.context import ServiceContext
 from recovery.db import rowcount
 from recovery.emails import mask_email, normalise_email
@@ -170,7 +171,7 @@ def _link_email_context(ctx: ServiceContext, link: str) -> dict:
 def _send_blocked_notice(ctx: ServiceContext, user: User) -> str:
     """Locked, suspended or banned: no link (a reset must not undo the block), but what to do instead."""
     queue_email(ctx, to=user.email, template=BLOCKED_TEMPLATE, locale=user.locale, user_id=user.id,
-                status=user.status, reason=user.status_reason or "", appeal_link=_site_path(ctx, "/appeal"),
+                status=user.status, reason=reason_for_owner(user.status_reason), appeal_link=_site_path(ctx, "/appeal"),
                 ip=ctx.actor.ip)
     return f"refused_{user.status}"
 

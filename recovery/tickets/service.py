@@ -155,8 +155,7 @@ def open_ticket(ctx: ServiceContext, *, category: str, user_id: int | None, subj
     ticket.opened_by_containment = opened_by_containment
     ticket.identity_checks = [dict(check) for check in identity_checks]
     ticket.tags = sorted(set(tags))
-    _add_message(ctx, ticket, message, author_type="requester" if from_requester else "system",
-                 internal=not from_requester)
+    _add_message(ctx, ticket, message, **_opening_author(source))
     _attach(ctx, ticket, attachments)
     audit(ctx, ticket, "created", source=source, rule=routed.rule, queue=ticket.queue, priority=ticket.priority,
           signals=sorted(all_signals))
@@ -211,14 +210,12 @@ def _merge(ctx: ServiceContext, ticket: Ticket, *, category: str, message: str, 
            routed: routing.Route, attachments, identity_checks: Sequence[Mapping] = (), announce: bool) -> Ticket:
     """A repeated request joins the open ticket; a more urgent one (a stolen account) raises it. Its identity
     answers are kept beside the earlier ones. Only a requester's own new message is acknowledged by email."""
-    from_requester = source in REQUESTER_SOURCES
     if category == "stolen_account" and ticket.category != "stolen_account":
         ticket.category = "stolen_account"
         _move(ctx, ticket, queue="security", priority=1, reason="stolen account reported")
     elif routed.priority < ticket.priority:
         ticket.priority = routed.priority
-    _add_message(ctx, ticket, message, author_type="requester" if from_requester else "system",
-                 internal=not from_requester)
+    _add_message(ctx, ticket, message, **_opening_author(source))
     _attach(ctx, ticket, attachments)
     if identity_checks:
         ticket.identity_checks = [*(ticket.identity_checks or []), *(dict(check) for check in identity_checks)]
@@ -252,6 +249,13 @@ def _add_message(ctx: ServiceContext, ticket: Ticket, body: str, *, author_type:
                             body=body, created_at=ctx.clock.now())
     ctx.session.add(message)
     return message
+
+
+def _opening_author(source: str) -> dict:
+    """The requester's own words are public; what the service wrote to open a ticket for them (containment's
+    "reported stolen (email_button)", an alert's "seen 3 times") is a note for staff, never shown to them."""
+    requester = source in REQUESTER_SOURCES
+    return {"author_type": "requester" if requester else "system", "internal": not requester}
 
 
 def add_system_note(ctx: ServiceContext, ticket: Ticket, body: str) -> TicketMessage | None:

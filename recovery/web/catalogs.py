@@ -42,8 +42,8 @@ def translations(locale: str, root: Path = PROJECT_ROOT) -> dict[str, str]:
             catalog = read_po(handle, locale=locale)
         for message in catalog:
             if message.id and message.string:
-                # A plural entry answers for its singular and its plural msgid (extract_messages lists both).
-                for key in (message.id,) if isinstance(message.id, str) else message.id:
+                ids = (message.id,) if isinstance(message.id, str) else message.id  # a plural: both forms
+                for key in ids:
                     merged[key] = message.string if isinstance(message.string, str) else message.string[0]
     return merged
 

@@ -59,10 +59,12 @@ STEP_UP = CookieSpec("recovery_step_up", max_age=15 * 60, path="/signin/verify")
 RESET = CookieSpec("recovery_reset", max_age=lambda settings: settings.reset_token_minutes * 60, path="/reset")
 # The language switcher's choice, a year.
 LANGUAGE = CookieSpec("recovery_lang", max_age=365 * 24 * 3600)
+# The time zone this browser reported (web/display.py), for the times on signed-out pages, a year.
+TIME_ZONE = CookieSpec("recovery_tz", max_age=365 * 24 * 3600)
 # Flask's own session cookie, which only carries flashed messages; Flask sets it (app.py reads this spec).
 FLASHES = CookieSpec("session")
 
-SPECS = (SESSION, CSRF, DEVICE, MFA_CHALLENGE, STEP_UP, RESET, LANGUAGE, FLASHES)
+SPECS = (SESSION, CSRF, DEVICE, MFA_CHALLENGE, STEP_UP, RESET, LANGUAGE, TIME_ZONE, FLASHES)
 
 
 def cookie_name(spec: CookieSpec) -> str:

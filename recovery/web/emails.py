@@ -18,6 +18,7 @@ from flask import current_app, g, render_template
 from flask_babel import force_locale, get_locale
 
 from recovery.context import RenderedEmail
+from recovery.web.messages import in_words
 
 _BLANK_LINES = re.compile(r"\n(?:[ \t]*\n){2,}")
 
@@ -51,6 +52,7 @@ def compose_email(template: str, locale: str, **context: object) -> RenderedEmai
     env = current_app.jinja_env
     content = f"email/{template}/body.txt"
     with force_locale(locale):
+        context = {key: in_words(value) for key, value in context.items()}  # a Message in the recipient's words
         # `recipient`: the account the email is for (notify_security passes it), whose time zone dates are in.
         context.setdefault("email_time", partial(email_time, user=context.get("recipient")))
         subject = " ".join(render_template(f"email/{template}/subject.txt", **context).split())

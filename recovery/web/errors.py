@@ -13,6 +13,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from recovery.errors import Conflict, Message, RecoveryError, ServiceUnavailable, TooManyAttempts, ValidationFailed
+from recovery.web.messages import in_words, translate, translate_marshmallow
 from recovery.web.ratelimit import seconds_until_allowed
 
 log = logging.getLogger(__name__)
@@ -24,14 +25,6 @@ _HTTP_CODES = {400: "bad_request", 401: "authentication_required", 403: "forbidd
 
 def wants_json() -> bool:
     return request.path.startswith("/api/") or request.path == "/healthz"
-
-
-def translate(message: str, params: dict | None = None) -> str:
-    text = gettext(message)
-    try:
-        return text % params if params else text
-    except (KeyError, TypeError, ValueError):
-        return text
 
 
 def translate_fields(fields: dict) -> dict:
@@ -50,7 +43,9 @@ def translate_fields(fields: dict) -> dict:
 def _translate_message(message: object) -> object:
     if isinstance(message, Message):
         return translate(message.msgid, message.params)
-    return translate(message) if isinstance(message, str) else message
+    if isinstance(message, str):
+        return translate_marshmallow(message) or translate(message)
+    return message
 
 
 def error_response(status: int, code: str, message: str, fields: dict | None = None,
@@ -91,8 +86,9 @@ def handle_recovery_error(error: RecoveryError) -> Response:
         return handle_database_error(ServiceUnavailable())
     fields = translate_fields(error.fields) if isinstance(error, ValidationFailed) else None
     retry_after = error.retry_after if isinstance(error, (TooManyAttempts, ServiceUnavailable)) else None
+    extra = {key: in_words(value) for key, value in error.extra.items()} if error.extra else error.extra
     return error_response(error.status, error.code, translate(error.message, error.params), fields, retry_after,
-                          error.extra)
+                          extra)
 
 
 def handle_pool_timeout(error: PoolTimeout) -> Response:

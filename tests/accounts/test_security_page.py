@@ -29,7 +29,7 @@ def test_security_page_shows_account_sessions_and_events(client, signed_in_ada):
 def test_security_page_in_chinese(client, signed_in_ada):
     client.get("/language/zh_Hans")
     html = client.get("/security").get_data(as_text=True)
-    assert "您已登录的位置" in html and "近期安全事件" in html and "更改密码" in html
+    assert "您已登录的位置" in html and "安全记录" in html and "更改密码" in html
 
 
 def test_change_password_revokes_other_sessions_and_notifies(client, people, signed_in_ada, outbox, make_app):

@@ -176,7 +176,7 @@ def test_new_device_notifies_at_most_once_per_fifteen_minutes(people, services, 
         ctx.session.query(KnownDevice).filter_by(user_id=user_id, browser="Firefox 125").delete()
     assert sign_in(services, user_id, device="phone", agent=FIREFOX) == "notify"
     [mail] = outbox(template="new_signin")
-    assert "Firefox 125" in mail.payload["text"] and "Berlin, DE" in mail.payload["text"]
+    assert "Firefox 125" in mail.payload["text"] and "Berlin, Germany" in mail.payload["text"]
     assert "/signin-notice/confirm/" in mail.payload["text"] and "/signin-notice/secure/" in mail.payload["text"]
     clock.advance(minutes=11)
     with services() as ctx:

@@ -152,7 +152,7 @@ def test_security_page_lists_signins_and_known_devices_and_forgets_one(client, p
     page_signin(client, agent=FIREFOX)
     html = client.get("/security").get_data(as_text=True)
     assert "Recent sign-ins" in html and "Known devices" in html and "Firefox 125" in html
-    assert "Berlin, DE" in html and "/secure-account" in html
+    assert "Berlin, Germany" in html and "Berlin, DE" not in html and "/secure-account" in html
     assert "Sign-in checked" in html  # detection's events read as words in the log, not as type names
     [device] = people.rows(KnownDevice, KnownDevice.user_id == ada)
     response = client.post(f"/security/devices/{device.id}/forget", data={"csrf_token": csrf_from(html)})

@@ -25,6 +25,7 @@ TABLE = {
     "STEP_UP": ("recovery_step_up", "900", "/signin/verify", "Lax"),
     "RESET": ("recovery_reset", "1800", "/reset", "Lax"),
     "LANGUAGE": ("recovery_lang", "31536000", "/", "Lax"),
+    "TIME_ZONE": ("recovery_tz", "31536000", "/", "Lax"),
     "FLASHES": ("session", None, "/", "Lax"),
 }
 
@@ -75,7 +76,7 @@ def test_set_and_clear_send_the_specs_attributes(make_app, https, key):
     assert _check(sent, https) == _check(cleared, https) == key
 
 
-@pytest.mark.parametrize("key", sorted(set(TABLE) - {"CSRF", "STEP_UP", "RESET", "LANGUAGE", "FLASHES"}))
+@pytest.mark.parametrize("key", sorted(set(TABLE) - {"CSRF", "STEP_UP", "RESET", "LANGUAGE", "TIME_ZONE", "FLASHES"}))
 def test_a_signed_cookie_reads_back_and_a_forged_one_reads_as_none(app, key):
     spec = getattr(cookies, key)
     with app.test_request_context():
@@ -122,6 +123,9 @@ def test_every_cookie_a_browser_gets_through_the_flows_matches_its_spec(app, ser
     accounts.enroll("mfa@example.com")
     client.get("/language/zh_Hans")  # language
     client.get("/language/en")
+    home = client.get("/").get_data(as_text=True)  # the browser reports its time zone (time-zone.js)
+    assert client.post("/time-zone", data={"csrf_token": csrf_from(home), "time_zone": "Asia/Shanghai"}
+                       ).status_code == 204
     assert accounts.sign_in("ada@example.com").status_code == 302  # device, CSRF, session
     html = client.get("/security").get_data(as_text=True)
     assert client.post("/signout", data={"csrf_token": csrf_from(html)}).status_code == 302  # cleared; a flash
