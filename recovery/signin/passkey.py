@@ -53,10 +53,13 @@ def check_passkey(ctx: ServiceContext, credentials: Passkey, signals: ClientSign
     return FirstFactor(user, observation, decision, both_factors=True)
 
 
-def offers_passkey(ctx: ServiceContext, token: str | None, *, kind: str) -> bool:
-    """Whether the pending second factor's account holds a passkey (the code page then offers it)."""
+def second_factor_choices(ctx: ServiceContext, token: str | None, *, kind: str) -> tuple[bool, bool]:
+    """What the pending second factor's account can answer with: (a code: an authenticator app and its recovery
+    codes, a passkey). A passkey-only account is not asked for a 6-digit code it has no app for."""
     pending = mfa.find_challenge(ctx, token, kind=kind)
-    return pending is not None and passkeys.has_passkey(ctx, pending.user_id)
+    if pending is None:
+        return True, False
+    return pending.authenticator is not None, passkeys.has_passkey(ctx, pending.user_id)
 
 
 def second_factor_options(ctx: ServiceContext, token: str | None, *, kind: str) -> Ceremony:

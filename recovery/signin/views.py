@@ -29,7 +29,7 @@ from recovery.signin.flow import (
     has_pending_step_up,
     sign_in,
 )
-from recovery.signin.passkey import offers_passkey, second_factor_options
+from recovery.signin.passkey import second_factor_choices, second_factor_options
 from recovery.web.auth import current_session, set_session_cookie
 from recovery.web.context import service_context
 from recovery.web.cookies import DEVICE, MFA_CHALLENGE, STEP_UP, clear_cookie, read_cookie, set_cookie
@@ -74,7 +74,8 @@ def password():
 
 def _second_factor_page() -> dict:
     """What the code page needs to offer a passkey (templates/passkeys/_second_factor.html)."""
-    return {"passkey_second_factor": offers_passkey(service_context(), challenge_token(), kind="browser")}
+    code, passkey = second_factor_choices(service_context(), challenge_token(), kind="browser")
+    return {"code_second_factor": code, "passkey_second_factor": passkey}
 
 
 @bp.route("/signin/second-factor", methods=["GET", "POST"])

@@ -91,6 +91,18 @@ def test_the_second_factor_page_offers_a_passkey_only_when_the_account_holds_one
     client.post("/signout", data={"csrf_token": csrf("/security")})
     page = _password_then_second_factor_page(client, csrf)
     assert "Use a passkey" in page
+    # A passkey-only account has no authenticator app: it is not asked for a 6-digit code it cannot give.
+    assert "6-digit code" not in page and 'name="code"' not in page and "confirm with your passkey" in page
+
+
+def test_an_account_with_an_app_and_a_passkey_is_offered_both(client, people, ada, csrf, key, services):
+    people.sign_in(ada)
+    _add(client, csrf, key)
+    client.post("/signout", data={"csrf_token": csrf("/security")})
+    with services() as ctx:
+        enroll_totp(ctx, ctx.session.get(User, ada))
+    page = _password_then_second_factor_page(client, csrf)
+    assert "6-digit code" in page and 'name="code"' in page and "Use a passkey" in page
 
 
 def test_the_second_factor_page_offers_no_passkey_to_a_totp_only_account(client, people, ada, csrf, services):
