@@ -8,7 +8,7 @@ import pytest
 from helpers.people import PASSWORD
 
 from recovery.accounts import service as accounts
-from recovery.accounts.status import STOLEN_REASON, reason_for_owner
+from recovery.accounts.status import STOLEN_REASON, reason_for_owner, set_account_status
 from recovery.errors import Message
 
 ADA = "ada@example.com"
@@ -49,10 +49,14 @@ def test_alert_lock_reason_never_shows_the_rule_at_sign_in(client, people):
 
 
 def test_status_email_reason_is_in_the_holders_language(people, outbox, services):
+    """A lock from an alert emails its reason in the holder's words, never the rule's name. (A stolen-account
+    report sends containment's one email instead: tests/detection/test_containment_story.py.)"""
     ada = people.user(ADA)
     with services() as ctx:
         user = accounts.get_user(ctx, ada)
         user.locale = "zh_Hans"
-    people.report_stolen(ada)
+        set_account_status(ctx, user, "locked", "Security alert 3: credential_stuffing")
     [mail] = outbox(to=ADA, template="account_status_changed")
-    assert "您报告了账号被盗。" in mail.payload["text"] and STOLEN_REASON not in mail.payload["text"]
+    text = mail.payload["text"]
+    assert "我们的安全团队发现该账号有异常活动。" in text and "credential_stuffing" not in text
+    assert "Security alert" not in text

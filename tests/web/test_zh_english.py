@@ -28,6 +28,7 @@ from recovery.detection import notices
 from recovery.detection.containment import secure_account
 from recovery.events.labels import EVENT_LABELS
 from recovery.events.service import record_event
+from recovery.passkeys.models import Passkey
 from recovery.reset.service import issue_link
 from recovery.sessions.service import start_session
 from recovery.tickets import access
@@ -47,7 +48,7 @@ ALLOWED = [
     r"\b(Chrome|Firefox|Safari|Edge|Opera|Windows|Mac OS X|macOS|Linux|Android|iOS|Ubuntu)\b( \d+)?",
     r"\b(Google Authenticator|Microsoft Authenticator|Authy|1Password|Bitwarden|FreeOTP|iPhone|Android)\b",
     r"\brecovery\b",  # the brand
-    r"\b(UTC|GMT|API|ID|IP|URL|UUID|QR|TOTP|HTML|JSON|CSV|PDF|PNG|JPEG|SMS|Webhook|webhook|NaN|UTF-8|IPv[46]|KB|MB)\b",
+    r"\b(UTC|GMT|API|ID|IP|URL|UUID|QR|TOTP|PIN|HTML|JSON|CSV|PDF|PNG|JPEG|SMS|Webhook|webhook|NaN|UTF-8|IPv[46]|KB|MB)\b",
     r"\bEnglish\b",
     r"\b[A-Z2-7]{4}(?:[ -]?[A-Z2-7]{4})+\b",  # secrets and recovery codes as printed
     r"\b(Berlin|Sydney|Paris|Shanghai)\b",  # city names the geo database gives in English only
@@ -168,6 +169,9 @@ TOKEN_PAGES = {  # endpoint -> the world's link that opens it
     "tickets_intake.cancel": ["cancel"],
     "i18n.choose_language": [],  # a redirect
     "outbox.mailbox_message": [],  # the development mailbox, not a page for people (dev only)
+    # A passkey's own pages, signed in: test_no_english_on_chinese_second_factor_pages opens Dan's.
+    "security_passkeys.rename": [],
+    "security_passkeys.remove": [],
 }
 NOT_FOR_PEOPLE = ("/api/", "/static/", "/staff", "/dev/", "/healthz", "/openapi", "/language/")
 
@@ -268,7 +272,7 @@ def test_no_english_on_chinese_form_errors(app, people, world):
     assert not leaks, _report(leaks)
 
 
-def test_no_english_on_chinese_second_factor_pages(app, people, world):
+def test_no_english_on_chinese_second_factor_pages(app, people, services, world):
     """Dan's sign-in stops at the second-factor page; a wrong code answers on it; signed in, his MFA pages."""
     leaks: dict = {}
     client = _chinese_client(app)
@@ -282,6 +286,18 @@ def test_no_english_on_chinese_second_factor_pages(app, people, world):
         leaks["POST /signin/second-factor (wrong code)"] = found
     signed_in = _chinese_client(app)
     people.sign_in(world["dan"], client=signed_in)
-    for path in ("/security", "/security/mfa/recovery-codes", "/security/mfa/replace", "/security/mfa/disable"):
+    passkey_id = _add_passkey(services, world["dan"])
+    for path in ("/security", "/security/mfa/recovery-codes", "/security/mfa/replace", "/security/mfa/disable",
+                 f"/security/passkeys/{passkey_id}/rename", f"/security/passkeys/{passkey_id}/remove"):
         _check(signed_in, path, leaks)
     assert not leaks, _report(leaks)
+
+
+def _add_passkey(services, user_id: int) -> int:
+    """A passkey as a registration leaves it, so its rename and remove pages open."""
+    with services() as ctx:
+        passkey = Passkey(user_id=user_id, credential_id="emgtZW5nbGlzaC1rZXk", public_key=b"\x00" * 77,
+                          name="笔记本电脑", created_at=ctx.clock.now(), created_device="Chrome 124 · Windows 10")
+        ctx.session.add(passkey)
+        ctx.session.flush()
+        return passkey.id
