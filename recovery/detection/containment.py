@@ -1,10 +1,12 @@
 """Containing a stolen account: "No, secure my account", the /secure-account page and the security page.
 
 secure_account, in one transaction: the account is locked (status `locked`, reason stolen), every session and
-reset link ends, pending sign-in steps and the email buttons die, the event is recorded, a P1 `stolen_account`
-ticket opens in the `security` queue with the suspicious sign-ins attached, the security team gets an alert,
-and the owner gets ONE email per address on file (`account_secured`): what happened, the case to follow, and,
-to the account's own address only, the reset link. The lock and the case send nothing of their own (no
+reset link ends, pending sign-in steps and the email buttons die, the second factors added since the exposure
+began go (passkeys, and an authenticator confirmed since: a thief with the password alone could add them), the
+event is recorded, a P1 `stolen_account` ticket opens in the `security` queue with the suspicious sign-ins
+and the removed factors attached, the security team gets an alert, and the owner gets ONE email per address
+on file (`account_secured`): what happened, the factors removed, the case to follow, and, to the account's own
+address only, the reset link. The lock and the case send nothing of their own (no
 "your account is now locked, you can appeal" beside it: the owner is already a P1 case). The person lands on
 the ticket's status page; a correct password on the locked account is answered with the open case
 (`case_next_step`), not an appeal.
@@ -12,7 +14,8 @@ the ticket's status page; a correct password on the locked account is answered w
 That reset link is a deliberate exception (docs/security.md): a locked account never gets a reset link from
 recovery/reset, but the owner who just reported the theft should take the password back at once. The link
 works only while the account is locked *as stolen*, only for a link issued at or after that lock, and it only
-sets the password (second factor still required): it does not unlock. Unlocking stays a decision of the
+sets the password (second factor still required: a code, or one of the account's passkeys): it does not
+unlock. Unlocking stays a decision of the
 security team on the ticket (four-eyes).
 """
 
@@ -80,7 +83,8 @@ def secure_account(ctx: ServiceContext, user: User, *, source: str, attempt_id: 
     ticket = open_ticket(ctx, category="stolen_account", user_id=user.id, subject="Account reported stolen",
                          message=f"The account holder reported the account stolen ({source})."
                                  + _removed_note(removed, exposed_since),
-                         source="secure_account", attachments=suspicious_signins(ctx, user.id),
+                         source="secure_account",
+                         attachments=[*_removed_records(removed), *suspicious_signins(ctx, user.id)],
                          tags=["stolen", source], opened_by_containment=True, announce=False)
     reset_link = issue_link(ctx, user, PASSWORD_ENDPOINT)
     notify_security(ctx, user, SECURED_TEMPLATE, primary_only={"reset_link": reset_link},
@@ -107,6 +111,13 @@ def _exposed_since(ctx: ServiceContext, user: User, attempt_id: int | None) -> d
         return oldest
     attempt = ctx.session.get(SigninAttempt, attempt_id) if attempt_id is not None else None
     return attempt.created_at if attempt is not None and attempt.user_id == user.id else None
+
+
+def _removed_records(removed: list[RemovedFactor]) -> list[dict]:
+    """The removed second factors as the ticket's linked records, beside the suspicious sign-ins."""
+    return [{"type": "second_factor_removed", "kind": f.kind, "name": f.name,
+             "added": f.created_at.strftime("%Y-%m-%d %H:%M:%S UTC"), "device": f.device, "place": f.place}
+            for f in removed]
 
 
 def _removed_note(removed: list[RemovedFactor], since: datetime | None) -> str:

@@ -70,6 +70,8 @@ def test_the_thiefs_passkey_is_removed_and_the_owners_older_one_stays(client, pe
         "account_secured"]
     [note] = [m.body for m in people.rows(TicketMessage, ticket_id=ticket_id) if "Thief phone" in (m.body or "")]
     assert "Owner laptop" not in note and "removed" in note
+    assert [(a["name"], a["kind"]) for a in ticket.attachments if a["type"] == "second_factor_removed"] == [
+        ("Thief phone", "passkey")]
     [mail] = outbox(to=ADA, template="account_secured")
     assert "Thief phone" in (mail.payload.get("text") or str(mail.payload))
 
