@@ -40,6 +40,7 @@ from recovery.alerts.service import raise_alert
 from recovery.context import Actor, ServiceContext
 from recovery.detection import notices, queries
 from recovery.detection.attempts import remember_device
+from recovery.detection.errors import PasskeyNotAccepted, PasskeyRequired
 from recovery.detection.models import KnownDevice, NoticeLink, SigninAttempt
 from recovery.detection.stepup import drop_step_ups
 from recovery.emails import mask_email
@@ -247,13 +248,15 @@ def confirm_secure_reset(ctx: ServiceContext, token: object, password: str, code
     if has_second_factor(ctx, user):
         proof = passkey or code
         if not proof:
-            raise SecondFactorRequired()
+            passkey_only = passkeys.has_passkey(ctx, user.id) and not totp_enabled(ctx, user)
+            raise PasskeyRequired() if passkey_only else SecondFactorRequired()
         try:
             verify_second_factor(ctx, user, proof)
         except TooManyAttempts:
             raise
         except RecoveryError as error:
-            raise SecondFactorInvalid(persist=list(error.persist)) from error
+            refused = PasskeyNotAccepted if passkey is not None else SecondFactorInvalid
+            raise refused(persist=list(error.persist)) from error
     consume_link(ctx, link)
     revoke_resets(ctx, user.id, reason="password_reset")
     set_password(ctx, user, password, reason="password_reset", details={"via": "secure_account", "still_locked": True},

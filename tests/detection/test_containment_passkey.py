@@ -57,7 +57,9 @@ def test_a_passkey_only_owner_sets_the_password_with_the_passkey(client, people,
     assert f'data-passkey-options="{path}/passkey-options"' in html
 
     refused = client.post(path, data={"csrf_token": csrf_from(html), "password": NEW_PASSWORD})
-    assert refused.status_code == 400  # a second factor is still required
+    assert refused.status_code == 400  # a second factor is still required: the passkey, not a code
+    assert "use it to set the new password" in refused.get_data(as_text=True)
+    assert CODE_LABEL not in refused.get_data(as_text=True)
 
     got = _options(client, path, html)
     assert got.status_code == 200, got.get_data(as_text=True)
@@ -92,6 +94,7 @@ def test_another_accounts_passkey_does_not_answer(client, people, ada, services,
     wrong = client.post(path, data={"csrf_token": csrf_from(html), "password": NEW_PASSWORD, "flow": options["flow"],
                                     "credential": json.dumps(other_key.assert_(options["options"]))})
     assert wrong.status_code == 400
+    assert "That passkey could not confirm it is you" in wrong.get_data(as_text=True)
     with services() as ctx:
         assert not ctx.passwords.verify(people.user(ada).password_hash, NEW_PASSWORD)  # nothing changed
 
