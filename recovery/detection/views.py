@@ -9,6 +9,7 @@ from flask_babel import gettext
 from recovery.detection import service as detection
 from recovery.detection.schemas import EmailForm, SecurePasswordForm
 from recovery.detection.view_kit import install_device_cookie, install_template_helpers
+from recovery.errors import RecoveryError
 from recovery.passkeys.view_kit import limit_options
 from recovery.reset.view_kit import passkey_answer
 from recovery.tickets.access import status_token
@@ -63,9 +64,18 @@ def _secure_password_page(token: str) -> dict:
     return {"token": token, "reset": detection.inspect_secure_reset(service_context(), token)}
 
 
+def _secure_password_again(token: str) -> dict:
+    """After a refused answer the form again while the link still works (a wrong code or passkey leaves it
+    live); only an unusable link shows the way to secure the account another way."""
+    try:
+        return _secure_password_page(token)
+    except RecoveryError:
+        return {"token": token, "reset": None}
+
+
 @bp.route("/secure-account/password/<token>", methods=["GET", "POST"])
 @limit("secure-password-ip")
-@form_page("detection/secure_password.html", lambda token: {"token": token, "reset": None})
+@form_page("detection/secure_password.html", lambda token: _secure_password_again(token))
 def secure_password(token: str):
     mark_token_page()
     if request.method == "GET":

@@ -95,6 +95,7 @@ def test_another_accounts_passkey_does_not_answer(client, people, ada, services,
                                     "credential": json.dumps(other_key.assert_(options["options"]))})
     assert wrong.status_code == 400
     assert "That passkey could not confirm it is you" in wrong.get_data(as_text=True)
+    assert "data-passkey-options" in wrong.get_data(as_text=True)  # the link still works: the form again
     with services() as ctx:
         assert not ctx.passwords.verify(people.user(ada).password_hash, NEW_PASSWORD)  # nothing changed
 
