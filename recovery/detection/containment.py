@@ -1,10 +1,12 @@
 """Containing a stolen account: "No, secure my account", the /secure-account page and the security page.
 
 secure_account, in one transaction: the account is locked (status `locked`, reason stolen), every session and
-reset link ends, pending sign-in steps and the email buttons die, the event is recorded, a P1 `stolen_account`
-ticket opens in the `security` queue with the suspicious sign-ins attached, the security team gets an alert,
-and the owner gets ONE email per address on file (`account_secured`): what happened, the case to follow, and,
-to the account's own address only, the reset link. The lock and the case send nothing of their own (no
+reset link ends, pending sign-in steps and the email buttons die, the second factors added since the exposure
+began go (passkeys, and an authenticator confirmed since: a thief with the password alone could add them), the
+event is recorded, a P1 `stolen_account` ticket opens in the `security` queue with the suspicious sign-ins
+and the removed factors attached, the security team gets an alert, and the owner gets ONE email per address
+on file (`account_secured`): what happened, the factors removed, the case to follow, and, to the account's own
+address only, the reset link. The lock and the case send nothing of their own (no
 "your account is now locked, you can appeal" beside it: the owner is already a P1 case). The person lands on
 the ticket's status page; a correct password on the locked account is answered with the open case
 (`case_next_step`), not an appeal.
@@ -12,7 +14,8 @@ the ticket's status page; a correct password on the locked account is answered w
 That reset link is a deliberate exception (docs/security.md): a locked account never gets a reset link from
 recovery/reset, but the owner who just reported the theft should take the password back at once. The link
 works only while the account is locked *as stolen*, only for a link issued at or after that lock, and it only
-sets the password (second factor still required): it does not unlock. Unlocking stays a decision of the
+sets the password (second factor still required: a code, or one of the account's passkeys): it does not
+unlock. Unlocking stays a decision of the
 security team on the ticket (four-eyes).
 """
 
@@ -20,6 +23,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import delete, update
 
@@ -36,15 +40,25 @@ from recovery.alerts.service import raise_alert
 from recovery.context import Actor, ServiceContext
 from recovery.detection import notices, queries
 from recovery.detection.attempts import remember_device
+from recovery.detection.errors import PasskeyNotAccepted, PasskeyRequired
 from recovery.detection.models import KnownDevice, NoticeLink, SigninAttempt
 from recovery.detection.stepup import drop_step_ups
 from recovery.emails import mask_email
-from recovery.errors import N_
+from recovery.errors import N_, RecoveryError, TooManyAttempts
 from recovery.events.service import record_event
-from recovery.mfa.service import drop_challenges, has_second_factor, verify_second_factor
+from recovery.mfa.service import (
+    RemovedFactor,
+    drop_challenges,
+    has_second_factor,
+    remove_factors_added_since,
+    totp_enabled,
+    verify_second_factor,
+)
+from recovery.passkeys import service as passkeys
+from recovery.passkeys.service import Assertion, Ceremony
 from recovery.reset.errors import SecondFactorInvalid, SecondFactorRequired
 from recovery.reset.service import LiveLink, check_link, consume_link, issue_link, revoke_resets
-from recovery.sessions.service import revoke_all_sessions
+from recovery.sessions.service import oldest_live_start, revoke_all_sessions
 from recovery.tickets.access import status_link
 from recovery.tickets.service import Ticket, find_open_ticket, latest_ticket, open_ticket
 
@@ -61,24 +75,60 @@ CASE_STEP = N_("You told us this account was stolen, so we locked it. Our securi
 def secure_account(ctx: ServiceContext, user: User, *, source: str, attempt_id: int | None = None) -> Ticket:
     """Lock, revoke, record, open the P1 ticket, alert, and send the reset link; returns the ticket."""
     acting = dataclasses.replace(ctx, actor=Actor("system", None, ctx.actor.ip, f"secure-account:{source}"))
+    exposed_since = _exposed_since(ctx, user, attempt_id)  # read before the lock ends the sessions
     lock_as_stolen(acting, user, source=source)  # ends sessions, tells every address; a stronger one stays
     sessions = revoke_all_sessions(ctx, user.id, reason="account_secured")
     links = revoke_resets(ctx, user.id, reason="stolen_report")
     _end_pending_steps(ctx, user, attempt_id)
+    removed = remove_factors_added_since(ctx, user, exposed_since) if exposed_since is not None else []
     ticket = open_ticket(ctx, category="stolen_account", user_id=user.id, subject="Account reported stolen",
-                         message=f"The account holder reported the account stolen ({source}).",
-                         source="secure_account", attachments=suspicious_signins(ctx, user.id),
+                         message=f"The account holder reported the account stolen ({source})."
+                                 + _removed_note(removed, exposed_since),
+                         source="secure_account",
+                         attachments=[*_removed_records(removed), *suspicious_signins(ctx, user.id)],
                          tags=["stolen", source], opened_by_containment=True, announce=False)
     reset_link = issue_link(ctx, user, PASSWORD_ENDPOINT)
     notify_security(ctx, user, SECURED_TEMPLATE, primary_only={"reset_link": reset_link},
                     reset_minutes=ctx.settings.reset_token_minutes, status_link=status_link(ctx, ticket),
-                    ticket_id=ticket.id, status=user.status, answer_by=ticket.first_response_due_at)
+                    ticket_id=ticket.id, status=user.status, answer_by=ticket.first_response_due_at,
+                    factors_removed=[f.name for f in removed if f.kind == "passkey"],
+                    authenticator_removed=any(f.kind == "totp" for f in removed))
     raise_alert(ctx, rule="account_reported_stolen", severity="high", user_id=user.id,
                 evidence={"source": source, "ticket_id": ticket.id, "ip": ctx.actor.ip})
     record_event(ctx, "account.secured", user_id=user.id, source=source, ticket_id=ticket.id,
-                 sessions_revoked=sessions, links_revoked=links)
+                 sessions_revoked=sessions, links_revoked=links,
+                 exposed_since=exposed_since.isoformat() if exposed_since else None,
+                 factors_removed=[{"kind": f.kind, "name": f.name, "created_at": f.created_at.isoformat(),
+                                   "device": f.device, "place": f.place} for f in removed])
     ctx.session.flush()
     return ticket
+
+
+def _exposed_since(ctx: ServiceContext, user: User, attempt_id: int | None) -> datetime | None:
+    """Since when someone else may have held the account: the start of its oldest live session, else the
+    reported sign-in attempt's time, else unknown (None: no second factor is removed)."""
+    oldest = oldest_live_start(ctx, user.id)
+    if oldest is not None:
+        return oldest
+    attempt = ctx.session.get(SigninAttempt, attempt_id) if attempt_id is not None else None
+    return attempt.created_at if attempt is not None and attempt.user_id == user.id else None
+
+
+def _removed_records(removed: list[RemovedFactor]) -> list[dict]:
+    """The removed second factors as the ticket's linked records, beside the suspicious sign-ins."""
+    return [{"type": "second_factor_removed", "kind": f.kind, "name": f.name,
+             "added": f.created_at.strftime("%Y-%m-%d %H:%M:%S UTC"), "device": f.device, "place": f.place}
+            for f in removed]
+
+
+def _removed_note(removed: list[RemovedFactor], since: datetime | None) -> str:
+    """The internal note's account of the second factors containment removed (for the security team)."""
+    if not removed:
+        return ""
+    lines = [f"- {f.kind} \"{f.name}\", added {f.created_at.strftime('%Y-%m-%d %H:%M:%S UTC')}"
+             f" from {f.device or 'unknown device'}, {f.place or 'unknown place'}" for f in removed]
+    start = since.strftime("%Y-%m-%d %H:%M:%S UTC") if since else ""
+    return (f"\n\nSecond factors added since the exposure began ({start}) were removed:\n" + "\n".join(lines))
 
 
 def open_case(ctx: ServiceContext, user: User) -> Ticket | None:
@@ -162,9 +212,10 @@ def request_secure_link(ctx: ServiceContext, email: str) -> None:
 @dataclass(frozen=True)
 class SecureResetForm:
     masked_email: str
-    needs_code: bool
+    needs_code: bool  # a code is asked: the account has an authenticator (or a flag with no passkey to offer)
     min_length: int
     max_length: int
+    offers_passkey: bool = False  # the account holds a passkey: the page offers it as the second factor
 
 
 def _live(ctx: ServiceContext, token: object) -> LiveLink:
@@ -175,20 +226,37 @@ def _live(ctx: ServiceContext, token: object) -> LiveLink:
 def inspect_secure_reset(ctx: ServiceContext, token: object) -> SecureResetForm:
     user = _live(ctx, token).user
     rules = password_requirements(ctx, user)
-    return SecureResetForm(mask_email(user.email), has_second_factor(ctx, user), rules["min_length"],
-                           rules["max_length"])
+    offers_passkey = passkeys.has_passkey(ctx, user.id)
+    # A passkey-only account is not asked for a 6-digit code it has no app for (it has no recovery codes either).
+    needs_code = totp_enabled(ctx, user) or (has_second_factor(ctx, user) and not offers_passkey)
+    return SecureResetForm(mask_email(user.email), needs_code, rules["min_length"], rules["max_length"],
+                           offers_passkey)
 
 
-def confirm_secure_reset(ctx: ServiceContext, token: object, password: str, code: str | None) -> Ticket | None:
-    """Set the new password of a stolen-locked account; it stays locked. Returns the open stolen ticket."""
+def secure_reset_passkey_options(ctx: ServiceContext, token: object) -> Ceremony:
+    """Options for the second factor of the live containment link: only that account's own passkeys."""
+    return passkeys.begin_authentication(ctx, purpose=passkeys.SECOND_FACTOR, user=_live(ctx, token).user)
+
+
+def confirm_secure_reset(ctx: ServiceContext, token: object, password: str, code: str | None,
+                         passkey: Assertion | None = None) -> Ticket | None:
+    """Set the new password of a stolen-locked account; it stays locked. The second factor, when the account has
+    one, is a code or the answer of one of its passkeys. Returns the open stolen ticket."""
     link = _live(ctx, token)
     user = link.user
     check_new_password(ctx, user, password)
     if has_second_factor(ctx, user):
-        if not code:
-            raise SecondFactorRequired()
-        if not verify_second_factor(ctx, user, code):
-            raise SecondFactorInvalid()
+        proof = passkey or code
+        if not proof:
+            passkey_only = passkeys.has_passkey(ctx, user.id) and not totp_enabled(ctx, user)
+            raise PasskeyRequired() if passkey_only else SecondFactorRequired()
+        try:
+            verify_second_factor(ctx, user, proof)
+        except TooManyAttempts:
+            raise
+        except RecoveryError as error:
+            refused = PasskeyNotAccepted if passkey is not None else SecondFactorInvalid
+            raise refused(persist=list(error.persist)) from error
     consume_link(ctx, link)
     revoke_resets(ctx, user.id, reason="password_reset")
     set_password(ctx, user, password, reason="password_reset", details={"via": "secure_account", "still_locked": True},

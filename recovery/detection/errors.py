@@ -9,11 +9,16 @@ RecoveryError
 │   └── NoticeLinkUsed         409  already used
 ├── StepUpInvalid              400  the emailed sign-in code was wrong
 └── StepUpEnded                400  the code step expired or failed too often: sign in again
+
+reset.errors.SecondFactorRequired / SecondFactorInvalid (400), on the containment reset page:
+├── PasskeyRequired            400  the account's only second factor is a passkey, and none answered
+└── PasskeyNotAccepted         400  the passkey's answer was refused (not this account's, replayed ...)
 """
 
 from __future__ import annotations
 
-from recovery.errors import N_, RecoveryError, TooManyAttempts
+from recovery.errors import N_, RecoveryError, TooManyAttempts, ValidationFailed
+from recovery.reset.errors import SecondFactorInvalid, SecondFactorRequired
 
 
 class SourceThrottled(TooManyAttempts):
@@ -52,3 +57,19 @@ class StepUpEnded(RecoveryError):
     code = "step_up_ended"
     status = 400
     message = N_("This sign-in step has ended. Please sign in again.")
+
+
+class PasskeyRequired(SecondFactorRequired):
+    """No code is asked of a passkey-only account, so the message names its passkey, and no code field."""
+
+    message = N_("This account's second factor is a passkey: use it to set the new password.")
+
+    def __init__(self, **kwargs) -> None:
+        ValidationFailed.__init__(self, {}, **kwargs)
+
+
+class PasskeyNotAccepted(SecondFactorInvalid):
+    message = N_("That passkey could not confirm it is you. Try again with a passkey of this account.")
+
+    def __init__(self, **kwargs) -> None:
+        ValidationFailed.__init__(self, {}, **kwargs)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from marshmallow import EXCLUDE, Schema, fields, validate
 
+from recovery.passkeys.schemas import Credential
+
 
 class _Form(Schema):
     class Meta:
@@ -17,6 +19,8 @@ class EmailForm(_Form):
 class SecurePasswordForm(_Form):
     password = fields.String(required=True, validate=validate.Length(max=1024))
     code = fields.String(load_default=None, validate=validate.Length(max=32))
+    flow = fields.String(load_default=None, validate=validate.Length(max=128))  # a passkey instead of the code
+    credential = Credential(load_default=None)
 
 
 class StepUpForm(_Form):

@@ -43,6 +43,7 @@ from recovery.detection.containment import (
     report_not_me,
     request_secure_link,
     secure_account,
+    secure_reset_passkey_options,
 )
 from recovery.detection.locks import lift_temporary_lock
 from recovery.detection.models import KnownDevice, SigninAttempt
@@ -61,7 +62,7 @@ __all__ = [
     "forget_device", "inspect_secure_reset", "is_familiar_device", "is_locked", "is_stolen_lock", "keep_decision",
     "lift_temporary_lock", "observe",
     "record_attempt", "record_failure", "report_not_me", "request_secure_link", "secure_account",
-    "security_view", "start_step_up",
+    "secure_reset_passkey_options", "security_view", "start_step_up",
 ]
 
 

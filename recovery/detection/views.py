@@ -9,6 +9,9 @@ from flask_babel import gettext
 from recovery.detection import service as detection
 from recovery.detection.schemas import EmailForm, SecurePasswordForm
 from recovery.detection.view_kit import install_device_cookie, install_template_helpers
+from recovery.errors import RecoveryError
+from recovery.passkeys.view_kit import limit_options
+from recovery.reset.view_kit import passkey_answer
 from recovery.tickets.access import status_token
 from recovery.web.auth import current_user, login_required, signed_in_user
 from recovery.web.context import service_context
@@ -61,18 +64,37 @@ def _secure_password_page(token: str) -> dict:
     return {"token": token, "reset": detection.inspect_secure_reset(service_context(), token)}
 
 
+def _secure_password_again(token: str) -> dict:
+    """After a refused answer the form again while the link still works (a wrong code or passkey leaves it
+    live); only an unusable link shows the way to secure the account another way."""
+    try:
+        return _secure_password_page(token)
+    except RecoveryError:
+        return {"token": token, "reset": None}
+
+
 @bp.route("/secure-account/password/<token>", methods=["GET", "POST"])
 @limit("secure-password-ip")
-@form_page("detection/secure_password.html", lambda token: {"token": token, "reset": None})
+@form_page("detection/secure_password.html", lambda token: _secure_password_again(token))
 def secure_password(token: str):
     mark_token_page()
     if request.method == "GET":
         return render_template("detection/secure_password.html", form={}, errors={}, **_secure_password_page(token))
     data = parse_form(SecurePasswordForm())
-    ticket = detection.confirm_secure_reset(service_context(), token, data["password"], data["code"])
+    ticket = detection.confirm_secure_reset(service_context(), token, data["password"], data["code"],
+                                            passkey_answer(data))
     flash(gettext("Your new password is set. Your account stays locked until our security team has checked "
                   "it; this page shows how that goes."), "success")
     return _to_ticket(ticket) if ticket is not None else redirect(url_for("signin.password"), 303)
+
+
+@bp.post("/secure-account/password/<token>/passkey-options")
+@limit_options
+def secure_password_passkey_options(token: str):
+    """The passkey options of the containment reset page (JSON, CSRF header): the live link's account only."""
+    mark_token_page()
+    ceremony = detection.secure_reset_passkey_options(service_context(), token)
+    return {"options": ceremony.options, "flow": ceremony.flow}
 
 
 @bp.post("/security/devices/<int:device_id>/forget")

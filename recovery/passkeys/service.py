@@ -14,6 +14,7 @@ Errors: see recovery/passkeys/errors.py.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import delete, exists, literal, select
 from webauthn.helpers import bytes_to_base64url
@@ -40,8 +41,8 @@ from recovery.passkeys.models import (
 from recovery.passkeys.queries import has_any
 
 __all__ = ["AUTHENTICATE", "SECOND_FACTOR", "Assertion", "Ceremony", "Passkey", "Where", "begin_authentication",
-           "begin_registration", "finish_registration", "has_passkey", "list_passkeys", "remove_all",
-           "remove_passkey", "rename_passkey", "verify_assertion"]
+           "begin_registration", "finish_registration", "has_passkey", "list_passkeys", "remove_added_since",
+           "remove_all", "remove_passkey", "rename_passkey", "verify_assertion"]
 
 CHANGED_TEMPLATE = "passkey_changed"
 MAX_PASSKEYS = 20
@@ -271,3 +272,17 @@ def remove_all(ctx: ServiceContext, user_id: int) -> int:
     result = ctx.session.execute(delete(Passkey).where(Passkey.user_id == user_id)
                                  .execution_options(synchronize_session="fetch"))
     return rowcount(result)
+
+
+def remove_added_since(ctx: ServiceContext, user: User, since: datetime, *, reason: str) -> list[Passkey]:
+    """Remove every passkey of the account registered at or after `since` (containment: a thief's passkey must
+    not outlive the stolen-account report); returns the removed rows, read before removal. Nobody is emailed
+    here and the second-factor flag is MFA's to settle (it knows whether another factor is left)."""
+    rows = list(ctx.session.scalars(select(Passkey).where(Passkey.user_id == user.id, Passkey.created_at >= since)
+                                    .order_by(Passkey.id)))
+    for passkey in rows:
+        ctx.session.delete(passkey)
+        record_event(ctx, "passkey.removed", user_id=user.id, passkey_id=passkey.id, name=passkey.name,
+                     reason=reason)
+    ctx.session.flush()
+    return rows

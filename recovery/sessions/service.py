@@ -12,7 +12,7 @@ stateDiagram-v2
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 
@@ -89,6 +89,13 @@ def list_active_sessions(ctx: ServiceContext, user_id: int) -> list[UserSession]
     query = (select(UserSession).where(UserSession.user_id == user_id, UserSession.revoked_at.is_(None))
              .order_by(UserSession.last_seen_at.desc()))
     return [s for s in ctx.session.scalars(query) if is_live(ctx, s)]
+
+
+def oldest_live_start(ctx: ServiceContext, user_id: int) -> datetime | None:
+    """When the oldest of the user's live sessions began (None when none is live): since then, whoever holds one
+    of them could act on the account (containment removes the second factors added since)."""
+    starts = [session.created_at for session in list_active_sessions(ctx, user_id)]
+    return min(starts) if starts else None
 
 
 def recent_sessions(ctx: ServiceContext, user_id: int, *, limit: int) -> list[UserSession]:
