@@ -163,6 +163,19 @@ def test_label_values_are_clipped_to_a_safe_alphabet():
     assert len(metrics.label("x" * 500)) == 48 and metrics.label(None) == ""
 
 
+def test_an_unknown_http_method_is_counted_as_other_not_as_a_label_of_its_own(client):
+    before = scrape(client)
+    for method in ("AAAQ", "BBBQ", "Z" * 40):
+        client.open("/nonexistent-x", method=method)
+        client.open("/healthz", method=method)
+    after = scrape(client)
+    methods = {dict(labels).get("method") for (name, labels) in after if name.startswith("recovery_http_request")}
+    assert methods <= {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "other"}
+    moved = (value(after, "recovery_http_request_duration_seconds_count", endpoint="unmatched", method="other")
+             - value(before, "recovery_http_request_duration_seconds_count", endpoint="unmatched", method="other"))
+    assert moved == 6  # a method no route allows matches no endpoint (405 on /healthz too)
+
+
 def test_an_event_rolled_back_is_not_counted(app, services):
     before = metrics.USER_EVENTS.labels("test.rolled_back", "")._value.get()
     with pytest.raises(RuntimeError), services() as ctx:
