@@ -82,6 +82,26 @@ def test_text_lines_carry_the_request_id_for_a_terminal():
     assert text.endswith("INFO    recovery.test [req-7] hello world")
 
 
+def test_a_decoded_path_cannot_forge_a_text_line(client):
+    """`/x%0a18:00:00 INFO recovery.access ...` is one access line, its newline written as an escape."""
+    buffer = io.StringIO()
+    handler = logging.StreamHandler(buffer)
+    handler.setFormatter(TextFormatter())
+    root = logging.getLogger()
+    root.addHandler(handler)
+    try:
+        client.get("/x%0a18:00:00 INFO    recovery.access [abc] POST /signin 302 1.0ms%0d%1b[2J")
+        record = logging.LogRecord("recovery.test", logging.INFO, __file__, 1, "said %s", ("a\nb",), None)
+        record.detail = "c\rd"
+        extra = TextFormatter().format(record)
+    finally:
+        root.removeHandler(handler)
+    [line] = [line for line in buffer.getvalue().splitlines() if "recovery.access" in line]
+    assert line.endswith(" recovery.access [abc] POST /signin 302 1.0ms\\r\\x1b[2J 404 " + line.rsplit(" ", 1)[1])
+    assert "GET /x\\n18:00:00 INFO" in line
+    assert extra.endswith("said a\\nb detail=c\\rd") and "\n" not in extra
+
+
 def test_log_format_follows_the_environment(tmp_path):
     assert not build_settings({"instance_dir": tmp_path}, environ={}).log_json
     assert build_settings({"instance_dir": tmp_path}, environ={"RECOVERY_LOG_FORMAT": "json"}).log_json
