@@ -227,6 +227,27 @@ def test_the_sample_dashboard_reads_only_metrics_that_exist():
     assert used and used <= known, used - known
 
 
+class _Connection:
+    def __init__(self, local):
+        self.local = local
+
+    def getsockname(self):
+        return self.local
+
+
+def test_under_gunicorn_the_port_is_the_connections_not_the_host_headers(make_app):
+    """On a unix-socket bind gunicorn builds SERVER_PORT from the Host header: `Host: x:9100` must not open it."""
+    client = make_app(metrics_port=9100).test_client()
+    forged = {"base_url": "http://localhost:9100"}
+    unix = {"gunicorn.socket": _Connection("/run/recovery.sock")}
+    assert client.get("/metrics", environ_base=unix, **forged).status_code == 404
+    assert client.get("/signin", environ_base=unix, **forged).status_code == 200  # the public site, as it is
+    tcp_public = {"gunicorn.socket": _Connection(("203.0.113.10", 8000))}
+    assert client.get("/metrics", environ_base=tcp_public, **forged).status_code == 404
+    tcp_private = {"gunicorn.socket": _Connection(("10.0.0.5", 9100))}
+    assert client.get("/metrics", environ_base=tcp_private).status_code == 200
+
+
 def test_a_worker_serves_its_own_counters_when_asked():
 
     with socket.socket() as probe:
