@@ -7,8 +7,9 @@
 The database is `--database-url`, else RECOVERY_DATABASE_URL, else the development SQLite file
 (RECOVERY_INSTANCE_DIR or instance/, recovery.db), as recovery itself reads it. Standard library only, so it runs
 with any python3 on the host. The backup holds password hashes, token digests and encrypted secrets: it is written
-readable by its owner only (0600); keep it as you keep the database. A PostgreSQL password in the URL goes to the
-tools through PGPASSWORD, never on their command line. docs/operations.md, "Backups and restore".
+readable by its owner only (0600); keep it as you keep the database. A PostgreSQL password in the URL (address or
+`?password=`) goes to the tools through PGPASSWORD, the key's `?sslpassword=` through a private service file, never
+on their command line. docs/operations.md, "Backups and restore".
 """
 
 from __future__ import annotations
@@ -20,8 +21,10 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import unquote, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -47,19 +50,60 @@ def sqlite_path(url: str) -> Path:
     return Path(rest[1:])  # "/relative.db" or "//absolute.db"
 
 
-def libpq(url: str) -> tuple[str, dict[str, str]]:
-    """The SQLAlchemy URL as a libpq connection URI without its password, and the environment carrying it."""
+# Connection parameters that are secrets: never on a tool's command line (any local user reads it with ps).
+# libpq takes the password from PGPASSWORD; the client key's passphrase has no environment variable, so it goes
+# in a service file readable by its owner only, for the length of the run.
+SECRET_PARAMETERS = ("password", "sslpassword")
+SERVICE = "recovery-backup"
+
+
+def libpq(url: str) -> tuple[str, dict[str, str], dict[str, str]]:
+    """The SQLAlchemy URL as a libpq connection URI without its secrets (a password in the address or in the query
+    string, the key's `sslpassword`), the environment carrying the password, and the secrets for a service file."""
     parts = urlsplit(url)
     scheme = parts.scheme.split("+", 1)[0]
     if scheme not in {"postgresql", "postgres"}:
         raise BackupError(f"not a PostgreSQL URL: {scheme}://...")
     env = dict(os.environ)
     netloc = parts.netloc
+    secrets: dict[str, str] = {}
     if parts.password is not None:
-        env["PGPASSWORD"] = unquote(parts.password)
+        secrets["password"] = unquote(parts.password)
         user = parts.username or ""
         netloc = f"{user}@{netloc.rsplit('@', 1)[1]}"
-    return urlunsplit(("postgresql", netloc, parts.path, parts.query, "")), env
+    query = []
+    for key, value in parse_qsl(parts.query, keep_blank_values=True):
+        if key in SECRET_PARAMETERS:
+            secrets[key] = value  # the query's, as libpq would read it after the address
+        else:
+            query.append((key, value))
+    if "password" in secrets:
+        env["PGPASSWORD"] = secrets.pop("password")
+    return urlunsplit(("postgresql", netloc, parts.path, urlencode(query), "")), env, secrets
+
+
+@contextmanager
+def connection(url: str) -> Iterator[tuple[str, dict[str, str]]]:
+    """`libpq(url)`'s URI and environment; a secret with no environment variable is in a private service file
+    (PGSERVICEFILE, PGSERVICE) that is removed when the tools are done."""
+    uri, env, secrets = libpq(url)
+    if not secrets:
+        yield uri, env
+        return
+    if "service" in dict(parse_qsl(urlsplit(uri).query)) or env.get("PGSERVICE"):
+        raise BackupError("sslpassword in the URL cannot be combined with a libpq service: put it in the service "
+                          "file instead")
+    if any("\n" in value or "\r" in value for value in secrets.values()):
+        raise BackupError("a line break in sslpassword cannot be passed to the tools")
+    folder = Path(tempfile.mkdtemp(prefix="recovery-backup-"))  # 0700
+    try:
+        service_file = folder / "pg_service.conf"
+        fd = os.open(service_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(f"[{SERVICE}]\n" + "".join(f"{key}={value}\n" for key, value in secrets.items()))
+        yield uri, {**env, "PGSERVICEFILE": str(service_file), "PGSERVICE": SERVICE}
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _tool(name: str) -> str:
@@ -95,12 +139,12 @@ def backup(url: str, target: Path) -> str:
             _sqlite_copy(source, partial)
             what = f"SQLite {source}"
         else:
-            uri, env = libpq(url)
-            # Custom format: compressed, restored selectively and in parallel; one consistent snapshot (a single
-            # transaction), while the service keeps writing.
-            _run([_tool("pg_dump"), "--format=custom", "--no-owner", "--no-privileges", f"--file={partial}",
-                  f"--dbname={uri}"], env)
-            _run([_tool("pg_restore"), "--list", str(partial)], env)  # readable, whole
+            with connection(url) as (uri, env):
+                # Custom format: compressed, restored selectively and in parallel; one consistent snapshot (a
+                # single transaction), while the service keeps writing.
+                _run([_tool("pg_dump"), "--format=custom", "--no-owner", "--no-privileges", f"--file={partial}",
+                      f"--dbname={uri}"], env)
+                _run([_tool("pg_restore"), "--list", str(partial)], env)  # readable, whole
             what = f"PostgreSQL {urlsplit(uri).path.lstrip('/')}"
         os.replace(partial, target)
     finally:
@@ -138,11 +182,11 @@ def restore(url: str, source: Path, *, force: bool = False) -> str:
         finally:
             partial.unlink(missing_ok=True)
         return f"restored {source} into SQLite {target}"
-    uri, env = libpq(url)
-    # Into an empty database (createdb first): in one transaction, stopping at the first error, so a database
-    # that already holds tables is left as it was.
-    _run([_tool("pg_restore"), "--no-owner", "--no-privileges", "--exit-on-error", "--single-transaction",
-          f"--dbname={uri}", str(source)], env)
+    with connection(url) as (uri, env):
+        # Into an empty database (createdb first): in one transaction, stopping at the first error, so a database
+        # that already holds tables is left as it was.
+        _run([_tool("pg_restore"), "--no-owner", "--no-privileges", "--exit-on-error", "--single-transaction",
+              f"--dbname={uri}", str(source)], env)
     return f"restored {source} into PostgreSQL {urlsplit(uri).path.lstrip('/')}"
 
 

@@ -3,7 +3,9 @@
 Who may read it:
 - `RECOVERY_METRICS_PORT` set: only requests that arrived on that port (gunicorn bound to it on a private
   interface as well as the public one); that port serves nothing else but /healthz, and /metrics is 404 on every
-  other port. Nothing a client sends can choose the port: it is the listening socket's (SERVER_PORT).
+  other port. Nothing a client sends can choose the port: it is the listening socket's, read from the connection
+  under gunicorn (whose SERVER_PORT comes from the Host header on a unix-socket bind, which has no port, so
+  never matches), else SERVER_PORT (the development server's bound port).
 - else `RECOVERY_METRICS_TOKEN` set: `Authorization: Bearer <token>`, compared in constant time; 401 otherwise.
 - else: open in development and tests, 404 in production (refused to anonymous callers).
 """
@@ -25,6 +27,18 @@ from recovery.web.context import db_session, runtime
 PRIVATE_PORT_PATHS = ("/healthz",)
 
 
+def arrival_port(environ: dict) -> str:
+    """The port of the socket this request arrived on ("" for a unix socket or when it cannot be told)."""
+    connection = environ.get("gunicorn.socket")
+    if connection is None:
+        return str(environ.get("SERVER_PORT", ""))
+    try:
+        local = connection.getsockname()
+    except OSError:
+        return ""
+    return str(local[1]) if isinstance(local, tuple) and len(local) >= 2 else ""
+
+
 def metrics_access(settings: Settings, *, server_port: str, authorization: str) -> int:
     """200 when this caller may read the metrics, else the status to refuse with (404 or 401)."""
     if settings.metrics_port:
@@ -37,7 +51,7 @@ def metrics_access(settings: Settings, *, server_port: str, authorization: str) 
 
 def metrics_view() -> Response:
     settings = runtime().settings
-    status = metrics_access(settings, server_port=str(request.environ.get("SERVER_PORT", "")),
+    status = metrics_access(settings, server_port=arrival_port(request.environ),
                             authorization=request.headers.get("Authorization", ""))
     if status == 401:
         return Response("metrics need the bearer token\n", 401, {"WWW-Authenticate": 'Bearer realm="metrics"'},
@@ -60,7 +74,7 @@ def init_metrics(app: Flask) -> None:
 
     @app.before_request
     def private_port_serves_metrics_only():
-        if settings.metrics_port and str(request.environ.get("SERVER_PORT", "")) == str(settings.metrics_port) \
+        if settings.metrics_port and arrival_port(request.environ) == str(settings.metrics_port) \
                 and request.path not in (settings.metrics_path, *PRIVATE_PORT_PATHS):
             abort(404)
         g.metrics_started = time.perf_counter()

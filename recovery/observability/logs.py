@@ -102,17 +102,27 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(line, ensure_ascii=False, default=str)
 
 
+# Control characters (C0 and DEL) written as escapes on a text line: a decoded request path such as
+# "/x%0a18:00:00 INFO ..." must not start a forged line of its own (JSON escapes them already).
+_ESCAPES = {code: f"\\x{code:02x}" for code in (*range(0x20), 0x7F)} | {0x0A: "\\n", 0x0D: "\\r", 0x09: "\\t"}
+
+
+def one_line(text: object) -> str:
+    return str(text).translate(_ESCAPES)
+
+
 class TextFormatter(logging.Formatter):
-    """A developer's terminal: time, level, logger, the request id in brackets, the message (redacted)."""
+    """A developer's terminal: time, level, logger, the request id in brackets, the message (redacted), on one
+    line whatever a caller put in it (control characters escaped; only a traceback adds lines)."""
 
     def format(self, record: logging.LogRecord) -> str:
         fields = context_fields()
         stamp = datetime.fromtimestamp(record.created, UTC).strftime("%H:%M:%S")
-        where = f" [{fields['request_id']}]" if "request_id" in fields else ""
-        text = f"{stamp} {record.levelname:<7} {record.name}{where} {redact(record.getMessage())}"
+        where = f" [{one_line(fields['request_id'])}]" if "request_id" in fields else ""
+        text = f"{stamp} {record.levelname:<7} {record.name}{where} {one_line(redact(record.getMessage()))}"
         extra = {key: _clean(key, value) for key, value in vars(record).items() if key not in _STANDARD}
         if extra and record.name != access_log.name:  # an access line says it all in its message
-            text += " " + " ".join(f"{key}={value}" for key, value in extra.items())
+            text += " " + " ".join(f"{key}={one_line(value)}" for key, value in extra.items())
         if record.exc_info:
             text += "\n" + redact(self.formatException(record.exc_info))
         return text

@@ -145,10 +145,20 @@ def _after_commit(session: Session) -> None:
             callback()
 
 
+# The methods a request is labelled with; any other (a client may send any token) is "other", so a caller
+# cannot grow the series without bound.
+HTTP_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})
+
+
+def method_label(method: str) -> str:
+    return method if method in HTTP_METHODS else "other"
+
+
 def observe_request(endpoint: str | None, method: str, status: int, seconds: float) -> None:
     name = label(endpoint or "unmatched")
-    REQUEST_SECONDS.labels(name, method).observe(seconds)
-    REQUESTS.labels(name, method, str(status)).inc()
+    shown = method_label(method)
+    REQUEST_SECONDS.labels(name, shown).observe(seconds)
+    REQUESTS.labels(name, shown, str(status)).inc()
 
 
 def count_sla(kind: str, priority: object) -> None:

@@ -247,10 +247,12 @@ def get_passkey(ctx: ServiceContext, user: User, passkey_id: int) -> Passkey:
 
 
 def rename_passkey(ctx: ServiceContext, user: User, passkey_id: int, name: str) -> Passkey:
+    """Rename one passkey; every address on file is told (a new name can disguise a passkey someone else added)."""
     passkey = get_passkey(ctx, user, passkey_id)
     old, passkey.name = passkey.name, _name(name)
     record_event(ctx, "passkey.renamed", user_id=user.id, passkey_id=passkey.id, old=old, name=passkey.name)
     ctx.session.flush()
+    notify_security(ctx, user, CHANGED_TEMPLATE, change="renamed", name=passkey.name, old_name=old)
     return passkey
 
 

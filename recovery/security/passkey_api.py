@@ -50,7 +50,9 @@ def list_passkeys():
 
 
 @bp.patch("/passkeys/<int:passkey_id>")
-@api_doc("Rename one of the caller's passkeys", body=RenameBody, responses={200: PasskeyOut}, tags=TAGS)
+@api_doc("Rename one of the caller's passkeys; every address on file is told", body=RenameBody,
+         responses={200: PasskeyOut}, tags=TAGS)
+@limit_changes
 @login_required
 def rename(passkey_id: int):
     data = parse_json(RenameBody())
@@ -61,6 +63,7 @@ def rename(passkey_id: int):
 @api_doc("Remove one of the caller's passkeys (re-authenticated); every address on file is told. Staff keep a "
          "second factor (and a passkey where the operator requires one)", responses={204: None}, errors=(403,),
          tags=TAGS)
+@limit_changes
 @reauth_required
 def remove(passkey_id: int):
     passkey_changes.remove_passkey(service_context(), signed_in_user(), passkey_id)

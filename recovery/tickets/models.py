@@ -13,6 +13,9 @@ BigId = BigInteger().with_variant(Integer, "sqlite")
 
 CATEGORIES = ("stolen_account", "unblock_appeal", "account_recovery", "mfa_reset", "other")
 QUEUES = ("support-l1", "support-l2", "security")
+# The sources of a request a person made themselves (through the front door), not one staff or the service
+# opened about their account.
+REQUESTER_SOURCES = ("appeal", "recovery_request")
 PRIORITIES = (1, 2, 3, 4)
 STATUSES = ("new", "open", "waiting_on_user", "resolved", "closed")
 OPEN_STATUSES = ("new", "open", "waiting_on_user")

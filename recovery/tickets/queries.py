@@ -21,6 +21,7 @@ from recovery.tickets.models import (
     CATEGORIES,
     OPEN_CONDITION,
     OPEN_STATUSES,
+    REQUESTER_SOURCES,
     STATUSES,
     Ticket,
     TicketDecision,
@@ -162,10 +163,14 @@ def ticket_detail(ctx: ServiceContext, ticket: Ticket) -> dict:
 
 
 def requests_of_user(ctx: ServiceContext, user_id: int, *, limit: int = PAGE_SIZE) -> list[Ticket]:
-    """The account holder's own requests for "My requests": tickets about their account, except a recovery
-    request from a contact they did not prove (`requester_email`: that requester's, whose status link is their
-    only key; the owner hears of it by email, with a cancel link). Newest first, on ix_tickets_user_status."""
+    """The account holder's own requests for "My requests": the appeals and recovery requests they made
+    themselves. Not a case staff or the service opened about the account (an alert's security case, the
+    stolen-account case containment opened): its status link is the case's key and a signed-in session may be
+    the suspect's, so that link stays in the owner's mailbox. Not a recovery request from a contact they did not
+    prove either (`requester_email`: that requester's, whose status link is their only key; the owner hears of
+    it by email, with a cancel link). Newest first, on ix_tickets_user_status."""
     query = (select(Ticket).options(*_NOT_IN_QUEUE)
-             .where(Ticket.user_id == user_id, Ticket.requester_email.is_(None))
+             .where(Ticket.user_id == user_id, Ticket.requester_email.is_(None),
+                    Ticket.source.in_(REQUESTER_SOURCES))
              .order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(limit))
     return list(ctx.session.scalars(query))

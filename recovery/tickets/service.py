@@ -35,7 +35,7 @@ from recovery.tickets.assignment import assign_round_robin, claim, queue_leads
 from recovery.tickets.errors import TicketClosed
 from recovery.tickets.evidence import Upload, attach_files
 from recovery.tickets.lifecycle import audit, log, notify_requester, sla_policy, store_clock, sync_sla
-from recovery.tickets.models import CATEGORIES, OPEN_STATUSES, QUEUES, Ticket, TicketMessage
+from recovery.tickets.models import CATEGORIES, OPEN_STATUSES, QUEUES, REQUESTER_SOURCES, Ticket, TicketMessage
 
 __all__ = ["open_ticket", "reply", "add_note", "add_system_note", "requester_reply", "reroute", "escalate",
            "claim", "account_signals", "find_open_ticket", "latest_ticket", "Upload"]
@@ -45,7 +45,6 @@ __all__ = ["open_ticket", "reply", "add_note", "add_system_note", "requester_rep
 # that an unblock appeal does not, so it is never folded into one.
 FAMILIES = {"unblock_appeal": "appeal", "stolen_account": "appeal", "mfa_reset": "mfa",
             "account_recovery": "recovery", "other": "other"}
-REQUESTER_SOURCES = ("appeal", "recovery_request")
 MAX_BODY = 10_000
 
 

@@ -277,6 +277,10 @@ def auth_failed(_response) -> bool:
     return bool(g.get("auth_failed"))
 
 
+# What a limit counts: the requests that change something (a page's GET is never counted).
+CHANGE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+
+
 def limit(*names: str) -> Callable[[Callable], Callable]:
     """The decorator of a view counted by the named rows of `recovery.web.limit_table`, checked in this order."""
     rows = [LIMITS[name] for name in names]  # KeyError at import: a view names a limit no row declares
@@ -293,4 +297,4 @@ def _route_limit(row: LimitRow):
     return limiter.shared_limit(lambda: row.amount(runtime().settings), row.stored_as, key_func=row.key,
                                 deduct_when=auth_failed if row.failures_only else None,
                                 cost=signin_network_cost if row.costlier_under_attack else 1,
-                                exempt_when=row.exempt_when, methods=["POST"])
+                                exempt_when=row.exempt_when, methods=list(CHANGE_METHODS))

@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import json
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from helpers.mail import token_in
@@ -15,18 +17,25 @@ from recovery.outbox.delivery import deliver_due
 from recovery.settings import SettingsError, build_settings
 
 
-@pytest.fixture
-def json_lines():
-    """Every line logged while the test runs, as the JSON formatter writes it, parsed back."""
+@contextmanager
+def written(formatter: logging.Formatter) -> Iterator[io.StringIO]:
+    """What the root logger writes through `formatter` meanwhile."""
     buffer = io.StringIO()
     handler = logging.StreamHandler(buffer)
-    handler.setFormatter(JsonFormatter())
+    handler.setFormatter(formatter)
     root = logging.getLogger()
     root.addHandler(handler)
     try:
-        yield lambda: [json.loads(line) for line in buffer.getvalue().splitlines()]
+        yield buffer
     finally:
         root.removeHandler(handler)
+
+
+@pytest.fixture
+def json_lines():
+    """Every line logged while the test runs, as the JSON formatter writes it, parsed back."""
+    with written(JsonFormatter()) as buffer:
+        yield lambda: [json.loads(line) for line in buffer.getvalue().splitlines()]
 
 
 def test_a_well_formed_request_id_is_echoed_and_others_are_replaced(client):
@@ -80,6 +89,19 @@ def test_text_lines_carry_the_request_id_for_a_terminal():
     with log_fields(request_id="req-7"):
         text = TextFormatter().format(record)
     assert text.endswith("INFO    recovery.test [req-7] hello world")
+
+
+def test_a_decoded_path_cannot_forge_a_text_line(client):
+    """`/x%0a18:00:00 INFO recovery.access ...` is one access line, its newline written as an escape."""
+    with written(TextFormatter()) as buffer:
+        client.get("/x%0a18:00:00 INFO    recovery.access [abc] POST /signin 302 1.0ms%0d%1b[2J")
+    record = logging.LogRecord("recovery.test", logging.INFO, __file__, 1, "said %s", ("a\nb",), None)
+    record.detail = "c\rd"
+    extra = TextFormatter().format(record)
+    [line] = [line for line in buffer.getvalue().splitlines() if "recovery.access" in line]
+    assert line.endswith(" recovery.access [abc] POST /signin 302 1.0ms\\r\\x1b[2J 404 " + line.rsplit(" ", 1)[1])
+    assert "GET /x\\n18:00:00 INFO" in line
+    assert extra.endswith("said a\\nb detail=c\\rd") and "\n" not in extra
 
 
 def test_log_format_follows_the_environment(tmp_path):

@@ -163,6 +163,19 @@ def test_label_values_are_clipped_to_a_safe_alphabet():
     assert len(metrics.label("x" * 500)) == 48 and metrics.label(None) == ""
 
 
+def test_an_unknown_http_method_is_counted_as_other_not_as_a_label_of_its_own(client):
+    before = scrape(client)
+    for method in ("AAAQ", "BBBQ", "Z" * 40):
+        client.open("/nonexistent-x", method=method)
+        client.open("/healthz", method=method)
+    after = scrape(client)
+    methods = {dict(labels).get("method") for (name, labels) in after if name.startswith("recovery_http_request")}
+    assert methods <= {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "other"}
+    moved = (value(after, "recovery_http_request_duration_seconds_count", endpoint="unmatched", method="other")
+             - value(before, "recovery_http_request_duration_seconds_count", endpoint="unmatched", method="other"))
+    assert moved == 6  # a method no route allows matches no endpoint (405 on /healthz too)
+
+
 def test_an_event_rolled_back_is_not_counted(app, services):
     before = metrics.USER_EVENTS.labels("test.rolled_back", "")._value.get()
     with pytest.raises(RuntimeError), services() as ctx:
@@ -212,6 +225,27 @@ def test_the_sample_dashboard_reads_only_metrics_that_exist():
     for name in EXPECTED:
         known |= {f"{name}_total", f"{name}_bucket", f"{name}_count", f"{name}_sum"}
     assert used and used <= known, used - known
+
+
+class _Connection:
+    def __init__(self, local):
+        self.local = local
+
+    def getsockname(self):
+        return self.local
+
+
+def test_under_gunicorn_the_port_is_the_connections_not_the_host_headers(make_app):
+    """On a unix-socket bind gunicorn builds SERVER_PORT from the Host header: `Host: x:9100` must not open it."""
+    client = make_app(metrics_port=9100).test_client()
+    forged = {"base_url": "http://localhost:9100"}
+    unix = {"gunicorn.socket": _Connection("/run/recovery.sock")}
+    assert client.get("/metrics", environ_base=unix, **forged).status_code == 404
+    assert client.get("/signin", environ_base=unix, **forged).status_code == 200  # the public site, as it is
+    tcp_public = {"gunicorn.socket": _Connection(("203.0.113.10", 8000))}
+    assert client.get("/metrics", environ_base=tcp_public, **forged).status_code == 404
+    tcp_private = {"gunicorn.socket": _Connection(("10.0.0.5", 9100))}
+    assert client.get("/metrics", environ_base=tcp_private).status_code == 200
 
 
 def test_a_worker_serves_its_own_counters_when_asked():

@@ -53,7 +53,30 @@ def test_register_list_rename_and_remove(client, people, ada, key, outbox):
     assert people.rows(Passkey, user_id=ada) == []
     assert people.rows(User, id=ada)[0].second_factor_at is None  # no factor left
     assert [m.payload["subject"] for m in outbox(to=ADA, template="passkey_changed")] == [
-        "A passkey was added to your account", "A passkey was removed from your account"]
+        "A passkey was added to your account", "A passkey on your account was renamed",
+        "A passkey was removed from your account"]
+
+
+def test_a_rename_tells_every_address_the_old_and_new_name_and_is_recorded(client, people, ada, key, outbox):
+    """A new name can disguise a passkey someone else added: the holder hears of it, like an add or a removal."""
+    headers = people.headers(ada)
+    passkey = _register(client, headers, key).get_json()
+    renamed = client.patch(f"/api/v1/passkeys/{passkey['id']}", headers=headers, json={"name": "Work phone"})
+    assert renamed.status_code == 200
+    [mail] = [m for m in outbox(to=ADA, template="passkey_changed") if "renamed" in m.payload["subject"]]
+    assert mail.payload["subject"] == "A passkey on your account was renamed"
+    assert 'The passkey named "Phone" on your account' in mail.payload["text"]
+    assert 'was renamed "Work phone"' in mail.payload["text"]
+    [event] = people.rows(SecurityEvent, SecurityEvent.user_id == ada, SecurityEvent.type == "passkey.renamed")
+    assert event.details["old"] == "Phone" and event.details["name"] == "Work phone"
+
+
+def test_renames_share_the_passkey_change_limit(client, people, ada, key):
+    headers = people.headers(ada)
+    passkey = _register(client, headers, key).get_json()  # one of the 20 changes an hour
+    answers = [client.patch(f"/api/v1/passkeys/{passkey['id']}", headers=headers, json={"name": f"Key {n}"}).status_code
+               for n in range(20)]
+    assert answers == [200] * 19 + [429]
 
 
 def test_registration_needs_a_recent_sign_in(client, people, ada, key, clock):

@@ -3,6 +3,7 @@ every row, on SQLite (always) and on PostgreSQL (the suite's PostgreSQL pass, RE
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import subprocess
@@ -86,6 +87,40 @@ def test_a_missing_tool_fails_the_backup_loudly(tmp_path):
                           capture_output=True, text=True, timeout=60, env={**os.environ, "PATH": str(tmp_path)})
     assert done.returncode == 1 and "pg_dump is not installed" in done.stderr
     assert not (tmp_path / "x.dump").exists()
+
+
+FAKE_TOOL = """#!{python}
+import json, os, sys
+service = os.environ.get("PGSERVICEFILE")
+seen = {{"argv": sys.argv, "PGPASSWORD": os.environ.get("PGPASSWORD"), "PGSERVICE": os.environ.get("PGSERVICE"),
+        "service_file": open(service).read() if service else None,
+        "service_mode": oct(os.stat(service).st_mode & 0o777) if service else None, "service_file_path": service}}
+with open(os.path.join(os.path.dirname(sys.argv[0]), "calls.jsonl"), "a") as out:
+    out.write(json.dumps(seen) + "\\n")
+"""
+
+
+def test_passwords_in_the_url_never_reach_the_tools_command_line(tmp_path):
+    """`?password=` and `?sslpassword=` (as much as a password in the address) are read from any local user's
+    `ps`: the password goes through PGPASSWORD, the key's passphrase through a private service file."""
+    for tool in ("pg_dump", "pg_restore"):
+        (tmp_path / tool).write_text(FAKE_TOOL.format(python=sys.executable))
+        (tmp_path / tool).chmod(0o700)
+    url = ("postgresql+psycopg://backup@db.example.test:5432/recovery"
+           "?sslmode=verify-full&password=s3cret-pw&sslpassword=key-pass&sslkey=/k.pem")
+    done = subprocess.run([sys.executable, str(SCRIPTS / "dbbackup.py"), "backup", "--database-url", url,
+                           str(tmp_path / "x.dump")], capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "PATH": f"{tmp_path}:{os.environ['PATH']}"})
+    assert done.returncode == 0, done.stderr
+    calls = [json.loads(line) for line in (tmp_path / "calls.jsonl").read_text().splitlines()]
+    dump = calls[0]
+    assert Path(dump["argv"][0]).name == "pg_dump"
+    command_line = " ".join(arg for call in calls for arg in call["argv"])
+    assert "s3cret-pw" not in command_line and "key-pass" not in command_line
+    assert dump["argv"][-1] == "--dbname=postgresql://backup@db.example.test:5432/recovery?sslmode=verify-full&sslkey=%2Fk.pem"
+    assert dump["PGPASSWORD"] == "s3cret-pw" and dump["PGSERVICE"] == "recovery-backup"
+    assert dump["service_file"] == "[recovery-backup]\nsslpassword=key-pass\n" and dump["service_mode"] == "0o600"
+    assert not Path(calls[1]["service_file_path"]).exists()  # removed when the tools are done
 
 
 @pytest.fixture

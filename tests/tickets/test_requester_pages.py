@@ -4,8 +4,10 @@ status page's tracker and promise, which show nothing written for staff."""
 import re
 
 from recovery.accounts.models import User
+from recovery.alerts.actions import open_alert_ticket
+from recovery.alerts.service import raise_alert
 from recovery.detection.containment import secure_account
-from recovery.tickets import service
+from recovery.tickets import queries, service
 from recovery.tickets.access import status_token
 from recovery.tickets.models import Ticket
 
@@ -37,6 +39,33 @@ def test_my_requests_lists_the_account_holders_own_requests_with_their_status_li
     assert "Our support team is reviewing your request." in html
     (link,) = LINK.findall(html)
     assert f"Request #{mine}" in client.get(link).get_data(as_text=True)
+
+
+def test_my_requests_never_lists_a_case_staff_opened_from_an_alert_nor_its_status_link(client, services, people):
+    """An alert's security case is not the person's own request: its status link is the case's key (it can reply
+    as the owner), and a signed-in session may be the suspect's whose sign-in raised the alert."""
+    ada = people.add("ada@example.com")
+    staff = people.add("sec@example.com", role="security")
+    with services() as ctx:
+        alert = raise_alert(ctx, rule="impossible_travel", severity="high", user_id=ada, evidence={})
+        case = open_alert_ticket(ctx, alert.id, ctx.session.get(User, staff)).id
+    mine = _appeal(services, ada, category="mfa_reset")
+    with services() as ctx:
+        tokens = {i: status_token(ctx, ctx.session.get(Ticket, i)) for i in (case, mine)}
+    people.sign_in(ada)
+    html = client.get("/requests").get_data(as_text=True)
+    assert f"Request #{case}" not in html and tokens[case] not in html
+    assert f"Request #{mine}" in html and LINK.findall(html) == [f"/appeal/status/{tokens[mine]}"]
+
+
+def test_my_requests_never_lists_the_stolen_account_case_containment_opened(services, people):
+    """Containment's case link is sent only to the owner's addresses (detection.containment.CASE_STEP)."""
+    ada = people.add("ada@example.com")
+    with services() as ctx:
+        contained = secure_account(ctx, ctx.session.get(User, ada), source="security_page").id
+        mine = service.open_ticket(ctx, category="mfa_reset", user_id=ada, subject="Appeal", message="Reset it.",
+                                   source="appeal").id
+        assert [t.id for t in queries.requests_of_user(ctx, ada)] == [mine] != [contained]
 
 
 def test_my_requests_signed_out_explains_where_the_status_link_is(client):

@@ -43,7 +43,7 @@ def test_every_limit_on_every_view_is_built_as_its_row_says(app):
     for endpoint, lim in _view_limits(app):
         row = _row_of(lim)
         used.add(row.name)
-        assert lim.shared and lim.methods == ("post",), endpoint
+        assert lim.shared and lim.methods == ("post", "put", "patch", "delete"), endpoint
         assert lim.deduct_when is (auth_failed if row.failures_only else None), endpoint
         assert lim.cost is (signin_network_cost if row.costlier_under_attack else 1), endpoint
         assert lim.exempt_when is row.exempt_when, endpoint
