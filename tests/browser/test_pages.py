@@ -23,6 +23,7 @@ from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
 from recovery.accounts.models import User
+from recovery.accounts.service import set_second_factor
 from recovery.detection.containment import PASSWORD_ENDPOINT, secure_account
 from recovery.detection.notices import button_link
 from recovery.passkeys.models import Passkey
@@ -185,11 +186,29 @@ def _add_passkey(app, email: str) -> int:
     """A passkey on the walker's account, as a registration leaves it (the pages list, rename and remove it)."""
     with unit_of_work(app) as ctx:
         user_id = ctx.session.scalar(select(User.id).where(User.email == email))
-        passkey = Passkey(user_id=user_id, credential_id="d2Fsay1wYXNza2V5", public_key=b"\x00" * 77,
+        passkey = Passkey(user_id=user_id, credential_id=f"key-of-{user_id}", public_key=b"\x00" * 77,
                           name="Laptop", created_at=ctx.clock.now(), created_device="Chrome 124 · Windows 10")
         ctx.session.add(passkey)
         ctx.session.flush()
         return passkey.id
+
+
+def _passkey_only_second_factor(walk: Walk, app, base_url: str, locale: str) -> None:
+    """The second step of an account whose only second factor is a passkey: no code asked for."""
+    email = "keyholder@example.com"
+    add_user(app, email, password=PASSWORD, locale=locale)
+    _add_passkey(app, email)
+    with unit_of_work(app) as ctx:
+        user = ctx.session.scalar(select(User).where(User.email == email))
+        set_second_factor(ctx, user, ctx.clock.now())
+    walk.page.goto(f"{base_url}/signin")
+    walk.page.fill("form[action$='/signin'] input[name=email]", email)
+    walk.page.fill("form[action$='/signin'] input[name=password]", PASSWORD)
+    with walk.page.expect_navigation():
+        walk.page.click("form[action$='/signin'] button[type=submit]")
+    walk.page.wait_for_url(f"{base_url}/signin/second-factor*")
+    assert walk.page.locator("input[name=code]").count() == 0
+    walk.check("mfa-second-factor-passkey-only")
 
 
 @pytest.mark.parametrize(("locale", "browser_locale"), [("en", "en-US"), ("zh_Hans", "zh-CN")])
@@ -208,6 +227,7 @@ def test_every_user_page_fits_a_phone_logs_no_error_and_passes_axe(live_server, 
             '<html lang="en"><title>t</title><main><img src="data:,"><input type="text"></main></html>')
         _signed_out(walk, seeded)
         _signed_in(walk, app, base_url)
+        _passkey_only_second_factor(walk, app, base_url, locale)
     finally:
         checker.close()
     findings = walk.findings
