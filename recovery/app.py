@@ -59,6 +59,9 @@ BLUEPRINTS = (
     ("recovery.detection.api", "bp"),
     ("recovery.alerts.views", "bp"),
     ("recovery.alerts.api", "bp"),
+    ("recovery.help.views", "bp"),
+    ("recovery.help.staff_views", "bp"),
+    ("recovery.help.api", "bp"),
 )
 
 

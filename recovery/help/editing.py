@@ -64,3 +64,12 @@ def restore_revision(ctx: ServiceContext, revision_id: int, *, author_id: int | 
     translation.edited_in_console = True
     return write_revision(ctx, translation, {name: getattr(old, name) for name in TEXT_FIELDS}, source="console",
                           author_id=author_id)
+
+
+def revision_owner(ctx: ServiceContext, revision: HelpRevision) -> tuple[str, str]:
+    """(slug, lang) of the translation a revision belongs to."""
+    translation = ctx.session.get(HelpTranslation, revision.translation_id)
+    article = ctx.session.get(HelpArticle, translation.article_id) if translation is not None else None
+    if translation is None or article is None:
+        raise NotFound()
+    return article.slug, translation.lang
