@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import os
 import random
 import statistics
 import sys
@@ -106,16 +107,18 @@ def latency(app, queries: list[tuple[str, str, str]], rounds: int) -> dict:
     def timed(ctx) -> list[float]:
         for query, lang, _ in queries[:5]:  # warm: the typo vocabulary is built once per index generation
             search_articles(ctx.session, query, lang)
-        out = []
+        wall, cpu = [], []
         for _ in range(rounds):
             for query, lang, _ in queries:
-                started = time.perf_counter()
+                started, started_cpu = time.perf_counter(), time.thread_time()
                 search_articles(ctx.session, query, lang)
-                out.append((time.perf_counter() - started) * 1000)
-        return out
+                wall.append((time.perf_counter() - started) * 1000)
+                cpu.append((time.thread_time() - started_cpu) * 1000)
+        return wall, cpu
 
-    samples = _with_session(app, timed)
-    return {"p50": statistics.median(samples), "p95": statistics.quantiles(samples, n=20)[18], "n": len(samples)}
+    wall, cpu = _with_session(app, timed)
+    return {"p50": statistics.median(wall), "p95": statistics.quantiles(wall, n=20)[18],
+            "cpu_p95": statistics.quantiles(cpu, n=20)[18], "n": len(wall), "load": os.getloadavg()[0]}
 
 
 def measure_database(url: str, queries, rounds: int) -> dict:
@@ -164,8 +167,11 @@ def rows(measured: dict | None, errors: dict[str, str] | None = None) -> list[Ro
                peer_value=round(first["mrr"], 3), target=hit_target, extra=first)]
     for kind, result in measured.items():
         got = result["latency"]
+        # Beside the wall-clock p95, this thread's CPU time: on a shared machine (the load average is in `extra`)
+        # the wall clock also counts the time other processes held the cores.
         out.append(Row(f"11 help search p95, {ARTICLES:,} articles x 2 languages ({kind}), n={got['n']}",
-                       round(got["p95"], 2), "ms", peer="p50", peer_value=round(got["p50"], 2), target=p95_target,
+                       round(got["p95"], 2), "ms", peer="CPU p95", peer_value=round(got["cpu_p95"], 2),
+                       target=p95_target, note=f"p50 {got['p50']:.1f} ms, load average {got['load']:.1f}",
                        extra=got))
     return out
 
