@@ -36,6 +36,8 @@ PUBLIC_API = {
     "tickets_api.status_reply": "the requester's reply (signed link)",
     "tickets_api.status_evidence": "the requester's evidence (signed link)",
     "tickets_api.rate": "the requester's survey answer (signed link)",
+    "help_api.search": "the help centre's search over published articles",
+    "help_api.articles": "the help centre's published articles",
 }
 # The caller's own data: every signed-in user, staff included, even before MFA (staff enroll through these).
 OWN_API = {
