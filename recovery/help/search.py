@@ -96,12 +96,12 @@ def _lexicon(session: Session, lang: str) -> Lexicon:
         frequency.update({term for part in row for term in part.split()})
         documents += 1
     words: Counter = Counter()
-    for row in session.execute(
+    for text in session.execute(
             select(HelpTranslation.title, HelpTranslation.summary, HelpTranslation.keywords, HelpTranslation.body)
             .join(HelpArticle, HelpArticle.id == HelpTranslation.article_id)
             .where(HelpTranslation.lang == lang, HelpTranslation.published_revision_id.is_not(None),
                    HelpArticle.status == "published")):
-        words.update(words_of(" ".join(row)))
+        words.update(words_of(" ".join(text)))
     lexicon = Lexicon(documents, frequency, Vocabulary.build(words))
     with _LOCK:
         _LEXICONS[key] = (generation, lexicon)

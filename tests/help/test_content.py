@@ -25,11 +25,17 @@ def test_a_second_import_changes_nothing(services, app, articles):
     assert len(rows(app, HelpRevision)) == before and len(rows(app, HelpArticle)) == 4
 
 
-def test_a_changed_file_becomes_a_new_published_revision(services, app, articles, tmp_path):
+def _changed_copy(tmp_path: Path, new_ending: str) -> Path:
+    """The fixture articles with the English phishing article's last sentence changed."""
     root = tmp_path / "content"
     shutil.copytree(FIXTURES, root)
     path = root / "phishing" / "en.md"
-    path.write_text(path.read_text().replace("Do not reply.", "Do not reply; report it."))
+    path.write_text(path.read_text().replace("Do not reply.", new_ending))
+    return root
+
+
+def test_a_changed_file_becomes_a_new_published_revision(services, app, articles, tmp_path):
+    root = _changed_copy(tmp_path, "Do not reply; report it.")
     with services() as ctx:
         report = import_content(ctx, root)
     assert (report.updated, report.unchanged) == (1, 6)
@@ -42,10 +48,7 @@ def test_a_translation_edited_in_the_console_is_never_overwritten(services, app,
         draft = editing.save_draft(ctx, "phishing", "en", {"title": "Ours", "summary": "s", "body": "b"},
                                    author_id=None)
         editing.publish_draft(ctx, draft.id, publisher_id=None)
-    root = tmp_path / "content"
-    shutil.copytree(FIXTURES, root)
-    path = root / "phishing" / "en.md"
-    path.write_text(path.read_text().replace("Do not reply.", "Changed in the repository."))
+    root = _changed_copy(tmp_path, "Changed in the repository.")
     with services() as ctx:
         report = import_content(ctx, root)
     assert report.kept == ["phishing/en"] and report.updated == 0

@@ -13,8 +13,8 @@ from the URL map, so a new page is checked without listing it; a route with para
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 from helpers.csrf import csrf_from
