@@ -5,7 +5,7 @@ so Chinese is matched word by word (and bigram by bigram) the same way on both."
 
 from __future__ import annotations
 
-from sqlalchemy import text
+from sqlalchemy import Row, text
 from sqlalchemy.orm import Session
 
 # bm25 weights of (title, keywords, body): a word in the title or keywords says more than one in the body.
@@ -37,23 +37,31 @@ def remove(session: Session, doc_id: int) -> None:
     session.execute(text(f"DELETE FROM help_fts WHERE {column} = :id"), {"id": doc_id})  # noqa: S608
 
 
-def match(session: Session, lang: str, query_terms: list[str], limit: int) -> list[tuple[int, float]]:
-    """(document id, score) best first for documents holding any of the terms; a higher score is better.
+# What a search shows of each document, joined in the same statement as the ranking (one round trip).
+_SHOWN = ("SELECT ranked.doc_id, ranked.rank, a.slug, t.title, t.summary, t.actions FROM ranked "
+          "JOIN help_search_docs d ON d.id = ranked.doc_id "
+          "JOIN help_articles a ON a.id = d.article_id AND a.status = 'published' "
+          "JOIN help_translations t ON t.article_id = d.article_id AND t.lang = d.lang "
+          "ORDER BY ranked.rank DESC, ranked.doc_id")
+
+
+def match(session: Session, lang: str, query_terms: list[str], limit: int) -> list[Row]:
+    """(doc_id, rank, slug, title, summary, actions) best first for published documents holding any of the
+    terms; a higher rank is better.
 
     Terms come from recovery/help/text.py: letters, digits and Chinese characters only, so they are safe inside
     a tsquery or an FTS5 string; they are still passed as a bound parameter."""
     if not query_terms:
         return []
     if _is_postgres(session):
-        rows = session.execute(text(
-            f"SELECT doc_id, ts_rank({_PG_WEIGHTS}, document, q) AS rank "  # noqa: S608
-            "FROM help_fts, to_tsquery('simple', :q) AS q "
-            "WHERE lang = :lang AND document @@ q ORDER BY rank DESC, doc_id LIMIT :limit"),
-            {"q": " | ".join(query_terms), "lang": lang, "limit": limit})
-        return [(row[0], float(row[1])) for row in rows]
+        ranked = ("WITH ranked AS (SELECT doc_id, ts_rank(" + _PG_WEIGHTS + ", document, q) AS rank "
+                  "FROM help_fts, to_tsquery('simple', :q) AS q WHERE lang = :lang AND document @@ q "
+                  "ORDER BY rank DESC, doc_id LIMIT :limit) ")
+        return list(session.execute(text(ranked + _SHOWN),
+                                    {"q": " | ".join(query_terms), "lang": lang, "limit": limit}))
+    # bm25() is lower for a better match: negated, so both databases rank higher-is-better.
+    ranked = ("WITH ranked AS (SELECT rowid AS doc_id, -bm25(help_fts, " + _FTS_WEIGHTS + ") AS rank "
+              "FROM help_fts WHERE help_fts MATCH :q AND lang = :lang ORDER BY bm25(help_fts, " + _FTS_WEIGHTS
+              + "), rowid LIMIT :limit) ")
     expression = " OR ".join(f'"{term}"' for term in query_terms)
-    rows = session.execute(text(
-        f"SELECT rowid, bm25(help_fts, {_FTS_WEIGHTS}) AS rank FROM help_fts "  # noqa: S608
-        "WHERE help_fts MATCH :q AND lang = :lang ORDER BY rank, rowid LIMIT :limit"),
-        {"q": expression, "lang": lang, "limit": limit})
-    return [(row[0], -float(row[1])) for row in rows]
+    return list(session.execute(text(ranked + _SHOWN), {"q": expression, "lang": lang, "limit": limit}))

@@ -43,20 +43,9 @@ def search_articles(session: Session, query: str, lang: str, *, limit: int = 5) 
     limit = max(1, min(limit, 50))
     query = (query or "")[:MAX_QUERY_CHARS]
     lexicon = _lexicon(session, lang)
-    ranked = index.match(session, lang, lexicon.useful(query_terms(query, lexicon.typos.correct)), limit)
-    if not ranked:
-        return []
-    rows = session.execute(
-        select(HelpSearchDoc.id, HelpArticle.slug, HelpTranslation.title, HelpTranslation.summary,
-               HelpTranslation.actions)
-        .join(HelpArticle, HelpArticle.id == HelpSearchDoc.article_id)
-        .join(HelpTranslation, (HelpTranslation.article_id == HelpSearchDoc.article_id)
-              & (HelpTranslation.lang == HelpSearchDoc.lang))
-        .where(HelpSearchDoc.id.in_([doc_id for doc_id, _ in ranked]), HelpArticle.status == "published"))
-    found = {row.id: row for row in rows}
+    rows = index.match(session, lang, lexicon.useful(query_terms(query, lexicon.typos.correct)), limit)
     return [Hit(slug=row.slug, title=row.title, summary=row.summary, url=article_path(row.slug),
-                actions=[a for a in row.actions.split(",") if a], score=score)
-            for doc_id, score in ranked if (row := found.get(doc_id)) is not None]
+                actions=[a for a in row.actions.split(",") if a], score=float(row.rank)) for row in rows]
 
 
 @dataclass
