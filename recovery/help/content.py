@@ -20,6 +20,7 @@ from recovery.settings import PROJECT_ROOT
 
 CONTENT_DIR = PROJECT_ROOT / "content" / "help"
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
+RESERVED_SLUGS = frozenset({"search", "start", "assistant"})  # /help/<these> are pages of their own
 
 
 class ContentError(ValueError):
@@ -75,8 +76,9 @@ def read_content(root: Path = CONTENT_DIR) -> tuple[dict[str, dict], list[Articl
     categories = tomllib.loads(categories_file.read_text("utf-8")) if categories_file.exists() else {}
     files = []
     for folder in sorted(p for p in root.iterdir() if p.is_dir()) if root.exists() else []:
-        if not SLUG.match(folder.name):
-            raise ContentError(f"{folder}: not a slug (lower-case letters, digits, hyphens)")
+        if not SLUG.match(folder.name) or folder.name in RESERVED_SLUGS:
+            raise ContentError(f"{folder}: not a slug (lower-case letters, digits, hyphens; not "
+                               f"{', '.join(sorted(RESERVED_SLUGS))})")
         for lang in LANGUAGES:
             path = folder / f"{lang}.md"
             if path.exists():

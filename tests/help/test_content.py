@@ -10,7 +10,7 @@ import pytest
 from helpers.database import rows
 
 from recovery.help import editing
-from recovery.help.content import ContentError, import_content, parse_article
+from recovery.help.content import ContentError, import_content, parse_article, read_content
 from recovery.help.models import HelpArticle, HelpRevision, HelpTranslation
 
 FIXTURES = Path(__file__).parent / "fixtures" / "content"
@@ -64,6 +64,13 @@ def test_front_matter_is_read_and_errors_name_the_problem():
                          ("---\ntitle: T\nsummary: S\ncategory: c\norder: x\n---\n", "order")):
         with pytest.raises(ContentError, match=message):
             parse_article(bad, slug="x", lang="en")
+
+
+@pytest.mark.parametrize("folder", ["Bad Slug", "search", "start"])
+def test_a_folder_that_is_no_slug_or_a_page_of_its_own_is_refused(tmp_path, folder):
+    (tmp_path / folder).mkdir()
+    with pytest.raises(ContentError, match="not a slug"):
+        read_content(tmp_path)
 
 
 def test_an_unknown_category_is_refused(services, tmp_path):
