@@ -6,6 +6,7 @@ from __future__ import annotations
 from helpers.csrf import csrf_from
 from helpers.errors import error_code
 
+from recovery.help.actions import ACTIONS, action_link
 from recovery.help.models import HelpFeedback, HelpSearchCount, HelpViewCount
 
 ZH = {"Accept-Language": "zh-CN"}
@@ -96,3 +97,10 @@ def test_api_lists_published_articles_in_a_language(client, articles):
     by_slug = {item["slug"]: item for item in items}
     assert by_slug["forgot-password"]["title"] == "忘记密码" and by_slug["forgot-password"]["lang"] == "zh"
     assert by_slug["phishing"]["lang"] == "en" and by_slug["phishing"]["url"] == "/help/phishing"
+
+
+def test_action_links_name_each_flow_in_the_request_language(app):
+    with app.test_request_context(headers=ZH):
+        assert action_link("reset") == ("重置密码", "/forgot")
+        assert action_link("secure")[1] == "/secure-account" and action_link("contact")[1] == "/contact"
+        assert all(action_link(name)[1].startswith("/") for name in ACTIONS)
