@@ -59,6 +59,9 @@ BLUEPRINTS = (
     ("recovery.detection.api", "bp"),
     ("recovery.alerts.views", "bp"),
     ("recovery.alerts.api", "bp"),
+    ("recovery.assistant.guide", "bp"),
+    ("recovery.assistant.views", "bp"),
+    ("recovery.assistant.api", "bp"),
 )
 
 

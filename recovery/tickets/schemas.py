@@ -38,6 +38,18 @@ class RecoveryConfirm(Schema):
     code = fields.String(required=True, validate=validate.Length(min=1, max=32))
 
 
+class ContactRequest(Schema):
+    """The contact form: signed out it names the account's email (a code goes to its addresses on file)."""
+
+    email = fields.String(load_default="", validate=validate.Length(max=320))
+    message = fields.String(required=True, validate=validate.Length(min=1, max=5000))
+
+
+class ContactConfirm(Schema):
+    email = fields.String(required=True, validate=_EMAIL)
+    code = fields.String(required=True, validate=validate.Length(min=1, max=32))
+
+
 class RequesterReply(Schema):
     message = fields.String(load_default="", validate=validate.Length(max=5000))
 
@@ -213,6 +225,13 @@ class TimelineOut(Schema):
     sessions = fields.List(fields.Nested(TimelineSessionOut))
 
 
+class TranscriptLineOut(Schema):
+    author = fields.String()  # "person" or "assistant"
+    body = fields.String()
+    intent = fields.String(allow_none=True)
+    said_at = fields.DateTime()
+
+
 class TicketDetailOut(TicketSummaryOut):
     requester_email = fields.String(allow_none=True)
     signals = fields.List(fields.String())
@@ -223,6 +242,7 @@ class TicketDetailOut(TicketSummaryOut):
     decisions = fields.List(fields.Nested(DecisionOut))
     evidence = fields.List(fields.Nested(EvidenceOut))
     timeline = fields.Nested(TimelineOut)
+    transcript = fields.List(fields.Nested(TranscriptLineOut))  # the assistant conversation it was handed off from
 
 
 class PublicMessageOut(Schema):
