@@ -10,12 +10,12 @@ from recovery.tickets.access import status_token, ticket_for_cancel_token, ticke
 from recovery.tickets.labels import LABELS
 from recovery.tickets.schemas import (
     AppealConfirm,
-    AppealRequest,
+    AppealForm,
     ContactConfirm,
     ContactRequest,
     Rating,
     RecoveryConfirm,
-    RecoveryRequest,
+    RecoveryForm,
     RequesterReply,
 )
 from recovery.tickets.view_kit import (
@@ -50,7 +50,8 @@ def appeal():
     if request.method == "GET":  # the front door and the sign-in page may name the reason: chosen for them
         form = {"email": request.args.get("email", ""), "reason": request.args.get("reason", "")}
         return render_template("tickets/appeal.html", form=form, errors={}, **_reasons())
-    data = parse_form(AppealRequest())
+    data = parse_form(AppealForm())
+    data.pop("step")
     shown = deflection.preview("tickets/appeal.html", "appeal", data["message"], **_reasons())
     if shown is not None:
         return shown
@@ -81,7 +82,8 @@ def _hold() -> dict:
 def recovery_request():
     if request.method == "GET":
         return render_template("tickets/recover.html", form={}, errors={}, **_hold())
-    data = parse_form(RecoveryRequest())
+    data = parse_form(RecoveryForm())
+    data.pop("step")
     shown = deflection.preview("tickets/recover.html", "recover", data["message"], **_hold())
     if shown is not None:
         return shown
@@ -112,6 +114,7 @@ def contact():
     if request.method == "GET":
         return render_template("tickets/contact.html", form={"email": request.args.get("email", "")}, errors={})
     data = parse_form(ContactRequest())
+    data.pop("step")
     shown = deflection.preview("tickets/contact.html", "contact", data["message"])
     if shown is not None:
         return shown

@@ -12,6 +12,12 @@ _EMAIL = validate.Length(min=1, max=320)
 _TEXT = validate.Length(max=10_000)
 
 
+class Previewable(Schema):
+    """A form with deflection's submit-preview step (recovery/tickets/deflection.py): `step=preview` asks for it."""
+
+    step = fields.String(load_default="", validate=validate.OneOf(["", "preview"]), load_only=True)
+
+
 class AppealRequest(Schema):
     email = fields.String(required=True, validate=_EMAIL)
     reason = fields.String(required=True, validate=validate.OneOf(list(APPEAL_REASONS)))
@@ -33,12 +39,20 @@ class RecoveryRequest(Schema):
     recent_activity = fields.String(load_default="", validate=validate.Length(max=200))
 
 
+class AppealForm(AppealRequest, Previewable):
+    pass
+
+
+class RecoveryForm(RecoveryRequest, Previewable):
+    pass
+
+
 class RecoveryConfirm(Schema):
     contact_email = fields.String(required=True, validate=_EMAIL)
     code = fields.String(required=True, validate=validate.Length(min=1, max=32))
 
 
-class ContactRequest(Schema):
+class ContactRequest(Previewable):
     """The contact form: signed out it names the account's email (a code goes to its addresses on file)."""
 
     email = fields.String(load_default="", validate=validate.Length(max=320))
