@@ -76,6 +76,7 @@ def serve() -> int:
     flask = [str(BIN / "flask"), "--app", "wsgi", "recovery"]
     print("applying database migrations ...", flush=True)
     subprocess.run([*flask, "init-db"], check=True, cwd=ROOT)
+    subprocess.run([*flask, "help-import"], check=True, cwd=ROOT)  # the starter articles (idempotent)
     env = web_environment(os.environ)
     wipe_metrics_dir(env)  # before the worker starts: gunicorn's own wipe then leaves the live worker's file
     worker = subprocess.Popen([*flask, "worker"], cwd=ROOT, env=env)

@@ -62,6 +62,9 @@ BLUEPRINTS = (
     ("recovery.assistant.guide", "bp"),
     ("recovery.assistant.views", "bp"),
     ("recovery.assistant.api", "bp"),
+    ("recovery.help.views", "bp"),
+    ("recovery.help.staff_views", "bp"),
+    ("recovery.help.api", "bp"),
 )
 
 

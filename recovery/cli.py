@@ -1,11 +1,12 @@
-"""`flask --app wsgi recovery <command>`: init-db, worker, create-staff, set-status, rotate-encryption-keys,
-i18n-missing, screenshots."""
+"""`flask --app wsgi recovery <command>`: init-db, worker, create-staff, set-status, help-import,
+rotate-encryption-keys, i18n-missing, screenshots."""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import click
 from flask import current_app
@@ -15,6 +16,7 @@ from recovery import migrate
 from recovery.accounts.service import create_staff, get_user_by_email, set_status_as_operator
 from recovery.context import Actor
 from recovery.errors import RecoveryError
+from recovery.help.content import CONTENT_DIR, ContentError, ImportReport, import_content
 from recovery.outbox.worker import LANES, run_worker
 from recovery.settings import PROJECT_ROOT
 from recovery.web.catalogs import missing_translations
@@ -49,7 +51,7 @@ def worker(once: bool, batch_size: int, poll_seconds: float, kinds: str) -> None
 
 @recovery_cli.command("create-staff")
 @click.option("--email", required=True)
-@click.option("--role", required=True, type=click.Choice(["agent", "security", "admin"]))
+@click.option("--role", required=True, type=click.Choice(["agent", "security", "content", "admin"]))
 def create_staff_command(email: str, role: str) -> None:
     """Create a staff account; the password comes from RECOVERY_STAFF_PASSWORD or a prompt."""
     password = os.environ.get("RECOVERY_STAFF_PASSWORD") or click.prompt(
@@ -69,6 +71,21 @@ def set_status_command(email: str, status: str, reason: str) -> None:
     command runs the service), and the event records `authority: operator`."""
     _run(lambda ctx: set_status_as_operator(ctx, get_user_by_email(ctx, email), status=status, reason=reason))
     click.echo(f"{email} is now {status}")
+
+
+@recovery_cli.command("help-import")
+@click.option("--from", "source", default=None, help="The content folder (default: content/help).")
+def help_import_command(source: str | None) -> None:
+    """Import the help articles in content/help (idempotent; a translation edited in the console is kept)."""
+    report: list[ImportReport] = []
+    root = Path(source) if source else CONTENT_DIR
+    try:
+        _run(lambda ctx: report.append(import_content(ctx, root)))
+    except ContentError as error:
+        raise click.ClickException(str(error)) from error
+    done = report[0]
+    click.echo(f"help articles: {done.created} created, {done.updated} updated, {done.unchanged} unchanged, "
+               f"{len(done.kept)} kept as edited in the console")
 
 
 # Every kind of secret encrypted under RECOVERY_ENCRYPTION_KEYS: (label, module, function(ctx) -> (done, unreadable)).

@@ -6,6 +6,7 @@ from recovery.assistant import models as _assistant  # noqa: F401
 from recovery.db import Base
 from recovery.detection import models as _detection  # noqa: F401
 from recovery.events import models as _events  # noqa: F401
+from recovery.help import models as _help  # noqa: F401
 from recovery.mfa import models as _mfa  # noqa: F401
 from recovery.observability import models as _observability  # noqa: F401
 from recovery.outbox import models as _outbox  # noqa: F401

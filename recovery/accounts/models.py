@@ -9,8 +9,11 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from recovery.db import Base, UTCDateTime
 
-ROLES = ("user", "agent", "security", "admin")
-STAFF_ROLES = ("agent", "security", "admin")
+ROLES = ("user", "agent", "security", "content", "admin")
+# Staff sign in to the console behind the staff guard (MFA). `content` edits the help centre only: it reads no
+# account, ticket or alert (SUPPORT_ROLES are the staff who do; admin is both).
+STAFF_ROLES = ("agent", "security", "content", "admin")
+SUPPORT_ROLES = ("agent", "security", "admin")
 STATUSES = ("active", "locked", "suspended", "banned")
 # What a restriction is, by what set it: a ban, the owner's own stolen-account report (containment), any
 # restriction of a staff account, an ordinary lock (staff, an alert) or suspension.
@@ -42,6 +45,11 @@ class User(Base):
     @property
     def is_staff(self) -> bool:
         return self.role in STAFF_ROLES
+
+    @property
+    def reads_accounts(self) -> bool:
+        """Staff who may read other people's accounts, events and tickets (not the content team)."""
+        return self.role in SUPPORT_ROLES
 
     @property
     def is_active(self) -> bool:

@@ -79,7 +79,7 @@ def ending_needs_two_staff(ctx: ServiceContext, user: User) -> bool:
 
 def check_decider(user: User, staff: User | None, *, via: str) -> None:
     """May `staff` decide (or approve) a change of `user`'s status by this path?"""
-    if staff is None or not staff.is_staff or not staff.is_active:
+    if staff is None or not staff.reads_accounts or not staff.is_active:
         raise PermissionDenied()
     if not via.startswith("ticket:") and staff.role not in DIRECT_ROLES:
         raise PermissionDenied()

@@ -203,6 +203,10 @@ LIMITS = _rows(
     LimitRow(name="passkey-options-ip", amount=_fixed("60 per 5 minutes"), fail_closed=False),
     LimitRow(name="passkey-signin-ip", amount=_SIGNIN, failures_only=True, fail_closed=False),
     LimitRow(name="passkey-change", amount=_fixed("20 per hour"), key=user_key, fail_closed=False),
+    # The help centre (recovery/help/view_kit.py): searches per IP (pages and API; each is counted as a row),
+    # "Was this helpful?" answers per IP. Open while the storage is away: nothing here is a secret.
+    LimitRow(name="help-search-ip", amount=_fixed("120 per minute"), fail_closed=False),
+    LimitRow(name="help-feedback-ip", amount=_fixed("30 per hour"), fail_closed=False),
 )
 
 FAIL_CLOSED = frozenset(row.stored_as for row in LIMITS.values() if row.fail_closed)

@@ -15,6 +15,7 @@ STAFF_AREAS = (
     ("events.staff_events", N_("Security events"), ("agent", "security")),
     ("alerts.console", N_("Alerts"), ("security",)),
     ("outbox.staff_outbox", N_("Outbox"), ("security",)),
+    ("help_staff.index", N_("Help centre"), ("content",)),
 )
 
 

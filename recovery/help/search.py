@@ -1,0 +1,83 @@
+"""Searching the help centre in English or Chinese: `search_articles(session, query, lang, limit=5)` -> hits,
+best first. The public surface other packages (the assistant, deflection) call.
+
+A query becomes terms (recovery/help/text.py: segmented Chinese with bigrams, stemmed English), each unknown
+English word is corrected against the index's vocabulary (recovery/help/typos.py), and the index ranks the
+published translations in that language (recovery/help/index.py: bm25 on SQLite, ts_rank on PostgreSQL). The cost
+is bounded by the query's length and number of terms, never by what is typed."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from recovery.help import index
+from recovery.help.models import LANGUAGES, HelpArticle, HelpIndexState, HelpSearchDoc, HelpTranslation
+from recovery.help.text import MAX_QUERY_CHARS, query_terms, words
+from recovery.help.typos import Vocabulary
+
+__all__ = ["Hit", "article_path", "search_articles"]
+
+
+@dataclass(frozen=True)
+class Hit:
+    slug: str
+    title: str
+    summary: str
+    url: str  # a root-relative path: /help/<slug>
+    actions: list[str]
+    score: float
+
+
+def article_path(slug: str) -> str:
+    return f"/help/{slug}"
+
+
+def search_articles(session: Session, query: str, lang: str, *, limit: int = 5) -> list[Hit]:
+    lang = lang if lang in LANGUAGES else "en"
+    limit = max(1, min(limit, 50))
+    query = (query or "")[:MAX_QUERY_CHARS]
+    terms = query_terms(query, _vocabulary(session, lang).correct if words(query) else None)
+    ranked = index.match(session, lang, terms, limit)
+    if not ranked:
+        return []
+    rows = session.execute(
+        select(HelpSearchDoc.id, HelpArticle.slug, HelpTranslation.title, HelpTranslation.summary,
+               HelpTranslation.actions)
+        .join(HelpArticle, HelpArticle.id == HelpSearchDoc.article_id)
+        .join(HelpTranslation, (HelpTranslation.article_id == HelpSearchDoc.article_id)
+              & (HelpTranslation.lang == HelpSearchDoc.lang))
+        .where(HelpSearchDoc.id.in_([doc_id for doc_id, _ in ranked]), HelpArticle.status == "published"))
+    found = {row.id: row for row in rows}
+    return [Hit(slug=row.slug, title=row.title, summary=row.summary, url=article_path(row.slug),
+                actions=[a for a in row.actions.split(",") if a], score=score)
+            for doc_id, score in ranked if (row := found.get(doc_id)) is not None]
+
+
+# (database, language) -> (the index's generation it was built from, the vocabulary)
+_VOCABULARIES: dict[tuple[str, str], tuple[str, Vocabulary]] = {}
+_LOCK = threading.Lock()
+
+
+def _vocabulary(session: Session, lang: str) -> Vocabulary:
+    generation = session.scalar(select(HelpIndexState.generation).where(HelpIndexState.id == 1)) or ""
+    key = (str(session.get_bind().engine.url), lang)
+    cached = _VOCABULARIES.get(key)
+    if cached is not None and cached[0] == generation:
+        return cached[1]
+    counts: Counter = Counter()
+    rows = session.execute(
+        select(HelpTranslation.title, HelpTranslation.summary, HelpTranslation.keywords, HelpTranslation.body)
+        .join(HelpArticle, HelpArticle.id == HelpTranslation.article_id)
+        .where(HelpTranslation.lang == lang, HelpTranslation.published_revision_id.is_not(None),
+               HelpArticle.status == "published"))
+    for row in rows:
+        counts.update(words(" ".join(row)))
+    vocabulary = Vocabulary.build(counts)
+    with _LOCK:
+        _VOCABULARIES[key] = (generation, vocabulary)
+    return vocabulary
