@@ -36,7 +36,7 @@ DESTINATIONS: dict[str, tuple[str, dict, str]] = {
     "appeal-factor": ("tickets_intake.appeal", {"reason": "lost_second_factor"},
                       N_("Ask us to reset two-step verification")),
     "recover": ("tickets_intake.recovery_request", {}, N_("Ask for account recovery")),
-    "assistant": ("assistant.start", {}, N_("Ask the assistant")),
+    "assistant": ("assistant.new", {}, N_("Ask the assistant")),
 }
 
 YES, NO = N_("Yes"), N_("No")

@@ -51,7 +51,7 @@ def _to_page(public_id: str, step: str | None = None):
 
 
 @bp.get("/help/assistant")
-def start():
+def new():
     return render_template(_PAGE, form={}, errors={}, **_page_context())
 
 
@@ -112,7 +112,7 @@ def handoff(public_id: str):
 @bp.post("/help/assistant/<public_id>/contact")
 @limit_contact
 @form_page(_PAGE, _page_context)
-def contact(public_id: str):
+def send_code(public_id: str):
     ctx = service_context()
     conversation = service.find_conversation(ctx, public_id, current_user())
     email = parse_form(ContactPoint())["email"]
