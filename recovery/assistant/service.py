@@ -87,9 +87,14 @@ def suggestions(ctx: ServiceContext, text: str, lang: str, *, limit: int = ARTIC
 def answer(ctx: ServiceContext, message: str, lang: str, *, unanswered_before: int = 0,
            words: Words = _same) -> Reply:
     """The reply to one message: the intent's words and actions (rules first), the articles retrieval finds,
-    the article's own actions after the intent's; nothing matched is an unanswered turn."""
+    the article's own actions after the intent's; nothing matched is an unanswered turn. An intent that must be
+    handed off always stands; another yields to the best article when that article offers none of its actions
+    (the rules saw "two-step" in "how do I turn on two-step verification", the article is about setting it up)."""
     intent = recognise(message)
     articles = suggestions(ctx, message, lang)
+    if intent is not None and not intent.handoff and articles and not set(articles[0]["actions"]) & set(
+            intent.actions):
+        intent = None  # a generic keyword ("two-step", "密码"): the best article, about something else, knows better
     actions = list(intent.actions) if intent else []
     for article in articles[:1]:
         actions += [name for name in article["actions"] if name not in actions]

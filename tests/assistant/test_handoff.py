@@ -2,6 +2,7 @@
 P1 ticket carrying the transcript (service, API and the staff ticket API), a signed-out hand-off only after the
 emailed code, a third unanswered turn, and conversations no stranger can read."""
 
+import pytest
 from helpers.mail import code_in
 from helpers.people import TicketPeople
 from sqlalchemy import select
@@ -26,7 +27,7 @@ def _transcript(people, ticket_id):
     return people.rows(TranscriptLine, TranscriptLine.ticket_id == ticket_id, order=TranscriptLine.position)
 
 
-def test_a_reset_question_is_answered_with_the_reset_button(client):
+def test_a_reset_question_is_answered_with_the_reset_button(client, articles):
     response = _start(client, "I forgot my password")
     assert response.status_code == 201
     body = response.get_json()
@@ -35,6 +36,14 @@ def test_a_reset_question_is_answered_with_the_reset_button(client):
     reset = next(a for a in body["reply"]["actions"] if a["name"] == "reset")
     assert reset["url"] == "/forgot"
     assert body["reply"]["intent"] == "reset" and body["reply"]["text"]
+    assert body["reply"]["articles"] and body["reply"]["articles"][0]["url"].startswith("/help/")
+
+
+@pytest.mark.parametrize(("message", "lang"), [("how do I turn on two step verification", "en"),
+                                               ("怎么设置通行密钥", "zh")])
+def test_without_an_intent_retrieval_answers_with_the_articles_summary(client, articles, message, lang):
+    reply = _start(client, message, lang=lang).get_json()["reply"]
+    assert reply["articles"] and reply["articles"][0]["summary"] in reply["text"]
 
 
 def test_replies_are_in_the_conversations_language(client):
@@ -113,7 +122,7 @@ def test_a_code_for_another_conversation_does_not_hand_this_one_off(client, peop
     assert response.status_code == 404 and people.rows(Ticket) == []
 
 
-def test_the_third_unanswered_turn_hands_off(client, people):
+def test_the_third_unanswered_turn_hands_off(client, people, articles):
     ada = people.add("ada@example.com")
     headers = people.headers(ada)
     body = _start(client, "asdf qwer", headers=headers).get_json()

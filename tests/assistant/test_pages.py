@@ -118,7 +118,8 @@ def test_contact_signed_out_needs_the_code(client, csrf, people, outbox):
     assert (ticket.user_id, ticket.source, ticket.queue, ticket.priority) == (ada, "contact", "support-l1", 4)
 
 
-def test_the_appeal_preview_suggests_articles_and_this_solved_it_opens_nothing(client, csrf, people, outbox):
+def test_the_appeal_preview_suggests_articles_and_this_solved_it_opens_nothing(client, csrf, people, outbox,
+                                                                              articles):
     people.add("ada@example.com", status="locked")
     form = {"email": "ada@example.com", "reason": "other", "message": "I forgot my password", "step": "preview"}
     preview = _post(client, csrf, "/appeal", form, "/appeal")
@@ -132,7 +133,7 @@ def test_the_appeal_preview_suggests_articles_and_this_solved_it_opens_nothing(c
     assert people.rows(Ticket) == [] and people.rows(IntakeChallenge) == []
 
 
-def test_sending_after_the_preview_sends_the_code(client, csrf, people, outbox):
+def test_sending_after_the_preview_sends_the_code(client, csrf, people, outbox, articles):
     people.add("ada@example.com", status="locked")
     form = {"email": "ada@example.com", "reason": "other", "message": "I forgot my password"}
     assert _post(client, csrf, "/appeal", form, "/appeal").status_code == 200
