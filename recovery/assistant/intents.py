@@ -125,3 +125,21 @@ def recognise(message: str) -> Intent | None:
 
 def asks_for_person(message: str) -> bool:
     return matches(INTENTS["human"], normalise(message))
+
+
+# Words that say nothing about the trouble: an article sharing only these with a message does not answer it.
+_STOP = frozenset("the and for you your are was what how can cant not with this that have has does did why when "
+                  "who about from into there they them would could should will just get got its all any but out "
+                  "now too very want need help please thanks thank hello okay account".split())
+_WORD = re.compile(r"[a-z0-9]{3,}")
+_HAN = re.compile(r"[\u4e00-\u9fff]+")
+
+
+def shares_a_word(message: str, text: str) -> bool:
+    """Whether the message and an article's title and summary share a meaningful word (an English word of three
+    letters or more, its ending trimmed; a pair of Chinese characters). Retrieval is typo tolerant and always
+    finds something: an article that shares no word answers nothing, and the turn counts as unanswered."""
+    said, written = normalise(message), normalise(text)
+    stems = {word[:max(4, len(word) - 2)] for word in _WORD.findall(said) if word not in _STOP}
+    pairs = {run[i:i + 2] for run in _HAN.findall(said) for i in range(len(run) - 1)}
+    return any(stem in written for stem in stems) or any(pair in written for pair in pairs)

@@ -24,7 +24,7 @@ from sqlalchemy import func, select
 
 from recovery.accounts.models import User
 from recovery.assistant.errors import ContactRequired, ConversationClosed, ConversationFull
-from recovery.assistant.intents import INTENTS, Intent, asks_for_person, recognise
+from recovery.assistant.intents import INTENTS, Intent, asks_for_person, recognise, shares_a_word
 from recovery.assistant.models import Conversation, ConversationMessage, Deflection
 from recovery.context import ServiceContext
 from recovery.errors import N_, NotFound, ValidationFailed
@@ -91,7 +91,7 @@ def answer(ctx: ServiceContext, message: str, lang: str, *, unanswered_before: i
     handed off always stands; another yields to the best article when that article offers none of its actions
     (the rules saw "two-step" in "how do I turn on two-step verification", the article is about setting it up)."""
     intent = recognise(message)
-    articles = suggestions(ctx, message, lang)
+    articles = [a for a in suggestions(ctx, message, lang) if shares_a_word(message, f"{a['title']} {a['summary']}")]
     if intent is not None and not intent.handoff and articles and not set(articles[0]["actions"]) & set(
             intent.actions):
         intent = None  # a generic keyword ("two-step", "密码"): the best article, about something else, knows better
