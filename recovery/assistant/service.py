@@ -31,7 +31,7 @@ from recovery.errors import N_, NotFound, ValidationFailed
 from recovery.help.search import search_articles
 from recovery.tickets.access import get_ticket, status_link
 from recovery.tickets.intake import open_support_request, redeem_support_code, request_support_code
-from recovery.tickets.models import Ticket
+from recovery.tickets.service import Ticket
 from recovery.tickets.transcript import TranscriptEntry
 
 Words = Callable[[str], str]

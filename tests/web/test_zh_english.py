@@ -158,7 +158,21 @@ def world(app, people, services) -> dict:
     with services() as ctx:
         set_status_as_operator(ctx, accounts.get_user(ctx, carol), "locked", "Security alert 3: credential_stuffing")
         enroll_totp(ctx, accounts.get_user(ctx, dan))
+    links.update({f"guide_{step}": f"https://recovery.example.test/help/start/{step}"
+                  for step in ("locked", "taken", "codes")})
+    links.update(_conversations(app))
     return {"ada": ada, "dan": dan, "links": {name: link.split(".test", 1)[1] for name, link in links.items()}}
+
+
+def _conversations(app) -> dict[str, str]:
+    """A Chinese conversation answered, and one whose stolen-account reply asks for the hand-off's email."""
+    client = _chinese_client(app)
+    found = {}
+    for name, message in (("conversation", "忘记密码了"), ("conversation_contact", "我的号被盗了")):
+        token = csrf_from(client.get("/help/assistant").get_data(as_text=True))
+        answer = client.post("/help/assistant", data={"csrf_token": token, "message": message})
+        found[name] = "https://recovery.example.test" + answer.headers["Location"]
+    return found
 
 
 TOKEN_PAGES = {  # endpoint -> the world's link that opens it
@@ -172,6 +186,8 @@ TOKEN_PAGES = {  # endpoint -> the world's link that opens it
     # A passkey's own pages, signed in: test_no_english_on_chinese_second_factor_pages opens Dan's.
     "security_passkeys.rename": [],
     "security_passkeys.remove": [],
+    "guide.step": ["guide_locked", "guide_taken", "guide_codes"],
+    "assistant.page": ["conversation", "conversation_contact"],
 }
 NOT_FOR_PEOPLE = ("/api/", "/static/", "/staff", "/dev/", "/healthz", "/openapi", "/language/")
 

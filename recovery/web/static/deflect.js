@@ -31,7 +31,7 @@
       list.appendChild(li);
     });
     aside.hidden = items.length === 0;
-    var step = container.querySelector("[data-deflect-step]");
+    var step = container.querySelector("input[name=step][value=preview]");
     if (step && items.length) { step.removeAttribute("name"); }
   }
 
