@@ -148,6 +148,12 @@ def _signed_out(walk: Walk, seeded: Seeded) -> None:
     walk.visit("status-waiting-on-you", seeded.status)
     walk.visit("status-stolen-account", seeded.stolen_status)
     walk.visit("cancel-recovery", seeded.cancel)
+    walk.visit("help-start", "/help/start")
+    walk.visit("help-start-codes", "/help/start/codes")
+    walk.visit("assistant", "/help/assistant")
+    walk.submit("assistant-conversation", "form[data-assistant-form]", {"textarea[name=message]": "hacked 被盗"})
+    walk.visit("contact", "/contact")
+    walk.visit("contact-confirm", "/contact/confirm")
     walk.visit("not-found", "/no-such-page", status=404)
 
 
@@ -155,6 +161,7 @@ def _signed_in(walk: Walk, app, base_url: str) -> None:
     walk.sign_in("signed-in-security")
     walk.visit("home-signed-in", "/")
     walk.visit("my-requests", "/requests")
+    walk.visit("contact-signed-in", "/contact")
     walk.visit("status-signed-in", walk.seeded.status)
     walk.visit("contact-add", "/security/contacts/add")
     walk.visit("contact-remove", "/security/contacts/remove?email=old.address%40example.com")
