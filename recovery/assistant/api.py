@@ -23,6 +23,7 @@ from recovery.assistant.schemas import (
 from recovery.assistant.view_kit import limit_confirm, limit_contact, limit_message, limit_start, reply_json, speaking
 from recovery.web.auth import current_user
 from recovery.web.context import service_context
+from recovery.web.equal_time import equal_time
 from recovery.web.forms import parse_json
 from recovery.web.openapi import api_doc
 
@@ -75,6 +76,7 @@ def message(public_id: str):
          "address), before the hand-off", body=ContactPoint, responses={202: CodeSentOut}, errors=(409,),
          auth=False, tags=("assistant",))
 @limit_contact
+@equal_time("assistant-contact")
 def contact(public_id: str):
     ctx = service_context()
     conversation = service.find_conversation(ctx, public_id, current_user())

@@ -36,14 +36,14 @@ class DeflectionForm(Schema):
     lang = fields.String(load_default="en", validate=validate.OneOf(LANGS))
 
 
-class ArticleOut(Schema):
+class AssistantArticleOut(Schema):
     slug = fields.String()
     title = fields.String()
     summary = fields.String()
     url = fields.String()
 
 
-class ActionOut(Schema):
+class AssistantActionOut(Schema):
     name = fields.String()
     label = fields.String()
     url = fields.String()
@@ -51,8 +51,8 @@ class ActionOut(Schema):
 
 class ReplyOut(Schema):
     text = fields.String()
-    articles = fields.List(fields.Nested(ArticleOut))
-    actions = fields.List(fields.Nested(ActionOut))
+    articles = fields.List(fields.Nested(AssistantArticleOut))
+    actions = fields.List(fields.Nested(AssistantActionOut))
     intent = fields.String(allow_none=True)
     handoff = fields.Boolean()  # a person takes over: signed in, it happened; signed out, send the contact step
 

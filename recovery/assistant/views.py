@@ -21,6 +21,7 @@ from recovery.assistant.view_kit import (
 )
 from recovery.web.auth import current_user
 from recovery.web.context import service_context
+from recovery.web.equal_time import equal_time
 from recovery.web.forms import form_page, parse_form
 from recovery.web.headers import mark_token_page
 
@@ -111,6 +112,7 @@ def handoff(public_id: str):
 
 @bp.post("/help/assistant/<public_id>/contact")
 @limit_contact
+@equal_time("assistant-contact")  # a known address is emailed, an unknown one is not: the same time for both
 @form_page(_PAGE, _page_context)
 def send_code(public_id: str):
     ctx = service_context()
