@@ -14,6 +14,7 @@ TABLE = [
     ("Someone else is using my account", "stolen"),
     ("I got an email about a login that wasn't me", "stolen"),
     ("somebody changed my password, I was hacked and forgot it", "stolen"),
+    ("someone logged into my account and changed the password", "stolen"),
     ("I lost my phone", "lost_factor"),
     ("new phone, my authenticator codes are gone", "lost_factor"),
     ("cant login lost phone", "lost_factor"),
