@@ -1,4 +1,4 @@
-"""`python -m bench [--postgres] [--quick] [--json PATH]`: every figure of issue 7 (and 15's 10) in one table.
+"""`python -m bench [--postgres] [--quick] [--json PATH]`: every figure of issue 7 (and 15's 10, 20's 11) in one table.
 
 `python -m bench --auth-only` runs figures 1 to 3 alone (the floor, sign-in and its ceiling, the peers, the TOTP
 step): issue 17's sign-in and TOTP rows in a few minutes.
@@ -21,7 +21,17 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench import enumeration, mixed, outbox_figure, pages, password_cost, plugins, queue_figure, soak
+from bench import (
+    enumeration,
+    help_search,
+    mixed,
+    outbox_figure,
+    pages,
+    password_cost,
+    plugins,
+    queue_figure,
+    soak,
+)
 from bench.context import Run, check_services
 from bench.loads import attempt
 from bench.machine import Machine
@@ -138,6 +148,9 @@ def collect(run: Run, *, auth_only: bool = False) -> list[Row]:
     rows += mixed.rows(run, sinks, errors)
     print("figure 10: worst-case password-policy cost (alone: python -m bench.password_cost)", flush=True)
     rows += password_cost.rows(attempt("password_cost", password_cost.measure, errors), errors)
+    print("figure 11: help-centre search quality and p95 (alone: python -m bench.help_search)", flush=True)
+    rows += help_search.rows(attempt("help_search", lambda: help_search.measure(postgres=run.postgres), errors),
+                             errors)
     return sorted(rows, key=figure_number)
 
 

@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 
 from recovery.help import index
 from recovery.help.models import LANGUAGES, HelpArticle, HelpIndexState, HelpSearchDoc, HelpTranslation
-from recovery.help.text import MAX_QUERY_CHARS, query_terms, words
+from recovery.help.text import MAX_QUERY_CHARS, query_terms
+from recovery.help.text import words as words_of
 from recovery.help.typos import Vocabulary
 
 __all__ = ["Hit", "article_path", "search_articles"]
@@ -41,8 +42,8 @@ def search_articles(session: Session, query: str, lang: str, *, limit: int = 5) 
     lang = lang if lang in LANGUAGES else "en"
     limit = max(1, min(limit, 50))
     query = (query or "")[:MAX_QUERY_CHARS]
-    terms = query_terms(query, _vocabulary(session, lang).correct if words(query) else None)
-    ranked = index.match(session, lang, terms, limit)
+    lexicon = _lexicon(session, lang)
+    ranked = index.match(session, lang, lexicon.useful(query_terms(query, lexicon.typos.correct)), limit)
     if not ranked:
         return []
     rows = session.execute(
@@ -58,26 +59,50 @@ def search_articles(session: Session, query: str, lang: str, *, limit: int = 5) 
             for doc_id, score in ranked if (row := found.get(doc_id)) is not None]
 
 
-# (database, language) -> (the index's generation it was built from, the vocabulary)
-_VOCABULARIES: dict[tuple[str, str], tuple[str, Vocabulary]] = {}
+@dataclass
+class Lexicon:
+    """What one language's index holds, built once per index generation and per process: each term's document
+    frequency (a query keeps only terms the index has, rarest first, at most MAX_MATCH_TERMS: a term in most
+    documents adds work and little ranking) and the English words for typo correction."""
+
+    documents: int
+    frequency: Counter
+    typos: Vocabulary
+
+    def useful(self, terms: list[str]) -> list[str]:
+        known = sorted((t for t in terms if self.frequency[t]), key=lambda t: self.frequency[t])
+        rare = [t for t in known if self.frequency[t] <= COMMON_SHARE * self.documents]
+        return (rare or known[:1])[:MAX_MATCH_TERMS]
+
+
+MAX_MATCH_TERMS = 12
+COMMON_SHARE = 0.6  # a term in more than 60 % of the documents is dropped when rarer terms remain
+
+# (database, language) -> (the index's generation it was built from, its lexicon)
+_LEXICONS: dict[tuple[str, str], tuple[str, Lexicon]] = {}
 _LOCK = threading.Lock()
 
 
-def _vocabulary(session: Session, lang: str) -> Vocabulary:
+def _lexicon(session: Session, lang: str) -> Lexicon:
     generation = session.scalar(select(HelpIndexState.generation).where(HelpIndexState.id == 1)) or ""
     key = (str(session.get_bind().engine.url), lang)
-    cached = _VOCABULARIES.get(key)
+    cached = _LEXICONS.get(key)
     if cached is not None and cached[0] == generation:
         return cached[1]
-    counts: Counter = Counter()
-    rows = session.execute(
-        select(HelpTranslation.title, HelpTranslation.summary, HelpTranslation.keywords, HelpTranslation.body)
-        .join(HelpArticle, HelpArticle.id == HelpTranslation.article_id)
-        .where(HelpTranslation.lang == lang, HelpTranslation.published_revision_id.is_not(None),
-               HelpArticle.status == "published"))
-    for row in rows:
-        counts.update(words(" ".join(row)))
-    vocabulary = Vocabulary.build(counts)
+    frequency: Counter = Counter()
+    documents = 0
+    for row in session.execute(select(HelpSearchDoc.title_terms, HelpSearchDoc.keyword_terms,
+                                      HelpSearchDoc.body_terms).where(HelpSearchDoc.lang == lang)):
+        frequency.update({term for part in row for term in part.split()})
+        documents += 1
+    words: Counter = Counter()
+    for text in session.execute(
+            select(HelpTranslation.title, HelpTranslation.summary, HelpTranslation.keywords, HelpTranslation.body)
+            .join(HelpArticle, HelpArticle.id == HelpTranslation.article_id)
+            .where(HelpTranslation.lang == lang, HelpTranslation.published_revision_id.is_not(None),
+                   HelpArticle.status == "published")):
+        words.update(words_of(" ".join(text)))
+    lexicon = Lexicon(documents, frequency, Vocabulary.build(words))
     with _LOCK:
-        _VOCABULARIES[key] = (generation, vocabulary)
-    return vocabulary
+        _LEXICONS[key] = (generation, lexicon)
+    return lexicon

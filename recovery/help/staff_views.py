@@ -7,7 +7,9 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext
 
+from recovery.errors import NotFound
 from recovery.help import editing, report, revisions, view_kit
+from recovery.help.models import LANGUAGES
 from recovery.help.schemas import DraftBody
 from recovery.web.auth import role_required, signed_in_user
 from recovery.web.context import service_context
@@ -16,7 +18,7 @@ from recovery.web.forms import form_page, parse_form
 bp = Blueprint("help_staff", __name__, url_prefix="/staff/help")
 view_kit.register(bp)
 TEAM = "content"  # admin passes every role check
-LANG = "<any(en, zh):lang>"
+LANG = "<lang>"  # en or zh, else 404 (checked after the staff guard, which answers first)
 
 
 @bp.get("")
@@ -26,6 +28,8 @@ def index():
 
 
 def _editor(slug: str, lang: str) -> dict:
+    if lang not in LANGUAGES:
+        raise NotFound()
     ctx = service_context()
     article = editing.get_article(ctx, slug)
     translation = editing.find_translation(ctx, article, lang)

@@ -48,22 +48,21 @@ def _bigrams(word: str) -> list[str]:
 
 
 def _chinese_terms(run: str) -> list[str]:
-    """Segmented words, plus the bigrams of long words and of runs of single characters (where the dictionary
-    did not know the word, it falls apart into characters: "扫码" -> 扫, 码)."""
+    """Segmented words, the bigrams of long words, and around every character the dictionary left alone (what
+    remains of a word it does not know: 蓝鲸盾 -> 蓝鲸, 盾) the bigrams with its neighbours (鲸盾), so a query for
+    the unknown word still meets the text."""
     out: list[str] = []
-    singles: list[str] = []
-    for word in [*rjieba.cut(run), ""]:
-        if len(word) == 1:
-            singles.append(word)
-            continue
-        if len(singles) > 1:
-            out.extend(_bigrams("".join(singles)))
-        out.extend(s for s in singles if s not in STOP_WORDS)
-        singles = []
-        if word and word not in STOP_WORDS:
+    position = 0
+    for word in rjieba.cut(run):
+        if len(word) == 1 and word not in STOP_WORDS:
+            out.append(word)
+            out.extend(pair for pair in (run[max(position - 1, 0):position + 1], run[position:position + 2])
+                       if len(pair) == 2)
+        elif len(word) > 1 and word not in STOP_WORDS:
             out.append(word)
             if len(word) > 2:
                 out.extend(_bigrams(word))
+        position += len(word)
     return out
 
 

@@ -26,6 +26,8 @@ from recovery.accounts.models import User
 from recovery.accounts.service import set_second_factor
 from recovery.detection.containment import PASSWORD_ENDPOINT, secure_account
 from recovery.detection.notices import button_link
+from recovery.help.content import CONTENT_DIR, import_content
+from recovery.help.models import HelpArticle
 from recovery.passkeys.models import Passkey
 from recovery.reset.service import issue_link
 from recovery.tickets import service as tickets
@@ -35,6 +37,7 @@ from recovery.web.context import runtime
 pytestmark = pytest.mark.browser
 
 PASSWORD = "lantern orchard velvet compass"
+HELP_FIXTURES = Path(__file__).resolve().parents[1] / "help" / "fixtures" / "content"
 SIZES = {"1280": (1280, 800), "390": (390, 844)}
 # Pages of the URL map that are not a person's: the consoles, the API, the development mailbox, assets, health.
 NOT_USER_PAGES = ("/staff", "/api/", "/dev/", "/static/", "/healthz", "/metrics")
@@ -59,6 +62,7 @@ class Seeded:
     reset: str
     secure_password: str
     notice: str
+    help_article: str      # a help article's slug (the repository's articles, else the help tests' fixtures)
 
 
 def _path(link: str) -> str:
@@ -80,11 +84,14 @@ def _seed(app, locale: str) -> Seeded:
                                    message="I lost everything.", source="recovery_request",
                                    requester_email="new.contact@example.net", hold_hours=72)
         case = secure_account(ctx, ctx.session.get(User, stolen.id), source="email_button")
+        import_content(ctx, CONTENT_DIR if (CONTENT_DIR / "categories.toml").exists() else HELP_FIXTURES)
+        first_article = ctx.session.scalar(select(HelpArticle.slug).order_by(HelpArticle.id).limit(1))
         return Seeded(email=email, status=_path(status_link(ctx, appeal)), stolen_status=_path(status_link(ctx, case)),
                       cancel=_path(cancel_link(ctx, held)),
                       reset=_path(issue_link(ctx, ctx.session.get(User, user.id), "reset.open_link")),
                       secure_password=_path(issue_link(ctx, ctx.session.get(User, stolen.id), PASSWORD_ENDPOINT)),
-                      notice=_path(button_link(ctx, ctx.session.get(User, user.id), "secure")))
+                      notice=_path(button_link(ctx, ctx.session.get(User, user.id), "secure")),
+                      help_article=first_article or "")
 
 
 class Walk:
@@ -155,6 +162,10 @@ def _signed_out(walk: Walk, seeded: Seeded) -> None:
     walk.visit("contact", "/contact")
     walk.visit("contact-confirm", "/contact/confirm")
     walk.visit("not-found", "/no-such-page", status=404)
+    walk.visit("help", "/help")
+    walk.visit("help-search", "/help/search?q=password")
+    walk.visit("help-article", f"/help/{seeded.help_article}")
+    walk.submit("help-feedback-thanks", "form[action$='/feedback']", {"textarea[name=reason]": "More detail"})
 
 
 def _signed_in(walk: Walk, app, base_url: str) -> None:

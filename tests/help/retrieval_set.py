@@ -71,6 +71,8 @@ QUERIES: list[tuple[str, str, str]] = [
     ("how do i get my account back, my email was hacked too", "en", "account-recovery"),
     ("locked out after typing the wrong password 5 times", "en", "account-locked"),
     ("authenticator qr code wont scan", "en", "set-up-two-step-verification"),
+    ("two factor authentification setup", "en", "set-up-two-step-verification"),
+    ("pasword reset email not comming", "en", "reset-email-not-arriving"),
     # --- 简体中文 ------------------------------------------------------------------------------------------
     ("忘记密码了", "zh", "forgot-password"),
     ("密码忘了怎么找回", "zh", "forgot-password"),
@@ -123,4 +125,6 @@ QUERIES: list[tuple[str, str, str]] = [
     ("登录提醒邮件里的按钮过期了", "zh", "new-sign-in-email"),
     ("有人在猜我的密码", "zh", "account-locked"),
     ("怎么看自己在哪些设备上登录过", "zh", "sessions-and-devices"),
+    ("登陆不上，密码想不起来了", "zh", "forgot-password"),
+    ("双重验证怎么开", "zh", "set-up-two-step-verification"),
 ]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from recovery.help.search import search_articles
-from recovery.help.text import MAX_QUERY_TERMS, query_terms
+from recovery.help.text import MAX_QUERY_TERMS, query_terms, terms
 
 
 def _slugs(services, query: str, lang: str) -> list[str]:
@@ -76,3 +76,8 @@ def test_republishing_keeps_the_index_in_step(services, articles):
         editing.publish_draft(ctx, draft.id, publisher_id=None)
     assert _slugs(services, "zebras", "en") == ["phishing"]
     assert _slugs(services, "phishing", "en") == []  # the old text left the index
+
+
+def test_a_chinese_word_the_segmenter_does_not_know_is_found_by_its_bigrams():
+    # rjieba cuts the made-up name 蓝鲸盾 into 蓝鲸 and 盾: the bigram 鲸盾 still meets a query for 鲸盾
+    assert "鲸盾" in terms("打开蓝鲸盾验证") and "鲸盾" in query_terms("鲸盾")

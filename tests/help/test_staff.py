@@ -38,8 +38,8 @@ def test_content_and_admin_open_the_console(people, client, articles, role):
         assert client.get(path).status_code == 200, path
 
 
-@pytest.mark.parametrize("path", ["/staff/tickets", "/staff/tickets/metrics", "/staff/alerts", "/staff/events",
-                                  "/staff/outbox"])
+@pytest.mark.parametrize("path", ["/staff/", "/staff/tickets", "/staff/tickets/metrics", "/staff/alerts",
+                                  "/staff/events", "/staff/outbox"])
 def test_the_content_role_reaches_no_support_or_security_console(people, editor, client, path):
     assert client.get(path).status_code == 403
 

@@ -40,6 +40,8 @@ PUBLIC_API = {
     "assistant_api.message": "the assistant: the conversation's unguessable id, or its account's token",
     "assistant_api.contact": "the hand-off's emailed code to the addresses on file",
     "assistant_api.handoff": "the hand-off: the account's token, or the emailed code",
+    "help_api.search": "the help centre's search over published articles",
+    "help_api.articles": "the help centre's published articles",
 }
 # The caller's own data: every signed-in user, staff included, even before MFA (staff enroll through these).
 OWN_API = {

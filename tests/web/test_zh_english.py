@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 from helpers.csrf import csrf_from
@@ -28,6 +29,7 @@ from recovery.detection import notices
 from recovery.detection.containment import secure_account
 from recovery.events.labels import EVENT_LABELS
 from recovery.events.service import record_event
+from recovery.help.content import import_content
 from recovery.passkeys.models import Passkey
 from recovery.reset.service import issue_link
 from recovery.sessions.service import start_session
@@ -35,6 +37,7 @@ from recovery.tickets import access
 from recovery.tickets.service import open_ticket
 
 PEOPLE = People
+HELP_FIXTURES = Path(__file__).resolve().parents[1] / "help" / "fixtures" / "content"
 ADA, BOB, CAROL, DAN = "ada@example.com", "bob@example.com", "carol@example.com", "dan@example.com"
 BERLIN_IP = "198.51.100.7"
 
@@ -158,10 +161,13 @@ def world(app, people, services) -> dict:
     with services() as ctx:
         set_status_as_operator(ctx, accounts.get_user(ctx, carol), "locked", "Security alert 3: credential_stuffing")
         enroll_totp(ctx, accounts.get_user(ctx, dan))
+        import_content(ctx, HELP_FIXTURES)  # one article in both languages, one only in English
+    help_pages = {"help_article": "/help/forgot-password", "help_article_in_english": "/help/phishing"}
     links.update({f"guide_{step}": f"https://recovery.example.test/help/start/{step}"
                   for step in ("locked", "taken", "codes")})
     links.update(_conversations(app))
-    return {"ada": ada, "dan": dan, "links": {name: link.split(".test", 1)[1] for name, link in links.items()}}
+    return {"ada": ada, "dan": dan,
+            "links": {**{name: link.split(".test", 1)[1] for name, link in links.items()}, **help_pages}}
 
 
 def _conversations(app) -> dict[str, str]:
@@ -181,6 +187,7 @@ TOKEN_PAGES = {  # endpoint -> the world's link that opens it
     "detection.secure_password": ["secure_password"],
     "detection.notice_link": ["notice_confirm", "notice_secure"],
     "tickets_intake.cancel": ["cancel"],
+    "help.article": ["help_article", "help_article_in_english"],
     "i18n.choose_language": [],  # a redirect
     "outbox.mailbox_message": [],  # the development mailbox, not a page for people (dev only)
     # A passkey's own pages, signed in: test_no_english_on_chinese_second_factor_pages opens Dan's.
