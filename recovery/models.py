@@ -2,6 +2,7 @@
 
 from recovery.accounts import models as _accounts  # noqa: F401
 from recovery.alerts import models as _alerts  # noqa: F401
+from recovery.assistant import models as _assistant  # noqa: F401
 from recovery.db import Base
 from recovery.detection import models as _detection  # noqa: F401
 from recovery.events import models as _events  # noqa: F401

@@ -35,6 +35,7 @@ from recovery.tickets.schemas import (
     TicketDetailOut,
     TicketSummaryOut,
 )
+from recovery.tickets.transcript import transcript_of
 from recovery.tickets.view_kit import (
     allow_uploads,
     evidence_download,
@@ -172,6 +173,7 @@ def _detail(ticket_id: int) -> dict:
     return TicketDetailOut().dump({
         **_fields(ctx, detail["ticket"], TicketDetailOut), "messages": detail["messages"], "audit": detail["audit"],
         "decisions": detail["decisions"], "evidence": detail["evidence"],
+        "transcript": transcript_of(ctx, ticket_id),
         "timeline": {"account": timeline["user"], "events": timeline["events"], "sessions": timeline["sessions"]}})
 
 

@@ -41,6 +41,7 @@ from recovery.tickets.identity import check_identity
 from recovery.tickets.lifecycle import audit, notify_requester, sync_sla
 from recovery.tickets.models import IntakeChallenge, Ticket, TicketDecision
 from recovery.tickets.service import add_system_note, open_ticket, requester_reply
+from recovery.tickets.transcript import TranscriptEntry, attach_transcript
 
 APPEAL_REASONS = {
     "banned_by_mistake": ("unblock_appeal", N_("My account was banned by mistake")),
@@ -219,6 +220,59 @@ def cancel_recovery(ctx: ServiceContext, ticket: Ticket) -> Ticket:
                      appeal_again_after=None)
     ctx.session.flush()
     return ticket
+
+
+# --- contact and the assistant's hand-off ------------------------------------------------------------------
+
+SUPPORT_KINDS = ("contact", "assistant")  # the IntakeChallenge kinds of a signed-out request to a person
+
+
+def request_support_code(ctx: ServiceContext, *, kind: str, email: str, payload: dict, confirm_link: str) -> None:
+    """Signed out, a contact message or a hand-off proves an address on file first, like an appeal: the code goes
+    to every address on the account; an unknown email gets the same answer and no mail."""
+    user = find_user_by_email(ctx, email)
+    if user is None or kind not in SUPPORT_KINDS:
+        return
+    code = _issue(ctx, kind, user.email, user.id, {**payload, "locale": ctx.locale})
+    notify_security(ctx, user, "support_code", code=code, minutes=ctx.settings.verification_code_minutes,
+                    confirm_link=confirm_link)
+    record_event(ctx, "ticket.contact.code_sent" if kind == "contact" else "ticket.assistant.code_sent",
+                 user_id=user.id)
+
+
+def redeem_support_code(ctx: ServiceContext, *, kind: str, email: str, code: str) -> tuple[User, dict]:
+    """The account and the payload the code was sent for; every failure is the same TokenInvalid."""
+    user = find_user_by_email(ctx, email)
+    if user is None:
+        raise TokenInvalid()
+    challenge = _consume(ctx, kind, user.email, code)
+    return user, dict(challenge.payload)
+
+
+def open_support_request(ctx: ServiceContext, *, user: User, category: str, subject: str, message: str,
+                         source: str, tags: Sequence[str] = (), transcript: Sequence[TranscriptEntry] = ()
+                         ) -> Ticket:
+    """A request a person made to support (the contact form, the assistant's hand-off), routed by the rules in
+    the requester's language. A claim that needs a hold (a stolen account, a lost second factor) waits it out
+    and every address on file is told with a cancel link, exactly as for an appeal."""
+    held = category in HELD_CATEGORIES
+    ticket = open_ticket(ctx, category=category, user_id=user.id, subject=subject, message=_check_message(message),
+                         source=source, tags=tags,
+                         hold_hours=ctx.settings.ticket_recovery_hold_hours if held else None)
+    if transcript:
+        attach_transcript(ctx, ticket, transcript)
+    record_event(ctx, "ticket.contact.sent" if source == "contact" else "ticket.assistant.handed_off",
+                 user_id=user.id, ticket_id=ticket.id, category=category)
+    if held:
+        _tell_addresses_on_file(ctx, user, ticket, contact=None)
+    return ticket
+
+
+def open_contact(ctx: ServiceContext, *, user: User, message: str) -> Ticket:
+    """The contact form's request: category `other`, routed by the rules (keywords, account signals)."""
+    first_line = (message or "").strip().splitlines()[0][:80] if (message or "").strip() else ""
+    return open_support_request(ctx, user=user, category="other", subject=f"Contact: {first_line}",
+                                message=message, source="contact", tags=[f"lang:{ctx.locale}"])
 
 
 # --- the requester's answers ---------------------------------------------------------------------------

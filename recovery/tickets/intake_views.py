@@ -5,15 +5,17 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 
-from recovery.tickets import intake, requester
+from recovery.tickets import deflection, intake, requester
 from recovery.tickets.access import status_token, ticket_for_cancel_token, ticket_for_status_token
 from recovery.tickets.labels import LABELS
 from recovery.tickets.schemas import (
     AppealConfirm,
-    AppealRequest,
+    AppealForm,
+    ContactConfirm,
+    ContactRequest,
     Rating,
     RecoveryConfirm,
-    RecoveryRequest,
+    RecoveryForm,
     RequesterReply,
 )
 from recovery.tickets.view_kit import (
@@ -28,6 +30,7 @@ from recovery.web.context import runtime, service_context
 from recovery.web.equal_time import equal_time
 from recovery.web.forms import form_page, parse_form
 from recovery.web.headers import mark_token_page
+from recovery.web.ratelimit import limit
 
 bp = Blueprint("tickets_intake", __name__)
 register_template_helpers(bp)
@@ -47,7 +50,11 @@ def appeal():
     if request.method == "GET":  # the front door and the sign-in page may name the reason: chosen for them
         form = {"email": request.args.get("email", ""), "reason": request.args.get("reason", "")}
         return render_template("tickets/appeal.html", form=form, errors={}, **_reasons())
-    data = parse_form(AppealRequest())
+    data = parse_form(AppealForm())
+    data.pop("step")
+    shown = deflection.preview("tickets/appeal.html", "appeal", data["message"], **_reasons())
+    if shown is not None:
+        return shown
     intake.request_appeal(service_context(), **data)
     # The same page for every address: whether an account exists is not revealed here.
     return render_template("tickets/appeal_confirm.html", form={"email": data["email"]}, errors={}, sent=True)
@@ -75,7 +82,11 @@ def _hold() -> dict:
 def recovery_request():
     if request.method == "GET":
         return render_template("tickets/recover.html", form={}, errors={}, **_hold())
-    data = parse_form(RecoveryRequest())
+    data = parse_form(RecoveryForm())
+    data.pop("step")
+    shown = deflection.preview("tickets/recover.html", "recover", data["message"], **_hold())
+    if shown is not None:
+        return shown
     answers = {key: data.pop(key) for key in ("last_signin_place", "last_signin_date", "devices",
                                               "recent_activity")}
     intake.request_recovery(service_context(), answers=answers, **data)
@@ -92,6 +103,41 @@ def recovery_confirm():
     data = parse_form(RecoveryConfirm())
     ticket = intake.confirm_recovery(service_context(), **data, uploads=uploaded_files)  # read after the code
     return redirect(url_for(".status", token=status_token(service_context(), ticket)), 303)
+
+
+@bp.route("/contact", methods=["GET", "POST"])
+@limit("contact-ip", "contact-email", "contact-user")
+@equal_time(lambda: "contact-signed-in" if current_user() else "contact")
+@form_page("tickets/contact.html")
+def contact():
+    """Contact support: signed in, the ticket opens at once; signed out, a code goes to the account's addresses."""
+    if request.method == "GET":
+        return render_template("tickets/contact.html", form={"email": request.args.get("email", "")}, errors={})
+    data = parse_form(ContactRequest())
+    data.pop("step")
+    shown = deflection.preview("tickets/contact.html", "contact", data["message"])
+    if shown is not None:
+        return shown
+    ctx, user = service_context(), current_user()
+    if user is not None:
+        ticket = intake.open_contact(ctx, user=user, message=data["message"])
+        return redirect(url_for(".status", token=status_token(ctx, ticket)), 303)
+    intake.request_support_code(ctx, kind="contact", email=data["email"], payload={"message": data["message"]},
+                                confirm_link=ctx.link("tickets_intake.contact_confirm"))
+    return render_template("tickets/contact_confirm.html", form={"email": data["email"]}, errors={}, sent=True)
+
+
+@bp.route("/contact/confirm", methods=["GET", "POST"])
+@limit_intake("contact-confirm")
+@form_page("tickets/contact_confirm.html")
+def contact_confirm():
+    if request.method == "GET":
+        return render_template("tickets/contact_confirm.html", form={}, errors={})
+    ctx = service_context()
+    data = parse_form(ContactConfirm())
+    user, payload = intake.redeem_support_code(ctx, kind="contact", email=data["email"], code=data["code"])
+    ticket = intake.open_contact(ctx, user=user, message=payload.get("message", ""))
+    return redirect(url_for(".status", token=status_token(ctx, ticket)), 303)
 
 
 def _status_context(token: str) -> dict:

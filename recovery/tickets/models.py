@@ -15,7 +15,7 @@ CATEGORIES = ("stolen_account", "unblock_appeal", "account_recovery", "mfa_reset
 QUEUES = ("support-l1", "support-l2", "security")
 # The sources of a request a person made themselves (through the front door), not one staff or the service
 # opened about their account.
-REQUESTER_SOURCES = ("appeal", "recovery_request")
+REQUESTER_SOURCES = ("appeal", "recovery_request", "assistant", "contact")
 PRIORITIES = (1, 2, 3, 4)
 STATUSES = ("new", "open", "waiting_on_user", "resolved", "closed")
 OPEN_STATUSES = ("new", "open", "waiting_on_user")
@@ -192,3 +192,19 @@ class IntakeChallenge(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class TranscriptLine(Base):
+    """A line of the assistant conversation a ticket was handed off from: the tickets capability's own copy,
+    written once at the hand-off, read by staff beside the thread (and by the ticket API)."""
+
+    __tablename__ = "ticket_transcript_lines"
+    __table_args__ = (Index("ix_ticket_transcript_lines_ticket", "ticket_id", "position"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    author: Mapped[str] = mapped_column(String(16))  # "person" or "assistant"
+    body: Mapped[str] = mapped_column(Text)
+    intent: Mapped[str | None] = mapped_column(String(32))
+    said_at: Mapped[datetime] = mapped_column(UTCDateTime())

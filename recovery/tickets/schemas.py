@@ -12,6 +12,12 @@ _EMAIL = validate.Length(min=1, max=320)
 _TEXT = validate.Length(max=10_000)
 
 
+class Previewable(Schema):
+    """A form with deflection's submit-preview step (recovery/tickets/deflection.py): `step=preview` asks for it."""
+
+    step = fields.String(load_default="", validate=validate.OneOf(["", "preview"]), load_only=True)
+
+
 class AppealRequest(Schema):
     email = fields.String(required=True, validate=_EMAIL)
     reason = fields.String(required=True, validate=validate.OneOf(list(APPEAL_REASONS)))
@@ -33,8 +39,28 @@ class RecoveryRequest(Schema):
     recent_activity = fields.String(load_default="", validate=validate.Length(max=200))
 
 
+class AppealForm(AppealRequest, Previewable):
+    pass
+
+
+class RecoveryForm(RecoveryRequest, Previewable):
+    pass
+
+
 class RecoveryConfirm(Schema):
     contact_email = fields.String(required=True, validate=_EMAIL)
+    code = fields.String(required=True, validate=validate.Length(min=1, max=32))
+
+
+class ContactRequest(Previewable):
+    """The contact form: signed out it names the account's email (a code goes to its addresses on file)."""
+
+    email = fields.String(load_default="", validate=validate.Length(max=320))
+    message = fields.String(required=True, validate=validate.Length(min=1, max=5000))
+
+
+class ContactConfirm(Schema):
+    email = fields.String(required=True, validate=_EMAIL)
     code = fields.String(required=True, validate=validate.Length(min=1, max=32))
 
 
@@ -213,6 +239,13 @@ class TimelineOut(Schema):
     sessions = fields.List(fields.Nested(TimelineSessionOut))
 
 
+class TranscriptLineOut(Schema):
+    author = fields.String()  # "person" or "assistant"
+    body = fields.String()
+    intent = fields.String(allow_none=True)
+    said_at = fields.DateTime()
+
+
 class TicketDetailOut(TicketSummaryOut):
     requester_email = fields.String(allow_none=True)
     signals = fields.List(fields.String())
@@ -223,6 +256,7 @@ class TicketDetailOut(TicketSummaryOut):
     decisions = fields.List(fields.Nested(DecisionOut))
     evidence = fields.List(fields.Nested(EvidenceOut))
     timeline = fields.Nested(TimelineOut)
+    transcript = fields.List(fields.Nested(TranscriptLineOut))  # the assistant conversation it was handed off from
 
 
 class PublicMessageOut(Schema):

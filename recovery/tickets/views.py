@@ -15,6 +15,7 @@ from recovery.tickets.lifecycle import sla_state
 from recovery.tickets.macros import MACROS, macro_variables
 from recovery.tickets.models import CATEGORIES, QUEUES, STATUSES
 from recovery.tickets.schemas import Availability, Decision, Escalate, Membership, Note, QueueQuery, Reply, Reroute
+from recovery.tickets.transcript import transcript_of
 from recovery.tickets.view_kit import evidence_download, labels_of, register_template_helpers, staff
 from recovery.web.auth import role_required
 from recovery.web.context import service_context
@@ -81,7 +82,8 @@ def ticket(ticket_id: int):
                            queues=QUEUES, labels=LABELS, actions=decisions.ACTIONS,
                            default_actions=decisions.DEFAULT_ACTIONS[found.category],
                            appeal_again_days=ctx.settings.ticket_appeal_again_days,
-                           pending=decisions.pending_decision(ctx, found))
+                           pending=decisions.pending_decision(ctx, found),
+                           transcript=transcript_of(ctx, found.id))
 
 
 def _back(ticket_id: int, message: str):

@@ -168,6 +168,20 @@ LIMITS = _rows(
     LimitRow(name="recover-email", amount=_INTAKE, key=contact_key, fail_closed=True),
     LimitRow(name="recover-confirm-ip", amount=_INTAKE, fail_closed=True),
     LimitRow(name="recover-confirm-email", amount=_INTAKE, key=contact_key, fail_closed=True),
+    # The assistant (recovery/assistant/view_kit.py): conversations and messages per IP; the hand-off's emailed
+    # code, and the contact form's (limit_intake("contact")), like an appeal's: per IP and per address typed.
+    LimitRow(name="assistant-start-ip", amount=_fixed("20 per hour"), fail_closed=False),
+    LimitRow(name="assistant-message-ip", amount=_fixed("200 per hour"), fail_closed=False),
+    LimitRow(name="assistant-contact-ip", amount=_INTAKE, fail_closed=True),
+    LimitRow(name="assistant-contact-email", amount=_INTAKE, key=email_key, fail_closed=True),
+    LimitRow(name="assistant-confirm-ip", amount=_INTAKE, fail_closed=True),
+    LimitRow(name="assistant-confirm-email", amount=_INTAKE, key=email_key, fail_closed=True),
+    LimitRow(name="contact-ip", amount=_INTAKE, fail_closed=True),
+    LimitRow(name="contact-email", amount=_INTAKE, key=email_key, exempt_when=signed_in, fail_closed=True),
+    LimitRow(name="contact-user", amount=_INTAKE, key=user_key, fail_closed=True),
+    LimitRow(name="contact-confirm-ip", amount=_INTAKE, fail_closed=True),
+    LimitRow(name="contact-confirm-email", amount=_INTAKE, key=email_key, fail_closed=True),
+    LimitRow(name="deflection-ip", amount=_fixed("60 per hour"), fail_closed=False),
     # A requester's replies through the status link (page, JSON, evidence upload): per link and per IP.
     LimitRow(name="evidence-ip", amount=_INTAKE, fail_closed=False),
     LimitRow(name="status-reply", amount=_INTAKE, key=status_link_key, fail_closed=False),

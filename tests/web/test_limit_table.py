@@ -14,6 +14,9 @@ CLOSED = {
     "signup-ip", "signup-account", "verify-ip", "verify-account", "resend-ip", "resend-account",
     "contact-add", "contact-verify", "appeal-ip", "appeal-email", "appeal-confirm-ip", "appeal-confirm-email",
     "recover-ip", "recover-email", "recover-confirm-ip", "recover-confirm-email",
+    # issue 20: the assistant's hand-off and the contact form send codes and check them, like an appeal
+    "assistant-contact-ip", "assistant-contact-email", "assistant-confirm-ip", "assistant-confirm-email",
+    "contact-ip", "contact-email", "contact-user", "contact-confirm-ip", "contact-confirm-email",
 }
 COUNTED_BY_ITS_SERVICE = {"password-reset-email"}  # recovery/reset/quota.py, silent and after the commit
 

@@ -36,6 +36,10 @@ PUBLIC_API = {
     "tickets_api.status_reply": "the requester's reply (signed link)",
     "tickets_api.status_evidence": "the requester's evidence (signed link)",
     "tickets_api.rate": "the requester's survey answer (signed link)",
+    "assistant_api.start": "the assistant: anyone may ask (a signed-in caller's conversation is its account's)",
+    "assistant_api.message": "the assistant: the conversation's unguessable id, or its account's token",
+    "assistant_api.contact": "the hand-off's emailed code to the addresses on file",
+    "assistant_api.handoff": "the hand-off: the account's token, or the emailed code",
     "help_api.search": "the help centre's search over published articles",
     "help_api.articles": "the help centre's published articles",
 }

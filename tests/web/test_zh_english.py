@@ -163,8 +163,22 @@ def world(app, people, services) -> dict:
         enroll_totp(ctx, accounts.get_user(ctx, dan))
         import_content(ctx, HELP_FIXTURES)  # one article in both languages, one only in English
     help_pages = {"help_article": "/help/forgot-password", "help_article_in_english": "/help/phishing"}
+    links.update({f"guide_{step}": f"https://recovery.example.test/help/start/{step}"
+                  for step in ("locked", "taken", "codes")})
+    links.update(_conversations(app))
     return {"ada": ada, "dan": dan,
             "links": {**{name: link.split(".test", 1)[1] for name, link in links.items()}, **help_pages}}
+
+
+def _conversations(app) -> dict[str, str]:
+    """A Chinese conversation answered, and one whose stolen-account reply asks for the hand-off's email."""
+    client = _chinese_client(app)
+    found = {}
+    for name, message in (("conversation", "忘记密码了"), ("conversation_contact", "我的号被盗了")):
+        token = csrf_from(client.get("/help/assistant").get_data(as_text=True))
+        answer = client.post("/help/assistant", data={"csrf_token": token, "message": message})
+        found[name] = "https://recovery.example.test" + answer.headers["Location"]
+    return found
 
 
 TOKEN_PAGES = {  # endpoint -> the world's link that opens it
@@ -179,6 +193,8 @@ TOKEN_PAGES = {  # endpoint -> the world's link that opens it
     # A passkey's own pages, signed in: test_no_english_on_chinese_second_factor_pages opens Dan's.
     "security_passkeys.rename": [],
     "security_passkeys.remove": [],
+    "guide.step": ["guide_locked", "guide_taken", "guide_codes"],
+    "assistant.page": ["conversation", "conversation_contact"],
 }
 NOT_FOR_PEOPLE = ("/api/", "/static/", "/staff", "/dev/", "/healthz", "/openapi", "/language/")
 
