@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timezone
+
 from marshmallow import EXCLUDE, Schema, fields, validate
 
 from recovery.alerts.models import SEVERITIES, STATUSES
@@ -29,6 +31,13 @@ class ConsoleQuery(AlertQuery):
 
     status = fields.String(load_default=None, validate=validate.OneOf(("", *STATUSES)))
     min_severity = fields.String(load_default=None, validate=validate.OneOf(("", *SEVERITIES)))
+
+
+class ChangesQuery(ConsoleQuery):
+    """What the console last drew: the newest alert id it showed and when (the page's own clock reading)."""
+
+    after = fields.Integer(required=True, validate=validate.Range(min=0, max=2**63 - 1))
+    since = fields.AwareDateTime(required=True, default_timezone=timezone.utc)
 
 
 class AcknowledgeBody(_In):
