@@ -5,8 +5,8 @@ is refused (409) where the console would not offer it (applicable.py)."""
 from __future__ import annotations
 
 from recovery.accounts.models import User
-from recovery.accounts.service import get_user, set_account_status
 from recovery.accounts.restrictions import check_decider
+from recovery.accounts.service import get_user, set_account_status
 from recovery.accounts.status import Approval, end_sessions_by_staff, sessions_for_staff
 from recovery.alerts.applicable import LOCK, OPEN_TICKET, REVOKE_SESSIONS, account_facts, require
 from recovery.alerts.models import Alert

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timezone
+from datetime import UTC
 
 from marshmallow import EXCLUDE, Schema, fields, validate
 
@@ -37,7 +37,7 @@ class ChangesQuery(ConsoleQuery):
     """What the console last drew: the newest alert id it showed and when (the page's own clock reading)."""
 
     after = fields.Integer(required=True, validate=validate.Range(min=0, max=2**63 - 1))
-    since = fields.AwareDateTime(required=True, default_timezone=timezone.utc)
+    since = fields.AwareDateTime(required=True, default_timezone=UTC)
 
 
 class AcknowledgeBody(_In):
