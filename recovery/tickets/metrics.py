@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_right
+from collections.abc import Sequence
 from datetime import datetime, time, timedelta
 
 from sqlalchemy import func, or_, select, text
@@ -73,7 +74,7 @@ def _met(row) -> tuple[bool, bool]:
     return first, not row.resolution_breached and row.resolved_at <= row.resolution_due_at
 
 
-def _attainment(rows: list) -> dict:
+def _attainment(rows: Sequence) -> dict:
     met = [_met(row) for row in rows]
     first, whole = sum(f for f, _ in met), sum(w for _, w in met)
     both = sum(1 for f, w in met if f and w)
@@ -86,7 +87,7 @@ def _attainment(rows: list) -> dict:
             "attainment": share(both)}
 
 
-def _sla(rows: list) -> dict:
+def _sla(rows: Sequence) -> dict:
     return {"overall": _attainment(rows),
             "by_priority": [{"priority": p, **_attainment([r for r in rows if r.priority == p])} for p in PRIORITIES]}
 

@@ -21,7 +21,10 @@ def _ticket(ctx, n: int, *, priority: int, queue: str, created_ago: float, first
     """A ticket created `created_ago` seconds before now, answered `first` and resolved `resolved` seconds after
     its creation, with its SLA targets (seconds after creation) and survey answer."""
     created = ctx.clock.now() - timedelta(seconds=created_ago)
-    at = (lambda seconds: None if seconds is None else created + timedelta(seconds=seconds))
+
+    def at(seconds: float | None):
+        return None if seconds is None else created + timedelta(seconds=seconds)
+
     ctx.session.add(Ticket(
         category="other", priority=priority, queue=queue, subject=f"t{n}", source="appeal", access_nonce=f"n{n}",
         status="resolved" if resolved is not None else "open", created_at=created, updated_at=created,
