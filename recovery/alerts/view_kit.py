@@ -82,6 +82,8 @@ def _fact(key: str, value, locale: str, sample: dict) -> Fact | None:
         return Fact(gettext("Network"), f"{value} ({network})" if network else str(value))
     if key == "network":
         return None if sample.get("asn") else Fact(gettext("Network"), str(value))
+    if key == "ip":
+        return Fact(gettext("IP address"), str(value))
     if key == "device":
         return Fact(gettext("Device"), str(value))
     if key == "user_agent":

@@ -54,7 +54,9 @@ def changes():
     after, since = query.pop("after"), query.pop("since")
     query.pop("cursor"), query.pop("limit")
     found = service.count_changes(service_context(), _filters(query), after=after, since=since)
-    return {"new": found.new, "changed": found.changed, "total": found.total, "message": changes_message(found)}
+    message = changes_message(found)
+    return {"new": found.new, "changed": found.changed, "total": found.total, "message": message,
+            "offer": gettext("%(changes)s:", changes=message) if message else ""}
 
 
 def _back():

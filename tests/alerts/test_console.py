@@ -54,15 +54,16 @@ def test_changes_counts_new_and_grown_alerts_since_the_page_was_drawn(client, se
     first = _raise(services, user_id=ada)
     watch = html_lib.unescape(WATCH.search(client.get("/staff/alerts").get_data(as_text=True)).group(1))
     assert f"after={first}" in watch
-    assert client.get(watch).get_json() == {"new": 0, "changed": 0, "total": 0, "message": ""}
+    assert client.get(watch).get_json() == {"new": 0, "changed": 0, "total": 0, "message": "", "offer": ""}
     clock.advance(timedelta(minutes=1))
     _raise(services, user_id=ada)  # the same alert grows
     _raise(services, source="198.51.100.7", rule="credential_stuffing")
     _raise(services, source="198.51.100.8", rule="credential_stuffing")
     assert client.get(watch).get_json() == {"new": 2, "changed": 1, "total": 3,
-                                            "message": "2 new alerts, 1 alert changed"}
+                                            "message": "2 new alerts, 1 alert changed",
+                                            "offer": "2 new alerts, 1 alert changed:"}
     _zh(client)
-    assert client.get(watch).get_json()["message"] == "2 条新警报、1 条警报有变化"
+    assert client.get(watch).get_json()["offer"] == "2 条新警报、1 条警报有变化："
 
 
 def test_changes_keep_the_pages_filters(client, security, services):

@@ -13,9 +13,9 @@
 
   function show(body) {
     if (!body || typeof body.total !== "number") { return; }
-    if (body.total > 0 && body.message !== shown) {
-      shown = body.message;
-      message.textContent = body.message + ":";
+    if (body.total > 0 && body.offer !== shown) {
+      shown = body.offer;
+      message.textContent = body.offer;
       offer.hidden = false;
     }
   }
