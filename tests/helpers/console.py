@@ -6,9 +6,9 @@ from __future__ import annotations
 from http.cookies import SimpleCookie
 
 from flask import Response
+
 from helpers.database import unit_of_work
 from helpers.people import add_user
-
 from recovery.sessions.service import start_session
 from recovery.web.auth import set_session_cookie
 
