@@ -50,7 +50,8 @@ KNOWN_CONSOLE_FAILURES: dict[str, str] = {
 def _seed(app, locale: str) -> dict:
     """The people and rows the console pages show: a user with a history, an appeal answered by an agent, a
     resolved and rated ticket, alerts of every kind, a webhook subscription, queued mail."""
-    ids = {role: staff_member(app, f"{role}@example.com", role, locale=locale) for role in ("agent", "security", "admin")}
+    ids = {role: staff_member(app, f"{role}@example.com", role, locale=locale)
+           for role in ("agent", "security", "admin")}
     owner = add_user(app, "mei@example.com", locale=locale).id
     with unit_of_work(app) as ctx:
         start_session(ctx, owner, kind="browser")
