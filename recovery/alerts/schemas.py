@@ -34,9 +34,10 @@ class ConsoleQuery(AlertQuery):
 
 
 class ChangesQuery(ConsoleQuery):
-    """What the console last drew: the newest alert id it showed and when (the page's own clock reading)."""
+    """What the console last drew: the newest and oldest alert ids it showed, and when (the server's clock)."""
 
     after = fields.Integer(required=True, validate=validate.Range(min=0, max=2**63 - 1))
+    oldest = fields.Integer(load_default=0, validate=validate.Range(min=0, max=2**63 - 1))
     since = fields.AwareDateTime(required=True, default_timezone=UTC)
 
 

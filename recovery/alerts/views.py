@@ -32,7 +32,8 @@ def _console() -> dict:
     page = service.list_alerts(ctx, _filters(query), cursor=cursor, limit=limit)
     shown = {k: v for k, v in query.items() if v}
     # The first page watches for what arrives above it (console-alerts.js); an older page stays as it is.
-    watch = None if cursor else url_for("alerts.changes", after=max((a.id for a in page.alerts), default=0),
+    ids = [a.id for a in page.alerts]
+    watch = None if cursor else url_for("alerts.changes", after=max(ids, default=0), oldest=min(ids, default=0),
                                         since=ctx.clock.now().isoformat(), **shown)
     return {"page": page, "rows": view_kit.console_rows(ctx, page.alerts, signed_in_user()), "filters": query,
             "statuses": STATUSES, "severities": SEVERITIES, "watch": watch,
@@ -51,9 +52,9 @@ def console():
 def changes():
     """JSON for console-alerts.js: how many alerts are new or changed since the console was drawn."""
     query = parse(ChangesQuery(), request.args.to_dict())
-    after, since = query.pop("after"), query.pop("since")
+    bounds = {key: query.pop(key) for key in ("after", "oldest", "since")}
     query.pop("cursor"), query.pop("limit")
-    found = service.count_changes(service_context(), _filters(query), after=after, since=since)
+    found = service.count_changes(service_context(), _filters(query), **bounds)
     message = changes_message(found)
     return {"new": found.new, "changed": found.changed, "total": found.total, "message": message,
             "offer": gettext("%(changes)s:", changes=message) if message else ""}

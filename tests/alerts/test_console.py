@@ -77,6 +77,20 @@ def test_changes_keep_the_pages_filters(client, security, services):
     assert client.get(watch).get_json()["new"] == 1
 
 
+def test_changes_count_only_the_alerts_the_page_shows(client, security, services, clock):
+    older = _raise(services, source="198.51.100.1")
+    shown = _raise(services, source="198.51.100.2")
+    page = client.get("/staff/alerts?limit=1").get_data(as_text=True)
+    watch = html_lib.unescape(WATCH.search(page).group(1))
+    assert f"after={shown}" in watch and f"oldest={shown}" in watch
+    clock.advance(timedelta(minutes=1))
+    _raise(services, source="198.51.100.1")  # grows, but is on an older page
+    assert client.get(watch).get_json()["total"] == 0
+    _raise(services, source="198.51.100.2")
+    assert client.get(watch).get_json()["changed"] == 1
+    assert older < shown
+
+
 def test_an_older_page_does_not_watch(client, security, services):
     for n in range(3):
         _raise(services, source=f"198.51.100.{n}")
@@ -164,8 +178,10 @@ def test_the_page_offers_only_what_applies(client, security, services, people, a
     assert client.post(f"/staff/alerts/{new}/lock", data={"csrf_token": token}).status_code == 303
     html = client.get("/staff/alerts").get_data(as_text=True)
     assert "Lock account" not in html and "Revoke sessions" not in html  # locked: no lock, and no sessions left
-    response = client.post(f"/staff/alerts/{seen}/acknowledge", data={"csrf_token": token, "note": "again"})
-    assert response.status_code == 409 and "This alert is already acknowledged." in response.get_data(as_text=True)
+    response = client.post(f"/staff/alerts/{seen}/acknowledge", data={"csrf_token": token, "note": "typed twice"})
+    answer = response.get_data(as_text=True)
+    assert response.status_code == 409 and "This alert is already acknowledged." in answer
+    assert f'id="note-{seen}" value="typed twice"' in answer  # what was typed is not lost
     response = client.post(f"/staff/alerts/{seen}/note", data={"csrf_token": token, "note": "on it"})
     assert response.status_code == 303 and people.rows(Alert, Alert.id == seen)[0].note == "on it"
 
