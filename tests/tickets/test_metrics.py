@@ -8,6 +8,7 @@ import re
 from datetime import timedelta
 
 import pytest
+import schemathesis
 
 from recovery.tickets.metrics import team_report
 from recovery.tickets.models import Ticket
@@ -119,6 +120,15 @@ def test_the_json_is_the_reports(client, people, services, seeded):
     assert client.get("/api/v1/tickets/metrics/report?days=14", headers=headers).status_code == 400
     assert client.get("/api/v1/tickets/metrics/report", headers=people.headers(people.add("u@example.com")))\
         .status_code == 403
+
+
+def test_the_json_matches_the_openapi_document(app, client, people, services, seeded):
+    headers = people.headers(people.staff("lead@example.com"))
+    response = client.get("/api/v1/tickets/metrics/report?days=90", headers=headers)
+    document = client.get("/api/v1/openapi.json").get_json()
+    operation = document["paths"]["/api/v1/tickets/metrics/report"]["get"]
+    assert "200" in operation["responses"] and "403" in operation["responses"]
+    schemathesis.openapi.from_dict(document)["/api/v1/tickets/metrics/report"]["GET"].validate_response(response)
 
 
 def test_the_page_draws_accessible_charts_with_the_figures_in_tables(client, people, seeded):
