@@ -54,12 +54,22 @@ def get_alert(alert_id: int):
 
 
 @bp.post("/alerts/<bigid:alert_id>/acknowledge")
-@api_doc("Acknowledge an alert: an assignee (you by default) and a note (security, admin)", body=AcknowledgeBody,
+@api_doc("Acknowledge a new alert: an assignee (you by default) and a note (security, admin); 409 once acknowledged",
+         body=AcknowledgeBody,
          responses={200: AlertOut}, errors=(409,), tags=("alerts",))
 @role_required(TEAM)
 def acknowledge(alert_id: int):
     data = parse_json(AcknowledgeBody())
     return AlertOut().dump(service.acknowledge(service_context(), alert_id, signed_in_user(), **data))
+
+
+@bp.post("/alerts/<bigid:alert_id>/note")
+@api_doc("Change an acknowledged alert's note or assignee (security, admin); a new alert is acknowledged instead",
+         body=AcknowledgeBody, responses={200: AlertOut}, errors=(409,), tags=("alerts",))
+@role_required(TEAM)
+def note(alert_id: int):
+    data = parse_json(AcknowledgeBody())
+    return AlertOut().dump(service.add_note(service_context(), alert_id, signed_in_user(), **data))
 
 
 @bp.post("/alerts/<bigid:alert_id>/resolve")

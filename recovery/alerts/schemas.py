@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC
+
 from marshmallow import EXCLUDE, Schema, fields, validate
 
 from recovery.alerts.models import SEVERITIES, STATUSES
@@ -29,6 +31,14 @@ class ConsoleQuery(AlertQuery):
 
     status = fields.String(load_default=None, validate=validate.OneOf(("", *STATUSES)))
     min_severity = fields.String(load_default=None, validate=validate.OneOf(("", *SEVERITIES)))
+
+
+class ChangesQuery(ConsoleQuery):
+    """What the console last drew: the newest and oldest alert ids it showed, and when (the server's clock)."""
+
+    after = fields.Integer(required=True, validate=validate.Range(min=0, max=2**63 - 1))
+    oldest = fields.Integer(load_default=0, validate=validate.Range(min=0, max=2**63 - 1))
+    since = fields.AwareDateTime(required=True, default_timezone=UTC)
 
 
 class AcknowledgeBody(_In):

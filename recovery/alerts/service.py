@@ -22,12 +22,13 @@ import base64
 import binascii
 import hashlib
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import select, text
+from sqlalchemy import Select, func, or_, select, text
 
 from recovery.accounts.models import User
 from recovery.alerts import webhooks
+from recovery.alerts.applicable import ACKNOWLEDGE, NOTE, require
 from recovery.alerts.models import SEVERITIES, Alert, severity_rank
 from recovery.context import ServiceContext
 from recovery.emails import normalise_email
@@ -35,7 +36,8 @@ from recovery.errors import N_, Conflict, NotFound, ValidationFailed
 from recovery.events.service import InvalidCursor, record_event
 from recovery.numbers import parse_id, parse_int
 
-__all__ = ["raise_alert", "list_alerts", "get_alert", "acknowledge", "resolve", "AlertPage"]
+__all__ = ["raise_alert", "list_alerts", "count_changes", "get_alert", "acknowledge", "add_note", "resolve",
+           "link_ticket", "AlertPage", "Changes"]
 _SAMPLES = 10
 _NOTE_LIMIT = 2000
 
@@ -63,8 +65,10 @@ def raise_alert(ctx: ServiceContext, *, rule: str, severity: str, user_id: int |
                                .order_by(Alert.id.desc()).limit(1))
     sample = {"at": now.isoformat(), **(evidence or {})}
     if alert is None:
+        opened = {"ticket_id": sample["ticket_id"]} if isinstance(sample.get("ticket_id"), int) else {}
         alert = Alert(dedup_key=key, rule=rule, severity=severity, severity_rank=severity_rank(severity),
-                      user_id=user_id, source=(source or None) and source[:64], evidence={"samples": [sample]},
+                      user_id=user_id, source=(source or None) and source[:64],
+                      evidence={"samples": [sample], **opened},
                       count=1, first_seen_at=now, last_seen_at=now, status="new")
         ctx.session.add(alert)
         ctx.session.flush()
@@ -123,8 +127,20 @@ class AlertPage:
 def list_alerts(ctx: ServiceContext, filters: AlertFilters, *, cursor: str | None = None, limit: int = 50
                 ) -> AlertPage:
     """Newest first (by id, so pages stay stable while alerts grow); `cursor` continues a previous page."""
-    query = select(Alert)
-    if filters.status:
+    query = _filtered(ctx, select(Alert), filters)
+    if query is None:
+        return AlertPage([], None)
+    after = _decode_cursor(cursor)
+    if after is not None:
+        query = query.where(Alert.id < after)
+    rows = list(ctx.session.scalars(query.order_by(Alert.id.desc()).limit(limit + 1)))
+    page = rows[:limit]
+    return AlertPage(page, _encode_cursor(page[-1].id) if len(rows) > limit else None)
+
+
+def _filtered(ctx: ServiceContext, query: Select, filters: AlertFilters, *, status: bool = True) -> Select | None:
+    """`query` narrowed by the filters; None when they name an account that does not exist (nothing matches)."""
+    if filters.status and status:
         query = query.where(Alert.status == filters.status)
     if filters.min_severity:
         query = query.where(Alert.severity_rank >= severity_rank(filters.min_severity))
@@ -135,14 +151,45 @@ def list_alerts(ctx: ServiceContext, filters: AlertFilters, *, cursor: str | Non
     if filters.user:
         user_id = _user_id(ctx, filters.user)
         if user_id is None:
-            return AlertPage([], None)
+            return None
         query = query.where(Alert.user_id == user_id)
-    after = _decode_cursor(cursor)
-    if after is not None:
-        query = query.where(Alert.id < after)
-    rows = list(ctx.session.scalars(query.order_by(Alert.id.desc()).limit(limit + 1)))
-    page = rows[:limit]
-    return AlertPage(page, _encode_cursor(page[-1].id) if len(rows) > limit else None)
+    return query
+
+
+@dataclass(frozen=True)
+class Changes:
+    new: int  # alerts matching the filters raised after the newest one the page showed
+    changed: int  # alerts the page showed that grew or changed status since it was shown
+
+    @property
+    def total(self) -> int:
+        return self.new + self.changed
+
+
+def count_changes(ctx: ServiceContext, filters: AlertFilters, *, after: int, since: datetime, oldest: int = 0
+                  ) -> Changes:
+    """What the console would show differently now than when it was drawn (`after` and `oldest`: the newest and
+    oldest alert ids it showed; `since`: when it was drawn). Two counts, no rows: the console polls this while an
+    analyst types. Both counts walk the primary key from a bound the page gives, so a poll costs the same on a
+    table of millions. A changed alert is counted whatever its status now (one a colleague acknowledged leaves a
+    "new only" list, and that is a change worth offering)."""
+    new_query = _filtered(ctx, select(func.count()).select_from(Alert), filters)
+    changed_query = _filtered(ctx, select(func.count()).select_from(Alert), filters, status=False)
+    if new_query is None or changed_query is None:
+        return Changes(0, 0)
+    new = ctx.session.scalar(new_query.where(Alert.id > after)) or 0
+    changed = ctx.session.scalar(changed_query.where(
+        Alert.id <= after, Alert.id >= oldest, or_(Alert.last_seen_at > since, Alert.acknowledged_at > since,
+                               Alert.resolved_at > since))) or 0
+    return Changes(new, changed)
+
+
+def people_of(ctx: ServiceContext, alerts: list[Alert]) -> dict[int, User]:
+    """The accounts and assignees of a page of alerts, by id, in one query."""
+    ids = {i for alert in alerts for i in (alert.user_id, alert.assignee_id) if i is not None}
+    if not ids:
+        return {}
+    return {user.id: user for user in ctx.session.scalars(select(User).where(User.id.in_(ids)))}
 
 
 def _user_id(ctx: ServiceContext, user: str) -> int | None:
@@ -194,15 +241,33 @@ def _assignee(ctx: ServiceContext, staff: User, assignee_id: int | None) -> int:
 
 def acknowledge(ctx: ServiceContext, alert_id: int, staff: User, *, note: str | None = None,
                 assignee_id: int | None = None) -> Alert:
-    """Someone is on it: new -> acknowledged, with an assignee (the acknowledging staff member by default)."""
+    """Someone is on it: new -> acknowledged, with an assignee (the acknowledging staff member by default).
+    Only a new alert is acknowledged; an acknowledged one takes notes and a new assignee by add_note."""
     alert = get_alert(ctx, alert_id)
     if alert.status == "resolved":
         raise AlertResolved()
+    require(ACKNOWLEDGE, alert, None)
     alert.assignee_id = _assignee(ctx, staff, assignee_id)
     alert.note = _check_note(note) or alert.note
-    if alert.status == "new":
-        alert.status, alert.acknowledged_at = "acknowledged", ctx.clock.now()
+    alert.status, alert.acknowledged_at = "acknowledged", ctx.clock.now()
     record_event(ctx, "alert.acknowledged", user_id=alert.user_id, alert_id=alert.id, assignee_id=alert.assignee_id)
+    ctx.session.flush()
+    return alert
+
+
+def add_note(ctx: ServiceContext, alert_id: int, staff: User, *, note: str | None = None,
+             assignee_id: int | None = None) -> Alert:
+    """An acknowledged alert's note and assignee change as the work goes on (a new alert is acknowledged)."""
+    alert = get_alert(ctx, alert_id)
+    if alert.status == "resolved":
+        raise AlertResolved()
+    require(NOTE, alert, None)
+    alert.assignee_id = _assignee(ctx, staff, assignee_id) if assignee_id is not None else alert.assignee_id
+    alert.note = _check_note(note) or alert.note
+    # The same event type as the first acknowledgement (what re-acknowledging recorded before notes had a path of
+    # their own), marked as a later note so the history reads "taken up" once.
+    record_event(ctx, "alert.acknowledged", user_id=alert.user_id, alert_id=alert.id, assignee_id=alert.assignee_id,
+                 later_note=True)
     ctx.session.flush()
     return alert
 
@@ -218,3 +283,9 @@ def resolve(ctx: ServiceContext, alert_id: int, staff: User, *, note: str | None
     record_event(ctx, "alert.resolved", user_id=alert.user_id, alert_id=alert.id)
     ctx.session.flush()
     return alert
+
+
+def link_ticket(ctx: ServiceContext, alert: Alert, ticket_id: int) -> None:
+    """Remember the ticket this alert opened (the console links to it, and offers no second one)."""
+    alert.evidence = {**(alert.evidence or {}), "ticket_id": ticket_id}
+    ctx.session.flush()

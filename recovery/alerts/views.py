@@ -1,14 +1,17 @@
-"""The security team's alert console (/staff/alerts): filters, refreshing itself without script, actions on
-the account; and the webhook subscriptions page with each one's delivery history."""
+"""The security team's alert console (/staff/alerts): filters, readable evidence, the actions that apply, and a
+count of new or changed alerts that console-alerts.js polls (the page never reloads under an analyst's typing;
+without script it is a normal page with a Refresh link); and the webhook subscriptions page with each one's
+delivery history."""
 
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import gettext
+from flask_babel import gettext, ngettext
 
-from recovery.alerts import actions, labels, service, webhooks
+from recovery.alerts import actions, labels, service, view_kit, webhooks
 from recovery.alerts.models import SEVERITIES, STATUSES
-from recovery.alerts.schemas import AcknowledgeBody, ConsoleQuery, ResolveBody, WebhookBody
+from recovery.alerts.schemas import AcknowledgeBody, ChangesQuery, ConsoleQuery, ResolveBody, WebhookBody
+from recovery.emails import mask_email
 from recovery.web.auth import role_required, signed_in_user
 from recovery.web.context import runtime, service_context
 from recovery.web.forms import form_page, parse, parse_form
@@ -18,19 +21,43 @@ labels.register(bp)
 TEAM = "security"
 
 
+def _filters(query: dict) -> service.AlertFilters:
+    return service.AlertFilters(**{k: (v or None) for k, v in query.items()})
+
+
 def _console() -> dict:
     query = parse(ConsoleQuery(), request.args.to_dict())
     cursor, limit = query.pop("cursor"), query.pop("limit")
-    filters = service.AlertFilters(**{k: (v or None) for k, v in query.items()})
-    page = service.list_alerts(service_context(), filters, cursor=cursor, limit=limit)
-    return {"page": page, "filters": query, "statuses": STATUSES, "severities": SEVERITIES,
-            "refresh": runtime().settings.alert_console_refresh_seconds}
+    ctx = service_context()
+    page = service.list_alerts(ctx, _filters(query), cursor=cursor, limit=limit)
+    shown = {k: v for k, v in query.items() if v}
+    # The first page watches for what arrives above it (console-alerts.js); an older page stays as it is.
+    ids = [a.id for a in page.alerts]
+    watch = None if cursor else url_for("alerts.changes", after=max(ids, default=0), oldest=min(ids, default=0),
+                                        since=ctx.clock.now().isoformat(), **shown)
+    return {"page": page, "rows": view_kit.console_rows(ctx, page.alerts, signed_in_user()), "filters": query,
+            "statuses": STATUSES, "severities": SEVERITIES, "watch": watch,
+            "poll_seconds": runtime().settings.alert_console_refresh_seconds,
+            "refresh": url_for("alerts.console", **shown)}
 
 
 @bp.get("/staff/alerts")
 @role_required(TEAM)
 def console():
     return render_template("alerts/console.html", form={}, errors={}, **_console())
+
+
+@bp.get("/staff/alerts/changes")
+@role_required(TEAM)
+def changes():
+    """JSON for console-alerts.js: how many alerts are new or changed since the console was drawn."""
+    query = parse(ChangesQuery(), request.args.to_dict())
+    bounds = {key: query.pop(key) for key in ("after", "oldest", "since")}
+    query.pop("cursor"), query.pop("limit")
+    found = service.count_changes(service_context(), _filters(query), **bounds)
+    message = changes_message(found)
+    return {"new": found.new, "changed": found.changed, "total": found.total, "message": message,
+            "offer": gettext("%(changes)s:", changes=message) if message else ""}
 
 
 def _back():
@@ -50,6 +77,16 @@ def acknowledge(alert_id: int):
     return _back()
 
 
+@bp.post("/staff/alerts/<bigid:alert_id>/note")
+@role_required(TEAM)
+@form_page("alerts/console.html", lambda alert_id: _console())
+def note(alert_id: int):
+    data = parse_form(AcknowledgeBody())
+    service.add_note(service_context(), alert_id, signed_in_user(), **data)
+    flash(gettext("Note saved on alert %(id)d.", id=alert_id), "success")
+    return _back()
+
+
 @bp.post("/staff/alerts/<bigid:alert_id>/resolve")
 @role_required(TEAM)
 @form_page("alerts/console.html", lambda alert_id: _console())
@@ -64,12 +101,9 @@ def resolve(alert_id: int):
 @role_required(TEAM)
 @form_page("alerts/console.html", lambda alert_id: _console())
 def lock(alert_id: int):
-    user, locked = actions.lock_account(service_context(), alert_id, signed_in_user())
-    if locked:
-        flash(gettext("The account of %(email)s is locked. Its holder has been told.", email=user.email), "success")
-    else:
-        flash(gettext("The account of %(email)s already has a stronger restriction, which stays in force: "
-                      "ending it needs two staff members.", email=user.email), "success")
+    user = actions.lock_account(service_context(), alert_id, signed_in_user())
+    flash(gettext("The account of %(email)s is locked. Its holder has been told.", email=mask_email(user.email)),
+          "success")
     return _back()
 
 
@@ -78,7 +112,7 @@ def lock(alert_id: int):
 @form_page("alerts/console.html", lambda alert_id: _console())
 def revoke_sessions(alert_id: int):
     count = actions.revoke_sessions(service_context(), alert_id, signed_in_user())
-    flash(gettext("%(count)d sessions signed out.", count=count), "success")
+    flash(ngettext("%(num)d session signed out.", "%(num)d sessions signed out.", count), "success")
     return _back()
 
 
@@ -88,6 +122,16 @@ def revoke_sessions(alert_id: int):
 def open_ticket(alert_id: int):
     ticket = actions.open_alert_ticket(service_context(), alert_id, signed_in_user())
     return redirect(url_for("tickets.ticket", ticket_id=ticket.id), 303)
+
+
+def changes_message(found: service.Changes) -> str:
+    """"3 new alerts, 1 changed" in the page's language (the offer console-alerts.js shows)."""
+    parts = []
+    if found.new:
+        parts.append(ngettext("%(num)d new alert", "%(num)d new alerts", found.new))
+    if found.changed:
+        parts.append(ngettext("%(num)d alert changed", "%(num)d alerts changed", found.changed))
+    return gettext(", ").join(parts)
 
 
 def _webhooks_page() -> dict:

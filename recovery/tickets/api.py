@@ -8,7 +8,8 @@ from marshmallow import Schema
 from recovery.tickets import decisions, intake, queries, service
 from recovery.tickets.access import staff_ticket, status_link, ticket_for_status_token
 from recovery.tickets.lifecycle import sla_state
-from recovery.tickets.metrics import ticket_metrics
+from recovery.tickets.metrics import team_report, ticket_metrics
+from recovery.tickets.metrics_schemas import ReportOut, ReportQuery
 from recovery.tickets.requester import status_view
 from recovery.tickets.schemas import (
     EVIDENCE_FILE,
@@ -259,3 +260,13 @@ def evidence(ticket_id: int, evidence_id: int):
 @role_required(*STAFF)
 def metrics():
     return ticket_metrics(service_context())
+
+
+@bp.get("/tickets/metrics/report")
+@api_doc("The team lead's report over the last 7, 30 or 90 days: first response and resolution times (median, p90) "
+         "by priority and queue, SLA attainment by priority, open tickets per day, CSAT",
+         query=ReportQuery, responses={200: ReportOut}, tags=("tickets",))
+@role_required(*STAFF)
+def metrics_report():
+    days = parse(ReportQuery(), request.args.to_dict())["days"]
+    return team_report(service_context(), days=days)

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import force_locale, gettext
 
 from recovery.errors import N_, ValidationFailed
-from recovery.numbers import parse_id, parse_int
+from recovery.numbers import parse_id
 from recovery.settings import SettingsError
 from recovery.tickets import assignment, decisions, metrics, queries, routing, service, sla
 from recovery.tickets.access import staff_ticket
 from recovery.tickets.labels import LABELS
 from recovery.tickets.lifecycle import sla_state
 from recovery.tickets.macros import MACROS, macro_variables
+from recovery.tickets.metrics_schemas import ReportQuery
 from recovery.tickets.models import CATEGORIES, QUEUES, STATUSES
 from recovery.tickets.schemas import Availability, Decision, Escalate, Membership, Note, QueueQuery, Reply, Reroute
 from recovery.tickets.transcript import transcript_of
@@ -157,10 +158,10 @@ def evidence(ticket_id: int, evidence_id: int):
 @bp.get("/metrics")
 @role_required(*STAFF)
 def metrics_page():
-    days = parse_int(request.args.get("days", "30"), low=1, high=365)
-    if days is None:
-        abort(400)
-    return render_template("tickets/metrics.html", m=metrics.ticket_metrics(service_context(), days=days))
+    """The team lead's page: the period by URL (?days=7|30|90), charts drawn on the server, the JSON beside it."""
+    days = parse(ReportQuery(), request.args.to_dict())["days"]
+    return render_template("tickets/metrics.html", r=metrics.team_report(service_context(), days=days),
+                           periods=metrics.PERIODS)
 
 
 @bp.get("/queues")
