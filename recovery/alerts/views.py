@@ -7,6 +7,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 
 from recovery.alerts import actions, labels, service, webhooks
+from recovery.alerts import related as _related  # noqa: F401  (the ticket page lists the account's alerts)
 from recovery.alerts.models import SEVERITIES, STATUSES
 from recovery.alerts.schemas import AcknowledgeBody, ConsoleQuery, ResolveBody, WebhookBody
 from recovery.web.auth import role_required, signed_in_user
