@@ -37,8 +37,9 @@ def _seed(app, locale: str) -> int:
 
 
 def _agent(browser, app, base_url: str, email: str, locale: str, shots: Path | None) -> PageChecker:
-    phone = add_user(app, email, role="agent").phone
-    checker = PageChecker(browser, sizes=SIZES, locale=locale, axe=axe_source(), screenshots=shots)
+    """A signed-in agent whose console is in `locale` (their account's language) in a browser context of its own."""
+    phone = add_user(app, email, role="agent", locale=locale).phone
+    checker = PageChecker(browser, sizes=SIZES, locale=locale.replace("_Hans", "-CN"), axe=axe_source(), screenshots=shots)
     page = checker.page
     page.goto(f"{base_url}/signin")
     page.fill("form[action$='/signin'] input[name=email]", email)
@@ -55,20 +56,34 @@ def _problems(findings) -> list[str]:
     return [problem for finding in findings for problem in finding.problems()]
 
 
-@pytest.mark.parametrize(("locale", "browser_locale"), [("en", "en-US"), ("zh_Hans", "zh-CN")])
-def test_two_agents_work_a_ticket_draft_macro_collision_and_approval(live_server, browser, locale, browser_locale):
+@pytest.mark.parametrize("locale", ["en", "zh_Hans"])
+def test_two_agents_work_a_ticket_draft_macro_collision_and_approval(live_server, browser, locale):
     app, base_url = live_server
     shots = Path(os.environ["RECOVERY_SCREENSHOTS"]) / locale if os.environ.get("RECOVERY_SCREENSHOTS") else None
     ticket_id = _seed(app, locale)
     url = f"{base_url}/staff/tickets/{ticket_id}"
-    first = _agent(browser, app, base_url, "ana@example.com", browser_locale, shots)
+    first = _agent(browser, app, base_url, "ana@example.com", locale, shots)
     second = None
     try:
         page = first.page
         page.goto(url)
+        assert page.locator("html").get_attribute("lang").startswith(locale[:2])
         findings = first.check("ticket")
 
+        # Keyboard shortcuts: ? shows them, r and n go to the boxes, never while typing in one.
+        page.keyboard.press("?")
+        expect(page.locator("#shortcuts")).to_have_attribute("open", "")
+        page.keyboard.press("r")
+        expect(page.locator("#reply-body")).to_be_focused()
+        page.keyboard.press("n")  # typed into the reply box, not a shortcut
+        expect(page.locator("#reply-body")).to_be_focused()
+        page.keyboard.press("Escape")
+        page.keyboard.press("n")
+        expect(page.locator("#note-body")).to_be_focused()
+        page.keyboard.press("Escape")
+
         # A half-typed reply, then a canned response inserted in place: nothing reloads, nothing is lost.
+        assert page.input_value("#reply-body") == "n"
         page.fill("#reply-body", HALF_TYPED)
         page.select_option("#macro", "acknowledge")
         page.click("#macro-insert")
@@ -76,7 +91,10 @@ def test_two_agents_work_a_ticket_draft_macro_collision_and_approval(live_server
         assert typed.startswith(HALF_TYPED) and f"#{ticket_id}" in typed and typed != HALF_TYPED
         assert page.url == url
         expect(page.locator("#reply-draft-state")).not_to_be_empty()  # the draft is saved
-        page.click("#ticket-console nav.console a >> nth=0")  # to the queue and back: the draft is still there
+        page.locator("#reply-body").blur()
+        with page.expect_navigation():
+            page.keyboard.press("j")  # the next ticket: none, so the queue; then back, and the draft is still there
+        assert page.url.endswith("/staff/tickets")
         page.goto(url)
         assert page.input_value("#reply-body") == typed
 
@@ -89,7 +107,7 @@ def test_two_agents_work_a_ticket_draft_macro_collision_and_approval(live_server
         findings += first.check("ticket-proposal-mine")
 
         # The second agent opens it: the first one is viewing; Approve and Reject are offered.
-        second = _agent(browser, app, base_url, "bo@example.com", browser_locale, shots)
+        second = _agent(browser, app, base_url, "bo@example.com", locale, shots)
         other = second.page
         other.goto(url)
         expect(other.locator("#collision-viewing")).to_contain_text("ana@example.com")
