@@ -337,3 +337,9 @@ class ProposalForm(Schema):
 
     decision_id = Id(big=True, required=True)
     reason = fields.String(load_default="", validate=validate.Length(max=1000))
+
+
+class RejectBody(Schema):
+    """Why the second staff member turns the proposal down (an internal note: the proposer reads it)."""
+
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=1000))

@@ -39,7 +39,8 @@ def _seed(app, locale: str) -> int:
 def _agent(browser, app, base_url: str, email: str, locale: str, shots: Path | None) -> PageChecker:
     """A signed-in agent whose console is in `locale` (their account's language) in a browser context of its own."""
     phone = add_user(app, email, role="agent", locale=locale).phone
-    checker = PageChecker(browser, sizes=SIZES, locale=locale.replace("_Hans", "-CN"), axe=axe_source(), screenshots=shots)
+    checker = PageChecker(browser, sizes=SIZES, locale=locale.replace("_Hans", "-CN"), axe=axe_source(),
+                          screenshots=shots)
     page = checker.page
     page.goto(f"{base_url}/signin")
     page.fill("form[action$='/signin'] input[name=email]", email)

@@ -143,3 +143,29 @@ def test_every_path_needs_two_people_the_decide_call_too(services, people):
     with pytest.raises(SecondApproverRequired):
         _step(services, people, "approve", first, ticket_id, proposal)
     assert people.user(ada).status == "banned"
+
+
+def test_api_approve_reject_withdraw_hold_to_two_people(client, services, people):
+    ada, ticket_id = _banned_appeal(services, people)
+    first, second = people.staff("agent1@example.com"), people.staff("agent2@example.com")
+    base = f"/api/v1/tickets/{ticket_id}/decisions"
+    proposed = client.post(base, json={"outcome": "granted", "reason": "Mistaken identity"},
+                           headers=people.headers(first))
+    assert proposed.status_code == 202
+    proposal = proposed.json["id"]
+    own = client.post(f"{base}/{proposal}/approve", headers=people.headers(first))
+    assert own.status_code == 409 and own.json["error"]["code"] == "second_approver_required"
+    assert client.post(f"{base}/{proposal}/withdraw", headers=people.headers(second)).status_code == 403
+    empty = client.post(f"{base}/{proposal}/reject", json={"reason": ""}, headers=people.headers(second))
+    assert empty.status_code == 400
+    rejected = client.post(f"{base}/{proposal}/reject", json={"reason": "Reports check out"},
+                           headers=people.headers(second))
+    assert rejected.status_code == 200 and rejected.json["status"] == "rejected"
+    again = client.post(base, json={"outcome": "granted", "reason": "New evidence"}, headers=people.headers(first))
+    withdrawn = client.post(f"{base}/{again.json['id']}/withdraw", headers=people.headers(first))
+    assert withdrawn.status_code == 200 and withdrawn.json["status"] == "withdrawn"
+    third = client.post(base, json={"outcome": "granted", "reason": "Checked twice"}, headers=people.headers(first))
+    assert client.post(f"{base}/{proposal}/approve", headers=people.headers(second)).status_code == 409  # stale
+    approved = client.post(f"{base}/{third.json['id']}/approve", headers=people.headers(second))
+    assert approved.status_code == 201 and approved.json["approved_by"] == second
+    assert people.user(ada).status == "active"
