@@ -16,6 +16,7 @@ from recovery.errors import N_
 from recovery.mfa.service import mfa_status
 from recovery.passkeys.service import list_passkeys
 from recovery.tickets import queries
+from recovery.tickets.labels import label_of
 from recovery.tickets.models import Ticket, TicketEvent
 from recovery.useragents import device_of
 
@@ -45,6 +46,9 @@ OTHER_CHANGE = N_("Ticket changed")
 SIGNALS = {"recent_alert": N_("Recent security alert"), "recent_password_change": N_("Password changed recently"),
            "recent_mfa_change": N_("Second factor changed recently")}
 OTHER_SIGNAL = N_("Other account signal")
+# The tags the service sets (containment's case, its source; an appeal's reason); any other tag is shown as it is.
+TAGS = {"stolen": N_("Reported stolen by its owner"), "email_button": N_("Secured from the new sign-in email"),
+        "security_page": N_("Secured from the security page"), "api": N_("Secured through the API")}
 
 
 @dataclass(frozen=True)
@@ -104,6 +108,14 @@ def audit_label(event: TicketEvent) -> str:
 
 def signal_label(signal: str) -> str:
     return SIGNALS.get(signal, OTHER_SIGNAL)
+
+
+def tag_label(tag: str) -> str:
+    """A msgid for the tags the service sets ("reason:account_locked" reads as the reason the requester chose)."""
+    kind, _, value = tag.partition(":")
+    if kind == "reason" and value:
+        return label_of("reason", value)
+    return TAGS.get(tag, tag)
 
 
 def next_ticket_id(ctx: ServiceContext, ticket: Ticket, staff: User) -> int | None:

@@ -71,7 +71,7 @@ def render(ticket_id: int, *, typed: dict | None = None, version: int | None = N
         ping_seconds=presence.PING_SECONDS, now=ctx.clock.now(), me=me, queues=QUEUES, labels=LABELS,
         actions=decisions.ACTIONS, default_actions=decisions.DEFAULT_ACTIONS[ticket.category],
         appeal_again_days=ctx.settings.ticket_appeal_again_days, audit_label=console.audit_label,
-        signal_label=console.signal_label, restrictions=console.RESTRICTIONS)
+        signal_label=console.signal_label, tag_label=console.tag_label, restrictions=console.RESTRICTIONS)
     return render_template("tickets/ticket.html", **context), status
 
 

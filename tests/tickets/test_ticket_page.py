@@ -9,6 +9,7 @@ from helpers.csrf import csrf_from
 
 from recovery.accounts.models import ContactAddress, User
 from recovery.alerts.service import raise_alert
+from recovery.detection.containment import secure_account
 from recovery.events.models import SecurityEvent
 from recovery.tickets import service
 from recovery.tickets.models import TicketDraft, TicketMessage
@@ -210,3 +211,21 @@ def test_a_ticket_in_a_queue_the_agent_does_not_work_is_still_403(client, servic
     people.sign_in(people.staff("agent@example.com"))
     assert client.get(f"/staff/tickets/{ticket_id}").status_code == 403
     assert _post(client, ticket_id, "draft", kind="reply", body="x").status_code == 403
+
+
+def test_a_containment_case_reads_in_words_tags_and_linked_records(client, services, people):
+    ada = people.add("ada@example.com")
+    with services() as ctx:
+        case = secure_account(ctx, ctx.session.get(User, ada), source="email_button")
+        ctx.session.add(SecurityEvent(type="account.signin.failed", user_id=ada, actor_type="user", actor_id=None,
+                                      ip="203.0.113.9", user_agent=UA, details={"country": "DE"},
+                                      created_at=case.created_at))
+        ticket_id = case.id
+    people.sign_in(people.staff("sec@example.com", "security"))
+    html = _page(client, ticket_id)
+    assert "Reported stolen by its owner" in html and "Secured from the new sign-in email" in html
+    assert "Locked after the owner reported it stolen" in html and "Germany" in html
+    request = html.split('id="request-h"')[1].split('id="thread-h"')[0]  # the thread holds containment's own note
+    side = html.split('id="account-h"')[1]
+    for raw in ("email_button", "signin_attempt", "second_factor_removed", "account.secured", "'type'", "['"):
+        assert raw not in request and raw not in side
