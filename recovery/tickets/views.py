@@ -215,22 +215,36 @@ def decide(ticket_id: int):
     return back(ticket_id, gettext("Decision carried out."))
 
 
-@bp.post("/<bigid:ticket_id>/proposal/<any(approve, reject, withdraw):step>")
+# Four-eyes on the page: a second staff member approves or rejects (saying why) the pending proposal the page
+# showed (its id); its proposer withdraws it.
+
+@bp.post("/<bigid:ticket_id>/proposal/approve")
 @role_required(*STAFF)
 @stays_on_ticket
-def proposal(ticket_id: int, step: str):
-    """Four-eyes on the page: a second staff member approves or rejects (saying why) the pending proposal the
-    page showed; its proposer withdraws it."""
+def approve(ticket_id: int):
+    ctx = service_context()
+    decision_id = parse_form(ProposalForm())["decision_id"]
+    decisions.approve(ctx, staff_ticket(ctx, staff(), ticket_id), staff(), decision_id)
+    return back(ticket_id, gettext("Approved: the decision is carried out."))
+
+
+@bp.post("/<bigid:ticket_id>/proposal/reject")
+@role_required(*STAFF)
+@stays_on_ticket
+def reject(ticket_id: int):
     ctx = service_context()
     data = parse_form(ProposalForm())
-    found = staff_ticket(ctx, staff(), ticket_id)
-    if step == "approve":
-        decisions.approve(ctx, found, staff(), data["decision_id"])
-        return back(ticket_id, gettext("Approved: the decision is carried out."))
-    if step == "reject":
-        decisions.reject(ctx, found, staff(), data["decision_id"], reason=data["reason"])
-        return back(ticket_id, gettext("Rejected: nothing was changed on the account."))
-    decisions.withdraw(ctx, found, staff(), data["decision_id"])
+    decisions.reject(ctx, staff_ticket(ctx, staff(), ticket_id), staff(), data["decision_id"], reason=data["reason"])
+    return back(ticket_id, gettext("Rejected: nothing was changed on the account."))
+
+
+@bp.post("/<bigid:ticket_id>/proposal/withdraw")
+@role_required(*STAFF)
+@stays_on_ticket
+def withdraw(ticket_id: int):
+    ctx = service_context()
+    decision_id = parse_form(ProposalForm())["decision_id"]
+    decisions.withdraw(ctx, staff_ticket(ctx, staff(), ticket_id), staff(), decision_id)
     return back(ticket_id, gettext("Your proposal is withdrawn."))
 
 
