@@ -68,6 +68,8 @@ class AccountCard:
 class TimelineRow:
     at: datetime
     type: str  # an event type: the page shows its label, never the code
+    actor: str  # "account" (the holder or someone signing in as them: device, place and IP are theirs),
+    # "staff" or "service" (the page says who, not the staff member's browser)
     ip: str | None
     device: str | None
     city: str | None
@@ -92,13 +94,18 @@ def _text(value: object) -> str | None:
 
 
 def timeline_rows(events) -> list[TimelineRow]:
-    """The account's security events as the page lists them: the device's one name and the place the event
-    recorded (its country code and city), no raw user agent or detail."""
+    """The account's security events as the page lists them: on the account's side the device's one name, the
+    place the event recorded (its country code and city) and the IP; for staff and the service, only who acted.
+    Never a raw user agent or detail."""
     rows = []
     for event in list(events)[:TIMELINE_ROWS]:
         details = event.details or {}
-        rows.append(TimelineRow(at=event.created_at, type=event.type, ip=event.ip, device=device_of(event.user_agent),
-                                city=_text(details.get("city")), country=_text(details.get("country"))))
+        actor = {"staff": "staff", "system": "service"}.get(event.actor_type, "account")
+        own = actor == "account"
+        rows.append(TimelineRow(at=event.created_at, type=event.type, actor=actor, ip=event.ip if own else None,
+                                device=device_of(event.user_agent) if own else None,
+                                city=_text(details.get("city")) if own else None,
+                                country=_text(details.get("country")) if own else None))
     return rows
 
 

@@ -57,6 +57,9 @@ def test_side_pane_names_the_account_in_words_never_codes_lists_or_user_agents(c
         ctx.session.add(SecurityEvent(type="session.started", user_id=ada, actor_type="user", actor_id=ada,
                                       ip="203.0.113.9", user_agent=UA, details={"country": "CN", "city": "Shanghai"},
                                       created_at=clock.now() - timedelta(hours=1)))
+        ctx.session.add(SecurityEvent(type="session.revoked_all", user_id=ada, actor_type="staff", actor_id=None,
+                                      ip="198.51.100.99", user_agent="Mozilla/5.0 (X11; Linux x86_64; rv:125.0) "
+                                      "Gecko/20100101 Firefox/125.0", details={}, created_at=clock.now()))
         raise_alert(ctx, rule="brute_force", severity="high", user_id=ada, source="203.0.113.9")
         service.open_ticket(ctx, category="other", user_id=ada, subject="An older question", message="m",
                             source="staff", queue="support-l1")
@@ -68,6 +71,8 @@ def test_side_pane_names_the_account_in_words_never_codes_lists_or_user_agents(c
     assert "3/2/26, 5:00" in side and "Asia/Shanghai" in side  # 09:00 UTC is 5 PM for the account holder
     assert "Signed in" in side and "Chrome 124 · Windows 10" in side and "Shanghai, China" in side
     assert "Brute force on an account" in side and "An older question" in side
+    assert "Sessions ended" in side and "by staff" in side  # a staff member's browser and IP are not the account's
+    assert "Firefox" not in side and "198.51.100.99" not in side
     for raw in ("session.started", "Mozilla/5.0", "['", "brute_force", "ticket.opened"):
         assert raw not in html
     assert html.index('id="thread-h"') < html.index('id="account-h"')  # conversation first, context beside it
