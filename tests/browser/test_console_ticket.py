@@ -71,7 +71,10 @@ def test_two_agents_work_a_ticket_draft_macro_collision_and_approval(live_server
         assert page.locator("html").get_attribute("lang").startswith(locale[:2])
         findings = first.check("ticket")
 
-        # Keyboard shortcuts: ? shows them, r and n go to the boxes, never while typing in one.
+        # Keyboard shortcuts: c claims, ? shows them, r and n go to the boxes, never while typing in one.
+        with page.expect_navigation():
+            page.keyboard.press("c")
+        assert page.locator("#claim-form").count() == 0  # the agent owns it now: nothing left to claim
         page.keyboard.press("?")
         expect(page.locator("#shortcuts")).to_have_attribute("open", "")
         page.keyboard.press("r")

@@ -234,3 +234,12 @@ def test_a_containment_case_reads_in_words_tags_and_linked_records(client, servi
     side = html.split('id="account-h"')[1]
     for raw in ("email_button", "signin_attempt", "second_factor_removed", "account.secured", "'type'", "['"):
         assert raw not in request and raw not in side
+
+
+def test_next_ticket_follows_the_queue_order(client, services, people):
+    _ada, first = _appeal(services, people)
+    _bo, second = _appeal(services, people, email="bo@example.com")
+    people.sign_in(people.staff("agent@example.com"))
+    ordered = sorted([first, second])  # same priority and deadline: by id
+    assert f'data-next="/staff/tickets/{ordered[1]}"' in _page(client, ordered[0])
+    assert 'data-next="/staff/tickets"' in _page(client, ordered[1])  # the last one: back to the queue
