@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 
-from flask import flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import force_locale, gettext
 
 from recovery.errors import RecoveryError, ValidationFailed
@@ -27,6 +27,7 @@ from recovery.web.errors import discard_and_persist, translate_fields
 from recovery.web.messages import translate
 
 SESSION_ROWS = 10
+_BOXES = {"reply": "reply", "note": "note", "macro": "reply"}  # the views whose form carries a box's text
 
 
 def macro_texts(ticket: Ticket) -> dict[str, str]:
@@ -102,6 +103,12 @@ def stays_on_ticket(view: Callable) -> Callable:
             if error.status in (401, 429, 503):
                 raise
             discard_and_persist(error)
-            return back(ticket_id, _said(error), "error")
+            kind = _BOXES.get(view.__name__)
+            if kind is None:
+                return back(ticket_id, _said(error), "error")
+            # A reply or note refused (too long, the ticket closed meanwhile): the page again, with the text.
+            flash(_said(error), "error")
+            typed = {kind: request.form.get("body", ""), "request_info": request.form.get("request_info") == "true"}
+            return render(ticket_id, typed=typed, status=error.status)
 
     return wrapper

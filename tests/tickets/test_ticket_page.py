@@ -243,3 +243,14 @@ def test_next_ticket_follows_the_queue_order(client, services, people):
     ordered = sorted([first, second])  # same priority and deadline: by id
     assert f'data-next="/staff/tickets/{ordered[1]}"' in _page(client, ordered[0])
     assert 'data-next="/staff/tickets"' in _page(client, ordered[1])  # the last one: back to the queue
+
+
+def test_a_refused_reply_comes_back_with_its_text(client, services, people):
+    _ada, ticket_id = _appeal(services, people)
+    people.sign_in(people.staff("agent@example.com"))
+    long_reply = "Dear Ada, " + "x" * 10_000
+    response = _post(client, ticket_id, "reply", body=long_reply)
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert 'class="flash error"' in html and _textarea(html, "reply-body") == long_reply
+    assert long_reply not in [m.body for m in people.rows(TicketMessage, ticket_id=ticket_id)]
