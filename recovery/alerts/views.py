@@ -9,6 +9,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext, ngettext
 
 from recovery.alerts import actions, labels, service, view_kit, webhooks
+from recovery.alerts import related as _related  # noqa: F401  (the ticket page lists the account's alerts)
 from recovery.alerts.models import SEVERITIES, STATUSES
 from recovery.alerts.schemas import AcknowledgeBody, ChangesQuery, ConsoleQuery, ResolveBody, WebhookBody
 from recovery.emails import mask_email

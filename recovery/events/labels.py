@@ -93,6 +93,9 @@ EVENT_LABELS = {
     "ticket.info_requested": N_("Support asked you for more information"),
     "ticket.merged": N_("Your request was merged with another one"),
     "ticket.decision.proposed": N_("Decision proposed, waiting for a second approval"),
+    "ticket.proposal.approved": N_("Proposed decision approved by a second staff member"),
+    "ticket.proposal.rejected": N_("Proposed decision rejected by a second staff member"),
+    "ticket.proposal.withdrawn": N_("Proposed decision withdrawn"),
     "ticket.decision.granted": N_("Support granted your appeal"),
     "ticket.decision.denied": N_("Support denied your appeal"),
     "ticket.decision.ineligible": N_("Support could not act on your appeal"),
@@ -113,7 +116,8 @@ EVENT_LABELS = {
 
 HIDDEN_FROM_OWNER = frozenset({
     "alert.raised", "alert.acknowledged", "alert.resolved", "alert.webhook.created", "alert.webhook.deleted",
-    "ticket.decision.proposed", "outbox.message.retried", "mfa.keys.rotated", "account.staff.created",
+    "ticket.decision.proposed", "ticket.proposal.approved", "ticket.proposal.rejected", "ticket.proposal.withdrawn",
+    "outbox.message.retried", "mfa.keys.rotated", "account.staff.created",
 })
 
 # Who acted, as the account holder reads it (events/owner.py decides which).

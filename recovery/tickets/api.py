@@ -29,6 +29,7 @@ from recovery.tickets.schemas import (
     Rating,
     RecoveryConfirm,
     RecoveryRequest,
+    RejectBody,
     Reply,
     RequesterReply,
     Reroute,
@@ -245,6 +246,37 @@ def decide(ticket_id: int):
     ctx = service_context()
     made = decisions.decide(ctx, staff_ticket(ctx, staff(), ticket_id), staff(), **parse_json(Decision()))
     return DecisionOut().dump(made), 202 if made.status == "pending" else 201
+
+
+@bp.post("/tickets/<bigid:ticket_id>/decisions/<bigid:decision_id>/approve")
+@api_doc("Four-eyes: a second staff member carries out the pending proposal (never its proposer: 409)",
+         responses={201: DecisionOut}, errors=(403, 409), tags=("tickets",))
+@role_required(*STAFF)
+def approve(ticket_id: int, decision_id: int):
+    ctx = service_context()
+    made = decisions.approve(ctx, staff_ticket(ctx, staff(), ticket_id), staff(), decision_id)
+    return DecisionOut().dump(made), 201
+
+
+@bp.post("/tickets/<bigid:ticket_id>/decisions/<bigid:decision_id>/reject")
+@api_doc("Four-eyes: a second staff member turns the pending proposal down, saying why; the account is left as "
+         "it is", body=RejectBody, responses={200: DecisionOut}, errors=(403, 409), tags=("tickets",))
+@role_required(*STAFF)
+def reject(ticket_id: int, decision_id: int):
+    ctx = service_context()
+    reason = parse_json(RejectBody())["reason"]
+    made = decisions.reject(ctx, staff_ticket(ctx, staff(), ticket_id), staff(), decision_id, reason=reason)
+    return DecisionOut().dump(made)
+
+
+@bp.post("/tickets/<bigid:ticket_id>/decisions/<bigid:decision_id>/withdraw")
+@api_doc("Four-eyes: the proposer takes the pending proposal back", responses={200: DecisionOut},
+         errors=(403, 409), tags=("tickets",))
+@role_required(*STAFF)
+def withdraw(ticket_id: int, decision_id: int):
+    ctx = service_context()
+    made = decisions.withdraw(ctx, staff_ticket(ctx, staff(), ticket_id), staff(), decision_id)
+    return DecisionOut().dump(made)
 
 
 @bp.get("/tickets/<bigid:ticket_id>/evidence/<bigid:evidence_id>")

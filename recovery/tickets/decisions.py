@@ -4,9 +4,11 @@ An outcome (granted, denied, ineligible, withdrawn) with a reason and a public m
 request the account actions it carries out (unblock, revoke_sessions, reset_mfa, force_password_reset).
 Under four-eyes (settings.ticket_four_eyes), lifting a restriction that two people must end (a ban, the
 owner's stolen-account lock, any restriction of a staff account: accounts.restrictions decides) and resetting
-MFA need two staff members: the first call records a pending decision, and a second, different staff member's
-matching call carries it out. The account change is made with both names (an accounts Approval), so the
-accounts capability checks the same rule itself: two different people, admins for a staff account.
+MFA need two staff members: the first call records a pending decision (a proposal), and a second, different
+staff member carries it out (`approve`, or a matching `decide` call: the API's path) or turns it down
+(`reject`, with a reason); its proposer may take it back (`withdraw`). The account change is made with both
+names (an accounts Approval), so the accounts capability checks the same rule itself: two different people,
+admins for a staff account. A proposal's states: pending -> executed | rejected | withdrawn | superseded.
 Every executed decision is a security event and notifies the account's addresses and the requester; a denial
 says why and when to appeal again.
 
@@ -23,16 +25,13 @@ from sqlalchemy import select
 
 from recovery.accounts.models import User
 from recovery.accounts.restrictions import check_decider
-from recovery.accounts.service import set_account_status
-from recovery.accounts.status import Approval, ending_needs_two_staff
+from recovery.accounts.status import ending_needs_two_staff
 from recovery.context import ServiceContext
 from recovery.errors import N_, PermissionDenied, ValidationFailed
 from recovery.events.service import record_event
-from recovery.mfa.service import reset_mfa
-from recovery.reset.service import send_reset_link
-from recovery.sessions.service import revoke_all_sessions
-from recovery.tickets.access import require_staff_access
-from recovery.tickets.errors import AlreadyDecided, HoldActive, SecondApproverRequired
+from recovery.tickets.access import can_work, require_staff_access
+from recovery.tickets.decision_actions import ACTION_RUNNERS
+from recovery.tickets.errors import AlreadyDecided, HoldActive, ProposalChanged, SecondApproverRequired
 from recovery.tickets.lifecycle import audit, notify_requester, on_hold, sync_sla
 from recovery.tickets.models import OUTCOMES, Ticket, TicketDecision, TicketMessage
 
@@ -169,7 +168,7 @@ def _execute(ctx: ServiceContext, ticket: Ticket, decision: TicketDecision, *, a
     now = ctx.clock.now()
     user = _account(ctx, ticket)
     for action in decision.actions:
-        _ACTION_RUNNERS[action](ctx, ticket, decision, user, approver)
+        ACTION_RUNNERS[action](ctx, ticket, decision, user, approver)
     decision.status, decision.executed_at = "executed", now
     decision.approved_by = approver.id if approver is not None else None
     ticket.outcome, ticket.decided_at, ticket.status, ticket.resolved_at = decision.outcome, now, "resolved", now
@@ -190,39 +189,85 @@ def _execute(ctx: ServiceContext, ticket: Ticket, decision: TicketDecision, *, a
     return decision
 
 
-def _unblock(ctx: ServiceContext, ticket: Ticket, decision: TicketDecision, user: User | None,
-             approver: User | None) -> None:
-    """The account change carries both names (who proposed, who approved): accounts checks them itself."""
-    if user is None or user.is_active:
-        return
-    decided_by = ctx.session.get(User, decision.requested_by) if decision.requested_by else None
-    if decided_by is None:
-        raise PermissionDenied()
-    set_account_status(ctx, user, status="active", reason=f"Ticket {ticket.id}: {decision.reason}"[:500],
-                       approval=Approval(decided_by, approver, via=f"ticket:{ticket.id}"))
+# --- four-eyes: a proposal approved, rejected or withdrawn -------------------------------------------------
+
+def _proposal(ctx: ServiceContext, ticket: Ticket, staff: User, decision_id: int) -> TicketDecision:
+    """The pending proposal the staff member saw (its id): a newer one, or none, is refused so nobody approves
+    what they did not read."""
+    require_staff_access(staff, ticket)
+    if not ticket.is_open:
+        raise AlreadyDecided()
+    pending = pending_decision(ctx, ticket)
+    if pending is None or pending.id != decision_id:
+        raise ProposalChanged()
+    return pending
 
 
-def _revoke_sessions(ctx: ServiceContext, ticket: Ticket, decision: TicketDecision, user: User | None,
-                     approver: User | None) -> None:
-    if user is not None:
-        revoke_all_sessions(ctx, user.id, reason="ticket_decision")
+def may_review(ctx: ServiceContext, ticket: Ticket, staff: User, proposal: TicketDecision) -> bool:
+    """Whether `staff` is offered Approve / Reject: someone other than the proposer whom the one rule
+    (accounts.restrictions) accepts for these actions on this account."""
+    if proposal.requested_by == staff.id or not can_work(staff, ticket.queue):
+        return False
+    try:
+        _check_acting_on_account(ctx, ticket, staff, proposal.actions)
+    except PermissionDenied:
+        return False
+    return True
 
 
-def _reset_mfa(ctx: ServiceContext, ticket: Ticket, decision: TicketDecision, user: User | None,
-               approver: User | None) -> None:
-    if user is not None:
-        reset_mfa(ctx, user, actor_note=f"ticket {ticket.id}: {decision.reason}")
+def _review(ctx: ServiceContext, ticket: Ticket, staff: User, decision_id: int) -> TicketDecision:
+    proposal = _proposal(ctx, ticket, staff, decision_id)
+    if proposal.requested_by == staff.id:
+        raise SecondApproverRequired()
+    _check_acting_on_account(ctx, ticket, staff, proposal.actions)
+    return proposal
 
 
-def _force_password_reset(ctx: ServiceContext, ticket: Ticket, decision: TicketDecision, user: User | None,
-                          approver: User | None) -> None:
-    if user is None:
-        return
-    # A recovery request is for someone who may have lost the mailbox too: the link goes to the new contact
-    # they proved by code (the hold has passed uncancelled). Otherwise, to the address on file.
-    lost_mailbox = ticket.category == "account_recovery" and ticket.requester_email
-    send_reset_link(ctx, user, to=ticket.requester_email if lost_mailbox else None)
+def approve(ctx: ServiceContext, ticket: Ticket, staff: User, decision_id: int) -> TicketDecision:
+    """A second staff member carries out the pending proposal `decision_id` (executed with both names)."""
+    proposal = _review(ctx, ticket, staff, decision_id)
+    _check_decision(ctx, ticket, proposal.outcome, proposal.reason)  # a hold set since the proposal still holds
+    audit(ctx, ticket, "decision.approved", decision_id=proposal.id, requested_by=proposal.requested_by)
+    record_event(ctx, "ticket.proposal.approved", user_id=ticket.user_id, ticket_id=ticket.id,
+                 decision_id=proposal.id, requested_by=proposal.requested_by, approved_by=staff.id)
+    return _execute(ctx, ticket, proposal, approver=staff)
 
 
-_ACTION_RUNNERS = {"unblock": _unblock, "revoke_sessions": _revoke_sessions, "reset_mfa": _reset_mfa,
-                   "force_password_reset": _force_password_reset}
+def _reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed({"reason": [N_("Say why, so the proposer knows what to change.")]})
+    if len(reason) > 1000:
+        raise ValidationFailed({"reason": [N_("Keep the reason under 1,000 characters.")]})
+    return reason
+
+
+def _close_proposal(ctx: ServiceContext, ticket: Ticket, staff: User, proposal: TicketDecision, status: str,
+                    note: str) -> TicketDecision:
+    """The proposal ends without acting: its status, an internal note in the thread (the other staff member
+    reads why), the audit trail and a security event; the ticket stays open."""
+    proposal.status = status
+    if note:
+        ctx.session.add(TicketMessage(ticket_id=ticket.id, internal=True, author_type="staff", author_id=staff.id,
+                                      body=note, created_at=ctx.clock.now()))
+    audit(ctx, ticket, f"decision.{status}", decision_id=proposal.id, requested_by=proposal.requested_by)
+    record_event(ctx, "ticket.proposal.rejected" if status == "rejected" else "ticket.proposal.withdrawn",
+                 user_id=ticket.user_id, ticket_id=ticket.id, decision_id=proposal.id,
+                 requested_by=proposal.requested_by, by=staff.id)
+    ctx.session.flush()
+    return proposal
+
+
+def reject(ctx: ServiceContext, ticket: Ticket, staff: User, decision_id: int, *, reason: str) -> TicketDecision:
+    """A second staff member turns the proposal down, saying why; nothing happens to the account."""
+    reason = _reason(reason)
+    proposal = _review(ctx, ticket, staff, decision_id)
+    return _close_proposal(ctx, ticket, staff, proposal, "rejected", reason)
+
+
+def withdraw(ctx: ServiceContext, ticket: Ticket, staff: User, decision_id: int) -> TicketDecision:
+    """The proposer takes their proposal back before anyone approved it."""
+    proposal = _proposal(ctx, ticket, staff, decision_id)
+    if proposal.requested_by != staff.id:
+        raise PermissionDenied(N_("Only the staff member who proposed this decision can withdraw it."))
+    return _close_proposal(ctx, ticket, staff, proposal, "withdrawn", "")

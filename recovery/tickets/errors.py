@@ -5,6 +5,7 @@ RecoveryError
 ├── AlreadyDecided              409  the ticket already carries an executed decision
 ├── HoldActive(until)           409  a recovery request cannot be granted before its security hold ends
 ├── SecondApproverRequired      409  under four-eyes, the proposer cannot also approve
+├── ProposalChanged             409  the proposal being approved, rejected or withdrawn is no longer the pending one
 ├── AppealTooSoon(after)        409  a denied appeal may be repeated only after a date
 └── EvidenceRejected                   a file the ticket will not keep, with a message naming it and why
     ├── EvidenceWrongType       415  not a PNG, JPEG or PDF by its content (the extension must agree)
@@ -40,6 +41,12 @@ class SecondApproverRequired(RecoveryError):
     code = "second_approver_required"
     status = 409
     message = N_("You proposed this decision; a different staff member must approve it.")
+
+
+class ProposalChanged(RecoveryError):
+    code = "proposal_changed"
+    status = 409
+    message = N_("This proposal was changed or already handled. Read the ticket again before you act on it.")
 
 
 class AppealTooSoon(RecoveryError):

@@ -25,7 +25,8 @@ LABELS: dict[str, dict[str, str]] = {
     "question": {"last_signin_place": N_("Last sign-in place"), "last_signin_date": N_("Last sign-in date"),
                  "devices": N_("Devices used"), "recent_activity": N_("Recent activity")},
     "decision_status": {"pending": N_("Waiting for a second approval"), "executed": N_("Carried out"),
-                        "superseded": N_("Replaced")},
+                        "superseded": N_("Replaced"), "rejected": N_("Rejected by a second staff member"),
+                        "withdrawn": N_("Withdrawn by its proposer")},
 }
 
 

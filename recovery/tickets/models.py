@@ -134,7 +134,7 @@ class TicketDecision(Base):
     actions: Mapped[list] = mapped_column(JSON, default=list)
     reason: Mapped[str] = mapped_column(String(1000))
     message: Mapped[str] = mapped_column(Text, default="")
-    status: Mapped[str] = mapped_column(String(16))  # "pending", "executed" or "superseded"
+    status: Mapped[str] = mapped_column(String(16))  # "pending", "executed", "superseded", "rejected", "withdrawn"
     requested_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     approved_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     appeal_again_after: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -208,3 +208,32 @@ class TranscriptLine(Base):
     body: Mapped[str] = mapped_column(Text)
     intent: Mapped[str | None] = mapped_column(String(32))
     said_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class TicketDraft(Base):
+    """What a staff member was typing on a ticket (a reply or a note), kept while they work elsewhere: saved by
+    the console's script as they type and by the no-script macro insert, shown again when the page loads,
+    deleted when the reply or note is sent."""
+
+    __tablename__ = "ticket_drafts"
+    __table_args__ = (Index("uq_ticket_drafts_ticket_staff_kind", "ticket_id", "staff_id", "kind", unique=True),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    staff_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(8))  # "reply" or "note"
+    body: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class TicketViewer(Base):
+    """Who has a ticket open (collision detection): one row per (ticket, staff member), its time refreshed by
+    each page load and by the console's script while the page stays open."""
+
+    __tablename__ = "ticket_viewers"
+    __table_args__ = (Index("uq_ticket_viewers_ticket_staff", "ticket_id", "staff_id", unique=True),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    staff_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import EXCLUDE, Schema, fields, validate
 
+from recovery.numbers import INT64_MAX, Id
 from recovery.tickets.decisions import ACTIONS
 from recovery.tickets.intake import APPEAL_REASONS
 from recovery.tickets.models import CATEGORIES, OUTCOMES, QUEUES, STATUSES
@@ -334,3 +335,45 @@ EVIDENCE_UPLOAD = {"type": "object",
 # An evidence download: the file as it was checked at upload, one of the accepted types.
 EVIDENCE_FILE = {media_type: {"type": "string", "format": "binary"}
                  for media_type in ("image/png", "image/jpeg", "application/pdf")}
+
+
+# --- the console's ticket page (console_page.py) ---------------------------------------------------------------
+
+class ConsoleReply(Reply):
+    """A reply from the ticket page: the thread's version the page was loaded at, and whether the agent chose to
+    send although someone else wrote since (collision detection)."""
+
+    version = fields.Integer(load_default=None, validate=validate.Range(min=0, max=INT64_MAX))
+    confirmed = fields.Boolean(load_default=False)
+
+
+class MacroInsert(Schema):
+    """The no-script Insert button: what was typed so far, and the canned response to add to it."""
+
+    body = fields.String(load_default="", validate=validate.Length(max=20_000))
+    macro = fields.String(required=True)
+    request_info = fields.Boolean(load_default=False)
+    version = fields.Integer(load_default=None, validate=validate.Range(min=0, max=INT64_MAX))
+    confirmed = fields.Boolean(load_default=False)
+
+
+class DraftForm(Schema):
+    kind = fields.String(required=True, validate=validate.OneOf(("reply", "note")))
+    body = fields.String(load_default="", validate=validate.Length(max=20_000))
+
+
+class PresenceForm(Schema):
+    version = fields.Integer(load_default=0, validate=validate.Range(min=0, max=INT64_MAX))
+
+
+class ProposalForm(Schema):
+    """Approve, reject or withdraw the pending proposal the page showed (its id); a rejection says why."""
+
+    decision_id = Id(big=True, required=True)
+    reason = fields.String(load_default="", validate=validate.Length(max=1000))
+
+
+class RejectBody(Schema):
+    """Why the second staff member turns the proposal down (an internal note: the proposer reads it)."""
+
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=1000))

@@ -8,7 +8,7 @@ from recovery.errors import PermissionDenied, ValidationFailed
 from recovery.reset.models import PasswordReset
 from recovery.sessions.models import UserSession
 from recovery.sessions.service import start_session
-from recovery.tickets import decisions, service
+from recovery.tickets import decision_actions, service
 from recovery.tickets.errors import AlreadyDecided, SecondApproverRequired
 from recovery.tickets.models import TicketDecision
 
@@ -145,7 +145,7 @@ def test_a_failure_midway_rolls_back_the_whole_decision(client, services, people
     def broken(ctx, user):
         raise RuntimeError("mail relay exploded")
 
-    monkeypatch.setattr(decisions, "send_reset_link", broken)
+    monkeypatch.setattr(decision_actions, "send_reset_link", broken)
     ada = people.add("ada@example.com", status="locked", reason="stolen")
     ticket_id = _ticket(services, ada, category="account_recovery", source="recovery_request")
     response = client.post(f"/api/v1/tickets/{ticket_id}/decisions",
