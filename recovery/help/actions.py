@@ -29,9 +29,9 @@ ACTIONS: dict[str, Action] = {
     "mfa-setup": Action(N_("Set up two-step verification"), "mfa.setup", "/security/mfa/setup"),
     "passkeys": Action(N_("Add a passkey"), "security_passkeys.new", "/security/passkeys/new"),
     "security": Action(N_("Open my security page"), "security.page", "/security"),
-    "contact": Action(N_("Contact support"), "assistant.contact", "/contact"),
-    "assistant": Action(N_("Ask the assistant"), "assistant.assistant", "/help/assistant"),
-    "start": Action(N_("Find what fits my problem"), "assistant.start", "/help/start"),
+    "contact": Action(N_("Contact support"), "tickets_intake.contact", "/contact"),
+    "assistant": Action(N_("Ask the assistant"), "assistant.new", "/help/assistant"),
+    "start": Action(N_("Find what fits my problem"), "guide.step", "/help/start"),
 }
 
 

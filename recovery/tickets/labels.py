@@ -27,6 +27,11 @@ LABELS: dict[str, dict[str, str]] = {
     "decision_status": {"pending": N_("Waiting for a second approval"), "executed": N_("Carried out"),
                         "superseded": N_("Replaced"), "rejected": N_("Rejected by a second staff member"),
                         "withdrawn": N_("Withdrawn by its proposer")},
+    # What the assistant understood a line of a handed-off conversation to be about (ticket_transcript_lines).
+    "intent": {"human": N_("Asked for a person"), "dispute": N_("Dispute"), "stolen": N_("Stolen account"),
+               "lost_email": N_("Lost access to email"), "lost_factor": N_("Lost second factor"),
+               "reset": N_("Forgotten password"), "appeal": N_("Locked or banned account"),
+               "suspicious": N_("Suspicious activity"), "status": N_("Request status")},
 }
 
 

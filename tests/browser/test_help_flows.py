@@ -161,6 +161,7 @@ def test_a_stolen_account_conversation_is_handed_off_and_the_agent_reads_the_tra
         transcript = agent.locator("section.transcript")
         expect(transcript.get_by_text(words["stolen"])).to_be_visible()
         expect(transcript.locator("article")).to_have_count(2)
+        expect(transcript.locator(".badge").first).to_have_text("Stolen account")  # the intent in words, not "stolen"
         _shot(agent, f"staff-transcript-{locale}")
     finally:
         staff.close()

@@ -104,3 +104,11 @@ def test_action_links_name_each_flow_in_the_request_language(app):
         assert action_link("reset") == ("重置密码", "/forgot")
         assert action_link("secure")[1] == "/secure-account" and action_link("contact")[1] == "/contact"
         assert all(action_link(name)[1].startswith("/") for name in ACTIONS)
+
+
+def test_every_action_is_a_page_of_this_app(app):
+    """Each button leads to a registered page (the path is only a fallback for an app built without it)."""
+    assert [name for name, action in ACTIONS.items() if action.endpoint not in app.view_functions] == []
+    with app.test_request_context():
+        assert [action_link(n)[1] for n in ("contact", "assistant", "start")] == ["/contact", "/help/assistant",
+                                                                                   "/help/start"]

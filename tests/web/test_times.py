@@ -11,7 +11,6 @@ from pathlib import Path
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 # Staff consoles (UTC by design: agents in many zones compare times), emails, the development mailbox.
 OUTSIDE = ("email/", "staff/", "dev/", "alerts/", "outbox/", "events/staff_list.html", "tickets/ticket.html",
-           "tickets/_transcript.html",
            "tickets/queue.html", "tickets/queues.html", "tickets/metrics.html", "_display.html")
 SELF_FORMATTED = re.compile(r"\|\s*utc\b|datetimeformat|dateformat|timeformat|strftime|isoformat")
 
