@@ -55,6 +55,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                              "4 = gthread workers as `python -m recovery serve` runs them)")
     parser.add_argument("--auth-only", action="store_true",
                         help="only figures 1 to 3: argon2 floor, sign-in and its ceiling, peers, TOTP step")
+    parser.add_argument("--pages-only", action="store_true",
+                        help="only figure 7: the ticket status and agent queue pages against the page ceiling")
     parser.add_argument("--keep", action="store_true", help="keep the working directory (logs, wrk scripts)")
     parser.add_argument("--soak", action="store_true",
                         help="only the soak: the mixed load for --soak-minutes on PostgreSQL + Redis, then the "
@@ -117,6 +119,24 @@ def auth_and_pages(run: Run, sinks: Sinks, errors: dict[str, str], *, auth_only:
     return rows
 
 
+def pages_only(run: Run, errors: dict[str, str]) -> list[Row]:
+    """Figure 7 alone: recovery and the bare endpoints, no peers (the console pages' targets, issue 19)."""
+    from bench.peer_servers import start_bare
+
+    recovery = Recovery(run, smtp_port=None)
+    print(f"seeding recovery ({run.database_kind}) and starting the servers ...", flush=True)
+    recovery.prepare()
+    recovery.start()
+    bare = attempt("bare_start", lambda: start_bare(run), errors)
+    try:
+        print("figure 7: cheap pages", flush=True)
+        return pages.rows(pages.measure_all(run, recovery, bare, errors), errors)
+    finally:
+        if bare is not None:
+            run.procs.stop(bare)
+        recovery.close()
+
+
 def _started(peer):
     peer.start()
     return peer
@@ -174,6 +194,7 @@ def main(argv: list[str] | None = None) -> int:
               f"{run.database_kind}; working directory {workdir}", flush=True)
         try:
             rows = (soak.rows(run, args.soak_minutes, args.delivery_workers) if args.soak
+                    else pages_only(run, {}) if args.pages_only
                     else collect(run, auth_only=args.auth_only))
         finally:
             procs.stop_all()
