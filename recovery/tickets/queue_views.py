@@ -216,8 +216,16 @@ def remove_member():
     return redirect(url_for("tickets.queues"), 303)
 
 
+def subject_of(ticket) -> str:
+    """`{{ ticket|ticket_subject }}`: what the ticket is about in the page's language (tickets.labels.SUBJECTS);
+    the stored English `Ticket.subject` stays what the API and the emails carry."""
+    return ticket_subject(ticket.source, ticket.subject, gettext)
+
+
 def register(bp: Blueprint) -> None:
-    """The queue pages' URLs on the tickets blueprint (endpoints tickets.queue, tickets.bulk_action, ...)."""
+    """The queue pages' URLs on the tickets blueprint (endpoints tickets.queue, tickets.bulk_action, ...), and
+    the `ticket_subject` filter every console page may use."""
+    bp.add_app_template_filter(subject_of, "ticket_subject")
     bp.add_url_rule("", "queue", queue, methods=["GET"])
     bp.add_url_rule("/bulk", "bulk_action", bulk_action, methods=["POST"])
     bp.add_url_rule("/queues", "queues", queues, methods=["GET"])

@@ -125,7 +125,7 @@ def test_queue_page_rows_and_filters_speak_chinese(client, services, people):
     assert claimed.index('<td data-label="负责人">我</td>') < claimed.index("</tr>")
     assert unclaimed.index("未分配") < unclaimed.index("</tr>")
     row = unclaimed[:unclaimed.index("</tr>")]
-    assert '<span class="hint">解封申诉</span>' in row and '<td data-label="状态">新建</td>' in row  # translated per row
+    assert '<span class="hint">解封申诉</span>' in row and '<td data-label="状态">新建</td>' in row  # per row
     assert '<option value="unblock_appeal">解封申诉</option>' in html  # and in the filter
 
 
