@@ -6,8 +6,9 @@ from __future__ import annotations
 import base64
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
-from sqlalchemy import and_, literal, select, text, tuple_
+from sqlalchemy import Integer, and_, bindparam, literal, select, text, tuple_
 from sqlalchemy.orm import aliased, defer
 
 from recovery.accounts.models import User
@@ -94,50 +95,77 @@ _NOT_IN_QUEUE = tuple(defer(column, raiseload=True)
 
 
 def queue_query(viewer: User, filters: QueueFilter, *, cursor: str | None = None, limit: int = PAGE_SIZE,
-                now: datetime | None = None, columns=None):
-    """The SELECT behind one queue page (the benchmark EXPLAINs this very statement); `columns`: what to select
-    instead of the Ticket entity (the console's rows, `console_query`).
+                now: datetime | None = None):
+    """The SELECT behind one queue page (the benchmark EXPLAINs this very statement).
 
     The open statuses are written into the SQL so PostgreSQL can use the partial indexes; the row comparison
     (priority, due_at, id) > cursor walks the index, so a deep page costs what the first does.
     """
+    shape = _shape(viewer, filters, cursor)
+    after = tuple(map(literal, decode_cursor(cursor))) if cursor else None  # the bound parameters tuple_ makes
+    return _build(shape, select(Ticket).options(*_NOT_IN_QUEUE), owner_id=filters.owner_id, viewer_id=viewer.id,
+                  breach_before=_breach_before(filters, now), after=after, limit=limit + 1)
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """What decides a queue statement's SQL text (the values are parameters)."""
+
+    queues: tuple[str, ...]
+    status: str | None
+    category: str | None
+    by_owner: bool
+    view: str
+    after: bool
+
+
+def _shape(viewer: User, filters: QueueFilter, cursor: str | None) -> _Shape:
     _check_filter(filters)
-    queues = visible_queues(viewer)
-    if filters.queue is not None:
-        queues = [q for q in queues if q == filters.queue]
-    statuses = [filters.status] if filters.status else list(OPEN_STATUSES)
-    query = select(Ticket).options(*_NOT_IN_QUEUE) if columns is None else select(*columns)
-    query = query.where(Ticket.queue.in_(queues), Ticket.status.in_(statuses))
+    queues = tuple(q for q in visible_queues(viewer) if filters.queue is None or q == filters.queue)
+    return _Shape(queues, filters.status, filters.category, filters.owner_id is not None, filters.view,
+                  bool(cursor))
+
+
+def _breach_before(filters: QueueFilter, now: datetime | None) -> datetime | None:
+    if filters.view != "breaching":
+        return None
+    if now is None:
+        raise ValueError("the breaching view needs the time")
+    return now + BREACHING_WITHIN
+
+
+def _build(shape: _Shape, query, *, owner_id, viewer_id, breach_before, after, limit):
+    """The statement of `shape` with these values, which are Python values or bound parameters
+    (`console_statement` builds it once with parameters)."""
+    statuses = [shape.status] if shape.status else list(OPEN_STATUSES)
+    query = query.where(Ticket.queue.in_(shape.queues), Ticket.status.in_(statuses))
     if any(status in OPEN_STATUSES for status in statuses):
         query = query.where(text(f"tickets.{OPEN_CONDITION}"))
-    if filters.category is not None:
-        query = query.where(Ticket.category == filters.category)
-    if filters.owner_id is not None:
-        query = query.where(Ticket.owner_id == filters.owner_id)
-    query = _in_view(query, viewer, filters.view, now)
-    if cursor:
-        after = tuple_(*map(literal, decode_cursor(cursor)))  # the same bound parameters tuple_ would make
-        query = query.where(tuple_(Ticket.priority, Ticket.due_at, Ticket.id) > after)
-    return query.order_by(Ticket.priority, Ticket.due_at, Ticket.id).limit(limit + 1)
+    if shape.category is not None:
+        query = query.where(Ticket.category == shape.category)
+    if shape.by_owner:
+        query = query.where(Ticket.owner_id == owner_id)
+    query = _in_view(query, shape.view, viewer_id, breach_before)
+    if shape.after:
+        query = query.where(tuple_(Ticket.priority, Ticket.due_at, Ticket.id) > tuple_(*after))
+    return query.order_by(Ticket.priority, Ticket.due_at, Ticket.id).limit(limit)
 
 
-def _in_view(query, viewer: User, view: str, now: datetime | None):
+def _in_view(query, view: str, viewer_id, breach_before):
     """The saved view's condition. "approval" narrows to proposals someone else made; whether this viewer may
     approve each is the decisions rule's to say (`approvals.approvable`), not SQL's."""
     if view == "mine":
-        return query.where(Ticket.owner_id == viewer.id)
+        return query.where(Ticket.owner_id == viewer_id)
     if view == "unassigned":
         return query.where(Ticket.owner_id.is_(None))
     if view == "stolen":
         return query.where(Ticket.category == "stolen_account")
     if view == "breaching":  # running clocks only (a paused one sorts at NO_DEADLINE); overdue ones included
-        if now is None:
-            raise ValueError("the breaching view needs the time")
-        return query.where(Ticket.due_at <= now + BREACHING_WITHIN, Ticket.due_at < NO_DEADLINE)
+        return query.where(Ticket.due_at <= breach_before, Ticket.due_at < NO_DEADLINE)
     if view == "approval":
         others = (select(TicketDecision.id)
                   .where(TicketDecision.ticket_id == Ticket.id, TicketDecision.status == "pending",
-                         TicketDecision.requested_by.is_not(None), TicketDecision.requested_by != viewer.id)
+                         TicketDecision.requested_by.is_not(None), TicketDecision.requested_by != viewer_id)
                   .correlate(Ticket).exists())
         return query.where(others)
     return query
@@ -172,12 +200,35 @@ _PENDING_OF_TICKET = and_(_PENDING.ticket_id == Ticket.id, _PENDING.status == "p
                                                    _NEWER.id > _PENDING.id).exists())
 
 
-def console_query(viewer: User, filters: QueueFilter, *, cursor: str | None = None, limit: int = PAGE_SIZE,
-                  now: datetime | None = None):
-    query = queue_query(viewer, filters, cursor=cursor, limit=limit, now=now, columns=_CONSOLE_COLUMNS)
+@lru_cache(maxsize=256)
+def console_statement(shape: _Shape):
+    """The console's statement of one shape, built once (and its cache key with it): each request binds its
+    values (`console_params`)."""
+    after = (bindparam("after_priority", type_=Ticket.priority.type), bindparam("after_due", type_=Ticket.due_at.type),
+             bindparam("after_id", type_=Ticket.id.type)) if shape.after else None
+    query = _build(shape, select(*_CONSOLE_COLUMNS), owner_id=bindparam("owner_id", type_=Ticket.owner_id.type),
+                   viewer_id=bindparam("viewer_id", type_=Ticket.owner_id.type),
+                   breach_before=bindparam("breach_before", type_=Ticket.due_at.type), after=after,
+                   limit=bindparam("limit", type_=Integer()))
     return (query.outerjoin(_OWNER, _OWNER.id == Ticket.owner_id)
             .outerjoin(_PENDING, _PENDING_OF_TICKET)
             .outerjoin(_PROPOSER, _PROPOSER.id == _PENDING.requested_by))
+
+
+def console_query(viewer: User, filters: QueueFilter, *, cursor: str | None = None, limit: int = PAGE_SIZE,
+                  now: datetime | None = None) -> tuple:
+    """(statement, parameters) of one console page."""
+    shape = _shape(viewer, filters, cursor)
+    params: dict = {"limit": limit + 1}
+    if shape.by_owner:
+        params["owner_id"] = filters.owner_id
+    if shape.view in ("mine", "approval"):
+        params["viewer_id"] = viewer.id
+    if shape.view == "breaching":
+        params["breach_before"] = _breach_before(filters, now)
+    if cursor:
+        params.update(zip(("after_priority", "after_due", "after_id"), decode_cursor(cursor), strict=True))
+    return console_statement(shape), params
 
 
 @dataclass(frozen=True)
@@ -189,8 +240,8 @@ class ConsolePage:
 def console_page(ctx: ServiceContext, viewer: User, filters: QueueFilter, *, cursor: str | None = None,
                  limit: int = PAGE_SIZE) -> ConsolePage:
     """One page of the console's queue as rows of plain values (no ORM objects to build), in one statement."""
-    rows = ctx.session.execute(console_query(viewer, filters, cursor=cursor, limit=limit,
-                                             now=ctx.clock.now())).all()
+    statement, params = console_query(viewer, filters, cursor=cursor, limit=limit, now=ctx.clock.now())
+    rows = ctx.session.execute(statement, params).all()
     next_cursor = encode_cursor(rows[limit - 1]) if len(rows) > limit else None
     return ConsolePage(rows[:limit], next_cursor)
 

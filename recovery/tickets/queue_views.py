@@ -34,11 +34,11 @@ LANGUAGES = ("en", "zh_Hans")
 SLA_STATES = ("ok", "due_soon", "breached", "paused")
 # What one row of the queue shows, every value ready to print.
 QueueRow = namedtuple("QueueRow", "id href priority sla sla_label sla_text deadline subject category queue status "
-                                  "language owner mine proposer")
+                                  "language owner mine proposer hold")
 # The page's words a row uses (column names for the phone's stacked rows, "me", ...), in the page's language.
-Words = namedtuple("Words", "ticket priority sla subject queue language status owner me unassigned awaiting")
+Words = namedtuple("Words", "ticket priority sla subject queue language status owner me unassigned awaiting hold")
 WORDS = Words(N_("Ticket"), N_("Priority"), N_("SLA"), N_("Subject"), N_("Queue"), N_("Requester's language"),
-              N_("Status"), N_("Owner"), N_("me"), N_("unassigned"), N_("Awaiting approval"))
+              N_("Status"), N_("Owner"), N_("me"), N_("unassigned"), N_("Awaiting approval"), N_("hold"))
 # The deadline as _display.html's `when` shows it (the reader's zone and language, UTC on hover), its three texts
 # made here by the same functions, so the template calls no macro per row.
 Deadline = namedtuple("Deadline", "iso utc local")
@@ -136,7 +136,8 @@ def _rows(ctx, viewer, found, labels, translate, locale: str) -> list[QueueRow]:
                              ticket_subject(row.source, row.subject, translate),
                              category.get(row.category, row.category), queue.get(row.queue, row.queue),
                              status.get(row.status, row.status), language.get(row.locale, row.locale),
-                             row.owner_email, row.owner_id == viewer.id, proposer))
+                             row.owner_email, row.owner_id == viewer.id, proposer,
+                             row.hold_until is not None and now < row.hold_until))
     return rows
 
 

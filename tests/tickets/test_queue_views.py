@@ -132,3 +132,14 @@ def test_every_saved_view_is_a_page_in_both_languages(client, people, services, 
     client.get("/language/zh_Hans")
     response = client.get(f"{PAGE}?view={view}")
     assert response.status_code == 200 and "待我批准" in response.get_data(as_text=True)  # its links, in Chinese
+
+
+def test_a_view_pages_on_with_its_filters_kept(client, services, people):
+    agent = people.staff("agent@example.com")
+    opened = [_open(services, people.add(f"u{n}@example.com", status="locked"), priority=3) for n in range(3)]
+    people.sign_in(agent)
+    html = client.get(f"{PAGE}?view=unassigned&limit=2").get_data(as_text=True)
+    assert _row_ids(html) == set(opened[:2])
+    link = html.split('cursor=', 1)[0].rsplit('href="', 1)[1] + "cursor=" + html.split("cursor=", 1)[1].split('"', 1)[0]
+    assert "view=unassigned" in link
+    assert _row_ids(client.get(link.replace("&amp;", "&")).get_data(as_text=True)) == {opened[2]}
