@@ -1,7 +1,7 @@
 """Where the agents' queue page's time goes: its statements, its CPU per request, the Python hot spots.
 
     .venv/bin/python -m bench.queue_profile --database-url URL [--runs 300] [--path /staff/tickets]
-        [--locale en|zh-CN] [--pyinstrument FILE]
+        [--locale en|zh-CN] [--cold] [--pyinstrument FILE]
 
 In process, through the whole Flask stack (a WSGI environ built once, as gunicorn hands it over), on a fresh
 PostgreSQL database (or a temporary SQLite file), seeded as the bench seeds figure 7 (bench.recovery_server.seed:
@@ -30,6 +30,7 @@ from bench.wsgi_recovery import bench_config
 from recovery.app import create_app
 from recovery.clock import FrozenClock
 from recovery.migrate import upgrade
+from recovery.tickets import queue_views
 from recovery.web.context import runtime
 
 
@@ -50,7 +51,12 @@ class QueueHarness:
         self.environ = EnvironBuilder(path, headers={"Cookie": seeded.agent_cookie, "Accept-Language": locale},
                                       environ_base={"REMOTE_ADDR": "127.0.0.1"}).get_environ()
 
+    cold = False  # --cold: every request renders its rows and parts afresh (the kept HTML dropped first)
+
     def send(self) -> bytes:
+        if self.cold:
+            for kept in (queue_views.row_html, queue_views.page_parts, queue_views._deadline):
+                kept.cache_clear()
         app_iter, status, _headers = run_wsgi_app(self.app, dict(self.environ), buffered=True)
         body = b"".join(app_iter)
         if not status.startswith("200"):
@@ -113,9 +119,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--path", default="/staff/tickets")
     parser.add_argument("--locale", default="en")
     parser.add_argument("--pyinstrument", type=Path, metavar="FILE")
+    parser.add_argument("--cold", action="store_true", help="drop the kept row and part HTML before each request")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as workdir:
         harness = QueueHarness(args.database_url, Path(workdir), args.path, args.locale)
+        harness.cold = args.cold
         try:
             report(harness, args.runs, args.pyinstrument)
         finally:
