@@ -56,7 +56,8 @@ class QueuePage:
     next_cursor: str | None
 
 
-def encode_cursor(ticket: Ticket) -> str:
+def encode_cursor(ticket) -> str:
+    """The cursor after `ticket` (a Ticket, or a console row with its priority, due_at and id)."""
     raw = f"{ticket.priority}|{ticket.due_at.isoformat()}|{ticket.id}"
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
@@ -241,7 +242,7 @@ def console_page(ctx: ServiceContext, viewer: User, filters: QueueFilter, *, cur
                  limit: int = PAGE_SIZE) -> ConsolePage:
     """One page of the console's queue as rows of plain values (no ORM objects to build), in one statement."""
     statement, params = console_query(viewer, filters, cursor=cursor, limit=limit, now=ctx.clock.now())
-    rows = ctx.session.execute(statement, params).all()
+    rows = list(ctx.session.execute(statement, params).all())
     next_cursor = encode_cursor(rows[limit - 1]) if len(rows) > limit else None
     return ConsolePage(rows[:limit], next_cursor)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import namedtuple
 from functools import lru_cache
+from typing import Any
 from urllib.parse import urlencode
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
@@ -103,7 +104,7 @@ def page_parts(locale: str, *filters: str | None) -> Parts:
     args = dict(zip(PART_KEYS, filters, strict=True))
     translate = translator()
     labels, words = page_labels(translate), Words(*map(translate, WORDS))
-    module = current_app.jinja_env.get_template("tickets/_queue_parts.html").module
+    module: Any = current_app.jinja_env.get_template("tickets/_queue_parts.html").module  # its macros
     return Parts(module.top(args, labels, queries.VIEWS, QUEUES, CATEGORIES, STATUSES),
                  module.head(args, labels, words), module.actions(labels, QUEUES))
 
@@ -145,7 +146,8 @@ def _rows(ctx, viewer, found, labels, translate, locale: str) -> list[QueueRow]:
 def row_html(row: QueueRow, words: Words) -> Markup:
     """The row's HTML (templates/tickets/_queue_row.html): made of these values alone, so kept for the next
     request that shows the same row in the same words (a countdown's next minute is another row)."""
-    return current_app.jinja_env.get_template("tickets/_queue_row.html").module.row(row, words)
+    module: Any = current_app.jinja_env.get_template("tickets/_queue_row.html").module  # its `row` macro
+    return module.row(row, words)
 
 
 @lru_cache(maxsize=8192)
