@@ -55,7 +55,8 @@ class QueueHarness:
 
     def send(self) -> bytes:
         if self.cold:
-            for kept in (queue_views.row_html, queue_views.page_parts, queue_views._deadline):
+            queue_views._KEPT_ROWS.clear()
+            for kept in (queue_views.page_parts, queue_views._deadline):
                 kept.cache_clear()
         app_iter, status, _headers = run_wsgi_app(self.app, dict(self.environ), buffered=True)
         body = b"".join(app_iter)

@@ -85,12 +85,20 @@ def queue():
     if args["view"] == "approval":  # someone else's proposal, and the decisions rule accepts this viewer for it
         allowed = approvals.approvable(ctx, viewer, [row.id for row in found])
         found = [row for row in found if row.id in allowed]
-    translate = translator()
-    labels, words, locale = page_labels(translate), Words(*map(translate, WORDS)), str(get_locale() or "en")
-    rows = _rows(ctx, viewer, found, labels, translate, locale)
+    translate, locale = translator(), str(get_locale() or "en")
+    labels, words = page_words(locale)
+    rows = _rows_html(ctx, viewer, found, labels, translate, locale, words)
     parts = page_parts(locale, *(args[k] for k in PART_KEYS))
-    return render_template("tickets/queue.html", row_html=[row_html(row, words) for row in rows], args=args,
+    return render_template("tickets/queue.html", row_html=rows, args=args,
                            next_cursor=page.next_cursor, labels=labels, page_query=_query(args), parts=parts)
+
+
+@lru_cache(maxsize=8)
+def page_words(locale: str) -> tuple[dict[str, dict[str, str]], Words]:
+    """The page's labels and words in the request's language (`locale` is the key: the catalogs do not change
+    while the process runs)."""
+    translate = translator()
+    return page_labels(translate), Words(*map(translate, WORDS))
 
 
 PART_KEYS = ("view", "queue", "category", "status", "owner")
@@ -102,8 +110,7 @@ def page_parts(locale: str, *filters: str | None) -> Parts:
     """The page's parts that only the language and the filters decide (templates/tickets/_queue_parts.html),
     rendered in the request's language (`locale` is its key) and kept for the next request that asks for them."""
     args = dict(zip(PART_KEYS, filters, strict=True))
-    translate = translator()
-    labels, words = page_labels(translate), Words(*map(translate, WORDS))
+    labels, words = page_words(locale)
     module: Any = current_app.jinja_env.get_template("tickets/_queue_parts.html").module  # its macros
     return Parts(module.top(args, labels, queries.VIEWS, QUEUES, CATEGORIES, STATUSES),
                  module.head(args, labels, words), module.actions(labels, QUEUES))
@@ -118,34 +125,50 @@ def _query(args: dict, **changes) -> str:
     return urlencode(kept)
 
 
-def _rows(ctx, viewer, found, labels, translate, locale: str) -> list[QueueRow]:
+# Each row's HTML by what decides it: the database row (every value the page reads), the SLA state and the
+# countdown's whole minutes, the hold, the viewer (their "me" and "you"), the language and the time zone. A
+# reload within the minute renders no row and builds no QueueRow. Emptied when full (a dict's operations are
+# atomic under the GIL, so threads share it safely).
+_KEPT_ROWS: dict[tuple, Markup] = {}
+KEPT_ROWS_MAX = 8192
+
+
+def _rows_html(ctx, viewer, found, labels, translate, locale: str, words: Words) -> list[Markup]:
     now, warn, zone = ctx.clock.now(), warn_before(ctx), request_zone()
-    ticket_base = url_for("tickets.ticket", ticket_id=1).rsplit("/", 1)[0] + "/"  # one URL build, not 50
-    you, proposed_by, rows = translate(N_("you")), translate(N_("proposed by %(name)s")), []
-    category, queue, status, language = labels["category"], labels["queue"], labels["status"], labels["language"]
+    made = []
     for row in found:
         clock = clock_of(row)
         breached = row.resolution_breached or (row.first_response_breached and row.first_response_at is None)
         state = sla.state(clock, now, warn_before=warn, breached=breached)
         left = int(sla.remaining(clock, now).total_seconds())
-        proposer = None
-        if row.pending_id is not None:
-            proposer = proposed_by % {"name": you if row.pending_by == viewer.id else (row.pending_by_email or "?")}
-        rows.append(QueueRow(row.id, f"{ticket_base}{row.id}", row.priority, state, labels["sla"][state],
-                             None if state == "paused" else sla.countdown_text(left, translate),
-                             _deadline(sla.next_deadline(clock), zone, locale),
-                             ticket_subject(row.source, row.subject, translate),
-                             category.get(row.category, row.category), queue.get(row.queue, row.queue),
-                             status.get(row.status, row.status), language.get(row.locale, row.locale),
-                             row.owner_email, row.owner_id == viewer.id, proposer,
-                             row.hold_until is not None and now < row.hold_until))
-    return rows
+        hold = row.hold_until is not None and now < row.hold_until
+        key = (tuple(row), state, left >= 0, abs(left) // 60, hold, viewer.id, locale, zone)
+        html = _KEPT_ROWS.get(key)
+        if html is None:
+            html = row_html(_row(row, viewer, labels, translate, locale, zone, clock, state, left, hold), words)
+            if len(_KEPT_ROWS) >= KEPT_ROWS_MAX:
+                _KEPT_ROWS.clear()
+            _KEPT_ROWS[key] = html
+        made.append(html)
+    return made
 
 
-@lru_cache(maxsize=8192)
+def _row(row, viewer, labels, translate, locale, zone, clock, state, left, hold) -> QueueRow:
+    proposer = None
+    if row.pending_id is not None:
+        name = translate(N_("you")) if row.pending_by == viewer.id else (row.pending_by_email or "?")
+        proposer = translate(N_("proposed by %(name)s")) % {"name": name}
+    return QueueRow(row.id, url_for("tickets.ticket", ticket_id=row.id), row.priority, state, labels["sla"][state],
+                    None if state == "paused" else sla.countdown_text(left, translate),
+                    _deadline(sla.next_deadline(clock), zone, locale),
+                    ticket_subject(row.source, row.subject, translate),
+                    labels["category"].get(row.category, row.category), labels["queue"].get(row.queue, row.queue),
+                    labels["status"].get(row.status, row.status), labels["language"].get(row.locale, row.locale),
+                    row.owner_email, row.owner_id == viewer.id, proposer, hold)
+
+
 def row_html(row: QueueRow, words: Words) -> Markup:
-    """The row's HTML (templates/tickets/_queue_row.html): made of these values alone, so kept for the next
-    request that shows the same row in the same words (a countdown's next minute is another row)."""
+    """The row's HTML (templates/tickets/_queue_row.html), made of these values alone."""
     module: Any = current_app.jinja_env.get_template("tickets/_queue_row.html").module  # its `row` macro
     return module.row(row, words)
 
