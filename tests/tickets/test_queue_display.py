@@ -75,3 +75,29 @@ def test_the_chinese_queue_shows_subjects_countdowns_and_the_deadline_in_the_age
     assert ">中文</td>" in row  # the requester's language
     api = client.get(f"/api/v1/tickets/{ticket_id}", headers=people.headers(agent)).get_json()
     assert api["subject"] == "Appeal: My account is locked"  # stored text, unchanged for the API
+
+
+def test_a_kept_row_is_never_another_viewers_nor_an_older_minutes(client, services, people, clock):
+    """Rows' HTML is kept between requests (queue_views._KEPT_ROWS): by viewer, by minute, by the row's values."""
+    first = people.staff("first@example.com")
+    second = people.staff("second@example.com")
+    ada = people.add("ada@example.com", status="locked")
+    with services() as ctx:
+        ticket = service.open_ticket(ctx, category="unblock_appeal", user_id=ada, priority=1, subject="Appeal",
+                                     message="m", source="appeal")
+        service.claim(ctx, ticket, ctx.session.get(User, first))
+        ticket_id = ticket.id
+
+    def row_as(user_id: int) -> str:
+        people.sign_in(user_id)
+        return client.get(PAGE).get_data(as_text=True).split(f'value="{ticket_id}"', 1)[1].split("</tr>", 1)[0]
+
+    assert '<td data-label="Owner">me</td>' in row_as(first)
+    assert '<td data-label="Owner">first@example.com</td>' in row_as(second)
+    assert '<td data-label="Owner">me</td>' in row_as(first)
+    assert "1 h 00 min left" in row_as(first)
+    clock.advance(minutes=2)
+    assert "58 min left" in row_as(first)
+    with services() as ctx:
+        service.claim(ctx, ctx.session.get(Ticket, ticket_id), ctx.session.get(User, second))
+    assert '<td data-label="Owner">second@example.com</td>' in row_as(first)
