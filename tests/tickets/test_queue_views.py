@@ -143,3 +143,19 @@ def test_a_view_pages_on_with_its_filters_kept(client, services, people):
     link = html.split('cursor=', 1)[0].rsplit('href="', 1)[1] + "cursor=" + html.split("cursor=", 1)[1].split('"', 1)[0]
     assert "view=unassigned" in link
     assert _row_ids(client.get(link.replace("&amp;", "&")).get_data(as_text=True)) == {opened[2]}
+
+
+def test_the_api_answers_the_saved_views_too(client, services, people):
+    first = people.staff("first@example.com")
+    second = people.staff("second@example.com")
+    banned = _open(services, people.add("ada@example.com", status="banned", reason="fraud"))
+    _open(services, people.add("bob@example.com", status="locked"))
+    decide(services, people, first, banned, outcome="granted", reason="Mistaken")
+
+    def ids(user_id: int, view: str) -> list[int]:
+        answer = client.get(f"/api/v1/tickets?view={view}", headers=people.headers(user_id))
+        assert answer.status_code == 200
+        return [ticket["id"] for ticket in answer.get_json()["tickets"]]
+
+    assert ids(second, "approval") == [banned] and ids(first, "approval") == []
+    assert len(ids(second, "unassigned")) == 2
