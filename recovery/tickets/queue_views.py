@@ -89,7 +89,7 @@ def queue():
     labels, words = page_words(locale)
     rows = _rows_html(ctx, viewer, found, labels, translate, locale, words)
     parts = page_parts(locale, *(args[k] for k in PART_KEYS))
-    return render_template("tickets/queue.html", row_html=rows, args=args,
+    return render_template("tickets/queue.html", row_html=Markup("\n").join(rows), args=args,
                            next_cursor=page.next_cursor, labels=labels, page_query=_query(args), parts=parts)
 
 
