@@ -6,6 +6,7 @@ from flask import Blueprint
 from flask_babel import gettext
 
 from recovery.errors import N_
+from recovery.tickets.labels import register_subject_terms
 
 RULES = {
     "brute_force": N_("Brute force on an account"),
@@ -34,6 +35,7 @@ REPORT_SOURCES = {
 }
 SEVERITY_LABELS = {"low": N_("Low"), "medium": N_("Medium"), "high": N_("High"), "critical": N_("Critical")}
 STATUS_LABELS = {"new": N_("New"), "acknowledged": N_("Acknowledged"), "resolved": N_("Resolved")}
+register_subject_terms("alert_rule", RULES)  # an alert's ticket names its rule in the console's language
 _KINDS = {"rule": RULES, "severity": SEVERITY_LABELS, "status": STATUS_LABELS}
 
 

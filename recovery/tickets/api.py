@@ -5,11 +5,12 @@ from __future__ import annotations
 from flask import Blueprint, request
 from marshmallow import Schema
 
-from recovery.tickets import decisions, intake, queries, service
+from recovery.tickets import approvals, decisions, intake, queries, service
 from recovery.tickets.access import staff_ticket, status_link, ticket_for_status_token
 from recovery.tickets.lifecycle import sla_state
 from recovery.tickets.metrics import team_report, ticket_metrics
 from recovery.tickets.metrics_schemas import ReportOut, ReportQuery
+from recovery.tickets.queue_views import STAFF, queue_filter
 from recovery.tickets.requester import status_view
 from recovery.tickets.schemas import (
     EVIDENCE_FILE,
@@ -46,7 +47,6 @@ from recovery.tickets.view_kit import (
     staff,
     uploaded_files,
 )
-from recovery.tickets.views import STAFF, queue_filter
 from recovery.web.auth import role_required
 from recovery.web.context import service_context
 from recovery.web.equal_time import equal_time
@@ -157,14 +157,19 @@ def _summary(ctx, ticket) -> dict:
 
 
 @bp.get("/tickets")
-@api_doc("The queue: open tickets by priority then SLA deadline (filters: queue, category, status, owner=me|id)",
+@api_doc("The queue: open tickets by priority then SLA deadline (filters: queue, category, status, owner=me|id, "
+         "view: a saved view)",
          query=QueueQuery, responses={200: QueuePageOut}, tags=("tickets",))
 @role_required(*STAFF)
 def list_tickets():
     args = parse(QueueQuery(), request.args.to_dict())
     ctx = service_context()
     page = queries.list_queue(ctx, staff(), queue_filter(args, staff()), cursor=args["cursor"], limit=args["limit"])
-    rows = [_fields(ctx, ticket, TicketSummaryOut) for ticket in page.tickets]
+    shown = page.tickets
+    if args["view"] == "approval":  # the saved view's rule, as the console applies it
+        allowed = approvals.approvable(ctx, staff(), [ticket.id for ticket in shown])
+        shown = [ticket for ticket in shown if ticket.id in allowed]
+    rows = [_fields(ctx, ticket, TicketSummaryOut) for ticket in shown]
     return {"tickets": TicketSummaryOut(many=True).dump(rows), "next_cursor": page.next_cursor}
 
 

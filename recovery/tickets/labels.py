@@ -32,6 +32,12 @@ LABELS: dict[str, dict[str, str]] = {
                "lost_email": N_("Lost access to email"), "lost_factor": N_("Lost second factor"),
                "reset": N_("Forgotten password"), "appeal": N_("Locked or banned account"),
                "suspicious": N_("Suspicious activity"), "status": N_("Request status")},
+    # The requester's language (Ticket.locale), as the queue shows it in either console language.
+    "language": {"en": N_("English"), "zh_Hans": N_("Chinese")},
+    # The queue's saved views (tickets.queries.VIEWS), each a URL: /staff/tickets?view=<name>.
+    "view": {"all": N_("All open work"), "mine": N_("Mine"), "unassigned": N_("Unassigned"),
+             "approval": N_("Needs my approval"), "breaching": N_("Breaching within 1 hour"),
+             "stolen": N_("Stolen-account cases")},
 }
 
 
@@ -54,3 +60,58 @@ def case_summary(ticket: object) -> str | None:
 def label_of(kind: str, value: object) -> str:
     """The English label (a msgid), or the value itself when it has none."""
     return LABELS.get(kind, {}).get(str(value), str(value))
+
+
+# What a ticket is about, in the reader's language. The stored `Ticket.subject` is English text that the API and
+# the emails keep; the console reads it through these, by the ticket's source: the text after a known English
+# prefix is the one detail the subject carries (an appeal's reason, which is itself a msgid; the masked address of
+# an account recovery; an alert's rule), so no ticket needs a new column. A subject staff typed themselves (any
+# other source, or a prefix that does not match) is shown as it was written.
+SUBJECTS: dict[str, tuple[str, str, str | None]] = {
+    # source: (stored English prefix, msgid with %(detail)s, kind of terms the detail is translated by)
+    "appeal": ("Appeal: ", N_("Appeal: %(detail)s"), "msgid"),
+    "recovery_request": ("Account recovery: ", N_("Account recovery: %(detail)s"), None),
+    "alert": ("Security alert: ", N_("Security alert: %(detail)s"), "alert_rule"),
+    "secure_account": ("Account reported stolen", N_("Account reported by its owner as stolen"), None),
+    # The assistant's hand-off names the intent it recognised ("Assistant: lost email"); a contact message its
+    # first line, the person's own words.
+    "assistant": ("Assistant: ", N_("Assistant: %(detail)s"), "intent"),
+    "contact": ("Contact: ", N_("Contact: %(detail)s"), None),
+}
+# Terms another capability names (an alert's rule): it registers its msgids here, as it depends on tickets and
+# tickets may not import it (recovery/alerts/labels.py registers "alert_rule").
+_TERMS: dict[str, dict[str, str]] = {}
+
+
+def register_subject_terms(kind: str, terms: dict[str, str]) -> None:
+    _TERMS[kind] = dict(terms)
+
+
+def subject_parts(source: str, subject: str) -> tuple[str, str | None, bool] | None:
+    """(msgid, its detail or None, whether the detail is itself a msgid) for one ticket; None for a subject of
+    someone's own words."""
+    known = SUBJECTS.get(source)
+    if known is None or not subject.startswith(known[0]):
+        return None
+    prefix, msgid, terms = known
+    if "%(detail)s" not in msgid:
+        return msgid, None, False
+    detail = subject[len(prefix):].strip()
+    if terms == "intent":
+        intent = LABELS["intent"].get(detail.replace(" ", "_"))
+        return msgid, intent or detail, intent is not None
+    if terms == "alert_rule":
+        rules = _TERMS.get(terms, {})
+        return msgid, rules.get(detail, detail), detail in rules
+    return msgid, detail, terms == "msgid"
+
+
+def ticket_subject(source: str, subject: str, translate) -> str:
+    """The subject in the language `translate` (a gettext) speaks; the stored text when it is not one of ours."""
+    parts = subject_parts(source, subject)
+    if parts is None:
+        return subject
+    msgid, detail, detail_is_msgid = parts
+    if detail is None:
+        return translate(msgid)
+    return translate(msgid) % {"detail": translate(detail) if detail_is_msgid else detail}

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from functools import lru_cache
 
-from sqlalchemy import literal, select, text, tuple_
-from sqlalchemy.orm import defer
+from sqlalchemy import Integer, and_, bindparam, literal, select, text, tuple_
+from sqlalchemy.orm import aliased, defer
 
 from recovery.accounts.models import User
 from recovery.context import ServiceContext
@@ -19,6 +20,7 @@ from recovery.sessions.service import recent_sessions
 from recovery.tickets.access import visible_queues
 from recovery.tickets.models import (
     CATEGORIES,
+    NO_DEADLINE,
     OPEN_CONDITION,
     OPEN_STATUSES,
     REQUESTER_SOURCES,
@@ -34,12 +36,18 @@ PAGE_SIZE = 50
 TIMELINE_SIZE = 100
 
 
+# The queue's saved views, each a URL (/staff/tickets?view=<name>): "all" is the queue as it always was.
+VIEWS = ("all", "mine", "unassigned", "approval", "breaching", "stolen")
+BREACHING_WITHIN = timedelta(hours=1)
+
+
 @dataclass(frozen=True)
 class QueueFilter:
     queue: str | None = None
     category: str | None = None
     status: str | None = None  # None: every open status
     owner_id: int | None = None
+    view: str = "all"
 
 
 @dataclass(frozen=True)
@@ -48,7 +56,8 @@ class QueuePage:
     next_cursor: str | None
 
 
-def encode_cursor(ticket: Ticket) -> str:
+def encode_cursor(ticket) -> str:
+    """The cursor after `ticket` (a Ticket, or a console row with its priority, due_at and id)."""
     raw = f"{ticket.priority}|{ticket.due_at.isoformat()}|{ticket.id}"
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
@@ -74,6 +83,8 @@ def _check_filter(filters: QueueFilter) -> None:
         fields["category"] = [N_("Choose one of the categories.")]
     if filters.status is not None and filters.status not in STATUSES:
         fields["status"] = [N_("Choose one of the statuses.")]
+    if filters.view not in VIEWS:
+        fields["view"] = [N_("Choose one of the saved views.")]
     if fields:
         raise ValidationFailed(fields)
 
@@ -84,36 +95,169 @@ _NOT_IN_QUEUE = tuple(defer(column, raiseload=True)
                       for column in (Ticket.signals, Ticket.attachments, Ticket.identity_checks))
 
 
-def queue_query(viewer: User, filters: QueueFilter, *, cursor: str | None = None, limit: int = PAGE_SIZE):
+def queue_query(viewer: User, filters: QueueFilter, *, cursor: str | None = None, limit: int = PAGE_SIZE,
+                now: datetime | None = None):
     """The SELECT behind one queue page (the benchmark EXPLAINs this very statement).
 
     The open statuses are written into the SQL so PostgreSQL can use the partial indexes; the row comparison
     (priority, due_at, id) > cursor walks the index, so a deep page costs what the first does.
     """
+    shape = _shape(viewer, filters, cursor)
+    after = tuple(map(literal, decode_cursor(cursor))) if cursor else None  # the bound parameters tuple_ makes
+    return _build(shape, select(Ticket).options(*_NOT_IN_QUEUE), owner_id=filters.owner_id, viewer_id=viewer.id,
+                  breach_before=_breach_before(filters, now), after=after, limit=limit + 1)
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """What decides a queue statement's SQL text (the values are parameters)."""
+
+    queues: tuple[str, ...]
+    status: str | None
+    category: str | None
+    by_owner: bool
+    view: str
+    after: bool
+
+
+def _shape(viewer: User, filters: QueueFilter, cursor: str | None) -> _Shape:
     _check_filter(filters)
-    queues = visible_queues(viewer)
-    if filters.queue is not None:
-        queues = [q for q in queues if q == filters.queue]
-    statuses = [filters.status] if filters.status else list(OPEN_STATUSES)
-    query = select(Ticket).options(*_NOT_IN_QUEUE).where(Ticket.queue.in_(queues), Ticket.status.in_(statuses))
+    queues = tuple(q for q in visible_queues(viewer) if filters.queue is None or q == filters.queue)
+    return _Shape(queues, filters.status, filters.category, filters.owner_id is not None, filters.view,
+                  bool(cursor))
+
+
+def _breach_before(filters: QueueFilter, now: datetime | None) -> datetime | None:
+    if filters.view != "breaching":
+        return None
+    if now is None:
+        raise ValueError("the breaching view needs the time")
+    return now + BREACHING_WITHIN
+
+
+def _build(shape: _Shape, query, *, owner_id, viewer_id, breach_before, after, limit):
+    """The statement of `shape` with these values, which are Python values or bound parameters
+    (`console_statement` builds it once with parameters)."""
+    statuses = [shape.status] if shape.status else list(OPEN_STATUSES)
+    query = query.where(Ticket.queue.in_(shape.queues), Ticket.status.in_(statuses))
     if any(status in OPEN_STATUSES for status in statuses):
         query = query.where(text(f"tickets.{OPEN_CONDITION}"))
-    if filters.category is not None:
-        query = query.where(Ticket.category == filters.category)
-    if filters.owner_id is not None:
-        query = query.where(Ticket.owner_id == filters.owner_id)
-    if cursor:
-        after = tuple_(*map(literal, decode_cursor(cursor)))  # the same bound parameters tuple_ would make
-        query = query.where(tuple_(Ticket.priority, Ticket.due_at, Ticket.id) > after)
-    return query.order_by(Ticket.priority, Ticket.due_at, Ticket.id).limit(limit + 1)
+    if shape.category is not None:
+        query = query.where(Ticket.category == shape.category)
+    if shape.by_owner:
+        query = query.where(Ticket.owner_id == owner_id)
+    query = _in_view(query, shape.view, viewer_id, breach_before)
+    if shape.after:
+        query = query.where(tuple_(Ticket.priority, Ticket.due_at, Ticket.id) > tuple_(*after))
+    return query.order_by(Ticket.priority, Ticket.due_at, Ticket.id).limit(limit)
+
+
+def _in_view(query, view: str, viewer_id, breach_before):
+    """The saved view's condition. "approval" narrows to proposals someone else made; whether this viewer may
+    approve each is the decisions rule's to say (`approvals.approvable`), not SQL's."""
+    if view == "mine":
+        return query.where(Ticket.owner_id == viewer_id)
+    if view == "unassigned":
+        return query.where(Ticket.owner_id.is_(None))
+    if view == "stolen":
+        return query.where(Ticket.category == "stolen_account")
+    if view == "breaching":  # running clocks only (a paused one sorts at NO_DEADLINE); overdue ones included
+        return query.where(Ticket.due_at <= breach_before, Ticket.due_at < NO_DEADLINE)
+    if view == "approval":
+        others = (select(TicketDecision.id)
+                  .where(TicketDecision.ticket_id == Ticket.id, TicketDecision.status == "pending",
+                         TicketDecision.requested_by.is_not(None), TicketDecision.requested_by != viewer_id)
+                  .correlate(Ticket).exists())
+        return query.where(others)
+    return query
 
 
 def list_queue(ctx: ServiceContext, viewer: User, filters: QueueFilter, *, cursor: str | None = None,
                limit: int = PAGE_SIZE) -> QueuePage:
     """Tickets ordered by priority, then SLA deadline, then id; one page after `cursor`."""
-    rows = list(ctx.session.scalars(queue_query(viewer, filters, cursor=cursor, limit=limit)))
+    rows = list(ctx.session.scalars(queue_query(viewer, filters, cursor=cursor, limit=limit, now=ctx.clock.now())))
     next_cursor = encode_cursor(rows[limit - 1]) if len(rows) > limit else None
     return QueuePage(rows[:limit], next_cursor)
+
+
+# What one row of the console's queue shows, read in the page's one statement: the ticket's own columns, its
+# owner's and its pending proposal's proposer's addresses (outer joins), so the page makes no read per row.
+_OWNER = aliased(User, name="owner")
+_PROPOSER = aliased(User, name="proposer")
+_PENDING = aliased(TicketDecision, name="pending")
+_CONSOLE_COLUMNS = (Ticket.id, Ticket.priority, Ticket.status, Ticket.queue, Ticket.category, Ticket.subject,
+                    Ticket.source, Ticket.locale, Ticket.owner_id, Ticket.hold_until, Ticket.due_at,
+                    Ticket.first_response_due_at, Ticket.resolution_due_at, Ticket.sla_paused_at,
+                    Ticket.first_response_at, Ticket.first_response_breached, Ticket.resolution_breached,
+                    _OWNER.email.label("owner_email"), _PENDING.id.label("pending_id"),
+                    _PENDING.requested_by.label("pending_by"), _PROPOSER.email.label("pending_by_email"))
+
+
+_NEWER = aliased(TicketDecision, name="newer")
+# The ticket's pending decision: one at most (a new proposal supersedes the last), and should two ever be, the
+# newest alone, so a ticket is one row. On ix_ticket_decisions_ticket, by the ticket's id.
+_PENDING_OF_TICKET = and_(_PENDING.ticket_id == Ticket.id, _PENDING.status == "pending",
+                          ~select(_NEWER.id).where(_NEWER.ticket_id == Ticket.id, _NEWER.status == "pending",
+                                                   _NEWER.id > _PENDING.id).exists())
+
+
+@lru_cache(maxsize=256)
+def console_statement(shape: _Shape):
+    """The console's statement of one shape, built once (and its cache key with it): each request binds its
+    values (`console_params`)."""
+    after = (bindparam("after_priority", type_=Ticket.priority.type), bindparam("after_due", type_=Ticket.due_at.type),
+             bindparam("after_id", type_=Ticket.id.type)) if shape.after else None
+    query = _build(shape, select(*_CONSOLE_COLUMNS), owner_id=bindparam("owner_id", type_=Ticket.owner_id.type),
+                   viewer_id=bindparam("viewer_id", type_=Ticket.owner_id.type),
+                   breach_before=bindparam("breach_before", type_=Ticket.due_at.type), after=after,
+                   limit=bindparam("limit", type_=Integer()))
+    return (query.outerjoin(_OWNER, _OWNER.id == Ticket.owner_id)
+            .outerjoin(_PENDING, _PENDING_OF_TICKET)
+            .outerjoin(_PROPOSER, _PROPOSER.id == _PENDING.requested_by))
+
+
+def console_query(viewer: User, filters: QueueFilter, *, cursor: str | None = None, limit: int = PAGE_SIZE,
+                  now: datetime | None = None) -> tuple:
+    """(statement, parameters) of one console page."""
+    shape = _shape(viewer, filters, cursor)
+    params: dict = {"limit": limit + 1}
+    if shape.by_owner:
+        params["owner_id"] = filters.owner_id
+    if shape.view in ("mine", "approval"):
+        params["viewer_id"] = viewer.id
+    if shape.view == "breaching":
+        params["breach_before"] = _breach_before(filters, now)
+    if cursor:
+        params.update(zip(("after_priority", "after_due", "after_id"), decode_cursor(cursor), strict=True))
+    return console_statement(shape), params
+
+
+@dataclass(frozen=True)
+class ConsolePage:
+    rows: list  # sqlalchemy Rows with the _CONSOLE_COLUMNS' names
+    next_cursor: str | None
+
+
+def console_page(ctx: ServiceContext, viewer: User, filters: QueueFilter, *, cursor: str | None = None,
+                 limit: int = PAGE_SIZE) -> ConsolePage:
+    """One page of the console's queue as rows of plain values (no ORM objects to build), in one statement."""
+    statement, params = console_query(viewer, filters, cursor=cursor, limit=limit, now=ctx.clock.now())
+    rows = list(ctx.session.execute(statement, params).all())
+    next_cursor = encode_cursor(rows[limit - 1]) if len(rows) > limit else None
+    return ConsolePage(rows[:limit], next_cursor)
+
+
+def pending_for_approval(ctx: ServiceContext, ticket_ids: list[int]) -> list[tuple[Ticket, TicketDecision]]:
+    """The tickets and their pending decisions, with each ticket's account in the session (the decisions rule
+    reads it by primary key, so it costs no further statement)."""
+    if not ticket_ids:
+        return []
+    account = aliased(User, name="account")
+    query = (select(Ticket, TicketDecision, account).options(*_NOT_IN_QUEUE)
+             .join(TicketDecision, TicketDecision.ticket_id == Ticket.id)
+             .outerjoin(account, account.id == Ticket.user_id)
+             .where(Ticket.id.in_(ticket_ids), TicketDecision.status == "pending"))
+    return [(ticket, decision) for ticket, decision, _account in ctx.session.execute(query).all()]
 
 
 def thread(ctx: ServiceContext, ticket: Ticket, *, include_internal: bool) -> list[TicketMessage]:

@@ -8,6 +8,7 @@ from recovery.numbers import INT64_MAX, Id
 from recovery.tickets.decisions import ACTIONS
 from recovery.tickets.intake import APPEAL_REASONS
 from recovery.tickets.models import CATEGORIES, OUTCOMES, QUEUES, STATUSES
+from recovery.tickets.queries import VIEWS as QUEUE_VIEWS
 
 _EMAIL = validate.Length(min=1, max=320)
 _TEXT = validate.Length(max=10_000)
@@ -93,6 +94,19 @@ class QueueQuery(Schema):
     owner = fields.String(load_default=None, validate=validate.Length(max=20))  # "me" or a staff id
     cursor = fields.String(load_default=None, validate=validate.Length(max=200))
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    view = fields.String(load_default="all", validate=validate.OneOf(QUEUE_VIEWS))
+
+
+class BulkAction(Schema):
+    """The queue's one bulk form: a checkbox per row (`ticket_ids`), claim them or route them (queue, reason)."""
+
+    action = fields.String(required=True, validate=validate.OneOf(("claim", "route")))
+    ticket_ids = fields.List(fields.Integer(strict=False, validate=validate.Range(min=1, max=2**63 - 1)),
+                             required=True, validate=validate.Length(min=1, max=200))
+    queue = fields.String(load_default=None, validate=validate.OneOf(QUEUES))
+    priority = fields.Integer(load_default=None, validate=validate.Range(min=1, max=4))
+    reason = fields.String(load_default="", validate=validate.Length(max=500))
+    view = fields.String(load_default="all", validate=validate.OneOf(QUEUE_VIEWS))  # where the agent goes back to
 
 
 class Reply(Schema):

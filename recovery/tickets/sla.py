@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from recovery.errors import N_
+
 _DURATION = re.compile(r"^(\d+)([mhd])$")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days"}
 _ENTRY = re.compile(r"^P([1-4])=([^/]+)/(.+)$")
@@ -122,3 +124,19 @@ def state(clock: SlaClock, now: datetime, *, warn_before: timedelta, breached: b
     if breached or left <= timedelta(0):
         return "breached"
     return "due_soon" if left <= warn_before else "ok"
+
+
+# --- how a countdown reads (the console's queue): words in both languages, from the catalogs -------------------
+
+DURATIONS = {"days": N_("%(days)d d %(hours)d h"), "hours": N_("%(hours)d h %(minutes)02d min"),
+             "minutes": N_("%(minutes)d min")}
+LEFT, OVERDUE = N_("%(time)s left"), N_("overdue by %(time)s")
+
+
+def countdown_text(seconds: int, translate) -> str:
+    """"2 h 05 min left" / "overdue by 12 min" ("剩余 2 小时 05 分钟" / "已超时 12 分钟") through `translate`."""
+    minutes = abs(int(seconds)) // 60
+    days, rest = divmod(minutes, 1440)
+    parts = {"days": days, "hours": rest // 60, "minutes": rest % 60}
+    unit = "days" if days else "hours" if parts["hours"] else "minutes"
+    return translate(LEFT if seconds >= 0 else OVERDUE) % {"time": translate(DURATIONS[unit]) % parts}

@@ -2,40 +2,43 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, jsonify, render_template, request
 from flask_babel import gettext, ngettext
 
-from recovery.errors import N_, ValidationFailed
-from recovery.numbers import parse_id
 from recovery.settings import SettingsError
-from recovery.tickets import assignment, decisions, drafts, metrics, presence, queries, routing, service, sla
+from recovery.tickets import (
+    decisions,
+    drafts,
+    metrics,
+    presence,
+    queue_views,
+    routing,
+    service,
+    sla,
+)
 from recovery.tickets.access import staff_ticket
 from recovery.tickets.console_page import back, macro_texts, render, stays_on_ticket
-from recovery.tickets.lifecycle import sla_state
 from recovery.tickets.metrics_schemas import ReportQuery
-from recovery.tickets.models import CATEGORIES, QUEUES, STATUSES
+from recovery.tickets.queue_views import STAFF
 from recovery.tickets.schemas import (
-    Availability,
     ConsoleReply,
     Decision,
     DraftForm,
     Escalate,
     MacroInsert,
-    Membership,
     Note,
     PresenceForm,
     ProposalForm,
-    QueueQuery,
     Reroute,
 )
-from recovery.tickets.view_kit import evidence_download, labels_of, register_template_helpers, staff
+from recovery.tickets.view_kit import evidence_download, register_template_helpers, staff
 from recovery.web.auth import role_required
 from recovery.web.context import service_context
 from recovery.web.forms import parse, parse_form
 
 bp = Blueprint("tickets", __name__, url_prefix="/staff/tickets")
 register_template_helpers(bp)
-STAFF = ("agent", "security")
+queue_views.register(bp)  # the queue, its saved views and bulk actions, queues and availability
 
 
 @bp.record_once
@@ -52,25 +55,6 @@ def _check_settings(state) -> None:
         raise SettingsError(f"RECOVERY_TICKET_ROUTING_FILE: {exc}") from exc
 
 
-def queue_filter(args: dict, viewer) -> queries.QueueFilter:
-    owner = args.get("owner")
-    owner_id = viewer.id if owner == "me" else parse_id(owner)
-    if owner and owner_id is None:  # neither "me" nor a possible staff id: say so rather than list everyone's
-        raise ValidationFailed({"owner": [N_("Not a valid integer.")]})
-    return queries.QueueFilter(queue=args.get("queue"), category=args.get("category"), status=args.get("status"),
-                               owner_id=owner_id)
-
-
-@bp.get("")
-@role_required(*STAFF)
-def queue():
-    args = parse(QueueQuery(), request.args.to_dict())
-    ctx = service_context()
-    page = queries.list_queue(ctx, staff(), queue_filter(args, staff()), cursor=args["cursor"], limit=args["limit"])
-    rows = [(ticket, sla_state(ctx, ticket)) for ticket in page.tickets]
-    return render_template("tickets/queue.html", rows=rows, next_cursor=page.next_cursor, args=args,
-                           queues=QUEUES, categories=CATEGORIES, statuses=STATUSES,
-                           labels=labels_of(queue=QUEUES, category=CATEGORIES, status=STATUSES))
 
 
 @bp.get("/<bigid:ticket_id>")
@@ -262,38 +246,3 @@ def metrics_page():
     days = parse(ReportQuery(), request.args.to_dict())["days"]
     return render_template("tickets/metrics.html", r=metrics.team_report(service_context(), days=days),
                            periods=metrics.PERIODS)
-
-
-@bp.get("/queues")
-@role_required(*STAFF)
-def queues():
-    members = assignment.queue_members(service_context())
-    return render_template("tickets/queues.html", members=members, queues=QUEUES, form={}, errors={})
-
-
-@bp.post("/queues/availability")
-@role_required(*STAFF)
-def availability():
-    available = parse_form(Availability())["available"]
-    assignment.set_availability(service_context(), staff(), available)
-    flash(gettext("You are available for new tickets.") if available
-          else gettext("You will not get new tickets until you are available again."), "success")
-    return redirect(url_for(".queues"), 303)
-
-
-@bp.post("/queues/members")
-@role_required("admin")
-def add_member():
-    data = parse_form(Membership())
-    assignment.add_member_by_email(service_context(), **data)
-    flash(gettext("Queue membership saved."), "success")
-    return redirect(url_for(".queues"), 303)
-
-
-@bp.post("/queues/members/remove")
-@role_required("admin")
-def remove_member():
-    data = parse_form(Membership())
-    assignment.remove_member_by_email(service_context(), queue=data["queue"], email=data["email"])
-    flash(gettext("Removed from the queue."), "success")
-    return redirect(url_for(".queues"), 303)

@@ -122,10 +122,10 @@ def test_queue_page_rows_and_filters_speak_chinese(client, services, people):
     people.sign_in(agent)
     html = client.get("/staff/tickets").get_data(as_text=True)
     claimed, unclaimed = html.split("claimed one", 1)[1], html.split("open one", 1)[1]
-    assert claimed.index("<td>我</td>") < claimed.index("</tr>")
+    assert claimed.index('<td data-label="负责人">我</td>') < claimed.index("</tr>")
     assert unclaimed.index("未分配") < unclaimed.index("</tr>")
     row = unclaimed[:unclaimed.index("</tr>")]
-    assert "<td>解封申诉</td>" in row and "<td>新建</td>" in row  # category and status, translated per row
+    assert '<span class="hint">解封申诉</span>' in row and '<td data-label="状态">新建</td>' in row  # per row
     assert '<option value="unblock_appeal">解封申诉</option>' in html  # and in the filter
 
 
