@@ -27,11 +27,14 @@ from werkzeug.exceptions import HTTPException
 from recovery.accounts.models import User
 from recovery.alerts import service as alerts
 from recovery.alerts import webhooks
+from recovery.help.content import import_content
+from recovery.help.editing import save_draft
 from recovery.sessions.service import start_session
 from recovery.tickets import service as tickets
 from recovery.tickets.models import Ticket
 
 pytestmark = pytest.mark.browser
+HELP_FIXTURES = Path(__file__).resolve().parents[1] / "help" / "fixtures" / "content"
 SIZES = {"1280": (1280, 800), "1024": (1024, 768), "390": (390, 844)}
 # Console pages of the URL map the walk does not check, and why. Every other GET page under /staff must be walked.
 NOT_WALKED = {
@@ -40,17 +43,14 @@ NOT_WALKED = {
 }
 # Pages other branches of issue 19 are rewriting (queue, ticket): their findings today, kept out of the failure so
 # this branch stays green; the lead empties this at merge and the walk then holds them to the same bar.
-KNOWN_CONSOLE_FAILURES: dict[str, str] = {
-    "tickets-queue": "the agent queue page (helper 'queue' rewrites it)",
-    "tickets-queues": "queues and availability (templates/tickets/queues.html, beside the queue; not this branch's)",
-}
+KNOWN_CONSOLE_FAILURES: dict[str, str] = {}
 
 
 def _seed(app, locale: str) -> dict:
     """The people and rows the console pages show: a user with a history, an appeal answered by an agent, a
     resolved and rated ticket, alerts of every kind, a webhook subscription, queued mail."""
     ids = {role: staff_member(app, f"{role}@example.com", role, locale=locale)
-           for role in ("agent", "security", "admin")}
+           for role in ("agent", "security", "admin", "content")}
     owner = add_user(app, "mei@example.com", locale=locale).id
     with unit_of_work(app) as ctx:
         start_session(ctx, owner, kind="browser")
@@ -73,7 +73,10 @@ def _seed(app, locale: str) -> dict:
                            evidence={"ip_accounts": 40, "network": "198.51.100.0/24", "asn": "Example Hosting"})
         webhooks.create_subscription(ctx, ctx.session.get(User, ids["security"]),
                                      url="https://hooks.example.com/recovery", min_severity="high")
-    return {**ids, "owner": owner, "appeal": appeal.id}
+        import_content(ctx, HELP_FIXTURES)  # the content console's articles, and a draft with its own revision
+        text = {"title": "忘记密码", "summary": "重置密码。", "body": "## 步骤\n\n1. 打开重置页面。"}
+        draft = save_draft(ctx, "forgot-password", "zh", text, author_id=ids["content"])
+    return {**ids, "owner": owner, "appeal": appeal.id, "revision": draft.id}
 
 
 def _walk(checker: PageChecker, app, base_url: str, seeded: dict) -> list:
@@ -97,6 +100,8 @@ def _walk(checker: PageChecker, app, base_url: str, seeded: dict) -> list:
     visit("staff-account", f"/staff/accounts/{seeded['owner']}")
     visit("events-log", "/staff/events")
     visit("tickets-queue", "/staff/tickets")
+    for view in ("mine", "unassigned", "approval", "breaching", "stolen"):
+        visit(f"tickets-queue-{view}", f"/staff/tickets?view={view}")
     visit("tickets-ticket", f"/staff/tickets/{seeded['appeal']}")
     visit("tickets-metrics", "/staff/tickets/metrics")
     visit("tickets-metrics-7-days", "/staff/tickets/metrics?days=7")
@@ -108,6 +113,12 @@ def _walk(checker: PageChecker, app, base_url: str, seeded: dict) -> list:
     visit("staff-account-security", f"/staff/accounts/{seeded['owner']}")  # with the status form
     as_role("admin")
     visit("staff-account-admin", f"/staff/accounts/{seeded['agent']}")  # a staff account, as an admin sees it
+    as_role("content")
+    visit("help-console", "/staff/help")
+    visit("help-edit", "/staff/help/forgot-password/zh")
+    visit("help-history", "/staff/help/forgot-password/zh/history")
+    visit("help-revision", f"/staff/help/revisions/{seeded['revision']}")
+    visit("help-report", "/staff/help/report")
     return findings
 
 
