@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from recovery.assistant.service import DEFLECTION_FORMS, LANGS, MAX_MESSAGE
+from recovery.help.schemas import HitOut
 
 _MESSAGE = validate.Length(min=1, max=MAX_MESSAGE)
 _EMAIL = validate.Length(min=1, max=320)
@@ -36,13 +37,6 @@ class DeflectionForm(Schema):
     lang = fields.String(load_default="en", validate=validate.OneOf(LANGS))
 
 
-class AssistantArticleOut(Schema):
-    slug = fields.String()
-    title = fields.String()
-    summary = fields.String()
-    url = fields.String()
-
-
 class AssistantActionOut(Schema):
     name = fields.String()
     label = fields.String()
@@ -51,7 +45,7 @@ class AssistantActionOut(Schema):
 
 class ReplyOut(Schema):
     text = fields.String()
-    articles = fields.List(fields.Nested(AssistantArticleOut))
+    articles = fields.List(fields.Nested(HitOut))  # an article as the help centre's search answers it
     actions = fields.List(fields.Nested(AssistantActionOut))
     intent = fields.String(allow_none=True)
     handoff = fields.Boolean()  # a person takes over: signed in, it happened; signed out, send the contact step

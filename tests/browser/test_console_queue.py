@@ -5,23 +5,19 @@ without sideways scrolling at 1024 and 390 px and without a serious or critical 
 from __future__ import annotations
 
 import os
-from http.cookies import SimpleCookie
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
-from flask import Response
+from helpers.console import sign_in_context
 from helpers.database import unit_of_work
 from helpers.pagecheck import PageChecker, axe_source
 from helpers.people import add_user
 
 from recovery.accounts.models import User
 from recovery.context import Actor
-from recovery.sessions.service import start_session
 from recovery.tickets import decisions
 from recovery.tickets import service as tickets
 from recovery.tickets.models import Ticket
-from recovery.web.auth import set_session_cookie
 
 pytestmark = pytest.mark.browser
 
@@ -29,18 +25,6 @@ SIZES = {"1280": (1280, 800), "1024": (1024, 768), "390": (390, 844)}
 SHOTS = os.environ.get("RECOVERY_SCREENSHOTS")  # a directory to keep the pages' screenshots in (never the repo)
 WORDS = {"en": {"awaiting": "Awaiting approval", "claimed": "You own 2 tickets now.", "claim": "Claim them"},
          "zh_Hans": {"awaiting": "等待批准", "claimed": "您现在负责 2 个工单。", "claim": "认领"}}
-
-
-def _signed_in(app, context, base_url: str, user_id: int) -> None:
-    """The browser holds the session cookie a full sign-in (past the second factor) leaves."""
-    with unit_of_work(app) as ctx:
-        token = start_session(ctx, user_id, kind="browser", mfa_passed=True)[1]
-    with app.test_request_context():
-        response = Response()
-        set_session_cookie(response, token)
-    host = urlsplit(base_url).hostname
-    context.add_cookies([{"name": name, "value": morsel.value, "domain": host, "path": "/"}
-                         for name, morsel in SimpleCookie(response.headers["Set-Cookie"]).items()])
 
 
 def _seed(app, locale: str) -> dict:
@@ -75,7 +59,7 @@ def test_an_agent_works_the_queue_in_a_browser(live_server, browser, locale, bro
     checker = PageChecker(browser, sizes=SIZES, locale=browser_locale, axe=axe_source(), screenshots=shots)
     findings = []
     try:
-        _signed_in(app, checker.context, base_url, seeded["viewer"])
+        sign_in_context(checker.context, app, base_url, seeded["viewer"])
         page = checker.page
 
         page.goto(f"{base_url}/staff/tickets?view=approval")
