@@ -27,6 +27,7 @@ from recovery.web.inputs import init_input_parsers
 from recovery.web.logredact import install_log_redaction
 from recovery.web.ratelimit import init_early_refusals, init_limiter
 from recovery.web.staff_nav import init_staff_nav
+from recovery.web.templating import RecoveryEnvironment, init_templating
 
 # (module, blueprint attribute): one line per capability area; order does not matter.
 BLUEPRINTS = (
@@ -63,6 +64,8 @@ BLUEPRINTS = (
 
 
 class RecoveryFlask(Flask):
+    jinja_environment = RecoveryEnvironment
+
     def dispatch_request(self):
         # One request, one transaction: a view that returns commits; an error goes through the handlers,
         # which roll back. Committing here (not in after_request) lets a failed commit map to 409/503.
@@ -104,6 +107,7 @@ def _init_extensions(app: Flask) -> None:
     init_limiter(app)
     init_headers(app)
     init_staff_nav(app)
+    init_templating(app)
     install_log_redaction()
     register_error_handlers(app)
 
