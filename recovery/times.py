@@ -68,6 +68,7 @@ def zone_info(name: str | None) -> ZoneInfo:
     return ZoneInfo(DEFAULT_ZONE)
 
 
+@lru_cache(maxsize=4096)  # a pure function of its arguments; a page shows the same moments to every reader
 def format_when(value: datetime, *, zone: str | None, locale: str, format: str = "medium") -> str:
     """`value` (aware UTC, or naive UTC) as a person reads it: in `zone`, in `locale`'s words and order.
 

@@ -16,13 +16,14 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import Blueprint, Flask, g, redirect, request
 from flask.globals import _cv_app
-from flask_babel import Babel, get_locale, get_translations
+from flask_babel import Babel, get_translations
 from jinja2 import pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup
 
 from recovery.web.cookies import LANGUAGE, read_cookie, set_cookie
 from recovery.web.links import safe_next
+from recovery.web.locales import locale_name
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 LOCALES = {"en": "English", "zh_Hans": "简体中文"}
@@ -77,7 +78,7 @@ def select_locale() -> str:
 
 
 def html_lang() -> str:
-    return str(get_locale() or "en").replace("_", "-")
+    return locale_name().replace("_", "-")
 
 
 @bp.get("/language/<code>")
@@ -137,5 +138,5 @@ def init_i18n(app: Flask) -> None:
         npgettext=lambda c, s, p, n: _request_translations().unpgettext(c, s, p, n),
         newstyle=True)
     app.jinja_env.globals.update(_=_gettext, gettext=_gettext, ngettext=_ngettext)
-    app.jinja_env.globals.update(html_lang=html_lang, LOCALES=LOCALES, current_locale=lambda: str(get_locale()))
+    app.jinja_env.globals.update(html_lang=html_lang, LOCALES=LOCALES, current_locale=locale_name)
     app.register_blueprint(bp)

@@ -1,8 +1,10 @@
 """The template callables every page uses, made cheaper per request (recovery/web/templating.py, i18n.py): they
 answer exactly what Jinja's and Flask's own would."""
 
+import pytest
 from flask import render_template_string, url_for
 from flask.templating import Environment
+from itsdangerous import BadSignature
 from jinja2 import DictLoader
 
 from recovery.web.templating import RecoveryEnvironment, fixed_url_for
@@ -53,3 +55,34 @@ def test_an_imported_macro_file_sees_the_globals_jinja_would_give_it(app):
 def test_template_globals_keys_are_the_environments(app):
     template = app.jinja_env.from_string("")
     assert set(template.globals.keys()) == set(app.jinja_env.globals) >= {"_", "url_for", "csrf_token"}
+
+
+def test_the_flash_cookies_serializer_is_made_once_per_key():
+    from flask import Flask
+
+    from recovery.web.cookies import FlashSessions
+
+    app, sessions = Flask("flashes"), FlashSessions()
+    app.secret_key = "a" * 40
+    first = sessions.get_signing_serializer(app)
+    assert sessions.get_signing_serializer(app) is first
+    signed = first.dumps({"_flashes": [("success", "Saved")]})
+    app.secret_key = "b" * 40  # a new key: a new serializer, which refuses what the old key signed
+    second = sessions.get_signing_serializer(app)
+    assert second is not first and second.loads(second.dumps({"x": 1})) == {"x": 1}
+    with pytest.raises(BadSignature):
+        second.loads(signed)
+
+
+def test_flask_asks_once_whether_a_hook_is_a_coroutine(app):
+    def hook():
+        return None
+
+    async def coroutine():
+        return "done"
+
+    assert app.ensure_sync(hook) is app.ensure_sync(hook) is hook
+    with pytest.raises(RuntimeError, match="async"):  # as Flask answers without asgiref, each time
+        app.ensure_sync(coroutine)
+    with pytest.raises(RuntimeError, match="async"):
+        app.ensure_sync(coroutine)
