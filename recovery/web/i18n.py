@@ -108,6 +108,11 @@ def _request_translations():
     return cached[1]
 
 
+def request_gettext(string: str) -> str:
+    """flask_babel.gettext(string) without variables, from the request's catalog (_request_translations)."""
+    return _request_translations().ugettext(string)
+
+
 # The template callables of jinja2.ext.i18n's "newstyle" gettext (the result marked safe where the template
 # autoescapes, then always formatted with its escaped variables), calling the request's catalog directly:
 # Jinja's own go through two more context calls per string.
