@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import BindParameter, Row, bindparam, cast, func, literal, null, select, true, union_all
 
 from recovery.context import ServiceContext
-from recovery.db import read_apart
+from recovery.db import read_alone
 from recovery.tickets import progress, queries
 from recovery.tickets.access import check_status_token, status_token, status_token_ticket_id
 from recovery.tickets.labels import case_summary
@@ -74,11 +74,10 @@ _STATUS_READ = (
 
 
 def status_page(ctx: ServiceContext, token: str) -> dict:
-    """The status page by its signed link: the ticket and all it shows read in one statement outside a write
-    transaction, the link checked on the row read before anything of it is used (TokenInvalid otherwise)."""
-    ticket_id = status_token_ticket_id(token)
-    read_apart(ctx.session)
-    rows = ctx.session.execute(_STATUS_READ, {"ticket_id": ticket_id}).all()
+    """The status page by its signed link: the ticket and all it shows read in one statement on a connection of
+    its own (db.read_alone: no write transaction, no commit), the link checked on the row read before anything
+    of it is used (TokenInvalid otherwise)."""
+    rows = read_alone(ctx.session, _STATUS_READ, {"ticket_id": status_token_ticket_id(token)})
     first = rows[0] if rows else None
     check_status_token(ctx, token, first.id if first else None, first.access_nonce if first else None)
     return _view(ctx, rows)
