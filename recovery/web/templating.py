@@ -41,7 +41,8 @@ def fixed_url_for(endpoint: str, **values: Any) -> str:
     a static file. In a request such a link is a path that depends only on the app's URL map and the request's
     script root; everything else (values, anchors, relative endpoints, outside a request) is built each time."""
     request_context = _cv_request.get(None)
-    if request_context is None or endpoint[:1] == "." or (values and (len(values) > 1 or endpoint != "static")):
+    if request_context is None or endpoint[:1] == "." \
+            or (values and (endpoint != "static" or values.keys() != {"filename"})):
         return url_for(endpoint, **values)
     key = (request_context.request.script_root, endpoint, values.get("filename"))
     urls = request_context.app.extensions[_URLS]

@@ -27,6 +27,9 @@ def test_fixed_links_are_flasks_own_and_follow_the_script_root(app):
         assert fixed_url_for("home.index") == url_for("home.index") == "/"
         assert fixed_url_for("static", filename="css/base.css") == url_for("static", filename="css/base.css")
         assert fixed_url_for("tickets_intake.status", token="1.ab") == "/appeal/status/1.ab"
+        assert fixed_url_for("static", filename="css/base.css", _external=True).endswith("://localhost/static/css/base.css")
+        assert fixed_url_for("home.index", _anchor="help") == "/#help"
+        assert fixed_url_for("home.index") == "/"  # what was built with options is never remembered for none
     with app.test_request_context("/", base_url="http://localhost/mounted"):
         assert fixed_url_for("home.index") == "/mounted/"
         assert fixed_url_for("static", filename="css/base.css") == "/mounted/static/css/base.css"
