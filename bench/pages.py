@@ -1,8 +1,9 @@
-"""Figure 7, cheap pages: the requester's ticket status page and the agents' queue page against a bare Flask
-endpoint under the same gunicorn (same workers, same connections): what recovery's stack costs per page. Beside
-them, with no target, the page ceiling: a bare endpoint that reads one row of its database and renders it, the
-most any database-backed page under this gunicorn reaches. The loads run in alternating rounds, as figures 2
-and 3 do.
+"""Figure 7, cheap pages: the requester's ticket status page and the agents' queue page against the page
+ceiling under the same gunicorn (same workers, same connections): a bare Flask endpoint that reads one row of
+its database and renders it in one template, the most any database-backed page under this gunicorn reaches
+(issue 19's targets: the status page at least 0.5 of it, the queue page at least 0.3). The ceiling's own row
+compares it with a bare Flask endpoint that reads nothing, with no target. All four loads run in the same
+alternating rounds, as figures 2 and 3 do.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from bench.recovery_server import Recovery
 from bench.table import Row, Target, pending, ratio_of
 from bench.wrk import Request
 
-TARGET = Target(">=", 0.4)
+STATUS_TARGET = Target(">=", 0.5)
+QUEUE_TARGET = Target(">=", 0.3)
 PENDING = "the ticket pages (tickets, issue 5) have not landed yet"
 
 
@@ -34,18 +36,20 @@ def measure_all(run: Run, recovery: Recovery, bare: Proc | None, errors: dict[st
 def rows(got: dict, errors: dict[str, str]) -> list[Row]:
     bare = got.get("bare")
     bare_rate = bare.rate_of({200}) if bare else None
-    bare_note = f"bare Flask failed: {errors['bare']}" if "bare" in errors else None
+    ceiling = got.get("bare_page")
+    ceiling_rate = ceiling.rate_of({200}) if ceiling else None
+    ceiling_note = f"page ceiling failed: {errors['bare_page']}" if "bare_page" in errors else None
     out = [_ceiling_row(got, errors, bare_rate)] if "bare_page" in got or "bare_page" in errors else []
-    for key, label in (("status_page", "7 ticket status page vs bare Flask"),
-                       ("queue_page", "7 agent queue page vs bare Flask")):
+    for key, label, target in (("status_page", "7 ticket status page vs page ceiling", STATUS_TARGET),
+                               ("queue_page", "7 agent queue page vs page ceiling", QUEUE_TARGET)):
         if key not in got and key not in errors:
-            out.append(pending(label, "req/s", PENDING, peer="bare Flask", peer_value=bare_rate, target=TARGET))
+            out.append(pending(label, "req/s", PENDING, peer="page ceiling", peer_value=ceiling_rate, target=target))
             continue
         result = got.get(key)
         rate = result.rate_of({200}) if result else None
-        note = f"{key.replace('_', ' ')} failed: {errors[key]}" if key in errors else bare_note
-        out.append(Row(label, rate, "req/s", peer="bare Flask", peer_value=bare_rate, ratio=ratio_of(rate, bare_rate),
-                       target=TARGET, note=note))
+        note = f"{key.replace('_', ' ')} failed: {errors[key]}" if key in errors else ceiling_note
+        out.append(Row(label, rate, "req/s", peer="page ceiling", peer_value=ceiling_rate,
+                       ratio=ratio_of(rate, ceiling_rate), target=target, note=note))
     return out
 
 

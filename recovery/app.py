@@ -17,7 +17,7 @@ from recovery.settings import PROJECT_ROOT, build_settings
 from recovery.tokens import Randomness
 from recovery.web.auth import init_auth
 from recovery.web.context import close_request_session, commit_request_session
-from recovery.web.cookies import flask_session_config
+from recovery.web.cookies import FlashSessions, flask_session_config
 from recovery.web.csrf import init_csrf
 from recovery.web.errors import register_error_handlers
 from recovery.web.forms import init_input_checks
@@ -27,6 +27,7 @@ from recovery.web.inputs import init_input_parsers
 from recovery.web.logredact import install_log_redaction
 from recovery.web.ratelimit import init_early_refusals, init_limiter
 from recovery.web.staff_nav import init_staff_nav
+from recovery.web.templating import RecoveryEnvironment, init_templating
 
 # (module, blueprint attribute): one line per capability area; order does not matter.
 BLUEPRINTS = (
@@ -69,6 +70,20 @@ BLUEPRINTS = (
 
 
 class RecoveryFlask(Flask):
+    jinja_environment = RecoveryEnvironment
+    _synced: dict | None = None
+
+    def ensure_sync(self, func):
+        # Flask asks of every hook on every request (about 16 a page) whether it is a coroutine function; the
+        # answer for a function never changes, so it is remembered.
+        synced = self._synced
+        if synced is None:
+            synced = self._synced = {}
+        made = synced.get(func)
+        if made is None:
+            made = synced[func] = super().ensure_sync(func)
+        return made
+
     def dispatch_request(self):
         # One request, one transaction: a view that returns commits; an error goes through the handlers,
         # which roll back. Committing here (not in after_request) lets a failed commit map to 409/503.
@@ -83,6 +98,7 @@ def create_app(config: dict | None = None, *, clock: Clock | None = None,
     app = RecoveryFlask("recovery", template_folder=str(PROJECT_ROOT / "templates"),
                         static_folder=str(PROJECT_ROOT / "recovery" / "web" / "static"))
     app.extensions["recovery"] = build_runtime(settings, clock=clock, randomness=randomness)
+    app.session_interface = FlashSessions()
     app.config.update(SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=settings.max_content_length,
                       PREFERRED_URL_SCHEME="https" if settings.uses_https else "http", JSON_SORT_KEYS=False,
                       **flask_session_config(settings))
@@ -110,6 +126,7 @@ def _init_extensions(app: Flask) -> None:
     init_limiter(app)
     init_headers(app)
     init_staff_nav(app)
+    init_templating(app)
     install_log_redaction()
     register_error_handlers(app)
 

@@ -30,6 +30,7 @@ from sqlalchemy.engine import Connection, CursorResult, Engine, Result
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import QueuePool
 from sqlalchemy.sql import TableClause
+from sqlalchemy.sql.base import Executable
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -350,6 +351,20 @@ def read_apart(session: Session) -> None:
     else:
         session.connection(execution_options={READ_APART: True})
     session.info[READ_APART] = True  # until the transaction ends: a write meanwhile raises (_refuse_writes_apart)
+
+
+def read_alone(session: Session, statement: Executable, params: dict[str, Any]) -> Sequence[Any]:
+    """The rows of one read that needs no transaction of the request's (a page that reads once and writes
+    nothing): on a pooled connection of its own, returned at once, in autocommit on PostgreSQL (no BEGIN or
+    COMMIT round trip) or in a deferred BEGIN on SQLite (not the file's write lock), without the session's
+    transaction and its commit. Through the session, as any read, when it has begun a transaction (it sees
+    what the request wrote) or is bound to a connection (a test's outer transaction)."""
+    bind = session.get_bind()
+    if session.in_transaction() or not isinstance(bind, Engine):
+        return session.execute(statement, params).all()
+    options = {"isolation_level": AUTOCOMMIT} if bind.dialect.name == "postgresql" else {READ_APART: True}
+    with bind.connect().execution_options(**options) as connection:
+        return connection.execute(statement, params).all()
 
 
 def release_if_unwritten(session: Session) -> None:

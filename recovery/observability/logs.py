@@ -120,9 +120,10 @@ class TextFormatter(logging.Formatter):
         stamp = datetime.fromtimestamp(record.created, UTC).strftime("%H:%M:%S")
         where = f" [{one_line(fields['request_id'])}]" if "request_id" in fields else ""
         text = f"{stamp} {record.levelname:<7} {record.name}{where} {one_line(redact(record.getMessage()))}"
-        extra = {key: _clean(key, value) for key, value in vars(record).items() if key not in _STANDARD}
-        if extra and record.name != access_log.name:  # an access line says it all in its message
-            text += " " + " ".join(f"{key}={one_line(value)}" for key, value in extra.items())
+        if record.name != access_log.name:  # an access line says it all in its message: its extras are not read
+            extra = {key: _clean(key, value) for key, value in vars(record).items() if key not in _STANDARD}
+            if extra:
+                text += " " + " ".join(f"{key}={one_line(value)}" for key, value in extra.items())
         if record.exc_info:
             text += "\n" + redact(self.formatException(record.exc_info))
         return text

@@ -36,11 +36,20 @@ def _token(ctx: ServiceContext, ticket: Ticket, purpose: str) -> str:
     return f"{ticket.id}.{_signature(ctx, ticket, purpose)}"
 
 
-def _ticket_for(ctx: ServiceContext, token: str, purpose: str) -> Ticket:
+def _token_id(token: str) -> tuple[int | None, str]:
+    """The ticket id a link names (None when it names none) and its signature, not yet checked."""
     ticket_id, _, signature = (token or "").partition(".")
-    known = parse_id(ticket_id, big=True)
+    return parse_id(ticket_id, big=True), signature
+
+
+def _token_matches(ctx: ServiceContext, ticket_id: int, access_nonce: str, purpose: str, signature: str) -> bool:
+    return ctx.tokens.matches(f"{ticket_id}|{access_nonce}", purpose, signature)
+
+
+def _ticket_for(ctx: ServiceContext, token: str, purpose: str) -> Ticket:
+    known, signature = _token_id(token)
     ticket = ctx.session.get(Ticket, known) if known is not None else None
-    if ticket is None or not ctx.tokens.matches(f"{ticket.id}|{ticket.access_nonce}", purpose, signature):
+    if ticket is None or not _token_matches(ctx, ticket.id, ticket.access_nonce, purpose, signature):
         raise TokenInvalid()
     return ticket
 
@@ -57,6 +66,22 @@ def status_link(ctx: ServiceContext, ticket: Ticket) -> str:
 
 def ticket_for_status_token(ctx: ServiceContext, token: str) -> Ticket:
     return _ticket_for(ctx, token, _STATUS_PURPOSE)
+
+
+def status_token_ticket_id(token: str) -> int:
+    """The ticket a status link names, before anything is read (TokenInvalid when it names none); the reader
+    then checks the link on the row it read (check_status_token) before it shows anything of it."""
+    known, _signature = _token_id(token)
+    if known is None:
+        raise TokenInvalid()
+    return known
+
+
+def check_status_token(ctx: ServiceContext, token: str, ticket_id: int | None, access_nonce: str | None) -> None:
+    """TokenInvalid unless `token` is the status link of the ticket read (None: no such ticket)."""
+    if ticket_id is None or access_nonce is None \
+            or not _token_matches(ctx, ticket_id, access_nonce, _STATUS_PURPOSE, _token_id(token)[1]):
+        raise TokenInvalid()
 
 
 def cancel_link(ctx: ServiceContext, ticket: Ticket) -> str:

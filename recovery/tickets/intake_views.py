@@ -141,9 +141,7 @@ def contact_confirm():
 
 
 def _status_context(token: str) -> dict:
-    ctx = service_context()
-    ticket = ticket_for_status_token(ctx, token)
-    return {"token": token, "view": requester.status_view(ctx, ticket)}
+    return {"token": token, "view": requester.status_page(service_context(), token)}
 
 
 @bp.get("/appeal/status/<token>")

@@ -8,6 +8,8 @@ from datetime import timedelta
 from functools import lru_cache
 from typing import Any
 
+from sqlalchemy import Row
+
 from recovery.accounts.models import User
 from recovery.accounts.notify import notification_addresses
 from recovery.context import ServiceContext
@@ -54,7 +56,7 @@ def store_clock(ticket: Ticket, clock: sla.SlaClock) -> None:
     ticket.due_at = sla.next_deadline(clock) or NO_DEADLINE
 
 
-def on_hold(ctx: ServiceContext, ticket: Ticket) -> bool:
+def on_hold(ctx: ServiceContext, ticket: Ticket | Row) -> bool:  # a Row: the status page's read
     return ticket.hold_until is not None and ctx.clock.now() < ticket.hold_until
 
 

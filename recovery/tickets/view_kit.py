@@ -7,7 +7,6 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from flask import Blueprint, g, request, send_file
-from flask_babel import gettext
 from markupsafe import Markup, escape
 
 from recovery.accounts.models import User
@@ -16,6 +15,7 @@ from recovery.tickets.evidence import Upload, evidence_file
 from recovery.tickets.labels import label_of
 from recovery.web.auth import signed_in_user
 from recovery.web.context import runtime, service_context
+from recovery.web.i18n import request_gettext
 from recovery.web.ratelimit import limit
 
 UPLOAD_SLACK = 256 * 1024  # form fields and multipart framing around the files
@@ -70,7 +70,7 @@ def ticket_label(kind: str, value: object) -> str:
     labels = g.setdefault("ticket_labels", {})
     key = (kind, value)
     if key not in labels:
-        labels[key] = gettext(label_of(kind, value))
+        labels[key] = request_gettext(label_of(kind, value))
     return labels[key]
 
 

@@ -10,6 +10,7 @@ from recovery.context import Actor, ServiceContext
 from recovery.runtime import Runtime
 from recovery.web.emails import compose_email
 from recovery.web.links import build_link
+from recovery.web.locales import locale_name
 
 
 def runtime(app: Flask | None = None) -> Runtime:
@@ -35,12 +36,10 @@ def request_actor() -> Actor:
 
 def service_context(actor: Actor | None = None, locale: str | None = None) -> ServiceContext:
     """`locale` defaults to the request's; pass one to avoid fixing the locale before the user is known."""
-    from flask_babel import get_locale  # imported here: i18n needs an app context
-
     rt = runtime()
     return ServiceContext(session=db_session(), settings=rt.settings, clock=rt.clock, tokens=rt.tokens,
                           compose_email=compose_email, link=build_link, passwords=rt.passwords,
-                          actor=actor or request_actor(), locale=locale or str(get_locale() or "en"))
+                          actor=actor or request_actor(), locale=locale or locale_name())
 
 
 def app_service_context(app: Flask, session: Session, actor: Actor | None = None) -> ServiceContext:

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
-from flask import request
-from itsdangerous import BadSignature, Signer
+from flask import Flask, request
+from flask.sessions import SecureCookieSessionInterface
+from itsdangerous import BadSignature, Signer, URLSafeTimedSerializer
 from werkzeug.wrappers import Response
 
 from recovery.settings import Settings
@@ -107,4 +109,24 @@ def flask_session_config(settings: Settings) -> dict:
 
 
 def _signer(settings: Settings, salt: str) -> Signer:
-    return Signer(settings.secret_key, salt=salt)
+    return _signer_for(settings.secret_key, salt)
+
+
+@lru_cache(maxsize=32)
+def _signer_for(secret_key: str, salt: str) -> Signer:
+    """A Signer keeps nothing but its key and salt: made once per pair, not per cookie read."""
+    return Signer(secret_key, salt=salt)
+
+
+class FlashSessions(SecureCookieSessionInterface):
+    """Flask's cookie session (flashed messages only), its serializer made once per key: Flask makes one for
+    every request, even one without the cookie, and itsdangerous tries a dump to tell text from bytes each time."""
+
+    _made: tuple[tuple, URLSafeTimedSerializer | None] | None = None
+
+    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
+        key = (app.secret_key, tuple(app.config.get("SECRET_KEY_FALLBACKS") or ()), self.salt,
+               app.config.get("SESSION_COOKIE_NAME"))
+        if self._made is None or self._made[0] != key:
+            self._made = (key, super().get_signing_serializer(app))
+        return self._made[1]

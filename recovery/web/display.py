@@ -13,7 +13,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import Blueprint, g, make_response, request
-from flask_babel import get_locale
 
 from recovery.accounts import service as accounts
 from recovery.accounts.schemas import TimeZoneForm
@@ -24,6 +23,7 @@ from recovery.web.auth import current_user
 from recovery.web.context import service_context
 from recovery.web.cookies import TIME_ZONE, read_cookie, set_cookie
 from recovery.web.forms import parse_form
+from recovery.web.locales import locale_name
 
 bp = Blueprint("display", __name__)
 
@@ -66,7 +66,7 @@ def local_time(value: datetime | None, format: str = "short") -> str:
     """`value` in the request's zone and language (recovery.times.format_when)."""
     if value is None:
         return ""
-    return format_when(value, zone=request_zone(), locale=str(get_locale() or "en"), format=format)
+    return format_when(value, zone=request_zone(), locale=locale_name(), format=format)
 
 
 @bp.app_template_global("time_in")
@@ -75,7 +75,7 @@ def time_in(value: datetime | None, zone: str | None, format: str = "medium") ->
     `time_zone`) in the language the email is rendered in (force_locale); None reads as UTC."""
     if value is None:
         return ""
-    return format_when(value, zone=zone, locale=str(get_locale() or "en"), format=format)
+    return format_when(value, zone=zone, locale=locale_name(), format=format)
 
 
 @bp.app_template_global("utc_time")
@@ -86,7 +86,7 @@ def utc_time(value: datetime | None) -> str:
 @bp.app_template_global("place")
 def place(city: str | None, country: str | None) -> str:
     """"Shanghai, China" / "中国 Shanghai"; "" when nothing is known (the template shows its dash)."""
-    return place_name(city, country, str(get_locale() or "en")) or ""
+    return place_name(city, country, locale_name()) or ""
 
 
 @bp.app_template_filter("device")

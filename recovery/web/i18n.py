@@ -10,14 +10,20 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask import Blueprint, Flask, g, has_app_context, redirect, request
-from flask_babel import Babel, get_locale, get_translations
+from flask import Blueprint, Flask, g, redirect, request
+from flask.globals import _cv_app
+from flask_babel import Babel, get_translations
+from jinja2 import pass_context
+from jinja2.runtime import Context
+from markupsafe import Markup
 
 from recovery.web.cookies import LANGUAGE, read_cookie, set_cookie
 from recovery.web.links import safe_next
+from recovery.web.locales import locale_name
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 LOCALES = {"en": "English", "zh_Hans": "简体中文"}
@@ -72,7 +78,7 @@ def select_locale() -> str:
 
 
 def html_lang() -> str:
-    return str(get_locale() or "en").replace("_", "-")
+    return locale_name().replace("_", "-")
 
 
 @bp.get("/language/<code>")
@@ -88,16 +94,39 @@ def _request_translations():
 
     Flask-Babel keeps the selected locale in `g._flask_babel.babel_locale`, and force_locale (emails in the
     recipient's language) swaps that object, so a swap is a cache miss. Without that state (another
-    Flask-Babel version) every call falls back to Flask-Babel's own lookup: slower, never wrong.
+    Flask-Babel version) every call falls back to Flask-Babel's own lookup: slower, never wrong. `g` is read
+    from the app context itself, not through its proxy (a page asks about 30 times).
     """
-    state = getattr(g, "_flask_babel", None) if has_app_context() else None
-    locale = getattr(state, "babel_locale", None)
+    app_context = _cv_app.get(None)
+    stored = app_context.g.__dict__ if app_context is not None else {}
+    locale = getattr(stored.get("_flask_babel"), "babel_locale", None)
     if locale is None:
         return get_translations()
-    cached = g.get("_recovery_translations")
+    cached = stored.get("_recovery_translations")
     if cached is None or cached[0] is not locale:
-        cached = g._recovery_translations = (locale, get_translations())
+        cached = stored["_recovery_translations"] = (locale, get_translations())
     return cached[1]
+
+
+def request_gettext(string: str) -> str:
+    """flask_babel.gettext(string) without variables, from the request's catalog (_request_translations)."""
+    return _request_translations().ugettext(string)
+
+
+# The template callables of jinja2.ext.i18n's "newstyle" gettext (the result marked safe where the template
+# autoescapes, then always formatted with its escaped variables), calling the request's catalog directly:
+# Jinja's own go through two more context calls per string.
+@pass_context
+def _gettext(context: Context, string: str, /, **variables: Any) -> str:
+    translated = _request_translations().ugettext(string)
+    return (Markup(translated) if context.eval_ctx.autoescape else translated) % variables  # noqa: S704  # our catalog
+
+
+@pass_context
+def _ngettext(context: Context, singular: str, plural: str, num: int, /, **variables: Any) -> str:
+    variables.setdefault("num", num)
+    translated = _request_translations().ungettext(singular, plural, num)
+    return (Markup(translated) if context.eval_ctx.autoescape else translated) % variables  # noqa: S704  # our catalog
 
 
 def init_i18n(app: Flask) -> None:
@@ -113,5 +142,6 @@ def init_i18n(app: Flask) -> None:
         pgettext=lambda c, s: _request_translations().upgettext(c, s),
         npgettext=lambda c, s, p, n: _request_translations().unpgettext(c, s, p, n),
         newstyle=True)
-    app.jinja_env.globals.update(html_lang=html_lang, LOCALES=LOCALES, current_locale=lambda: str(get_locale()))
+    app.jinja_env.globals.update(_=_gettext, gettext=_gettext, ngettext=_ngettext)
+    app.jinja_env.globals.update(html_lang=html_lang, LOCALES=LOCALES, current_locale=locale_name)
     app.register_blueprint(bp)

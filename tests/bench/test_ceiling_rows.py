@@ -17,11 +17,23 @@ def _load(answers: int, seconds: float = 10.0) -> Result:
 
 
 def test_the_page_ceiling_row_is_its_rate_over_the_bare_endpoints_without_a_target():
-    rows = pages.rows({"bare": _load(50_000), "bare_page": _load(20_000), "status_page": _load(5_000)}, {})
+    rows = pages.rows({"bare": _load(50_000), "bare_page": _load(20_000), "status_page": _load(5_000),
+                       "queue_page": _load(8_000)}, {})
     ceiling = next(row for row in rows if row.figure.startswith("7 page ceiling"))
     assert (ceiling.value, ceiling.peer_value, ceiling.ratio, ceiling.target) == (2000.0, 5000.0, 0.4, None)
-    status = next(row for row in rows if row.figure.startswith("7 ticket status page"))
-    assert status.ratio == 0.1 and status.target is not None
+
+
+def test_the_two_pages_are_read_against_the_page_ceiling_with_the_issues_targets():
+    rows = pages.rows({"bare": _load(50_000), "bare_page": _load(20_000), "status_page": _load(10_000),
+                       "queue_page": _load(5_000)}, {})
+    status = next(row for row in rows if row.figure == "7 ticket status page vs page ceiling")
+    queue = next(row for row in rows if row.figure == "7 agent queue page vs page ceiling")
+    assert (status.peer, status.peer_value, status.ratio, status.met) == ("page ceiling", 2000.0, 0.5, True)
+    assert (queue.peer, queue.peer_value, queue.ratio, queue.met) == ("page ceiling", 2000.0, 0.25, False)
+    assert (status.target.op, status.target.bound, queue.target.op, queue.target.bound) == (">=", 0.5, ">=", 0.3)
+    failed = pages.rows({"bare": _load(50_000), "status_page": _load(10_000)}, {"bare_page": "refused"})
+    status = next(row for row in failed if row.figure.startswith("7 ticket status page"))
+    assert status.ratio is None and status.note == "page ceiling failed: refused"
 
 
 def test_a_failed_page_ceiling_says_why_and_no_ceiling_row_without_the_load():

@@ -3,13 +3,18 @@ status page's tracker and promise, which show nothing written for staff."""
 
 import re
 
+from helpers.tickets import PNG
+from sqlalchemy import event
+
 from recovery.accounts.models import User
 from recovery.alerts.actions import open_alert_ticket
 from recovery.alerts.service import raise_alert
 from recovery.detection.containment import secure_account
-from recovery.tickets import queries, service
+from recovery.tickets import decisions, queries, service
 from recovery.tickets.access import status_token
+from recovery.tickets.evidence import Upload
 from recovery.tickets.models import Ticket
+from recovery.web.context import runtime
 
 LINK = re.compile(r'href="(/appeal/status/[0-9]+\.[0-9a-f]+)"')
 
@@ -116,3 +121,39 @@ def test_support_leads_to_the_front_door_whose_choices_lead_into_each_flow(clien
 def test_the_appeal_form_comes_with_the_reason_the_front_door_chose(client):
     html = client.get("/appeal?reason=lost_second_factor").get_data(as_text=True)
     assert '<option value="lost_second_factor" selected>' in html and "Still have your recovery codes?" in html
+
+
+def test_status_page_shows_its_thread_files_and_decision_read_in_one_statement(app, client, services, people):
+    """The page reads the ticket, its last decision, the messages written for the requester and their files in
+    one statement, and checks the link on what it read."""
+    ada = people.add("ada@example.com", status="banned")
+    agent = people.staff("agent@example.com")
+    ticket_id = _appeal(services, ada, message="Please unlock my account.")
+    with services() as ctx:
+        ticket = ctx.session.get(Ticket, ticket_id)
+        service.requester_reply(ctx, ticket, "Here is my ID.", [Upload("id-card.png", PNG)])
+        service.add_note(ctx, ticket, ctx.session.get(User, agent), "internal: check the ID")
+        service.reply(ctx, ticket, ctx.session.get(User, agent), "Thanks, we are looking at it.")
+        decisions.decide(ctx, ticket, ctx.session.get(User, agent), outcome="denied", reason="Repeated spam",
+                         appeal_again_days=10)
+    with services() as ctx:
+        token = status_token(ctx, ctx.session.get(Ticket, ticket_id))
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args) -> None:
+        statements.append(statement)
+
+    engine = runtime(app).db.engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        html = client.get(f"/appeal/status/{token}").get_data(as_text=True)
+        refused = client.get(f"/appeal/status/{ticket_id}.{'0' * 64}")
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) == 2  # the page's and the 400's
+    thread = [html.index(text) for text in ("Please unlock my account.", "Here is my ID.",
+                                            "Thanks, we are looking at it.")]
+    assert thread == sorted(thread) and "internal: check the ID" not in html
+    assert "id-card.png" in html and "Files you sent" in html
+    assert "Repeated spam" in html and "You may appeal again after" in html
+    assert refused.status_code == 400 and "Repeated spam" not in refused.get_data(as_text=True)

@@ -16,6 +16,7 @@ from recovery.db import (
     WriteWhileReadingApart,
     _insert_committed_lazily,
     execute_alone,
+    read_alone,
     read_apart,
     release_if_unwritten,
     write_together,
@@ -422,3 +423,26 @@ def test_rows_are_not_written_together_while_reading_apart(database):
                                                       details={}, created_at=_NOW))])
     session.rollback()
     session.close()
+
+
+def test_a_read_alone_takes_no_transaction_of_the_session_and_a_begun_one_reads_its_own_writes(database):
+    """The status page's one read: a connection of its own, in autocommit on PostgreSQL and a deferred BEGIN on
+    SQLite (never the write lock), the session left without a transaction; once the session has begun one, the
+    read goes through it and sees what it wrote."""
+    statements: list[tuple[str | None, str]] = []
+    event.listen(database.engine, "before_cursor_execute", lambda conn, _cursor, statement, *_: statements.append(
+        (conn.get_execution_options().get("isolation_level"), " ".join(statement.split()[:2]))))
+    session = database.new_session()
+    queued = select(OutboxMessage.recipient).where(OutboxMessage.recipient.like("alone-%"))
+    assert read_alone(session, queued, {}) == []
+    assert not session.in_transaction()
+    read = [statement for statement in statements if statement[1].startswith(("BEGIN", "SELECT"))]
+    if _ON_POSTGRESQL:
+        assert read == [("AUTOCOMMIT", "SELECT outbox_messages.recipient")]
+    else:
+        assert [what for _isolation, what in read] == ["BEGIN", "SELECT outbox_messages.recipient"]
+    session.execute(insert(OutboxMessage.__table__), _probe_row("alone-1"))
+    assert [row.recipient for row in read_alone(session, queued, {})] == ["alone-1"]
+    session.rollback()
+    session.close()
+    assert _queued_tasks(database) == []
