@@ -110,10 +110,14 @@ def test_two_agents_work_a_ticket_draft_macro_collision_and_approval(live_server
         assert page.locator("#four-eyes form[action$='/proposal/approve']").count() == 0
         findings += first.check("ticket-proposal-mine")
 
-        # The second agent opens it: the first one is viewing; Approve and Reject are offered.
+        # The second agent finds it in the "needs my approval" view and opens it from there: the first one is
+        # viewing; Approve and Reject are offered.
         second = _agent(browser, app, base_url, "bo@example.com", locale, shots)
         other = second.page
-        other.goto(url)
+        other.goto(f"{base_url}/staff/tickets?view=approval")
+        with other.expect_navigation():
+            other.click(f"a[href$='/staff/tickets/{ticket_id}']")
+        assert other.url == url
         expect(other.locator("#collision-viewing")).to_contain_text("ana@example.com")
         expect(other.locator("#four-eyes form[action$='/proposal/approve'] button")).to_be_visible()
         findings += second.check("ticket-proposal-theirs")
