@@ -193,6 +193,11 @@ def hand_off(ctx: ServiceContext, conversation: Conversation, user: User | None,
     if owner is None:
         raise ContactRequired(extra={"send": "POST /api/v1/assistant/conversations/<id>/contact {email}, then "
                                              "POST .../handoff {email, code}"})
+    if conversation.user_id not in (None, owner.id):
+        raise NotFound()
+    # Begun signed out and handed off signed in: the conversation is the account's from now on, so its page (which
+    # shows the ticket's status link) answers nobody else, whoever else holds its id.
+    conversation.user_id = owner.id
     return _open(ctx, conversation, owner, words)
 
 

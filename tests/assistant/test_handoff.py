@@ -144,6 +144,19 @@ def test_a_stranger_cannot_read_or_continue_a_conversation(client, people):
     assert _say(client, conversation, "hi", headers=people.headers(ada)).status_code == 200
 
 
+def test_a_conversation_begun_signed_out_is_the_accounts_once_handed_off_signed_in(client, people):
+    """Its page shows the ticket's status link: after the hand-off only the account reads it."""
+    ada = people.add("ada@example.com")
+    conversation = _start(client, "I need help with my account").get_json()["id"]  # signed out
+    assert client.get(f"/help/assistant/{conversation}").status_code == 200
+    handed = client.post(f"{START}/{conversation}/handoff", headers=people.headers(ada))
+    assert handed.status_code == 201
+    assert client.get(f"/help/assistant/{conversation}").status_code == 404  # a stranger holding the id
+    assert _say(client, conversation, "hi").status_code == 404
+    eve = people.add("eve@example.com")
+    assert client.post(f"{START}/{conversation}/handoff", headers=people.headers(eve)).status_code == 404
+
+
 def test_conversation_ids_are_random(client):
     ids = {_start(client, "hello there").get_json()["id"] for _ in range(3)}
     assert len(ids) == 3 and all(len(i) >= 22 for i in ids)
