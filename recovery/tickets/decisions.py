@@ -31,7 +31,13 @@ from recovery.errors import N_, PermissionDenied, ValidationFailed
 from recovery.events.service import record_event
 from recovery.tickets.access import can_work, require_staff_access
 from recovery.tickets.decision_actions import ACTION_RUNNERS
-from recovery.tickets.errors import AlreadyDecided, HoldActive, ProposalChanged, SecondApproverRequired
+from recovery.tickets.errors import (
+    AlreadyDecided,
+    HoldActive,
+    ProposalChanged,
+    ProposalWaiting,
+    SecondApproverRequired,
+)
 from recovery.tickets.lifecycle import audit, notify_requester, on_hold, sync_sla
 from recovery.tickets.models import OUTCOMES, Ticket, TicketDecision, TicketMessage
 
@@ -127,7 +133,9 @@ def decide(ctx: ServiceContext, ticket: Ticket, staff: User, *, outcome: str, re
         if pending is not None and pending.outcome == outcome and pending.actions == chosen:
             if pending.requested_by == staff.id:
                 raise SecondApproverRequired()
-            return _execute(ctx, ticket, pending, approver=staff)
+            # The second person approves what they read (`approve`, with the proposal's id): a decision that only
+            # matches it would carry out its reason and message unseen, without the approval's audit and event.
+            raise ProposalWaiting(extra={"decision_id": pending.id})
         return _propose(ctx, ticket, staff, pending, outcome=outcome, reason=reason, message=message,
                         actions=chosen, appeal_again_days=appeal_again_days)
     decision = _record(ctx, ticket, staff, outcome=outcome, reason=reason, message=message, actions=chosen,

@@ -49,6 +49,13 @@ class ProposalChanged(RecoveryError):
     message = N_("This proposal was changed or already handled. Read the ticket again before you act on it.")
 
 
+class ProposalWaiting(RecoveryError):
+    code = "proposal_waiting"
+    status = 409
+    message = N_("Another staff member proposed this decision and it is waiting for approval: read the proposal "
+                 "on the ticket and approve or reject it.")
+
+
 class AppealTooSoon(RecoveryError):
     code = "appeal_too_soon"
     status = 409

@@ -3,6 +3,7 @@
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
@@ -17,7 +18,7 @@ def test_sign_up_verify_sign_in_and_sign_out(live_server, page, mailbox, caplog)
     page.get_by_label("Email address").fill(email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Create account").click()
-    assert page.get_by_role("heading", name="Check your email").is_visible()
+    expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
 
     message = mailbox(app, email)
     verify_link = next(link for link in message["links"] if "/verify-email" in link)
@@ -36,7 +37,7 @@ def test_sign_up_verify_sign_in_and_sign_out(live_server, page, mailbox, caplog)
     assert cookies["recovery_session"]["httpOnly"] and cookies["recovery_session"]["sameSite"] == "Lax"
 
     page.get_by_role("navigation", name="Main").get_by_role("button", name="Sign out").click()
-    assert page.get_by_role("link", name="Sign in").first.is_visible()
+    expect(page.get_by_role("link", name="Sign in").first).to_be_visible()
     page.goto(f"{base_url}/security")
     assert "/signin" in page.url
 
@@ -60,4 +61,4 @@ def test_pages_switch_to_chinese(live_server, page):
     _app, base_url = live_server
     page.goto(f"{base_url}/signin")
     page.get_by_role("link", name="简体中文").click()
-    assert page.get_by_role("heading", name="登录", exact=True).is_visible()
+    expect(page.get_by_role("heading", name="登录", exact=True)).to_be_visible()

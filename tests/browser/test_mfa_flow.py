@@ -5,6 +5,7 @@ import re
 
 import pyotp
 import pytest
+from playwright.sync_api import expect
 
 from recovery.accounts import service as accounts
 from recovery.web.context import app_service_context, runtime
@@ -42,7 +43,7 @@ def _enroll(page, app, base_url) -> tuple[str, list[str]]:
     secret = page.locator("#totp-secret").inner_text().replace(" ", "")
     page.get_by_label("Code from the app").fill(pyotp.TOTP(secret).at(runtime(app).clock.now()))
     page.get_by_role("button", name="Turn on two-step verification").click()
-    assert page.get_by_role("heading", name="Your recovery codes").is_visible()
+    expect(page.get_by_role("heading", name="Your recovery codes")).to_be_visible()
     codes = page.locator("#recovery-codes code").all_inner_texts()
     return secret, codes
 
@@ -71,7 +72,7 @@ def test_enroll_then_sign_in_with_password_and_code(live_server, page):
     page.get_by_label("Code").fill(pyotp.TOTP(secret).at(runtime(app).clock.now()))
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(f"{base_url}/security")
-    assert page.get_by_text("Recovery codes left: 10.").is_visible()
+    expect(page.get_by_text("Recovery codes left: 10.")).to_be_visible()
 
 
 def test_sign_in_with_a_recovery_code(live_server, page, mailbox):
@@ -87,7 +88,7 @@ def test_sign_in_with_a_recovery_code(live_server, page, mailbox):
     page.get_by_label("Code").fill(codes[3].lower())
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(f"{base_url}/security")
-    assert page.get_by_text("Recovery codes left: 9.").is_visible()
+    expect(page.get_by_text("Recovery codes left: 9.")).to_be_visible()
     notice = mailbox(app, EMAIL)
     assert notice["subject"] == "A recovery code was used to sign in" and codes[3] not in notice["text"]
 

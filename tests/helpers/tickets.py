@@ -20,6 +20,16 @@ def decide(services, people, staff_id, ticket_id, **kwargs):
         return decisions.decide(ctx, ctx.session.get(Ticket, ticket_id), people.user(staff_id), **kwargs)
 
 
+def approve(services, people, staff_id, ticket_id):
+    """The staff member `staff_id` approves the ticket's pending proposal by its id, as the ticket page's Approve
+    does (a matching decision of their own is refused: decisions.ProposalWaiting)."""
+    with services(Actor("staff", staff_id, "198.51.100.7")) as ctx:
+        ticket = ctx.session.get(Ticket, ticket_id)
+        pending = decisions.pending_decision(ctx, ticket)
+        assert pending is not None, "no proposal is waiting"
+        return decisions.approve(ctx, ticket, people.user(staff_id), pending.id)
+
+
 def events_of(services, type_: str) -> list[SecurityEvent]:
     """Every security event of one type, read in a unit of work of its own."""
     with services() as ctx:

@@ -182,7 +182,7 @@ def test_reroute_and_escalate_through_the_api(client, services, people):
     assert response.get_json()["priority"] == 2
 
 
-def test_decisions_under_four_eyes_answer_202_then_201(client, services, people):
+def test_decisions_under_four_eyes_answer_202_then_the_approval_carries_it_out(client, services, people):
     ada = people.add("ada@example.com", status="banned")
     ticket_id = _ticket(services, ada)
     body = {"outcome": "granted", "reason": "Wrong person banned", "message": "Sorry about that."}
@@ -190,8 +190,12 @@ def test_decisions_under_four_eyes_answer_202_then_201(client, services, people)
                         headers=people.headers(people.staff("a1@example.com")))
     assert first.status_code == 202 and first.get_json()["status"] == "pending"
     assert people.user(ada).status == "banned"
-    second = client.post(f"/api/v1/tickets/{ticket_id}/decisions", json=body,
-                         headers=people.headers(people.staff("a2@example.com")))
+    other = people.headers(people.staff("a2@example.com"))
+    # The same decision from a second person does not carry out a proposal they have not read: it names it.
+    again = client.post(f"/api/v1/tickets/{ticket_id}/decisions", json=body, headers=other)
+    assert again.status_code == 409 and again.get_json()["error"]["code"] == "proposal_waiting"
+    assert again.get_json()["error"]["decision_id"] == first.get_json()["id"]
+    second = client.post(f"/api/v1/tickets/{ticket_id}/decisions/{first.get_json()['id']}/approve", headers=other)
     assert second.status_code == 201 and second.get_json()["status"] == "executed"
     assert people.user(ada).status == "active"
 

@@ -1,7 +1,7 @@
 """Decisions act on the account in the same transaction, notify, and need two staff members where risky."""
 
 import pytest
-from helpers.tickets import decide, events_of
+from helpers.tickets import approve, decide, events_of
 from sqlalchemy import select
 
 from recovery.errors import PermissionDenied, ValidationFailed
@@ -9,7 +9,7 @@ from recovery.reset.models import PasswordReset
 from recovery.sessions.models import UserSession
 from recovery.sessions.service import start_session
 from recovery.tickets import decision_actions, service
-from recovery.tickets.errors import AlreadyDecided, SecondApproverRequired
+from recovery.tickets.errors import AlreadyDecided, ProposalWaiting, SecondApproverRequired
 from recovery.tickets.models import TicketDecision
 
 
@@ -66,7 +66,9 @@ def test_lifting_a_ban_needs_a_second_staff_member(services, people, outbox):
     assert not outbox(template="ticket_decision")
     with pytest.raises(SecondApproverRequired):
         decide(services, people, first, ticket_id, outcome="granted", reason="Mistaken identity")
-    done = decide(services, people, second, ticket_id, outcome="granted", reason="Looks right to me")
+    with pytest.raises(ProposalWaiting):  # a decision that only matches it would carry it out unread
+        decide(services, people, second, ticket_id, outcome="granted", reason="Looks right to me")
+    done = approve(services, people, second, ticket_id)
     assert done.id == pending.id and done.status == "executed"
     assert (done.requested_by, done.approved_by) == (first, second)
     assert people.user(ada).status == "active"
@@ -114,7 +116,7 @@ def test_stolen_account_recovery_revokes_sessions_unblocks_and_sends_a_reset_lin
     sec2 = people.staff("sec2@example.com", role="security")
     ticket_id = _ticket(services, ada, category="stolen_account", source="detection")
     assert decide(services, people, sec1, ticket_id, outcome="granted", reason="Owner verified").status == "pending"
-    made = decide(services, people, sec2, ticket_id, outcome="granted", reason="Owner verified")
+    made = approve(services, people, sec2, ticket_id)
     assert made.actions == ["revoke_sessions", "unblock", "force_password_reset"]
     assert people.user(ada).status == "active"
     with services() as ctx:
