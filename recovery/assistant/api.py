@@ -81,8 +81,7 @@ def contact(public_id: str):
     ctx = service_context()
     conversation = service.find_conversation(ctx, public_id, current_user())
     with speaking(conversation.lang):
-        service.send_handoff_code(ctx, conversation, parse_json(ContactPoint())["email"],
-                                  confirm_link=ctx.link("assistant.page", public_id=public_id, step="code"))
+        service.send_handoff_code(ctx, conversation, parse_json(ContactPoint())["email"])
     return CodeSentOut().dump(_SENT), 202
 
 

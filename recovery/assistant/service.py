@@ -201,13 +201,12 @@ def hand_off(ctx: ServiceContext, conversation: Conversation, user: User | None,
     return _open(ctx, conversation, owner, words)
 
 
-def send_handoff_code(ctx: ServiceContext, conversation: Conversation, email: str, *, confirm_link: str) -> None:
+def send_handoff_code(ctx: ServiceContext, conversation: Conversation, email: str) -> None:
     """Signed out: the code goes to the addresses on file of the account `email` names (the same answer for an
     unknown one: nothing is sent)."""
     if conversation.status != "open":
         raise ConversationClosed()
-    request_support_code(ctx, kind="assistant", email=email, payload={"conversation": conversation.public_id},
-                         confirm_link=confirm_link)
+    request_support_code(ctx, kind="assistant", email=email, payload={"conversation": conversation.public_id})
 
 
 def hand_off_with_code(ctx: ServiceContext, conversation: Conversation, email: str, code: str, *,

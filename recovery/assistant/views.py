@@ -118,8 +118,7 @@ def send_code(public_id: str):
     ctx = service_context()
     conversation = service.find_conversation(ctx, public_id, current_user())
     email = parse_form(ContactPoint())["email"]
-    service.send_handoff_code(ctx, conversation, email,
-                              confirm_link=ctx.link("assistant.page", public_id=public_id, step="code"))
+    service.send_handoff_code(ctx, conversation, email)
     return render_template(_PAGE, form={"email": email}, errors={}, **_code_step(public_id, sent=True))
 
 

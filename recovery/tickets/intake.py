@@ -227,15 +227,18 @@ def cancel_recovery(ctx: ServiceContext, ticket: Ticket) -> Ticket:
 SUPPORT_KINDS = ("contact", "assistant")  # the IntakeChallenge kinds of a signed-out request to a person
 
 
-def request_support_code(ctx: ServiceContext, *, kind: str, email: str, payload: dict, confirm_link: str) -> None:
+def request_support_code(ctx: ServiceContext, *, kind: str, email: str, payload: dict) -> None:
     """Signed out, a contact message or a hand-off proves an address on file first, like an appeal: the code goes
-    to every address on the account; an unknown email gets the same answer and no mail."""
+    to every address on the account; an unknown email gets the same answer and no mail.
+
+    The email carries the code and no link: whoever asked has the page open to type it into, and a link would
+    lead the account's owner, who did not ask, onto a stranger's conversation or message to confirm it (the
+    attacker review of this round)."""
     user = find_user_by_email(ctx, email)
     if user is None or kind not in SUPPORT_KINDS:
         return
     code = _issue(ctx, kind, user.email, user.id, {**payload, "locale": ctx.locale})
-    notify_security(ctx, user, "support_code", code=code, minutes=ctx.settings.verification_code_minutes,
-                    confirm_link=confirm_link)
+    notify_security(ctx, user, "support_code", code=code, minutes=ctx.settings.verification_code_minutes)
     record_event(ctx, "ticket.contact.code_sent" if kind == "contact" else "ticket.assistant.code_sent",
                  user_id=user.id)
 

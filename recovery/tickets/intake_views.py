@@ -122,8 +122,7 @@ def contact():
     if user is not None:
         ticket = intake.open_contact(ctx, user=user, message=data["message"])
         return redirect(url_for(".status", token=status_token(ctx, ticket)), 303)
-    intake.request_support_code(ctx, kind="contact", email=data["email"], payload={"message": data["message"]},
-                                confirm_link=ctx.link("tickets_intake.contact_confirm"))
+    intake.request_support_code(ctx, kind="contact", email=data["email"], payload={"message": data["message"]})
     return render_template("tickets/contact_confirm.html", form={"email": data["email"]}, errors={}, sent=True)
 
 

@@ -3,7 +3,7 @@ P1 ticket carrying the transcript (service, API and the staff ticket API), a sig
 emailed code, a third unanswered turn, and conversations no stranger can read."""
 
 import pytest
-from helpers.mail import code_in
+from helpers.mail import code_in, text_of
 from helpers.people import TicketPeople
 from sqlalchemy import select
 
@@ -95,7 +95,10 @@ def test_a_signed_out_hand_off_needs_the_emailed_code_first(client, people, outb
     assert refused.status_code == 428 and refused.get_json()["error"]["code"] == "contact_required"
     assert people.rows(Ticket) == []
     assert client.post(f"{START}/{body['id']}/contact", json={"email": "ada@example.com"}).status_code == 202
-    code = code_in(outbox(to="ada@example.com", template="support_code")[-1])
+    mail = outbox(to="ada@example.com", template="support_code")[-1]
+    code = code_in(mail)
+    # No link: the owner who did not ask is never led onto a stranger's conversation to confirm it.
+    assert "http" not in text_of(mail) and body["id"] not in text_of(mail)
     wrong = "00000000" if code != "00000000" else "11111111"
     assert client.post(handoff, json={"email": "ada@example.com", "code": wrong}).status_code == 400
     assert people.rows(Ticket) == []

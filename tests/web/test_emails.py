@@ -38,7 +38,7 @@ SAMPLES: dict[str, list[dict]] = {
                                {"status": "active", "previous": "banned"}],
     "appeal_code": [{"code": "12345678", "minutes": 15, "confirm_link": LINK + "appeal/confirm"}],
     "appeal_contact_code": [{"code": "12345678", "minutes": 15, "confirm_link": LINK + "recover/confirm"}],
-    "support_code": [{"code": "12345678", "minutes": 15, "confirm_link": LINK + "contact/confirm"}],
+    "support_code": [{"code": "12345678", "minutes": 15}],
     "appeal_recovery_notice": [{"kind": "account_recovery", "ticket_id": 5, "contact": "new@example.org",
                                 "hold_until": LATER, "cancel_link": LINK + "recover/cancel/5.cd"},
                                {"kind": "mfa_reset", "ticket_id": 5, "contact": None, "hold_until": LATER,
