@@ -178,6 +178,11 @@ def handed_off_to(ctx: ServiceContext, conversation: Conversation) -> tuple[Tick
     return ticket, status_link(ctx, ticket)
 
 
+def status_url(ctx: ServiceContext, ticket: Ticket) -> str:
+    """Where a handed-off conversation continues: the request's status page."""
+    return status_link(ctx, ticket)
+
+
 # --- hand-off ----------------------------------------------------------------------------------------------
 
 def _intent(conversation: Conversation) -> Intent | None:

@@ -4,7 +4,7 @@ person, and "This solved it" beside the appeal, recovery and contact forms."""
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext
 
 from recovery.assistant import service
@@ -133,8 +133,12 @@ def confirm(public_id: str):
     ctx = service_context()
     conversation = service.find_conversation(ctx, public_id, current_user())
     data = parse_form(HandoffBody())
-    service.hand_off_with_code(ctx, conversation, data["email"] or "", data["code"] or "", words=_words())
-    return _to_page(public_id)
+    ticket = service.hand_off_with_code(ctx, conversation, data["email"] or "", data["code"] or "", words=_words())
+    # The conversation is the account's now and its page answers only the account signed in; this browser proved
+    # the code, so it goes where the conversation continues: the request's status page (its link is emailed too).
+    flash(gettext("We opened request #%(id)s with the whole conversation. Continue on your request's page: you "
+                  "can reply there and see where it stands.", id=ticket.id), "success")
+    return redirect(service.status_url(ctx, ticket), 303)
 
 
 @bp.post("/help/deflected")

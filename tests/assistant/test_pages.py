@@ -84,6 +84,12 @@ def test_a_signed_out_page_hand_off_goes_through_the_emailed_code(client, csrf, 
     assert done.status_code == 303
     ticket = people.rows(Ticket)[0]
     assert ticket.user_id == ada and people.rows(TranscriptLine, TranscriptLine.ticket_id == ticket.id)
+    # This browser proved the code: it lands where the conversation continues (the conversation's own page is the
+    # account's now, and answers only the account signed in).
+    assert "/appeal/status/" in done.headers["Location"]
+    landed = client.get(done.headers["Location"])
+    assert landed.status_code == 200 and f"#{ticket.id}" in landed.get_data(as_text=True)
+    assert client.get(page).status_code == 404
 
 
 def test_the_script_gets_json_from_the_page(client, csrf, people):
