@@ -42,6 +42,9 @@ SAMPLES: dict[str, list[dict]] = {
     "appeal_recovery_notice": [{"kind": "account_recovery", "ticket_id": 5, "contact": "new@example.org",
                                 "hold_until": LATER, "cancel_link": LINK + "recover/cancel/5.cd"},
                                {"kind": "mfa_reset", "ticket_id": 5, "contact": None, "hold_until": LATER,
+                                "cancel_link": LINK + "recover/cancel/5.cd"},
+                               # a stolen-account claim proven from an address on file (appeal, assistant)
+                               {"kind": "stolen_account", "ticket_id": 5, "contact": None, "hold_until": LATER,
                                 "cancel_link": LINK + "recover/cancel/5.cd"}],
     "contact_added": [{"new_address": "backup@example.org"}],
     "contact_removed": [{"removed_address": "backup@example.org"}],
@@ -152,6 +155,7 @@ def test_text_part_says_what_the_html_part_says(app, name, index, locale):
     assert not missing, f"in the HTML part only: {missing}"
     assert sorted(set(html.links)) == sorted(set(re.findall(r"https://[^\s<>\"]+", email.text)))
     assert email.subject in email.text and f"<title>{email.subject}</title>" in email.html
+    assert not re.search(r"\bNone\b", email.text), "a missing value printed as None"
 
 
 @pytest.mark.parametrize("name, index", CASES)
