@@ -8,6 +8,7 @@ is bounded by the query's length and number of terms, never by what is typed."""
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import Counter
 from dataclasses import dataclass
@@ -39,9 +40,14 @@ def article_path(slug: str) -> str:
 
 
 def search_articles(session: Session, query: str, lang: str, *, limit: int = 5) -> list[Hit]:
+    """The published articles that answer `query`, best first, in `lang`; a query written in Chinese characters
+    is searched in Chinese whatever page it came from (an English page's index holds no Chinese words, and the
+    English search box suggests a Chinese example)."""
     lang = lang if lang in LANGUAGES else "en"
     limit = max(1, min(limit, 50))
     query = (query or "")[:MAX_QUERY_CHARS]
+    if lang == "en" and _HAN.search(query):
+        lang = "zh"
     lexicon = _lexicon(session, lang)
     rows = index.match(session, lang, lexicon.useful(query_terms(query, lexicon.typos.correct)), limit)
     return [Hit(slug=row.slug, title=row.title, summary=row.summary, url=article_path(row.slug),
@@ -65,6 +71,7 @@ class Lexicon:
 
 
 MAX_MATCH_TERMS = 12
+_HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff]")
 COMMON_SHARE = 0.6  # a term in more than 60 % of the documents is dropped when rarer terms remain
 
 # (database, language) -> (the index's generation it was built from, its lexicon)

@@ -81,3 +81,10 @@ def test_republishing_keeps_the_index_in_step(services, articles):
 def test_a_chinese_word_the_segmenter_does_not_know_is_found_by_its_bigrams():
     # rjieba cuts the made-up name 蓝鲸盾 into 蓝鲸 and 盾: the bigram 鲸盾 still meets a query for 鲸盾
     assert "鲸盾" in terms("打开蓝鲸盾验证") and "鲸盾" in query_terms("鲸盾")
+
+
+def test_a_query_in_chinese_characters_is_searched_in_chinese_from_an_english_page(services, articles):
+    """The English search box suggests a Chinese example; its index holds no Chinese words."""
+    assert _slugs(services, "号被盗了", "en")[0] == "hacked-account"
+    with services() as ctx:
+        assert any("\u4e00" <= ch <= "\u9fff" for ch in search_articles(ctx.session, "号被盗了", "en")[0].title)
