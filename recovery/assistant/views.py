@@ -113,13 +113,18 @@ def handoff(public_id: str):
 @bp.post("/help/assistant/<public_id>/contact")
 @limit_contact
 @equal_time("assistant-contact")  # a known address is emailed, an unknown one is not: the same time for both
-@form_page(_PAGE, _page_context)
+@form_page(_PAGE, lambda public_id: _contact_step(public_id))
 def send_code(public_id: str):
     ctx = service_context()
     conversation = service.find_conversation(ctx, public_id, current_user())
     email = parse_form(ContactPoint())["email"]
     service.send_handoff_code(ctx, conversation, email)
     return render_template(_PAGE, form={"email": email}, errors={}, **_code_step(public_id, sent=True))
+
+
+def _contact_step(public_id: str, **extra) -> dict:
+    """The email form again (a refused address comes back beside its field, not on a page without the form)."""
+    return {**_page_context(public_id, **extra), "step": "contact"}
 
 
 def _code_step(public_id: str, **extra) -> dict:

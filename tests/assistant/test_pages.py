@@ -149,3 +149,12 @@ def test_sending_after_the_preview_sends_the_code(client, csrf, people, outbox, 
 def test_an_unknown_form_is_not_counted(client, csrf, people):
     response = _post(client, csrf, "/help/deflected", {"form": "nope", "slug": "x"}, "/appeal")
     assert response.status_code == 400 and people.rows(Deflection) == []
+
+
+def test_a_refused_address_comes_back_beside_the_email_form(client, csrf, people):
+    _post(client, csrf, "/help/assistant", {"message": "talk to a person"}, "/help/assistant")
+    page = f"/help/assistant/{people.rows(Conversation)[0].public_id}"
+    refused = _post(client, csrf, f"{page}/contact", {"email": ""}, page)
+    assert refused.status_code == 400
+    text = refused.get_data(as_text=True)
+    assert 'name="email"' in text and f'action="{page}/contact"' in text  # the form is there to correct it
