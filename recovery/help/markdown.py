@@ -5,6 +5,8 @@ article's headings start at h2."""
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import nh3
 from markdown_it import MarkdownIt
 
@@ -12,7 +14,7 @@ TAGS = {"h2", "h3", "h4", "p", "ul", "ol", "li", "strong", "em", "code", "pre", 
         "table", "thead", "tbody", "tr", "th", "td"}
 ATTRIBUTES = {"a": {"href", "title"}, "th": {"align"}, "td": {"align"}, "ol": {"start"}}
 URL_SCHEMES = {"https", "http", "mailto"}
-MAX_SOURCE = 100_000  # an article longer than this is cut before parsing (bounded work for the preview)
+MAX_SOURCE = 50_000  # the editor's own limit (schemas.DraftBody.body); a longer text is cut before parsing
 
 _PARSER = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False}).enable("table")
 
@@ -23,8 +25,11 @@ def _demote_headings(tokens) -> None:
             token.tag = f"h{min(max(int(token.tag[1]) + (1 if token.tag == 'h1' else 0), 2), 4)}"
 
 
+@lru_cache(maxsize=256)
 def render(source: str) -> str:
-    """Sanitised HTML of an article body (safe to mark safe in a template)."""
+    """Sanitised HTML of an article body (safe to mark safe in a template). Kept per text: an article page renders
+    its body once per process, not once per view (a pathological body of the editor's largest size costs about a
+    second to parse, which an anonymous reader must not be able to make the server pay on every request)."""
     tokens = _PARSER.parse(source[:MAX_SOURCE])
     _demote_headings(tokens)
     html = _PARSER.renderer.render(tokens, _PARSER.options, {})

@@ -55,3 +55,14 @@ def test_typo_correction_has_bounded_work_for_any_word():
     assert vocabulary.correct("x" * (MAX_WORD + 1)) is None  # too long to guess: no neighbourhood built
     assert vocabulary.correct("pas") is None  # too short to guess from
     assert vocabulary.correct("passwrod") == "password"
+
+
+def test_a_body_is_parsed_once_per_process_and_cut_at_the_editors_limit():
+    from recovery.help.markdown import MAX_SOURCE, render
+    from recovery.help.schemas import DraftBody
+
+    text = "## Once\n\nparsed " + "x" * 10
+    first = render(text)
+    hits = render.cache_info().hits
+    assert render(text) is first and render.cache_info().hits == hits + 1
+    assert MAX_SOURCE == DraftBody().fields["body"].validate.max
