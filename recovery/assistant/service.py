@@ -101,11 +101,10 @@ def answer(ctx: ServiceContext, message: str, lang: str, *, unanswered_before: i
     wants_person = asks_for_person(message)
     if intent is not None:
         return Reply(words(intent.reply), articles, actions[:4], intent.name, intent.handoff or wants_person)
+    if wants_person:  # asked for a person: said so first, whatever an article about the words would say
+        return Reply(words(INTENTS["human"].reply), articles, actions[:4], intent="human", handoff=True)
     if articles:
-        return Reply(f"{words(_ANSWERED_BY_ARTICLE)} {articles[0]['summary']}", articles, actions[:4],
-                     handoff=wants_person)
-    if wants_person:
-        return Reply(words(INTENTS["human"].reply), intent="human", handoff=True)
+        return Reply(f"{words(_ANSWERED_BY_ARTICLE)} {articles[0]['summary']}", articles, actions[:4])
     if unanswered_before + 1 >= UNANSWERED_HANDOFF:
         return Reply(words(_PASSED_ON), handoff=True)
     return Reply(words(_UNANSWERED))

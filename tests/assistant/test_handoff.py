@@ -186,3 +186,11 @@ def test_a_conversation_has_a_bounded_number_of_turns(services, people):
             raise AssertionError("the 21st turn was answered")
         assert ctx.session.scalar(select(Conversation.turns)) == service.MAX_TURNS
     assert people.rows(IntakeChallenge) == []
+
+
+@pytest.mark.parametrize(("message", "lang"), [("I want to talk to a person", "en"), ("转人工", "zh")])
+def test_asking_for_a_person_is_answered_as_such_not_with_an_article(client, articles, message, lang):
+    """The help centre has an article about the assistant that shares these words; the person asked for a person."""
+    reply = _start(client, message, lang=lang).get_json()["reply"]
+    assert reply["intent"] == "human" and reply["handoff"] is True
+    assert not any(a["summary"] in reply["text"] for a in reply["articles"])
