@@ -32,6 +32,8 @@ _OPEN = text(f"tickets.{OPEN_CONDITION}")
 
 
 def resume_ended_holds(ctx: ServiceContext) -> int:
+    """Clocks paused for a hold by the rule before this round (a hold now moves only the resolution target:
+    sla.start's `decide_from`), run again once the hold has ended."""
     now = ctx.clock.now()
     query = (select(Ticket).where(_OPEN, Ticket.status != "waiting_on_user", Ticket.sla_paused_at.is_not(None),
                                   Ticket.hold_until.is_not(None), Ticket.hold_until <= now).limit(BATCH))

@@ -61,10 +61,11 @@ def on_hold(ctx: ServiceContext, ticket: Ticket | Row) -> bool:  # a Row: the st
 
 
 def sync_sla(ctx: ServiceContext, ticket: Ticket) -> None:
-    """Pause the SLA clock while waiting on the requester, on hold or resolved; run it otherwise."""
+    """Pause the SLA clock while waiting on the requester or resolved; run it otherwise (a hold is in the
+    resolution deadline from the start: sla.start's `decide_from`)."""
     now = ctx.clock.now()
     clock = clock_of(ticket)
-    if ticket.status in PAUSED_STATUSES or on_hold(ctx, ticket):
+    if ticket.status in PAUSED_STATUSES:
         clock = sla.pause(clock, now)
     else:
         clock = sla.resume(clock, now)  # the periodic check resumes a held clock within a minute of the hold's end

@@ -199,7 +199,7 @@ def _new_ticket(ctx: ServiceContext, *, category: str, user_id: int | None, subj
                     access_nonce=ctx.tokens.opaque(16), created_at=now, updated_at=now,
                     hold_until=now + timedelta(hours=hold_hours) if hold_hours else None,
                     first_response_breached=False, resolution_breached=False)
-    store_clock(ticket, sla.start(sla_policy(ctx)[priority], now, paused=bool(hold_hours)))
+    store_clock(ticket, sla.start(sla_policy(ctx)[priority], now, decide_from=ticket.hold_until))
     ctx.session.add(ticket)
     ctx.session.flush()
     return ticket

@@ -1,8 +1,10 @@
 """SLA policy as pure functions: per-priority targets, deadlines that pause and resume, warnings and breaches.
 
-A ticket's clock starts when it opens. It pauses while the ticket waits on the requester, during a security
-hold, and once resolved; resuming moves both deadlines later by the time spent paused, so a pause never
-counts against the agent. Escalation raises the priority but keeps the deadlines that were missed.
+A ticket's clock starts when it opens. It pauses while the ticket waits on the requester and once resolved;
+resuming moves both deadlines later by the time spent paused, so a pause never counts against the agent. A
+security hold does not pause it: a held request is answered within its first-response target like any other (a
+stolen-account claim within the hour), and its resolution target counts from the hold's end. Escalation raises
+the priority but keeps the deadlines that were missed.
 """
 
 from __future__ import annotations
@@ -55,9 +57,10 @@ class SlaClock:
     responded: bool = False
 
 
-def start(targets: Targets, opened_at: datetime, *, paused: bool = False) -> SlaClock:
-    return SlaClock(opened_at + targets.first_response, opened_at + targets.resolution,
-                    paused_at=opened_at if paused else None)
+def start(targets: Targets, opened_at: datetime, *, decide_from: datetime | None = None) -> SlaClock:
+    """A clock from `opened_at`; `decide_from`: a security hold's end, before which nothing may be decided, so the
+    resolution target counts from there while the first response still counts from the opening."""
+    return SlaClock(opened_at + targets.first_response, max(opened_at, decide_from or opened_at) + targets.resolution)
 
 
 def pause(clock: SlaClock, now: datetime) -> SlaClock:

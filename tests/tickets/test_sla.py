@@ -60,9 +60,10 @@ def test_pause_twice_keeps_the_first_pause_start():
     assert clock.paused_at == T0
 
 
-def test_start_paused_for_a_hold_counts_from_the_hold_end():
-    clock = sla.resume(sla.start(POLICY[2], T0, paused=True), T0 + 72 * H)
-    assert clock.first_response_due == T0 + 76 * H
+def test_a_hold_moves_the_resolution_target_not_the_first_response():
+    clock = sla.start(POLICY[1], T0, decide_from=T0 + 72 * H)
+    assert clock.paused_at is None and sla.next_deadline(clock) == T0 + H  # answered within the hour all the same
+    assert clock.resolution_due == T0 + 72 * H + 24 * H  # decided after the hold, within the target from its end
 
 
 def test_after_a_response_the_resolution_deadline_is_next():
