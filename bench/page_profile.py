@@ -41,7 +41,7 @@ from werkzeug.test import EnvironBuilder, run_wsgi_app
 
 from bench import wsgi_bare
 from bench.recovery_server import seed
-from bench.signin_profile import Statements, by_library, recovery_functions
+from bench.signin_profile import Statements, by_library, print_breakdown, sampled_tree
 from bench.wsgi_recovery import bench_config
 from recovery.app import create_app
 from recovery.migrate import upgrade
@@ -153,19 +153,10 @@ def profile(harness: Harness, page: str, runs: int, timer: str, unprofiled_cpu: 
     scale = unprofiled_cpu / total if total else 0.0
     print(f"\n--- {page}: cProfile ({timer} timer), own time by library: profiled ms per request "
           f"({total:.2f} in all), share, scaled to the unprofiled {unprofiled_cpu:.2f} ms ---")
-    for name, ms in libraries:
-        if ms >= 0.005:
-            print(f"  {ms:7.3f}  {100 * ms / total:5.1f} %  {ms * scale:6.3f}  {name}")
-    print(f"--- {page}: recovery's functions, inclusive (profiled ms, scaled; >= 2 %) ---")
-    for name, ms in recovery_functions(stats, runs, total)[:top]:
-        print(f"  {ms:7.3f}  {ms * scale:6.3f}  {name}")
+    print_breakdown(libraries, stats, runs, total, scale, top=top,
+                    functions_heading=f"--- {page}: recovery's functions, inclusive (profiled ms, scaled; >= 2 %) ---")
     if pyinstrument_file is not None:
-        from pyinstrument import Profiler
-
-        with Profiler(interval=0.0002, async_mode="disabled") as sampled:
-            timed(harness, page, runs)
-        with pyinstrument_file.with_suffix(f".{page}.txt").open("w") as out:
-            out.write(sampled.output_text(unicode=False, color=False))
+        sampled_tree(pyinstrument_file.with_suffix(f".{page}.txt"), lambda: timed(harness, page, runs))
 
 
 def main(argv: list[str] | None = None) -> None:

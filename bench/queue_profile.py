@@ -25,7 +25,7 @@ from pathlib import Path
 from werkzeug.test import EnvironBuilder, run_wsgi_app
 
 from bench.recovery_server import seed
-from bench.signin_profile import Statements, by_library, recovery_functions
+from bench.signin_profile import Statements, by_library, print_breakdown, sampled_tree
 from bench.wsgi_recovery import bench_config
 from recovery.app import create_app
 from recovery.clock import FrozenClock
@@ -99,18 +99,10 @@ def report(harness: QueueHarness, runs: int, pyinstrument_file: Path | None) -> 
     total = sum(ms for _name, ms in libraries)
     scale = plain["cpu ms"] / total if total else 0.0
     print(f"cProfile by library (profiled ms per request, share, scaled to the unprofiled {plain['cpu ms']:.2f}):")
-    for name, ms in libraries:
-        if ms >= 0.005:
-            print(f"  {ms:7.3f}  {100 * ms / total:5.1f} %  {ms * scale:6.3f}  {name}")
-    print("recovery's functions, inclusive (profiled ms, scaled; >= 2 %):")
-    for name, ms in recovery_functions(stats, runs, total)[:40]:
-        print(f"  {ms:7.3f}  {ms * scale:6.3f}  {name}")
+    print_breakdown(libraries, stats, runs, total, scale, top=40,
+                    functions_heading="recovery's functions, inclusive (profiled ms, scaled; >= 2 %):")
     if pyinstrument_file is not None:
-        from pyinstrument import Profiler
-
-        with Profiler(interval=0.0002, async_mode="disabled") as sampled:
-            timings(harness, runs)
-        pyinstrument_file.write_text(sampled.output_text(unicode=False, color=False))
+        sampled_tree(pyinstrument_file, lambda: timings(harness, runs))
 
 
 def main(argv: list[str] | None = None) -> None:

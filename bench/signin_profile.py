@@ -248,6 +248,27 @@ def recovery_functions(stats: pstats.Stats, runs: int, beyond_ms: float) -> list
     return sorted(out, key=lambda kv: -kv[1])
 
 
+def print_breakdown(libraries: list[tuple[str, float]], stats: pstats.Stats, runs: int, total: float, scale: float,
+                    *, top: int, functions_heading: str, skip: tuple[str, ...] = ()) -> None:
+    """The profile's two lists, as every profiler here prints them: own time by library (profiled ms per request,
+    share of `total`, scaled to the unprofiled), then recovery's functions, inclusive (>= 2 % of `total`)."""
+    for name, ms in libraries:
+        if ms >= 0.005 and name not in skip:
+            print(f"  {ms:7.3f}  {100 * ms / total:5.1f} %  {ms * scale:6.3f}  {name}")
+    print(functions_heading)
+    for name, ms in recovery_functions(stats, runs, total)[:top]:
+        print(f"  {ms:7.3f}  {ms * scale:6.3f}  {name}")
+
+
+def sampled_tree(file: Path, run: Callable[[], object]) -> None:
+    """pyinstrument's call tree of `run` (sampled every 0.2 ms) written to `file` (pyinstrument: bench extra)."""
+    from pyinstrument import Profiler
+
+    with Profiler(interval=0.0002, async_mode="disabled") as sampled:
+        run()
+    file.write_text(sampled.output_text(unicode=False, color=False))
+
+
 def report(harness: Harness, path: str, runs: int, timer: str, pyinstrument_file: Path | None) -> None:
     print(f"\n=== {path} ===")
     timings(harness, path, 20)  # warm-up: imports, caches, compiled statements
@@ -273,19 +294,10 @@ def report(harness: Harness, path: str, runs: int, timer: str, pyinstrument_file
     print(f"cProfile ({timer} timer), by library: own time in ms per request with the profiler's overhead "
           f"({beyond:.2f} ms beyond argon2), its share, and that share of the unprofiled "
           f"{plain['cpu beyond argon2 ms']:.2f} ms:")
-    for name, ms in libraries:
-        if ms >= 0.005 and name != "argon2":
-            print(f"  {ms:7.3f}  {100 * ms / beyond:5.1f} %  {ms * scale:6.3f}  {name}")
-    print("recovery's functions, inclusive (profiled ms per request, scaled to the unprofiled; >= 2 %):")
-    for name, ms in recovery_functions(stats, runs, beyond)[:45]:
-        print(f"  {ms:7.3f}  {ms * scale:6.3f}  {name}")
+    print_breakdown(libraries, stats, runs, beyond, scale, top=45, skip=("argon2",), functions_heading=(
+        "recovery's functions, inclusive (profiled ms per request, scaled to the unprofiled; >= 2 %):"))
     if pyinstrument_file is not None:
-        from pyinstrument import Profiler
-
-        with Profiler(interval=0.0002, async_mode="disabled") as sampled:
-            timings(harness, path, runs)
-        with pyinstrument_file.with_suffix(f".{path}.txt").open("w") as out:
-            out.write(sampled.output_text(unicode=False, color=False))
+        sampled_tree(pyinstrument_file.with_suffix(f".{path}.txt"), lambda: timings(harness, path, runs))
 
 
 def main(argv: list[str] | None = None) -> None:
