@@ -118,10 +118,12 @@ def signal_label(signal: str) -> str:
 
 
 def tag_label(tag: str) -> str:
-    """A msgid for the tags the service sets ("reason:account_locked" reads as the reason the requester chose)."""
+    """A msgid for the tags the service sets: "reason:account_locked" reads as the reason the requester chose,
+    "intent:stolen" as what the assistant understood, "lang:zh_Hans" as the language a contact message came in."""
     kind, _, value = tag.partition(":")
-    if kind == "reason" and value:
-        return label_of("reason", value)
+    labelled = {"reason": "reason", "intent": "intent", "lang": "language"}.get(kind)
+    if labelled and value:
+        return label_of(labelled, value)
     return TAGS.get(tag, tag)
 
 

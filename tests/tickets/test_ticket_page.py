@@ -5,6 +5,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from flask_babel import force_locale, gettext
 from helpers.csrf import csrf_from
 
 from recovery.accounts.models import ContactAddress, User
@@ -12,6 +13,7 @@ from recovery.alerts.service import raise_alert
 from recovery.detection.containment import secure_account
 from recovery.events.models import SecurityEvent
 from recovery.tickets import service
+from recovery.tickets.console import tag_label
 from recovery.tickets.models import TicketDraft, TicketMessage
 
 UA = ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
@@ -234,6 +236,15 @@ def test_a_containment_case_reads_in_words_tags_and_linked_records(client, servi
     side = html.split('id="account-h"')[1]
     for raw in ("email_button", "signin_attempt", "second_factor_removed", "account.secured", "'type'", "['"):
         assert raw not in request and raw not in side
+
+
+@pytest.mark.parametrize(("tag", "english", "chinese"), [("intent:stolen", "Stolen account", "账号被盗"),
+                                                          ("lang:zh_Hans", "Chinese", "中文")])
+def test_the_assistants_and_the_contact_forms_tags_read_in_words(app, tag, english, chinese):
+    with app.test_request_context():
+        assert gettext(tag_label(tag)) == english
+        with force_locale("zh_Hans"):
+            assert gettext(tag_label(tag)) == chinese
 
 
 def test_next_ticket_follows_the_queue_order(client, services, people):
