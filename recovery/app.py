@@ -20,10 +20,12 @@ from recovery.web.context import close_request_session, commit_request_session
 from recovery.web.cookies import FlashSessions, flask_session_config
 from recovery.web.csrf import init_csrf
 from recovery.web.errors import register_error_handlers
+from recovery.web.form_kit import init_form_kit
 from recovery.web.forms import init_input_checks
 from recovery.web.headers import init_headers
 from recovery.web.i18n import init_i18n
 from recovery.web.inputs import init_input_parsers
+from recovery.web.layout import init_layout
 from recovery.web.logredact import install_log_redaction
 from recovery.web.ratelimit import init_early_refusals, init_limiter
 from recovery.web.staff_nav import init_staff_nav
@@ -127,6 +129,8 @@ def _init_extensions(app: Flask) -> None:
     init_headers(app)
     init_staff_nav(app)
     init_templating(app)
+    init_layout(app)
+    init_form_kit(app)
     install_log_redaction()
     register_error_handlers(app)
 

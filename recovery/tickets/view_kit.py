@@ -10,6 +10,7 @@ from flask import Blueprint, g, request, send_file
 from markupsafe import Markup, escape
 
 from recovery.accounts.models import User
+from recovery.errors import N_
 from recovery.tickets.access import staff_ticket
 from recovery.tickets.evidence import Upload, evidence_file
 from recovery.tickets.labels import label_of
@@ -97,8 +98,39 @@ def nl2br(text: str) -> Markup:
     return Markup("<br>").join(escape(line) for line in (text or "").split("\n"))
 
 
+# What a requester is told of where their request stands (recovery/tickets/progress.py names the stages).
+# Functions rather than macros of tickets/_parts.html: the status page shows seven of them, and a macro call
+# costs about ten times a function's (docs/performance.md, "Cheap pages, fourth session").
+_STAGES = {"received": N_("Received"), "in_review": N_("In review"), "waiting_on_you": N_("Waiting on you")}
+_DECIDED = N_("Decided")
+_STAGE_BADGE = {"waiting_on_you": "warn", "decided": "ok"}
+
+
+def stage_label(stage: str) -> str:
+    return request_gettext(_STAGES.get(stage, _DECIDED))
+
+
+def stage_badge(stage: str, outcome: str | None = None) -> Markup:
+    text = escape(stage_label(stage)) + (Markup(" · ") + ticket_label("outcome", outcome) if outcome else "")
+    return Markup('<span class="badge %s">%s</span>') % (_STAGE_BADGE.get(stage, "info"), text)
+
+
+def tracker(steps: Iterable[tuple[str, str]], label: str) -> Markup:
+    """The steps of a request as an ordered list, the current one marked (aria-current), the done ones said so
+    to a screen reader."""
+    done = Markup('<span class="visually-hidden"> (%s)</span>') % request_gettext("done")
+    items = Markup("").join(
+        Markup('\n    <li class="%s"%s>\n      <span>%s%s</span>\n    </li>')
+        % (state, Markup(' aria-current="step"') if state == "current" else "", stage_label(name),
+           done if state == "done" else "")
+        for name, state in steps)
+    return Markup('<ol class="steps" aria-label="%s">%s\n  </ol>') % (label, items)
+
+
 def register_template_helpers(bp: Blueprint) -> None:
     bp.add_app_template_filter(nl2br, "nl2br")
+    bp.add_app_template_global(stage_badge, "ticket_stage_badge")
+    bp.add_app_template_global(tracker, "ticket_tracker")
     bp.add_app_template_global(ticket_label, "ticket_label")
     bp.add_app_template_filter(utc, "utc")
     bp.add_app_template_filter(countdown, "countdown")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, current_app, g, request
+from flask.globals import _cv_app
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -14,7 +15,10 @@ from recovery.web.locales import locale_name
 
 
 def runtime(app: Flask | None = None) -> Runtime:
-    return (app or current_app).extensions["recovery"]
+    if app is None:  # the app of the current context, read without its proxy (a page asks about ten times)
+        app_context = _cv_app.get(None)
+        app = app_context.app if app_context is not None else current_app  # outside a context: Flask's error
+    return app.extensions["recovery"]
 
 
 def db_session() -> Session:

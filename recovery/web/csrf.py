@@ -44,13 +44,16 @@ def _seed() -> str:
 
 
 def csrf_token() -> str:
-    """For templates: {{ csrf_token() }} in a hidden input named csrf_token."""
-    return _sign(_seed())
+    """For templates: {{ csrf_token() }} in a hidden input named csrf_token (signed once per request and seed)."""
+    if "csrf_token" not in g:
+        g.csrf_token = _sign(_seed())
+    return g.csrf_token
 
 
 def rotate_csrf() -> None:
     g.csrf_seed = secrets.token_urlsafe(32)
     g.csrf_seed_new = True
+    g.pop("csrf_token", None)
 
 
 def _check() -> None:

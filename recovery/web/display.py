@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import Blueprint, g, make_response, request
+from markupsafe import Markup
 
 from recovery.accounts import service as accounts
 from recovery.accounts.schemas import TimeZoneForm
@@ -83,6 +84,19 @@ def utc_time(value: datetime | None) -> str:
     return format_utc(value) if value is not None else ""
 
 
+_TIME = Markup('<time datetime="%s" title="%s">%s</time>')
+
+
+@bp.app_template_global("time_element")
+def time_element(value: datetime | None, format: str = "short") -> Markup:
+    """_display.html's `when`: the time in the reader's zone and language, UTC on hover; nothing for no time.
+    A function rather than a macro: pages show up to a hundred (the queue, the timeline), and a macro call costs
+    about ten times a function's."""
+    if not value:
+        return Markup("")
+    return _TIME % (value.isoformat(), utc_time(value), local_time(value, format))
+
+
 @bp.app_template_global("place")
 def place(city: str | None, country: str | None) -> str:
     """"Shanghai, China" / "中国 Shanghai"; "" when nothing is known (the template shows its dash)."""
@@ -98,7 +112,6 @@ def device(value: object) -> str | None:
 
 
 bp.add_app_template_global(request_zone, "request_zone")
-bp.add_app_template_global(zone_to_report, "zone_to_report")
 
 
 @bp.post("/time-zone")

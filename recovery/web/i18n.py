@@ -119,7 +119,10 @@ def request_gettext(string: str) -> str:
 @pass_context
 def _gettext(context: Context, string: str, /, **variables: Any) -> str:
     translated = _request_translations().ugettext(string)
-    return (Markup(translated) if context.eval_ctx.autoescape else translated) % variables  # noqa: S704  # our catalog
+    if context.eval_ctx.autoescape:
+        translated = Markup(translated)  # noqa: S704  # our catalog
+    # Without a '%' formatting changes nothing ("%%" needs it): most strings skip Markup's escaping formatter.
+    return translated % variables if variables or "%" in translated else translated
 
 
 @pass_context

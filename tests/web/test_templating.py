@@ -89,3 +89,43 @@ def test_flask_asks_once_whether_a_hook_is_a_coroutine(app):
         app.ensure_sync(coroutine)
     with pytest.raises(RuntimeError, match="async"):
         app.ensure_sync(coroutine)
+
+
+def _calls(env_class, app) -> list[str]:
+    """Everything a template can call, through Jinja's Context.call or recovery's shorter one."""
+    from jinja2 import pass_context, pass_environment, pass_eval_context
+
+    class Callable:
+        def __call__(self, value):
+            return f"object {value}"
+
+    class WantsContext:
+        @pass_context
+        def __call__(self, context, value):
+            return f"context-object {context['name']} {value}"
+
+    def stops():
+        raise StopIteration
+
+    env = env_class(app, loader=DictLoader({"lib.html": "{% macro m(a, b=2) %}{{ a }}+{{ b }}{{ kwargs }}"
+                                                        "{% endmacro %}{% macro c() %}[{{ caller() }}]{% endmacro %}"}))
+    env.globals.update(
+        plain=lambda value, **named: f"plain {value} {sorted(named.items())}",
+        ctx=pass_context(lambda context, value: f"context {context['name']} {value}"),
+        loop_ctx=pass_context(lambda context: context.get("item", "-")),
+        eval_ctx=pass_eval_context(lambda eval_context, value: f"autoescape={eval_context.autoescape} {value}"),
+        env=pass_environment(lambda environment, value: f"env {type(environment).__name__ == env_class.__name__}"),
+        obj=Callable(), obj_ctx=WantsContext(), stops=stops, method="a-b".split, builtin=len)
+    source = ('{% from "lib.html" import m, c %}{{ plain(1, k=2) }}|{{ ctx(3) }}|{{ eval_ctx(4) }}|{{ env(5) }}|'
+              '{{ obj(6) }}|{{ obj_ctx(7) }}|{{ stops() is undefined }}|{{ method("-") }}|{{ builtin("abc") }}|'
+              '{{ m(8) }}|{{ m(9, b=10) }}|{% call c() %}in{% endcall %}|'
+              '{% for item in ("x", "y") %}{{ loop_ctx() }}{% endfor %}|{% set item = "z" %}{{ loop_ctx() }}')
+    with app.test_request_context("/"):
+        return [env.from_string(source).render(name="n")]
+
+
+def test_the_shorter_context_call_answers_what_jinjas_own_does(app):
+    ours = _calls(RecoveryEnvironment, app)
+    assert ours == _calls(Environment, app)
+    assert "context n 3" in ours[0] and "context-object n 7" in ours[0] and "|True|" in ours[0]
+    assert "8+2" in ours[0] and "[in]" in ours[0] and ours[0].endswith("|z")
