@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import Blueprint, g, make_response, request
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from recovery.accounts import service as accounts
 from recovery.accounts.schemas import TimeZoneForm
@@ -84,9 +84,6 @@ def utc_time(value: datetime | None) -> str:
     return format_utc(value) if value is not None else ""
 
 
-_TIME = Markup('<time datetime="%s" title="%s">%s</time>')
-
-
 @bp.app_template_global("time_element")
 def time_element(value: datetime | None, format: str = "short") -> Markup:
     """_display.html's `when`: the time in the reader's zone and language, UTC on hover; nothing for no time.
@@ -94,7 +91,8 @@ def time_element(value: datetime | None, format: str = "short") -> Markup:
     about ten times a function's."""
     if not value:
         return Markup("")
-    return _TIME % (value.isoformat(), utc_time(value), local_time(value, format))
+    return Markup(f'<time datetime="{escape(value.isoformat())}" title="{escape(utc_time(value))}">'  # noqa: S704
+                  f"{escape(local_time(value, format))}</time>")  # every value escaped
 
 
 @bp.app_template_global("place")
