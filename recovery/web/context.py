@@ -56,7 +56,9 @@ def app_service_context(app: Flask, session: Session, actor: Actor | None = None
 
 def commit_request_session() -> None:
     session = g.get("db_session")
-    if session is not None:
+    # A session that never began a transaction and holds nothing has nothing to commit (a page that read on a
+    # connection of its own, db.read_alone): committing would begin and end an empty one.
+    if session is not None and (session.in_transaction() or session.new or session.dirty or session.deleted):
         session.commit()
 
 
@@ -65,7 +67,8 @@ def close_request_session(_exc: BaseException | None = None) -> None:
     if session is None:
         return
     try:
-        session.rollback()
+        if session.in_transaction():
+            session.rollback()
         session.close()
     except DBAPIError:
         session.invalidate()  # the connection is gone (database down); drop it rather than fail teardown
