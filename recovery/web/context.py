@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from flask import Flask, current_app, g, request
-from flask.globals import _cv_app
+from flask.ctx import _AppCtxGlobals
+from flask.globals import _cv_app, _cv_request
+from flask.wrappers import Request
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -19,6 +21,21 @@ def runtime(app: Flask | None = None) -> Runtime:
         app_context = _cv_app.get(None)
         app = app_context.app if app_context is not None else current_app  # outside a context: Flask's error
     return app.extensions["recovery"]
+
+
+def request_g() -> _AppCtxGlobals:
+    """Flask's `g` itself, not through its context-local proxy (three calls a read): for code a page runs many
+    times. Outside an application context it is Flask's own error, as `g` gives."""
+    app_context = _cv_app.get(None)
+    return app_context.g if app_context is not None else g._get_current_object()
+
+
+def current_request() -> Request:
+    """Flask's `request` itself, not through its proxy (as request_g)."""
+    request_context = _cv_request.get(None)
+    if request_context is None:
+        return request._get_current_object()  # type: ignore[attr-defined]  # outside a request: Flask's error
+    return request_context.request
 
 
 def db_session() -> Session:

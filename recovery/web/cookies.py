@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
-from flask import Flask, request
+from flask import Flask
 from flask.sessions import SecureCookieSessionInterface
 from itsdangerous import BadSignature, Signer, URLSafeTimedSerializer
 from werkzeug.wrappers import Response
 
 from recovery.settings import Settings
-from recovery.web.context import runtime
+from recovery.web.context import current_request, runtime
 
 _SIGNED_MAX_LENGTH = 200
 
@@ -90,7 +90,7 @@ def clear_cookie(response: Response, spec: CookieSpec) -> None:
 def read_cookie(spec: CookieSpec) -> str | None:
     """The request's value of the cookie (its signature checked and removed); None when absent or forged."""
     settings = runtime().settings
-    raw = request.cookies.get(spec.name_for(settings))
+    raw = current_request().cookies.get(spec.name_for(settings))
     if not raw or spec.salt is None:
         return raw or None
     if len(raw) >= _SIGNED_MAX_LENGTH:

@@ -14,7 +14,7 @@ import secrets
 from flask import Flask, Response, g, request
 
 from recovery.errors import N_, RecoveryError
-from recovery.web.context import runtime
+from recovery.web.context import request_g, runtime
 from recovery.web.cookies import CSRF, read_cookie, set_cookie
 
 _UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
@@ -36,18 +36,21 @@ def _sign(seed: str) -> str:
 
 
 def _seed() -> str:
-    if "csrf_seed" not in g:
+    stored = request_g().__dict__
+    if "csrf_seed" not in stored:
         existing = read_cookie(CSRF) or ""
-        g.csrf_seed = existing if len(existing) >= 32 else secrets.token_urlsafe(32)
-        g.csrf_seed_new = g.csrf_seed != existing
-    return g.csrf_seed
+        stored["csrf_seed"] = existing if len(existing) >= 32 else secrets.token_urlsafe(32)
+        stored["csrf_seed_new"] = stored["csrf_seed"] != existing
+    return stored["csrf_seed"]
 
 
 def csrf_token() -> str:
     """For templates: {{ csrf_token() }} in a hidden input named csrf_token (signed once per request and seed)."""
-    if "csrf_token" not in g:
-        g.csrf_token = _sign(_seed())
-    return g.csrf_token
+    stored = request_g().__dict__
+    token = stored.get("csrf_token")
+    if token is None:
+        token = stored["csrf_token"] = _sign(_seed())
+    return token
 
 
 def rotate_csrf() -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Blueprint, g, make_response, request
+from flask import Blueprint, make_response, request
 from markupsafe import Markup, escape
 
 from recovery.accounts import service as accounts
@@ -21,7 +21,7 @@ from recovery.places import place_name
 from recovery.times import DEFAULT_ZONE, format_utc, format_when, is_time_zone
 from recovery.useragents import device_name, device_of
 from recovery.web.auth import current_user
-from recovery.web.context import service_context
+from recovery.web.context import request_g, service_context
 from recovery.web.cookies import TIME_ZONE, read_cookie, set_cookie
 from recovery.web.forms import parse_form
 from recovery.web.locales import locale_name
@@ -37,11 +37,13 @@ def reported_zone() -> str | None:
 
 def request_zone() -> str:
     """The zone this request's times are shown in: the account's, the browser's, or UTC."""
-    if "time_zone" not in g:
+    stored = request_g().__dict__
+    zone = stored.get("time_zone")
+    if zone is None:
         user = current_user()
-        g.time_zone = (user.time_zone if user is not None and is_time_zone(user.time_zone) else None) \
-            or reported_zone() or DEFAULT_ZONE
-    return g.time_zone
+        zone = stored["time_zone"] = (user.time_zone if user is not None and is_time_zone(user.time_zone)
+                                      else None) or reported_zone() or DEFAULT_ZONE
+    return zone
 
 
 # Pages that carry no script at all, not even ours: those that show a secret or take a code (TOTP setup,

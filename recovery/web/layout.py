@@ -22,10 +22,12 @@ import secrets
 from collections.abc import Callable
 from urllib.parse import quote_plus
 
-from flask import Flask, current_app, render_template, request
+from flask import Flask, render_template
+from flask.globals import _cv_app
 from markupsafe import Markup, escape
 
 from recovery.web.auth import current_user
+from recovery.web.context import current_request
 from recovery.web.csrf import csrf_token
 from recovery.web.display import zone_to_report
 from recovery.web.locales import locale_name
@@ -41,7 +43,7 @@ STYLESHEETS = ("tokens", "base", "components")
 
 
 def _kept(key: tuple, render: Callable[[], object]) -> str:
-    kept = current_app.extensions[_KEY]
+    kept = _cv_app.get().app.extensions[_KEY]  # the app itself, not through current_app's proxy
     html = kept.get(key)
     if html is None:
         if len(kept) >= _LIMIT:
@@ -57,6 +59,7 @@ def query_value(value: str) -> str:
 
 def site_header() -> Markup:
     user = current_user()
+    request = current_request()
     endpoint = request.endpoint or ""
     place = endpoint if endpoint in NAVIGATION else ""
     staff = (user.role, user.is_staff) if user is not None else None
@@ -70,12 +73,12 @@ def site_header() -> Markup:
 
 
 def site_footer() -> Markup:
-    key = ("footer", request.script_root, locale_name())
+    key = ("footer", current_request().script_root, locale_name())
     return Markup(_kept(key, lambda: render_template("_site_footer.html")))  # noqa: S704  # our template's
 
 
 def stylesheets() -> Markup:
-    key = ("stylesheets", request.script_root)
+    key = ("stylesheets", current_request().script_root)
     return Markup(_kept(key, lambda: "\n  ".join(  # noqa: S704  # links built by url_for
         f'<link rel="stylesheet" href="{escape(fixed_url_for("static", filename=f"css/{sheet}.css"))}">'
         for sheet in STYLESHEETS)))
@@ -84,7 +87,7 @@ def stylesheets() -> Markup:
 def time_zone_report() -> Markup:
     if zone_to_report() is None:
         return Markup("")
-    html = _kept(("time zone", request.script_root), lambda: render_template("_time_zone.html", token=_TOKEN))
+    html = _kept(("time zone", current_request().script_root), lambda: render_template("_time_zone.html", token=_TOKEN))
     return Markup(html.replace(_TOKEN, str(escape(csrf_token()))))  # noqa: S704  # our template's, token escaped
 
 
