@@ -15,14 +15,14 @@ from __future__ import annotations
 import hmac
 import time
 
-from flask import Flask, Response, abort, g, request
+from flask import Flask, Response, abort, request
 from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from recovery.observability.metrics import exposition, observe_request
 from recovery.settings import Settings
-from recovery.web.context import db_session, runtime
+from recovery.web.context import current_request, db_session, request_g, runtime
 
 PRIVATE_PORT_PATHS = ("/healthz",)
 
@@ -74,15 +74,17 @@ def init_metrics(app: Flask) -> None:
 
     @app.before_request
     def private_port_serves_metrics_only():
+        request = current_request()
         if settings.metrics_port and arrival_port(request.environ) == str(settings.metrics_port) \
                 and request.path not in (settings.metrics_path, *PRIVATE_PORT_PATHS):
             abort(404)
-        g.metrics_started = time.perf_counter()
+        request_g().metrics_started = time.perf_counter()
         return None
 
     @app.after_request
     def observe(response: Response) -> Response:
-        started = g.get("metrics_started")
+        started = request_g().get("metrics_started")
         if started is not None:
+            request = current_request()
             observe_request(request.endpoint, request.method, response.status_code, time.perf_counter() - started)
         return response

@@ -25,8 +25,9 @@ from contextvars import ContextVar
 from datetime import UTC, datetime
 from types import MappingProxyType
 
-from flask import Flask, Response, g, has_request_context, request
+from flask import Flask, Response, g, has_request_context
 
+from recovery.web.context import current_request, request_g
 from recovery.web.logredact import redact
 
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -70,9 +71,11 @@ def context_fields() -> dict[str, object]:
     """What every line carries: the request's id, client IP and user (when in a request), then the bound fields."""
     fields: dict[str, object] = dict(_fields.get())
     if has_request_context():
-        fields["request_id"] = g.get("request_id")
-        fields["client_ip"] = request.remote_addr  # after ProxyFix: the address RECOVERY_TRUSTED_PROXIES resolves
-        user = g.get("current_user")
+        stored = request_g()
+        fields["request_id"] = stored.get("request_id")
+        # after ProxyFix: the address RECOVERY_TRUSTED_PROXIES resolves
+        fields["client_ip"] = current_request().remote_addr
+        user = stored.get("current_user")
         if user is not None:
             fields["user_id"] = user.id
     return {k: v for k, v in fields.items() if v is not None}
@@ -168,14 +171,16 @@ def init_request_logging(app: Flask) -> None:
 
     @app.before_request
     def start() -> None:
-        g.request_id = accept_request_id(request.headers.get(REQUEST_ID_HEADER))
-        g.request_started = time.perf_counter()
+        stored = request_g()
+        stored.request_id = accept_request_id(current_request().headers.get(REQUEST_ID_HEADER))
+        stored.request_started = time.perf_counter()
 
     @app.after_request
     def finish(response: Response) -> Response:
-        request_id = g.get("request_id") or accept_request_id(None)  # refused before our hook ran (404 routing)
+        stored, request = request_g(), current_request()
+        request_id = stored.get("request_id") or accept_request_id(None)  # refused before our hook ran (404 routing)
         response.headers[REQUEST_ID_HEADER] = request_id
-        started = g.get("request_started")
+        started = stored.get("request_started")
         took = round((time.perf_counter() - started) * 1000, 1) if started is not None else None
         # request.path has no query string; redaction masks token-shaped path segments (reset links).
         access_log.info("%s %s %s %sms", request.method, request.path, response.status_code, took,

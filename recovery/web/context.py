@@ -39,9 +39,11 @@ def current_request() -> Request:
 
 
 def db_session() -> Session:
-    if "db_session" not in g:
-        g.db_session = runtime().db.new_session()
-    return g.db_session
+    stored = request_g().__dict__
+    session = stored.get("db_session")
+    if session is None:
+        session = stored["db_session"] = runtime().db.new_session()
+    return session
 
 
 def client_ip() -> str | None:
@@ -50,9 +52,11 @@ def client_ip() -> str | None:
 
 
 def request_actor() -> Actor:
-    user = g.get("current_user")
+    user = request_g().get("current_user")
     actor_type = "user" if user is None or not user.is_staff else "staff"
-    return Actor(actor_type, user.id if user else None, client_ip(), request.headers.get("User-Agent"))
+    request = current_request()
+    # ProxyFix (configured for exactly RECOVERY_TRUSTED_PROXIES hops) has already rewritten remote_addr.
+    return Actor(actor_type, user.id if user else None, request.remote_addr, request.headers.get("User-Agent"))
 
 
 def service_context(actor: Actor | None = None, locale: str | None = None) -> ServiceContext:

@@ -13,6 +13,7 @@ from marshmallow import Schema
 from marshmallow import ValidationError as MarshmallowError
 
 from recovery.errors import N_, RecoveryError, ValidationFailed
+from recovery.web.context import current_request
 from recovery.web.errors import discard_and_persist, translate, translate_fields
 
 
@@ -119,6 +120,7 @@ def _strings(value: object) -> Iterator[str]:
 
 def _fields_of_request() -> Iterator[tuple[str, object, bool]]:
     """(field name, value, whether it is a one-line field) for the query string, the path and the body."""
+    request = current_request()
     for name, value in request.args.items(multi=True):
         yield name, value, True
     for name, value in (request.view_args or {}).items():
