@@ -40,6 +40,9 @@ QueueRow = namedtuple("QueueRow", "id href priority sla sla_label sla_text deadl
 Words = namedtuple("Words", "ticket priority sla subject queue language status owner me unassigned awaiting hold")
 WORDS = Words(N_("Ticket"), N_("Priority"), N_("SLA"), N_("Subject"), N_("Queue"), N_("Requester's language"),
               N_("Status"), N_("Owner"), N_("me"), N_("unassigned"), N_("Awaiting approval"), N_("hold"))
+# The query's schema, built once (a marshmallow Schema copies its declared fields as it is made; loading does
+# not change it, so every request may use the same one).
+QUERY = QueueQuery()
 # The deadline as _display.html's `when` shows it (the reader's zone and language, UTC on hover), its three texts
 # made here by the same functions, so the template calls no macro per row.
 Deadline = namedtuple("Deadline", "iso utc local")
@@ -78,7 +81,7 @@ def page_labels(translate) -> dict[str, dict[str, str]]:
 
 @role_required(*STAFF)
 def queue():
-    args = parse(QueueQuery(), request.args.to_dict())
+    args = parse(QUERY, request.args.to_dict())
     ctx, viewer = service_context(), staff()
     page = queries.console_page(ctx, viewer, queue_filter(args, viewer), cursor=args["cursor"], limit=args["limit"])
     found = page.rows
