@@ -4,6 +4,7 @@ and the account's security timeline."""
 from __future__ import annotations
 
 import base64
+from collections import namedtuple
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -239,9 +240,14 @@ def console_query(viewer: User, filters: QueueFilter, *, cursor: str | None = No
     return console_statement(shape), params
 
 
+# One row of the console's statement as a named tuple: reading a field of a SQLAlchemy Row by name goes through
+# its key lookup (about 0.4 us; the page reads a dozen per row), a named tuple's is a C accessor.
+ConsoleRow = namedtuple("ConsoleRow", [column.key for column in _CONSOLE_COLUMNS])  # type: ignore[misc]
+
+
 @dataclass(frozen=True)
 class ConsolePage:
-    rows: list  # sqlalchemy Rows with the _CONSOLE_COLUMNS' names
+    rows: list  # ConsoleRow: named tuples with the _CONSOLE_COLUMNS' names
     next_cursor: str | None
 
 
@@ -250,7 +256,8 @@ def console_page(ctx: ServiceContext, viewer: User, filters: QueueFilter, *, cur
     """One page of the console's queue as rows of plain values (no ORM objects to build), in one statement."""
     statement, params = console_query(viewer, filters, cursor=cursor, limit=limit, now=ctx.clock.now())
     ctx.session.flush()  # what the request changed is read, as the session's own reads autoflush it
-    rows = list(ctx.session.connection().execute(statement, params).all())  # in the request's transaction
+    result = ctx.session.connection().execute(statement, params)  # in the request's transaction
+    rows = list(map(ConsoleRow._make, result))
     next_cursor = encode_cursor(rows[limit - 1]) if len(rows) > limit else None
     return ConsolePage(rows[:limit], next_cursor)
 
