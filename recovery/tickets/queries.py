@@ -143,7 +143,10 @@ def _build(shape: _Shape, query, *, owner_id, viewer_id, breach_before, after, l
     (`console_statement` builds it once with parameters). `tickets` and `decisions` name the columns: the ORM
     classes' attributes (a statement of Ticket entities), or the tables' columns (a Core statement)."""
     statuses = [shape.status] if shape.status else list(OPEN_STATUSES)
-    query = query.where(tickets.queue.in_(shape.queues), tickets.status.in_(statuses))
+    # Each value its own parameter: an IN of a list is one "expanding" parameter that every execution of the
+    # statement built once would expand into these same parameters again (about 0.1 ms a page).
+    query = query.where(tickets.queue.in_(list(map(literal, shape.queues))),
+                        tickets.status.in_(list(map(literal, statuses))))
     if any(status in OPEN_STATUSES for status in statuses):
         query = query.where(text(f"tickets.{OPEN_CONDITION}"))
     if shape.category is not None:
