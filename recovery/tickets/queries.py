@@ -260,7 +260,7 @@ def console_page(ctx: ServiceContext, viewer: User, filters: QueueFilter, *, cur
     statement, params = console_query(viewer, filters, cursor=cursor, limit=limit, now=ctx.clock.now())
     ctx.session.flush()  # what the request changed is read, as the session's own reads autoflush it
     result = ctx.session.connection().execute(statement, params)  # in the request's transaction
-    rows = list(map(ConsoleRow._make, result))
+    rows = list(map(ConsoleRow._make, result.all()))  # fetched at once (iterating fetches a row at a time)
     next_cursor = encode_cursor(rows[limit - 1]) if len(rows) > limit else None
     return ConsolePage(rows[:limit], next_cursor)
 
