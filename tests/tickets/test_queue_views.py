@@ -3,13 +3,12 @@
 from datetime import timedelta
 
 import pytest
+from helpers.database import statements_sent
 from helpers.tickets import decide
-from sqlalchemy import event
 
 from recovery.accounts.models import User
 from recovery.tickets import approvals, queries, service
 from recovery.tickets.models import Ticket
-from recovery.web.context import runtime
 
 PAGE = "/staff/tickets"
 
@@ -171,17 +170,8 @@ def test_the_queue_reads_the_session_with_its_account_then_its_rows_two_statemen
     opened = {_open(services, people.add(f"user{n}@example.com", status="locked")) for n in range(3)}
     people.sign_in(agent)
     client.get(PAGE)  # the minute's first request may write the session's last_seen_at
-    statements: list[str] = []
-
-    def count(_conn, _cursor, statement, *_args) -> None:
-        statements.append(statement)
-
-    engine = runtime(app).db.engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
+    with statements_sent(app) as statements:
         html = client.get(PAGE).get_data(as_text=True)
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
     selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
     assert _row_ids(html) == opened and len(selects) == 2
     assert "FROM user_sessions JOIN users" in selects[0] and "FROM tickets" in selects[1]
