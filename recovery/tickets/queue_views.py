@@ -41,8 +41,10 @@ Words = namedtuple("Words", "ticket priority sla subject queue language status o
 WORDS = Words(N_("Ticket"), N_("Priority"), N_("SLA"), N_("Subject"), N_("Queue"), N_("Requester's language"),
               N_("Status"), N_("Owner"), N_("me"), N_("unassigned"), N_("Awaiting approval"), N_("hold"))
 # The query's schema, built once (a marshmallow Schema copies its declared fields as it is made; loading does
-# not change it, so every request may use the same one).
+# not change it, so every request may use the same one), and what it loads from no query at all (the queue as
+# the console's navigation links it), which a request without one copies instead of loading again.
 QUERY = QueueQuery()
+DEFAULT_QUERY = QUERY.load({})
 # The deadline as _display.html's `when` shows it (the reader's zone and language, UTC on hover), its three texts
 # made here by the same functions, so the template calls no macro per row.
 Deadline = namedtuple("Deadline", "iso utc local")
@@ -81,7 +83,7 @@ def page_labels(translate) -> dict[str, dict[str, str]]:
 
 @role_required(*STAFF)
 def queue():
-    args = parse(QUERY, request.args.to_dict())
+    args = parse(QUERY, request.args.to_dict()) if request.args else dict(DEFAULT_QUERY)
     ctx, viewer = service_context(), staff()
     page = queries.console_page(ctx, viewer, queue_filter(args, viewer), cursor=args["cursor"], limit=args["limit"])
     found = page.rows
