@@ -14,8 +14,9 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
+from recovery.accounts.models import User
 from recovery.context import ServiceContext
 from recovery.db import Row, rowcount, write_together
 from recovery.errors import NotFound
@@ -58,16 +59,25 @@ def mark_mfa_passed(ctx: ServiceContext, session: UserSession) -> None:
     session.mfa_passed = True
 
 
-def authenticate(ctx: ServiceContext, token: str) -> UserSession | None:
-    """The live session behind a secret, or None when unknown, revoked, idle too long or past its end."""
+# A presented secret's session and its account, in one statement built once (each request binds its digest).
+_SESSION_AND_ACCOUNT = (select(UserSession, User).join(User, User.id == UserSession.user_id)
+                        .where(UserSession.token_digest == bindparam("digest")))
+
+
+def authenticate(ctx: ServiceContext, token: str) -> tuple[UserSession, User] | None:
+    """The live session behind a secret with its account, or None when unknown, revoked, idle too long or past
+    its end. The account is read with the session, not checked: whether it may act is the caller's to say."""
     digest = ctx.tokens.digest(token, _TOKEN_PURPOSE)
-    session = ctx.session.scalar(select(UserSession).where(UserSession.token_digest == digest))
-    if session is None or not is_live(ctx, session):
+    found = ctx.session.execute(_SESSION_AND_ACCOUNT, {"digest": digest}).first()
+    if found is None:
+        return None
+    session, user = found
+    if not is_live(ctx, session):
         return None
     now = ctx.clock.now()
     if now - session.last_seen_at >= _TOUCH_EVERY:
         session.last_seen_at = now
-    return session
+    return session, user
 
 
 def is_live(ctx: ServiceContext, session: UserSession) -> bool:

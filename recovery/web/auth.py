@@ -46,11 +46,11 @@ def load_identity() -> None:
         return
     # The locale is chosen later, once the user (and their language) is known.
     ctx = service_context(locale="en")
-    session = sessions.authenticate(ctx, token)
-    if session is None or session.kind != kind:
+    found = sessions.authenticate(ctx, token)  # the session and its account, in one statement
+    if found is None:
         return
-    user = ctx.session.get(User, session.user_id)
-    if user is None or not user.is_active:
+    session, user = found
+    if session.kind != kind or not user.is_active:
         return
     g.current_session, g.current_user = session, user
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from recovery.context import Actor, ServiceContext
 from recovery.web.context import app_service_context, runtime
@@ -45,3 +45,20 @@ def get(app, model, key):
             session.close()
 
 
+
+
+@contextmanager
+def statements_sent(app) -> Iterator[list[str]]:
+    """The SQL text of every statement `app`'s engine sends through a cursor while the block runs, in order (not
+    psycopg's own BEGIN or any COMMIT; SQLite's BEGIN IMMEDIATE is one of them)."""
+    sent: list[str] = []
+
+    def note(_conn, _cursor, statement, *_args) -> None:
+        sent.append(statement)
+
+    engine = runtime(app).db.engine
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        yield sent
+    finally:
+        event.remove(engine, "before_cursor_execute", note)

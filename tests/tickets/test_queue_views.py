@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from helpers.database import statements_sent
 from helpers.tickets import decide
 
 from recovery.accounts.models import User
@@ -159,3 +160,18 @@ def test_the_api_answers_the_saved_views_too(client, services, people):
 
     assert ids(second, "approval") == [banned] and ids(first, "approval") == []
     assert len(ids(second, "unassigned")) == 2
+
+
+def test_the_queue_reads_the_session_with_its_account_then_its_rows_two_statements_in_all(app, client, services,
+                                                                                           people):
+    """The session check reads the session and its account in one statement; the page reads its rows, with their
+    owners and pending proposals, in another, however many rows it shows."""
+    agent = people.staff("agent@example.com")
+    opened = {_open(services, people.add(f"user{n}@example.com", status="locked")) for n in range(3)}
+    people.sign_in(agent)
+    client.get(PAGE)  # the minute's first request may write the session's last_seen_at
+    with statements_sent(app) as statements:
+        html = client.get(PAGE).get_data(as_text=True)
+    selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+    assert _row_ids(html) == opened and len(selects) == 2
+    assert "FROM user_sessions JOIN users" in selects[0] and "FROM tickets" in selects[1]

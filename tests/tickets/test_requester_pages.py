@@ -3,8 +3,8 @@ status page's tracker and promise, which show nothing written for staff."""
 
 import re
 
+from helpers.database import statements_sent
 from helpers.tickets import PNG
-from sqlalchemy import event
 
 from recovery.accounts.models import User
 from recovery.alerts.actions import open_alert_ticket
@@ -14,7 +14,6 @@ from recovery.tickets import decisions, queries, service
 from recovery.tickets.access import status_token
 from recovery.tickets.evidence import Upload
 from recovery.tickets.models import Ticket
-from recovery.web.context import runtime
 
 LINK = re.compile(r'href="(/appeal/status/[0-9]+\.[0-9a-f]+)"')
 
@@ -138,18 +137,9 @@ def test_status_page_shows_its_thread_files_and_decision_read_in_one_statement(a
                          appeal_again_days=10)
     with services() as ctx:
         token = status_token(ctx, ctx.session.get(Ticket, ticket_id))
-    statements: list[str] = []
-
-    def count(_conn, _cursor, statement, *_args) -> None:
-        statements.append(statement)
-
-    engine = runtime(app).db.engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
+    with statements_sent(app) as statements:
         html = client.get(f"/appeal/status/{token}").get_data(as_text=True)
         refused = client.get(f"/appeal/status/{ticket_id}.{'0' * 64}")
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
     assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) == 2  # the page's and the 400's
     thread = [html.index(text) for text in ("Please unlock my account.", "Here is my ID.",
                                             "Thanks, we are looking at it.")]
