@@ -68,9 +68,29 @@ class UTCDateTime(TypeDecorator):
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
     def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        return _aware(value)
+
+    def result_processor(self, dialect, coltype):  # SQLAlchemy's signature
+        """TypeDecorator's own, one Python frame shorter per value: the driver's processor (SQLite's text to
+        datetime; none on PostgreSQL) and process_result_value in one function. A page reads hundreds of times
+        (the agent queue 300: about 2 % of it)."""
+        impl = self.impl_instance.result_processor(dialect, coltype)
+        if impl is None:
+            return _aware
+
+        def aware_from_driver(value: object) -> datetime | None:
+            parsed = impl(value)  # as _aware, inline
+            if parsed is None:
+                return None
+            return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+        return aware_from_driver
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 @dataclass(frozen=True)

@@ -446,3 +446,27 @@ def test_a_read_alone_takes_no_transaction_of_the_session_and_a_begun_one_reads_
     session.rollback()
     session.close()
     assert _queued_tasks(database) == []
+
+
+def test_times_are_stored_as_utc_and_read_back_aware_through_the_orm_and_core(app, services):
+    from datetime import datetime, timedelta, timezone
+
+    from recovery.db import UTCDateTime
+
+    shanghai = datetime(2026, 12, 7, 8, 30, 15, 123456, tzinfo=timezone(timedelta(hours=8)))
+    with services() as ctx:
+        user = User(email="times@example.test", password_hash="x", password_changed_at=shanghai, role="user",
+                    status="active", locale="en", created_at=shanghai)
+        ctx.session.add(user)
+        ctx.session.flush()
+        user_id = user.id
+    with services() as ctx:
+        read = ctx.session.get(User, user_id)
+        core = ctx.session.execute(select(User.__table__.c.created_at).where(User.__table__.c.id == user_id)).scalar()
+        for value in (read.created_at, core):
+            assert value == shanghai and value.utcoffset() == timedelta(0) and value.hour == 0
+        with pytest.raises(Exception, match="naive"):
+            ctx.session.execute(select(User.id).where(User.created_at < datetime(2026, 1, 1))).all()
+    dialect = runtime(app).db.engine.dialect
+    processor = UTCDateTime().dialect_impl(dialect).result_processor(dialect, None)
+    assert processor(None) is None
