@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any, TypeVar, cast
+from zoneinfo import ZoneInfo
 
 import psycopg
 from psycopg.abc import PQGen
@@ -79,18 +80,30 @@ class UTCDateTime(TypeDecorator):
             return _aware
 
         def aware_from_driver(value: object) -> datetime | None:
-            parsed = impl(value)  # as _aware, inline
+            parsed = impl(value)  # _aware, inline
             if parsed is None:
                 return None
-            return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+            zone = parsed.tzinfo
+            if zone is None or zone in _UTC_NAMED:
+                return parsed.replace(tzinfo=UTC)
+            return parsed if zone is UTC else parsed.astimezone(UTC)
 
         return aware_from_driver
+
+
+# The zones a driver names UTC by (psycopg: the connection's TimeZone, "Etc/UTC" here, as a ZoneInfo): a value in
+# one of them is moved to `UTC` by replacing its zone, which is exact (offset 0) and about a quarter of what
+# converting through ZoneInfo costs (0.6 us; the queue page reads 300 times).
+_UTC_NAMED = frozenset(ZoneInfo(key) for key in ("UTC", "Etc/UTC", "Etc/UCT", "Etc/Universal", "Etc/Zulu"))
 
 
 def _aware(value: datetime | None) -> datetime | None:
     if value is None:
         return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    zone = value.tzinfo
+    if zone is None or zone in _UTC_NAMED:
+        return value.replace(tzinfo=UTC)
+    return value if zone is UTC else value.astimezone(UTC)
 
 
 @dataclass(frozen=True)

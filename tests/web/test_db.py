@@ -451,7 +451,7 @@ def test_a_read_alone_takes_no_transaction_of_the_session_and_a_begun_one_reads_
 def test_times_are_stored_as_utc_and_read_back_aware_through_the_orm_and_core(app, services):
     from datetime import datetime, timedelta, timezone
 
-    from recovery.db import UTCDateTime
+    from recovery.db import UTCDateTime, _aware
 
     shanghai = datetime(2026, 12, 7, 8, 30, 15, 123456, tzinfo=timezone(timedelta(hours=8)))
     with services() as ctx:
@@ -470,3 +470,12 @@ def test_times_are_stored_as_utc_and_read_back_aware_through_the_orm_and_core(ap
     dialect = runtime(app).db.engine.dialect
     processor = UTCDateTime().dialect_impl(dialect).result_processor(dialect, None)
     assert processor(None) is None
+    from datetime import UTC
+    from zoneinfo import ZoneInfo
+    for zone in (ZoneInfo("Etc/UTC"), ZoneInfo("Asia/Shanghai"), timezone(timedelta(hours=-5)), UTC):
+        moment = datetime(2026, 7, 1, 12, 0, tzinfo=zone)
+        read = _aware(moment)  # what the processor does with what the driver hands over
+        assert read == moment and read.tzinfo is UTC and read.utcoffset() == timedelta(0)
+        if dialect.name == "postgresql":  # psycopg hands an aware value over; SQLite's processor parses text first
+            assert processor(moment) == read and processor(moment).tzinfo is UTC
+    assert _aware(datetime(2026, 7, 1, 12, 0)) == datetime(2026, 7, 1, 12, 0, tzinfo=UTC)  # SQLite's naive text
