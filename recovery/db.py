@@ -10,6 +10,7 @@ from functools import lru_cache
 from typing import Any, TypeVar, cast
 
 import psycopg
+from psycopg import _queries as psycopg_queries
 from psycopg.abc import PQGen
 from sqlalchemy import (
     DateTime,
@@ -100,7 +101,23 @@ def make_engine(url: str, *, pool_pre_ping: bool = False, timeouts: Timeouts = T
                            pool_timeout=timeouts.pool)
     if engine.dialect.driver == "psycopg":
         _bound_psycopg_waits(engine, timeouts)
+        _keep_converted_statements()
     return engine
+
+
+# psycopg rewrites a statement's `%(name)s` placeholders into `$1`, `$2` ... on every execution, and keeps the
+# rewrite (an LRU of 128) only for statements with at most 50 parameters, against ORM-made INSERTs of many rows
+# whose text never repeats. Every statement of recovery's is built once and bound (db.write_together's included:
+# a sign-in's five rows are 58 parameters), so the text repeats and the rewrite can be kept: without it the
+# sign-in's write was parsed by psycopg's regex on every request (about 0.3 ms of its CPU: docs/performance.md,
+# "Sign-in and TOTP step, fourth session").
+_CONVERTED_PARAMETERS = 200
+
+
+def _keep_converted_statements() -> None:
+    """psycopg's limit is a constant of its own module, read on each execution."""
+    if getattr(psycopg_queries, "MAX_CACHED_STATEMENT_PARAMS", _CONVERTED_PARAMETERS) < _CONVERTED_PARAMETERS:
+        psycopg_queries.MAX_CACHED_STATEMENT_PARAMS = _CONVERTED_PARAMETERS
 
 
 def _bound_psycopg_waits(engine: Engine, timeouts: Timeouts) -> None:
