@@ -4,7 +4,7 @@ import os
 
 import pytest
 from helpers.csrf import csrf_from
-from sqlalchemy import create_engine, event, insert, select, text
+from sqlalchemy import bindparam, create_engine, event, insert, select, text, update
 
 from recovery.accounts.models import User
 from recovery.accounts.service import sign_up
@@ -15,6 +15,7 @@ from recovery.db import (
     Row,
     WriteWhileReadingApart,
     _insert_committed_lazily,
+    change_alone,
     execute_alone,
     read_alone,
     read_apart,
@@ -411,6 +412,52 @@ def test_rows_written_together_join_a_begun_transaction_and_roll_back_with_it(da
     session.close()
     check = database.new_session()
     assert check.scalars(select(SecurityEvent).where(SecurityEvent.type == "test.joined")).all() == []
+    check.close()
+
+
+def test_rows_written_with_a_guard_are_written_only_when_the_guard_matched_a_row(database):
+    """A second factor's session: its rows are written with the challenge's use (a DELETE) as their guard, in one
+    statement in autocommit on PostgreSQL, each conditioned on it; when another request used it first nothing is
+    written and write_together answers False."""
+    user_id = _user(database)
+    setup = database.new_session()
+    setup.execute(insert(KnownDevice.__table__), {"user_id": user_id, "device_key": "guard", "browser": "B",
+                                                  "first_seen_at": _NOW, "last_seen_at": _NOW})
+    setup.commit()
+    setup.close()
+    guard = Row(KnownDevice.__table__, {"user_id": user_id, "device_key": "guard"}, match=("user_id", "device_key"),
+                delete=True)
+    statements = _statements(database)
+    for attempt, expected in (("first", True), ("second", False)):
+        session = database.new_session()
+        rows = [Row.of(SecurityEvent(type=f"test.guard.{attempt}", user_id=user_id, actor_type="system",
+                                     details={}, created_at=_NOW))]
+        assert write_together(session, rows, guard=guard) is expected
+        session.commit()
+        session.close()
+    if _ON_POSTGRESQL:
+        writes = [s for s in statements if not s[1].startswith(("BEGIN", "COMMIT"))]
+        assert writes == [("AUTOCOMMIT", "WITH w0"), ("AUTOCOMMIT", "WITH w0")]
+    check = database.new_session()
+    assert check.scalars(select(SecurityEvent.type).where(SecurityEvent.type.like("test.guard.%"))).all() == [
+        "test.guard.first"]
+    check.close()
+
+
+@pytest.mark.skipif(not _ON_POSTGRESQL, reason="autocommit is for PostgreSQL's round trips")
+def test_a_change_run_alone_is_committed_as_it_runs_and_answers_the_rows_it_matched(database):
+    user_id = _user(database)
+    statements = _statements(database)
+    session = database.new_session()
+    change = update(User.__table__).where(User.__table__.c.id == bindparam("of"), User.__table__.c.locale == "en")
+    assert change_alone(session, change.values(locale="fr"), {"of": user_id}) == 1
+    session.rollback()  # too late on PostgreSQL: it committed as it ran
+    assert change_alone(session, change.values(locale="de"), {"of": user_id}) == 0
+    session.commit()
+    session.close()
+    assert [isolation for isolation, _ in statements] == ["AUTOCOMMIT", "AUTOCOMMIT"]
+    check = database.new_session()
+    assert check.scalar(select(User.locale).where(User.id == user_id)) == "fr"
     check.close()
 
 
