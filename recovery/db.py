@@ -253,22 +253,6 @@ def execute_alone(session: Session, statement: Insert, params: dict[str, Any], *
     session.commit()
 
 
-def change_alone(session: Session, statement: Executable, params: dict[str, Any]) -> int:
-    """An UPDATE or DELETE that decides the rest of the request (a time step spent), and the rows it matched: on
-    PostgreSQL in autocommit, committed as it runs, when the request has nothing else to write and no
-    transaction has begun (no BEGIN and COMMIT round trips; the session is committed before this returns, as
-    `execute_alone`); otherwise in the request's transaction (SQLite; a test's outer transaction)."""
-    bind = session.get_bind()
-    alone = (isinstance(bind, Engine) and bind.dialect.name == "postgresql"
-             and not (session.in_transaction() or session.new or session.dirty or session.deleted))
-    if alone:
-        session.connection(execution_options={"isolation_level": AUTOCOMMIT})
-    matched = rowcount(session.execute(statement, params))
-    if alone:
-        session.commit()
-    return matched
-
-
 @lru_cache(maxsize=8)
 def _insert_committed_lazily(table: TableClause, columns: tuple[str, ...]) -> Insert:
     """PostgreSQL: a one-row INSERT of `columns` (bind parameters of the same names) that sets synchronous_commit

@@ -14,7 +14,7 @@ from recovery import crypto
 from recovery.accounts.models import User
 from recovery.accounts.notify import notify_security
 from recovery.context import ServiceContext
-from recovery.db import change_alone
+from recovery.db import rowcount
 from recovery.errors import ServiceUnavailable
 from recovery.events.service import SecurityEvent, record_event
 from recovery.mfa import recovery_codes, totp
@@ -52,9 +52,8 @@ def spend_totp(ctx: ServiceContext, row: TotpAuthenticator, code: str) -> int | 
     step = totp.matching_step(secret_of(ctx, row), code, ctx.clock.now(), after=row.last_used_step)
     if step is None:
         return None
-    # Alone when nothing else is written yet (db.change_alone: committed as it runs on PostgreSQL): the step is
-    # spent for good even if the rest of the request fails, so a replay never gets a second chance.
-    if change_alone(ctx.session, _SPEND, {"authenticator_id": row.id, "step": step}) != 1:
+    result = ctx.session.execute(_SPEND, {"authenticator_id": row.id, "step": step})
+    if rowcount(result) != 1:
         return None
     ctx.session.expire(row, ["last_used_step"])
     return step

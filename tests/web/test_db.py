@@ -4,7 +4,7 @@ import os
 
 import pytest
 from helpers.csrf import csrf_from
-from sqlalchemy import bindparam, create_engine, event, insert, select, text, update
+from sqlalchemy import create_engine, event, insert, select, text
 
 from recovery.accounts.models import User
 from recovery.accounts.service import sign_up
@@ -15,7 +15,6 @@ from recovery.db import (
     Row,
     WriteWhileReadingApart,
     _insert_committed_lazily,
-    change_alone,
     execute_alone,
     read_alone,
     read_apart,
@@ -441,23 +440,6 @@ def test_rows_written_with_a_guard_are_written_only_when_the_guard_matched_a_row
     check = database.new_session()
     assert check.scalars(select(SecurityEvent.type).where(SecurityEvent.type.like("test.guard.%"))).all() == [
         "test.guard.first"]
-    check.close()
-
-
-@pytest.mark.skipif(not _ON_POSTGRESQL, reason="autocommit is for PostgreSQL's round trips")
-def test_a_change_run_alone_is_committed_as_it_runs_and_answers_the_rows_it_matched(database):
-    user_id = _user(database)
-    statements = _statements(database)
-    session = database.new_session()
-    change = update(User.__table__).where(User.__table__.c.id == bindparam("of"), User.__table__.c.locale == "en")
-    assert change_alone(session, change.values(locale="fr"), {"of": user_id}) == 1
-    session.rollback()  # too late on PostgreSQL: it committed as it ran
-    assert change_alone(session, change.values(locale="de"), {"of": user_id}) == 0
-    session.commit()
-    session.close()
-    assert [isolation for isolation, _ in statements] == ["AUTOCOMMIT", "AUTOCOMMIT"]
-    check = database.new_session()
-    assert check.scalar(select(User.locale).where(User.id == user_id)) == "fr"
     check.close()
 
 
