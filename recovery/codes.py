@@ -35,13 +35,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, delete, update
+from sqlalchemy import Table, bindparam, delete, update
 from sqlalchemy.orm import Session
 
 from recovery.context import ServiceContext
-from recovery.db import Base, rowcount
+from recovery.db import Base, Row, rowcount
 
 # Whitespace (any Unicode space, as str.split) and dashes: hyphen-minus, the Unicode hyphens and dashes, minus.
 _SEPARATORS = re.compile(r"[\s\-\u2010-\u2015\u2212]+")
@@ -110,6 +110,13 @@ class Codes:
         now = ctx.clock.now()
         used = ctx.session.execute(_consume_statement(self.model, self.used_at), {"row_id": row_id, "now": now})
         return now if rowcount(used) == 1 else None
+
+    def consume_row(self, row_id: int) -> Row:
+        """consume as a guard of `db.write_together`: the rows written with it are written only by the one
+        request that used the code up (a table whose used codes are deleted: no `used_at`)."""
+        if self.used_at is not None:
+            raise ValueError("consume_row deletes the row: for a table without used_at")
+        return Row(cast(Table, self.model.__table__), {"id": row_id}, match=("id",), delete=True)
 
     def redeem(self, ctx: ServiceContext, row: Any | None, typed: object, *, digits: int, digest_column: str,
                purpose: str, subject: tuple[object, ...]) -> Redeemed:

@@ -11,6 +11,7 @@ from typing import Any, TypeVar, cast
 from zoneinfo import ZoneInfo
 
 import psycopg
+from psycopg import _queries as psycopg_queries
 from psycopg.abc import PQGen
 from sqlalchemy import (
     DateTime,
@@ -20,12 +21,14 @@ from sqlalchemy import (
     bindparam,
     create_engine,
     event,
+    exists,
     func,
     insert,
     literal_column,
     select,
     update,
 )
+from sqlalchemy import delete as sql_delete
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, CursorResult, Engine, Result
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -133,7 +136,23 @@ def make_engine(url: str, *, pool_pre_ping: bool = False, timeouts: Timeouts = T
                            pool_timeout=timeouts.pool)
     if engine.dialect.driver == "psycopg":
         _bound_psycopg_waits(engine, timeouts)
+        _keep_converted_statements()
     return engine
+
+
+# psycopg rewrites a statement's `%(name)s` placeholders into `$1`, `$2` ... on every execution, and keeps the
+# rewrite (an LRU of 128) only for statements with at most 50 parameters, against ORM-made INSERTs of many rows
+# whose text never repeats. Every statement of recovery's is built once and bound (db.write_together's included:
+# a sign-in's five rows are 58 parameters), so the text repeats and the rewrite can be kept: without it the
+# sign-in's write was parsed by psycopg's regex on every request (about 0.3 ms of its CPU: docs/performance.md,
+# "Sign-in and TOTP step, fourth session").
+_CONVERTED_PARAMETERS = 200
+
+
+def _keep_converted_statements() -> None:
+    """psycopg's limit is a constant of its own module, read on each execution."""
+    if getattr(psycopg_queries, "MAX_CACHED_STATEMENT_PARAMS", _CONVERTED_PARAMETERS) < _CONVERTED_PARAMETERS:
+        psycopg_queries.MAX_CACHED_STATEMENT_PARAMS = _CONVERTED_PARAMETERS
 
 
 def _bound_psycopg_waits(engine: Engine, timeouts: Timeouts) -> None:
@@ -281,8 +300,9 @@ def _insert_committed_lazily(table: TableClause, columns: tuple[str, ...]) -> In
 @dataclass(frozen=True)
 class Row:
     """One row a capability hands to `write_together`: inserted, or, with `match`, the existing row whose `match`
-    columns equal these values updated with the others. `on_missing` runs (in the same way as the rest: in the
-    transaction, or alone in autocommit) when an update matched no row, e.g. an upsert for a row just deleted.
+    columns equal these values updated with the others (deleted, with `delete`). `on_missing` runs (in the same
+    way as the rest: in the transaction, or alone in autocommit) when an update matched no row, e.g. an upsert
+    for a row just deleted.
 
     The owner of the table builds its rows (`Row.of` a new entity, or a values dict); only the flow that
     composes several owners decides that they are written together."""
@@ -292,6 +312,7 @@ class Row:
     match: tuple[str, ...] = ()
     on_missing: Callable[[Session], None] | None = None
     source: object | None = None  # the entity Row.of read, which stays out of the session
+    delete: bool = False  # with `match`: the row is deleted (a one-time challenge used up)
 
     @classmethod
     def of(cls, entity: Base) -> Row:
@@ -307,7 +328,7 @@ def written_together(session: Session) -> list[object]:
     return session.info.get(WRITTEN_TOGETHER, [])
 
 
-def write_together(session: Session, rows: Sequence[Row]) -> None:
+def write_together(session: Session, rows: Sequence[Row], *, guard: Row | None = None) -> bool:
     """Write rows of several tables at once, each with one statement built once per shape.
 
     PostgreSQL: one statement of data-modifying CTEs (`WITH w0 AS (INSERT ... RETURNING 1), w1 AS (UPDATE ...
@@ -316,33 +337,51 @@ def write_together(session: Session, rows: Sequence[Row]) -> None:
     session is committed before this returns (as `execute_alone`). SQLite, or within a transaction: the same
     rows in that transaction, one cached INSERT or UPDATE each (a file has no round trips to spare).
     A sign-in's attempt, device, events and session: 1 round trip instead of 7 (docs/performance.md).
+
+    `guard`: an UPDATE or DELETE (a one-time challenge used up) that must match a row for any of `rows` to be
+    written; in the one statement, every other row is conditioned on it. Returns False, having written nothing,
+    when it matched none (another request used the challenge first); True otherwise.
     """
-    if not rows:
-        return
+    if not rows and guard is None:
+        return True
     if session.info.get(READ_APART):
         raise WriteWhileReadingApart("release_if_unwritten (or a rollback) must end read_apart's reads first")
     bind = session.get_bind()
     on_postgresql = isinstance(bind, Engine) and bind.dialect.name == "postgresql"
-    session.info.setdefault(WRITTEN_TOGETHER, []).extend(row.source for row in rows if row.source is not None)
     if not on_postgresql:
+        if guard is not None and rowcount(session.execute(_row_statement(*_shape_of(guard), ""),
+                                                          _params(guard, ""))) == 0:
+            return False
+        _remember_written(session, rows)
         for row in rows:
-            statement = _row_statement(row.table, tuple(row.values), row.match, "")
-            matched = rowcount(session.execute(statement, _params(row, "")))
+            matched = rowcount(session.execute(_row_statement(*_shape_of(row), ""), _params(row, "")))
             if matched == 0 and row.on_missing is not None:
                 row.on_missing(session)
-        return
+        return True
     alone = not (session.in_transaction() or session.new or session.dirty or session.deleted)
     if alone:
         session.connection(execution_options={"isolation_level": AUTOCOMMIT})
-    shape = tuple((row.table, tuple(row.values), row.match) for row in rows)
-    params = {name: value for i, row in enumerate(rows) for name, value in _params(row, f"w{i}_").items()}
-    counts = session.execute(_together(shape), params).one()
-    session.info["wrote"] = True  # a SELECT to SQLAlchemy, a write to the transaction
-    for row, matched in zip(rows, counts, strict=True):
-        if matched == 0 and row.on_missing is not None:
-            row.on_missing(session)
+    written = [guard, *rows] if guard is not None else list(rows)
+    shape = tuple(_shape_of(row) for row in written)
+    params = {name: value for i, row in enumerate(written) for name, value in _params(row, f"w{i}_").items()}
+    counts = session.execute(_together(shape, guard is not None), params).one()
+    if guard is None or counts[0] > 0:
+        session.info["wrote"] = True  # a SELECT to SQLAlchemy, a write to the transaction
+        _remember_written(session, rows)
+        for row, matched in zip(written, counts, strict=True):
+            if matched == 0 and row.on_missing is not None:
+                row.on_missing(session)
     if alone:
         session.commit()
+    return guard is None or counts[0] > 0
+
+
+def _remember_written(session: Session, rows: Sequence[Row]) -> None:
+    session.info.setdefault(WRITTEN_TOGETHER, []).extend(row.source for row in rows if row.source is not None)
+
+
+def _shape_of(row: Row) -> tuple[Table, tuple[str, ...], tuple[str, ...], bool]:
+    return row.table, tuple(row.values), row.match, row.delete
 
 
 def _params(row: Row, prefix: str) -> dict[str, Any]:
@@ -350,18 +389,30 @@ def _params(row: Row, prefix: str) -> dict[str, Any]:
 
 
 @lru_cache(maxsize=64)
-def _row_statement(table: Table, columns: tuple[str, ...], match: tuple[str, ...], prefix: str):
+def _row_statement(table: Table, columns: tuple[str, ...], match: tuple[str, ...], delete: bool, prefix: str,
+                   only_if: Any = None):
+    """The row's INSERT, UPDATE or DELETE with bound values; `only_if`, a condition every other row of a guarded
+    write_together carries (the guard's CTE has a row)."""
     values = {name: bindparam(prefix + name, type_=table.c[name].type) for name in columns if name not in match}
-    if not match:
-        return insert(table).values(values)
     keys = [table.c[name] == bindparam(f"{prefix}key_{name}", type_=table.c[name].type) for name in match]
-    return update(table).where(*keys).values(values)
+    if only_if is not None:
+        keys.append(only_if)
+    if delete:
+        return sql_delete(table).where(*keys)
+    if match:
+        return update(table).where(*keys).values(values)
+    if only_if is None:
+        return insert(table).values(values)
+    return insert(table).from_select(list(values), select(*values.values()).where(only_if))
 
 
 @lru_cache(maxsize=32)
-def _together(shape: tuple[tuple[Table, tuple[str, ...], tuple[str, ...]], ...]):
-    ctes = [_row_statement(table, columns, match, f"w{i}_").returning(literal_column("1")).cte(f"w{i}")
-            for i, (table, columns, match) in enumerate(shape)]
+def _together(shape: tuple[tuple[Table, tuple[str, ...], tuple[str, ...], bool], ...], guarded: bool = False):
+    ctes: list[Any] = []
+    for i, (table, columns, match, delete) in enumerate(shape):
+        only_if = exists(select(literal_column("1")).select_from(ctes[0])) if guarded and i > 0 else None
+        ctes.append(_row_statement(table, columns, match, delete, f"w{i}_", only_if)
+                    .returning(literal_column("1")).cte(f"w{i}"))
     counts = [select(func.count()).select_from(cte).scalar_subquery() for cte in ctes]
     return select(*counts).add_cte(*ctes)
 

@@ -24,7 +24,7 @@ from sqlalchemy import Table, bindparam, func, update
 from recovery.accounts.models import User
 from recovery.alerts.service import raise_alert
 from recovery.context import ServiceContext
-from recovery.db import Row, read_apart, release_if_unwritten, rowcount, upsert_insert
+from recovery.db import Row, rowcount, upsert_insert
 from recovery.detection import locks, notices, queries, rules, scoring
 from recovery.detection.errors import SourceThrottled
 from recovery.detection.models import KnownDevice, SigninAttempt
@@ -204,14 +204,12 @@ def assess_signin(ctx: ServiceContext, user: User, observation: Observation, *, 
     """Score a correct password; a "block" raises AuthenticationFailed (the same answer as a wrong password),
     emails the owner and raises an alert. Every decision is a security event with its reasons.
 
-    The account's history is read outside a write transaction (`db.read_apart`: on PostgreSQL in autocommit,
-    no BEGIN and COMMIT round trips), as the account was before the verify."""
+    The account's history is read outside a write transaction (`queries.account_history`, `db.read_alone`: on
+    PostgreSQL in autocommit, no BEGIN and COMMIT round trips), as the account was before the verify."""
     now = ctx.clock.now()
     policy = detection_policy(ctx.settings)
     seen = _seen(observation, now)
-    read_apart(ctx.session)
     history = queries.account_history(ctx, user, seen, now, policy)
-    release_if_unwritten(ctx.session)
     assessment = scoring.assess(seen, history, policy)
     locks.reset_failures(ctx, user)
     blocked = assessment.action == scoring.BLOCK

@@ -10,6 +10,7 @@ from sqlalchemy import Float, bindparam, case, cast, distinct, func, literal, nu
 
 from recovery.accounts.models import User
 from recovery.context import ServiceContext
+from recovery.db import read_alone
 from recovery.detection.models import KnownDevice, SigninAttempt, SigninLock
 from recovery.detection.policy import DetectionPolicy
 from recovery.detection.rules import History, Seen, SourceCounts
@@ -148,13 +149,16 @@ def account_history(ctx: ServiceContext, user: User, attempt: Seen, now: datetim
                     policy: DetectionPolicy) -> History:
     """What scoring compares an attempt (a correct password) with, in one statement whatever the tables hold:
     the places of recent successes as they compare with the attempt's, whether its device is known, recent
-    failures; the second factor's last change is on the account's row."""
+    failures; the second factor's last change is on the account's row.
+
+    Read alone (`db.read_alone`: a pooled connection in autocommit, without the session's transaction and its
+    commit) unless the request has begun a transaction, whose writes it then sees (a later step's sign-in)."""
     device_key = attempt.device_key
     with ctx.session.no_autoflush:  # history is what earlier requests left; this one's rows wait for its flush
-        rows = ctx.session.execute(_history_statement(policy.history_rows, 1000, device_key is not None), {
+        rows = read_alone(ctx.session, _history_statement(policy.history_rows, 1000, device_key is not None), {
             "user_id": user.id, "since": now - policy.history, "device_key": device_key,
             "failures_since": now - policy.failures_window, "network": attempt.network,
-            "asn": attempt.asn}).all()
+            "asn": attempt.asn})
     extras = rows[0]
     return History(successes=tuple(_seen(row) for row in rows if row.at is not None),
                    known_devices=(frozenset({device_key}) if extras.known_device is not None

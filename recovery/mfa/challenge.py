@@ -80,11 +80,22 @@ def _challenge_with_user_and_factor():
             .where(MfaChallenge.token_digest == bindparam("digest"), MfaChallenge.kind == bindparam("kind")))
 
 
+@dataclass(frozen=True)
+class Passed:
+    """A second factor passed: the rows that record it (the budget's attempt marked passed, the event), which the
+    caller writes with the session's, and `consume`, the challenge used up, the guard of that write
+    (`db.write_together(..., guard=consume)`: False when another request completed the challenge first)."""
+
+    user: User
+    method: str
+    rows: list[Row]
+    consume: Row
+
+
 def complete_challenge(ctx: ServiceContext, token: str | None, code: Proof, *, kind: str,
-                       found: MfaChallenge | None = None) -> tuple[User, str, list[Row]]:
-    """The user, the kind of factor that passed and the rows that record it (the budget's attempt marked
-    passed, the event), which the caller writes with the session's (`db.write_together`); the challenge is
-    used up. The caller starts the session.
+                       found: MfaChallenge | None = None) -> Passed:
+    """The user, the kind of factor that passed, the rows that record it and the challenge's use (Passed). The
+    caller starts the session with them, or raises ChallengeInvalid when the use matched nothing.
 
     `found` is find_challenge's row for this token when the caller already read it (one query fewer).
     """
@@ -101,11 +112,9 @@ def complete_challenge(ctx: ServiceContext, token: str | None, code: Proof, *, k
         error = _failed(ctx, user, row, tries[0])
         error.persist.extend(kept)
         raise error
-    if CODES.consume(ctx, row.id) is None:  # another request completed it first
-        raise ChallengeInvalid()
     passed = new_event(ctx, "mfa.challenge.passed", user_id=user.id, actor=ctx.actor.as_user(user.id),
                        method=method, kind=kind)
-    return user, method, [passed_row(ctx, attempt), Row.of(passed)]
+    return Passed(user, method, [passed_row(ctx, attempt), Row.of(passed)], CODES.consume_row(row.id))
 
 
 def _count_try(ctx: ServiceContext, row: MfaChallenge) -> int:

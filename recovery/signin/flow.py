@@ -16,7 +16,7 @@ from recovery.detection import service as detection
 from recovery.detection.errors import StepUpEnded
 from recovery.detection.service import ClientSignals
 from recovery.mfa import service as mfa
-from recovery.mfa.errors import ChallengeEnded, SecondFactorInvalid
+from recovery.mfa.errors import ChallengeEnded, ChallengeInvalid, SecondFactorInvalid
 from recovery.passkeys.service import Assertion
 from recovery.sessions import service as sessions
 from recovery.sessions.service import UserSession
@@ -104,15 +104,17 @@ def finish_second_factor(ctx: ServiceContext, token: str | None, code: str | Pas
     owner = pending.user if pending is not None else None
     proof = Assertion(code.flow, code.credential, where(observation)) if isinstance(code, Passkey) else code
     try:
-        user, method, passed = mfa.complete_challenge(ctx, token, proof, kind=kind, found=pending)
+        passed = mfa.complete_challenge(ctx, token, proof, kind=kind, found=pending)
     except (SecondFactorInvalid, ChallengeEnded) as error:
         if owner is not None:
             error.persist.extend(detection.record_failure(ctx, owner, owner.email, observation, reason="wrong_code",
                                                           stage="second_factor"))
         raise
+    user = passed.user
     rows = detection.complete_signin(ctx, user, observation, stage="second_factor")
-    return _signed_in(ctx, user, [*passed, *rows], kind=kind, replaces=replaces,
-                      mfa_passed=mfa.passes_staff_requirement(ctx, user, method))
+    # The challenge is used up by the same statement that starts the session, which only its winner writes.
+    return _signed_in(ctx, user, [*passed.rows, *rows], kind=kind, replaces=replaces,
+                      mfa_passed=mfa.passes_staff_requirement(ctx, user, passed.method), guard=passed.consume)
 
 
 def finish_step_up(ctx: ServiceContext, token: str | None, code: str, signals: ClientSignals, *, kind: str,
@@ -130,10 +132,13 @@ def has_pending_step_up(ctx: ServiceContext, token: str | None, *, kind: str) ->
 
 
 def _signed_in(ctx: ServiceContext, user: User, rows: list[Row], *, kind: str, replaces: UserSession | None,
-               mfa_passed: bool) -> SignedIn:
+               mfa_passed: bool, guard: Row | None = None) -> SignedIn:
     """The session starts, written with detection's rows of the sign-in (its attempt, decision and device) in
-    one statement where the database allows it: each owner built its rows, the flow writes them together."""
+    one statement where the database allows it: each owner built its rows, the flow writes them together.
+    `guard`: a pending step's challenge used up; nothing is written, and ChallengeInvalid raised, when another
+    request used it first."""
     session, token, session_rows = sessions.new_session(ctx, user.id, kind=kind, mfa_passed=mfa_passed,
                                                         replaces=replaces)
-    write_together(ctx.session, [*rows, *session_rows])
+    if not write_together(ctx.session, [*rows, *session_rows], guard=guard):
+        raise ChallengeInvalid()
     return SignedIn(user, session, token)

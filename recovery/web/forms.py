@@ -127,10 +127,12 @@ def _fields_of_request() -> Iterator[tuple[str, object, bool]]:
         yield name, value, True
     if request.method not in _BODY_METHODS:
         return
-    for name, value in request.form.items(multi=True):
-        name = name or ""  # a multipart part without a name has None for one
-        yield name, value, not _allows_line_breaks(name)
-    body = request.get_json(silent=True) if request.is_json else None
+    if not request.is_json:  # a JSON body has no form fields (werkzeug parses only form types): not read for it
+        for name, value in request.form.items(multi=True):
+            name = name or ""  # a multipart part without a name has None for one
+            yield name, value, not _allows_line_breaks(name)
+        return
+    body = request.get_json(silent=True)
     if isinstance(body, dict):
         for name, value in body.items():
             yield name, value, not _allows_line_breaks(name)

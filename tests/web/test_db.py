@@ -414,6 +414,35 @@ def test_rows_written_together_join_a_begun_transaction_and_roll_back_with_it(da
     check.close()
 
 
+def test_rows_written_with_a_guard_are_written_only_when_the_guard_matched_a_row(database):
+    """A second factor's session: its rows are written with the challenge's use (a DELETE) as their guard, in one
+    statement in autocommit on PostgreSQL, each conditioned on it; when another request used it first nothing is
+    written and write_together answers False."""
+    user_id = _user(database)
+    setup = database.new_session()
+    setup.execute(insert(KnownDevice.__table__), {"user_id": user_id, "device_key": "guard", "browser": "B",
+                                                  "first_seen_at": _NOW, "last_seen_at": _NOW})
+    setup.commit()
+    setup.close()
+    guard = Row(KnownDevice.__table__, {"user_id": user_id, "device_key": "guard"}, match=("user_id", "device_key"),
+                delete=True)
+    statements = _statements(database)
+    for attempt, expected in (("first", True), ("second", False)):
+        session = database.new_session()
+        rows = [Row.of(SecurityEvent(type=f"test.guard.{attempt}", user_id=user_id, actor_type="system",
+                                     details={}, created_at=_NOW))]
+        assert write_together(session, rows, guard=guard) is expected
+        session.commit()
+        session.close()
+    if _ON_POSTGRESQL:
+        writes = [s for s in statements if not s[1].startswith(("BEGIN", "COMMIT"))]
+        assert writes == [("AUTOCOMMIT", "WITH w0"), ("AUTOCOMMIT", "WITH w0")]
+    check = database.new_session()
+    assert check.scalars(select(SecurityEvent.type).where(SecurityEvent.type.like("test.guard.%"))).all() == [
+        "test.guard.first"]
+    check.close()
+
+
 def test_rows_are_not_written_together_while_reading_apart(database):
     session = database.new_session()
     read_apart(session)
