@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import datetime
+from typing import Any
 
 from flask import Blueprint, g, request, send_file
 from markupsafe import Markup, escape
@@ -16,7 +17,8 @@ from recovery.tickets.evidence import Upload, evidence_file
 from recovery.tickets.labels import label_of
 from recovery.web.auth import signed_in_user
 from recovery.web.context import runtime, service_context
-from recovery.web.i18n import request_gettext
+from recovery.web.form_kit import field
+from recovery.web.i18n import request_gettext, request_ngettext
 from recovery.web.ratelimit import limit
 
 UPLOAD_SLACK = 256 * 1024  # form fields and multipart framing around the files
@@ -127,7 +129,48 @@ def tracker(steps: Iterable[tuple[str, str]], label: str) -> Markup:
     return Markup(f'<ol class="steps" aria-label="{escape(label)}">{items}\n  </ol>')  # noqa: S704  # escaped
 
 
+_NEXT_STEPS = {
+    "review": N_("Our support team is reviewing your request. We email you as soon as there is news."),
+    "security_review": N_("Our security team is checking your account and will help you back in. We email you as "
+                          "soon as there is news."),
+    "hold": N_("For the account's safety your request waits out a security hold before anyone can approve it. "
+               "Every address on the account has been told, so its owner can stop a request that is not theirs."),
+    "withdrawn": N_("This request was cancelled. Nothing was changed on the account."),
+}
+_REPLY_BELOW = N_("We need an answer from you. Reply below, and we carry on as soon as it arrives.")
+_REPLY_THERE = N_("We need an answer from you. Open the request to reply.")
+_DECIDED_STEP = N_("We have made our decision. We emailed it to you too.")
+
+
+def next_step_text(key: str, on_status_page: bool = True) -> str:
+    """What happens next (recovery/tickets/progress.py::next_step names it), in the reader's language."""
+    if key == "reply":
+        return request_gettext(_REPLY_BELOW if on_status_page else _REPLY_THERE)
+    return request_gettext(_NEXT_STEPS.get(key, _DECIDED_STEP))
+
+
+def promise_text(promise: Any) -> str:
+    """The SLA's promise (progress.promise): urgent cases in hours, others in days or hours."""
+    if promise.urgent:
+        return request_ngettext("We answer urgent cases within %(num)d hour.",
+                                "We answer urgent cases within %(num)d hours.", promise.hours)
+    if promise.days:
+        return request_ngettext("We answer within %(num)d day.", "We answer within %(num)d days.", promise.days)
+    return request_ngettext("We answer within %(num)d hour.", "We answer within %(num)d hours.", promise.hours)
+
+
+def evidence_field() -> Markup:
+    """The evidence upload of the appeal, recovery and status pages (the form kit's file field)."""
+    return field(None, None, "evidence", request_gettext("Evidence files (optional)"), type="file",
+                 hint=request_gettext("PNG, JPEG or PDF, up to 5 MB each, three at a time. Only our support staff "
+                                      "can open them, and they are deleted 30 days after the decision."),
+                 accept=".png,.jpg,.jpeg,.pdf,image/png,image/jpeg,application/pdf", multiple=True)
+
+
 def register_template_helpers(bp: Blueprint) -> None:
+    bp.add_app_template_global(next_step_text, "ticket_next_step_text")
+    bp.add_app_template_global(promise_text, "ticket_promise_text")
+    bp.add_app_template_global(evidence_field, "ticket_evidence_field")
     bp.add_app_template_filter(nl2br, "nl2br")
     bp.add_app_template_global(stage_badge, "ticket_stage_badge")
     bp.add_app_template_global(tracker, "ticket_tracker")

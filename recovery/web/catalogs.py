@@ -12,7 +12,8 @@ from babel.messages.pofile import read_po
 
 from recovery.settings import PROJECT_ROOT
 
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "N_": None}
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "N_": None,
+            "request_gettext": None, "request_ngettext": (1, 2)}  # recovery/web/i18n.py's, the request's catalog
 METHOD_MAP = [
     ("recovery/**.py", "python"),
     ("templates/**.html", "jinja2"),

@@ -113,6 +113,11 @@ def request_gettext(string: str) -> str:
     return _request_translations().ugettext(string)
 
 
+def request_ngettext(singular: str, plural: str, num: int) -> str:
+    """flask_babel.ngettext(singular, plural, num) with `num` its only variable, from the request's catalog."""
+    return _request_translations().ungettext(singular, plural, num) % {"num": num}
+
+
 # The template callables of jinja2.ext.i18n's "newstyle" gettext (the result marked safe where the template
 # autoescapes, then always formatted with its escaped variables), calling the request's catalog directly:
 # Jinja's own go through two more context calls per string.

@@ -24,14 +24,23 @@ _URLS = "recovery_fixed_urls"
 
 
 class _Globals(ChainMap):
-    """A template's globals over the environment's (what Jinja makes). `keys()` is the environment's own dict
-    view while the template adds none, so Jinja's `context keys - template keys` at every import is a set
-    operation in C rather than a ChainMap lookup per name; the view is live, so a global added later counts."""
+    """A template's globals over the environment's (what Jinja makes). `keys()` and item lookups are the
+    environment's own dict while the template adds none, so Jinja's `context keys - template keys` at every
+    import is a set operation in C rather than a ChainMap lookup per name, and the copy of the globals into each
+    render's context reads the dict directly; the view is live, so a global added later counts."""
 
     def keys(self) -> KeysView:
         if len(self.maps) == 2 and not self.maps[0]:
             return self.maps[1].keys()
         return super().keys()
+
+    def __getitem__(self, key: str) -> Any:
+        # Jinja copies every global into each render's context (`dict(globals, **vars)`): forty lookups a page,
+        # each of which ChainMap would first try, and fail with a KeyError, in the template's empty map.
+        maps = self.maps
+        if len(maps) == 2 and not maps[0]:
+            return maps[1][key]
+        return super().__getitem__(key)
 
 
 # Callables whose type's own __call__ carries no pass_context marker: for them Jinja's first question (does the
