@@ -66,9 +66,10 @@ def site_header() -> Markup:
     key = ("header", request.script_root, locale_name(), user is not None, staff, place)
     html = _kept(key, lambda: render_template("_site_header.html", endpoint=place, next_path=_NEXT,
                                               token=_TOKEN if user is not None else None))
-    html = html.replace(_NEXT, str(escape(query_value(request.path))))
     if user is not None:
         html = html.replace(_TOKEN, str(escape(csrf_token())))
+    # The path last: what a visitor put in it is never searched for a placeholder.
+    html = html.replace(_NEXT, str(escape(query_value(request.path))))
     return Markup(html)  # noqa: S704  # our own template's output, with escaped values put in
 
 

@@ -89,3 +89,16 @@ def test_the_time_zone_report_is_a_fresh_render_with_the_requests_token_until_th
     with app.test_request_context("/signin"):  # a page that carries no script
         g.current_user = None
         assert str(time_zone_report()) == ""
+
+
+def test_a_path_naming_a_placeholder_is_shown_as_typed(app, people):
+    from recovery.web import layout
+
+    user = people.user(people.add("placeholder@example.test"))
+    path = f"/help/{layout._TOKEN}/{layout._NEXT}"
+    with app.test_request_context(path):
+        g.current_user = user
+        header = str(site_header())
+        link = url_for("i18n.choose_language", code="zh_Hans", next=request.path)
+        assert f'href="{escape(link)}"' in header  # the path's text, not a token put in its place
+        assert header.count(csrf_token()) == 1  # only in the sign-out form
