@@ -48,15 +48,13 @@ def db_session() -> Session:
 
 def client_ip() -> str | None:
     # ProxyFix (configured for exactly RECOVERY_TRUSTED_PROXIES hops) has already rewritten remote_addr.
-    return request.remote_addr
+    return current_request().remote_addr
 
 
 def request_actor() -> Actor:
     user = request_g().get("current_user")
     actor_type = "user" if user is None or not user.is_staff else "staff"
-    request = current_request()
-    # ProxyFix (configured for exactly RECOVERY_TRUSTED_PROXIES hops) has already rewritten remote_addr.
-    return Actor(actor_type, user.id if user else None, request.remote_addr, request.headers.get("User-Agent"))
+    return Actor(actor_type, user.id if user else None, client_ip(), current_request().headers.get("User-Agent"))
 
 
 def service_context(actor: Actor | None = None, locale: str | None = None) -> ServiceContext:
