@@ -98,9 +98,11 @@ def _aware(value: datetime | None) -> datetime | None:
     if value is None:
         return None
     zone = value.tzinfo
+    if zone is UTC:  # psycopg's values (the session's TimeZone is UTC: make_engine)
+        return value
     if zone is None or zone in _UTC_NAMED:
         return value.replace(tzinfo=UTC)
-    return value if zone is UTC else value.astimezone(UTC)
+    return value.astimezone(UTC)
 
 
 @dataclass(frozen=True)
@@ -157,9 +159,14 @@ def _bound_psycopg_waits(engine: Engine, timeouts: Timeouts) -> None:
     def _connect(_dialect, _record, cargs, cparams):
         cparams.setdefault("connect_timeout", timeouts.connect)
         cparams.update(keepalives=1, keepalives_idle=30, keepalives_interval=10, keepalives_count=3)
+        # The session's TimeZone is UTC, whatever the server's default (often "Etc/UTC"): psycopg then hands
+        # timestamptz values over in `datetime.UTC` itself, which UTCDateTime keeps as they are, and parses
+        # them without a ZoneInfo lookup (the agent queue reads about 300 a page; docs/performance.md). A
+        # TimeZone the URL's options name comes later on the line and wins; values stay exact either way.
+        settings = ["-c TimeZone=UTC"]
         if timeouts.statement > 0:
-            setting = f"-c statement_timeout={round(timeouts.statement * 1000)}"
-            cparams["options"] = f"{cparams.get('options', '')} {setting}".strip()  # keeps the URL's options
+            settings.append(f"-c statement_timeout={round(timeouts.statement * 1000)}")
+        cparams["options"] = " ".join([*settings, cparams.get("options", "")]).strip()  # keeps the URL's options
         connection = _BoundedConnection.connect(*cargs, **cparams)
         connection.reply_timeout = timeouts.reply
         return connection

@@ -508,3 +508,15 @@ def test_times_are_stored_as_utc_and_read_back_aware_through_the_orm_and_core(ap
         if dialect.name == "postgresql":  # psycopg hands an aware value over; SQLite's processor parses text first
             assert processor(moment) == read and processor(moment).tzinfo is UTC
     assert _aware(datetime(2026, 7, 1, 12, 0)) == datetime(2026, 7, 1, 12, 0, tzinfo=UTC)  # SQLite's naive text
+
+
+@pytest.mark.skipif(not _ON_POSTGRESQL, reason="the session's TimeZone is PostgreSQL's")
+def test_postgresql_sessions_run_in_utc_so_the_driver_hands_over_utc_itself(database):
+    """make_engine names TimeZone=UTC on every connection: psycopg then gives timestamptz values in `UTC` itself
+    (no ZoneInfo to convert from), whatever the server's default zone; the URL's own options still apply."""
+    from datetime import UTC
+    with database.engine.connect() as connection:
+        assert connection.exec_driver_sql("SHOW TimeZone").scalar() == "UTC"
+        assert connection.exec_driver_sql("SHOW search_path").scalar().startswith("race_")  # own_database's
+        raw = connection.exec_driver_sql("SELECT TIMESTAMPTZ '2026-07-01 20:00:00+08'").scalar()
+    assert raw.tzinfo is UTC and raw.hour == 12
