@@ -6,6 +6,7 @@ import importlib
 import logging
 
 from flask import Flask
+from flask.templating import _default_template_ctx_processor
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from recovery.cli import recovery_cli
@@ -138,6 +139,18 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     for module_name, attribute in BLUEPRINTS:
         app.register_blueprint(getattr(importlib.import_module(module_name), attribute))
+    _drop_repeated_default_context(app)
+
+
+def _drop_repeated_default_context(app: Flask) -> None:
+    """Flask gives every blueprint its own copy of the default template context processor (g, request,
+    session), registered under the blueprint's name, so a blueprint's page ran it twice per render: once for the
+    app, once for the blueprint. A blueprint's list that holds nothing else is dropped; one with processors of
+    its own keeps them all."""
+    processors = app.template_context_processors
+    for name in [name for name, funcs in processors.items()
+                 if name is not None and funcs == [_default_template_ctx_processor]]:
+        del processors[name]
 
 
 def _register_cli(app: Flask) -> None:
