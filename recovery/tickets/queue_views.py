@@ -12,8 +12,8 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
-from flask_babel import get_locale, get_translations, gettext, ngettext
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext, ngettext
 from markupsafe import Markup
 
 from recovery.errors import N_, ValidationFailed
@@ -26,9 +26,11 @@ from recovery.tickets.schemas import Availability, BulkAction, Membership, Queue
 from recovery.tickets.view_kit import staff
 from recovery.times import format_utc, format_when
 from recovery.web.auth import role_required
-from recovery.web.context import service_context
+from recovery.web.context import request_g, service_context
 from recovery.web.display import request_zone
 from recovery.web.forms import parse, parse_form
+from recovery.web.i18n import request_translations
+from recovery.web.locales import locale_name
 
 STAFF = ("agent", "security")
 LANGUAGES = ("en", "zh_Hans")
@@ -62,8 +64,8 @@ def queue_filter(args: dict, viewer) -> queries.QueueFilter:
 def translator():
     """gettext with the request's catalog taken once and each msgid remembered: the page asks for the same few
     again and again (Flask-Babel's gettext looks the locale and the catalog up at every call)."""
-    known = g.setdefault("queue_msgids", {})
-    catalog = get_translations()
+    known = request_g().setdefault("queue_msgids", {})
+    catalog = request_translations()
 
     def translate(msgid: str) -> str:
         found = known.get(msgid)
@@ -90,7 +92,7 @@ def queue():
     if args["view"] == "approval":  # someone else's proposal, and the decisions rule accepts this viewer for it
         allowed = approvals.approvable(ctx, viewer, [row.id for row in found])
         found = [row for row in found if row.id in allowed]
-    translate, locale = translator(), str(get_locale() or "en")
+    translate, locale = translator(), locale_name()
     labels, words = page_words(locale)
     rows = _rows_html(ctx, viewer, found, labels, translate, locale, words)
     parts = page_parts(locale, *(args[k] for k in PART_KEYS))

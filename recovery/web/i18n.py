@@ -89,7 +89,7 @@ def choose_language(code: str):
     return response
 
 
-def _request_translations():
+def request_translations():
     """get_translations(), remembered in `g` for as long as the selected locale stays the same object.
 
     Flask-Babel keeps the selected locale in `g._flask_babel.babel_locale`, and force_locale (emails in the
@@ -109,13 +109,13 @@ def _request_translations():
 
 
 def request_gettext(string: str) -> str:
-    """flask_babel.gettext(string) without variables, from the request's catalog (_request_translations)."""
-    return _request_translations().ugettext(string)
+    """flask_babel.gettext(string) without variables, from the request's catalog (request_translations)."""
+    return request_translations().ugettext(string)
 
 
 def request_ngettext(singular: str, plural: str, num: int) -> str:
     """flask_babel.ngettext(singular, plural, num) with `num` its only variable, from the request's catalog."""
-    return _request_translations().ungettext(singular, plural, num) % {"num": num}
+    return request_translations().ungettext(singular, plural, num) % {"num": num}
 
 
 # The template callables of jinja2.ext.i18n's "newstyle" gettext (the result marked safe where the template
@@ -123,7 +123,7 @@ def request_ngettext(singular: str, plural: str, num: int) -> str:
 # Jinja's own go through two more context calls per string.
 @pass_context
 def _gettext(context: Context, string: str, /, **variables: Any) -> str:
-    translated = _request_translations().ugettext(string)
+    translated = request_translations().ugettext(string)
     if context.eval_ctx.autoescape:
         translated = Markup(translated)  # noqa: S704  # our catalog
     # Without a '%' formatting changes nothing ("%%" needs it): most strings skip Markup's escaping formatter.
@@ -133,7 +133,7 @@ def _gettext(context: Context, string: str, /, **variables: Any) -> str:
 @pass_context
 def _ngettext(context: Context, singular: str, plural: str, num: int, /, **variables: Any) -> str:
     variables.setdefault("num", num)
-    translated = _request_translations().ungettext(singular, plural, num)
+    translated = request_translations().ungettext(singular, plural, num)
     return (Markup(translated) if context.eval_ctx.autoescape else translated) % variables  # noqa: S704  # our catalog
 
 
@@ -145,10 +145,10 @@ def init_i18n(app: Flask) -> None:
     # Flask-Babel's template callables look the locale and the catalog up again for every string (most of a
     # translated page's CPU: about 300 strings on the console queue); these take the request's catalog once.
     app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]  # added by jinja2.ext.i18n
-        gettext=lambda s: _request_translations().ugettext(s),
-        ngettext=lambda s, p, n: _request_translations().ungettext(s, p, n),
-        pgettext=lambda c, s: _request_translations().upgettext(c, s),
-        npgettext=lambda c, s, p, n: _request_translations().unpgettext(c, s, p, n),
+        gettext=lambda s: request_translations().ugettext(s),
+        ngettext=lambda s, p, n: request_translations().ungettext(s, p, n),
+        pgettext=lambda c, s: request_translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: request_translations().unpgettext(c, s, p, n),
         newstyle=True)
     app.jinja_env.globals.update(_=_gettext, gettext=_gettext, ngettext=_ngettext)
     app.jinja_env.globals.update(html_lang=html_lang, LOCALES=LOCALES, current_locale=locale_name)
