@@ -166,6 +166,9 @@ class Changes:
         return self.new + self.changed
 
 
+CHANGES_SPAN = 10_000  # ids of alerts each count of count_changes reads at most (a poll's bounded cost)
+
+
 def count_changes(ctx: ServiceContext, filters: AlertFilters, *, after: int, since: datetime, oldest: int = 0
                   ) -> Changes:
     """What the console would show differently now than when it was drawn (`after` and `oldest`: the newest and
@@ -177,7 +180,11 @@ def count_changes(ctx: ServiceContext, filters: AlertFilters, *, after: int, sin
     changed_query = _filtered(ctx, select(func.count()).select_from(Alert), filters, status=False)
     if new_query is None or changed_query is None:
         return Changes(0, 0)
-    new = ctx.session.scalar(new_query.where(Alert.id > after)) or 0
+    # The bounds come from the request: each count reads at most CHANGES_SPAN ids of the primary key, whatever
+    # a crafted query names (after=0 would walk every alert ever raised). A page drawn from more than that
+    # many alerts back is offered what changed in its newest CHANGES_SPAN ids.
+    oldest = max(oldest, after - CHANGES_SPAN + 1)
+    new = ctx.session.scalar(new_query.where(Alert.id > after, Alert.id <= after + CHANGES_SPAN)) or 0
     changed = ctx.session.scalar(changed_query.where(
         Alert.id <= after, Alert.id >= oldest, or_(Alert.last_seen_at > since, Alert.acknowledged_at > since,
                                Alert.resolved_at > since))) or 0

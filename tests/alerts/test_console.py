@@ -99,6 +99,22 @@ def test_an_older_page_does_not_watch(client, security, services):
     assert "data-url" not in client.get(f"/staff/alerts?cursor={cursor}").get_data(as_text=True)
 
 
+def test_each_change_count_reads_a_bounded_span_of_ids_whatever_the_query_names(client, security, services, clock,
+                                                                                  monkeypatch):
+    """A crafted poll (after=0, oldest=0) walks no more than CHANGES_SPAN ids for either count."""
+    monkeypatch.setattr(service, "CHANGES_SPAN", 2)
+    since = clock.now().strftime("%Y-%m-%dT%H:%M:%SZ")
+    ids = [_raise(services, source=f"198.51.100.{n}") for n in range(5)]
+    assert ids == list(range(ids[0], ids[0] + 5))
+    body = client.get(f"/staff/alerts/changes?after={ids[0] - 1}&oldest=0&since={since}").get_json()
+    assert body["new"] == 2  # ids[0] and ids[1]: the span after the page's newest id
+    clock.advance(timedelta(minutes=1))
+    for n in range(5):
+        _raise(services, source=f"198.51.100.{n}")  # every one grows
+    body = client.get(f"/staff/alerts/changes?after={ids[-1]}&oldest=0&since={since}").get_json()
+    assert body["changed"] == 2 and body["new"] == 0  # only the newest two ids the page claims to show
+
+
 @pytest.mark.parametrize("query", ["after=1", "after=x&since=2026-01-01T00:00:00Z", "after=1&since=yesterday"])
 def test_changes_refuses_a_malformed_query(client, security, query):
     assert client.get(f"/staff/alerts/changes?{query}").status_code == 400
