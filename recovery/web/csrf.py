@@ -59,6 +59,12 @@ def rotate_csrf() -> None:
     g.pop("csrf_token", None)
 
 
+def check_csrf() -> None:
+    """CsrfFailed unless the request's form or header carries the token of its cookie (what every unsafe
+    browser request passes before its view)."""
+    _check()
+
+
 def _check() -> None:
     if request.method not in _UNSAFE or request.path.startswith("/api/"):
         return

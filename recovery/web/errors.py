@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, g, jsonify, render_template, request
+from flask import Flask, Response, current_app, g, jsonify, make_response, render_template, request
 from flask_babel import gettext
 from flask_limiter.errors import RateLimitExceeded
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, NotSupportedError, ProgrammingError
@@ -13,6 +13,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from recovery.errors import Conflict, Message, RecoveryError, ServiceUnavailable, TooManyAttempts, ValidationFailed
+from recovery.web.csrf import CsrfFailed, check_csrf
 from recovery.web.messages import in_words, translate, translate_marshmallow
 from recovery.web.ratelimit import seconds_until_allowed
 
@@ -120,9 +121,37 @@ def handle_database_error(error: Exception) -> Response:
     return error_response(503, unavailable.code, translate(unavailable.message), retry_after=unavailable.retry_after)
 
 
+# The attribute form_page (web/forms.py) leaves on a view: how to show its form again with an error.
+FORM_PAGE_AGAIN = "form_page_again"
+
+
 def handle_rate_limit(error: RateLimitExceeded) -> Response:
     limited = TooManyAttempts(seconds_until_allowed() or 60)
+    again = getattr(current_app.view_functions.get(request.endpoint or ""), FORM_PAGE_AGAIN, None)
+    if again is not None and request.method == "POST" and _form_may_be_shown_again():
+        # A form page: the same form with what was typed (never a password or code) and the wait, not a page
+        # that loses the text.
+        body, status, headers = again(limited, **(request.view_args or {}))
+        return make_response(body, status, headers)
     return error_response(429, limited.code, translate(limited.message), retry_after=limited.retry_after)
+
+
+_SMALL_FORM = 64 * 1024
+
+
+def _form_may_be_shown_again() -> bool:
+    """A refusal after the body was read (the view's own limits): yes. One before it (the early per-IP check,
+    which reads nothing of a client already over its limit): only a small urlencoded form (never a multipart
+    upload) whose CSRF token holds, so what is echoed back is the person's own typing, not a cross-site post's."""
+    if not g.get("refused_before_body"):
+        return True
+    if request.mimetype != "application/x-www-form-urlencoded" or not 0 < (request.content_length or 0) <= _SMALL_FORM:
+        return False
+    try:
+        check_csrf()
+    except CsrfFailed:
+        return False
+    return True
 
 
 def handle_http_error(error: HTTPException) -> Response:

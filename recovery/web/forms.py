@@ -14,7 +14,7 @@ from marshmallow import ValidationError as MarshmallowError
 
 from recovery.errors import N_, RecoveryError, ValidationFailed
 from recovery.web.context import current_request
-from recovery.web.errors import discard_and_persist, translate, translate_fields
+from recovery.web.errors import FORM_PAGE_AGAIN, discard_and_persist, translate, translate_fields
 
 
 class JsonRequired(RecoveryError):
@@ -64,23 +64,28 @@ def form_page(template: str, context=None):
     """
 
     def decorate(view):
+        def again(error: RecoveryError, *args, **kwargs):
+            discard_and_persist(error)
+            g.form_error = error
+            extra = context(*args, **kwargs) if context else {}
+            fields = translate_fields(error.fields) if isinstance(error, ValidationFailed) else {}
+            submitted = {k: v for k, v in request.form.items()
+                         if "password" not in k and "code" not in k and k != "csrf_token"}
+            body = render_template(template, form=submitted, errors=fields,
+                                   error=translate(error.message, error.params), error_code=error.code, **extra)
+            headers = {"Retry-After": str(error.retry_after)} if hasattr(error, "retry_after") else {}
+            return body, error.status, headers
+
         @wraps(view)
         def wrapper(*args, **kwargs):
             try:
                 return view(*args, **kwargs)
             except RecoveryError as error:
-                discard_and_persist(error)
-                g.form_error = error
-                extra = context(*args, **kwargs) if context else {}
-                fields = translate_fields(error.fields) if isinstance(error, ValidationFailed) else {}
-                submitted = {k: v for k, v in request.form.items()
-                             if "password" not in k and "code" not in k and k != "csrf_token"}
-                body = render_template(template, form=submitted, errors=fields,
-                                       error=translate(error.message, error.params), error_code=error.code,
-                                       **extra)
-                headers = {"Retry-After": str(error.retry_after)} if hasattr(error, "retry_after") else {}
-                return body, error.status, headers
+                return again(error, *args, **kwargs)
 
+        # The rate limiter refuses before this wrapper runs (its decorators sit outside): its 429 handler finds
+        # this through the decorators' functools.wraps and shows the form again with what was typed.
+        setattr(wrapper, FORM_PAGE_AGAIN, again)
         return wrapper
 
     return decorate

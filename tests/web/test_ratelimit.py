@@ -60,3 +60,38 @@ def test_storage_is_left_alone_for_a_moment_after_it_failed(client, calls):
     for _ in range(3):
         assert client.post("/api/v1/sessions", json=CLOSED[0][1]).status_code == 503
     assert len(calls) == 1
+
+
+def test_a_form_refused_by_its_limit_is_shown_again_with_the_text_typed_and_the_wait(client, people):
+    """The sixth contact message in an hour is refused (429, Retry-After) on the form itself, with the message
+    still in it: the limiter's refusal no longer replaces the page with one that loses what was typed."""
+    page = client.get("/contact").get_data(as_text=True)
+    message = "My account <b>was</b> taken over & I need it back"
+    for n in range(6):
+        response = client.post("/contact", data={"csrf_token": csrf_from(page), "email": f"u{n}@example.com",
+                                                 "message": message, "step": "send"})
+    assert response.status_code == 429
+    assert int(response.headers["Retry-After"]) > 0
+    html = response.get_data(as_text=True)
+    assert "My account &lt;b&gt;was&lt;/b&gt; taken over &amp; I need it back</textarea>" in html
+    assert 'value="u5@example.com"' in html and "<form" in html
+    assert 'role="alert"' in html or "error-summary" in html
+
+
+def test_a_limited_api_answer_is_still_json(client):
+    for _ in range(6):
+        response = client.post("/api/v1/appeals/status/1.bad/evidence", data={"message": "x"},
+                               content_type="multipart/form-data")
+    assert response.status_code == 429 and response.get_json()["error"]["code"] == "rate_limited"
+
+
+def test_a_limited_post_without_its_csrf_token_is_not_echoed_back(client):
+    """Over the limit, a post from another site (no token) gets the plain 429 page: a form shown again only
+    ever holds the person's own typing."""
+    page = client.get("/contact").get_data(as_text=True)
+    for n in range(5):
+        client.post("/contact", data={"csrf_token": csrf_from(page), "email": f"u{n}@example.com",
+                                      "message": "mine", "step": "send"})
+    response = client.post("/contact", data={"email": "x@example.com", "message": "planted text", "step": "send"})
+    assert response.status_code == 429 and int(response.headers["Retry-After"]) > 0
+    assert "planted text" not in response.get_data(as_text=True)
