@@ -15,7 +15,7 @@ from flask_babel import force_locale, gettext
 
 from recovery.errors import RecoveryError, ValidationFailed
 from recovery.tickets import console, decisions, drafts, presence, queries
-from recovery.tickets.access import staff_ticket
+from recovery.tickets.access import staff_ticket, visible_queues
 from recovery.tickets.labels import LABELS
 from recovery.tickets.lifecycle import sla_state
 from recovery.tickets.macros import MACROS, macro_variables
@@ -67,7 +67,8 @@ def render(ticket_id: int, *, typed: dict | None = None, version: int | None = N
         macros=MACROS, macro_texts=macro_texts(ticket), boxes=boxes,
         card=console.account_card(ctx, timeline["user"]), timeline=console.timeline_rows(timeline["events"]),
         sessions=timeline["sessions"][:SESSION_ROWS], related=related_items(ctx, ticket.user_id),
-        related_tickets=related_tickets(ctx, ticket), next_id=console.next_ticket_id(ctx, ticket, me),
+        related_tickets=related_tickets(ctx, ticket), workable_queues=set(visible_queues(me)),
+        next_id=console.next_ticket_id(ctx, ticket, me),
         viewers=presence.others_viewing(ctx, ticket, me), collided=collided,
         version=version if version is not None else max([0] + [m.id for m in detail["messages"]]),
         ping_seconds=presence.PING_SECONDS, now=ctx.clock.now(), me=me, queues=QUEUES, labels=LABELS,

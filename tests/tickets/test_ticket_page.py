@@ -265,3 +265,24 @@ def test_a_refused_reply_comes_back_with_its_text(client, services, people):
     html = response.get_data(as_text=True)
     assert 'class="flash error"' in html and _textarea(html, "reply-body") == long_reply
     assert long_reply not in [m.body for m in people.rows(TicketMessage, ticket_id=ticket_id)]
+
+
+def test_other_tickets_in_a_queue_the_agent_does_not_work_are_named_not_shown(client, other, services, people):
+    """The side pane lists every ticket of the account, but one in a queue the viewer's role does not work (a
+    stolen-account case in the security queue, for an agent) shows neither its subject nor a link to a 403."""
+    ada, ticket_id = _appeal(services, people)
+    with services() as ctx:
+        hidden = service.open_ticket(ctx, category="other", user_id=ada, subject="Takeover from 203.0.113.9",
+                                     message="m", source="staff", queue="security").id
+        shown = service.open_ticket(ctx, category="account_recovery", user_id=ada, subject="An older question",
+                                    message="m", source="staff", queue="support-l2").id
+    people.sign_in(people.staff("agent@example.com"))
+    side = _page(client, ticket_id).split('id="account-h"')[1]
+    assert f'href="/staff/tickets/{shown}"' in side and "An older question" in side
+    assert f'href="/staff/tickets/{hidden}"' not in side and "Takeover" not in side
+    assert f"#{hidden} In the Security queue, which your role does not work" in side
+    client.set_cookie("recovery_lang", "zh_Hans")
+    assert "您的角色不处理该队列" in _page(client, ticket_id)
+    people.sign_in(people.staff("sec@example.com", "security"), client=other)  # works every queue
+    side = _page(other, ticket_id).split('id="account-h"')[1]
+    assert f'href="/staff/tickets/{hidden}"' in side and "Takeover from 203.0.113.9" in side
