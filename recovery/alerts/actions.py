@@ -9,11 +9,13 @@ from recovery.accounts.restrictions import check_decider
 from recovery.accounts.service import get_user, set_account_status
 from recovery.accounts.status import Approval, end_sessions_by_staff, sessions_for_staff
 from recovery.alerts.applicable import LOCK, OPEN_TICKET, REVOKE_SESSIONS, account_facts, require
+from recovery.alerts.labels import SEVERITY_LABELS
 from recovery.alerts.models import Alert
 from recovery.alerts.service import AlertResolved, get_alert, link_ticket
 from recovery.context import ServiceContext
 from recovery.errors import N_, ValidationFailed
 from recovery.events.service import record_event
+from recovery.tickets.notes import FROM_ALERT, note
 from recovery.tickets.service import Ticket, open_ticket
 
 # Alerts that mean someone else may hold the account: their ticket is a stolen-account case (P1, security).
@@ -58,7 +60,9 @@ def open_alert_ticket(ctx: ServiceContext, alert_id: int, staff: User) -> Ticket
     alert, user = _account(ctx, alert_id, staff, OPEN_TICKET)
     category = "stolen_account" if alert.rule in TAKEOVER_RULES else "other"
     ticket = open_ticket(ctx, category=category, user_id=user.id, subject=f"Security alert: {alert.rule}",
-                         message=f"Opened from alert {alert.id} ({alert.severity}, seen {alert.count} times).",
+                         message=note(FROM_ALERT, alert=alert.id, severity=SEVERITY_LABELS.get(alert.severity,
+                                                                                               alert.severity),
+                                      count=alert.count),
                          source="alert", queue="security",
                          attachments=[{"type": "alert", "alert_id": alert.id, "rule": alert.rule,
                                        "severity": alert.severity, "count": alert.count}])

@@ -60,6 +60,16 @@ from recovery.reset.errors import SecondFactorInvalid, SecondFactorRequired
 from recovery.reset.service import LiveLink, check_link, consume_link, issue_link, revoke_resets
 from recovery.sessions.service import oldest_live_start, revoke_all_sessions
 from recovery.tickets.access import status_link
+from recovery.tickets.notes import (
+    FACTOR_KINDS,
+    FACTOR_REMOVED,
+    FACTORS_REMOVED,
+    REPORTED_STOLEN,
+    SECURED_FROM,
+    UNKNOWN_DEVICE,
+    UNKNOWN_PLACE,
+    note,
+)
 from recovery.tickets.service import Ticket, find_open_ticket, latest_ticket, open_ticket
 
 SECURED_TEMPLATE = "account_secured"
@@ -82,7 +92,7 @@ def secure_account(ctx: ServiceContext, user: User, *, source: str, attempt_id: 
     _end_pending_steps(ctx, user, attempt_id)
     removed = remove_factors_added_since(ctx, user, exposed_since) if exposed_since is not None else []
     ticket = open_ticket(ctx, category="stolen_account", user_id=user.id, subject="Account reported stolen",
-                         message=f"The account holder reported the account stolen ({source})."
+                         message=note(REPORTED_STOLEN, how=SECURED_FROM.get(source, source))
                                  + _removed_note(removed, exposed_since),
                          source="secure_account",
                          attachments=[*_removed_records(removed), *suspicious_signins(ctx, user.id)],
@@ -125,10 +135,13 @@ def _removed_note(removed: list[RemovedFactor], since: datetime | None) -> str:
     """The internal note's account of the second factors containment removed (for the security team)."""
     if not removed:
         return ""
-    lines = [f"- {f.kind} \"{f.name}\", added {f.created_at.strftime('%Y-%m-%d %H:%M:%S UTC')}"
-             f" from {f.device or 'unknown device'}, {f.place or 'unknown place'}" for f in removed]
-    start = since.strftime("%Y-%m-%d %H:%M:%S UTC") if since else ""
-    return (f"\n\nSecond factors added since the exposure began ({start}) were removed:\n" + "\n".join(lines))
+    lines = [note(FACTOR_REMOVED, kind=FACTOR_KINDS.get(f.kind, f.kind), name=f.name, added=_utc(f.created_at),
+                  device=f.device or UNKNOWN_DEVICE, place=f.place or UNKNOWN_PLACE) for f in removed]
+    return "\n\n" + "\n".join([note(FACTORS_REMOVED, since=_utc(since) if since else ""), *lines])
+
+
+def _utc(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 def open_case(ctx: ServiceContext, user: User) -> Ticket | None:

@@ -18,6 +18,7 @@ from recovery.passkeys.service import list_passkeys
 from recovery.tickets import queries
 from recovery.tickets.labels import label_of
 from recovery.tickets.models import Ticket, TicketEvent
+from recovery.tickets.notes import SECURED_FROM
 from recovery.useragents import device_of
 
 TIMELINE_ROWS = 30
@@ -47,8 +48,7 @@ SIGNALS = {"recent_alert": N_("Recent security alert"), "recent_password_change"
            "recent_mfa_change": N_("Second factor changed recently")}
 OTHER_SIGNAL = N_("Other account signal")
 # The tags the service sets (containment's case, its source; an appeal's reason); any other tag is shown as it is.
-TAGS = {"stolen": N_("Reported stolen by its owner"), "email_button": N_("Secured from the new sign-in email"),
-        "security_page": N_("Secured from the security page"), "api": N_("Secured through the API")}
+TAGS = {"stolen": N_("Reported stolen by its owner"), **SECURED_FROM}
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,7 @@ from recovery.tickets.evidence import Upload
 from recovery.tickets.identity import check_identity
 from recovery.tickets.lifecycle import audit, notify_requester, sync_sla
 from recovery.tickets.models import IntakeChallenge, Ticket, TicketDecision
+from recovery.tickets.notes import NO_ACCOUNT, note
 from recovery.tickets.service import add_system_note, open_ticket, requester_reply
 from recovery.tickets.transcript import TranscriptEntry, attach_transcript
 
@@ -189,7 +190,7 @@ def confirm_recovery(ctx: ServiceContext, *, contact_email: str, code: str, uplo
                          hold_hours=ctx.settings.ticket_recovery_hold_hours, identity_checks=checks,
                          attachments=_files(uploads))
     if user is None:  # staff only: the requester's view is the same for a known and an unknown account
-        add_system_note(ctx, ticket, "No account matches the email given.")
+        add_system_note(ctx, ticket, note(NO_ACCOUNT))
         return ticket
     record_event(ctx, "ticket.recovery.requested", user_id=user.id, ticket_id=ticket.id,
                  contact=mask_email(contact))

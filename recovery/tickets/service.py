@@ -29,7 +29,7 @@ from recovery.context import ServiceContext
 from recovery.errors import N_, ValidationFailed
 from recovery.events.service import event_types_since, record_event
 from recovery.outbox.service import queue_email
-from recovery.tickets import routing, sla
+from recovery.tickets import notes, routing, sla
 from recovery.tickets.access import require_staff_access
 from recovery.tickets.assignment import assign_round_robin, claim, queue_leads
 from recovery.tickets.errors import TicketClosed
@@ -171,20 +171,21 @@ def open_ticket(ctx: ServiceContext, *, category: str, user_id: int | None, subj
 
 def _link(ctx: ServiceContext, ticket: Ticket, other: Ticket) -> None:
     """Internal notes on both tickets (staff only; neither requester learns of the other)."""
-    add_system_note(ctx, ticket, f"Another request for this account is open{_standing(ticket, other)}: "
-                                 f"ticket #{other.id}. Weigh both together; only one person can be the owner.")
-    add_system_note(ctx, other, f"Ticket #{ticket.id} was opened for this account{_standing(other, ticket)}. "
-                                f"Weigh both together; only one person can be the owner.")
+    open_note, _ = _standing(ticket, other)
+    _, opened_note = _standing(other, ticket)
+    add_system_note(ctx, ticket, notes.note(open_note, other=other.id))
+    add_system_note(ctx, other, notes.note(opened_note, other=ticket.id))
     audit(ctx, ticket, "linked", ticket_id=other.id)
     audit(ctx, other, "linked", ticket_id=ticket.id)
 
 
-def _standing(ticket: Ticket, other: Ticket) -> str:
+def _standing(ticket: Ticket, other: Ticket) -> tuple[str, str]:
+    """The notes (another request is open; another ticket was opened) for `ticket` as `other` stands to it."""
     if other.opened_by_containment and not ticket.opened_by_containment:
-        return " (the owner secured the account)"
+        return notes.LINKED_SECURED, notes.OPENED_SECURED
     if ticket.opened_by_containment and not other.opened_by_containment:
-        return " (a request that states a claim, not opened by the owner securing the account)"
-    return " from a different requester"
+        return notes.LINKED_CLAIM, notes.OPENED_CLAIM
+    return notes.LINKED_OTHER, notes.OPENED_OTHER
 
 
 def _new_ticket(ctx: ServiceContext, *, category: str, user_id: int | None, subject: str, source: str,

@@ -15,6 +15,7 @@ from recovery.errors import N_
 from recovery.tickets.access import staff_ticket
 from recovery.tickets.evidence import Upload, evidence_file
 from recovery.tickets.labels import label_of
+from recovery.tickets.notes import shown_note
 from recovery.web.auth import signed_in_user
 from recovery.web.context import runtime, service_context
 from recovery.web.form_kit import field
@@ -167,7 +168,16 @@ def evidence_field() -> Markup:
                  accept=".png,.jpg,.jpeg,.pdf,image/png,image/jpeg,application/pdf", multiple=True)
 
 
+def message_text(message) -> str:
+    """`{{ m|message_text }}`: a ticket message's body as the reader should read it: the service's own notes in
+    the page's language (tickets.notes), anyone's words as they wrote them."""
+    if message.author_type == "system":
+        return shown_note(message.body, request_gettext)
+    return message.body
+
+
 def register_template_helpers(bp: Blueprint) -> None:
+    bp.add_app_template_filter(message_text, "message_text")
     bp.add_app_template_global(next_step_text, "ticket_next_step_text")
     bp.add_app_template_global(promise_text, "ticket_promise_text")
     bp.add_app_template_global(evidence_field, "ticket_evidence_field")
