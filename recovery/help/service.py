@@ -4,13 +4,15 @@ one when it is missing), views and searches counted, "Was this helpful?" recorde
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from recovery.context import ServiceContext
+from recovery.db import rowcount
 from recovery.errors import NotFound
 from recovery.help.models import (
     LANGUAGES,
@@ -130,6 +132,20 @@ def search_and_count(ctx: ServiceContext, query: str, lang: str, *, limit: int =
                                                "results": len(hits), "last_at": ctx.clock.now()},
                 ["lang", "query"], {"searches": "+1", "results": len(hits), "last_at": ctx.clock.now()})
     return hits
+
+
+# How long a search typed by someone is remembered after it was last typed: long enough for the content-gap
+# report (searches that found nothing) to show a season's worth, and no longer, so distinct queries typed over
+# the years (or by a script) do not grow the table without end.
+SEARCH_COUNTS_KEPT = timedelta(days=180)
+
+
+def prune_search_counts(ctx: ServiceContext) -> int:
+    """Forget searches not typed for SEARCH_COUNTS_KEPT (a periodic job); returns how many."""
+    result = ctx.session.execute(delete(HelpSearchCount)
+                                 .where(HelpSearchCount.last_at < ctx.clock.now() - SEARCH_COUNTS_KEPT)
+                                 .execution_options(synchronize_session=False))
+    return rowcount(result)
 
 
 def record_feedback(ctx: ServiceContext, slug: str, lang: str, *, helpful: bool, reason: str | None) -> None:
