@@ -90,6 +90,7 @@ def contact(public_id: str):
          "(428 contact_required without them)", body=HandoffBody, body_required=False,
          responses={201: HandoffOut}, errors=(409, 428), auth=False, tags=("assistant",))
 @limit_confirm
+@equal_time(lambda: "assistant-handoff-signed-in" if current_user() is not None else "assistant-confirm")
 def handoff(public_id: str):
     ctx = service_context()
     conversation = service.find_conversation(ctx, public_id, current_user())

@@ -133,6 +133,7 @@ def _code_step(public_id: str, **extra) -> dict:
 
 @bp.post("/help/assistant/<public_id>/confirm")
 @limit_confirm
+@equal_time("assistant-confirm")  # the code of a known address counts a try; an unknown one has none to count
 @form_page(_PAGE, _code_step)
 def confirm(public_id: str):
     ctx = service_context()

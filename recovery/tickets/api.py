@@ -80,6 +80,7 @@ def _confirmed(ticket):
 @api_doc("Confirm an appeal with the emailed code: opens the ticket (or adds to the open one)",
          body=AppealConfirm, responses={201: Confirmed}, errors=(409,), auth=False, tags=("appeals",))
 @limit_intake("appeal-confirm")
+@equal_time("appeal-confirm")
 def confirm_appeal():
     return _confirmed(intake.confirm_appeal(service_context(), **parse_json(AppealConfirm())))
 

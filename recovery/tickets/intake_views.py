@@ -62,6 +62,7 @@ def appeal():
 
 @bp.route("/appeal/confirm", methods=["GET", "POST"])
 @limit_intake("appeal-confirm")
+@equal_time("appeal-confirm")  # a wrong code for a known address counts a try; an unknown one has nothing to count
 @form_page("tickets/appeal_confirm.html")
 def appeal_confirm():
     if request.method == "GET":
@@ -128,6 +129,7 @@ def contact():
 
 @bp.route("/contact/confirm", methods=["GET", "POST"])
 @limit_intake("contact-confirm")
+@equal_time("contact-confirm")  # as /appeal/confirm: the time must not tell a known address from an unknown one
 @form_page("tickets/contact_confirm.html")
 def contact_confirm():
     if request.method == "GET":

@@ -86,3 +86,22 @@ def test_padded_views_wait_for_the_configured_floor(make_app):
     started = time.perf_counter()
     assert client.post("/api/v1/accounts/verify/resend", json={"email": "nobody@example.com"}).status_code == 202
     assert time.perf_counter() - started >= 0.25
+
+
+def test_code_confirmations_keyed_by_an_account_email_wait_for_the_floor(make_app):
+    """A wrong code for a known address counts a try (a write); an unknown address has nothing to count: each
+    confirmation door is padded like the request that sent the code, so its time tells neither apart."""
+    from helpers.csrf import csrf_from
+
+    client = make_app(equal_time_floor_ms=250).test_client()
+    doors = [("/api/v1/appeals/confirm", None), ("/appeal/confirm", "/appeal/confirm"),
+             ("/contact/confirm", "/contact/confirm")]
+    for path, form_page in doors:
+        body = {"email": "nobody@example.com", "code": "12345678"}
+        started = time.perf_counter()
+        if form_page is None:
+            status = client.post(path, json=body).status_code
+        else:
+            token = csrf_from(client.get(form_page).get_data(as_text=True))
+            status = client.post(path, data={**body, "csrf_token": token}).status_code
+        assert status in (400, 401, 404) and time.perf_counter() - started >= 0.25, path

@@ -29,7 +29,8 @@ _numbers = itertools.count()
 
 
 # The views that pad their answers to equal time (recovery/web/equal_time.py); padding here only costs time.
-PADDED = ("appeal", "recover", "verify-resend", "secure-account", "secure-account.signed-in")
+PADDED = ("appeal", "recover", "verify-resend", "secure-account", "secure-account.signed-in", "appeal-confirm",
+          "assistant-confirm", "assistant-handoff-signed-in", "assistant-contact")
 
 
 @pytest.fixture
