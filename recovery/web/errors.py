@@ -131,8 +131,11 @@ def handle_rate_limit(error: RateLimitExceeded) -> Response:
     if again is not None and request.method == "POST" and _form_may_be_shown_again():
         # A form page: the same form with what was typed (never a password or code) and the wait, not a page
         # that loses the text.
-        body, status, headers = again(limited, **(request.view_args or {}))
-        return make_response(body, status, headers)
+        try:
+            body, status, headers = again(limited, **(request.view_args or {}))
+            return make_response(body, status, headers)
+        except RecoveryError:  # the page itself cannot be drawn (its link is not valid, say): the plain 429
+            pass
     return error_response(429, limited.code, translate(limited.message), retry_after=limited.retry_after)
 
 

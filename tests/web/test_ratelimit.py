@@ -95,3 +95,12 @@ def test_a_limited_post_without_its_csrf_token_is_not_echoed_back(client):
     response = client.post("/contact", data={"email": "x@example.com", "message": "planted text", "step": "send"})
     assert response.status_code == 429 and int(response.headers["Retry-After"]) > 0
     assert "planted text" not in response.get_data(as_text=True)
+
+
+def test_a_limited_form_whose_page_cannot_be_drawn_gets_the_plain_429(client):
+    """The status page's reply form over its limit with a link that is not valid: the form cannot be shown
+    again (its page needs the ticket), so the plain 429 page, never a 500 (found by tests/web/test_fuzz.py)."""
+    token = csrf_from(client.get("/contact").get_data(as_text=True))
+    answers = [client.post("/appeal/status/1.bad/reply", data={"csrf_token": token, "message": "hi"}).status_code
+               for _ in range(6)]
+    assert answers[-1] == 429 and 500 not in answers
