@@ -75,10 +75,12 @@ class UTCDateTime(TypeDecorator):
         return _aware(value)
 
     def result_processor(self, dialect, coltype):  # SQLAlchemy's signature
-        """TypeDecorator's own, one Python frame shorter per value where the driver has no processor of its own
-        (PostgreSQL: psycopg hands aware datetimes over): _aware itself. SQLite's text is parsed first. A page
-        reads hundreds of times (the agent queue 300)."""
+        """None on PostgreSQL through psycopg: every connection make_engine opens runs in TimeZone UTC, so the
+        driver's values are aware and in `datetime.UTC` already (a page reads hundreds: the agent queue 300).
+        Elsewhere _aware itself, one Python frame shorter than TypeDecorator's own; SQLite's text parsed first."""
         impl = self.impl_instance.result_processor(dialect, coltype)
+        if impl is None and dialect.driver == "psycopg":
+            return None
         if impl is None:
             return _aware
 
@@ -159,15 +161,17 @@ def _bound_psycopg_waits(engine: Engine, timeouts: Timeouts) -> None:
     def _connect(_dialect, _record, cargs, cparams):
         cparams.setdefault("connect_timeout", timeouts.connect)
         cparams.update(keepalives=1, keepalives_idle=30, keepalives_interval=10, keepalives_count=3)
-        # The session's TimeZone is UTC, whatever the server's default (often "Etc/UTC"): psycopg then hands
-        # timestamptz values over in `datetime.UTC` itself, which UTCDateTime keeps as they are, and parses
-        # them without a ZoneInfo lookup (the agent queue reads about 300 a page; docs/performance.md). A
-        # TimeZone the URL's options name comes later on the line and wins; values stay exact either way.
-        settings = ["-c TimeZone=UTC"]
-        if timeouts.statement > 0:
-            settings.append(f"-c statement_timeout={round(timeouts.statement * 1000)}")
-        cparams["options"] = " ".join([*settings, cparams.get("options", "")]).strip()  # keeps the URL's options
+        # The session's TimeZone is UTC, whatever the server's default (often "Etc/UTC") or the URL's options
+        # (which come first on the line, so ours wins): psycopg then hands timestamptz values over in
+        # `datetime.UTC` itself, and UTCDateTime needs no processor of its own on PostgreSQL (the agent queue
+        # reads about 300 a page; docs/performance.md). A connection that still reports another zone (a pooler
+        # that drops startup options) is set to UTC before it is used.
+        settings = [f"-c statement_timeout={round(timeouts.statement * 1000)}"] if timeouts.statement > 0 else []
+        cparams["options"] = " ".join([cparams.get("options", ""), *settings, "-c TimeZone=UTC"]).strip()
         connection = _BoundedConnection.connect(*cargs, **cparams)
+        if connection.info.parameter_status("TimeZone") != b"UTC":
+            connection.execute("SET TIME ZONE 'UTC'")
+            connection.commit()
         connection.reply_timeout = timeouts.reply
         return connection
 

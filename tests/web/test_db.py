@@ -478,7 +478,7 @@ def test_a_read_alone_takes_no_transaction_of_the_session_and_a_begun_one_reads_
 
 
 def test_times_are_stored_as_utc_and_read_back_aware_through_the_orm_and_core(app, services):
-    from datetime import datetime, timedelta, timezone
+    from datetime import UTC, datetime, timedelta, timezone
 
     from recovery.db import UTCDateTime, _aware
 
@@ -493,20 +493,20 @@ def test_times_are_stored_as_utc_and_read_back_aware_through_the_orm_and_core(ap
         read = ctx.session.get(User, user_id)
         core = ctx.session.execute(select(User.__table__.c.created_at).where(User.__table__.c.id == user_id)).scalar()
         for value in (read.created_at, core):
-            assert value == shanghai and value.utcoffset() == timedelta(0) and value.hour == 0
+            assert value == shanghai and value.tzinfo is UTC and value.hour == 0
         with pytest.raises(Exception, match="naive"):
             ctx.session.execute(select(User.id).where(User.created_at < datetime(2026, 1, 1))).all()
     dialect = runtime(app).db.engine.dialect
     processor = UTCDateTime().dialect_impl(dialect).result_processor(dialect, None)
-    assert processor(None) is None
-    from datetime import UTC
+    if dialect.name == "postgresql":  # the connections run in UTC: psycopg's values need nothing
+        assert processor is None
+    else:
+        assert processor(None) is None
     from zoneinfo import ZoneInfo
     for zone in (ZoneInfo("Etc/UTC"), ZoneInfo("Asia/Shanghai"), timezone(timedelta(hours=-5)), UTC):
         moment = datetime(2026, 7, 1, 12, 0, tzinfo=zone)
-        read = _aware(moment)  # what the processor does with what the driver hands over
+        read = _aware(moment)  # a bound value's and SQLite's way back
         assert read == moment and read.tzinfo is UTC and read.utcoffset() == timedelta(0)
-        if dialect.name == "postgresql":  # psycopg hands an aware value over; SQLite's processor parses text first
-            assert processor(moment) == read and processor(moment).tzinfo is UTC
     assert _aware(datetime(2026, 7, 1, 12, 0)) == datetime(2026, 7, 1, 12, 0, tzinfo=UTC)  # SQLite's naive text
 
 
@@ -520,3 +520,43 @@ def test_postgresql_sessions_run_in_utc_so_the_driver_hands_over_utc_itself(data
         assert connection.exec_driver_sql("SHOW search_path").scalar().startswith("race_")  # own_database's
         raw = connection.exec_driver_sql("SELECT TIMESTAMPTZ '2026-07-01 20:00:00+08'").scalar()
     assert raw.tzinfo is UTC and raw.hour == 12
+
+
+@pytest.mark.skipif(not _ON_POSTGRESQL, reason="the session's TimeZone is PostgreSQL's")
+def test_a_url_naming_another_time_zone_still_gets_utc_sessions(own_database):
+    """The URL's options come first on the startup line, so TimeZone=UTC wins; the ORM reads UTC either way."""
+    from datetime import UTC
+
+    from sqlalchemy.engine import make_url
+
+    url = make_url(own_database)
+    options = url.query.get("options", "")
+    database = Database(url.update_query_dict({"options": f"{options} -c TimeZone=Asia/Shanghai".strip()})
+                        .render_as_string(hide_password=False))
+    try:
+        with database.engine.connect() as connection:
+            assert connection.exec_driver_sql("SHOW TimeZone").scalar() == "UTC"
+            created = connection.execute(select(User.__table__.c.created_at).limit(1)).scalar()
+        assert created is None or created.tzinfo is UTC
+    finally:
+        database.dispose()
+
+
+@pytest.mark.skipif(not _ON_POSTGRESQL, reason="the session's TimeZone is PostgreSQL's")
+def test_a_connection_whose_startup_options_were_dropped_is_set_to_utc_before_use(own_database, monkeypatch):
+    """A pooler that passes no startup options on (the server's own zone, Shanghai here) still gives UTC."""
+    from recovery import db as db_module
+
+    opened = db_module._BoundedConnection.connect
+
+    def without_our_options(*args, **kwargs):
+        kwargs["options"] = "-c TimeZone=Asia/Shanghai"  # what the server would default to behind the pooler
+        return opened(*args, **kwargs)
+
+    monkeypatch.setattr(db_module._BoundedConnection, "connect", without_our_options)
+    database = Database(own_database)
+    try:
+        with database.engine.connect() as connection:
+            assert connection.exec_driver_sql("SHOW TimeZone").scalar() == "UTC"
+    finally:
+        database.dispose()
