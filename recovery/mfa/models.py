@@ -68,8 +68,9 @@ class MfaChallenge(Base):
 
 
 class MfaAttempt(Base):
-    """One code submitted for the account, counted before the code is checked (mfa.budget.claim_attempt) and
-    committed at once, so parallel requests cannot outrun the budget. A code that passed stops counting."""
+    """One code submitted for the account, counted before the code is checked (mfa.budget.check_code) under the
+    account's lock and committed before any answer, so parallel requests cannot outrun the budget. A code that
+    passed stops counting."""
 
     __tablename__ = "mfa_attempts"
     __table_args__ = (Index("ix_mfa_attempts_user_time", "user_id", "created_at"),)
