@@ -25,9 +25,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
+from typing import Any, cast
 
-from sqlalchemy import bindparam, delete, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import Table, and_, bindparam, delete, select
 
 from recovery.accounts.models import User
 from recovery.codes import Codes
@@ -36,8 +36,8 @@ from recovery.db import Row, rowcount
 from recovery.events.service import new_event, record_event
 from recovery.mfa.budget import Tries, account_lock, check_code, note_locked, passed_row
 from recovery.mfa.errors import ChallengeEnded, ChallengeInvalid, SecondFactorInvalid
-from recovery.mfa.factors import Proof, accept_proof
-from recovery.mfa.models import PENDING, MfaChallenge, TotpAuthenticator
+from recovery.mfa.factors import Factor, Proof, accept_proof
+from recovery.mfa.models import ACTIVE, PENDING, MfaChallenge, TotpAuthenticator
 
 MAX_FAILURES = 5
 _PURPOSE = "mfa-challenge"
@@ -65,11 +65,23 @@ def start_challenge(ctx: ServiceContext, user: User, *, kind: str) -> Challenge:
     return Challenge(token, expires_at)
 
 
-def find_challenge(ctx: ServiceContext, token: str | None, *, kind: str, locking: bool = False) -> MfaChallenge | None:
-    """The live challenge behind a token, read in one statement with what completing it needs: its user
-    (row.user) and the active authenticator (row.authenticator). `locking`: a code is about to be checked, and
-    the same statement takes the account's budget lock (mfa.budget.account_lock), held until the request
-    commits or rolls back."""
+@dataclass(frozen=True)
+class Pending:
+    """A live challenge, read with what completing it needs: its account (`user`, an entity of the session) and
+    the account's active authenticator (`authenticator`, its columns; None without one)."""
+
+    id: int
+    user_id: int
+    created_at: datetime
+    expires_at: datetime
+    user: User
+    authenticator: Factor | None
+
+
+def find_challenge(ctx: ServiceContext, token: str | None, *, kind: str, locking: bool = False) -> Pending | None:
+    """The live challenge behind a token, read in one statement with its account and active authenticator.
+    `locking`: a code is about to be checked, and the same statement takes the account's budget lock
+    (mfa.budget.account_lock), held until the request commits or rolls back."""
     if not token or len(token) > 128:
         return None
     dialect = ctx.session.get_bind().dialect.name if locking else ""
@@ -77,19 +89,28 @@ def find_challenge(ctx: ServiceContext, token: str | None, *, kind: str, locking
         "digest": ctx.tokens.digest(token, _PURPOSE), "kind": kind}).first()
     if found is None:
         return None
-    row = found[0]
-    if len(found) > 1:
-        note_locked(ctx.session, row.user_id)
-    return row if row.expires_at > ctx.clock.now() else None
+    user, challenge_id, created_at, expires_at, factor_id, secret, last_step = found[:7]
+    if len(found) > 7:
+        note_locked(ctx.session, user.id)
+    if expires_at <= ctx.clock.now():
+        return None
+    factor = Factor(factor_id, secret, last_step) if factor_id is not None else None
+    return Pending(challenge_id, user.id, created_at, expires_at, user, factor)
 
 
 @lru_cache(maxsize=4)
 def _challenge_with_user_and_factor(locking_on: str):
-    """The challenge, its user and authenticator; with the budget's lock column when locking on that dialect."""
-    lock = account_lock(locking_on, MfaChallenge.user_id) if locking_on else None
-    read = select(MfaChallenge) if lock is None else select(MfaChallenge, lock)
-    return (read.options(joinedload(MfaChallenge.user, innerjoin=True), joinedload(MfaChallenge.authenticator))
-            .where(MfaChallenge.token_digest == bindparam("digest"), MfaChallenge.kind == bindparam("kind")))
+    """The account (an entity) with the challenge's and the active authenticator's columns, and the budget's
+    lock column when locking on that dialect. Columns rather than entities: hydrating the challenge and the
+    authenticator, and the joined eager loads that tied them to the account, cost the step about 0.1 ms."""
+    challenges, factors = cast(Table, MfaChallenge.__table__), cast(Table, TotpAuthenticator.__table__)
+    columns: list[Any] = [User, challenges.c.id, challenges.c.created_at, challenges.c.expires_at, factors.c.id,
+                          factors.c.secret_ciphertext, factors.c.last_used_step]
+    lock = account_lock(locking_on, challenges.c.user_id) if locking_on else None
+    return (select(*columns, *([lock] if lock is not None else []))
+            .join(challenges, challenges.c.user_id == User.id)
+            .outerjoin(factors, and_(factors.c.user_id == challenges.c.user_id, factors.c.state == ACTIVE))
+            .where(challenges.c.token_digest == bindparam("digest"), challenges.c.kind == bindparam("kind")))
 
 
 @dataclass(frozen=True)
@@ -105,7 +126,7 @@ class Passed:
 
 
 def complete_challenge(ctx: ServiceContext, token: str | None, code: Proof, *, kind: str,
-                       found: MfaChallenge | None = None) -> Passed:
+                       found: Pending | None = None) -> Passed:
     """The user, the kind of factor that passed, the rows that record it and the challenge's use (Passed). The
     caller starts the session with them in the request's transaction, whose one commit keeps the count with
     them, or raises ChallengeInvalid when the use matched nothing.
@@ -132,7 +153,7 @@ def complete_challenge(ctx: ServiceContext, token: str | None, code: Proof, *, k
     return Passed(user, method, [passed_row(ctx, checked.attempt_id), Row.of(passed)], CODES.consume_row(row.id))
 
 
-def _failed(ctx: ServiceContext, user: User, row: MfaChallenge, failures: int) -> SecondFactorInvalid | ChallengeEnded:
+def _failed(ctx: ServiceContext, user: User, row: Pending, failures: int) -> SecondFactorInvalid | ChallengeEnded:
     """The events of a wrong code (kept although the request rolls back; its try and attempt are committed
     already); the 5th one ends the challenge."""
     ended = failures >= MAX_FAILURES

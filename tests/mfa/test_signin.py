@@ -86,7 +86,7 @@ def _commits(statements: list[str]) -> list[int]:
 def _claim(before_compare: list[str], dialect: str) -> tuple[str, list[str]]:
     """The read of the challenge and the budget's claim, of the statements sent before the compare."""
     read, *claim = [statement for statement in before_compare if "SAVEPOINT" not in statement.upper()]
-    assert all(table in read for table in ("FROM mfa_challenges", "users", "mfa_totp"))
+    assert read.startswith("SELECT") and all(table in read for table in ("mfa_challenges", "users", "mfa_totp"))
     if dialect == "postgresql":  # the account's lock taken by the read; count, try and attempt in one statement
         assert "pg_advisory_xact_lock" in read
         [together] = claim
