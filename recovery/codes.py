@@ -14,8 +14,9 @@ Each capability keeps its codes in its own table (`email_verifications`, `ticket
   UPDATE (`attempts = attempts + 1 WHERE id AND attempts < max AND not used AND not expired`) committed at once,
   so the count survives the request's rollback and parallel requests can never compare more codes than the
   limit: the row's lock orders the UPDATEs (PostgreSQL re-reads the row under READ COMMITTED; SQLite's
-  BEGIN IMMEDIATE serialises writers). A caller that counts under another lock (mfa.budget.claim_attempt,
-  whose commit carries the try) passes `commit=False`.
+  BEGIN IMMEDIATE serialises writers). The second factor's codes are counted under the account's lock instead
+  (mfa.budget.check_code, which writes the try with the account's attempt and commits it with a wrong code's
+  answer or a right code's use: `Codes.try_statement`).
 - **Single use** (`Codes.consume`): one conditional UPDATE of `used_at` (or, for a table without one, a DELETE
   of the row); of two right codes sent together exactly one wins.
 
@@ -93,17 +94,20 @@ class Codes:
         limit = self.max_tries if max_tries is None else max_tries
         return not used and now < getattr(row, self.expires_at) and getattr(row, self.attempts) < limit
 
-    def claim_try(self, ctx: ServiceContext, row_id: int, *, max_tries: int | None = None,
-                  commit: bool = True) -> int | None:
+    def claim_try(self, ctx: ServiceContext, row_id: int, *, max_tries: int | None = None) -> int | None:
         """Count one try before its code is compared: the try's number (1 for the first), or None when the code
-        is no longer live. Commits the request's transaction unless the caller's own commit carries the count
-        (`commit=False`): call it before the request writes anything it may need to undo."""
-        counted = ctx.session.execute(_claim_statement(self.model, self.attempts, self.expires_at, self.used_at), {
+        is no longer live. Commits the request's transaction: call it before the request writes anything it may
+        need to undo."""
+        counted = ctx.session.execute(self.try_statement(), {
             "row_id": row_id, "max_tries": self.max_tries if max_tries is None else max_tries,
             "now": ctx.clock.now()}).scalar()
-        if commit:
-            ctx.session.commit()  # counted before the compare, whatever becomes of the rest of the request
+        ctx.session.commit()  # counted before the compare, whatever becomes of the rest of the request
         return counted
+
+    def try_statement(self) -> Any:
+        """claim_try's conditional UPDATE (built once; parameters row_id, max_tries, now; RETURNING the try's
+        number), for a caller that counts the try in a statement of its own (mfa.budget.check_code)."""
+        return _claim_statement(self.model, self.attempts, self.expires_at, self.used_at)
 
     def consume(self, ctx: ServiceContext, row_id: int) -> datetime | None:
         """Use the code up: the time it was used for the one request that did, None when another did first."""

@@ -5,7 +5,7 @@ one-time code instead of a session.
 stateDiagram-v2
     [*] --> waiting: start_step_up (code and a "secure my account" button emailed; token to the client)
     waiting --> passed: complete_step_up with the code (row deleted; the caller starts the session)
-    waiting --> waiting: a wrong code (each try counted and committed before its code is compared)
+    waiting --> waiting: a wrong code (each try counted before its code is compared, committed before the answer)
     waiting --> [*]: the 5th wrong code or 10 minutes: sign in again
 ```
 The code is 8 digits, kept only as an HMAC bound to its challenge, and never logged.
@@ -26,7 +26,7 @@ from recovery.detection.errors import StepUpEnded, StepUpInvalid
 from recovery.detection.models import SigninAttempt, StepUpChallenge
 from recovery.detection.policy import detection_policy
 from recovery.events.service import record_event
-from recovery.mfa.budget import claim_attempt, mark_passed
+from recovery.mfa.budget import Tries, check_code, mark_passed
 from recovery.outbox.service import queue_email
 
 TEMPLATE = "signin_code"
@@ -71,14 +71,15 @@ def complete_step_up(ctx: ServiceContext, token: str | None, code: str, *, kind:
     user = ctx.session.get(User, row.user_id) if row is not None else None
     if row is None or user is None or not user.is_active:
         raise StepUpEnded()
-    # Read before the claim commits (which expires the row: a parallel request may have ended it by then).
+    # Read before the count (a wrong code's commit ends the transaction: a parallel request may end the row then).
     challenge_id, digests = row.id, (row.token_digest, row.code_digest)
-    tries: list[int] = []
-    attempt_id = claim_attempt(ctx, user, purpose="step-up", also=lambda: tries.append(_claim_try(ctx, challenge_id)))
-    if not code_matches(ctx, digests, code):
-        raise _failed(ctx, user, challenge_id, tries[0])
-    mark_passed(ctx, attempt_id)
-    if _codes(ctx).consume(ctx, challenge_id) is None:
+    spent = _codes(ctx)
+    checked = check_code(ctx, user, lambda: code_matches(ctx, digests, code) or None, purpose="step-up",
+                         tries=Tries(spent, challenge_id, StepUpEnded))
+    if checked.result is None:
+        raise _failed(ctx, user, challenge_id, checked.tries)
+    mark_passed(ctx, checked.attempt_id)
+    if spent.consume(ctx, challenge_id) is None:
         raise StepUpEnded()
     record_event(ctx, "detection.step_up.passed", user_id=user.id, actor=ctx.actor.as_user(user.id))
     return user
@@ -88,15 +89,6 @@ def _codes(ctx: ServiceContext) -> Codes:
     """The step-up codes (recovery.codes): a used one's row is deleted, its tries are counted in `failures`."""
     return Codes(StepUpChallenge, detection_policy(ctx.settings).step_up_max_failures, attempts="failures",
                  used_at=None)
-
-
-def _claim_try(ctx: ServiceContext, challenge_id: int) -> int:
-    """Count one try on the challenge before its code is compared (committed by claim_attempt with the account's
-    count): parallel requests can never compare more codes than the challenge allows. StepUpEnded when spent."""
-    tries = _codes(ctx).claim_try(ctx, challenge_id, commit=False)
-    if tries is None:
-        raise StepUpEnded()
-    return tries
 
 
 def code_matches(ctx: ServiceContext, digests: tuple[str, str], code: object) -> bool:

@@ -7,9 +7,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, foreign, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column
 
-from recovery.accounts.models import User
 from recovery.db import Base, UTCDateTime
 
 PENDING, ACTIVE = "pending", "active"
@@ -60,16 +59,12 @@ class MfaChallenge(Base):
     failures: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    # Read with the challenge (find_challenge joins them); never loaded behind the caller's back.
-    user: Mapped[User] = relationship(lazy="raise")
-    authenticator: Mapped[TotpAuthenticator | None] = relationship(
-        primaryjoin=lambda: (foreign(MfaChallenge.user_id) == TotpAuthenticator.user_id)
-        & (TotpAuthenticator.state == ACTIVE), viewonly=True, lazy="raise")
 
 
 class MfaAttempt(Base):
-    """One code submitted for the account, counted before the code is checked (mfa.budget.claim_attempt) and
-    committed at once, so parallel requests cannot outrun the budget. A code that passed stops counting."""
+    """One code submitted for the account, counted before the code is checked (mfa.budget.check_code) under the
+    account's lock and committed before any answer, so parallel requests cannot outrun the budget. A code that
+    passed stops counting."""
 
     __tablename__ = "mfa_attempts"
     __table_args__ = (Index("ix_mfa_attempts_user_time", "user_id", "created_at"),)

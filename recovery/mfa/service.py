@@ -31,7 +31,7 @@ from recovery.context import ServiceContext
 from recovery.errors import N_, Message, ValidationFailed
 from recovery.events.service import record_event
 from recovery.mfa import recovery_codes, totp
-from recovery.mfa.budget import claim_attempt, mark_passed
+from recovery.mfa.budget import check_code, mark_passed
 from recovery.mfa.challenge import complete_challenge, drop_challenges, find_challenge, start_challenge
 from recovery.mfa.errors import EnrollmentExpired, MfaNotEnabled, SecondFactorInvalid, StaffMustKeepMfa
 from recovery.mfa.factors import Proof, accept_proof, authenticator, failure, secret_of, spend_totp
@@ -164,11 +164,11 @@ def confirm_enrollment(ctx: ServiceContext, user: User, code: str, *,
     pending = authenticator(ctx, user.id, PENDING)
     if pending is None:
         raise EnrollmentExpired()
-    attempt = claim_attempt(ctx, user, purpose="enroll")
-    step = spend_totp(ctx, pending, (code or "").strip())
+    checked = check_code(ctx, user, lambda: spend_totp(ctx, pending, (code or "").strip()), purpose="enroll")
+    step = checked.result
     if step is None:
         raise SecondFactorInvalid(persist=[failure(ctx, user, "enroll")])
-    mark_passed(ctx, attempt)
+    mark_passed(ctx, checked.attempt_id)
     previous = authenticator(ctx, user.id)
     if previous is not None:
         step = max(step, previous.last_used_step)
@@ -288,16 +288,17 @@ def verify_second_factor(ctx: ServiceContext, user: User, code: Proof, *, purpos
     """Spend a TOTP or recovery code of the account, or check one of its passkeys: "totp", "recovery_code" or
     "passkey"; SecondFactorInvalid if wrong.
 
-    Every code is counted against the account's budget before it is checked, committed with what the request
-    read so far (call it before writing anything); wrong codes are recorded, kept when the change rolls back.
+    Every code is counted against the account's budget before it is checked (mfa.budget.check_code); a wrong
+    one commits its count with what the request read so far (call it before writing anything), and is recorded,
+    kept when the change rolls back; a right one's count commits with the change.
     """
-    attempt = claim_attempt(ctx, user, purpose=purpose)
     kept: list = []
-    kind = accept_proof(ctx, user, authenticator(ctx, user.id), code, kept)
-    if kind is None:
+    checked = check_code(ctx, user, lambda: accept_proof(ctx, user, authenticator(ctx, user.id), code, kept),
+                         purpose=purpose)
+    if checked.result is None:
         raise SecondFactorInvalid(persist=[failure(ctx, user, purpose), *kept])
-    mark_passed(ctx, attempt)
-    return kind
+    mark_passed(ctx, checked.attempt_id)
+    return checked.result
 
 
 def sync_second_factor(ctx: ServiceContext, *, batch: int = 1000) -> int:

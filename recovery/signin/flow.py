@@ -100,7 +100,7 @@ def finish_second_factor(ctx: ServiceContext, token: str | None, code: str | Pas
     sign-in there (device remembered, the owner told when it was unusual) and starts the session. A passkey
     after a password from an unfamiliar place is not stepped up again: it is the phishing-resistant answer."""
     observation = detection.observe(ctx, signals)
-    pending = mfa.find_challenge(ctx, token, kind=kind)
+    pending = mfa.find_challenge(ctx, token, kind=kind, locking=True)  # the account's code budget locked with it
     owner = pending.user if pending is not None else None
     proof = Assertion(code.flow, code.credential, where(observation)) if isinstance(code, Passkey) else code
     try:
@@ -112,7 +112,8 @@ def finish_second_factor(ctx: ServiceContext, token: str | None, code: str | Pas
         raise
     user = passed.user
     rows = detection.complete_signin(ctx, user, observation, stage="second_factor")
-    # The challenge is used up by the same statement that starts the session, which only its winner writes.
+    # The challenge is used up by the same statement that starts the session, which only its winner writes; the
+    # request's one commit keeps it with the code's count (the account's lock is held until then).
     return _signed_in(ctx, user, [*passed.rows, *rows], kind=kind, replaces=replaces,
                       mfa_passed=mfa.passes_staff_requirement(ctx, user, passed.method), guard=passed.consume)
 

@@ -8,7 +8,9 @@ from helpers.people import ADA
 from sqlalchemy import event
 
 from recovery.accounts.service import get_user
-from recovery.mfa.models import MfaChallenge
+from recovery.errors import ServiceUnavailable
+from recovery.mfa import challenge as challenge_module
+from recovery.mfa.models import MfaAttempt, MfaChallenge
 from recovery.sessions.models import UserSession
 from recovery.web.context import runtime
 
@@ -48,28 +50,89 @@ def test_signin_api_completes_with_a_totp_code_like_a_normal_signin(challenge, s
     assert event_types(ada)[-2:] == ["mfa.challenge.started", "mfa.challenge.passed"]
 
 
-def test_the_code_step_counts_the_attempt_before_the_code_is_spent(app, challenge, second_step, phone):
-    """One read of the challenge with its user and authenticator; then, before the code is checked, the
-    account's budget read and the attempt counted on the account and on the challenge (issue 15, item 5)."""
-    token, statements = challenge(), []
+@pytest.fixture
+def statements(app):
+    """Every statement the app's engine sends, savepoints included: in tests a request's transaction is a
+    SAVEPOINT of the test's, its commit a RELEASE SAVEPOINT and its rollback a ROLLBACK TO SAVEPOINT."""
+    seen: list[str] = []
 
     def note(_conn, _cursor, statement, *_args) -> None:
-        if "SAVEPOINT" not in statement.upper():  # the tests' transaction per test
-            statements.append(" ".join(statement.split()))
+        seen.append(" ".join(statement.split()))
 
     engine = runtime(app).db.engine
     event.listen(engine, "before_cursor_execute", note)
-    try:
-        assert second_step(token, phone.code()).status_code == 201
-    finally:
-        event.remove(engine, "before_cursor_execute", note)
+    yield seen
+    event.remove(engine, "before_cursor_execute", note)
+
+
+@pytest.fixture
+def compared_after(monkeypatch, statements):
+    """The statements sent before each second factor was compared (around `accept_proof`, the one place)."""
+    snapshots: list[list[str]] = []
+    real = challenge_module.accept_proof
+
+    def comparing(*args, **kwargs):
+        snapshots.append(list(statements))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(challenge_module, "accept_proof", comparing)
+    return snapshots
+
+
+def _commits(statements: list[str]) -> list[int]:
+    return [n for n, statement in enumerate(statements) if statement.upper().startswith("RELEASE SAVEPOINT")]
+
+
+def _claim(before_compare: list[str], dialect: str) -> tuple[str, list[str]]:
+    """The read of the challenge and the budget's claim, of the statements sent before the compare."""
+    read, *claim = [statement for statement in before_compare if "SAVEPOINT" not in statement.upper()]
+    assert read.startswith("SELECT") and all(table in read for table in ("mfa_challenges", "users", "mfa_totp"))
+    if dialect == "postgresql":  # the account's lock taken by the read; count, try and attempt in one statement
+        assert "pg_advisory_xact_lock" in read
+        [together] = claim
+        assert "FROM mfa_attempts" in together and "UPDATE mfa_challenges SET failures" in together
+        assert "INSERT INTO mfa_attempts" in together
+    else:  # SQLite: the read's BEGIN IMMEDIATE holds the file's lock; the three statements in order
+        budget, counted_on_challenge, counted_on_account = claim
+        assert "FROM mfa_attempts" in budget
+        assert counted_on_challenge.startswith("UPDATE mfa_challenges SET failures")
+        assert counted_on_account.startswith("INSERT INTO mfa_attempts")
+    return read, claim
+
+
+def test_the_code_step_counts_the_attempt_before_the_code_is_compared(app, challenge, second_step, phone, statements,
+                                                                      compared_after):
+    """One read of the challenge with its user and authenticator (and, on PostgreSQL, the account's lock); then,
+    before the code is compared, the account's budget read and the attempt counted on the account and on the
+    challenge (issue 15, item 5). A right code's count commits with its session: one commit, the last
+    statement, and none between the count and the compare (the lock is held throughout)."""
+    token = challenge()
+    statements.clear()
+    assert second_step(token, phone.code()).status_code == 201
+    [before_compare] = compared_after
+    _claim(before_compare, runtime(app).db.dialect)
+    assert _commits(before_compare) == []
+    assert _commits(statements) == [len(statements) - 1]
     spent = next(n for n, statement in enumerate(statements) if statement.startswith("UPDATE mfa_totp"))
-    before = [statement for statement in statements[:spent] if "pg_advisory_xact_lock" not in statement]
-    read, budget, counted_on_challenge, counted_on_account = before
-    assert all(table in read for table in ("FROM mfa_challenges", "users", "mfa_totp"))
-    assert "FROM mfa_attempts" in budget
-    assert counted_on_challenge.startswith("UPDATE mfa_challenges SET failures")
-    assert counted_on_account.startswith("INSERT INTO mfa_attempts")
+    assert spent >= len(before_compare)
+
+
+def test_a_wrong_code_commits_its_count_before_anything_else(app, challenge, second_step, phone, statements,
+                                                            compared_after, people, ada):
+    """A wrong code: counted before the compare, and committed right after it, before the failure's own rows
+    and the request's rollback; the count is still there once the request has answered."""
+    token, accepted = challenge(), {phone.code_at(offset) for offset in (-1, 0, 1)}
+    statements.clear()
+    response = second_step(token, next(code for code in ("000000", "111111", "222222") if code not in accepted))
+    assert response.status_code == 400 and error_code(response) == "second_factor_invalid"
+    [before_compare] = compared_after
+    _claim(before_compare, runtime(app).db.dialect)
+    assert _commits(before_compare) == []
+    assert statements[len(before_compare)].upper().startswith("RELEASE SAVEPOINT")  # the compare sent nothing
+    [attempt] = people.rows(MfaAttempt, user_id=ada, purpose="signin")
+    assert attempt.passed_at is None
+    [row] = people.rows(MfaChallenge, user_id=ada)
+    assert row.failures == 1
 
 
 def test_signin_api_wrong_password_never_reaches_the_second_step(phone, api_signin):
@@ -178,6 +241,28 @@ def test_each_wrong_code_counts_on_the_challenge_although_the_request_fails(chal
     second_step(token, "111111")
     [row] = people.rows(MfaChallenge, user_id=ada)
     assert row.failures == 2
+
+
+@pytest.mark.parametrize("failure", [RuntimeError("a defect"), ServiceUnavailable()])
+def test_a_comparison_that_fails_leaves_its_code_counted(challenge, second_step, phone, people, ada, monkeypatch,
+                                                         failure):
+    """Whatever goes wrong in the comparison (here after the code was used, as a right code's use can), its
+    count is committed on its own before the error is answered, and nothing half done stays."""
+    token = challenge()
+    real = challenge_module.accept_proof
+
+    def fails(*args, **kwargs):
+        real(*args, **kwargs)
+        raise failure
+
+    monkeypatch.setattr(challenge_module, "accept_proof", fails)
+    assert second_step(token, phone.code()).status_code in (500, 503)
+    [attempt] = people.rows(MfaAttempt, user_id=ada, purpose="signin")
+    assert attempt.passed_at is None
+    [row] = people.rows(MfaChallenge, user_id=ada)
+    assert row.failures == 1
+    monkeypatch.setattr(challenge_module, "accept_proof", real)
+    assert second_step(token, phone.code()).status_code == 201  # the time step was not kept used
 
 
 def test_api_challenge_token_does_not_work_in_the_browser(challenge, phone, client, people, ada):
