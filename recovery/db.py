@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any, TypeVar, cast
+from weakref import WeakKeyDictionary
 from zoneinfo import ZoneInfo
 
 import psycopg
@@ -31,7 +32,7 @@ from sqlalchemy import (
 from sqlalchemy import delete as sql_delete
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, CursorResult, Engine, Result
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Session, make_transient_to_detached, sessionmaker
 from sqlalchemy.pool import QueuePool
 from sqlalchemy.sql import TableClause
 from sqlalchemy.sql.base import Executable
@@ -131,7 +132,33 @@ def make_engine(url: str, *, pool_pre_ping: bool = False, timeouts: Timeouts = T
     if engine.dialect.driver == "psycopg":
         _bound_psycopg_waits(engine, timeouts)
         _keep_converted_statements()
+        twin = create_engine(url, isolation_level=AUTOCOMMIT, pool_pre_ping=pool_pre_ping, pool_recycle=1800,
+                             pool_size=2, max_overflow=10, pool_timeout=timeouts.pool)
+        _bound_psycopg_waits(twin, timeouts)
+        _AUTOCOMMIT_TWINS[engine] = twin
     return engine
+
+
+# PostgreSQL: each engine's twin whose connections are always in autocommit (a pool of their own, at most 2
+# kept open per process), for the statements that run alone (read_alone, write_together outside a transaction):
+# no isolation level set on checkout and reset on return, and no ORM session, transaction or commit around
+# them. A sign-in's three statements run there (docs/performance.md, "Sign-in, fifth session").
+_AUTOCOMMIT_TWINS: WeakKeyDictionary[Engine, Engine] = WeakKeyDictionary()
+
+
+def autocommit_twin(engine: Engine) -> Engine | None:
+    """The autocommit twin of a PostgreSQL `engine` made by make_engine (None for SQLite)."""
+    return _AUTOCOMMIT_TWINS.get(engine)
+
+
+def _connect_alone(bind: Engine) -> Connection:
+    """A pooled connection for one statement that needs no transaction of the request's: the autocommit twin's
+    on PostgreSQL (no BEGIN or COMMIT round trip); on SQLite one in a deferred BEGIN (not the file's write lock)."""
+    twin = _AUTOCOMMIT_TWINS.get(bind)
+    if twin is not None:
+        return twin.connect()
+    options = {"isolation_level": AUTOCOMMIT} if bind.dialect.name == "postgresql" else {READ_APART: True}
+    return bind.connect().execution_options(**options)
 
 
 # psycopg rewrites a statement's `%(name)s` placeholders into `$1`, `$2` ... on every execution, and keeps the
@@ -316,6 +343,19 @@ class Row:
         return cls(table, {c.key: given[c.key] for c in table.columns if c.key in given}, source=entity)
 
 
+M = TypeVar("M", bound=Base)
+
+
+def loaded(model: type[M], values: dict[str, Any]) -> M:
+    """An entity of `model` as a session's load would give it (every column in `values`), but detached: read
+    alone (read_alone) rather than through the session, at a fraction of the ORM's loading cost. Reading it
+    needs no session; to change it, add it to one first (it is then persistent, and its change is flushed)."""
+    instance = model.__mapper__.class_manager.new_instance()
+    instance.__dict__.update(values)  # the loaded state, as the ORM's loader sets it: no change history
+    make_transient_to_detached(instance)
+    return instance
+
+
 def written_together(session: Session) -> list[object]:
     """The entities whose rows write_together wrote in the session's current transaction (after_commit
     listeners read it: such an entity is never `persistent` in the ORM's sense)."""
@@ -327,9 +367,10 @@ def write_together(session: Session, rows: Sequence[Row], *, guard: Row | None =
 
     PostgreSQL: one statement of data-modifying CTEs (`WITH w0 AS (INSERT ... RETURNING 1), w1 AS (UPDATE ...
     RETURNING 1) SELECT count(*) ...`), which is atomic on its own: when the request has nothing else to
-    write and no transaction has begun, it runs in autocommit, with no BEGIN and COMMIT round trips, and the
-    session is committed before this returns (as `execute_alone`). SQLite, or within a transaction: the same
-    rows in that transaction, one cached INSERT or UPDATE each (a file has no round trips to spare).
+    write and no transaction has begun, it runs alone on a connection of the engine's autocommit twin, with no
+    BEGIN and COMMIT round trips and without the session (nothing begun in it; the rows' entities go to the
+    `on_committed_alone` listeners, the session's after_commit for them). SQLite, or within a transaction: the
+    same rows in that transaction, one cached INSERT or UPDATE each (a file has no round trips to spare).
     A sign-in's attempt, device, events and session: 1 round trip instead of 7 (docs/performance.md).
 
     `guard`: an UPDATE or DELETE (a one-time challenge used up) that must match a row for any of `rows` to be
@@ -353,21 +394,48 @@ def write_together(session: Session, rows: Sequence[Row], *, guard: Row | None =
                 row.on_missing(session)
         return True
     alone = not (session.in_transaction() or session.new or session.dirty or session.deleted)
-    if alone:
-        session.connection(execution_options={"isolation_level": AUTOCOMMIT})
     written = [guard, *rows] if guard is not None else list(rows)
     shape = tuple(_shape_of(row) for row in written)
     params = {name: value for i, row in enumerate(written) for name, value in _params(row, f"w{i}_").items()}
-    counts = session.execute(_together(shape, guard is not None), params).one()
-    if guard is None or counts[0] > 0:
-        session.info["wrote"] = True  # a SELECT to SQLAlchemy, a write to the transaction
-        _remember_written(session, rows)
-        for row, matched in zip(written, counts, strict=True):
-            if matched == 0 and row.on_missing is not None:
-                row.on_missing(session)
-    if alone:
-        session.commit()
-    return guard is None or counts[0] > 0
+    statement = _together(shape, guard is not None)
+    if alone:  # committed as it ran: the autocommit twin's connection, without the session
+        with _connect_alone(cast(Engine, bind)) as connection:
+            counts = connection.execute(statement, params).one()
+    else:
+        counts = session.execute(statement, params).one()
+    done = guard is None or counts[0] > 0
+    if done:
+        if alone:
+            _committed_alone(session, rows)
+        else:
+            session.info["wrote"] = True  # a SELECT to SQLAlchemy, a write to the transaction
+            _remember_written(session, rows)
+        missing = [row for row, matched in zip(written, counts, strict=True)
+                   if matched == 0 and row.on_missing is not None]
+        for row in missing:
+            cast(Callable[[Session], None], row.on_missing)(session)
+        if alone and missing:  # e.g. a first sign-in's device upsert: a transaction of the session's
+            session.commit()
+    return done
+
+
+# Called with the session and the entities (Row.source) of the rows write_together committed alone, outside
+# any transaction of the session's, as they were committed: what an after_commit listener would do for them
+# (the metrics' count of a sign-in's events, recovery/observability/metrics.py).
+_COMMITTED_ALONE: list[Callable[[Session, list[object]], None]] = []
+
+
+def on_committed_alone(listener: Callable[[Session, list[object]], None]) -> Callable[[Session, list[object]], None]:
+    """Register `listener(session, entities)` for rows write_together commits alone (its after_commit)."""
+    _COMMITTED_ALONE.append(listener)
+    return listener
+
+
+def _committed_alone(session: Session, rows: Sequence[Row]) -> None:
+    entities = [row.source for row in rows if row.source is not None]
+    if entities:
+        for listener in _COMMITTED_ALONE:
+            listener(session, entities)
 
 
 def _remember_written(session: Session, rows: Sequence[Row]) -> None:
@@ -440,8 +508,7 @@ def read_alone(session: Session, statement: Executable, params: dict[str, Any]) 
     bind = session.get_bind()
     if session.in_transaction() or not isinstance(bind, Engine):
         return session.execute(statement, params).all()
-    options = {"isolation_level": AUTOCOMMIT} if bind.dialect.name == "postgresql" else {READ_APART: True}
-    with bind.connect().execution_options(**options) as connection:
+    with _connect_alone(bind) as connection:
         return connection.execute(statement, params).all()
 
 
@@ -449,9 +516,10 @@ def release_if_unwritten(session: Session) -> None:
     """End a transaction that has only read, before slow work (argon2) that needs no lock or connection.
 
     On SQLite the transaction holds the single write lock from BEGIN IMMEDIATE; on PostgreSQL it keeps a
-    pooled connection "idle in transaction". A transaction that has written anything is left alone.
+    pooled connection "idle in transaction". A transaction that has written anything is left alone, and a
+    session that has begun none (its reads went alone) has nothing to end.
     """
-    if session.new or session.dirty or session.deleted or session.info.get("wrote"):
+    if not session.in_transaction() or session.new or session.dirty or session.deleted or session.info.get("wrote"):
         return
     session.commit()
 
@@ -524,4 +592,7 @@ class Database:
             session.close()
 
     def dispose(self) -> None:
+        twin = autocommit_twin(self.engine)
+        if twin is not None:
+            twin.dispose()
         self.engine.dispose()

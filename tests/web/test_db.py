@@ -15,6 +15,7 @@ from recovery.db import (
     Row,
     WriteWhileReadingApart,
     _insert_committed_lazily,
+    autocommit_twin,
     execute_alone,
     read_alone,
     read_apart,
@@ -24,6 +25,7 @@ from recovery.db import (
 from recovery.detection.models import KnownDevice
 from recovery.events.models import SecurityEvent
 from recovery.events.service import record_event
+from recovery.observability import metrics
 from recovery.outbox.models import OutboxMessage
 from recovery.outbox.tasks import TASK_KIND
 from recovery.reset.service import REQUEST_TASK
@@ -343,10 +345,28 @@ def test_reset_requests_queue_committed_tasks_anonymous_or_signed_in(signed_in_a
     assert _queued_tasks(runtime(app).db) == [REQUEST_TASK] * 3
 
 
+def test_a_sign_in_written_alone_counts_its_events_once_as_its_statement_commits(signed_in_app):
+    """On PostgreSQL a sign-in's rows are one statement run alone on the autocommit twin, outside the session
+    (db.write_together), so no commit of the session's counts them: they are counted as the statement succeeds
+    (db.on_committed_alone), once each; on SQLite the request's commit counts them, as any event."""
+    app, client, _bearer = signed_in_app
+    counters = (metrics.SIGNINS.labels("success", ""), metrics.USER_EVENTS.labels("session.started", ""))
+    before = [counter._value.get() for counter in counters]
+    for _ in range(2):
+        assert client.post("/api/v1/sessions", json={"email": "alone@example.com",
+                                                     "password": "a long enough passphrase 1"}).status_code == 201
+    assert [counter._value.get() for counter in counters] == [value + 2 for value in before]
+
+
 def _statements(database) -> list[tuple[str | None, str]]:
+    """Each statement's isolation level and first two words, on the engine and on its autocommit twin
+    (PostgreSQL: the statements run alone), whose connections are in autocommit from the start."""
     seen: list[tuple[str | None, str]] = []
-    event.listen(database.engine, "before_cursor_execute", lambda conn, _cursor, statement, *_: seen.append(
-        (conn.get_execution_options().get("isolation_level"), " ".join(statement.split()[:2]))))
+    twin = autocommit_twin(database.engine)
+    for engine in (database.engine, *([twin] if twin is not None else [])):
+        event.listen(engine, "before_cursor_execute", lambda conn, _cursor, statement, *_: seen.append(
+            ("AUTOCOMMIT" if conn.engine is twin else conn.get_execution_options().get("isolation_level"),
+             " ".join(statement.split()[:2]))))
     return seen
 
 
@@ -387,7 +407,8 @@ def test_rows_of_several_tables_are_written_together_and_an_update_that_matched_
     assert inserted == ["upsert"]
     if _ON_POSTGRESQL:
         writes = [s for s in statements if not s[1].startswith(("BEGIN", "COMMIT"))]
-        assert writes == [("AUTOCOMMIT", "WITH w0"), ("AUTOCOMMIT", "INSERT INTO")]
+        # the statement alone, committed as it ran; the upsert after it in a transaction of the session's
+        assert writes == [("AUTOCOMMIT", "WITH w0"), (None, "INSERT INTO")]
     write_together(session, _device_rows(database, user_id, inserted))
     session.commit()
     assert inserted == ["upsert"]
@@ -458,9 +479,7 @@ def test_a_read_alone_takes_no_transaction_of_the_session_and_a_begun_one_reads_
     """The status page's one read: a connection of its own, in autocommit on PostgreSQL and a deferred BEGIN on
     SQLite (never the write lock), the session left without a transaction; once the session has begun one, the
     read goes through it and sees what it wrote."""
-    statements: list[tuple[str | None, str]] = []
-    event.listen(database.engine, "before_cursor_execute", lambda conn, _cursor, statement, *_: statements.append(
-        (conn.get_execution_options().get("isolation_level"), " ".join(statement.split()[:2]))))
+    statements = _statements(database)
     session = database.new_session()
     queued = select(OutboxMessage.recipient).where(OutboxMessage.recipient.like("alone-%"))
     assert read_alone(session, queued, {}) == []
