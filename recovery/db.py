@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections import namedtuple
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -31,7 +33,8 @@ from sqlalchemy import (
 )
 from sqlalchemy import delete as sql_delete
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Connection, CursorResult, Engine, Result
+from sqlalchemy.engine import Connection, CursorResult, Dialect, Engine, Result
+from sqlalchemy.exc import DBAPIError, StatementError
 from sqlalchemy.orm import DeclarativeBase, Session, make_transient_to_detached, sessionmaker
 from sqlalchemy.pool import QueuePool
 from sqlalchemy.sql import TableClause
@@ -132,8 +135,9 @@ def make_engine(url: str, *, pool_pre_ping: bool = False, timeouts: Timeouts = T
     if engine.dialect.driver == "psycopg":
         _bound_psycopg_waits(engine, timeouts)
         _keep_converted_statements()
+        # Returned connections are not rolled back: in autocommit none is ever in a transaction.
         twin = create_engine(url, isolation_level=AUTOCOMMIT, pool_pre_ping=pool_pre_ping, pool_recycle=1800,
-                             pool_size=2, max_overflow=10, pool_timeout=timeouts.pool)
+                             pool_size=2, max_overflow=10, pool_timeout=timeouts.pool, pool_reset_on_return=None)
         _bound_psycopg_waits(twin, timeouts)
         _AUTOCOMMIT_TWINS[engine] = twin
     return engine
@@ -174,6 +178,96 @@ def _keep_converted_statements() -> None:
     """psycopg's limit is a constant of its own module, read on each execution."""
     if getattr(psycopg_queries, "MAX_CACHED_STATEMENT_PARAMS", _CONVERTED_PARAMETERS) < _CONVERTED_PARAMETERS:
         psycopg_queries.MAX_CACHED_STATEMENT_PARAMS = _CONVERTED_PARAMETERS
+
+
+def _rows_alone(bind: Engine, statement: Executable, params: dict[str, Any]) -> Sequence[Any]:
+    """Every row of one statement run alone (_connect_alone). On PostgreSQL, a statement compiled once runs on
+    the twin's psycopg connection itself (_Plain), without SQLAlchemy's execution context and result: its
+    rows are named tuples, read by position or by column name as Core's rows are. The statement is compiled
+    once per object (an identity cache of 128): pass statements built once, as module constants or cached."""
+    twin = _AUTOCOMMIT_TWINS.get(bind)
+    plain = _plain(twin.dialect, statement) if twin is not None else None
+    if twin is None or plain is None:
+        with _connect_alone(bind) as connection:
+            return connection.execute(statement, params).all()
+    return plain.run(twin, params)
+
+
+@dataclass
+class _Plain:
+    """A statement compiled once for psycopg, as SQLAlchemy's execution would send it: its text, its parameters
+    converted by their types' bind processors (a JSON value, a UTC time), its columns by their result
+    processors. About 0.1 ms of CPU per statement against Core's 0.23 (docs/performance.md, "Sign-in, fifth
+    session"); a statement SQLAlchemy would expand or complete in Python (post-compile parameters, column
+    defaults computed in Python) is not made plain and runs through Core."""
+
+    compiled: Any
+    processors: dict[str, Callable[[Any], Any]]  # by bind name
+    escaped: dict[str, str]  # a bind name -> the name sent, where they differ
+    row: Any  # the named tuple of its columns
+    results: list[Callable[[Any], Any] | None] | None = None  # set by the first run, from the driver's types
+
+    def run(self, engine: Engine, params: dict[str, Any]) -> list[Any]:
+        processors, escaped = self.processors, self.escaped
+        sent = {escaped.get(name, name): processors[name](value) if name in processors else value
+                for name, value in self.compiled.construct_params(params, escape_names=False).items()}
+        connection = engine.raw_connection()
+        cursor = None
+        started = time.perf_counter() if _PLAIN_WATCHERS else 0.0
+        try:
+            cursor = connection.cursor()
+            cursor.execute(self.compiled.string, sent)
+            found = cursor.fetchall() if cursor.description is not None else []
+            if self.results is None:
+                self.results = [column.type._cached_result_processor(engine.dialect, described[1])
+                                for column, described in zip(self.compiled._result_columns, cursor.description or (),
+                                                             strict=True)]
+        except psycopg.Error as error:
+            raise _database_error(engine, connection, cursor, error, self.compiled.string, sent) from error
+        finally:
+            if cursor is not None:
+                cursor.close()
+            connection.close()
+        for watcher in _PLAIN_WATCHERS:
+            watcher(engine, self.compiled.string, (time.perf_counter() - started) * 1000)
+        results, row = self.results, self.row
+        if not any(results):
+            return [row._make(each) for each in found]
+        return [row._make([value if process is None else process(value) for process, value in
+                           zip(results, each, strict=True)]) for each in found]
+
+
+# Plain statements bypass SQLAlchemy's execution, and its engine events with it: a tool that watches statements
+# (the bench's profiles, tests) also registers here, to be told of each with its engine, text and milliseconds.
+_PLAIN_WATCHERS: list[Callable[[Engine, str, float], None]] = []
+
+
+def watch_plain_statements(watcher: Callable[[Engine, str, float], None]) -> Callable[[], None]:
+    """Tell `watcher` of every plain statement run (see _Plain) until the function returned is called."""
+    _PLAIN_WATCHERS.append(watcher)
+    return lambda: _PLAIN_WATCHERS.remove(watcher)
+
+
+def _database_error(engine: Engine, connection: Any, cursor: Any, error: psycopg.Error, sql: str,
+                    sent: dict[str, Any]) -> StatementError:
+    """As SQLAlchemy's Connection would: DBAPIError (so web/errors.py answers 503 for a database out of reach),
+    and a lost connection invalidated with every older one of the pool."""
+    disconnect = engine.dialect.is_disconnect(cast(Any, error), connection.dbapi_connection, cursor)
+    if disconnect:
+        engine.pool._invalidate(connection, error)
+    return DBAPIError.instance(sql, sent, error, psycopg.Error, connection_invalidated=disconnect,
+                               dialect=engine.dialect)
+
+
+@lru_cache(maxsize=128)
+def _plain(dialect: Dialect, statement: Executable) -> _Plain | None:
+    compiled: Any = cast(Any, statement).compile(dialect=dialect)
+    if (compiled.positional or compiled.literal_execute_params or compiled.post_compile_params
+            or compiled.insert_prefetch or compiled.update_prefetch or compiled.schema_translate_map
+            or dialect.paramstyle != "pyformat"):
+        return None
+    row = namedtuple("Row", [column.keyname for column in compiled._result_columns], rename=True)  # type: ignore[misc]
+    return _Plain(compiled, dict(compiled._bind_processors), dict(compiled.escaped_bind_names or {}), row)
 
 
 def _bound_psycopg_waits(engine: Engine, timeouts: Timeouts) -> None:
@@ -399,8 +493,7 @@ def write_together(session: Session, rows: Sequence[Row], *, guard: Row | None =
     params = {name: value for i, row in enumerate(written) for name, value in _params(row, f"w{i}_").items()}
     statement = _together(shape, guard is not None)
     if alone:  # committed as it ran: the autocommit twin's connection, without the session
-        with _connect_alone(cast(Engine, bind)) as connection:
-            counts = connection.execute(statement, params).one()
+        counts = _rows_alone(cast(Engine, bind), statement, params)[0]
     else:
         counts = session.execute(statement, params).one()
     done = guard is None or counts[0] > 0
@@ -508,8 +601,7 @@ def read_alone(session: Session, statement: Executable, params: dict[str, Any]) 
     bind = session.get_bind()
     if session.in_transaction() or not isinstance(bind, Engine):
         return session.execute(statement, params).all()
-    with _connect_alone(bind) as connection:
-        return connection.execute(statement, params).all()
+    return _rows_alone(bind, statement, params)
 
 
 def release_if_unwritten(session: Session) -> None:

@@ -4,8 +4,10 @@ import os
 
 import pytest
 from helpers.csrf import csrf_from
-from sqlalchemy import create_engine, event, insert, select, text
+from sqlalchemy import bindparam, create_engine, event, func, insert, select, text
+from sqlalchemy.exc import DBAPIError
 
+from recovery import db as db_module
 from recovery.accounts.models import User
 from recovery.accounts.service import sign_up
 from recovery.app import create_app
@@ -20,6 +22,7 @@ from recovery.db import (
     read_alone,
     read_apart,
     release_if_unwritten,
+    watch_plain_statements,
     write_together,
 )
 from recovery.detection.models import KnownDevice
@@ -358,6 +361,11 @@ def test_a_sign_in_written_alone_counts_its_events_once_as_its_statement_commits
     assert [counter._value.get() for counter in counters] == [value + 2 for value in before]
 
 
+@pytest.fixture(autouse=True)
+def _plain_watchers_of_this_test_only(monkeypatch):
+    monkeypatch.setattr(db_module, "_PLAIN_WATCHERS", [])
+
+
 def _statements(database) -> list[tuple[str | None, str]]:
     """Each statement's isolation level and first two words, on the engine and on its autocommit twin
     (PostgreSQL: the statements run alone), whose connections are in autocommit from the start."""
@@ -367,6 +375,9 @@ def _statements(database) -> list[tuple[str | None, str]]:
         event.listen(engine, "before_cursor_execute", lambda conn, _cursor, statement, *_: seen.append(
             ("AUTOCOMMIT" if conn.engine is twin else conn.get_execution_options().get("isolation_level"),
              " ".join(statement.split()[:2]))))
+    if twin is not None:  # statements run plain, past SQLAlchemy's events
+        watch_plain_statements(lambda engine, statement, _ms: seen.append(
+            ("AUTOCOMMIT", " ".join(statement.split()[:2]))) if engine is twin else None)
     return seen
 
 
@@ -527,3 +538,35 @@ def test_times_are_stored_as_utc_and_read_back_aware_through_the_orm_and_core(ap
         if dialect.name == "postgresql":  # psycopg hands an aware value over; SQLite's processor parses text first
             assert processor(moment) == read and processor(moment).tzinfo is UTC
     assert _aware(datetime(2026, 7, 1, 12, 0)) == datetime(2026, 7, 1, 12, 0, tzinfo=UTC)  # SQLite's naive text
+
+
+@pytest.mark.skipif(not _ON_POSTGRESQL, reason="statements run plain on PostgreSQL's autocommit twin only")
+def test_a_read_alone_run_plain_answers_what_core_answers_and_its_errors_are_sqlalchemys(database):
+    """read_alone and write_together run their statement on the twin's psycopg connection itself (db._Plain):
+    the same rows as through SQLAlchemy, by position and by name, times aware in UTC, JSON as values, parameters
+    converted by their types (a UTC time bound, a JSON value written); a failed statement raises SQLAlchemy's
+    DBAPIError, which web/errors.py maps, and the connection goes back to the pool usable."""
+    from datetime import UTC
+
+    user_id = _user(database)
+    written = Row.of(SecurityEvent(type="test.plain", user_id=user_id, actor_type="system",
+                                   details={"n": 1, "where": "plain"}, created_at=_NOW))
+    plain_runs: list[str] = []
+    watch_plain_statements(lambda _engine, statement, _ms: plain_runs.append(statement.split()[0]))
+    session = database.new_session()
+    assert write_together(session, [written]) and not session.in_transaction()
+    read = (select(SecurityEvent.id, SecurityEvent.details, SecurityEvent.created_at, User.email)
+            .join(User, User.id == SecurityEvent.user_id)
+            .where(SecurityEvent.type == bindparam("type"), SecurityEvent.created_at >= bindparam("since")))
+    params = {"type": "test.plain", "since": _NOW}
+    plain = read_alone(session, read, params)
+    with database.engine.connect() as connection:
+        core = connection.execute(read, params).all()
+    assert plain_runs == ["WITH", "SELECT"]
+    assert [tuple(row) for row in plain] == [tuple(row) for row in core] and len(plain) == 1
+    assert plain[0].details == {"n": 1, "where": "plain"} and plain[0].email == "rows@example.com"
+    assert plain[0].created_at == _NOW and plain[0].created_at.tzinfo is UTC
+    with pytest.raises(DBAPIError):
+        read_alone(session, select(text("1 / 0")), {})
+    assert read_alone(session, select(func.count()).select_from(SecurityEvent.__table__), {})[0][0] >= 1
+    session.close()
