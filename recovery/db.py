@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 import psycopg
 from psycopg import _queries as psycopg_queries
+from psycopg import pq
 from psycopg.abc import PQGen
 from sqlalchemy import (
     DateTime,
@@ -217,8 +218,10 @@ class _Plain:
         try:
             cursor = connection.cursor()
             cursor.execute(self.compiled.string, sent)
-            found = cursor.fetchall() if cursor.description is not None else []
-            if self.results is None:
+            # Asked of the result, not of cursor.description, which psycopg builds anew, a column at a time.
+            returned = cursor.pgresult is not None and cursor.pgresult.status == pq.ExecStatus.TUPLES_OK
+            found = cursor.fetchall() if returned else []
+            if self.results is None and returned:
                 self.results = [column.type._cached_result_processor(engine.dialect, described[1])
                                 for column, described in zip(self.compiled._result_columns, cursor.description or (),
                                                              strict=True)]
@@ -230,7 +233,7 @@ class _Plain:
             connection.close()
         for watcher in _PLAIN_WATCHERS:
             watcher(engine, self.compiled.string, (time.perf_counter() - started) * 1000)
-        results, row = self.results, self.row
+        results, row = self.results or [], self.row
         if not any(results):
             return [row._make(each) for each in found]
         return [row._make([value if process is None else process(value) for process, value in
