@@ -43,6 +43,7 @@ from bench.mfa_step import PASSWORD, enrolled_account
 from recovery.accounts import service as accounts
 from recovery.app import create_app
 from recovery.clock import FrozenClock
+from recovery.db import autocommit_twin, watch_plain_statements
 from recovery.migrate import upgrade
 from recovery.web.context import app_service_context, runtime
 
@@ -59,10 +60,17 @@ class Statements:
     _started: float = 0.0
 
     def listen(self, engine) -> None:
-        event.listen(engine, "before_cursor_execute", self._before)
-        event.listen(engine, "after_cursor_execute", self._after)
-        for name in ("begin", "commit", "rollback"):
-            event.listen(engine, name, lambda _connection, name=name: self.log.append((name.upper(), 0.0)))
+        """The engine's statements and those of its autocommit twin (PostgreSQL: the statements run alone,
+        which db runs plain, past SQLAlchemy's events: db.watch_plain_statements tells of those)."""
+        twin = autocommit_twin(engine)
+        for each in (engine, *([twin] if twin is not None else [])):
+            event.listen(each, "before_cursor_execute", self._before)
+            event.listen(each, "after_cursor_execute", self._after)
+            for name in ("begin", "commit", "rollback"):
+                event.listen(each, name, lambda _connection, name=name: self.log.append((name.upper(), 0.0)))
+        if twin is not None:
+            watch_plain_statements(lambda ran_on, statement, ms: self.log.append(
+                (" ".join(statement.split())[:150], ms)) if ran_on is twin else None)
 
     def _before(self, *_args) -> None:
         self._started = time.perf_counter()

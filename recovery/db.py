@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import time
+from collections import namedtuple
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any, TypeVar, cast
+from weakref import WeakKeyDictionary
 from zoneinfo import ZoneInfo
 
 import psycopg
 from psycopg import _queries as psycopg_queries
+from psycopg import pq
 from psycopg.abc import PQGen
 from sqlalchemy import (
     DateTime,
@@ -30,8 +34,9 @@ from sqlalchemy import (
 )
 from sqlalchemy import delete as sql_delete
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Connection, CursorResult, Engine, Result
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.engine import Connection, CursorResult, Dialect, Engine, Result
+from sqlalchemy.exc import DBAPIError, StatementError
+from sqlalchemy.orm import DeclarativeBase, Session, make_transient_to_detached, sessionmaker
 from sqlalchemy.pool import QueuePool
 from sqlalchemy.sql import TableClause
 from sqlalchemy.sql.base import Executable
@@ -135,7 +140,34 @@ def make_engine(url: str, *, pool_pre_ping: bool = False, timeouts: Timeouts = T
     if engine.dialect.driver == "psycopg":
         _bound_psycopg_waits(engine, timeouts)
         _keep_converted_statements()
+        # Returned connections are not rolled back: in autocommit none is ever in a transaction.
+        twin = create_engine(url, isolation_level=AUTOCOMMIT, pool_pre_ping=pool_pre_ping, pool_recycle=1800,
+                             pool_size=2, max_overflow=10, pool_timeout=timeouts.pool, pool_reset_on_return=None)
+        _bound_psycopg_waits(twin, timeouts)
+        _AUTOCOMMIT_TWINS[engine] = twin
     return engine
+
+
+# PostgreSQL: each engine's twin whose connections are always in autocommit (a pool of their own, at most 2
+# kept open per process), for the statements that run alone (read_alone, write_together outside a transaction):
+# no isolation level set on checkout and reset on return, and no ORM session, transaction or commit around
+# them. A sign-in's three statements run there (docs/performance.md, "Sign-in, fifth session").
+_AUTOCOMMIT_TWINS: WeakKeyDictionary[Engine, Engine] = WeakKeyDictionary()
+
+
+def autocommit_twin(engine: Engine) -> Engine | None:
+    """The autocommit twin of a PostgreSQL `engine` made by make_engine (None for SQLite)."""
+    return _AUTOCOMMIT_TWINS.get(engine)
+
+
+def _connect_alone(bind: Engine) -> Connection:
+    """A pooled connection for one statement that needs no transaction of the request's: the autocommit twin's
+    on PostgreSQL (no BEGIN or COMMIT round trip); on SQLite one in a deferred BEGIN (not the file's write lock)."""
+    twin = _AUTOCOMMIT_TWINS.get(bind)
+    if twin is not None:
+        return twin.connect()
+    options = {"isolation_level": AUTOCOMMIT} if bind.dialect.name == "postgresql" else {READ_APART: True}
+    return bind.connect().execution_options(**options)
 
 
 # psycopg rewrites a statement's `%(name)s` placeholders into `$1`, `$2` ... on every execution, and keeps the
@@ -151,6 +183,98 @@ def _keep_converted_statements() -> None:
     """psycopg's limit is a constant of its own module, read on each execution."""
     if getattr(psycopg_queries, "MAX_CACHED_STATEMENT_PARAMS", _CONVERTED_PARAMETERS) < _CONVERTED_PARAMETERS:
         psycopg_queries.MAX_CACHED_STATEMENT_PARAMS = _CONVERTED_PARAMETERS
+
+
+def _rows_alone(bind: Engine, statement: Executable, params: dict[str, Any]) -> Sequence[Any]:
+    """Every row of one statement run alone (_connect_alone). On PostgreSQL, a statement compiled once runs on
+    the twin's psycopg connection itself (_Plain), without SQLAlchemy's execution context and result: its
+    rows are named tuples, read by position or by column name as Core's rows are. The statement is compiled
+    once per object (an identity cache of 128): pass statements built once, as module constants or cached."""
+    twin = _AUTOCOMMIT_TWINS.get(bind)
+    plain = _plain(twin.dialect, statement) if twin is not None else None
+    if twin is None or plain is None:
+        with _connect_alone(bind) as connection:
+            return connection.execute(statement, params).all()
+    return plain.run(twin, params)
+
+
+@dataclass
+class _Plain:
+    """A statement compiled once for psycopg, as SQLAlchemy's execution would send it: its text, its parameters
+    converted by their types' bind processors (a JSON value, a UTC time), its columns by their result
+    processors. About 0.1 ms of CPU per statement against Core's 0.23 (docs/performance.md, "Sign-in, fifth
+    session"); a statement SQLAlchemy would expand or complete in Python (post-compile parameters, column
+    defaults computed in Python) is not made plain and runs through Core."""
+
+    compiled: Any
+    processors: dict[str, Callable[[Any], Any]]  # by bind name
+    escaped: dict[str, str]  # a bind name -> the name sent, where they differ
+    row: Any  # the named tuple of its columns
+    results: list[Callable[[Any], Any] | None] | None = None  # set by the first run, from the driver's types
+
+    def run(self, engine: Engine, params: dict[str, Any]) -> list[Any]:
+        processors, escaped = self.processors, self.escaped
+        sent = {escaped.get(name, name): processors[name](value) if name in processors else value
+                for name, value in self.compiled.construct_params(params, escape_names=False).items()}
+        connection = engine.raw_connection()
+        cursor = None
+        started = time.perf_counter() if _PLAIN_WATCHERS else 0.0
+        try:
+            cursor = connection.cursor()
+            cursor.execute(self.compiled.string, sent)
+            # Asked of the result, not of cursor.description, which psycopg builds anew, a column at a time.
+            returned = cursor.pgresult is not None and cursor.pgresult.status == pq.ExecStatus.TUPLES_OK
+            found = cursor.fetchall() if returned else []
+            if self.results is None and returned:
+                self.results = [column.type._cached_result_processor(engine.dialect, described[1])
+                                for column, described in zip(self.compiled._result_columns, cursor.description or (),
+                                                             strict=True)]
+        except psycopg.Error as error:
+            raise _database_error(engine, connection, cursor, error, self.compiled.string, sent) from error
+        finally:
+            if cursor is not None:
+                cursor.close()
+            connection.close()
+        for watcher in _PLAIN_WATCHERS:
+            watcher(engine, self.compiled.string, (time.perf_counter() - started) * 1000)
+        results, row = self.results or [], self.row
+        if not any(results):
+            return [row._make(each) for each in found]
+        return [row._make([value if process is None else process(value) for process, value in
+                           zip(results, each, strict=True)]) for each in found]
+
+
+# Plain statements bypass SQLAlchemy's execution, and its engine events with it: a tool that watches statements
+# (the bench's profiles, tests) also registers here, to be told of each with its engine, text and milliseconds.
+_PLAIN_WATCHERS: list[Callable[[Engine, str, float], None]] = []
+
+
+def watch_plain_statements(watcher: Callable[[Engine, str, float], None]) -> Callable[[], None]:
+    """Tell `watcher` of every plain statement run (see _Plain) until the function returned is called."""
+    _PLAIN_WATCHERS.append(watcher)
+    return lambda: _PLAIN_WATCHERS.remove(watcher)
+
+
+def _database_error(engine: Engine, connection: Any, cursor: Any, error: psycopg.Error, sql: str,
+                    sent: dict[str, Any]) -> StatementError:
+    """As SQLAlchemy's Connection would: DBAPIError (so web/errors.py answers 503 for a database out of reach),
+    and a lost connection invalidated with every older one of the pool."""
+    disconnect = engine.dialect.is_disconnect(cast(Any, error), connection.dbapi_connection, cursor)
+    if disconnect:
+        engine.pool._invalidate(connection, error)
+    return DBAPIError.instance(sql, sent, error, psycopg.Error, connection_invalidated=disconnect,
+                               dialect=engine.dialect)
+
+
+@lru_cache(maxsize=128)
+def _plain(dialect: Dialect, statement: Executable) -> _Plain | None:
+    compiled: Any = cast(Any, statement).compile(dialect=dialect)
+    if (compiled.positional or compiled.literal_execute_params or compiled.post_compile_params
+            or compiled.insert_prefetch or compiled.update_prefetch or compiled.schema_translate_map
+            or dialect.paramstyle != "pyformat"):
+        return None
+    row = namedtuple("Row", [column.keyname for column in compiled._result_columns], rename=True)  # type: ignore[misc]
+    return _Plain(compiled, dict(compiled._bind_processors), dict(compiled.escaped_bind_names or {}), row)
 
 
 def _bound_psycopg_waits(engine: Engine, timeouts: Timeouts) -> None:
@@ -327,6 +451,19 @@ class Row:
         return cls(table, {c.key: given[c.key] for c in table.columns if c.key in given}, source=entity)
 
 
+M = TypeVar("M", bound=Base)
+
+
+def loaded(model: type[M], values: dict[str, Any]) -> M:
+    """An entity of `model` as a session's load would give it (every column in `values`), but detached: read
+    alone (read_alone) rather than through the session, at a fraction of the ORM's loading cost. Reading it
+    needs no session; to change it, add it to one first (it is then persistent, and its change is flushed)."""
+    instance = model.__mapper__.class_manager.new_instance()
+    instance.__dict__.update(values)  # the loaded state, as the ORM's loader sets it: no change history
+    make_transient_to_detached(instance)
+    return instance
+
+
 def written_together(session: Session) -> list[object]:
     """The entities whose rows write_together wrote in the session's current transaction (after_commit
     listeners read it: such an entity is never `persistent` in the ORM's sense)."""
@@ -338,9 +475,10 @@ def write_together(session: Session, rows: Sequence[Row], *, guard: Row | None =
 
     PostgreSQL: one statement of data-modifying CTEs (`WITH w0 AS (INSERT ... RETURNING 1), w1 AS (UPDATE ...
     RETURNING 1) SELECT count(*) ...`), which is atomic on its own: when the request has nothing else to
-    write and no transaction has begun, it runs in autocommit, with no BEGIN and COMMIT round trips, and the
-    session is committed before this returns (as `execute_alone`). SQLite, or within a transaction: the same
-    rows in that transaction, one cached INSERT or UPDATE each (a file has no round trips to spare).
+    write and no transaction has begun, it runs alone on a connection of the engine's autocommit twin, with no
+    BEGIN and COMMIT round trips and without the session (nothing begun in it; the rows' entities go to the
+    `on_committed_alone` listeners, the session's after_commit for them). SQLite, or within a transaction: the
+    same rows in that transaction, one cached INSERT or UPDATE each (a file has no round trips to spare).
     A sign-in's attempt, device, events and session: 1 round trip instead of 7 (docs/performance.md).
 
     `guard`: an UPDATE or DELETE (a one-time challenge used up) that must match a row for any of `rows` to be
@@ -364,21 +502,47 @@ def write_together(session: Session, rows: Sequence[Row], *, guard: Row | None =
                 row.on_missing(session)
         return True
     alone = not (session.in_transaction() or session.new or session.dirty or session.deleted)
-    if alone:
-        session.connection(execution_options={"isolation_level": AUTOCOMMIT})
     written = [guard, *rows] if guard is not None else list(rows)
     shape = tuple(_shape_of(row) for row in written)
     params = {name: value for i, row in enumerate(written) for name, value in _params(row, f"w{i}_").items()}
-    counts = session.execute(_together(shape, guard is not None), params).one()
-    if guard is None or counts[0] > 0:
-        session.info["wrote"] = True  # a SELECT to SQLAlchemy, a write to the transaction
-        _remember_written(session, rows)
-        for row, matched in zip(written, counts, strict=True):
-            if matched == 0 and row.on_missing is not None:
-                row.on_missing(session)
-    if alone:
-        session.commit()
-    return guard is None or counts[0] > 0
+    statement = _together(shape, guard is not None)
+    if alone:  # committed as it ran: the autocommit twin's connection, without the session
+        counts = _rows_alone(cast(Engine, bind), statement, params)[0]
+    else:
+        counts = session.execute(statement, params).one()
+    done = guard is None or counts[0] > 0
+    if done:
+        if alone:
+            _committed_alone(session, rows)
+        else:
+            session.info["wrote"] = True  # a SELECT to SQLAlchemy, a write to the transaction
+            _remember_written(session, rows)
+        missing = [row for row, matched in zip(written, counts, strict=True)
+                   if matched == 0 and row.on_missing is not None]
+        for row in missing:
+            cast(Callable[[Session], None], row.on_missing)(session)
+        if alone and missing:  # e.g. a first sign-in's device upsert: a transaction of the session's
+            session.commit()
+    return done
+
+
+# Called with the session and the entities (Row.source) of the rows write_together committed alone, outside
+# any transaction of the session's, as they were committed: what an after_commit listener would do for them
+# (the metrics' count of a sign-in's events, recovery/observability/metrics.py).
+_COMMITTED_ALONE: list[Callable[[Session, list[object]], None]] = []
+
+
+def on_committed_alone(listener: Callable[[Session, list[object]], None]) -> Callable[[Session, list[object]], None]:
+    """Register `listener(session, entities)` for rows write_together commits alone (its after_commit)."""
+    _COMMITTED_ALONE.append(listener)
+    return listener
+
+
+def _committed_alone(session: Session, rows: Sequence[Row]) -> None:
+    entities = [row.source for row in rows if row.source is not None]
+    if entities:
+        for listener in _COMMITTED_ALONE:
+            listener(session, entities)
 
 
 def _remember_written(session: Session, rows: Sequence[Row]) -> None:
@@ -451,18 +615,17 @@ def read_alone(session: Session, statement: Executable, params: dict[str, Any]) 
     bind = session.get_bind()
     if session.in_transaction() or not isinstance(bind, Engine):
         return session.execute(statement, params).all()
-    options = {"isolation_level": AUTOCOMMIT} if bind.dialect.name == "postgresql" else {READ_APART: True}
-    with bind.connect().execution_options(**options) as connection:
-        return connection.execute(statement, params).all()
+    return _rows_alone(bind, statement, params)
 
 
 def release_if_unwritten(session: Session) -> None:
     """End a transaction that has only read, before slow work (argon2) that needs no lock or connection.
 
     On SQLite the transaction holds the single write lock from BEGIN IMMEDIATE; on PostgreSQL it keeps a
-    pooled connection "idle in transaction". A transaction that has written anything is left alone.
+    pooled connection "idle in transaction". A transaction that has written anything is left alone, and a
+    session that has begun none (its reads went alone) has nothing to end.
     """
-    if session.new or session.dirty or session.deleted or session.info.get("wrote"):
+    if not session.in_transaction() or session.new or session.dirty or session.deleted or session.info.get("wrote"):
         return
     session.commit()
 
@@ -535,4 +698,7 @@ class Database:
             session.close()
 
     def dispose(self) -> None:
+        twin = autocommit_twin(self.engine)
+        if twin is not None:
+            twin.dispose()
         self.engine.dispose()

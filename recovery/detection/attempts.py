@@ -87,16 +87,15 @@ def check_source(ctx: ServiceContext, signals: ClientSignals, email: str | None)
 
 def check_source_and_find_account(ctx: ServiceContext, signals: ClientSignals, email: str | None
                                   ) -> tuple[Observation, User | None]:
-    """check_source and find_account for the password step, in one statement when the client has an IP."""
+    """check_source and the account behind `email` with its lock state (remembered for is_locked), for the
+    password step: one statement read alone, for any address (none: a passkey's step) and with or without a
+    client IP (none: nothing counted, as source_counts)."""
     observation = observe(ctx, signals)
-    address = normalise_email(email or "")
-    if not observation.ip:  # no client address: no source to count (source_counts answers zeros)
-        return observation, (locks.find_account(ctx, address) if address else None)
     policy = detection_policy(ctx.settings)
-    counts, user, lock = queries.source_counts_and_account(ctx, observation.ip, observation.network, address or "",
-                                                           ctx.clock.now(), policy)
+    counts, user, lock = queries.source_counts_and_account(ctx, observation.ip, observation.network,
+                                                           normalise_email(email or ""), ctx.clock.now(), policy)
     if user is not None:
-        locks.remember_lock_seen(ctx, user, lock)
+        locks.remember_lock_state(ctx, user.id, lock)
     _refuse_if_stuffing(ctx, observation, counts, email, policy)
     return observation, user
 

@@ -40,8 +40,10 @@ class GeoLookup(Protocol):
     def lookup(self, ip: str) -> Place: ...
 
 
+@lru_cache(maxsize=1024)
 def network_of(ip: str | None) -> str | None:
-    """The /24 (IPv4) or /48 (IPv6) around an address: sources are grouped by it when counting."""
+    """The /24 (IPv4) or /48 (IPv6) around an address: sources are grouped by it when counting. Remembered for
+    the last addresses seen (a sign-in asks twice, parsing costs about 0.05 ms: docs/performance.md)."""
     try:
         address = ipaddress.ip_address(ip or "")
     except ValueError:

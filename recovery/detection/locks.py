@@ -64,7 +64,12 @@ def find_account(ctx: ServiceContext, email: str) -> User | None:
 
 def remember_lock_seen(ctx: ServiceContext, user: User, lock: SigninLock | None) -> None:
     """The lock row (or none) read with the account, for is_locked and reset_failures in this request."""
-    ctx.session.info.setdefault(_SEEN, {})[user.id] = _state_of(lock) if lock is not None else None
+    remember_lock_state(ctx, user.id, _state_of(lock) if lock is not None else None)
+
+
+def remember_lock_state(ctx: ServiceContext, user_id: int, state: rules.LockState | None) -> None:
+    """remember_lock_seen for a lock state read as columns (None: no lock row)."""
+    ctx.session.info.setdefault(_SEEN, {})[user_id] = state
 
 
 @lru_cache(maxsize=1)

@@ -5,15 +5,16 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from functools import lru_cache
+from typing import cast as cast_type
 
-from sqlalchemy import Float, bindparam, case, cast, distinct, func, literal, null, select, true, union_all
+from sqlalchemy import Float, Table, bindparam, case, cast, distinct, func, literal, null, select, true, union_all
 
 from recovery.accounts.models import User
 from recovery.context import ServiceContext
-from recovery.db import read_alone
+from recovery.db import loaded, read_alone
 from recovery.detection.models import KnownDevice, SigninAttempt, SigninLock
 from recovery.detection.policy import DetectionPolicy
-from recovery.detection.rules import History, Seen, SourceCounts
+from recovery.detection.rules import History, LockState, Seen, SourceCounts
 from recovery.mfa import queries as mfa_queries
 
 _DISTINCT_SCAN = 500  # recent failures read to count distinct accounts per source
@@ -45,22 +46,40 @@ def _source_counts_statement(ip_failures: int, scan: int, with_network: bool):
                   network if with_network else literal(0))
 
 
+_USER = cast_type(Table, User.__table__)
+_LOCK = cast_type(Table, SigninLock.__table__)
+_LOCK_STATE = ("failures", "locks", "locked_until", "last_failure_at", "password_disabled_at")
+
+
 @lru_cache(maxsize=8)
 def _source_counts_and_account_statement(ip_failures: int, scan: int, with_network: bool):
-    """The source counts' single row LEFT JOINed to the account an address names and to its lock row."""
+    """The source counts' single row LEFT JOINed to the account an address names and to its lock row: columns,
+    not entities (read alone, not through the session), the lock's after the account's in _LOCK_STATE's order."""
     counts = _source_counts_statement(ip_failures, scan, with_network).subquery()
-    return (select(*counts.c, User, SigninLock).select_from(counts)
-            .outerjoin(User, User.email == bindparam("email"))
-            .outerjoin(SigninLock, SigninLock.user_id == User.id))
+    return (select(*counts.c, *_USER.c, *(_LOCK.c[name] for name in _LOCK_STATE)).select_from(counts)
+            .outerjoin(_USER, _USER.c.email == bindparam("email"))
+            .outerjoin(_LOCK, _LOCK.c.user_id == _USER.c.id))
 
 
-def source_counts_and_account(ctx: ServiceContext, ip: str, network: str | None, email: str, now: datetime,
-                              policy: DetectionPolicy) -> tuple[SourceCounts, User | None, SigninLock | None]:
-    """source_counts and the account behind a normalised address with its lock row: the password step's two
-    reads before hashing, in one round trip (the same statement whether or not the address has an account)."""
+def source_counts_and_account(ctx: ServiceContext, ip: str | None, network: str | None, email: str,
+                              now: datetime, policy: DetectionPolicy
+                              ) -> tuple[SourceCounts, User | None, LockState | None]:
+    """source_counts and the account behind a normalised address with its lock state (None without a lock
+    row): the password step's two reads before hashing, in one round trip (the same statement whether or not
+    the address has an account, and whether or not the client has an IP: without one, nothing is counted).
+
+    Read alone (`db.read_alone`: no transaction, on PostgreSQL the autocommit twin's connection) and the
+    account built from its columns as a detached entity (`db.loaded`), without the ORM's load."""
     statement = _source_counts_and_account_statement(*_source_shape(policy, network))
-    row = ctx.session.execute(statement, {**_source_params(ip, network, now), "email": email}).one()
-    return _counts_of(row), row[3], row[4]
+    row = read_alone(ctx.session, statement, {**_source_params(ip, network, now), "email": email})[0]
+    width = len(_USER.c)
+    account = row[3:3 + width]
+    if account[0] is None:
+        return _counts_of(row), None, None
+    user = loaded(User, dict(zip(_USER.c.keys(), account, strict=True)))
+    lock = row[3 + width:]
+    has_lock = lock[0] is not None  # failures: NOT NULL in a lock row
+    return _counts_of(row), user, LockState(*lock) if has_lock else None
 
 
 def source_counts(ctx: ServiceContext, ip: str | None, network: str | None, now: datetime,
@@ -81,7 +100,7 @@ def _source_shape(policy: DetectionPolicy, network: str | None) -> tuple[int, in
     return policy.stuffing_ip_failures, max(_DISTINCT_SCAN, policy.network_accounts * 10), network is not None
 
 
-def _source_params(ip: str, network: str | None, now: datetime) -> dict:
+def _source_params(ip: str | None, network: str | None, now: datetime) -> dict:
     return {"ip": ip, "network": network, "day": now - timedelta(hours=24), "hour": now - timedelta(hours=1)}
 
 
@@ -189,10 +208,14 @@ def recent_signins(ctx: ServiceContext, user_id: int, *, limit: int = 20) -> lis
 
 def has_signed_in_from(ctx: ServiceContext, email: str, device_key: str) -> bool:
     """Whether the account behind `email` has signed in from this device: one probe of the (user, device)
-    unique index, the same work whether or not the address has an account."""
-    found = ctx.session.scalar(select(KnownDevice.id).join(User, User.id == KnownDevice.user_id)
-                               .where(User.email == email, KnownDevice.device_key == device_key).limit(1))
-    return found is not None
+    unique index, the same work whether or not the address has an account. Read alone (`db.read_alone`), as
+    the account before the password check is."""
+    return bool(read_alone(ctx.session, _SIGNED_IN_FROM, {"email": email, "device_key": device_key}))
+
+
+_SIGNED_IN_FROM = (select(KnownDevice.id).join(User, User.id == KnownDevice.user_id)
+                   .where(User.email == bindparam("email"), KnownDevice.device_key == bindparam("device_key"))
+                   .limit(1))
 
 
 def known_devices(ctx: ServiceContext, user_id: int, *, limit: int = 50) -> list[KnownDevice]:

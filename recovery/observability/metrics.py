@@ -27,7 +27,7 @@ from prometheus_client.multiprocess import MultiProcessCollector
 from sqlalchemy import delete, event, inspect, select
 from sqlalchemy.orm import Session
 
-from recovery.db import written_together
+from recovery.db import on_committed_alone, written_together
 from recovery.observability.models import MetricGauge
 
 USER_EVENTS = Counter("recovery_user_events", "Security events recorded, by type and error (as Keycloak's "
@@ -143,6 +143,22 @@ def _after_commit(session: Session) -> None:
         # committed; a row rolled back (and not added again) is transient
         if inspect(row).persistent or any(row is written for written in together):
             callback()
+
+
+@on_committed_alone
+def _committed_alone(session: Session, entities: list[object]) -> None:
+    """Rows db.write_together committed alone (in autocommit, without the session's transaction: a sign-in's
+    attempt, decision, session and their events) are counted as their statement succeeds."""
+    pending = session.info.get(_PENDING)
+    if not pending:
+        return
+    kept = []
+    for row, callback in pending:
+        if any(row is written for written in entities):
+            callback()
+        else:
+            kept.append((row, callback))
+    session.info[_PENDING] = kept
 
 
 # The methods a request is labelled with; any other (a client may send any token) is "other", so a caller

@@ -13,7 +13,7 @@ from recovery.accounts.models import User
 from recovery.accounts.service import send_verification_code
 from recovery.accounts.status import account_not_active
 from recovery.context import ServiceContext
-from recovery.db import read_apart, release_if_unwritten
+from recovery.db import release_if_unwritten
 from recovery.detection import service as detection
 from recovery.detection.service import ClientSignals, Decision, Observation
 from recovery.errors import AuthenticationFailed, EmailNotVerified
@@ -38,7 +38,7 @@ def check_password(ctx: ServiceContext, email: str, password: str, signals: Clie
     account's failures do not count). Only a correct password learns more: AccountNotActive (why, and what
     next) or EmailNotVerified (a code is resent); a sign-in scored too risky raises AuthenticationFailed too.
     """
-    read_apart(ctx.session)  # the account and its lock are read outside a transaction; _checked releases them
+    # The account and its lock are read alone (no transaction, no ORM load: a detached User), as is the device.
     observation, user = detection.check_source_and_find_account(ctx, signals, email)
     # Asked for every address alike (an unknown one too), so a locked account does no work an unknown one does not.
     familiar = detection.is_familiar_device(ctx, email, signals.device_id)
@@ -62,6 +62,7 @@ def _checked(ctx: ServiceContext, user: User | None, email: str, password: str, 
         raise _failed(ctx, user, "locked" if locked else "wrong_password", email, observation, locked=locked)
     check_may_sign_in(ctx, user, email, observation)
     if ctx.passwords.needs_rehash(user.password_hash):
+        user = ctx.session.merge(user, load=False)  # read alone, detached: the session's copy flushes the change
         user.password_hash = ctx.passwords.hash(password)
         record_event(ctx, "account.password.rehashed", user_id=user.id, actor=ctx.actor.as_user(user.id))
     return user

@@ -33,14 +33,14 @@ def _writes(statements: list[tuple[str, float]]) -> list[str]:
 
 
 def test_one_api_sign_in_reads_twice_apart_then_writes_its_rows_in_one_transaction(harness):
-    """SQLite: the account before the verify (the session's deferred BEGIN, committed before argon2) and its
-    history after it (db.read_alone: a connection of its own in a deferred BEGIN, handed back with a ROLLBACK),
-    each outside a write transaction, then the rows written together in one BEGIN IMMEDIATE (on PostgreSQL one
-    statement in autocommit: tests/web/test_db.py)."""
+    """SQLite: the account before the verify and its history after it, each read alone (db.read_alone: a
+    connection of its own in a deferred BEGIN, handed back with a ROLLBACK) outside a write transaction, then
+    the rows written together in one BEGIN IMMEDIATE (on PostgreSQL one statement in autocommit on the
+    engine's autocommit twin: tests/web/test_db.py)."""
     harness.request("api")()  # the device is known from here on, as on a returning client
     statements = [what for what, _ in signin_profile.statements_of_one(harness, "api")]
     assert statements.count("BEGIN IMMEDIATE") == 1
-    assert statements.count("COMMIT") == 2 and statements.count("ROLLBACK") == 1
+    assert statements.count("COMMIT") == 1 and statements.count("ROLLBACK") == 2
     assert statements.index("BEGIN IMMEDIATE") > max(i for i, what in enumerate(statements) if what.startswith(
         ("SELECT", "WITH")))
     assert _writes(signin_profile.statements_of_one(harness, "api")) == [

@@ -4,8 +4,10 @@ import os
 
 import pytest
 from helpers.csrf import csrf_from
-from sqlalchemy import create_engine, event, insert, select, text
+from sqlalchemy import bindparam, create_engine, event, func, insert, select, text
+from sqlalchemy.exc import DBAPIError
 
+from recovery import db as db_module
 from recovery.accounts.models import User
 from recovery.accounts.service import sign_up
 from recovery.app import create_app
@@ -15,15 +17,18 @@ from recovery.db import (
     Row,
     WriteWhileReadingApart,
     _insert_committed_lazily,
+    autocommit_twin,
     execute_alone,
     read_alone,
     read_apart,
     release_if_unwritten,
+    watch_plain_statements,
     write_together,
 )
 from recovery.detection.models import KnownDevice
 from recovery.events.models import SecurityEvent
 from recovery.events.service import record_event
+from recovery.observability import metrics
 from recovery.outbox.models import OutboxMessage
 from recovery.outbox.tasks import TASK_KIND
 from recovery.reset.service import REQUEST_TASK
@@ -343,10 +348,36 @@ def test_reset_requests_queue_committed_tasks_anonymous_or_signed_in(signed_in_a
     assert _queued_tasks(runtime(app).db) == [REQUEST_TASK] * 3
 
 
+def test_a_sign_in_written_alone_counts_its_events_once_as_its_statement_commits(signed_in_app):
+    """On PostgreSQL a sign-in's rows are one statement run alone on the autocommit twin, outside the session
+    (db.write_together), so no commit of the session's counts them: they are counted as the statement succeeds
+    (db.on_committed_alone), once each; on SQLite the request's commit counts them, as any event."""
+    app, client, _bearer = signed_in_app
+    counters = (metrics.SIGNINS.labels("success", ""), metrics.USER_EVENTS.labels("session.started", ""))
+    before = [counter._value.get() for counter in counters]
+    for _ in range(2):
+        assert client.post("/api/v1/sessions", json={"email": "alone@example.com",
+                                                     "password": "a long enough passphrase 1"}).status_code == 201
+    assert [counter._value.get() for counter in counters] == [value + 2 for value in before]
+
+
+@pytest.fixture(autouse=True)
+def _plain_watchers_of_this_test_only(monkeypatch):
+    monkeypatch.setattr(db_module, "_PLAIN_WATCHERS", [])
+
+
 def _statements(database) -> list[tuple[str | None, str]]:
+    """Each statement's isolation level and first two words, on the engine and on its autocommit twin
+    (PostgreSQL: the statements run alone), whose connections are in autocommit from the start."""
     seen: list[tuple[str | None, str]] = []
-    event.listen(database.engine, "before_cursor_execute", lambda conn, _cursor, statement, *_: seen.append(
-        (conn.get_execution_options().get("isolation_level"), " ".join(statement.split()[:2]))))
+    twin = autocommit_twin(database.engine)
+    for engine in (database.engine, *([twin] if twin is not None else [])):
+        event.listen(engine, "before_cursor_execute", lambda conn, _cursor, statement, *_: seen.append(
+            ("AUTOCOMMIT" if conn.engine is twin else conn.get_execution_options().get("isolation_level"),
+             " ".join(statement.split()[:2]))))
+    if twin is not None:  # statements run plain, past SQLAlchemy's events
+        watch_plain_statements(lambda engine, statement, _ms: seen.append(
+            ("AUTOCOMMIT", " ".join(statement.split()[:2]))) if engine is twin else None)
     return seen
 
 
@@ -387,7 +418,8 @@ def test_rows_of_several_tables_are_written_together_and_an_update_that_matched_
     assert inserted == ["upsert"]
     if _ON_POSTGRESQL:
         writes = [s for s in statements if not s[1].startswith(("BEGIN", "COMMIT"))]
-        assert writes == [("AUTOCOMMIT", "WITH w0"), ("AUTOCOMMIT", "INSERT INTO")]
+        # the statement alone, committed as it ran; the upsert after it in a transaction of the session's
+        assert writes == [("AUTOCOMMIT", "WITH w0"), (None, "INSERT INTO")]
     write_together(session, _device_rows(database, user_id, inserted))
     session.commit()
     assert inserted == ["upsert"]
@@ -458,9 +490,7 @@ def test_a_read_alone_takes_no_transaction_of_the_session_and_a_begun_one_reads_
     """The status page's one read: a connection of its own, in autocommit on PostgreSQL and a deferred BEGIN on
     SQLite (never the write lock), the session left without a transaction; once the session has begun one, the
     read goes through it and sees what it wrote."""
-    statements: list[tuple[str | None, str]] = []
-    event.listen(database.engine, "before_cursor_execute", lambda conn, _cursor, statement, *_: statements.append(
-        (conn.get_execution_options().get("isolation_level"), " ".join(statement.split()[:2]))))
+    statements = _statements(database)
     session = database.new_session()
     queued = select(OutboxMessage.recipient).where(OutboxMessage.recipient.like("alone-%"))
     assert read_alone(session, queued, {}) == []
@@ -560,3 +590,35 @@ def test_a_connection_whose_startup_options_were_dropped_is_set_to_utc_before_us
             assert connection.exec_driver_sql("SHOW TimeZone").scalar() == "UTC"
     finally:
         database.dispose()
+
+
+@pytest.mark.skipif(not _ON_POSTGRESQL, reason="statements run plain on PostgreSQL's autocommit twin only")
+def test_a_read_alone_run_plain_answers_what_core_answers_and_its_errors_are_sqlalchemys(database):
+    """read_alone and write_together run their statement on the twin's psycopg connection itself (db._Plain):
+    the same rows as through SQLAlchemy, by position and by name, times aware in UTC, JSON as values, parameters
+    converted by their types (a UTC time bound, a JSON value written); a failed statement raises SQLAlchemy's
+    DBAPIError, which web/errors.py maps, and the connection goes back to the pool usable."""
+    from datetime import UTC
+
+    user_id = _user(database)
+    written = Row.of(SecurityEvent(type="test.plain", user_id=user_id, actor_type="system",
+                                   details={"n": 1, "where": "plain"}, created_at=_NOW))
+    plain_runs: list[str] = []
+    watch_plain_statements(lambda _engine, statement, _ms: plain_runs.append(statement.split()[0]))
+    session = database.new_session()
+    assert write_together(session, [written]) and not session.in_transaction()
+    read = (select(SecurityEvent.id, SecurityEvent.details, SecurityEvent.created_at, User.email)
+            .join(User, User.id == SecurityEvent.user_id)
+            .where(SecurityEvent.type == bindparam("type"), SecurityEvent.created_at >= bindparam("since")))
+    params = {"type": "test.plain", "since": _NOW}
+    plain = read_alone(session, read, params)
+    with database.engine.connect() as connection:
+        core = connection.execute(read, params).all()
+    assert plain_runs == ["WITH", "SELECT"]
+    assert [tuple(row) for row in plain] == [tuple(row) for row in core] and len(plain) == 1
+    assert plain[0].details == {"n": 1, "where": "plain"} and plain[0].email == "rows@example.com"
+    assert plain[0].created_at == _NOW and plain[0].created_at.tzinfo is UTC
+    with pytest.raises(DBAPIError):
+        read_alone(session, select(text("1 / 0")), {})
+    assert read_alone(session, select(func.count()).select_from(SecurityEvent.__table__), {})[0][0] >= 1
+    session.close()
