@@ -501,7 +501,7 @@ def write_together(session: Session, rows: Sequence[Row], *, guard: Row | None =
             if matched == 0 and row.on_missing is not None:
                 row.on_missing(session)
         return True
-    alone = not (session.in_transaction() or session.new or session.dirty or session.deleted)
+    alone = not (has_begun(session) or session.new or session.dirty or session.deleted)
     written = [guard, *rows] if guard is not None else list(rows)
     shape = tuple(_shape_of(row) for row in written)
     params = {name: value for i, row in enumerate(written) for name, value in _params(row, f"w{i}_").items()}
@@ -613,9 +613,23 @@ def read_alone(session: Session, statement: Executable, params: dict[str, Any]) 
     transaction and its commit. Through the session, as any read, when it has begun a transaction (it sees
     what the request wrote) or is bound to a connection (a test's outer transaction)."""
     bind = session.get_bind()
-    if session.in_transaction() or not isinstance(bind, Engine):
+    if has_begun(session) or not isinstance(bind, Engine):
         return session.execute(statement, params).all()
     return _rows_alone(bind, statement, params)
+
+
+_BEGUN = "recovery_db_begun"  # session.info: a connection of the session's is in a transaction
+
+
+def has_begun(session: Session) -> bool:
+    """Whether the session holds a database transaction: a connection it began one on, not only the ORM's own
+    bookkeeping (`in_transaction()` is true as soon as an entity is added, before any statement)."""
+    return bool(session.info.get(_BEGUN))
+
+
+@event.listens_for(Session, "after_begin")
+def _began(session: Session, _transaction, _connection) -> None:
+    session.info[_BEGUN] = True  # until the transaction ends (_ended)
 
 
 def release_if_unwritten(session: Session) -> None:
@@ -659,6 +673,7 @@ def _ended(session: Session, transaction) -> None:
         session.info.pop("wrote", None)
         session.info.pop(WRITTEN_TOGETHER, None)
         session.info.pop(READ_APART, None)
+        session.info.pop(_BEGUN, None)
 
 
 class Database:

@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
+from typing import cast
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Table, bindparam, select, update
 
 from recovery.accounts.models import User
 from recovery.context import ServiceContext
-from recovery.db import Row, rowcount, write_together
+from recovery.db import Row, loaded, read_alone, rowcount, write_together
 from recovery.errors import NotFound
 from recovery.events.service import new_event, record_event
 from recovery.sessions.models import UserSession
@@ -59,21 +60,32 @@ def mark_mfa_passed(ctx: ServiceContext, session: UserSession) -> None:
     session.mfa_passed = True
 
 
-# A presented secret's session and its account, in one statement built once (each request binds its digest).
-_SESSION_AND_ACCOUNT = (select(UserSession, User).join(User, User.id == UserSession.user_id)
-                        .where(UserSession.token_digest == bindparam("digest")))
+# A presented secret's session and its account, as columns, in one statement built once (each request binds
+# its digest): the session's columns first, then the account's.
+_SESSIONS, _USERS = cast(Table, UserSession.__table__), cast(Table, User.__table__)
+_SESSION_AND_ACCOUNT = (select(*_SESSIONS.c, *_USERS.c).join(_USERS, _USERS.c.id == _SESSIONS.c.user_id)
+                        .where(_SESSIONS.c.token_digest == bindparam("digest")))
+_SESSION_KEYS, _USER_KEYS = tuple(_SESSIONS.c.keys()), tuple(_USERS.c.keys())
 
 
 def authenticate(ctx: ServiceContext, token: str) -> tuple[UserSession, User] | None:
     """The live session behind a secret with its account, or None when unknown, revoked, idle too long or past
-    its end. The account is read with the session, not checked: whether it may act is the caller's to say."""
+    its end. The account is read with the session, not checked: whether it may act is the caller's to say.
+
+    Read alone (`db.read_alone`: no transaction of the request's, on PostgreSQL no BEGIN or COMMIT) and built
+    without the ORM's load (`db.loaded`), then put in the request's session as if it had loaded them, so a page
+    that only reads begins no transaction for who is asking, and a change to either (the touch below, a time
+    zone, a re-authentication) is flushed with the request's commit like any loaded row's."""
     digest = ctx.tokens.digest(token, _TOKEN_PURPOSE)
-    found = ctx.session.execute(_SESSION_AND_ACCOUNT, {"digest": digest}).first()
-    if found is None:
+    found = read_alone(ctx.session, _SESSION_AND_ACCOUNT, {"digest": digest})
+    if not found:
         return None
-    session, user = found
+    row, width = found[0], len(_SESSION_KEYS)
+    session = loaded(UserSession, dict(zip(_SESSION_KEYS, row[:width], strict=True)))
     if not is_live(ctx, session):
         return None
+    user = loaded(User, dict(zip(_USER_KEYS, row[width:], strict=True)))
+    ctx.session.add_all((session, user))  # persistent now: no statement, no transaction
     now = ctx.clock.now()
     if now - session.last_seen_at >= _TOUCH_EVERY:
         session.last_seen_at = now

@@ -15,6 +15,7 @@ from sqlalchemy.orm import aliased, defer
 
 from recovery.accounts.models import User
 from recovery.context import ServiceContext
+from recovery.db import read_alone
 from recovery.errors import N_, ValidationFailed
 from recovery.events.service import recent_events_for_user
 from recovery.numbers import INT16_MAX, parse_id, parse_int
@@ -259,8 +260,9 @@ def console_page(ctx: ServiceContext, viewer: User, filters: QueueFilter, *, cur
     """One page of the console's queue as rows of plain values (no ORM objects to build), in one statement."""
     statement, params = console_query(viewer, filters, cursor=cursor, limit=limit, now=ctx.clock.now())
     ctx.session.flush()  # what the request changed is read, as the session's own reads autoflush it
-    result = ctx.session.connection().execute(statement, params)  # in the request's transaction
-    rows = list(map(ConsoleRow._make, result.all()))  # fetched at once (iterating fetches a row at a time)
+    # In the request's transaction when it has begun one (it wrote, or the session's touch was flushed just
+    # now); otherwise alone, with no BEGIN and COMMIT for a page that only reads.
+    rows = list(map(ConsoleRow._make, read_alone(ctx.session, statement, params)))
     next_cursor = encode_cursor(rows[limit - 1]) if len(rows) > limit else None
     return ConsolePage(rows[:limit], next_cursor)
 

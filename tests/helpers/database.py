@@ -8,6 +8,7 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from sqlalchemy import event, select
 
 from recovery.context import Actor, ServiceContext
+from recovery.db import autocommit_twin, watch_plain_statements
 from recovery.web.context import app_service_context, runtime
 
 
@@ -57,8 +58,12 @@ def statements_sent(app) -> Iterator[list[str]]:
         sent.append(statement)
 
     engine = runtime(app).db.engine
+    ours = {engine, autocommit_twin(engine)}
     event.listen(engine, "before_cursor_execute", note)
+    # Statements run alone on PostgreSQL go past SQLAlchemy's events (db._Plain): told here instead.
+    stop = watch_plain_statements(lambda ran_on, statement, _ms: sent.append(statement) if ran_on in ours else None)
     try:
         yield sent
     finally:
+        stop()
         event.remove(engine, "before_cursor_execute", note)

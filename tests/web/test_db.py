@@ -1,6 +1,7 @@
 """The database seam: a read-only transaction can be released before slow work; a written one never is."""
 
 import os
+from datetime import timedelta
 
 import pytest
 from helpers.csrf import csrf_from
@@ -622,3 +623,46 @@ def test_a_read_alone_run_plain_answers_what_core_answers_and_its_errors_are_sql
         read_alone(session, select(text("1 / 0")), {})
     assert read_alone(session, select(func.count()).select_from(SecurityEvent.__table__), {})[0][0] >= 1
     session.close()
+
+
+def _authenticated(app, token: str, change=None):
+    """sessions.authenticate on a session of its own, as a request's; `change(user_session, user)` before the
+    commit. Answers what the session held before any change: (found, began a transaction, dirty)."""
+    from recovery.db import has_begun
+    from recovery.sessions.service import authenticate
+
+    with app.app_context():
+        session = runtime(app).db.new_session()
+        try:
+            found = authenticate(app_service_context(app, session), token)
+            state = (found, has_begun(session), set(session.dirty))
+            if change is not None and found is not None:
+                change(*found)
+            session.commit()
+            return state
+        finally:
+            session.close()
+
+
+def test_who_is_asking_is_read_alone_yet_changed_and_touched_through_the_request(signed_in_app, clock):
+    """The session and its account are read without a transaction of the request's (a page that only reads
+    begins none for them) and put in its session as loaded: a change to either is written with its commit,
+    and the once-a-minute touch of last_seen_at still is."""
+    from recovery.sessions.models import UserSession
+
+    app, _client, bearer = signed_in_app
+    token = bearer["Authorization"].split()[1]
+    (user_session, user), began, dirty = _authenticated(
+        app, token, change=lambda _session, account: setattr(account, "time_zone", "Asia/Shanghai"))
+    assert not began and not dirty  # signed in just now: nothing to touch yet
+    clock.advance(timedelta(minutes=2))
+    (touched, _user), began, dirty = _authenticated(app, token)
+    assert not began and {type(entity) for entity in dirty} == {UserSession}
+    with app.app_context():
+        session = runtime(app).db.new_session()
+        try:
+            stored = session.get(User, user.id)
+            assert stored.time_zone == "Asia/Shanghai"
+            assert session.get(UserSession, user_session.id).last_seen_at == clock.now()
+        finally:
+            session.close()
