@@ -216,7 +216,11 @@ class _Plain:
         processors, escaped = self.processors, self.escaped
         sent = {escaped.get(name, name): processors[name](value) if name in processors else value
                 for name, value in self.compiled.construct_params(params, escape_names=False).items()}
-        connection = engine.raw_connection()
+        try:
+            connection = engine.raw_connection()
+        except psycopg.Error as error:  # the database out of reach: DBAPIError, as Core's connect raises it (503)
+            raise DBAPIError.instance(self.compiled.string, sent, error, psycopg.Error,
+                                      dialect=engine.dialect) from error
         cursor = None
         started = time.perf_counter() if _PLAIN_WATCHERS else 0.0
         try:

@@ -64,15 +64,19 @@ def test_sqlite_files_are_in_wal_mode_with_foreign_keys(services):
 
 
 def _terminate_pooled_connection(app) -> None:
-    """What a database restart does to a pooled connection: the server ends it; the pool does not know yet."""
+    """What a database restart does to pooled connections: the server ends them; the pools do not know yet (the
+    engine's, and its autocommit twin's, where statements run alone: the session check's among them)."""
     engine = app.extensions["recovery"].db.engine
-    pooled = engine.raw_connection()
-    pid = pooled.driver_connection.info.backend_pid
-    pooled.close()  # back to the pool, where the next request will draw it
+    pids = []
+    for pool_of in (engine, autocommit_twin(engine)):
+        pooled = pool_of.raw_connection()
+        pids.append(pooled.driver_connection.info.backend_pid)
+        pooled.close()  # back to the pool, where the next request will draw it
     admin = create_engine(engine.url)
     try:
         with admin.connect() as connection:
-            connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+            for pid in pids:
+                connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
     finally:
         admin.dispose()
 
