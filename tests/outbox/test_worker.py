@@ -36,7 +36,9 @@ def test_worker_stops_on_sigterm_and_hands_back_what_it_had_not_sent(live_app):
     timer = threading.Timer(20, lambda: (failsafe_fired.append(True), stop.set()))
     timer.start()
     try:
-        with WebhookReceiver(on_request=lambda: os.kill(os.getpid(), signal.SIGTERM)) as receiver:
+        # The first delivery's receiver signals the worker, then answers once the handler has set `stop` (a
+        # lane thread that got its answer first could start the next message before the main thread ran it).
+        with WebhookReceiver(on_request=lambda: (os.kill(os.getpid(), signal.SIGTERM), stop.wait(10))) as receiver:
             ids = [queue_into(app, "webhook", receiver.url) for _ in range(3)]
             processed = run_worker(app, once=False, batch_size=10, poll_seconds=30, stop=stop)
     finally:
