@@ -55,7 +55,7 @@ RV = TypeVar("RV")
 AUTOCOMMIT = "AUTOCOMMIT"
 LAZY_COMMIT = "recovery_lazy_commit"  # an execution option (SQLite) and the connection's state of it (execute_alone)
 WRITTEN_TOGETHER = "recovery_written_together"  # session.info: entities written_together in this transaction
-READ_APART = "recovery_read_apart"  # an execution option (SQLite): a plain BEGIN, not BEGIN IMMEDIATE (read_apart)
+READ_ALONE = "recovery_read_alone"  # an execution option (SQLite): a plain BEGIN, not BEGIN IMMEDIATE (read_alone)
 
 
 class Base(DeclarativeBase):
@@ -166,7 +166,7 @@ def _connect_alone(bind: Engine) -> Connection:
     twin = _AUTOCOMMIT_TWINS.get(bind)
     if twin is not None:
         return twin.connect()
-    options = {"isolation_level": AUTOCOMMIT} if bind.dialect.name == "postgresql" else {READ_APART: True}
+    options = {"isolation_level": AUTOCOMMIT} if bind.dialect.name == "postgresql" else {READ_ALONE: True}
     return bind.connect().execution_options(**options)
 
 
@@ -347,7 +347,7 @@ def _sqlite_engine(url: str) -> Engine:
         if connection.info.get(LAZY_COMMIT, False) != lazy:
             connection.exec_driver_sql(f"PRAGMA synchronous={'NORMAL' if lazy else 'FULL'}")
             connection.info[LAZY_COMMIT] = lazy
-        connection.exec_driver_sql("BEGIN" if connection.get_execution_options().get(READ_APART) else "BEGIN IMMEDIATE")
+        connection.exec_driver_sql("BEGIN" if connection.get_execution_options().get(READ_ALONE) else "BEGIN IMMEDIATE")
 
     _set_wal_once(engine)
     return engine
@@ -491,8 +491,6 @@ def write_together(session: Session, rows: Sequence[Row], *, guard: Row | None =
     """
     if not rows and guard is None:
         return True
-    if session.info.get(READ_APART):
-        raise WriteWhileReadingApart("release_if_unwritten (or a rollback) must end read_apart's reads first")
     bind = session.get_bind()
     on_postgresql = isinstance(bind, Engine) and bind.dialect.name == "postgresql"
     if not on_postgresql:
@@ -590,26 +588,6 @@ def _together(shape: tuple[tuple[Table, tuple[str, ...], tuple[str, ...], bool],
     return select(*counts).add_cte(*ctes)
 
 
-def read_apart(session: Session) -> None:
-    """The session's next statements only read, until release_if_unwritten ends them: run them outside a write
-    transaction. PostgreSQL: autocommit, no BEGIN and COMMIT round trips; SQLite: a deferred BEGIN, which does
-    not take the file's write lock the way every other transaction's BEGIN IMMEDIATE does.
-
-    For a request that reads before slow work (the password step's account and lock, before argon2) and writes
-    only after it, in a transaction of its own. A no-op when a transaction has begun or anything is pending, and
-    when the session is bound to a test's outer transaction. Nothing may write between this and the release:
-    an autocommit write would stand alone, and a deferred SQLite transaction may fail to take the write lock.
-    """
-    bind = session.get_bind()
-    if session.in_transaction() or not isinstance(bind, Engine) or session.new or session.dirty or session.deleted:
-        return
-    if bind.dialect.name == "postgresql":
-        session.connection(execution_options={"isolation_level": AUTOCOMMIT})
-    else:
-        session.connection(execution_options={READ_APART: True})
-    session.info[READ_APART] = True  # until the transaction ends: a write meanwhile raises (_refuse_writes_apart)
-
-
 def read_alone(session: Session, statement: Executable, params: dict[str, Any]) -> Sequence[Any]:
     """The rows of one read that needs no transaction of the request's (a page that reads once and writes
     nothing): on a pooled connection of its own, returned at once, in autocommit on PostgreSQL (no BEGIN or
@@ -648,16 +626,6 @@ def release_if_unwritten(session: Session) -> None:
     session.commit()
 
 
-class WriteWhileReadingApart(RuntimeError):
-    """A write between read_apart and the end of its reads: in autocommit it would stand alone."""
-
-
-@event.listens_for(Session, "before_flush")
-def _refuse_flush_apart(session: Session, _context, _instances) -> None:
-    if session.info.get(READ_APART) and (session.new or session.dirty or session.deleted):
-        raise WriteWhileReadingApart("release_if_unwritten (or a rollback) must end read_apart's reads first")
-
-
 @event.listens_for(Session, "after_flush")
 def _flushed(session: Session, _context) -> None:
     session.info["wrote"] = True
@@ -666,8 +634,6 @@ def _flushed(session: Session, _context) -> None:
 @event.listens_for(Session, "do_orm_execute")
 def _executed(state) -> None:
     if state.is_insert or state.is_update or state.is_delete:
-        if state.session.info.get(READ_APART):
-            raise WriteWhileReadingApart("release_if_unwritten (or a rollback) must end read_apart's reads first")
         state.session.info["wrote"] = True
 
 
@@ -676,7 +642,6 @@ def _ended(session: Session, transaction) -> None:
     if transaction.parent is None:
         session.info.pop("wrote", None)
         session.info.pop(WRITTEN_TOGETHER, None)
-        session.info.pop(READ_APART, None)
         session.info.pop(_BEGUN, None)
 
 

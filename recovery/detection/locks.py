@@ -47,35 +47,14 @@ LOCK_TEMPLATE = "account_locked_temporarily"
 ANNOUNCE_TASK = "detection.lock.announce"
 
 
-# session.info: {user id: the lock state read with the account (remember_lock_seen), None for no row}
+# session.info: {user id: the lock state read with the account (remember_lock_state), None for no row}
 _SEEN = "detection.signin_lock_seen"
 
 
-def find_account(ctx: ServiceContext, email: str) -> User | None:
-    """The account behind a normalised email, with its lock row (if any) read by the same statement, so the
-    sign-in's lock check before the password needs no query of its own."""
-    row = ctx.session.execute(_account_with_lock(), {"email": email}).first()
-    if row is None:
-        return None
-    user, lock = row
-    remember_lock_seen(ctx, user, lock)
-    return user
-
-
-def remember_lock_seen(ctx: ServiceContext, user: User, lock: SigninLock | None) -> None:
-    """The lock row (or none) read with the account, for is_locked and reset_failures in this request."""
-    remember_lock_state(ctx, user.id, _state_of(lock) if lock is not None else None)
-
-
 def remember_lock_state(ctx: ServiceContext, user_id: int, state: rules.LockState | None) -> None:
-    """remember_lock_seen for a lock state read as columns (None: no lock row)."""
+    """The lock state (None: no lock row) read with the account before the verify, for is_locked and
+    reset_failures in this request (detection.queries.source_counts_and_account reads both in one statement)."""
     ctx.session.info.setdefault(_SEEN, {})[user_id] = state
-
-
-@lru_cache(maxsize=1)
-def _account_with_lock():
-    return (select(User, SigninLock).outerjoin(SigninLock, SigninLock.user_id == User.id)
-            .where(User.email == bindparam("email")))
 
 
 def lock_state(ctx: ServiceContext, user_id: int) -> rules.LockState:
@@ -91,7 +70,7 @@ def _state_of(row: SigninLock) -> rules.LockState:
 def is_locked(ctx: ServiceContext, user: User) -> bool:
     """A temporary lock in force, or a password disabled after too many failures.
 
-    No query when this request has just read the account with its lock row (find_account, or the password
+    No query when this request has just read the account with its lock row (the password
     step's check_source_and_find_account): an unknown address makes no such query either. A failure is still
     counted against a fresh read of the row (count_failed_password).
     """

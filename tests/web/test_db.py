@@ -16,12 +16,10 @@ from recovery.clock import FrozenClock
 from recovery.db import (
     Database,
     Row,
-    WriteWhileReadingApart,
     _insert_committed_lazily,
     autocommit_twin,
     execute_alone,
     read_alone,
-    read_apart,
     release_if_unwritten,
     watch_plain_statements,
     write_together,
@@ -143,64 +141,6 @@ def test_a_statement_run_alone_is_committed_as_it_runs_and_the_next_transaction_
     session.rollback()
     session.close()
     assert _queued_tasks(database) == ["alone"]
-
-
-def test_reads_apart_take_no_write_transaction_and_the_next_transaction_is_whole_again(database):
-    """The password step reads the account before argon2 outside a write transaction: PostgreSQL in autocommit
-    (no BEGIN or COMMIT round trip), SQLite with a deferred BEGIN (not the file's write lock); the writes after
-    it are one transaction again."""
-    statements: list[tuple[str | None, str]] = []
-    event.listen(database.engine, "before_cursor_execute", lambda conn, _cursor, statement, *_: statements.append(
-        (conn.get_execution_options().get("isolation_level"), " ".join(statement.split()[:2]))))
-    session = database.new_session()
-    read_apart(session)
-    session.scalars(select(User).limit(1)).all()
-    release_if_unwritten(session)
-    assert not session.in_transaction()
-    read = [statement for statement in statements if statement[1].startswith(("BEGIN", "SELECT"))]
-    if _ON_POSTGRESQL:
-        assert read == [("AUTOCOMMIT", "SELECT users.id,")]
-    else:
-        assert read[0] == (None, "BEGIN") and read[1][1].startswith("SELECT")
-    statements.clear()
-    session.execute(insert(OutboxMessage.__table__), _probe_row("first"))
-    session.execute(insert(OutboxMessage.__table__), _probe_row("second"))
-    session.rollback()
-    session.close()
-    assert _queued_tasks(database) == []
-    assert all(isolation != "AUTOCOMMIT" for isolation, _ in statements)
-    if not _ON_POSTGRESQL:
-        assert statements[0][1] == "BEGIN IMMEDIATE"
-
-
-@pytest.mark.parametrize("write", ["flush", "statement"])
-def test_a_write_between_reads_apart_and_their_release_is_refused(database, write):
-    """In autocommit a write would stand alone (and on SQLite a deferred BEGIN may fail to take the write lock):
-    nothing may write before release_if_unwritten or a rollback ends the reads."""
-    session = database.new_session()
-    read_apart(session)
-    session.scalars(select(User).limit(1)).all()
-    with pytest.raises(WriteWhileReadingApart):
-        if write == "flush":
-            session.add(OutboxMessage(**_probe_row("apart")))
-            session.flush()
-        else:
-            session.execute(insert(OutboxMessage.__table__), _probe_row("apart"))
-    session.rollback()
-    session.execute(insert(OutboxMessage.__table__), _probe_row("after"))  # a transaction of its own again
-    session.commit()
-    session.close()
-    assert _queued_tasks(database) == ["after"]
-
-
-def test_reads_apart_do_nothing_inside_a_begun_transaction(database):
-    session = database.new_session()
-    session.scalars(select(User).limit(1)).all()
-    read_apart(session)  # a transaction has begun: it stays one
-    session.execute(insert(OutboxMessage.__table__), _probe_row("joined"))
-    session.rollback()
-    session.close()
-    assert _queued_tasks(database) == []
 
 
 def _read_first(session) -> list[str]:
@@ -478,17 +418,6 @@ def test_rows_written_with_a_guard_are_written_only_when_the_guard_matched_a_row
     assert check.scalars(select(SecurityEvent.type).where(SecurityEvent.type.like("test.guard.%"))).all() == [
         "test.guard.first"]
     check.close()
-
-
-def test_rows_are_not_written_together_while_reading_apart(database):
-    session = database.new_session()
-    read_apart(session)
-    session.scalars(select(User).limit(1)).all()
-    with pytest.raises(WriteWhileReadingApart):
-        write_together(session, [Row.of(SecurityEvent(type="test.apart", user_id=None, actor_type="system",
-                                                      details={}, created_at=_NOW))])
-    session.rollback()
-    session.close()
 
 
 def test_a_read_alone_takes_no_transaction_of_the_session_and_a_begun_one_reads_its_own_writes(database):
