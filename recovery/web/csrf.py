@@ -60,12 +60,8 @@ def rotate_csrf() -> None:
 
 
 def check_csrf() -> None:
-    """CsrfFailed unless the request's form or header carries the token of its cookie (what every unsafe
-    browser request passes before its view)."""
-    _check()
-
-
-def _check() -> None:
+    """before_request, and the 429 handler's: CsrfFailed unless an unsafe browser request's form or header
+    carries the token of its cookie."""
     if request.method not in _UNSAFE or request.path.startswith("/api/"):
         return
     seed = read_cookie(CSRF) or ""
@@ -81,6 +77,6 @@ def _set_cookie(response: Response) -> Response:
 
 
 def init_csrf(app: Flask) -> None:
-    app.before_request(_check)
+    app.before_request(check_csrf)
     app.after_request(_set_cookie)
     app.jinja_env.globals["csrf_token"] = csrf_token

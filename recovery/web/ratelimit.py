@@ -170,7 +170,7 @@ def refuse_before_reading_body() -> None:
     for lim, args in pending:
         if not _within(lim, args):
             limiter.context.view_rate_limit = RequestLimit(limiter, lim.limit, args, True, lim.shared)  # Retry-After
-            g.refused_before_body = True  # the 429 handler shows no form again: that would read the body
+            g.refused_before_body = True  # the 429 handler reads a form again only if small and its own (errors.py)
             raise RateLimitExceeded(lim)
     refuse_if_unchecked()  # storage unreachable: a fail-closed limit answers 503 before the body too
     g.ip_limits_pending = pending
