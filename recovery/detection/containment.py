@@ -127,7 +127,7 @@ def _exposed_since(ctx: ServiceContext, user: User, attempt_id: int | None) -> d
 def _removed_records(removed: list[RemovedFactor]) -> list[dict]:
     """The removed second factors as the ticket's linked records, beside the suspicious sign-ins."""
     return [{"type": "second_factor_removed", "kind": f.kind, "name": f.name,
-             "added": f.created_at.strftime("%Y-%m-%d %H:%M:%S UTC"), "device": f.device, "place": f.place}
+             "added": _utc(f.created_at), "device": f.device, "place": f.place}
             for f in removed]
 
 
@@ -141,6 +141,7 @@ def _removed_note(removed: list[RemovedFactor], since: datetime | None) -> str:
 
 
 def _utc(moment: datetime) -> str:
+    """A moment as the security team reads it in notes and attachments, to the second."""
     return moment.strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
@@ -176,7 +177,7 @@ def suspicious_signins(ctx: ServiceContext, user_id: int) -> list[dict]:
     """The recent attempts worth an agent's look: anything not a plain, known-device success."""
     rows = queries.recent_signins(ctx, user_id, limit=_SUSPICIOUS * 3)
     picked = [row for row in rows if row.outcome != "success" or (row.reasons or [])][:_SUSPICIOUS]
-    return [{"type": "signin_attempt", "at": row.created_at.strftime("%Y-%m-%d %H:%M:%S UTC"),
+    return [{"type": "signin_attempt", "at": _utc(row.created_at),
              "stage": row.stage, "outcome": row.outcome, "ip": row.ip or "", "place": row.place,
              "asn": row.asn or "", "device": row.device_label, "score": row.score,
              "reasons": ", ".join(row.reasons or [])} for row in picked]

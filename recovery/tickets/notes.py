@@ -8,7 +8,7 @@ A line that matches none (a note written before its wording was a msgid here, a 
 shown as stored. The catalogs hold the translations, so a note is written once and read in either language,
 old rows included, without a second column or a migration.
 
-    body = note(LINKED_OPEN, other=12)           # the English text to store
+    body = note(LINKED_OTHER, other=12)          # the English text to store
     shown = shown_note(body, gettext)            # what the console prints, line by line
 """
 
