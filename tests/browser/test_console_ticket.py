@@ -19,13 +19,16 @@ from playwright.sync_api import expect
 
 from recovery.accounts.models import User
 from recovery.tickets import service as tickets
+from recovery.tickets.notes import FROM_ALERT, note
 
 pytestmark = pytest.mark.browser
 SIZES = {"1280": (1280, 900), "1024": (1024, 800), "390": (390, 844)}
 HALF_TYPED = "Hello Mei, I am looking at your account right n"
 
 
-def _seed(app, locale: str) -> int:
+def _seed(app, locale: str) -> tuple[int, int]:
+    """The appeal the agents work (with a note the service wrote into it) and the account's case in the security
+    queue, which an agent's side pane names without its subject or a link."""
     user = add_user(app, "mei@example.com", status="banned", reason="reported for spam", locale=locale)
     with unit_of_work(app) as ctx:
         ticket = tickets.open_ticket(ctx, category="unblock_appeal", user_id=user.id,
@@ -33,7 +36,10 @@ def _seed(app, locale: str) -> int:
                                      message="I never sent spam; someone reported the wrong account.",
                                      source="appeal")
         ticket.locale = locale
-        return ticket.id
+        tickets.add_system_note(ctx, ticket, note(FROM_ALERT, alert=7, severity="High", count=3))
+        case = tickets.open_ticket(ctx, category="other", user_id=user.id, subject="Takeover from 203.0.113.9",
+                                   message="m", source="staff", queue="security")
+        return ticket.id, case.id
 
 
 def _agent(browser, app, base_url: str, email: str, locale: str, shots: Path | None) -> PageChecker:
@@ -61,7 +67,7 @@ def _problems(findings) -> list[str]:
 def test_two_agents_work_a_ticket_draft_macro_collision_and_approval(live_server, browser, locale):
     app, base_url = live_server
     shots = Path(os.environ["RECOVERY_SCREENSHOTS"]) / locale if os.environ.get("RECOVERY_SCREENSHOTS") else None
-    ticket_id = _seed(app, locale)
+    ticket_id, case_id = _seed(app, locale)
     url = f"{base_url}/staff/tickets/{ticket_id}"
     first = _agent(browser, app, base_url, "ana@example.com", locale, shots)
     second = None
@@ -69,6 +75,12 @@ def test_two_agents_work_a_ticket_draft_macro_collision_and_approval(live_server
         page = first.page
         page.goto(url)
         assert page.locator("html").get_attribute("lang").startswith(locale[:2])
+        # The service's note in the page's language; the security case named, not shown or linked.
+        expect(page.locator(".ticket-thread")).to_contain_text(
+            "由警报 7 开启（严重程度：高；出现次数：3）。" if locale == "zh_Hans" else
+            "Opened from alert 7 (severity: High; occurrences: 3).")
+        assert page.locator(f"a[href$='/staff/tickets/{case_id}']").count() == 0
+        assert "Takeover" not in page.inner_text("main")
         findings = first.check("ticket")
 
         # Keyboard shortcuts: c claims, ? shows them, r and n go to the boxes, never while typing in one.
